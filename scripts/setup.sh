@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# One setup for every entry point (npm test, npm run demo, .ci/run): dependencies, tmux, build.
+# Idempotent and quiet when there is nothing to do, so it can run before every command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'agentpool setup: %s\n' "$*" >&2; }
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  say "Node $node_major is too old; agentpool needs Node 20 or newer."
+  exit 1
+fi
+
+# Dependencies: install when missing or when the lockfile changed since the last install.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+# tmux: agentpool drives a private tmux server, so tmux itself must be there.
+if ! command -v tmux >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "tmux is missing; installing it with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq tmux >&2
+  else
+    say "tmux is not installed. Install it (e.g. 'sudo apt-get install tmux' or 'brew install tmux') and run this again."
+    exit 1
+  fi
+fi
+
+# Build: TypeScript to dist/ (incremental, so a no-op build is fast).
+npx --no-install tsc -p tsconfig.json
