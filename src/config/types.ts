@@ -1,0 +1,111 @@
+/**
+ * The normalized desired state: what the rest of agentpool reads. Produced only by the config pipeline
+ * (src/config/parse.ts); the YAML-shaped input type lives next to the schema and is never used outside
+ * src/config.
+ */
+
+export const PRIORITIES = ['critical', 'high', 'default', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+/** How an agent profile tells that the agent is ready, busy, done, failed or rate-limited. */
+export interface AgentProfile {
+  name: string;
+  /**
+   * argv template, run without a shell in the task's project directory. Placeholders inside an element:
+   * `{model}`, `{settings}` (hook settings file), `{session}` (pool session name), `{eventsFile}`,
+   * `{project}`, `{agentpoolDir}` (this package's root), `{node}` (the running node binary).
+   * An element that is exactly `{...sessionArgs}` expands to `resumeArgs` when the task resumes an agent
+   * session and to `newSessionArgs` otherwise.
+   */
+  command: string[];
+  env: Record<string, string>;
+  /** Model per task priority. */
+  models: Record<Priority, string>;
+  /** e.g. ["--resume", "{agentSessionId}"]. */
+  resumeArgs: string[];
+  /** e.g. ["--session-id", "{agentSessionId}"]; empty when the agent cannot be given an id. */
+  newSessionArgs: string[];
+  /** Inject Claude-Code-style hooks through `--settings <file>` and read their events. */
+  hooks: boolean;
+  /** How "done" is detected when no hook says so: the process exits, or the screen goes idle. */
+  done: 'hook' | 'exit' | 'idle';
+  /** Screen patterns (JavaScript regular expressions, multiline) — the fallback and for dialogs. */
+  screen: {
+    ready: string[];
+    /** A screen matching one of these is a dialog/menu, never a ready prompt, even if `ready` matches. */
+    dialog: string[];
+    busy: string[];
+    error: string[];
+    rateLimit: string[];
+  };
+  /** Keys/text that make the agent exit by itself (e.g. "/exit" then Enter). */
+  exit: { text: string; keys: string[]; timeoutMs: number };
+  promptTimeoutMs: number;
+  /** How long to wait for proof that a pasted prompt was taken before pressing Enter again. */
+  submitVerifyMs: number;
+  submitRetries: number;
+  taskTimeoutMs: number;
+}
+
+export interface ProjectSpec {
+  /** Absolute path of the project (the agent's working directory). */
+  path: string;
+  /** Absolute path of the inbox; defaults to <path>/.agent-queue/inbox. */
+  inbox: string;
+  /** Short name for logs; defaults to the last path segment. */
+  name: string;
+}
+
+export interface DesiredState {
+  /** The config file this came from (absolute), for messages. */
+  file: string;
+  tmux: { socket: string } | { socketPath: string };
+  pool: {
+    prefix: string;
+    startIndex: number;
+    size: number;
+    /** Name of the agent profile in `agents`. */
+    agent: string;
+    cooldown: { afterTaskMs: number; afterFailureMs: number };
+  };
+  /** Shipped profiles (claude, generic, fake) merged with the file's own `agents:`. */
+  agents: Record<string, AgentProfile>;
+  projects: ProjectSpec[];
+  dedicated: string[];
+  tasks: {
+    maxAttempts: number;
+    /** Base delay before a retry; doubles per attempt. */
+    retryBackoffMs: number;
+    /** Files larger than this go to failed/. */
+    maxBytes: number;
+    /** A file written in place is taken once it has not changed for this long. */
+    settleMs: number;
+    /** Appended to every message sent to an agent. */
+    instructionSuffix: string;
+    /** Sent instead of the body when the task body is empty. */
+    emptyBodyText: string;
+    /** Use the seed's one-shot resume id files: <dir>/<session>-resume-id.txt. */
+    resumeIdDir: string | null;
+  };
+  controller: {
+    resyncMs: number;
+    /** Where agentpool keeps its own files (hook settings, event files, lock). 0700. */
+    stateDir: string;
+  };
+}
+
+export interface ConfigError {
+  file: string;
+  line: number;
+  col: number;
+  /** JSON-pointer-ish path in the document, e.g. `pool.size` or `projects[1].path`. */
+  path: string;
+  message: string;
+}
+
+export type ConfigResult = { value: DesiredState } | { errors: ConfigError[] };
+
+/** `FILE:LINE:COL: PATH: MESSAGE`, the one format every config error is shown in. */
+export function formatConfigError(e: ConfigError): string {
+  return `${e.file}:${e.line}:${e.col}: ${e.path || '(root)'}: ${e.message}`;
+}
