@@ -1,0 +1,81 @@
+/**
+ * A private tmux server per test. Every command goes through `guardArgs`, which fails loudly unless the
+ * command names this test's own socket, so a mistake cannot touch anybody else's sessions.
+ */
+import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
+
+export const TEST_SOCKET_PREFIX = 'aptest-';
+
+export interface TestTmux {
+  /** The `-L` socket name, unique to this server. */
+  socket: string;
+  /** Runs `tmux -L <socket> ...args` and returns stdout. */
+  run(...args: string[]): Promise<string>;
+  /** Like run, but never throws: returns exit code and output. */
+  tryRun(...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** Kills this server (and only this one). Safe to call twice. */
+  kill(): Promise<void>;
+}
+
+export function uniqueSocket(): string {
+  return `${TEST_SOCKET_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Throws unless `args` start with `-L <socket>` for a test socket. */
+export function guardArgs(args: readonly string[]): void {
+  const [flag, socket] = args;
+  if (flag !== '-L' || !socket || !socket.startsWith(TEST_SOCKET_PREFIX)) {
+    throw new Error(
+      `test tmux guard: refusing to run tmux ${args.join(' ')}: tests must name their own socket with -L ${TEST_SOCKET_PREFIX}*`,
+    );
+  }
+  if (!process.env.TMUX_TMPDIR?.startsWith(process.env.AGENTPOOL_TEST_TMUX_TMPDIR ?? '\0')) {
+    throw new Error('test tmux guard: TMUX_TMPDIR is not the test sandbox; is test/helpers/isolate-tmux.ts a setup file?');
+  }
+}
+
+export function testTmux(socket = uniqueSocket()): TestTmux {
+  const exec = async (args: string[]) => {
+    const full = ['-L', socket, ...args];
+    guardArgs(full);
+    return execa('tmux', full, { reject: false });
+  };
+  return {
+    socket,
+    async run(...args) {
+      const r = await exec(args);
+      if (r.exitCode !== 0) throw new Error(`tmux -L ${socket} ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
+      return r.stdout;
+    },
+    async tryRun(...args) {
+      const r = await exec(args);
+      return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    async kill() {
+      await exec(['kill-server']);
+    },
+  };
+}
+
+/** Polls `probe` until it returns a truthy value or the deadline passes; returns that value. */
+export async function waitFor<T>(
+  probe: () => T | Promise<T>,
+  { timeoutMs = 15_000, intervalMs = 50, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
