@@ -1,0 +1,24 @@
+/**
+ * Defaults for keys the YAML may leave out, in their YAML form. The schema repeats them as `default` for
+ * editors; test/config/defaults.test.ts keeps the two in step. Computed defaults (a project's inbox and
+ * name, controller.stateDir) live in normalize.ts because they depend on other values.
+ */
+export const DEFAULTS = {
+  pool: {
+    startIndex: 1,
+    agent: 'claude',
+    cooldown: { afterTask: '5s', afterFailure: '5m' },
+  },
+  tasks: {
+    maxAttempts: 3,
+    retryBackoff: '30s',
+    maxBytes: 1_048_576,
+    settle: '500ms',
+    instructionSuffix: ' When you are done, summarize what you changed.',
+    emptyBodyText: 'The task file was empty: look at the project and report what needs doing.',
+    resumeIdDir: null as string | null,
+  },
+  controller: { resync: '10s' },
+  /** Relative to a project's path. */
+  inbox: '.agent-queue/inbox',
+} as const;

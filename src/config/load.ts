@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ConfigResult } from './types.js';
+import { parseConfig } from './parse.js';
+
+/**
+ * Reads and parses a config file. Never throws for a missing or unreadable file: that becomes one
+ * ConfigError at 1:1 like any other config problem, so the CLI has a single way to report them.
+ */
+export async function loadConfigFile(file: string): Promise<ConfigResult> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    const fix =
+      code === 'ENOENT' ? 'create it or pass --config FILE'
+      : code === 'EACCES' ? 'check its permissions or pass --config FILE'
+      : 'pass the path of a readable YAML file with --config FILE';
+    return { errors: [{ file: abs, line: 1, col: 1, path: '', message: `cannot read the config file (${code}): ${fix}` }] };
+  }
+  return parseConfig(text, abs);
+}
+
+/** Where the config is when none is given: $AGENTPOOL_CONFIG if set, else ./desired-state.yaml. */
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const fromEnv = env.AGENTPOOL_CONFIG;
+  return fromEnv ? path.resolve(cwd, fromEnv) : path.join(cwd, 'desired-state.yaml');
+}

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import type { DesiredState } from './types.js';
+import type { RawConfig } from './raw.js';
+import { DEFAULTS } from './defaults.js';
+import { parseDuration } from './duration.js';
+import { mergeAgents } from './agents.js';
+
+/** The only environment the config depends on; passed in so the pipeline stays pure. */
+export interface ConfigEnv {
+  HOME?: string;
+  XDG_STATE_HOME?: string;
+}
+
+/** `~` and `~/x` expand to HOME; other names stay (`~user` is not supported). */
+export function expandHome(p: string, home: string | undefined): string {
+  if (home === undefined) return p; // the rules report a `~` that cannot be expanded
+  if (p === '~') return home;
+  return p.startsWith('~/') ? path.join(home, p.slice(2)) : p;
+}
+
+/** A directory name for the default stateDir that stands for this tmux server. */
+function socketId(tmux: RawConfig['tmux']): string {
+  if (tmux.socket !== undefined) return tmux.socket;
+  return (tmux.socketPath ?? '').replace(/^\/+/, '').replace(/[^A-Za-z0-9_.-]+/g, '_');
+}
+
+function defaultStateDir(raw: RawConfig, env: ConfigEnv): string {
+  // XDG says a relative XDG_STATE_HOME is invalid and must be ignored.
+  const xdg = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : undefined;
+  const base = xdg ?? path.join(env.HOME ?? '~', '.local', 'state');
+  return path.join(base, 'agentpool', socketId(raw.tmux));
+}
+
+/**
+ * Schema-valid YAML → DesiredState: defaults filled, durations in ms, paths resolved. Total on any input
+ * ajv accepted; it checks nothing (that is the rules' job). Relative directories resolve against the
+ * config file's directory, the one place a person writing them can see.
+ */
+export function normalize(raw: RawConfig, file: string, env: ConfigEnv): DesiredState {
+  const dir = path.dirname(file);
+  const dirPath = (p: string): string => path.resolve(dir, expandHome(p, env.HOME));
+  const d = DEFAULTS;
+  const t = raw.tasks ?? {};
+  const resumeIdDir = t.resumeIdDir === undefined ? d.tasks.resumeIdDir : t.resumeIdDir;
+  return {
+    file,
+    tmux: raw.tmux.socket !== undefined ? { socket: raw.tmux.socket } : { socketPath: path.resolve(raw.tmux.socketPath!) },
+    pool: {
+      prefix: raw.pool.prefix,
+      startIndex: raw.pool.startIndex ?? d.pool.startIndex,
+      size: raw.pool.size,
+      agent: raw.pool.agent ?? d.pool.agent,
+      cooldown: {
+        afterTaskMs: parseDuration(raw.pool.cooldown?.afterTask ?? d.pool.cooldown.afterTask),
+        afterFailureMs: parseDuration(raw.pool.cooldown?.afterFailure ?? d.pool.cooldown.afterFailure),
+      },
+    },
+    agents: mergeAgents(raw.agents),
+    projects: (raw.projects ?? []).map((p) => {
+      const projectPath = path.resolve(p.path);
+      return {
+        path: projectPath,
+        inbox: path.resolve(p.inbox ?? path.join(projectPath, d.inbox)),
+        name: p.name ?? (path.basename(projectPath) || projectPath),
+      };
+    }),
+    dedicated: [...(raw.dedicated ?? [])],
+    tasks: {
+      maxAttempts: t.maxAttempts ?? d.tasks.maxAttempts,
+      retryBackoffMs: parseDuration(t.retryBackoff ?? d.tasks.retryBackoff),
+      maxBytes: t.maxBytes ?? d.tasks.maxBytes,
+      settleMs: parseDuration(t.settle ?? d.tasks.settle),
+      instructionSuffix: t.instructionSuffix ?? d.tasks.instructionSuffix,
+      emptyBodyText: t.emptyBodyText ?? d.tasks.emptyBodyText,
+      resumeIdDir: resumeIdDir === null ? null : dirPath(resumeIdDir),
+    },
+    controller: {
+      resyncMs: parseDuration(raw.controller?.resync ?? d.controller.resync),
+      stateDir: raw.controller?.stateDir !== undefined ? dirPath(raw.controller.stateDir) : defaultStateDir(raw, env),
+    },
+  };
+}

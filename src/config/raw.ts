@@ -1,0 +1,51 @@
+/**
+ * The YAML-shaped config, as schemas/desired-state.schema.json accepts it. Only src/config sees this type:
+ * everything else reads the normalized `DesiredState` (./types.ts). It is trusted only after ajv said yes.
+ */
+
+/** A duration string such as "30s" (see ./duration.ts). */
+export type RawDuration = string;
+
+export interface RawAgent {
+  extends?: string;
+  command?: string[];
+  env?: Record<string, string>;
+  models?: { critical?: string; high?: string; default?: string; low?: string };
+  resumeArgs?: string[];
+  newSessionArgs?: string[];
+  hooks?: boolean;
+  done?: 'hook' | 'exit' | 'idle';
+  screen?: { ready?: string[]; dialog?: string[]; busy?: string[]; error?: string[]; rateLimit?: string[] };
+  exit?: { text?: string; keys?: string[]; timeout?: RawDuration };
+  promptTimeout?: RawDuration;
+  submitVerify?: RawDuration;
+  submitRetries?: number;
+  taskTimeout?: RawDuration;
+}
+
+export interface RawConfig {
+  tmux: { socket?: string; socketPath?: string };
+  pool: {
+    prefix: string;
+    startIndex?: number;
+    size: number;
+    agent?: string;
+    cooldown?: { afterTask?: RawDuration; afterFailure?: RawDuration };
+  };
+  projects?: Array<{ path: string; inbox?: string; name?: string }>;
+  dedicated?: string[];
+  agents?: Record<string, RawAgent>;
+  tasks?: {
+    maxAttempts?: number;
+    retryBackoff?: RawDuration;
+    maxBytes?: number;
+    settle?: RawDuration;
+    instructionSuffix?: string;
+    emptyBodyText?: string;
+    resumeIdDir?: string | null;
+  };
+  controller?: { resync?: RawDuration; stateDir?: string };
+}
+
+/** A path into the YAML document: map keys and sequence indexes, e.g. ['projects', 1, 'path']. */
+export type DocPath = ReadonlyArray<string | number>;

@@ -1,0 +1,67 @@
+import { SHIPPED_PROFILES } from '../agents/profiles.js';
+import type { DesiredState } from './types.js';
+import type { RawConfig } from './raw.js';
+import type { Problem } from './problem.js';
+import { didYouMean } from './suggest.js';
+
+/** `pool.agent` must name a profile; list them all, since the fix is to pick one. */
+function poolAgentRule(value: DesiredState): Problem[] {
+  const name = value.pool.agent;
+  if (Object.hasOwn(value.agents, name)) return [];
+  const names = Object.keys(value.agents).sort();
+  const guess = didYouMean(name, names);
+  return [{
+    path: ['pool', 'agent'], at: 'value',
+    message: `unknown agent "${name}"; ${guess ? `did you mean "${guess}"? The` : 'the'} agents defined are ${names.join(', ')}`,
+  }];
+}
+
+/** File order matters: an entry may extend a shipped profile or one defined above it, never below. */
+function extendsRules(raw: RawConfig): Problem[] {
+  const problems: Problem[] = [];
+  const entries = Object.entries(raw.agents ?? {});
+  const known = new Set(Object.keys(SHIPPED_PROFILES));
+  entries.forEach(([name, entry], i) => {
+    const base = entry.extends;
+    if (base !== undefined && !known.has(base)) {
+      const later = entries.slice(i).some(([n]) => n === base);
+      const guess = didYouMean(base, [...known]);
+      const allowed = `a shipped profile (${Object.keys(SHIPPED_PROFILES).join(', ')}) or one defined above`;
+      const message = base === name
+        ? `a profile cannot extend itself; extend ${allowed}`
+        : later
+          ? `profile "${base}" is defined below "${name}"; move its definition above this one`
+          : guess
+            ? `unknown profile "${base}"; did you mean "${guess}"? Extend ${allowed}`
+            : `unknown profile "${base}"; extend ${allowed}`;
+      problems.push({ path: ['agents', name, 'extends'], at: 'value', message });
+    }
+    known.add(name);
+  });
+  return problems;
+}
+
+/** Screen patterns are compiled the way the detectors use them (flag m), so a bad one fails here, not live. */
+function patternRules(raw: RawConfig): Problem[] {
+  const problems: Problem[] = [];
+  for (const [name, entry] of Object.entries(raw.agents ?? {})) {
+    for (const [kind, patterns] of Object.entries(entry.screen ?? {})) {
+      (patterns ?? []).forEach((p, i) => {
+        try {
+          new RegExp(p, 'm');
+        } catch (err) {
+          problems.push({
+            path: ['agents', name, 'screen', kind, i], at: 'value',
+            message: `not a valid regular expression: ${(err as Error).message}`,
+          });
+        }
+      });
+    }
+  }
+  return problems;
+}
+
+/** The agent checks: pool.agent exists, every extends resolves, every screen pattern compiles. */
+export function agentRules(raw: RawConfig, value: DesiredState): Problem[] {
+  return [...poolAgentRule(value), ...extendsRules(raw), ...patternRules(raw)];
+}

@@ -1,0 +1,113 @@
+import { describe, it, expect } from 'vitest';
+import { errorsOf, FILE, HEAD, yaml } from './helpers.js';
+
+describe('YAML and document errors', () => {
+  it('reports a YAML syntax error at its position', () => {
+    expect(errorsOf(yaml(...HEAD, 'dedicated: [a, b', 'tasks: {}'))).toEqual([
+      expect.stringMatching(new RegExp(`^${FILE}:7:1: \\(root\\): invalid YAML: `)),
+    ]);
+  });
+
+  it('reports a duplicate key as a YAML error', () => {
+    expect(errorsOf(yaml(...HEAD, '  size: 3'))).toEqual([
+      `${FILE}:6:3: (root): invalid YAML: Map keys must be unique`,
+    ]);
+  });
+
+  it('rejects an empty file and a file of comments only', () => {
+    const msg = 'the file has no settings; it needs at least tmux: and pool: (see desired-state.example.yaml)';
+    expect(errorsOf('')).toEqual([`${FILE}:1:1: (root): ${msg}`]);
+    expect(errorsOf(yaml('# nothing yet', ''))).toEqual([`${FILE}:1:1: (root): ${msg}`]);
+  });
+
+  it('rejects a document that is not a mapping', () => {
+    expect(errorsOf(yaml('# a list', '- tmux', '- pool'))).toEqual([
+      `${FILE}:2:1: (root): the document must be a mapping of keys (tmux:, pool:, ...), got a list`,
+    ]);
+    expect(errorsOf(yaml('just text'))).toEqual([
+      `${FILE}:1:1: (root): the document must be a mapping of keys (tmux:, pool:, ...), got "just text"`,
+    ]);
+  });
+});
+
+describe('schema errors', () => {
+  it('says what a wrong type should be, with the range', () => {
+    expect(errorsOf(yaml('tmux:', '  socket: test', 'pool:', '  prefix: w-', '  size: four'))).toEqual([
+      `${FILE}:5:9: pool.size: must be an integer from 0 to 1000, got "four"`,
+    ]);
+  });
+
+  it('reports a number out of range', () => {
+    expect(errorsOf(yaml('tmux:', '  socket: test', 'pool:', '  prefix: w-', '  size: 5000'))).toEqual([
+      `${FILE}:5:9: pool.size: must be an integer from 0 to 1000, got 5000`,
+    ]);
+    expect(errorsOf(yaml(...HEAD, 'tasks:', '  maxAttempts: 0'))).toEqual([
+      `${FILE}:7:16: tasks.maxAttempts: must be an integer from 1 to 100, got 0`,
+    ]);
+  });
+
+  it('lists the allowed values of an enum', () => {
+    expect(errorsOf(yaml(...HEAD, 'agents:', '  mine:', '    done: finished'))).toEqual([
+      `${FILE}:8:11: agents.mine.done: must be one of "hook", "exit" or "idle", got "finished"`,
+    ]);
+  });
+
+  it('explains the duration format', () => {
+    expect(errorsOf(yaml(...HEAD, '  cooldown:', '    afterTask: 30 sec', 'controller:', '    resync: 10'))).toEqual([
+      `${FILE}:7:16: pool.cooldown.afterTask: must be a duration, got "30 sec": use a number followed by ms, s, m or h, e.g. "30s"`,
+      `${FILE}:9:13: controller.resync: must be a duration, got 10: use a number followed by ms, s, m or h, e.g. "30s"`,
+    ]);
+  });
+
+  it('suggests the closest key for a typo', () => {
+    expect(errorsOf(yaml('tmux:', '  socket: test', 'pool:', '  prefix: w-', '  sise: 4'))).toEqual([
+      `${FILE}:3:1: pool: missing required key "size"`,
+      `${FILE}:5:3: pool.sise: unknown key; did you mean "size"?`,
+    ]);
+  });
+
+  it('lists the allowed keys when no key is close', () => {
+    expect(errorsOf(yaml(...HEAD, 'controller:', '  frequency: 10s'))).toEqual([
+      `${FILE}:7:3: controller.frequency: unknown key; the keys allowed here are resync, stateDir`,
+    ]);
+  });
+
+  it('reports a missing required key at the mapping that lacks it', () => {
+    expect(errorsOf(yaml('tmux:', '  socket: test', 'pool:', '  size: 2'))).toEqual([
+      `${FILE}:3:1: pool: missing required key "prefix"`,
+    ]);
+    expect(errorsOf(yaml('# no tmux', 'pool:', '  prefix: w-', '  size: 2'))).toEqual([
+      `${FILE}:2:1: (root): missing required key "tmux"`,
+    ]);
+  });
+
+  it('wants exactly one of tmux.socket and tmux.socketPath', () => {
+    expect(errorsOf(yaml('tmux:', '  socket: a', '  socketPath: /tmp/a.sock', 'pool: {prefix: w-, size: 1}'))).toEqual([
+      `${FILE}:1:1: tmux: set only one of "socket" and "socketPath", not both`,
+    ]);
+    expect(errorsOf(yaml('pool: {prefix: w-, size: 1}', 'tmux: {}'))).toEqual([
+      `${FILE}:2:1: tmux: missing a key: set exactly one of "socket" or "socketPath"`,
+    ]);
+  });
+
+  it('says a project path must be absolute', () => {
+    expect(errorsOf(yaml(...HEAD, 'projects:', '  - path: src/app', '  - path: ~/src/other'))).toEqual([
+      `${FILE}:7:11: projects[0].path: must be an absolute path, got "src/app": start it with "/"`,
+      `${FILE}:8:11: projects[1].path: must be an absolute path, got "~/src/other": "~" is not expanded here; write the full path`,
+    ]);
+  });
+
+  it('says an inbox must be absolute', () => {
+    expect(errorsOf(yaml(...HEAD, 'projects:', '  - path: /src/app', '    inbox: queue/in'))).toEqual([
+      `${FILE}:8:12: projects[0].inbox: must be an absolute path, got "queue/in": start it with "/"`,
+    ]);
+  });
+
+  it('points an empty value at its key and collects every error', () => {
+    expect(errorsOf(yaml('tmux:', '  socket: a b', 'pool:', '  prefix: w-', '  size:', 'dedicated: [1]'))).toEqual([
+      `${FILE}:2:11: tmux.socket: must be a name of letters, digits, "_", "." and "-", got "a b"`,
+      `${FILE}:5:3: pool.size: must be an integer from 0 to 1000, got an empty value`,
+      `${FILE}:6:13: dedicated[0]: must be a non-empty string, got 1: write "1" in quotes to make it text`,
+    ]);
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defaultConfigPath, loadConfigFile } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { formatConfigError, type ConfigError } from '../../src/config/types.js';
+import { parseDuration } from '../../src/config/duration.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../desired-state.example.yaml', import.meta.url));
+
+describe('the example config', () => {
+  it('validates and uses every section', async () => {
+    const r = await loadConfigFile(EXAMPLE);
+    expect('errors' in r ? r.errors.map(formatConfigError) : []).toEqual([]);
+    if (!('value' in r)) return;
+    expect(r.value.pool).toMatchObject({ prefix: 'ccl-auto-', startIndex: 1, size: 4, agent: 'claude' });
+    expect(r.value.projects).toHaveLength(2);
+    expect(r.value.dedicated).toEqual(['ccl-main']);
+    expect(Object.keys(r.value.agents)).toEqual(['claude', 'fake', 'generic', 'aider']);
+  });
+
+  it('points editors at the schema on its first line', () => {
+    expect(readFileSync(EXAMPLE, 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./schemas/desired-state.schema.json');
+  });
+});
+
+describe('loadConfigFile', () => {
+  it('turns a missing file into one error at 1:1 saying how to fix it', async () => {
+    expect(await loadConfigFile('/nonexistent/agentpool.yaml')).toEqual({
+      errors: [{
+        file: '/nonexistent/agentpool.yaml', line: 1, col: 1, path: '',
+        message: 'cannot read the config file (ENOENT): create it or pass --config FILE',
+      }],
+    });
+  });
+});
+
+describe('defaultConfigPath', () => {
+  it('uses AGENTPOOL_CONFIG when set, resolved against cwd', () => {
+    expect(defaultConfigPath({ AGENTPOOL_CONFIG: '/etc/ap.yaml' }, '/w')).toBe('/etc/ap.yaml');
+    expect(defaultConfigPath({ AGENTPOOL_CONFIG: 'conf/ap.yaml' }, '/w')).toBe('/w/conf/ap.yaml');
+  });
+
+  it('falls back to desired-state.yaml in cwd', () => {
+    expect(defaultConfigPath({}, '/w')).toBe('/w/desired-state.yaml');
+  });
+});
+
+describe('formatConfigError and parseDuration', () => {
+  it('formats FILE:LINE:COL: path: message', () => {
+    const e: ConfigError = { file: '/c.yaml', line: 3, col: 9, path: 'pool.size', message: 'must be an integer' };
+    expect(formatConfigError(e)).toBe('/c.yaml:3:9: pool.size: must be an integer');
+    expect(formatConfigError({ ...e, path: '' })).toBe('/c.yaml:3:9: (root): must be an integer');
+  });
+
+  it('formats what parseConfig returns the same way', () => {
+    const r = parseConfig('tmux: {socket: s}\npool: {prefix: p, size: -1}\n', 'rel.yaml', { HOME: '/h' });
+    expect('errors' in r && r.errors.map(formatConfigError)).toEqual([
+      `${process.cwd()}/rel.yaml:2:25: pool.size: must be an integer from 0 to 1000, got -1`,
+    ]);
+  });
+
+  it('parses each unit', () => {
+    expect(['250ms', '30s', '5m', '2h'].map(parseDuration)).toEqual([250, 30_000, 300_000, 7_200_000]);
+    expect(() => parseDuration('5 m')).toThrow();
+  });
+});

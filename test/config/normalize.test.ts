@@ -1,0 +1,65 @@
+import { describe, it, expect } from 'vitest';
+import { configSchema, type SchemaNode } from '../../src/config/schema.js';
+import { DEFAULTS } from '../../src/config/defaults.js';
+import { SHIPPED_PROFILES } from '../../src/agents/profiles.js';
+import { HEAD, valueOf, yaml } from './helpers.js';
+
+describe('normalize', () => {
+  it('fills every default of a minimal config', () => {
+    const v = valueOf(yaml(...HEAD));
+    expect(v.file).toBe('/etc/agentpool/desired-state.yaml');
+    expect(v.tmux).toEqual({ socket: 'test' });
+    expect(v.pool).toEqual({
+      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude',
+      cooldown: { afterTaskMs: 5_000, afterFailureMs: 300_000 },
+    });
+    expect(v.projects).toEqual([]);
+    expect(v.dedicated).toEqual([]);
+    expect(v.agents).toEqual(SHIPPED_PROFILES);
+    expect(v.tasks).toEqual({
+      maxAttempts: 3, retryBackoffMs: 30_000, maxBytes: 1_048_576, settleMs: 500,
+      instructionSuffix: DEFAULTS.tasks.instructionSuffix, emptyBodyText: DEFAULTS.tasks.emptyBodyText,
+      resumeIdDir: null,
+    });
+    expect(v.controller).toEqual({ resyncMs: 10_000, stateDir: '/home/you/.local/state/agentpool/test' });
+  });
+
+  it('converts every duration unit', () => {
+    const v = valueOf(yaml(...HEAD, 'tasks: {retryBackoff: 2h, settle: 0ms}', 'controller: {resync: 3m}'));
+    expect([v.tasks.retryBackoffMs, v.tasks.settleMs, v.controller.resyncMs]).toEqual([7_200_000, 0, 180_000]);
+  });
+
+  it('defaults a project inbox and name, and normalizes its paths', () => {
+    const v = valueOf(yaml(...HEAD, 'projects:', '  - path: /src/app/', '  - {path: /src/x/../lib, inbox: /q//in/, name: L}'));
+    expect(v.projects).toEqual([
+      { path: '/src/app', inbox: '/src/app/.agent-queue/inbox', name: 'app' },
+      { path: '/src/lib', inbox: '/q/in', name: 'L' },
+    ]);
+  });
+
+  it('picks the default stateDir from XDG_STATE_HOME and a sanitized socketPath', () => {
+    const text = yaml('tmux: {socketPath: /tmp/my sock/ap.sock}', 'pool: {prefix: w-, size: 0}');
+    const v = valueOf(text, { HOME: '/home/you', XDG_STATE_HOME: '/var/state' });
+    expect(v.tmux).toEqual({ socketPath: '/tmp/my sock/ap.sock' });
+    expect(v.controller.stateDir).toBe('/var/state/agentpool/tmp_my_sock_ap.sock');
+  });
+
+  it('expands "~" and resolves relative directories against the config file', () => {
+    const v = valueOf(yaml(...HEAD, 'tasks: {resumeIdDir: ~/ids}', 'controller: {stateDir: state/}'));
+    expect(v.tasks.resumeIdDir).toBe('/home/you/ids');
+    expect(v.controller.stateDir).toBe('/etc/agentpool/state');
+  });
+
+  it('keeps the schema defaults and DEFAULTS in step', () => {
+    const props = (node: SchemaNode | undefined, key: string): SchemaNode => node?.properties?.[key] ?? {};
+    const root = configSchema();
+    const pool = props(root, 'pool');
+    const tasks = props(root, 'tasks');
+    expect(props(pool, 'startIndex').default).toBe(DEFAULTS.pool.startIndex);
+    expect(props(pool, 'agent').default).toBe(DEFAULTS.pool.agent);
+    expect(props(props(pool, 'cooldown'), 'afterTask').default).toBe(DEFAULTS.pool.cooldown.afterTask);
+    expect(props(props(pool, 'cooldown'), 'afterFailure').default).toBe(DEFAULTS.pool.cooldown.afterFailure);
+    for (const [key, value] of Object.entries(DEFAULTS.tasks)) expect(props(tasks, key).default).toBe(value);
+    expect(props(props(root, 'controller'), 'resync').default).toBe(DEFAULTS.controller.resync);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, it, expect } from 'vitest';
+import { errorsOf, FILE, HEAD, valueOf, yaml } from './helpers.js';
+
+describe('semantic rules', () => {
+  it('rejects the same project twice, after resolving the path', () => {
+    expect(errorsOf(yaml(...HEAD, 'projects:', '  - path: /src/app', '  - path: /src/./app/'))).toEqual([
+      `${FILE}:8:11: projects[1].path: "/src/app" is already listed as projects[0]; list each project once`,
+    ]);
+  });
+
+  it('rejects two projects sharing one inbox', () => {
+    const text = yaml(...HEAD, 'projects:', '  - path: /src/a', '  - path: /src/b', '    inbox: /src/a/.agent-queue/inbox');
+    expect(errorsOf(text)).toEqual([
+      `${FILE}:9:12: projects[1].inbox: inbox "/src/a/.agent-queue/inbox" is also the inbox of projects[0]; give each project its own inbox`,
+    ]);
+  });
+
+  it('rejects a dedicated session inside the pool range and says which slot', () => {
+    expect(errorsOf(yaml(...HEAD, 'dedicated:', '  - main', '  - w-2'))).toEqual([
+      `${FILE}:8:5: dedicated[1]: "w-2" is pool slot 2 (the pool is w-1 .. w-2), so agentpool would manage it ` +
+        'as its own; rename the session, or change pool.prefix or pool.startIndex so the pool does not include it',
+    ]);
+  });
+
+  it('rejects a dedicated session named like a pool slot outside the current range', () => {
+    expect(errorsOf(yaml(...HEAD, 'dedicated: [main, w-7]'))).toEqual([
+      `${FILE}:6:19: dedicated[1]: "w-7" looks like a pool session name (pool.prefix "w-" followed by a number; ` +
+        'the pool is w-1 .. w-2) and would collide with the pool when it grows or moves; rename the session so ' +
+        'it does not start with "w-" followed by digits',
+    ]);
+  });
+
+  it('allows dedicated names that merely share the prefix', () => {
+    expect(valueOf(yaml(...HEAD, 'dedicated: [w-main, w-2b, main]')).dedicated).toEqual(['w-main', 'w-2b', 'main']);
+  });
+
+  it('rejects a dedicated name listed twice', () => {
+    expect(errorsOf(yaml(...HEAD, 'dedicated: [main, other, main]'))).toEqual([
+      `${FILE}:6:26: dedicated[2]: "main" is already listed as dedicated[0]; remove one`,
+    ]);
+  });
+
+  it('rejects an unknown pool.agent and lists the agents', () => {
+    expect(errorsOf(yaml(...HEAD, '  agent: claud'))).toEqual([
+      `${FILE}:6:10: pool.agent: unknown agent "claud"; did you mean "claude"? The agents defined are claude, fake, generic`,
+    ]);
+    expect(errorsOf(yaml(...HEAD, '  agent: codex', 'agents:', '  mine: {command: [x]}'))).toEqual([
+      `${FILE}:6:10: pool.agent: unknown agent "codex"; the agents defined are claude, fake, generic, mine`,
+    ]);
+  });
+
+  it('rejects an extends of an unknown profile', () => {
+    expect(errorsOf(yaml(...HEAD, 'agents:', '  mine:', '    extends: clade'))).toEqual([
+      `${FILE}:8:14: agents.mine.extends: unknown profile "clade"; did you mean "claude"? ` +
+        'Extend a shipped profile (claude, fake, generic) or one defined above',
+    ]);
+  });
+
+  it('rejects an extends of a profile defined further down', () => {
+    const text = yaml(...HEAD, 'agents:', '  a:', '    extends: b', '  b:', '    command: [x]');
+    expect(errorsOf(text)).toEqual([
+      `${FILE}:8:14: agents.a.extends: profile "b" is defined below "a"; move its definition above this one`,
+    ]);
+  });
+
+  it('rejects a screen pattern that is not a valid regular expression, quoting the JS error', () => {
+    const text = yaml(...HEAD, 'agents:', '  claude:', '    screen:', '      busy: [ok, "(unclosed"]');
+    expect(errorsOf(text)).toEqual([
+      `${FILE}:9:18: agents.claude.screen.busy[1]: not a valid regular expression: ` +
+        'Invalid regular expression: /(unclosed/m: Unterminated group',
+    ]);
+  });
+
+  it('needs HOME for "~" and for the default stateDir', () => {
+    expect(errorsOf(yaml(...HEAD, 'controller:', '  stateDir: ~/state'), {})).toEqual([
+      `${FILE}:7:13: controller.stateDir: uses "~" but HOME is not set; write an absolute path`,
+    ]);
+    expect(errorsOf(yaml(...HEAD), {})).toEqual([
+      `${FILE}:1:1: (root): neither XDG_STATE_HOME nor HOME is set, so there is no default controller.stateDir; set controller.stateDir`,
+    ]);
+  });
+});
