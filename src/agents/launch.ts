@@ -1,0 +1,60 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AgentProfile } from '../config/types.js';
+
+/** The package root (where dist/ and schemas/ live), from this file's own location. */
+export const AGENTPOOL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface LaunchVars {
+  model: string;
+  settings: string;
+  session: string;
+  eventsFile: string;
+  project: string;
+  agentSessionId: string;
+  /** True when the task resumes `agentSessionId` instead of starting it. */
+  resume: boolean;
+}
+
+/** Pure: a profile's argv template and the values of one launch → argv. Text never passes a shell. */
+export function buildArgv(profile: AgentProfile, v: LaunchVars): string[] {
+  const values: Record<string, string> = {
+    model: v.model,
+    settings: v.settings,
+    session: v.session,
+    eventsFile: v.eventsFile,
+    project: v.project,
+    agentSessionId: v.agentSessionId,
+    agentpoolDir: AGENTPOOL_DIR,
+    node: process.execPath,
+  };
+  const fill = (word: string) => word.replace(/\{(\w+)\}/g, (all, k: string) => values[k] ?? all);
+  return profile.command.flatMap((word) =>
+    word === '{...sessionArgs}' ? (v.resume ? profile.resumeArgs : profile.newSessionArgs).map(fill) : [fill(word)],
+  );
+}
+
+/** Where a pool session's agentpool files live under the state directory. */
+export function sessionFiles(stateDir: string, session: string): { dir: string; settings: string; events: string } {
+  const dir = join(stateDir, 'sessions', session);
+  return { dir, settings: join(dir, 'settings.json'), events: join(dir, 'events.jsonl') };
+}
+
+/** Claude Code settings whose hooks append every event of interest to `eventsFile`. */
+export function hookSettings(eventsFile: string): object {
+  const command = [process.execPath, join(AGENTPOOL_DIR, 'dist', 'agents', 'hook.js'), eventsFile].map(shellQuote).join(' ');
+  const entry = [{ hooks: [{ type: 'command', command }] }];
+  return {
+    hooks: Object.fromEntries(['SessionStart', 'UserPromptSubmit', 'Stop', 'StopFailure', 'Notification'].map((e) => [e, entry])),
+  };
+}
+
+/** The hook command is run by the agent through a shell; only our own paths go in it, quoted. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The seed's message: `[<task file name>] <body>` plus the instruction suffix. */
+export function buildMessage(taskName: string, body: string, suffix: string, emptyBodyText: string): string {
+  return `[${taskName}] ${body.trim() === '' ? emptyBodyText : body}${suffix}`;
+}

@@ -1,0 +1,116 @@
+import { createActor, type Actor } from 'xstate';
+import type { Clock } from './clock.js';
+import { sessionMachine, type SlotEvent } from './session-machine.js';
+import { STATE_LABEL, type SlotState, type SlotView } from './types.js';
+
+export interface Transition {
+  session: string;
+  from: string;
+  to: string;
+  event: string;
+  task?: string | null;
+  reason?: string;
+}
+
+/**
+ * The running slot machines, one xstate actor per pool session, keyed by session name. Owns the clock
+ * and reports every state change (including timer-driven ones) to `onTransition`.
+ */
+export class Slots {
+  private readonly actors = new Map<string, Actor<typeof sessionMachine>>();
+  private readonly machine;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onTransition: (t: Transition) => void,
+    /** Called when a timer moved a machine, so the loop can act on it. */
+    private readonly onTimer: () => void = () => {},
+  ) {
+    this.machine = sessionMachine.provide({
+      delays: {
+        untilDeadline: ({ context }) => Math.max(0, (context.deadline ?? clock.now()) - clock.now()),
+      },
+    });
+  }
+
+  has(session: string): boolean {
+    return this.actors.has(session);
+  }
+
+  /** The actor for `session`, created in `absent` when new. */
+  ensure(session: string): Actor<typeof sessionMachine> {
+    let actor = this.actors.get(session);
+    if (actor) return actor;
+    let lastEvent = 'start';
+    let external = false;
+    actor = createActor(this.machine, {
+      input: { session },
+      clock: this.clock as never,
+      inspect: (ev) => {
+        if (ev.type === '@xstate.event' && ev.actorRef === actor) lastEvent = ev.event.type;
+      },
+    });
+    let prev = actor.getSnapshot().value as SlotState;
+    actor.subscribe((snap) => {
+      const to = snap.value as SlotState;
+      if (to === prev) return;
+      const from = prev;
+      prev = to;
+      const timer = lastEvent.startsWith('xstate.after');
+      this.onTransition({
+        session,
+        from: STATE_LABEL[from],
+        to: STATE_LABEL[to],
+        event: timer ? 'timer' : lastEvent,
+        task: snap.context.task,
+        ...(to === 'stopping' && snap.context.verdict ? { reason: snap.context.verdict.reason } : {}),
+      });
+      if (timer && !external) this.onTimer();
+    });
+    actor.start();
+    this.actors.set(session, actor);
+    const send = actor.send.bind(actor);
+    // Mark sends from the loop so only timer-driven changes wake it.
+    actor.send = (e: SlotEvent) => {
+      external = true;
+      try {
+        send(e);
+      } finally {
+        external = false;
+      }
+    };
+    return actor;
+  }
+
+  send(session: string, event: SlotEvent): void {
+    this.ensure(session).send(event);
+  }
+
+  remove(session: string): void {
+    this.actors.get(session)?.stop();
+    this.actors.delete(session);
+  }
+
+  view(session: string): SlotView {
+    const snap = this.ensure(session).getSnapshot();
+    return { state: snap.value as SlotState, ...snap.context };
+  }
+
+  views(): SlotView[] {
+    return [...this.actors.keys()].sort(compareSessions).map((s) => this.view(s));
+  }
+
+  names(): string[] {
+    return [...this.actors.keys()];
+  }
+
+  stopAll(): void {
+    for (const a of this.actors.values()) a.stop();
+    this.actors.clear();
+  }
+}
+
+/** Natural order: ccl-auto-2 before ccl-auto-10. */
+export function compareSessions(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}

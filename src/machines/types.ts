@@ -1,0 +1,41 @@
+/** Plain data about one pool slot's machine, as the planner and the status command see it. */
+
+export const SLOT_STATES = ['absent', 'idle', 'launching', 'awaitingPrompt', 'working', 'stopping', 'cooldown'] as const;
+export type SlotState = (typeof SLOT_STATES)[number];
+
+/** How a task ended for this session; the planner turns it into file moves and a cooldown. */
+export interface Verdict {
+  outcome: 'done' | 'failed' | 'limited';
+  /** A sentence a person can act on (for failures) or a short summary (for done). */
+  reason: string;
+  /** For `limited`: when the limit resets (epoch ms), if the agent said. */
+  until?: number;
+  /** For `done`: the agent's last message, when known. */
+  lastMessage?: string;
+}
+
+export interface SlotContext {
+  session: string;
+  /** Absolute path of the claimed task file in active/, while the slot has one. */
+  task: string | null;
+  /** Epoch ms when the current timed state ends (prompt timeout, task timeout, cooldown end). */
+  deadline: number | null;
+  /** Set when the pool shrank past this slot: finish the task, then go. */
+  draining: boolean;
+  verdict: Verdict | null;
+}
+
+export interface SlotView extends SlotContext {
+  state: SlotState;
+}
+
+/** The state names as users see them in logs and status (DESIGN.md §3). */
+export const STATE_LABEL: Record<SlotState, string> = {
+  absent: 'absent',
+  idle: 'idle',
+  launching: 'launching',
+  awaitingPrompt: 'awaiting-prompt',
+  working: 'working',
+  stopping: 'stopping',
+  cooldown: 'cooldown',
+};

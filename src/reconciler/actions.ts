@@ -1,0 +1,55 @@
+import type { Priority } from '../config/types.js';
+import type { Verdict } from '../machines/types.js';
+import type { PendingTask, RejectedTask } from '../tasks/types.js';
+
+/**
+ * Everything the controller can do, as data. `plan()` returns these; `execute()` performs them;
+ * `--dry-run` prints them. Sessions are named by pool session name.
+ */
+export type Action =
+  | { kind: 'create-session'; session: string; slot: number }
+  | { kind: 'kill-session'; session: string; sessionId: string; reason: string }
+  | { kind: 'drain-session'; session: string }
+  | { kind: 'reject-task'; task: RejectedTask }
+  | { kind: 'requeue-task'; path: string; project: string; reason: string; refundAttempt: boolean; notBefore: number }
+  | { kind: 'claim-task'; session: string; task: PendingTask }
+  | { kind: 'launch-agent'; session: string; agent: string; model: string; priority: Priority; project: string }
+  | { kind: 'submit-task'; session: string; task: string }
+  | {
+      kind: 'stop-agent';
+      session: string;
+      task: string | null;
+      verdict: Verdict;
+      /** What happens to the task: to done/, back to the queue, or to failed/. */
+      disposition: 'done' | 'retry' | 'fail';
+      refundAttempt: boolean;
+      notBefore: number;
+      cooldownUntil: number;
+    };
+
+export type ActionKind = Action['kind'];
+
+/** The session an action belongs to, for one-in-flight bookkeeping; null for task-only actions. */
+export function actionSession(a: Action): string | null {
+  return 'session' in a ? a.session : null;
+}
+
+/**
+ * Stable order for printing and applying: task-only actions first (by path), then each session's actions in
+ * natural session order (ccl-auto-2 before ccl-auto-10), keeping the order the planner gave within a session.
+ */
+export function sortActions(actions: readonly Action[]): Action[] {
+  const path = (a: Action) => (a.kind === 'reject-task' ? a.task.path : a.kind === 'requeue-task' ? a.path : '');
+  return actions
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => {
+      const sx = actionSession(x.a);
+      const sy = actionSession(y.a);
+      if (sx === null || sy === null) {
+        if (sx !== sy) return sx === null ? -1 : 1;
+        return path(x.a).localeCompare(path(y.a)) || x.i - y.i;
+      }
+      return sx.localeCompare(sy, 'en', { numeric: true }) || x.i - y.i;
+    })
+    .map(({ a }) => a);
+}

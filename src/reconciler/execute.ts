@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { summarizeEvents } from '../agents/events.js';
+import { buildArgv, buildMessage, hookSettings, sessionFiles } from '../agents/launch.js';
+import { readScreen } from '../agents/screen.js';
+import type { DesiredState } from '../config/types.js';
+import type { Clock } from '../machines/clock.js';
+import type { Slots } from '../machines/slots.js';
+import { claimTask, ensureQueueDirs, finishTask, readTask, rejectTask, requeueTask, updateSidecar } from '../tasks/store.js';
+import { OPT, type TmuxClient } from '../tmux/client.js';
+import type { Action } from './actions.js';
+import type { ObservedSession } from './snapshot.js';
+
+/** What an idle pool session runs: nothing that reads input, so stray keys do no harm. */
+export const IDLE_COMMAND = ['sh', '-c', 'echo "agentpool: idle pool session, waiting for a task"; exec tail -f /dev/null'];
+
+export interface ExecDeps {
+  d: DesiredState;
+  tmux: TmuxClient;
+  slots: Slots;
+  clock: Clock;
+  log: Logger;
+  /** The sessions as observed by the pass that planned these actions. */
+  sessions: ReadonlyMap<string, ObservedSession>;
+}
+
+/**
+ * Performs one session's actions in order (or one task-only action). Results go back to the slot machine
+ * as events. Expected failures (a task taken by someone else, an agent that will not start) become events
+ * too; only a broken environment throws.
+ */
+export async function executeGroup(deps: ExecDeps, actions: readonly Action[]): Promise<void> {
+  for (const a of actions) {
+    deps.log.debug({ action: a.kind, ...('session' in a ? { session: a.session } : {}) }, 'action');
+    await perform(deps, a);
+  }
+}
+
+async function perform(x: ExecDeps, a: Action): Promise<void> {
+  const { d, tmux, slots, clock, log } = x;
+  switch (a.kind) {
+    case 'create-session': {
+      const { sessionId } = await tmux.newSession({
+        name: a.session,
+        cwd: homedir(),
+        command: IDLE_COMMAND,
+        options: { [OPT.pool]: d.pool.prefix, [OPT.slot]: String(a.slot), [OPT.state]: 'idle' },
+      });
+      log.info({ session: a.session, sessionId }, 'created pool session');
+      slots.send(a.session, { type: 'CREATED' });
+      return;
+    }
+    case 'kill-session':
+      await tmux.killSession(a.sessionId);
+      log.info({ session: a.session, reason: a.reason }, 'removed pool session');
+      slots.remove(a.session);
+      return;
+    case 'drain-session':
+      slots.send(a.session, { type: 'DRAIN' });
+      log.info({ session: a.session }, 'draining: the session goes once its task is finished');
+      return;
+    case 'reject-task': {
+      const dest = await rejectTask(a.task, clock.now()).catch(ignoreGone);
+      if (dest) log.warn({ task: a.task.path, movedTo: dest, reason: a.task.reason }, 'rejected a task that cannot run');
+      return;
+    }
+    case 'requeue-task':
+      await requeueTask(a.path, { reason: a.reason, outcome: 'requeued', notBefore: a.notBefore, refundAttempt: a.refundAttempt, now: clock.now() });
+      log.warn({ task: a.path, reason: a.reason }, 'task back in the queue');
+      return;
+    case 'claim-task': {
+      await ensureQueueDirs(d.projects.find((p) => p.path === a.task.project)?.inbox ?? join(a.task.project, '.agent-queue', 'inbox'));
+      try {
+        const claimed = await claimTask(a.task, a.session, clock.now());
+        log.info({ session: a.session, task: claimed.path, attempt: claimed.sidecar.attempts }, 'claimed task');
+        slots.send(a.session, { type: 'CLAIMED', task: claimed.path });
+      } catch (err) {
+        log.info({ session: a.session, task: a.task.path, err: (err as Error).message }, 'task gone before it could be claimed');
+        slots.send(a.session, { type: 'CLAIM_FAILED' });
+      }
+      return;
+    }
+    case 'launch-agent':
+      return launch(x, a);
+    case 'submit-task':
+      return submit(x, a);
+    case 'stop-agent':
+      return stop(x, a);
+  }
+}
+
+async function launch(x: ExecDeps, a: Extract<Action, { kind: 'launch-agent' }>): Promise<void> {
+  const { d, tmux, slots, clock, log } = x;
+  const task = slots.view(a.session).task;
+  const s = x.sessions.get(a.session);
+  if (!task) return;
+  const fail = (reason: string) => slots.send(a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason } });
+  if (!s) return fail('the pool session disappeared before the agent could start');
+  const profile = d.agents[a.agent]!;
+  try {
+    await stat(a.project);
+  } catch {
+    return fail(`the project folder ${a.project} is missing: restore it or remove the project from the config`);
+  }
+  const parsed = await readTask(task).catch((err: Error) => err);
+  if (parsed instanceof Error) return fail(`the task cannot be read: ${parsed.message}`);
+  const resumeId = parsed.meta.resume ?? (await takeResumeId(d, a.session));
+  const agentSessionId = resumeId ?? (profile.newSessionArgs.length ? randomUUID() : '');
+  const files = sessionFiles(d.controller.stateDir, a.session);
+  await mkdir(files.dir, { recursive: true, mode: 0o700 });
+  // A fresh events file per launch: everything in it is about this task.
+  await rename(files.events, `${files.events}.prev`).catch(() => {});
+  await writeFile(files.events, '', { mode: 0o600, flag: 'w' });
+  if (profile.hooks) await writeFile(files.settings, JSON.stringify(hookSettings(files.events), null, 2), { mode: 0o600 });
+  const argv = buildArgv(profile, {
+    model: a.model, settings: files.settings, session: a.session, eventsFile: files.events,
+    project: a.project, agentSessionId, resume: resumeId !== null,
+  });
+  const now = clock.now();
+  await updateSidecar(task, { state: 'launched', model: a.model, agentSessionId: agentSessionId || null, launchedAt: now, session: a.session });
+  try {
+    await tmux.respawnPane(s.paneId, {
+      cwd: a.project,
+      command: argv,
+      env: { ...profile.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_TASK: task },
+    });
+  } catch (err) {
+    return fail(`could not start the agent (${argv[0]}): ${(err as Error).message}`);
+  }
+  const deadline = now + profile.promptTimeoutMs;
+  await tmux.setOptions(s.sessionId, { [OPT.state]: 'awaitingPrompt', [OPT.task]: task, [OPT.until]: String(deadline) });
+  log.info({ session: a.session, task, model: a.model, argv }, 'launched agent');
+  slots.send(a.session, { type: 'LAUNCHED', deadline });
+}
+
+/** The seed's convention: a one-shot `<session>-resume-id.txt`, consumed by the next launch. */
+async function takeResumeId(d: DesiredState, session: string): Promise<string | null> {
+  if (!d.tasks.resumeIdDir) return null;
+  const file = join(d.tasks.resumeIdDir, `${session}-resume-id.txt`);
+  const id = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (!id) return null;
+  await unlink(file).catch(() => {});
+  return /^[A-Za-z0-9._-]+$/.test(id) ? id : null;
+}
+
+async function submit(x: ExecDeps, a: Extract<Action, { kind: 'submit-task' }>): Promise<void> {
+  const { d, tmux, slots, clock, log } = x;
+  const s = x.sessions.get(a.session)!;
+  const profile = d.agents[d.pool.agent]!;
+  const parsed = await readTask(a.task);
+  const name = a.task.slice(a.task.lastIndexOf('/') + 1);
+  const message = buildMessage(name, parsed.body, d.tasks.instructionSuffix, d.tasks.emptyBodyText);
+  const files = sessionFiles(d.controller.stateDir, a.session);
+  const verified = async () => {
+    if (profile.hooks) return summarizeEvents(await readFile(files.events, 'utf8').catch(() => '')).prompts.length > 0;
+    return readScreen(profile.screen, await tmux.capturePane(s.paneId)).busy;
+  };
+  await tmux.pasteText(s.paneId, message);
+  for (let press = 1; press <= 1 + profile.submitRetries; press++) {
+    await tmux.sendKeys(s.paneId, ['Enter']);
+    if (await poll(verified, profile.submitVerifyMs)) {
+      const now = clock.now();
+      const deadline = now + profile.taskTimeoutMs;
+      await updateSidecar(a.task, { state: 'submitted', submittedAt: now });
+      await tmux.setOptions(s.sessionId, { [OPT.state]: 'working', [OPT.until]: String(deadline) });
+      log.info({ session: a.session, task: a.task, enterPresses: press }, 'submitted task');
+      slots.send(a.session, { type: 'SUBMITTED', deadline });
+      return;
+    }
+    log.warn({ session: a.session, task: a.task, press }, 'the agent has not taken the prompt yet; pressing Enter again');
+  }
+  slots.send(a.session, {
+    type: 'FAILED',
+    verdict: { outcome: 'failed', reason: `the agent did not take the prompt after ${1 + profile.submitRetries} Enter presses (no ${profile.hooks ? 'UserPromptSubmit hook event' : 'busy signal on screen'})` },
+  });
+}
+
+async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
+  const { d, tmux, slots, clock, log } = x;
+  const s = x.sessions.get(a.session);
+  const profile = d.agents[d.pool.agent]!;
+  if (s && !s.paneDead) {
+    if (profile.exit.text) await tmux.pasteText(s.paneId, profile.exit.text).catch(() => {});
+    if (profile.exit.keys.length) await tmux.sendKeys(s.paneId, profile.exit.keys).catch(() => {});
+    await poll(async () => (await tmux.listPanes()).some((p) => p.paneId === s.paneId && p.paneDead), profile.exit.timeoutMs);
+  }
+  // Whatever is still there goes; the slot gets its idle command back.
+  if (s) await tmux.respawnPane(s.paneId, { cwd: homedir(), command: IDLE_COMMAND }).catch(() => {});
+  const now = clock.now();
+  if (a.task) {
+    const summary = a.verdict.lastMessage;
+    if (a.disposition === 'done') {
+      const dest = await finishTask(a.task, { outcome: 'done', reason: a.verdict.reason, now, ...(summary !== undefined ? { lastMessage: summary } : {}) });
+      log.info({ session: a.session, task: dest }, 'task done');
+    } else if (a.disposition === 'fail') {
+      const dest = await finishTask(a.task, { outcome: 'failed', reason: a.verdict.reason, now });
+      log.warn({ session: a.session, task: dest, reason: a.verdict.reason }, 'task failed');
+    } else {
+      await requeueTask(a.task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now });
+      log.warn({ session: a.session, task: a.task, reason: a.verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
+    }
+  }
+  if (s) await tmux.setOptions(s.sessionId, { [OPT.state]: 'cooldown', [OPT.task]: '', [OPT.until]: String(a.cooldownUntil) }).catch(() => {});
+  slots.send(a.session, { type: 'STOPPED', until: a.cooldownUntil });
+}
+
+/** Polls `probe` until true or `ms` pass. Waiting on the outside world, with a deadline. */
+async function poll(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await probe().catch(() => false)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function ignoreGone(err: NodeJS.ErrnoException): null {
+  if (err.code === 'ENOENT') return null;
+  throw err;
+}

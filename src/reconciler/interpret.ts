@@ -1,0 +1,106 @@
+import { parseResetTime } from '../agents/reset-time.js';
+import type { DesiredState } from '../config/types.js';
+import type { SlotEvent } from '../machines/session-machine.js';
+import { SLOT_STATES, type SlotState, type SlotView, type Verdict } from '../machines/types.js';
+import { isPoolName } from './pool.js';
+import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
+
+export interface SlotInput {
+  session: string;
+  event: SlotEvent;
+}
+
+/**
+ * Pure: what the observed world tells each slot machine. Sessions that appear are adopted from the state
+ * agentpool saved on them; sessions that vanished are reported; agents that finished, failed, crashed or
+ * hit a limit end their task. Sessions with an action in flight are left to that action.
+ */
+export function interpret(
+  d: DesiredState,
+  snap: Snapshot,
+  views: ReadonlyMap<string, SlotView>,
+  inFlight: ReadonlySet<string> = new Set(),
+): SlotInput[] {
+  const out: SlotInput[] = [];
+  if (!snap.tmux.ok) return out;
+  const profile = d.agents[d.pool.agent]!;
+  for (const s of snap.sessions.values()) {
+    if (!s.owned || !isPoolName(d, s.name) || inFlight.has(s.name)) continue;
+    const state = views.get(s.name)?.state ?? 'absent';
+    if (state === 'absent') out.push({ session: s.name, event: adopt(s, snap.now, profile.promptTimeoutMs) });
+  }
+  for (const [session, v] of views) {
+    if (v.state === 'absent' || inFlight.has(session)) continue;
+    const s = snap.sessions.get(session);
+    if (!s || !s.owned) {
+      out.push({ session, event: { type: 'VANISHED' } });
+      continue;
+    }
+    const signals = snap.agents.get(session);
+    if (v.state === 'awaitingPrompt') {
+      if (signals && signals.hooks.prompts.length > 0) {
+        // The agent already has its prompt (a restart between paste and bookkeeping): it is working.
+        out.push({ session, event: { type: 'SUBMITTED', deadline: snap.now + profile.taskTimeoutMs } });
+      } else if (s.paneDead) {
+        out.push({ session, event: { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: `the agent exited${status(s)} before it showed a ready prompt` } } });
+      }
+    } else if (v.state === 'working') {
+      const verdict = workingVerdict(s, signals, snap.now, profile.done);
+      if (verdict) out.push({ session, event: { type: 'AGENT_ENDED', verdict } });
+    }
+  }
+  return out;
+}
+
+function adopt(s: ObservedSession, now: number, promptTimeoutMs: number): SlotEvent {
+  const saved = (SLOT_STATES as readonly string[]).includes(s.saved.state) ? (s.saved.state as SlotState) : 'idle';
+  const task = s.saved.task || null;
+  const base = { task, draining: false };
+  switch (saved) {
+    case 'absent':
+    case 'idle':
+      return { type: 'ADOPT', state: 'idle', task: null, deadline: null, draining: false };
+    case 'cooldown':
+      return { type: 'ADOPT', state: 'cooldown', task: null, deadline: s.saved.until ?? now, draining: false };
+    case 'launching':
+    case 'awaitingPrompt':
+      // Whether the prompt arrived is decided by the agent's own events on the next pass.
+      return { type: 'ADOPT', state: task ? 'awaitingPrompt' : 'idle', ...base, deadline: now + promptTimeoutMs };
+    case 'working':
+    case 'stopping':
+      // A stopping slot is re-derived from its agent's signals, so it is adopted as working.
+      return { type: 'ADOPT', state: task ? 'working' : 'idle', ...base, deadline: s.saved.until ?? null };
+  }
+}
+
+function workingVerdict(s: ObservedSession, sig: AgentSignals | undefined, now: number, done: DesiredState['agents'][string]['done']): Verdict | null {
+  const hooks = sig?.hooks;
+  const screen = sig?.screen;
+  const limitText = screen?.rateLimit ?? '';
+  if (hooks?.stopFailure) {
+    const { error, lastMessage } = hooks.stopFailure;
+    if (error === 'rate_limit' || limitText) {
+      const until = parseResetTime(`${limitText}\n${lastMessage}`, now);
+      return { outcome: 'limited', reason: `usage or rate limit: ${limitText || lastMessage || error}`, ...(until ? { until } : {}) };
+    }
+    return { outcome: 'failed', reason: `the agent's turn failed (${error})${lastMessage ? `: ${lastMessage}` : ''}` };
+  }
+  if (hooks?.stop) return { outcome: 'done', reason: 'the agent finished its turn', lastMessage: hooks.stop.lastMessage };
+  if (s.paneDead) {
+    if (done === 'exit' && s.paneDeadStatus === 0) return { outcome: 'done', reason: 'the agent exited with status 0' };
+    return { outcome: 'failed', reason: `the agent exited${status(s)} while working on the task (crash?)` };
+  }
+  if (screen) {
+    if (screen.rateLimit) {
+      const until = parseResetTime(screen.rateLimit, now);
+      return { outcome: 'limited', reason: `usage or rate limit: ${screen.rateLimit}`, ...(until ? { until } : {}) };
+    }
+    if (screen.error) return { outcome: 'failed', reason: `the agent showed an error: ${screen.error}` };
+    if (done === 'idle' && screen.ready && !screen.busy) return { outcome: 'done', reason: 'the agent is back at its prompt' };
+  }
+  return null;
+}
+
+function status(s: ObservedSession): string {
+  return s.paneDeadStatus === null ? '' : ` with status ${s.paneDeadStatus}`;
+}

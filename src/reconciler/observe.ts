@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { EMPTY_SUMMARY, summarizeEvents } from '../agents/events.js';
+import { sessionFiles } from '../agents/launch.js';
+import { readScreen } from '../agents/screen.js';
+import type { DesiredState } from '../config/types.js';
+import type { SlotView } from '../machines/types.js';
+import type { TmuxClient } from '../tmux/client.js';
+import type { QueueScanner } from '../tasks/scan.js';
+import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
+
+const AGENT_STATES = new Set(['launching', 'awaitingPrompt', 'working', 'stopping']);
+
+/**
+ * One observation of the world: one `list-panes -a` for all sessions, a scan of every project's queue, and
+ * for slots with an agent its hook events (and its screen only where a decision needs it).
+ */
+export async function observe(
+  d: DesiredState,
+  tmux: TmuxClient,
+  scanner: QueueScanner,
+  views: ReadonlyMap<string, SlotView>,
+  now: number,
+): Promise<Snapshot> {
+  const sessions = new Map<string, ObservedSession>();
+  let tmuxState: Snapshot['tmux'] = { ok: true };
+  try {
+    for (const p of await tmux.listPanes()) {
+      if (sessions.has(p.sessionName)) continue; // pool sessions have one pane; the first one is the agent's
+      sessions.set(p.sessionName, {
+        name: p.sessionName,
+        sessionId: p.sessionId,
+        paneId: p.paneId,
+        panePid: p.panePid,
+        paneDead: p.paneDead,
+        paneDeadStatus: p.paneDeadStatus,
+        owned: p.pool === d.pool.prefix,
+        saved: { state: p.state, task: p.task, until: p.until ? Number(p.until) : null },
+      });
+    }
+  } catch (err) {
+    tmuxState = { ok: false, error: (err as Error).message };
+  }
+
+  const queues = await Promise.all(
+    d.projects.map((p) => scanner.scan(p, { now, settleMs: d.tasks.settleMs, maxBytes: d.tasks.maxBytes })),
+  );
+
+  const profile = d.agents[d.pool.agent]!;
+  const agents = new Map<string, AgentSignals>();
+  await Promise.all(
+    [...views.values()].map(async (v) => {
+      const s = sessions.get(v.session);
+      if (!s || !AGENT_STATES.has(v.state)) return;
+      const text = await readFile(sessionFiles(d.controller.stateDir, v.session).events, 'utf8').catch(() => '');
+      const hooks = text ? summarizeEvents(text) : EMPTY_SUMMARY;
+      const needScreen =
+        v.state === 'awaitingPrompt' ||
+        (v.state === 'working' && (!profile.hooks || profile.done === 'idle' || hooks.stopFailure !== undefined));
+      let screenText: string | null = null;
+      if (needScreen && !s.paneDead) screenText = await tmux.capturePane(s.paneId).catch(() => null);
+      agents.set(v.session, { hooks, screenText, screen: screenText === null ? null : readScreen(profile.screen, screenText) });
+    }),
+  );
+  return { now, tmux: tmuxState, sessions, queues, agents };
+}

@@ -1,0 +1,113 @@
+import type { DesiredState } from '../config/types.js';
+import type { SlotView } from '../machines/types.js';
+import { pickTasks } from '../tasks/order.js';
+import type { ActiveTask } from '../tasks/types.js';
+import { sortActions, type Action } from './actions.js';
+import { desiredSlots, isPoolName } from './pool.js';
+import { dispose } from './retry.js';
+import type { Snapshot } from './snapshot.js';
+
+export interface PlanContext {
+  /** Sessions with actions still running: nothing new is planned for them. */
+  inFlight?: ReadonlySet<string>;
+  /** Task paths being claimed right now. */
+  claiming?: ReadonlySet<string>;
+  /** When each project last got a task (fair turns). */
+  lastServed?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Pure: desired state + observed world + slot machines → the actions that converge them. A converged world
+ * gives []. Dry-run prints exactly this list.
+ */
+export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string, SlotView>, ctx: PlanContext = {}): Action[] {
+  const inFlight = ctx.inFlight ?? new Set<string>();
+  const actions: Action[] = [];
+  const profile = d.agents[d.pool.agent]!;
+  const wanted = desiredSlots(d);
+  const wantedSet = new Set(wanted);
+  const activeByPath = new Map<string, ActiveTask>();
+  for (const q of snap.queues) for (const a of q.active) activeByPath.set(a.path, a);
+
+  // Tasks that can never run.
+  for (const q of snap.queues) for (const t of q.rejected) actions.push({ kind: 'reject-task', task: t });
+
+  // Claimed tasks no slot holds any more (the session vanished, the controller restarted): back to the queue.
+  const held = new Set([...views.values()].map((v) => v.task).filter((t): t is string => !!t));
+  for (const a of activeByPath.values()) {
+    if (a.sidecar.state === 'queued' || held.has(a.path) || (a.sidecar.session && inFlight.has(a.sidecar.session))) continue;
+    const submitted = a.sidecar.state === 'submitted';
+    actions.push({
+      kind: 'requeue-task',
+      path: a.path,
+      project: a.project,
+      refundAttempt: !submitted,
+      notBefore: 0,
+      reason: submitted
+        ? `the session ${a.sidecar.session} went away while the agent was working on the task`
+        : `the task was claimed by ${a.sidecar.session} but never sent to an agent`,
+    });
+  }
+
+  if (!snap.tmux.ok) return sortActions(actions);
+
+  // Pool shape: create what is missing, remove or drain what is surplus.
+  for (const [i, name] of wanted.entries()) {
+    if (inFlight.has(name)) continue;
+    const s = snap.sessions.get(name);
+    if (!s && (views.get(name)?.state ?? 'absent') === 'absent') {
+      actions.push({ kind: 'create-session', session: name, slot: d.pool.startIndex + i });
+    }
+  }
+  for (const s of snap.sessions.values()) {
+    if (!s.owned || !isPoolName(d, s.name) || wantedSet.has(s.name) || inFlight.has(s.name)) continue;
+    const v = views.get(s.name);
+    const state = v?.state ?? 'absent';
+    if (state === 'absent' || state === 'idle' || state === 'cooldown') {
+      actions.push({ kind: 'kill-session', session: s.name, sessionId: s.sessionId, reason: 'the pool is smaller than this slot' });
+    } else if (!v?.draining) {
+      actions.push({ kind: 'drain-session', session: s.name });
+    }
+  }
+
+  // Slots whose agent is done, failed or timed out: stop the agent and settle the task.
+  for (const [session, v] of views) {
+    if (v.state !== 'stopping' || !v.verdict || inFlight.has(session)) continue;
+    const attempts = (v.task && activeByPath.get(v.task)?.sidecar.attempts) || 1;
+    const disp = dispose(d, v.verdict, attempts, snap.now);
+    actions.push({ kind: 'stop-agent', session, task: v.task, verdict: v.verdict, ...disp });
+  }
+
+  // Agents showing a ready prompt get their task.
+  for (const [session, v] of views) {
+    if (v.state !== 'awaitingPrompt' || !v.task || inFlight.has(session)) continue;
+    const sig = snap.agents.get(session);
+    if (sig?.screen?.ready) {
+      actions.push({ kind: 'submit-task', session, task: v.task });
+    }
+  }
+
+  // Free slots take the next tasks.
+  const free = wanted.filter((name) => {
+    const v = views.get(name);
+    return v?.state === 'idle' && !v.draining && !inFlight.has(name) && snap.sessions.get(name)?.owned;
+  });
+  if (free.length > 0) {
+    const pending = snap.queues.flatMap((q) => q.pending).filter((t) => !ctx.claiming?.has(t.path));
+    const picked = pickTasks(pending, free.length, snap.now, ctx.lastServed);
+    picked.forEach((task, i) => {
+      const session = free[i]!;
+      const priority = task.where === 'active' ? activeByPath.get(task.path)?.sidecar.priority ?? task.priority : task.priority;
+      actions.push({ kind: 'claim-task', session, task });
+      actions.push({
+        kind: 'launch-agent',
+        session,
+        agent: profile.name,
+        model: profile.models[priority],
+        priority,
+        project: task.project,
+      });
+    });
+  }
+  return sortActions(actions);
+}

@@ -1,0 +1,33 @@
+import type { DesiredState } from '../config/types.js';
+import type { Verdict } from '../machines/types.js';
+
+export interface Disposition {
+  disposition: 'done' | 'retry' | 'fail';
+  /** Give back the attempt: the task never got a fair try (a usage limit). */
+  refundAttempt: boolean;
+  notBefore: number;
+  cooldownUntil: number;
+}
+
+/**
+ * The retry policy, in one place. Done tasks go to done/; a usage limit sends the task back without
+ * costing an attempt and cools the session until the limit resets; other failures retry with exponential
+ * backoff until `maxAttempts`, then go to failed/.
+ */
+export function dispose(d: DesiredState, verdict: Verdict, attempts: number, now: number): Disposition {
+  const { afterTaskMs, afterFailureMs } = d.pool.cooldown;
+  switch (verdict.outcome) {
+    case 'done':
+      return { disposition: 'done', refundAttempt: false, notBefore: 0, cooldownUntil: now + afterTaskMs };
+    case 'limited': {
+      const until = verdict.until && verdict.until > now ? verdict.until : now + afterFailureMs;
+      return { disposition: 'retry', refundAttempt: true, notBefore: until, cooldownUntil: until };
+    }
+    case 'failed': {
+      const cooldownUntil = now + afterFailureMs;
+      if (attempts >= d.tasks.maxAttempts) return { disposition: 'fail', refundAttempt: false, notBefore: 0, cooldownUntil };
+      const backoff = d.tasks.retryBackoffMs * 2 ** Math.max(0, attempts - 1);
+      return { disposition: 'retry', refundAttempt: false, notBefore: now + backoff, cooldownUntil };
+    }
+  }
+}

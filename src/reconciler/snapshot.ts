@@ -1,0 +1,37 @@
+import type { HookSummary } from '../agents/events.js';
+import type { ScreenReading } from '../agents/screen.js';
+import type { ProjectQueue } from '../tasks/scan.js';
+
+/** One pool-relevant tmux session as observed. */
+export interface ObservedSession {
+  name: string;
+  sessionId: string;
+  paneId: string;
+  panePid: number;
+  paneDead: boolean;
+  paneDeadStatus: number | null;
+  /** Tagged by this pool (`@agentpool-pool` = the pool prefix). Nothing else is ever changed. */
+  owned: boolean;
+  /** The durable slot state agentpool wrote on the session (tmux user options). */
+  saved: { state: string; task: string; until: number | null };
+}
+
+/** What an agent in a pool session is telling us: its hook events and, when captured, its screen. */
+export interface AgentSignals {
+  hooks: HookSummary;
+  screen: ScreenReading | null;
+  screenText: string | null;
+}
+
+/**
+ * Everything one pass knows about the world, replaced whole every pass. Watch events only wake the loop;
+ * this is the truth.
+ */
+export interface Snapshot {
+  now: number;
+  /** False when tmux could not be asked (binary missing, command failed): no session is known then. */
+  tmux: { ok: true } | { ok: false; error: string };
+  sessions: ReadonlyMap<string, ObservedSession>;
+  queues: readonly ProjectQueue[];
+  agents: ReadonlyMap<string, AgentSignals>;
+}

@@ -1,0 +1,65 @@
+import { parse as parseYaml } from 'yaml';
+import { PRIORITIES, type Priority } from '../config/types.js';
+import type { ParsedTask, TaskMeta } from './types.js';
+
+export type TaskParseResult = { ok: true; task: ParsedTask } | { ok: false; reason: string };
+
+const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Bytes of a task file → its front matter and body, or the reason it can never run. Pure. Reasons are
+ * sentences a person can act on; they end up in the task's result record in failed/.
+ */
+export function parseTask(bytes: Uint8Array): TaskParseResult {
+  if (bytes.includes(0)) return { ok: false, reason: 'the file contains NUL bytes (binary?): a task must be UTF-8 text' };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, reason: 'the file is not valid UTF-8: save it as UTF-8 text' };
+  }
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
+  if (text.trim() === '') return { ok: false, reason: 'the file is empty: write the task in it' };
+
+  const fm = FRONT_MATTER.exec(text);
+  if (!fm) {
+    if (/^---[ \t]*\r?\n/.test(text)) return { ok: false, reason: 'the front matter starts with "---" but has no closing "---" line' };
+    return { ok: true, task: { meta: { priority: 'default', tags: [], extra: {} }, body: text.trim() } };
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(fm[1]!);
+  } catch (err) {
+    return { ok: false, reason: `the front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}` };
+  }
+  if (data === null || data === undefined) data = {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, reason: 'the front matter must be a YAML mapping (key: value lines)' };
+  }
+  const meta = toMeta(data as Record<string, unknown>);
+  if (typeof meta === 'string') return { ok: false, reason: meta };
+  return { ok: true, task: { meta, body: text.slice(fm[0].length).trim() } };
+}
+
+function toMeta(data: Record<string, unknown>): TaskMeta | string {
+  const { title, priority = 'default', tags = [], needs_claude_code, resume, ...extra } = data;
+  if (typeof priority !== 'string' || !(PRIORITIES as readonly string[]).includes(priority)) {
+    return `unknown priority ${JSON.stringify(priority)}: use one of ${PRIORITIES.join(', ')}`;
+  }
+  if (title !== undefined && typeof title !== 'string') return 'title must be a string';
+  const tagList = typeof tags === 'string' ? [tags] : tags;
+  if (!Array.isArray(tagList) || !tagList.every((t) => typeof t === 'string')) return 'tags must be a list of strings';
+  if (needs_claude_code !== undefined && typeof needs_claude_code !== 'boolean') return 'needs_claude_code must be true or false';
+  if (resume !== undefined && (typeof resume !== 'string' || !/^[A-Za-z0-9._-]+$/.test(resume))) {
+    return 'resume must be an agent session id (letters, digits, ".", "_" or "-")';
+  }
+  return {
+    ...(title !== undefined ? { title } : {}),
+    priority: priority as Priority,
+    tags: tagList,
+    ...(needs_claude_code !== undefined ? { needsClaudeCode: needs_claude_code } : {}),
+    ...(resume !== undefined ? { resume } : {}),
+    extra,
+  };
+}

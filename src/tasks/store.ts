@@ -1,0 +1,122 @@
+import { access, mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { writeJsonAtomic } from './atomic.js';
+import { queueDirs, RESULT_SUFFIX, SIDECAR_SUFFIX } from './layout.js';
+import { parseTask } from './parse.js';
+import { freshSidecar, readSidecar } from './scan.js';
+import type { ActiveTask, ParsedTask, PendingTask, RejectedTask, ResultRecord, Sidecar } from './types.js';
+
+/**
+ * Every change to task files. A task file is only ever renamed, never deleted or overwritten: claim is a
+ * rename into active/ (it succeeds for exactly one claimer), outcomes are renames into done/ or failed/.
+ */
+
+export async function ensureQueueDirs(inbox: string): Promise<void> {
+  const dirs = queueDirs(inbox);
+  for (const d of [dirs.inbox, dirs.active, dirs.done, dirs.failed]) await mkdir(d, { recursive: true });
+}
+
+/** Claims `task` for `session`: after this resolves the file is in active/ with a sidecar saying so. */
+export async function claimTask(task: PendingTask, session: string, now: number): Promise<ActiveTask> {
+  let path = task.path;
+  let sidecar: Sidecar;
+  if (task.where === 'inbox') {
+    path = await freeName(queueDirs(dirname(task.path)).active, task.name);
+    await rename(task.path, path); // throws ENOENT if someone else took it: the claim fails, nothing sent
+    sidecar = { ...freshSidecar(task.project, basename(path), task.arrivedAt, task.priority) };
+  } else {
+    sidecar = (await readSidecar(path + SIDECAR_SUFFIX)) ?? freshSidecar(task.project, task.name, task.arrivedAt, task.priority);
+    await access(path);
+  }
+  sidecar = { ...sidecar, state: 'claimed', session, attempts: sidecar.attempts + 1, claimedAt: now, launchedAt: null, submittedAt: null, notBefore: 0 };
+  await writeJsonAtomic(path + SIDECAR_SUFFIX, sidecar);
+  return { path, project: task.project, name: basename(path), sidecar };
+}
+
+export async function readActive(path: string): Promise<ActiveTask | null> {
+  const sidecar = await readSidecar(path + SIDECAR_SUFFIX);
+  if (!sidecar) return null;
+  return { path, project: sidecar.project, name: basename(path), sidecar };
+}
+
+export async function updateSidecar(path: string, patch: Partial<Sidecar>): Promise<Sidecar> {
+  const current = await readSidecar(path + SIDECAR_SUFFIX);
+  if (!current) throw new Error(`no sidecar for ${path}`);
+  const next = { ...current, ...patch };
+  await writeJsonAtomic(path + SIDECAR_SUFFIX, next);
+  return next;
+}
+
+/** Reads and parses a claimed task for sending. */
+export async function readTask(path: string): Promise<ParsedTask> {
+  const r = parseTask(await readFile(path));
+  if (!r.ok) throw new Error(r.reason);
+  return r.task;
+}
+
+/** Puts a claimed task back in the queue (in active/, state queued) for another attempt after `notBefore`. */
+export async function requeueTask(
+  path: string,
+  o: { reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number },
+): Promise<void> {
+  const s = await readSidecar(path + SIDECAR_SUFFIX);
+  if (!s) throw new Error(`no sidecar for ${path}`);
+  await writeJsonAtomic(path + SIDECAR_SUFFIX, {
+    ...s,
+    state: 'queued',
+    session: null,
+    notBefore: o.notBefore,
+    attempts: o.refundAttempt ? Math.max(0, s.attempts - 1) : s.attempts,
+    history: [...s.history, { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now }],
+  } satisfies Sidecar);
+}
+
+/**
+ * Moves a claimed task to done/ or failed/ with its result record. The rename comes first: a crash after
+ * it leaves the sidecar in active/ without its task, which the next scan turns into the record.
+ */
+export async function finishTask(
+  path: string,
+  o: { outcome: 'done' | 'failed'; reason: string; now: number; lastMessage?: string },
+): Promise<string> {
+  const s = (await readSidecar(path + SIDECAR_SUFFIX)) ?? freshSidecar('', basename(path), o.now);
+  const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
+  const dest = await freeName(o.outcome === 'done' ? dirs.done : dirs.failed, basename(path));
+  await rename(path, dest);
+  const { state: _state, ...rest } = s;
+  const record: ResultRecord = {
+    ...rest,
+    history: [...s.history, { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now }],
+    outcome: o.outcome,
+    reason: o.reason,
+    finishedAt: o.now,
+    ...(o.lastMessage !== undefined ? { lastMessage: o.lastMessage } : {}),
+  };
+  await writeJsonAtomic(dest + RESULT_SUFFIX, record);
+  await unlink(path + SIDECAR_SUFFIX).catch(() => {});
+  return dest;
+}
+
+/** Moves an inbox file that can never run to failed/, with the reason. */
+export async function rejectTask(t: RejectedTask, now: number): Promise<string> {
+  const dirs = queueDirs(dirname(t.path));
+  const dest = await freeName(dirs.failed, t.name);
+  await rename(t.path, dest);
+  const s = freshSidecar(t.project, basename(dest), now);
+  const { state: _state, ...rest } = s;
+  const record: ResultRecord = { ...rest, outcome: 'failed', reason: t.reason, finishedAt: now };
+  await writeJsonAtomic(dest + RESULT_SUFFIX, record);
+  return dest;
+}
+
+/** `dir/name`, or `dir/<stem>.2.md`, ... when a file of that name is already there. Never overwrites. */
+async function freeName(dir: string, name: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const ext = extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  for (let i = 1; ; i++) {
+    const candidate = join(dir, i === 1 ? name : `${stem}.${i}${ext}`);
+    const taken = await access(candidate).then(() => true, () => false);
+    if (!taken) return candidate;
+  }
+}

@@ -1,0 +1,82 @@
+import type { Priority } from '../config/types.js';
+
+/** What a task file says about itself (its YAML front matter). */
+export interface TaskMeta {
+  title?: string;
+  priority: Priority;
+  tags: string[];
+  needsClaudeCode?: boolean;
+  /** An agent session id to resume (`resume:` in the front matter). */
+  resume?: string;
+  /** Every other front-matter key, kept as is. */
+  extra: Record<string, unknown>;
+}
+
+export interface ParsedTask {
+  meta: TaskMeta;
+  body: string;
+}
+
+/** A task that may be dispatched: a settled file in an inbox, or one in active/ waiting for a retry. */
+export interface PendingTask {
+  /** Absolute path of the file now. */
+  path: string;
+  project: string;
+  /** The task's file name, e.g. `fix-login.md`. */
+  name: string;
+  priority: Priority;
+  /** Epoch ms the task arrived (the inbox file's mtime); orders tasks of one priority. */
+  arrivedAt: number;
+  /** Attempts already made. */
+  attempts: number;
+  /** Not before this time (retry backoff); 0 for none. */
+  notBefore: number;
+  where: 'inbox' | 'active';
+}
+
+/** A file in an inbox that can never run, with the reason. */
+export interface RejectedTask {
+  path: string;
+  project: string;
+  name: string;
+  reason: string;
+}
+
+/** Durable state of a claimed task: the JSON sidecar next to it in active/. */
+export interface Sidecar {
+  version: 1;
+  task: string;
+  project: string;
+  title?: string;
+  priority: Priority;
+  arrivedAt: number;
+  attempts: number;
+  /** queued: waiting for a (re)try; claimed → launched → submitted: with a session. */
+  state: 'queued' | 'claimed' | 'launched' | 'submitted';
+  session: string | null;
+  model: string | null;
+  agentSessionId: string | null;
+  transcriptPath: string | null;
+  claimedAt: number | null;
+  launchedAt: number | null;
+  submittedAt: number | null;
+  notBefore: number;
+  /** One entry per ended attempt. */
+  history: Array<{ attempt: number; session: string | null; outcome: string; reason: string; at: number }>;
+}
+
+/** A task in active/, with its sidecar. */
+export interface ActiveTask {
+  path: string;
+  project: string;
+  name: string;
+  sidecar: Sidecar;
+}
+
+/** The record written next to a task in done/ or failed/. */
+export interface ResultRecord extends Omit<Sidecar, 'state'> {
+  outcome: 'done' | 'failed';
+  reason: string;
+  finishedAt: number;
+  lastMessage?: string;
+}

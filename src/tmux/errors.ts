@@ -1,0 +1,26 @@
+/** The one error the tmux layer throws: what ran, what tmux said, and why it failed. */
+export class TmuxError extends Error {
+  override readonly name = 'TmuxError';
+  readonly isTmuxError = true;
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly args: readonly string[],
+    readonly stderr: string,
+    readonly exitCode: number | undefined,
+    /** What kind of failure: the binary is missing, no server answers, or the command failed. */
+    readonly kind: 'missing-binary' | 'no-server' | 'failed',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isTmuxError(err: unknown): err is TmuxError {
+  return typeof err === 'object' && err !== null && (err as { isTmuxError?: unknown }).isTmuxError === true;
+}
+
+/** tmux's own words for "there is no server on this socket". */
+export function isNoServerMessage(stderr: string): boolean {
+  return /no server running|error connecting to|server exited unexpectedly|No such file or directory/.test(stderr);
+}

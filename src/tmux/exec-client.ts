@@ -1,0 +1,139 @@
+import { execa } from 'execa';
+import { OPT, socketArgs, type NewSession, type PaneInfo, type Respawn, type TmuxClient, type TmuxSocket } from './client.js';
+import { TmuxError, isNoServerMessage } from './errors.js';
+import { parseRows, template } from './format.js';
+
+const PANE_FIELDS = {
+  sessionId: 'session_id',
+  sessionName: 'session_name',
+  paneId: 'pane_id',
+  panePid: 'pane_pid',
+  paneDead: 'pane_dead',
+  paneDeadStatus: 'pane_dead_status',
+  currentCommand: 'pane_current_command',
+  pool: OPT.pool,
+  slot: OPT.slot,
+  task: OPT.task,
+  state: OPT.state,
+  until: OPT.until,
+} as const;
+const PANE_KEYS = Object.keys(PANE_FIELDS) as Array<keyof typeof PANE_FIELDS>;
+const PANE_TEMPLATE = template(Object.values(PANE_FIELDS));
+
+/**
+ * tmux reads a word that ends in `;` as a command separator, even in argv. `\;` at the end of a word is a
+ * literal `;` (measured on 3.3a), so every word we pass through — paths, models, env values — is escaped.
+ */
+export function escapeArg(word: string): string {
+  return word.endsWith(';') ? `${word.slice(0, -1)}\\;` : word;
+}
+
+/** A TmuxClient that runs one `tmux` process per command. Simple and robust; ~4 ms a command. */
+export class ExecTmuxClient implements TmuxClient {
+  readonly label: string;
+  private readonly base: string[];
+
+  constructor(socket: TmuxSocket, private readonly binary = 'tmux') {
+    this.base = socketArgs(socket);
+    this.label = `${binary} ${this.base.join(' ')}`;
+  }
+
+  /** Runs one tmux command line (possibly several commands joined by ';' words); returns stdout. */
+  async run(args: readonly string[], input?: string): Promise<string> {
+    const full = [...this.base, ...args];
+    const r = await execa(this.binary, full, { reject: false, input, stripFinalNewline: false, env: { TMUX: '' } });
+    if (r.failed) {
+      const code = (r as { code?: string }).code;
+      if (code === 'ENOENT') {
+        throw new TmuxError(
+          `the tmux binary "${this.binary}" was not found: install tmux (e.g. apt-get install tmux)`,
+          this.binary, full, '', undefined, 'missing-binary', { cause: r },
+        );
+      }
+      const stderr = String(r.stderr ?? '').trim();
+      const kind = isNoServerMessage(stderr) ? 'no-server' : 'failed';
+      throw new TmuxError(
+        `${this.label} ${args[0]} failed${r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}: ${stderr || r.shortMessage}`,
+        this.binary, full, stderr, r.exitCode, kind, { cause: r },
+      );
+    }
+    return String(r.stdout);
+  }
+
+  async listPanes(): Promise<PaneInfo[]> {
+    const args = ['list-panes', '-a', '-F', PANE_TEMPLATE];
+    let out: string;
+    try {
+      out = await this.run(args);
+    } catch (err) {
+      if (err instanceof TmuxError && err.kind === 'no-server') return [];
+      throw err;
+    }
+    return parseRows(out, PANE_KEYS, { command: this.binary, args }).map((r) => ({
+      ...r,
+      panePid: Number(r.panePid),
+      paneDead: r.paneDead === '1',
+      paneDeadStatus: r.paneDeadStatus === '' ? null : Number(r.paneDeadStatus),
+    }));
+  }
+
+  async newSession(spec: NewSession): Promise<{ sessionId: string; paneId: string }> {
+    const target = `=${spec.name}`;
+    const args = [
+      'new-session', '-d', '-P', '-F', template(['session_id', 'pane_id']),
+      '-s', spec.name, '-c', spec.cwd,
+      '-x', String(spec.width ?? 200), '-y', String(spec.height ?? 50),
+      ...envArgs(spec.env),
+      '--', ...spec.command.map(escapeArg), ';',
+      // Set before the command can exit, so a dead pane stays to be observed.
+      'set-option', '-w', '-t', target, 'remain-on-exit', 'on',
+      ...Object.entries(spec.options).flatMap(([k, v]) => [';', 'set-option', '-t', target, k, escapeArg(v)]),
+    ];
+    const out = await this.run(args);
+    const [row] = parseRows(out, ['sessionId', 'paneId'] as const, { command: this.binary, args });
+    if (!row) throw new TmuxError(`new-session printed no ids`, this.binary, args, '', 0, 'failed');
+    return row;
+  }
+
+  async killSession(sessionId: string): Promise<void> {
+    await this.run(['kill-session', '-t', sessionId]);
+  }
+
+  async setOptions(sessionId: string, options: Readonly<Record<string, string>>): Promise<void> {
+    const args = Object.entries(options).flatMap(([k, v], i) => [
+      ...(i ? [';'] : []),
+      ...(v === '' ? ['set-option', '-u', '-t', sessionId, k] : ['set-option', '-t', sessionId, k, escapeArg(v)]),
+    ]);
+    if (args.length) await this.run(args);
+  }
+
+  async respawnPane(paneId: string, spec: Respawn): Promise<void> {
+    await this.run(['respawn-pane', '-k', '-t', paneId, '-c', spec.cwd, ...envArgs(spec.env), '--', ...spec.command.map(escapeArg)]);
+  }
+
+  async pasteText(paneId: string, text: string): Promise<void> {
+    const buffer = `agentpool-${paneId.replace(/\W/g, '')}`;
+    await this.run(['load-buffer', '-b', buffer, '-'], text);
+    await this.run(['paste-buffer', '-p', '-d', '-b', buffer, '-t', paneId]);
+  }
+
+  async sendKeys(paneId: string, keys: readonly string[]): Promise<void> {
+    await this.run(['send-keys', '-t', paneId, ...keys.map(escapeArg)]);
+  }
+
+  async capturePane(paneId: string): Promise<string> {
+    return this.run(['capture-pane', '-p', '-J', '-t', paneId]);
+  }
+
+  async killServer(): Promise<void> {
+    try {
+      await this.run(['kill-server']);
+    } catch (err) {
+      if (!(err instanceof TmuxError && err.kind === 'no-server')) throw err;
+    }
+  }
+}
+
+function envArgs(env: Readonly<Record<string, string>> | undefined): string[] {
+  return Object.entries(env ?? {}).flatMap(([k, v]) => ['-e', escapeArg(`${k}=${v}`)]);
+}
