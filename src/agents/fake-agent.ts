@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+/**
+ * A stand-in for Claude Code's TUI, for tests and the demo: same flags, same hooks, a screen that the
+ * `fake` profile's patterns read like Claude's, and switches to misbehave (slow start, first-run dialog,
+ * crash, hang, usage limit, API error, a lost Enter). Dependency-free; see fake-agent/options.ts for flags.
+ *
+ * Contract callers rely on: a prompt counts as submitted when Enter arrives with a non-empty box outside a
+ * paste; it is then logged (--log), UserPromptSubmit fires, and after the work Stop (or StopFailure) fires
+ * before the screen goes idle again. Enter while busy is ignored (the text stays in the box).
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { loadHooks, runHooks, type HookEvent } from './fake-agent/hooks.js';
+import { feed, flush, initialInputState, type InputEvent } from './fake-agent/input.js';
+import { parseOptions } from './fake-agent/options.js';
+import { appendPaste, appendText, backspace, display, expand, type Segment } from './fake-agent/prompt-box.js';
+import { DIALOG_OPTIONS, firstLine, render, truncate, type HistoryEntry, type Phase } from './fake-agent/screen.js';
+
+let opts: ReturnType<typeof parseOptions>;
+let hooks: ReturnType<typeof loadHooks>;
+try {
+  opts = parseOptions(process.argv.slice(2), process.env);
+  hooks = loadHooks(opts.settings);
+} catch (err) {
+  process.stderr.write(`fake-agent: ${(err as Error).message}\n`);
+  process.exit(2);
+}
+
+const cwd = process.cwd();
+const sessionId = opts.resume ?? opts.sessionId ?? randomUUID();
+// Claude's transcript location; named in payloads, never written.
+const transcriptPath = join(homedir(), '.claude', 'projects', cwd.replace(/\//g, '-'), `${sessionId}.jsonl`);
+
+interface Turn {
+  promptId: string;
+  entry: HistoryEntry;
+  timer?: NodeJS.Timeout;
+  over: boolean;
+}
+
+let phase: Phase = 'starting';
+let box: Segment[] = [];
+let pastes = 0;
+let dialogCursor = 0;
+let enterSwallowed = false;
+let turnsFinished = 0;
+let turn: Turn | null = null;
+const history: HistoryEntry[] = [];
+let inputState = initialInputState;
+let escTimer: NodeJS.Timeout | undefined;
+
+function draw(): void {
+  const lines = render({
+    phase, model: opts.model, cwd, columns: process.stdout.columns ?? 80, history, input: display(box), dialogCursor,
+  });
+  // Redraw everything every time: simple, and a capture never sees a half-updated screen for long.
+  process.stdout.write(`\x1b[H\x1b[2J${lines.join('\r\n')}`);
+}
+
+function exit(code: number, stderr = ''): never {
+  try {
+    process.stdout.write('\x1b[?2004l\x1b[?25h\r\n');
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    if (stderr) process.stderr.write(stderr);
+  } catch {
+    // The terminal may already be gone (SIGHUP); exiting matters more.
+  }
+  process.exit(code);
+}
+
+async function fire(event: HookEvent, fields: object): Promise<void> {
+  const payload = { session_id: sessionId, transcript_path: transcriptPath, cwd, hook_event_name: event, ...fields };
+  const failures = await runHooks(hooks[event] ?? [], payload, cwd);
+  // Claude shows a failed hook and carries on; so does this.
+  const lines = failures.map((f) => `  ⎿  ${event} ${f}`);
+  if (lines.length && event === 'SessionStart') history.push({ prompt: null, lines });
+  else history.at(-1)?.lines.push(...lines);
+}
+
+async function start(): Promise<void> {
+  draw();
+  if (opts.startMs) await new Promise((r) => setTimeout(r, opts.startMs));
+  if (opts.dialog) {
+    phase = 'dialog';
+    draw();
+  } else await becomeReady();
+}
+
+async function becomeReady(): Promise<void> {
+  phase = 'starting';
+  await fire('SessionStart', { source: opts.resume ? 'resume' : 'startup', model: opts.model });
+  phase = 'idle';
+  draw();
+}
+
+function onDialog(ev: InputEvent): void {
+  if (ev.type === 'key' && (ev.key === 'up' || ev.key === 'down')) dialogCursor = ev.key === 'up' ? 0 : 1;
+  else if (ev.type === 'text' && /^[12]$/.test(ev.text)) void choose(Number(ev.text) - 1);
+  else if (ev.type === 'key' && ev.key === 'enter') void choose(dialogCursor);
+  else if (ev.type === 'key' && (ev.key === 'escape' || ev.key === 'interrupt')) exit(1);
+}
+
+async function choose(option: number): Promise<void> {
+  if (DIALOG_OPTIONS[option] === 'No, exit') exit(1);
+  await becomeReady();
+}
+
+function onPrompt(ev: InputEvent): void {
+  if (ev.type === 'text') box = appendText(box, ev.text);
+  else if (ev.type === 'paste') {
+    box = appendPaste(box, pastes + 1, ev.text);
+    if (box.at(-1)?.kind === 'paste') pastes += 1; // ids count placeholders over the whole session
+  }
+  else if (ev.key === 'backspace') box = backspace(box);
+  else if (ev.key === 'escape' && turn) interrupt(turn);
+  else if (ev.key === 'interrupt') {
+    // Like Claude: C-c stops a turn, else clears a non-empty box, else exits.
+    if (turn) interrupt(turn);
+    else if (box.length) box = [];
+    else exit(0);
+  } else if (ev.key === 'enter') {
+    if (opts.ignoreFirstEnter && !enterSwallowed) enterSwallowed = true;
+    else if (!turn && expand(box).trim()) {
+      const prompt = expand(box);
+      box = [];
+      if (prompt.trim() === '/exit') exit(0);
+      void runTurn(prompt);
+    }
+  }
+}
+
+async function runTurn(prompt: string): Promise<void> {
+  const t: Turn = { promptId: randomUUID(), entry: { prompt, lines: [] }, over: false };
+  turn = t;
+  phase = 'busy';
+  history.push(t.entry);
+  if (opts.log) {
+    const line = { ts: new Date().toISOString(), pid: process.pid, sessionId, model: opts.model, cwd, argv: process.argv.slice(2), prompt };
+    appendFileSync(opts.log, `${JSON.stringify(line)}\n`);
+  }
+  draw();
+  await fire('UserPromptSubmit', { prompt_id: t.promptId, prompt });
+  if (t.over) return;
+  if (opts.usageLimit !== undefined) {
+    t.entry.lines.push(opts.usageLimit);
+    return finish(t, 'StopFailure', { error: 'rate_limit', last_assistant_message: opts.usageLimit });
+  }
+  if (opts.failWith !== undefined) {
+    const message = `API Error: ${opts.failWith} (fake)`;
+    t.entry.lines.push(`● ${message}`);
+    return finish(t, 'StopFailure', { error: opts.failWith, last_assistant_message: message });
+  }
+  if (opts.hang) return;
+  if (opts.crash) {
+    t.timer = setTimeout(() => exit(3, 'fatal: fake crash\n'), opts.workMs / 2);
+    return;
+  }
+  t.timer = setTimeout(() => {
+    const answer = `Done: ${truncate(firstLine(prompt), 50)}`;
+    t.entry.lines.push(`● ${answer}`);
+    draw();
+    void finish(t, 'Stop', { last_assistant_message: answer });
+  }, opts.workMs);
+}
+
+async function finish(t: Turn, event: HookEvent, fields: object): Promise<void> {
+  await fire(event, { prompt_id: t.promptId, ...fields });
+  if (t.over) return;
+  t.over = true;
+  turn = null;
+  phase = 'idle';
+  turnsFinished += 1;
+  if (opts.exitAfter && turnsFinished >= opts.exitAfter) exit(0);
+  draw();
+}
+
+/** Stops a turn without a Stop hook, as Claude does when the user interrupts. */
+function interrupt(t: Turn): void {
+  clearTimeout(t.timer);
+  t.over = true;
+  t.entry.lines.push('  ⎿  Interrupted');
+  turn = null;
+  phase = 'idle';
+}
+
+function onInput(chunk: string): void {
+  clearTimeout(escTimer);
+  const r = feed(inputState, chunk);
+  inputState = r.state;
+  handle(r.events);
+  // A lone ESC is the Escape key only if nothing follows it soon.
+  if (r.state.pending) {
+    escTimer = setTimeout(() => {
+      const f = flush(inputState);
+      inputState = f.state;
+      handle(f.events);
+    }, 30);
+  }
+}
+
+function handle(events: InputEvent[]): void {
+  if (!events.length) return;
+  for (const ev of events) {
+    if (phase === 'dialog') onDialog(ev);
+    else if (phase === 'idle' || phase === 'busy') onPrompt(ev);
+    // While starting, keys are dropped: nothing is listening yet.
+  }
+  draw();
+}
+
+if (process.stdin.isTTY) process.stdin.setRawMode(true);
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', onInput);
+process.stdin.on('end', () => exit(0));
+process.stdout.on('error', () => exit(0));
+process.stdout.on('resize', draw);
+for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.on(sig, () => exit(0));
+// Bracketed paste on, cursor hidden (the box draws its own).
+process.stdout.write('\x1b[?2004h\x1b[?25l');
+void start();
