@@ -78,16 +78,18 @@ export class ExecTmuxClient implements TmuxClient {
   }
 
   async newSession(spec: NewSession): Promise<{ sessionId: string; paneId: string }> {
-    const target = `=${spec.name}`;
     const args = [
       'new-session', '-d', '-P', '-F', template(['session_id', 'pane_id']),
       '-s', spec.name, '-c', spec.cwd,
       '-x', String(spec.width ?? 200), '-y', String(spec.height ?? 50),
       ...envArgs(spec.env),
-      '--', ...spec.command.map(escapeArg), ';',
+      '--', ...spec.command.map(escapeArg),
+      // The commands after new-session apply to the new session without naming it (an `=name` target
+      // does not resolve inside the same command sequence on 3.3a). Tags first: a session that exists is
+      // one we can recognise as ours.
+      ...Object.entries(spec.options).flatMap(([k, v]) => [';', 'set-option', k, escapeArg(v)]),
       // Set before the command can exit, so a dead pane stays to be observed.
-      'set-option', '-w', '-t', target, 'remain-on-exit', 'on',
-      ...Object.entries(spec.options).flatMap(([k, v]) => [';', 'set-option', '-t', target, k, escapeArg(v)]),
+      ';', 'set-option', '-w', 'remain-on-exit', 'on',
     ];
     const out = await this.run(args);
     const [row] = parseRows(out, ['sessionId', 'paneId'] as const, { command: this.binary, args });

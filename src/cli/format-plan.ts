@@ -1,0 +1,36 @@
+import { basename } from 'node:path';
+import type { DesiredState } from '../config/types.js';
+import type { Action } from '../reconciler/actions.js';
+
+/** kubectl-style lines, one per action: `session/ccl-auto-3 create`. */
+export function formatPlan(d: DesiredState, actions: readonly Action[]): string[] {
+  const projectName = (path: string) => d.projects.find((p) => p.path === path)?.name ?? basename(path);
+  const task = (project: string, file: string) => `task/${projectName(project)}/${basename(file)}`;
+  return actions.map((a) => {
+    switch (a.kind) {
+      case 'create-session':
+        return `session/${a.session} create`;
+      case 'kill-session':
+        return `session/${a.session} delete (${a.reason})`;
+      case 'drain-session':
+        return `session/${a.session} drain (finishes its task, then goes)`;
+      case 'reject-task':
+        return `${task(a.task.project, a.task.path)} reject → failed/ (${a.task.reason})`;
+      case 'requeue-task':
+        return `${task(a.project, a.path)} requeue (${a.reason})`;
+      case 'claim-task':
+        return `${task(a.task.project, a.task.path)} claim → session/${a.session} (priority ${a.task.priority})`;
+      case 'launch-agent':
+        return `session/${a.session} launch ${a.agent} model=${a.model} cwd=${a.project}`;
+      case 'submit-task':
+        return `session/${a.session} submit ${basename(a.task)}`;
+      case 'stop-agent':
+        return `session/${a.session} stop-agent → task ${a.disposition} (${a.verdict.reason})`;
+    }
+  });
+}
+
+/** The JSON form of the plan (`-o json`): the actions as data. */
+export function planJson(actions: readonly Action[]): string {
+  return JSON.stringify(actions, null, 2);
+}

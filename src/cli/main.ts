@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { isTmuxError } from '../tmux/errors.js';
+import { ConfigInvalidError } from '../reconciler/controller.js';
+import { LockHeldError } from '../reconciler/lock.js';
+import { reconcileCommand } from './reconcile.js';
+import { validateCommand } from './validate.js';
+import { statusCommand } from './status.js';
+import { demoCommand } from './demo.js';
+
+const USAGE = `agentpool — keep a pool of coding agents in tmux and feed them tasks
+
+Usage:
+  agentpool reconcile [--config FILE] [--once | --dry-run [-o json] [--exit-code]] [--log-format pretty|json]
+  agentpool validate  [--config FILE]
+  agentpool status    [--config FILE] [-o json]
+  agentpool demo      [--keep] [--log-format pretty|json]
+
+--config defaults to $AGENTPOOL_CONFIG, else ./desired-state.yaml.
+reconcile runs the controller until SIGINT/SIGTERM (SIGHUP reloads the config).
+`;
+
+/** Thrown by commands for an expected failure: the message is shown, the process exits with `code`. */
+export class UsageError extends Error {
+  constructor(message: string, readonly code = 2) {
+    super(message);
+  }
+}
+
+export const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  once: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  'exit-code': { type: 'boolean' },
+  'log-format': { type: 'string' },
+  keep: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** The only place that prints for humans on failure and calls process.exit. */
+export async function main(argv: string[]): Promise<void> {
+  let code = 0;
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    const [command, ...rest] = positionals;
+    if (values.help || !command || command === 'help') {
+      process.stdout.write(USAGE);
+      return;
+    }
+    if (rest.length) throw new UsageError(`unexpected argument: ${rest[0]}\n\n${USAGE}`);
+    if (values['log-format'] && !['pretty', 'json'].includes(values['log-format'])) throw new UsageError('--log-format must be pretty or json');
+    if (values.output && !['json', 'text'].includes(values.output)) throw new UsageError('-o must be json or text');
+    switch (command) {
+      case 'reconcile':
+        code = await reconcileCommand(values);
+        break;
+      case 'validate':
+        code = await validateCommand(values);
+        break;
+      case 'status':
+        code = await statusCommand(values);
+        break;
+      case 'demo':
+        code = await demoCommand(values);
+        break;
+      default:
+        throw new UsageError(`unknown command: ${command}\n\n${USAGE}`);
+    }
+  } catch (err) {
+    code = report(err);
+  }
+  process.exitCode = code;
+  if (code !== 0) setTimeout(() => process.exit(code), 100).unref();
+}
+
+function report(err: unknown): number {
+  if (err instanceof ConfigInvalidError) {
+    process.stderr.write(`${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`agentpool: ${err.message}\n`);
+    return err.code;
+  }
+  if (err instanceof LockHeldError) {
+    process.stderr.write(`agentpool: ${err.message}\n`);
+    return 1;
+  }
+  if (isTmuxError(err)) {
+    process.stderr.write(`agentpool: ${err.message}\n`);
+    return 1;
+  }
+  if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`agentpool: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  process.stderr.write(`agentpool: unexpected error — please report it with the output below.\n${(err as Error).stack ?? String(err)}\n`);
+  return 70;
+}

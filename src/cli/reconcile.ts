@@ -1,0 +1,40 @@
+import { defaultConfigPath } from '../config/load.js';
+import { Controller } from '../reconciler/controller.js';
+import { formatPlan, planJson } from './format-plan.js';
+import { createLogger, type LogFormat } from './logger.js';
+import { UsageError, type CliValues } from './main.js';
+
+export async function reconcileCommand(v: CliValues): Promise<number> {
+  const configFile = v.config ?? defaultConfigPath();
+  if (v.once && v['dry-run']) throw new UsageError('--once and --dry-run do not go together');
+  if (v['dry-run']) return dryRun(configFile, v);
+  const log = createLogger(v['log-format'] as LogFormat | undefined);
+  const c = await Controller.create({ configFile, log });
+  if (v.once) {
+    await c.once();
+    await c.stop();
+    return 0;
+  }
+  log.info({ config: configFile, tmux: c.tmux.label, size: c.config.pool.size }, 'controller started');
+  c.start();
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'stopping: no new work is taken; running agents keep running and are adopted on restart');
+      void c.stop().then(() => resolve(0));
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGHUP', () => void c.reload('SIGHUP'));
+  });
+}
+
+async function dryRun(configFile: string, v: CliValues): Promise<number> {
+  const log = createLogger('json', 'silent');
+  const c = await Controller.create({ configFile, log, lock: false });
+  const { actions } = await c.reconciler.planOnly();
+  c.slots.stopAll();
+  if (v.output === 'json') process.stdout.write(`${planJson(actions)}\n`);
+  else if (actions.length === 0) process.stdout.write(`pool ${c.config.pool.prefix}* on ${c.tmux.label} is in sync: nothing to do\n`);
+  else process.stdout.write(`${formatPlan(c.config, actions).join('\n')}\n`);
+  return v['exit-code'] && actions.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,49 @@
+import { readdir } from 'node:fs/promises';
+import { defaultConfigPath } from '../config/load.js';
+import { STATE_LABEL, type SlotState } from '../machines/types.js';
+import { loadDesired } from '../reconciler/controller.js';
+import { desiredSlots } from '../reconciler/pool.js';
+import { isTaskName, queueDirs } from '../tasks/layout.js';
+import { ExecTmuxClient } from '../tmux/exec-client.js';
+import type { CliValues } from './main.js';
+
+/** What the pool and the queues look like now, read from tmux and the task folders (no controller needed). */
+export async function statusCommand(v: CliValues): Promise<number> {
+  const d = await loadDesired(v.config ?? defaultConfigPath());
+  const tmux = new ExecTmuxClient(d.tmux);
+  const panes = await tmux.listPanes();
+  const wanted = new Set(desiredSlots(d));
+  const rows = panes
+    .filter((p) => p.pool === d.pool.prefix || wanted.has(p.sessionName) || d.dedicated.includes(p.sessionName))
+    .map((p) => ({
+      session: p.sessionName,
+      role: d.dedicated.includes(p.sessionName) ? 'dedicated' : p.pool === d.pool.prefix ? (wanted.has(p.sessionName) ? 'pool' : 'surplus') : 'unowned',
+      state: p.pool === d.pool.prefix ? STATE_LABEL[(p.state || 'idle') as SlotState] ?? p.state : '-',
+      task: p.task ? p.task.slice(p.task.lastIndexOf('/') + 1) : '',
+      until: p.until && Number(p.until) > Date.now() ? `${Math.ceil((Number(p.until) - Date.now()) / 1000)}s` : '',
+    }));
+  for (const name of wanted) if (!rows.some((r) => r.session === name)) rows.push({ session: name, role: 'pool', state: 'absent', task: '', until: '' });
+  rows.sort((a, b) => a.session.localeCompare(b.session, 'en', { numeric: true }));
+  const queues = await Promise.all(
+    d.projects.map(async (p) => {
+      const dirs = queueDirs(p.inbox);
+      const count = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).filter(isTaskName).length;
+      return { project: p.name, path: p.path, inbox: await count(dirs.inbox), active: await count(dirs.active), done: await count(dirs.done), failed: await count(dirs.failed) };
+    }),
+  );
+  if (v.output === 'json') {
+    process.stdout.write(`${JSON.stringify({ tmux: tmux.label, sessions: rows, queues }, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(`${tmux.label} — pool ${d.pool.prefix}* size ${d.pool.size}, agent ${d.pool.agent}\n\n`);
+  process.stdout.write(table(['SESSION', 'ROLE', 'STATE', 'TASK', 'UNTIL'], rows.map((r) => [r.session, r.role, r.state, r.task, r.until])));
+  process.stdout.write('\n');
+  process.stdout.write(table(['PROJECT', 'INBOX', 'ACTIVE', 'DONE', 'FAILED', 'PATH'], queues.map((q) => [q.project, q.inbox, q.active, q.done, q.failed, q.path].map(String))));
+  return 0;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n') + '\n';
+}

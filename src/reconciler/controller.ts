@@ -1,0 +1,157 @@
+import { watch, type FSWatcher } from 'chokidar';
+import { mkdir, stat } from 'node:fs/promises';
+import { ensureQueueDirs } from '../tasks/store.js';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { loadConfigFile } from '../config/load.js';
+import { formatConfigError, type ConfigError, type DesiredState } from '../config/types.js';
+import { realClock, type Clock } from '../machines/clock.js';
+import { Slots } from '../machines/slots.js';
+import type { TmuxClient } from '../tmux/client.js';
+import { ExecTmuxClient } from '../tmux/exec-client.js';
+import { acquireLock } from './lock.js';
+import { Loop } from './loop.js';
+import { Reconciler } from './reconciler.js';
+
+export class ConfigInvalidError extends Error {
+  constructor(readonly errors: ConfigError[]) {
+    super(errors.map(formatConfigError).join('\n'));
+  }
+}
+
+export interface ControllerOptions {
+  configFile: string;
+  log: Logger;
+  clock?: Clock;
+  /** For tests; by default one tmux process per command on the configured socket. */
+  tmux?: (d: DesiredState) => TmuxClient;
+  /** Take the single-instance lock (not for dry runs). */
+  lock?: boolean;
+}
+
+/** Loads the config or throws ConfigInvalidError with every FILE:LINE:COL error. */
+export async function loadDesired(file: string): Promise<DesiredState> {
+  const r = await loadConfigFile(file);
+  if ('errors' in r) throw new ConfigInvalidError(r.errors);
+  return r.value;
+}
+
+/**
+ * The running controller: the reconciler, its loop, and the triggers that wake it (the config file, the
+ * inboxes, the agents' event files, timers). Triggers carry no state; every pass observes afresh.
+ */
+export class Controller {
+  readonly reconciler: Reconciler;
+  readonly slots: Slots;
+  readonly tmux: TmuxClient;
+  private readonly loop: Loop;
+  private watchers: FSWatcher[] = [];
+  private releaseLock: (() => Promise<void>) | null = null;
+
+  private constructor(private readonly o: ControllerOptions, private desired: DesiredState) {
+    const clock = o.clock ?? realClock;
+    this.tmux = (o.tmux ?? ((d) => new ExecTmuxClient(d.tmux)))(desired);
+    this.slots = new Slots(
+      clock,
+      (t) => o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...(t.task ? { task: t.task } : {}), ...(t.reason ? { reason: t.reason } : {}) }, 'transition'),
+      () => this.loop.wake('timer'),
+    );
+    this.reconciler = new Reconciler({ tmux: this.tmux, slots: this.slots, clock, log: o.log, wake: () => this.loop.wake('action finished') }, desired);
+    this.loop = new Loop({ pass: () => this.reconciler.pass(), resyncMs: () => this.desired.controller.resyncMs, log: o.log });
+  }
+
+  static async create(o: ControllerOptions): Promise<Controller> {
+    const desired = await loadDesired(o.configFile);
+    const c = new Controller(o, desired);
+    if (o.lock !== false) {
+      c.releaseLock = await acquireLock(desired.controller.stateDir);
+      await mkdir(join(desired.controller.stateDir, 'sessions'), { recursive: true, mode: 0o700 });
+    }
+    return c;
+  }
+
+  get config(): DesiredState {
+    return this.desired;
+  }
+
+  /** Runs until stop(): reconciles now, on every trigger and on the periodic resync. */
+  start(): void {
+    void this.prepareProjects();
+    this.watchConfig();
+    this.watchWork();
+    this.loop.wake('start');
+  }
+
+  /** One pass, then wait for its actions to finish. */
+  async once(): Promise<void> {
+    await this.prepareProjects();
+    await this.reconciler.pass();
+    await this.reconciler.idle();
+  }
+
+  /** Re-reads the config; an invalid file is reported and the last good config stays in force. */
+  async reload(why: string): Promise<boolean> {
+    const r = await loadConfigFile(this.o.configFile);
+    if ('errors' in r) {
+      this.o.log.error({ errors: r.errors.map(formatConfigError) }, `config ${this.o.configFile} is invalid; keeping the last good config`);
+      for (const e of r.errors) this.o.log.error(formatConfigError(e));
+      return false;
+    }
+    const next = r.value;
+    const prev = this.desired;
+    if (JSON.stringify(next.tmux) !== JSON.stringify(prev.tmux) || next.pool.prefix !== prev.pool.prefix || next.controller.stateDir !== prev.controller.stateDir) {
+      this.o.log.error('tmux.socket, pool.prefix and controller.stateDir cannot change while the controller runs; restart it to apply them (the rest of the edit is ignored too)');
+      return false;
+    }
+    this.desired = next;
+    this.reconciler.setDesired(next);
+    this.o.log.info({ why, size: next.pool.size, projects: next.projects.length }, 'config reloaded');
+    if (JSON.stringify(next.projects) !== JSON.stringify(prev.projects)) {
+      await this.prepareProjects();
+      await this.rewatchWork();
+    }
+    this.loop.wake('config changed');
+    return true;
+  }
+
+  /** Stops taking new work and leaves running agents running; a restart adopts them. */
+  async stop(): Promise<void> {
+    await Promise.all(this.watchers.map((w) => w.close()));
+    this.watchers = [];
+    await this.loop.stop();
+    await this.reconciler.idle();
+    this.slots.stopAll();
+    await this.releaseLock?.();
+  }
+
+  /** Creates the queue folders of projects that exist; a missing project is reported by each pass. */
+  private async prepareProjects(): Promise<void> {
+    for (const p of this.desired.projects) {
+      const exists = await stat(p.path).then((s) => s.isDirectory(), () => false);
+      if (exists) await ensureQueueDirs(p.inbox).catch((err: Error) => this.o.log.warn({ project: p.path, err: err.message }, 'cannot create the queue folders'));
+    }
+  }
+
+  private watchConfig(): void {
+    const w = watch(this.o.configFile, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 } });
+    w.on('all', () => void this.reload('config file changed'));
+    w.on('error', (err) => this.o.log.warn({ err: String(err) }, 'config watcher error'));
+    this.watchers.push(w);
+  }
+
+  private watchWork(): void {
+    const inboxes = this.desired.projects.map((p) => p.inbox);
+    const events = join(this.desired.controller.stateDir, 'sessions');
+    const w = watch([...inboxes, events], { ignoreInitial: true, depth: 1 });
+    w.on('all', (_ev, path) => this.loop.wake(path.startsWith(events) ? 'agent event' : 'inbox changed'));
+    w.on('error', (err) => this.o.log.warn({ err: String(err) }, 'watcher error; the periodic resync still runs'));
+    this.watchers.push(w);
+  }
+
+  private async rewatchWork(): Promise<void> {
+    const [configWatcher, ...rest] = this.watchers;
+    await Promise.all(rest.map((w) => w.close()));
+    this.watchers = configWatcher ? [configWatcher] : [];
+    this.watchWork();
+  }
+}

@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { PassResult } from './reconciler.js';
+
+export interface LoopOptions {
+  pass: () => Promise<PassResult>;
+  /** The periodic resync, read each time so a config reload can change it. */
+  resyncMs: () => number;
+  log: Logger;
+}
+
+/**
+ * The controller's machinery, apart from its logic: wake-ups are coalesced (a wake during a pass runs one
+ * more pass after it), one pass at a time, a resync timer, delayed re-runs (`requeueAfterMs`) and retry with
+ * backoff when a pass throws. It knows nothing of tmux or machines.
+ */
+export class Loop {
+  private running = false;
+  private dirty = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private current: Promise<void> = Promise.resolve();
+  private reasons = new Set<string>();
+
+  constructor(private readonly o: LoopOptions) {}
+
+  wake(reason: string): void {
+    if (this.stopped) return;
+    this.reasons.add(reason);
+    this.dirty = true;
+    if (!this.running) this.current = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.current;
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.dirty && !this.stopped) {
+        this.dirty = false;
+        const reasons = [...this.reasons];
+        this.reasons.clear();
+        let next = this.o.resyncMs();
+        try {
+          const r = await this.o.pass();
+          this.failures = 0;
+          if (r.requeueAfterMs !== undefined) next = Math.min(next, r.requeueAfterMs);
+        } catch (err) {
+          this.failures++;
+          next = retryDelay(this.failures);
+          this.o.log.error({ err: (err as Error).message, why: reasons, retryInMs: next }, 'reconcile pass failed');
+        }
+        this.schedule(next);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.wake('timer'), ms);
+  }
+}
+
+/** The retry policy of a failing pass: 0.5 s doubling to 30 s. */
+export function retryDelay(failures: number): number {
+  return Math.min(30_000, 500 * 2 ** Math.max(0, failures - 1));
+}

@@ -1,0 +1,140 @@
+import type { Logger } from 'pino';
+import type { DesiredState } from '../config/types.js';
+import type { Clock } from '../machines/clock.js';
+import type { Slots } from '../machines/slots.js';
+import type { SlotView } from '../machines/types.js';
+import { QueueScanner } from '../tasks/scan.js';
+import type { TmuxClient } from '../tmux/client.js';
+import { actionSession, type Action } from './actions.js';
+import { executeGroup } from './execute.js';
+import { interpret } from './interpret.js';
+import { observe } from './observe.js';
+import { plan } from './plan.js';
+import type { Snapshot } from './snapshot.js';
+
+export interface PassResult {
+  /** Run again after this long even if nothing wakes the loop (a file settling, a retry coming due). */
+  requeueAfterMs?: number;
+}
+
+export interface ReconcilerDeps {
+  tmux: TmuxClient;
+  slots: Slots;
+  clock: Clock;
+  log: Logger;
+  /** Called when background work (a session's actions) finished, so the loop runs again. */
+  wake: () => void;
+}
+
+/**
+ * The logic of one pass: observe → tell the machines → plan → act. Session actions run in the background,
+ * one group in flight per session, so a slow submit does not hold up the rest of the pool.
+ */
+export class Reconciler {
+  private readonly scanner = new QueueScanner();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly claiming = new Set<string>();
+  private readonly lastServed = new Map<string, number>();
+  private reported = new Set<string>();
+
+  constructor(private readonly deps: ReconcilerDeps, private desired: DesiredState) {}
+
+  setDesired(d: DesiredState): void {
+    this.desired = d;
+  }
+
+  get config(): DesiredState {
+    return this.desired;
+  }
+
+  /** Observes and plans without changing anything (machines are fed, so adoption shows in the plan). */
+  async planOnly(): Promise<{ snapshot: Snapshot; actions: Action[] }> {
+    const snapshot = await this.observeAndInterpret();
+    return { snapshot, actions: plan(this.desired, snapshot, this.views(), this.planContext()) };
+  }
+
+  async pass(): Promise<PassResult> {
+    const { snapshot, actions } = await this.planOnly();
+    this.report(snapshot);
+    const groups = new Map<string, Action[]>();
+    for (const a of actions) {
+      const s = actionSession(a);
+      if (s === null) {
+        await executeGroup(this.execDeps(snapshot), [a]).catch((err: Error) =>
+          this.deps.log.error({ action: a.kind, err: err.message }, 'action failed'),
+        );
+        continue;
+      }
+      if (!groups.has(s)) groups.set(s, []);
+      groups.get(s)!.push(a);
+    }
+    for (const [session, group] of groups) this.startGroup(session, group, snapshot);
+    return { requeueAfterMs: this.nextDue(snapshot) };
+  }
+
+  /** Resolves when every background action has finished. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private startGroup(session: string, group: Action[], snapshot: Snapshot): void {
+    const claims = group.flatMap((a) => (a.kind === 'claim-task' ? [a.task] : []));
+    for (const t of claims) {
+      this.claiming.add(t.path);
+      this.lastServed.set(t.project, snapshot.now);
+    }
+    const run = executeGroup(this.execDeps(snapshot), group)
+      .catch((err: Error) => this.deps.log.error({ session, actions: group.map((a) => a.kind), err: err.message }, 'action failed; the next pass retries'))
+      .finally(() => {
+        for (const t of claims) this.claiming.delete(t.path);
+        this.inFlight.delete(session);
+        this.deps.wake();
+      });
+    this.inFlight.set(session, run);
+  }
+
+  private async observeAndInterpret(): Promise<Snapshot> {
+    const inFlight = new Set(this.inFlight.keys());
+    const snapshot = await observe(this.desired, this.deps.tmux, this.scanner, this.views(), this.deps.clock.now());
+    for (const { session, event } of interpret(this.desired, snapshot, this.views(), inFlight)) {
+      this.deps.slots.send(session, event);
+    }
+    return snapshot;
+  }
+
+  private views(): Map<string, SlotView> {
+    return new Map(this.deps.slots.views().map((v) => [v.session, v]));
+  }
+
+  private planContext() {
+    return { inFlight: new Set(this.inFlight.keys()), claiming: this.claiming, lastServed: this.lastServed };
+  }
+
+  private execDeps(snapshot: Snapshot) {
+    return { d: this.desired, tmux: this.deps.tmux, slots: this.deps.slots, clock: this.deps.clock, log: this.deps.log, sessions: snapshot.sessions };
+  }
+
+  /** Problems are logged when they appear, not on every pass. */
+  private report(snapshot: Snapshot): void {
+    const now = new Set<string>();
+    if (!snapshot.tmux.ok) now.add(`tmux: ${snapshot.tmux.error}`);
+    for (const q of snapshot.queues) for (const p of q.problems) now.add(p);
+    for (const s of snapshot.sessions.values()) {
+      if (!s.owned && this.desired.pool.size > 0 && s.name.startsWith(this.desired.pool.prefix) && /^\d+$/.test(s.name.slice(this.desired.pool.prefix.length))) {
+        now.add(`session ${s.name} has a pool name but was not created by agentpool; it is left alone and its slot stays empty`);
+      }
+    }
+    for (const p of now) if (!this.reported.has(p)) this.deps.log.warn(p);
+    for (const p of this.reported) if (!now.has(p)) this.deps.log.info({ resolved: p }, 'problem resolved');
+    this.reported = now;
+  }
+
+  private nextDue(snapshot: Snapshot): number | undefined {
+    let due = Infinity;
+    for (const q of snapshot.queues) {
+      if (q.settlingUntil !== null) due = Math.min(due, q.settlingUntil);
+      for (const t of q.pending) if (t.notBefore > snapshot.now) due = Math.min(due, t.notBefore);
+    }
+    return due === Infinity ? undefined : Math.max(10, due - snapshot.now);
+  }
+}
