@@ -54,7 +54,13 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The seed's message: `[<task file name>] <body>` plus the instruction suffix. */
+/**
+ * The seed's message: `[<task file name>] <body>` plus the instruction suffix. Line ends become LF (tmux
+ * turns LF into CR inside a bracketed paste and agents turn it back; a CR of the file's own would not
+ * survive) and other control characters go: an ESC could end the bracketed paste early and turn the rest
+ * of the task into keystrokes.
+ */
 export function buildMessage(taskName: string, body: string, suffix: string, emptyBodyText: string): string {
-  return `[${taskName}] ${body.trim() === '' ? emptyBodyText : body}${suffix}`;
+  const text = `[${taskName}] ${body.trim() === '' ? emptyBodyText : body}${suffix}`;
+  return text.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }

@@ -25,7 +25,7 @@ const claudeScreen: AgentProfile['screen'] = {
     'Select an option',
   ],
   busy: ['esc to interrupt'],
-  error: ['^\\s*⎿?\\s*API Error: (?!.*(?:rate limit|limiting requests)).*$'],
+  error: ['^\\s*[●⎿]?\\s*API Error: (?!.*(?:rate limit|limiting requests)).*$'],
   rateLimit: [
     'usage limit reached',
     'hit your (?:session|usage|weekly) limit',

@@ -189,22 +189,26 @@ async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Pr
   }
   // Whatever is still there goes; the slot gets its idle command back.
   if (s) await tmux.respawnPane(s.paneId, { cwd: homedir(), command: IDLE_COMMAND }).catch(() => {});
-  const now = clock.now();
-  if (a.task) {
-    const summary = a.verdict.lastMessage;
-    if (a.disposition === 'done') {
-      const dest = await finishTask(a.task, { outcome: 'done', reason: a.verdict.reason, now, ...(summary !== undefined ? { lastMessage: summary } : {}) });
-      log.info({ session: a.session, task: dest }, 'task done');
-    } else if (a.disposition === 'fail') {
-      const dest = await finishTask(a.task, { outcome: 'failed', reason: a.verdict.reason, now });
-      log.warn({ session: a.session, task: dest, reason: a.verdict.reason }, 'task failed');
-    } else {
-      await requeueTask(a.task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now });
-      log.warn({ session: a.session, task: a.task, reason: a.verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
-    }
-  }
+  if (a.task) await settleTask(x, a).catch((err: Error) => log.error({ session: a.session, task: a.task, err: err.message }, 'could not move the task to its outcome; the next pass sees where it is'));
   if (s) await tmux.setOptions(s.sessionId, { [OPT.state]: 'cooldown', [OPT.task]: '', [OPT.until]: String(a.cooldownUntil) }).catch(() => {});
   slots.send(a.session, { type: 'STOPPED', until: a.cooldownUntil });
+}
+
+async function settleTask(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
+  const { log, clock } = x;
+  const task = a.task!;
+  const now = clock.now();
+  const summary = a.verdict.lastMessage;
+  if (a.disposition === 'done') {
+    const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, ...(summary !== undefined ? { lastMessage: summary } : {}) });
+    log.info({ session: a.session, task: dest }, 'task done');
+  } else if (a.disposition === 'fail') {
+    const dest = await finishTask(task, { outcome: 'failed', reason: a.verdict.reason, now });
+    log.warn({ session: a.session, task: dest, reason: a.verdict.reason }, 'task failed');
+  } else {
+    await requeueTask(task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now });
+    log.warn({ session: a.session, task, reason: a.verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
+  }
 }
 
 /** Polls `probe` until true or `ms` pass. Waiting on the outside world, with a deadline. */

@@ -27,7 +27,7 @@ export function interpret(
   for (const s of snap.sessions.values()) {
     if (!s.owned || !isPoolName(d, s.name) || inFlight.has(s.name)) continue;
     const state = views.get(s.name)?.state ?? 'absent';
-    if (state === 'absent') out.push({ session: s.name, event: adopt(s, snap.now, profile.promptTimeoutMs) });
+    if (state === 'absent') out.push({ session: s.name, event: adopt(s, snap.now, profile.promptTimeoutMs, claimedBy(snap, s.name)) });
   }
   for (const [session, v] of views) {
     if (v.state === 'absent' || inFlight.has(session)) continue;
@@ -52,9 +52,17 @@ export function interpret(
   return out;
 }
 
-function adopt(s: ObservedSession, now: number, promptTimeoutMs: number): SlotEvent {
+/** The tasks in active/ whose sidecar names `session` as the one working on them. */
+function claimedBy(snap: Snapshot, session: string): Set<string> {
+  const out = new Set<string>();
+  for (const q of snap.queues) for (const a of q.active) if (a.sidecar.session === session && a.sidecar.state !== 'queued') out.add(a.path);
+  return out;
+}
+
+function adopt(s: ObservedSession, now: number, promptTimeoutMs: number, claimed: ReadonlySet<string>): SlotEvent {
   const saved = (SLOT_STATES as readonly string[]).includes(s.saved.state) ? (s.saved.state as SlotState) : 'idle';
-  const task = s.saved.task || null;
+  // The session's word is kept only when the task's own sidecar agrees it belongs to this session.
+  const task = s.saved.task && claimed.has(s.saved.task) ? s.saved.task : null;
   const base = { task, draining: false };
   switch (saved) {
     case 'absent':

@@ -16,21 +16,35 @@ export async function ensureQueueDirs(inbox: string): Promise<void> {
   for (const d of [dirs.inbox, dirs.active, dirs.done, dirs.failed]) await mkdir(d, { recursive: true });
 }
 
-/** Claims `task` for `session`: after this resolves the file is in active/ with a sidecar saying so. */
+/**
+ * Claims `task` for `session`: after this resolves the file is in active/ with a sidecar saying so. The
+ * sidecar is written before the rename, so a task in active/ always has one; the rename succeeds for
+ * exactly one claimer. A queued retry in active/ is claimed only while its sidecar still says queued.
+ */
 export async function claimTask(task: PendingTask, session: string, now: number): Promise<ActiveTask> {
-  let path = task.path;
-  let sidecar: Sidecar;
   if (task.where === 'inbox') {
-    path = await freeName(queueDirs(dirname(task.path)).active, task.name);
-    await rename(task.path, path); // throws ENOENT if someone else took it: the claim fails, nothing sent
-    sidecar = { ...freshSidecar(task.project, basename(path), task.arrivedAt, task.priority) };
-  } else {
-    sidecar = (await readSidecar(path + SIDECAR_SUFFIX)) ?? freshSidecar(task.project, task.name, task.arrivedAt, task.priority);
-    await access(path);
+    const path = await freeName(queueDirs(dirname(task.path)).active, task.name);
+    const sidecar: Sidecar = { ...freshSidecar(task.project, basename(path), task.arrivedAt, task.priority), ...claimedBy(session, 1, now) };
+    await writeJsonAtomic(path + SIDECAR_SUFFIX, sidecar);
+    try {
+      await rename(task.path, path); // ENOENT: someone else took it; nothing was sent
+    } catch (err) {
+      await unlink(path + SIDECAR_SUFFIX).catch(() => {});
+      throw err;
+    }
+    return { path, project: task.project, name: basename(path), sidecar };
   }
-  sidecar = { ...sidecar, state: 'claimed', session, attempts: sidecar.attempts + 1, claimedAt: now, launchedAt: null, submittedAt: null, notBefore: 0 };
-  await writeJsonAtomic(path + SIDECAR_SUFFIX, sidecar);
-  return { path, project: task.project, name: basename(path), sidecar };
+  const current = await readSidecar(task.path + SIDECAR_SUFFIX);
+  if (current && current.state !== 'queued') throw new Error(`${task.path} is already claimed by ${current.session}`);
+  await access(task.path);
+  const base = current ?? freshSidecar(task.project, task.name, task.arrivedAt, task.priority);
+  const sidecar: Sidecar = { ...base, ...claimedBy(session, base.attempts + 1, now) };
+  await writeJsonAtomic(task.path + SIDECAR_SUFFIX, sidecar);
+  return { path: task.path, project: task.project, name: task.name, sidecar };
+}
+
+function claimedBy(session: string, attempts: number, now: number): Partial<Sidecar> {
+  return { state: 'claimed', session, attempts, claimedAt: now, launchedAt: null, submittedAt: null, notBefore: 0 };
 }
 
 export async function readActive(path: string): Promise<ActiveTask | null> {

@@ -16,6 +16,7 @@ const PANE_FIELDS = {
   task: OPT.task,
   state: OPT.state,
   until: OPT.until,
+  serverPid: 'pid',
 } as const;
 const PANE_KEYS = Object.keys(PANE_FIELDS) as Array<keyof typeof PANE_FIELDS>;
 const PANE_TEMPLATE = template(Object.values(PANE_FIELDS));
@@ -69,7 +70,12 @@ export class ExecTmuxClient implements TmuxClient {
       if (err instanceof TmuxError && err.kind === 'no-server') return [];
       throw err;
     }
-    return parseRows(out, PANE_KEYS, { command: this.binary, args }).map((r) => ({
+    let rows = parseRows(out, PANE_KEYS, { command: this.binary, args });
+    const unreaped = rows.find((r) => r.paneDead === '1' && r.paneDeadStatus === '');
+    if (unreaped && (await nudgeServer(Number(unreaped.serverPid)))) {
+      rows = parseRows(await this.run(args), PANE_KEYS, { command: this.binary, args });
+    }
+    return rows.map(({ serverPid: _pid, ...r }) => ({
       ...r,
       panePid: Number(r.panePid),
       paneDead: r.paneDead === '1',
@@ -134,6 +140,22 @@ export class ExecTmuxClient implements TmuxClient {
       if (!(err instanceof TmuxError && err.kind === 'no-server')) throw err;
     }
   }
+}
+
+/**
+ * tmux linked with libutempter can miss the SIGCHLD of a pane whose program exits right after its
+ * terminal closes (tmux/tmux#311): the pane shows dead with no status until the server gets another
+ * SIGCHLD. Sending one to our own server makes it reap the child and record the status.
+ */
+async function nudgeServer(pid: number): Promise<boolean> {
+  if (!(pid > 1)) return false;
+  try {
+    process.kill(pid, 'SIGCHLD');
+  } catch {
+    return false;
+  }
+  await new Promise((r) => setTimeout(r, 5));
+  return true;
 }
 
 function envArgs(env: Readonly<Record<string, string>> | undefined): string[] {
