@@ -1,6 +1,111 @@
+import { mkdtemp, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Controller } from '../reconciler/controller.js';
+import { isTaskName } from '../tasks/layout.js';
+import { createLogger, type LogFormat } from './logger.js';
 import type { CliValues } from './main.js';
-import { UsageError } from './main.js';
 
-export async function demoCommand(_v: CliValues): Promise<number> {
-  throw new UsageError('demo: not yet');
+const SAMPLE_TASKS: Array<[project: string, name: string, priority: string, body: string]> = [
+  ['webapp', 'fix-login-redirect.md', 'critical', 'Users land on /404 after logging in from the pricing page. Find why and fix it.'],
+  ['webapp', 'dark-mode-toggle.md', 'low', 'Add a dark-mode toggle to the settings page.'],
+  ['webapp', 'flaky-checkout-test.md', 'high', 'The checkout e2e test fails one run in ten. Make it deterministic.'],
+  ['webapp', 'bump-deps.md', 'default', 'Update the minor versions of the front-end dependencies and run the tests.'],
+  ['webapp', 'a11y-labels.md', 'default', 'Give every form field on the signup page a label.'],
+  ['webapp', 'readme-typos.md', 'low', 'Fix the typos in README.md.'],
+  ['api', 'rate-limit-headers.md', 'high', 'Return X-RateLimit-* headers from every endpoint.'],
+  ['api', 'n-plus-one-orders.md', 'critical', 'GET /orders does one query per line item. Batch it.'],
+  ['api', 'openapi-examples.md', 'default', 'Add request and response examples to the OpenAPI spec.'],
+  ['api', 'healthcheck.md', 'default', 'Add GET /healthz that checks the database connection.'],
+  ['api', 'log-format.md', 'low', 'Log JSON lines instead of plain text in production.'],
+  ['api', 'pagination-cursor.md', 'high', 'Switch /customers from offset to cursor pagination.\n\nKeep the old parameters working for one release.'],
+];
+
+/**
+ * The whole job on a bundled setup: a temporary workspace with two projects, a pool of 3 fake agents on a
+ * private tmux server, a dozen tasks of mixed priorities. Ends when every task is done (or on Ctrl-C with
+ * --keep) and says where the results are. Kills only the tmux server it started.
+ */
+export async function demoCommand(v: CliValues): Promise<number> {
+  const log = createLogger(v['log-format'] as LogFormat | undefined);
+  const root = await mkdtemp(join(tmpdir(), 'agentpool-demo-'));
+  const socket = `agentpool-demo-${process.pid}`;
+  const projects = ['webapp', 'api'].map((p) => join(root, p));
+  for (const p of projects) await mkdir(join(p, '.agent-queue', 'inbox'), { recursive: true });
+  const configFile = join(root, 'desired-state.yaml');
+  await writeFile(configFile, demoConfig(root, socket, projects));
+  for (const [project, name, priority, body] of SAMPLE_TASKS) {
+    const inbox = join(root, project, '.agent-queue', 'inbox');
+    // The safe way to submit: write under a name agentpool ignores, then rename into place.
+    await writeFile(join(inbox, `.${name}.tmp`), `---\ntitle: ${name.replace(/\.md$/, '')}\npriority: ${priority}\n---\n${body}\n`);
+    await rename(join(inbox, `.${name}.tmp`), join(inbox, name));
+  }
+  log.info({ workspace: root, config: configFile, attach: `tmux -L ${socket} attach -t demo-1` }, `demo: ${SAMPLE_TASKS.length} tasks, pool of 3 fake agents`);
+
+  const c = await Controller.create({ configFile, log });
+  c.start();
+  let interrupted = false;
+  const stopOn = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      interrupted = true;
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  if (!v.keep) {
+    await Promise.race([stopOn, waitUntilSettled(projects)]);
+  } else {
+    await stopOn;
+  }
+  await c.stop();
+  await c.tmux.killServer();
+  const counts = await Promise.all(projects.map(async (p) => ({ project: p, done: await count(p, 'done'), failed: await count(p, 'failed') })));
+  const done = counts.reduce((n, c) => n + c.done, 0);
+  const failed = counts.reduce((n, c) => n + c.failed, 0);
+  process.stdout.write(
+    `\n${interrupted ? 'demo interrupted' : 'demo finished'}: ${done} done, ${failed} failed of ${SAMPLE_TASKS.length}\n` +
+      counts.map((c) => `  ${c.project}/.agent-queue/done/  (each task with its .result.json)\n`).join('') +
+      `  prompts the fake agents received: ${join(root, 'fake-agent.log')}\n  config: ${configFile}\n`,
+  );
+  return interrupted || done === SAMPLE_TASKS.length ? 0 : 1;
+}
+
+function demoConfig(root: string, socket: string, projects: string[]): string {
+  return `# Written by \`agentpool demo\`.
+tmux:
+  socket: ${socket}
+pool:
+  prefix: demo-
+  size: 3
+  agent: demo-agent
+  cooldown:
+    afterTask: 300ms
+    afterFailure: 5s
+agents:
+  demo-agent:
+    extends: fake
+    env:
+      FAKE_AGENT_WORK_MS: "1500"
+      FAKE_AGENT_LOG: ${JSON.stringify(join(root, 'fake-agent.log'))}
+projects:
+${projects.map((p) => `  - path: ${JSON.stringify(p)}`).join('\n')}
+tasks:
+  settle: 100ms
+controller:
+  resync: 2s
+  stateDir: ${JSON.stringify(join(root, 'state'))}
+`;
+}
+
+async function waitUntilSettled(projects: string[]): Promise<void> {
+  for (;;) {
+    const finished = (await Promise.all(projects.map(async (p) => (await count(p, 'done')) + (await count(p, 'failed'))))).reduce((a, b) => a + b, 0);
+    if (finished >= SAMPLE_TASKS.length) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function count(project: string, dir: string): Promise<number> {
+  return (await readdir(join(project, '.agent-queue', dir)).catch(() => [] as string[])).filter(isTaskName).length;
 }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -5,13 +6,29 @@ export type LogFormat = 'pretty' | 'json';
 
 /**
  * One structured line per event. Pretty when stdout is a terminal, JSON otherwise, unless asked.
- * Transitions read `{session, from, to, event}` in both.
+ * Transitions read `{session, from, to, event}` in both; pretty prints them as `demo-1 idle → launching`.
  */
 export function createLogger(format: LogFormat | undefined, level = process.env.AGENTPOOL_LOG_LEVEL ?? 'info'): Logger {
   const chosen = format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (chosen === 'json') return pino({ level, base: undefined }, pino.destination({ sync: true }));
   return pino(
     { level, base: undefined },
-    pretty({ colorize: process.stdout.isTTY, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }),
+    pretty({ colorize: process.stdout.isTTY, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', hideObject: true, messageFormat: oneLine }),
   );
+}
+
+/** `msg key=value ...` on one line; transitions as `session from → to (event)`. */
+export function oneLine(log: Record<string, unknown>, messageKey: string): string {
+  const { [messageKey]: msg, level: _l, time: _t, ...rest } = log;
+  if (msg === 'transition') {
+    const { session, from, to, event, task, reason, ...more } = rest;
+    return `${session} ${from} → ${to} (${event})${task ? ` ${basename(String(task))}` : ''}${reason ? ` — ${reason}` : ''}${fields(more)}`;
+  }
+  return `${String(msg ?? '')}${fields(rest)}`;
+}
+
+function fields(o: Record<string, unknown>): string {
+  return Object.entries(o)
+    .map(([k, v]) => ` ${k}=${typeof v === 'string' ? (/[\s"]/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
+    .join('');
 }

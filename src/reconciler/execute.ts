@@ -189,9 +189,20 @@ async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Pr
   }
   // Whatever is still there goes; the slot gets its idle command back.
   if (s) await tmux.respawnPane(s.paneId, { cwd: homedir(), command: IDLE_COMMAND }).catch(() => {});
+  if (a.task) await recordAgentSession(x, a.session, a.task);
   if (a.task) await settleTask(x, a).catch((err: Error) => log.error({ session: a.session, task: a.task, err: err.message }, 'could not move the task to its outcome; the next pass sees where it is'));
   if (s) await tmux.setOptions(s.sessionId, { [OPT.state]: 'cooldown', [OPT.task]: '', [OPT.until]: String(a.cooldownUntil) }).catch(() => {});
   slots.send(a.session, { type: 'STOPPED', until: a.cooldownUntil });
+}
+
+/** What the agent's SessionStart hook said (its session id and transcript) goes into the task's record. */
+async function recordAgentSession(x: ExecDeps, session: string, task: string): Promise<void> {
+  const hooks = summarizeEvents(await readFile(sessionFiles(x.d.controller.stateDir, session).events, 'utf8').catch(() => ''));
+  if (!hooks.started) return;
+  await updateSidecar(task, {
+    ...(hooks.agentSessionId ? { agentSessionId: hooks.agentSessionId } : {}),
+    ...(hooks.transcriptPath ? { transcriptPath: hooks.transcriptPath } : {}),
+  }).catch(() => {});
 }
 
 async function settleTask(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
