@@ -28,7 +28,8 @@ export class Slots {
   ) {
     this.machine = sessionMachine.provide({
       delays: {
-        untilDeadline: ({ context }) => Math.max(0, (context.deadline ?? clock.now()) - clock.now()),
+        // No deadline means no timer: the longest delay a timer can have (~24.8 days).
+        untilDeadline: ({ context }) => (context.deadline === null ? 2 ** 31 - 1 : Math.min(2 ** 31 - 1, Math.max(0, context.deadline - clock.now()))),
       },
     });
   }

@@ -158,6 +158,8 @@ async function submit(x: ExecDeps, a: Extract<Action, { kind: 'submit-task' }>):
     if (profile.hooks) return summarizeEvents(await readFile(files.events, 'utf8').catch(() => '')).prompts.length > 0;
     return readScreen(profile.screen, await tmux.capturePane(s.paneId)).busy;
   };
+  // Written before the paste: after a crash, `submitting` without the agent's word means "not proven".
+  await updateSidecar(a.task, { state: 'submitting' });
   await tmux.pasteText(s.paneId, message);
   for (let press = 1; press <= 1 + profile.submitRetries; press++) {
     await tmux.sendKeys(s.paneId, ['Enter']);

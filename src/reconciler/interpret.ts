@@ -1,8 +1,9 @@
 import { parseResetTime } from '../agents/reset-time.js';
-import type { DesiredState } from '../config/types.js';
+import type { AgentProfile, DesiredState } from '../config/types.js';
 import type { SlotEvent } from '../machines/session-machine.js';
 import { SLOT_STATES, type SlotState, type SlotView, type Verdict } from '../machines/types.js';
 import { isPoolName } from './pool.js';
+import type { Sidecar } from '../tasks/types.js';
 import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
 
 export interface SlotInput {
@@ -27,7 +28,7 @@ export function interpret(
   for (const s of snap.sessions.values()) {
     if (!s.owned || !isPoolName(d, s.name) || inFlight.has(s.name)) continue;
     const state = views.get(s.name)?.state ?? 'absent';
-    if (state === 'absent') out.push({ session: s.name, event: adopt(s, snap.now, profile.promptTimeoutMs, claimedBy(snap, s.name)) });
+    if (state === 'absent') out.push({ session: s.name, event: adopt(s, snap, profile) });
   }
   for (const [session, v] of views) {
     if (v.state === 'absent' || inFlight.has(session)) continue;
@@ -52,32 +53,51 @@ export function interpret(
   return out;
 }
 
-/** The tasks in active/ whose sidecar names `session` as the one working on them. */
-function claimedBy(snap: Snapshot, session: string): Set<string> {
-  const out = new Set<string>();
-  for (const q of snap.queues) for (const a of q.active) if (a.sidecar.session === session && a.sidecar.state !== 'queued') out.add(a.path);
+/** The tasks in active/ whose sidecar names `session` as the one working on them, with their states. */
+function claimedBy(snap: Snapshot, session: string): Map<string, Sidecar['state']> {
+  const out = new Map<string, Sidecar['state']>();
+  for (const q of snap.queues) for (const a of q.active) if (a.sidecar.session === session && a.sidecar.state !== 'queued') out.set(a.path, a.sidecar.state);
   return out;
 }
 
-function adopt(s: ObservedSession, now: number, promptTimeoutMs: number, claimed: ReadonlySet<string>): SlotEvent {
+/**
+ * A session found without a machine (a controller restart): its slot state comes from what agentpool saved
+ * on it, checked against the task's sidecar and the agent's own events. The delivery policy: a prompt the
+ * agent reported (UserPromptSubmit) is working; one claimed but never pasted is sent once; one whose paste
+ * began but whose arrival cannot be proven is not pasted into the same agent again — the task goes to a
+ * fresh agent, and its history says so.
+ */
+function adopt(s: ObservedSession, snap: Snapshot, profile: AgentProfile): SlotEvent {
+  const now = snap.now;
+  const taskDeadline = s.saved.state === 'working' && s.saved.until ? s.saved.until : now + profile.taskTimeoutMs;
   const saved = (SLOT_STATES as readonly string[]).includes(s.saved.state) ? (s.saved.state as SlotState) : 'idle';
+  const claimed = claimedBy(snap, s.name);
   // The session's word is kept only when the task's own sidecar agrees it belongs to this session.
   const task = s.saved.task && claimed.has(s.saved.task) ? s.saved.task : null;
-  const base = { task, draining: false };
+  const idle: SlotEvent = { type: 'ADOPT', state: 'idle', task: null, deadline: null, draining: false };
   switch (saved) {
     case 'absent':
     case 'idle':
-      return { type: 'ADOPT', state: 'idle', task: null, deadline: null, draining: false };
+      return idle;
     case 'cooldown':
       return { type: 'ADOPT', state: 'cooldown', task: null, deadline: s.saved.until ?? now, draining: false };
     case 'launching':
-    case 'awaitingPrompt':
-      // Whether the prompt arrived is decided by the agent's own events on the next pass.
-      return { type: 'ADOPT', state: task ? 'awaitingPrompt' : 'idle', ...base, deadline: now + promptTimeoutMs };
+    case 'awaitingPrompt': {
+      if (!task) return idle;
+      if ((snap.agents.get(s.name)?.hooks.prompts.length ?? 0) > 0) return { type: 'ADOPT', state: 'working', task, deadline: taskDeadline, draining: false };
+      if (claimed.get(task) === 'submitting') {
+        const verdict: Verdict = {
+          outcome: 'interrupted',
+          reason: 'the controller stopped while pasting the task and the agent never confirmed it; the task was sent again to a fresh agent (it may have run twice)',
+        };
+        return { type: 'ADOPT', state: 'stopping', task, deadline: null, draining: false, verdict };
+      }
+      return { type: 'ADOPT', state: 'awaitingPrompt', task, deadline: now + profile.promptTimeoutMs, draining: false };
+    }
     case 'working':
     case 'stopping':
       // A stopping slot is re-derived from its agent's signals, so it is adopted as working.
-      return { type: 'ADOPT', state: task ? 'working' : 'idle', ...base, deadline: s.saved.until ?? null };
+      return task ? { type: 'ADOPT', state: 'working', task, deadline: taskDeadline, draining: false } : idle;
   }
 }
 

@@ -51,15 +51,26 @@ export async function observe(
     [...views.values()].map(async (v) => {
       const s = sessions.get(v.session);
       if (!s || !AGENT_STATES.has(v.state)) return;
-      const text = await readFile(sessionFiles(d.controller.stateDir, v.session).events, 'utf8').catch(() => '');
-      const hooks = text ? summarizeEvents(text) : EMPTY_SUMMARY;
-      const needScreen =
-        v.state === 'awaitingPrompt' ||
-        (v.state === 'working' && (!profile.hooks || profile.done === 'idle' || hooks.stopFailure !== undefined));
-      let screenText: string | null = null;
-      if (needScreen && !s.paneDead) screenText = await tmux.capturePane(s.paneId).catch(() => null);
-      agents.set(v.session, { hooks, screenText, screen: screenText === null ? null : readScreen(profile.screen, screenText) });
+      agents.set(v.session, await signals(v.session, v.state, s));
+    }),
+  );
+  // Sessions about to be adopted with an agent: their events decide how.
+  await Promise.all(
+    [...sessions.values()].map(async (s) => {
+      if (!s.owned || agents.has(s.name) || (views.get(s.name)?.state ?? 'absent') !== 'absent' || !AGENT_STATES.has(s.saved.state)) return;
+      agents.set(s.name, await signals(s.name, 'absent', s));
     }),
   );
   return { now, tmux: tmuxState, sessions, queues, agents };
+
+  async function signals(session: string, state: string, s: ObservedSession): Promise<AgentSignals> {
+    const text = await readFile(sessionFiles(d.controller.stateDir, session).events, 'utf8').catch(() => '');
+    const hooks = text ? summarizeEvents(text) : EMPTY_SUMMARY;
+    const needScreen =
+      state === 'awaitingPrompt' ||
+      (state === 'working' && (!profile.hooks || profile.done === 'idle' || hooks.stopFailure !== undefined));
+    let screenText: string | null = null;
+    if (needScreen && !s.paneDead) screenText = await tmux.capturePane(s.paneId).catch(() => null);
+    return { hooks, screenText, screen: screenText === null ? null : readScreen(profile.screen, screenText) };
+  }
 }

@@ -36,7 +36,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   const held = new Set([...views.values()].map((v) => v.task).filter((t): t is string => !!t));
   for (const a of activeByPath.values()) {
     if (a.sidecar.state === 'queued' || held.has(a.path) || (a.sidecar.session && inFlight.has(a.sidecar.session))) continue;
-    const submitted = a.sidecar.state === 'submitted';
+    const submitted = a.sidecar.state === 'submitted' || a.sidecar.state === 'submitting';
     actions.push({
       kind: 'requeue-task',
       path: a.path,

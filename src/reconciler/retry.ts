@@ -23,6 +23,8 @@ export function dispose(d: DesiredState, verdict: Verdict, attempts: number, now
       const until = verdict.until && verdict.until > now ? verdict.until : now + afterFailureMs;
       return { disposition: 'retry', refundAttempt: true, notBefore: until, cooldownUntil: until };
     }
+    case 'interrupted':
+      return { disposition: 'retry', refundAttempt: true, notBefore: 0, cooldownUntil: now };
     case 'failed': {
       const cooldownUntil = now + afterFailureMs;
       if (attempts >= d.tasks.maxAttempts) return { disposition: 'fail', refundAttempt: false, notBefore: 0, cooldownUntil };

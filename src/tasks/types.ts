@@ -51,8 +51,11 @@ export interface Sidecar {
   priority: Priority;
   arrivedAt: number;
   attempts: number;
-  /** queued: waiting for a (re)try; claimed → launched → submitted: with a session. */
-  state: 'queued' | 'claimed' | 'launched' | 'submitted';
+  /**
+   * queued: waiting for a (re)try; claimed → launched → submitting → submitted: with a session.
+   * `submitting` is written before the paste: after a crash it means "delivery not proven".
+   */
+  state: 'queued' | 'claimed' | 'launched' | 'submitting' | 'submitted';
   session: string | null;
   model: string | null;
   agentSessionId: string | null;

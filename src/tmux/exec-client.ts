@@ -77,6 +77,11 @@ export class ExecTmuxClient implements TmuxClient {
     }
     return rows.map(({ serverPid: _pid, ...r }) => ({
       ...r,
+      pool: decodeValue(r.pool),
+      slot: decodeValue(r.slot),
+      task: decodeValue(r.task),
+      state: decodeValue(r.state),
+      until: decodeValue(r.until),
       panePid: Number(r.panePid),
       paneDead: r.paneDead === '1',
       paneDeadStatus: r.paneDeadStatus === '' ? null : Number(r.paneDeadStatus),
@@ -93,7 +98,7 @@ export class ExecTmuxClient implements TmuxClient {
       // The commands after new-session apply to the new session without naming it (an `=name` target
       // does not resolve inside the same command sequence on 3.3a). Tags first: a session that exists is
       // one we can recognise as ours.
-      ...Object.entries(spec.options).flatMap(([k, v]) => [';', 'set-option', k, escapeArg(v)]),
+      ...Object.entries(spec.options).flatMap(([k, v]) => [';', 'set-option', k, escapeArg(encodeValue(v))]),
       // Set before the command can exit, so a dead pane stays to be observed.
       ';', 'set-option', '-w', 'remain-on-exit', 'on',
     ];
@@ -110,7 +115,7 @@ export class ExecTmuxClient implements TmuxClient {
   async setOptions(sessionId: string, options: Readonly<Record<string, string>>): Promise<void> {
     const args = Object.entries(options).flatMap(([k, v], i) => [
       ...(i ? [';'] : []),
-      ...(v === '' ? ['set-option', '-u', '-t', sessionId, k] : ['set-option', '-t', sessionId, k, escapeArg(v)]),
+      ...(v === '' ? ['set-option', '-u', '-t', sessionId, k] : ['set-option', '-t', sessionId, k, escapeArg(encodeValue(v))]),
     ]);
     if (args.length) await this.run(args);
   }
@@ -156,6 +161,22 @@ async function nudgeServer(pid: number): Promise<boolean> {
   }
   await new Promise((r) => setTimeout(r, 5));
   return true;
+}
+
+/**
+ * Option values are stored percent-encoded: a task path may hold a newline or our field separator, and
+ * list-panes output is parsed line by line. (tmux also expands `#{...}` in some contexts; `#` is encoded.)
+ */
+function encodeValue(v: string): string {
+  return encodeURIComponent(v);
+}
+
+function decodeValue(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
 }
 
 function envArgs(env: Readonly<Record<string, string>> | undefined): string[] {

@@ -2,10 +2,11 @@
  * Task dispatch end to end against a real tmux server and the bundled fake agent: inbox → claim → launch →
  * prompt → verified submit → done/failed → cooldown.
  */
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPoolEnv, ensureBuilt, type ConfigObject, type PoolEnv } from '../helpers/pool-env.js';
+import { dropTask } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/tmux-server.js';
 
 let env: PoolEnv | undefined;
@@ -47,15 +48,6 @@ async function dispatchEnv(o: { size: number; agentEnv?: Record<string, string>;
     tasks: { settle: '50ms', retryBackoff: '100ms', ...o.tasks },
   });
   return { env: e, projects, fakeLog };
-}
-
-/** Drops a task the safe way: write a dotfile, rename it into the inbox. */
-async function dropTask(project: string, name: string, text: string): Promise<string> {
-  const inbox = join(project, '.agent-queue', 'inbox');
-  await mkdir(inbox, { recursive: true });
-  await writeFile(join(inbox, `.${name}.tmp`), text);
-  await rename(join(inbox, `.${name}.tmp`), join(inbox, name));
-  return join(inbox, name);
 }
 
 async function filesIn(project: string, dir: string): Promise<string[]> {
