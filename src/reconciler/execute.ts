@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, unlink } from 'node:fs/promises';
+import { privateDir, readOwnedFile, writePrivateFile } from '../agents/private-files.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -110,11 +111,15 @@ async function launch(x: ExecDeps, a: Extract<Action, { kind: 'launch-agent' }>)
   const resumeId = parsed.meta.resume ?? (await takeResumeId(d, a.session));
   const agentSessionId = resumeId ?? (profile.newSessionArgs.length ? randomUUID() : '');
   const files = sessionFiles(d.controller.stateDir, a.session);
-  await mkdir(files.dir, { recursive: true, mode: 0o700 });
-  // A fresh events file per launch: everything in it is about this task.
-  await rename(files.events, `${files.events}.prev`).catch(() => {});
-  await writeFile(files.events, '', { mode: 0o600, flag: 'w' });
-  if (profile.hooks) await writeFile(files.settings, JSON.stringify(hookSettings(files.events), null, 2), { mode: 0o600 });
+  try {
+    await privateDir(files.dir);
+    // A fresh events file per launch: everything in it is about this task.
+    await rename(files.events, `${files.events}.prev`).catch(() => {});
+    await writePrivateFile(files.events, '');
+    if (profile.hooks) await writePrivateFile(files.settings, JSON.stringify(hookSettings(files.events), null, 2));
+  } catch (err) {
+    return fail(`cannot prepare the session's private files: ${(err as Error).message}`);
+  }
   const argv = buildArgv(profile, {
     model: a.model, settings: files.settings, session: a.session, eventsFile: files.events,
     project: a.project, agentSessionId, resume: resumeId !== null,
@@ -155,7 +160,7 @@ async function submit(x: ExecDeps, a: Extract<Action, { kind: 'submit-task' }>):
   const message = buildMessage(name, parsed.body, d.tasks.instructionSuffix, d.tasks.emptyBodyText);
   const files = sessionFiles(d.controller.stateDir, a.session);
   const verified = async () => {
-    if (profile.hooks) return summarizeEvents(await readFile(files.events, 'utf8').catch(() => '')).prompts.length > 0;
+    if (profile.hooks) return summarizeEvents(await readOwnedFile(files.events).catch(() => '')).prompts.length > 0;
     return readScreen(profile.screen, await tmux.capturePane(s.paneId)).busy;
   };
   // Written before the paste: after a crash, `submitting` without the agent's word means "not proven".
@@ -199,7 +204,7 @@ async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Pr
 
 /** What the agent's SessionStart hook said (its session id and transcript) goes into the task's record. */
 async function recordAgentSession(x: ExecDeps, session: string, task: string): Promise<void> {
-  const hooks = summarizeEvents(await readFile(sessionFiles(x.d.controller.stateDir, session).events, 'utf8').catch(() => ''));
+  const hooks = summarizeEvents(await readOwnedFile(sessionFiles(x.d.controller.stateDir, session).events).catch(() => ''));
   if (!hooks.started) return;
   await updateSidecar(task, {
     ...(hooks.agentSessionId ? { agentSessionId: hooks.agentSessionId } : {}),

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readOwnedFile } from '../agents/private-files.js';
 import { EMPTY_SUMMARY, summarizeEvents } from '../agents/events.js';
 import { sessionFiles } from '../agents/launch.js';
 import { readScreen } from '../agents/screen.js';
@@ -47,6 +47,7 @@ export async function observe(
 
   const profile = d.agents[d.pool.agent]!;
   const agents = new Map<string, AgentSignals>();
+  const problems: string[] = [];
   await Promise.all(
     [...views.values()].map(async (v) => {
       const s = sessions.get(v.session);
@@ -61,10 +62,15 @@ export async function observe(
       agents.set(s.name, await signals(s.name, 'absent', s));
     }),
   );
-  return { now, tmux: tmuxState, sessions, queues, agents };
+  return { now, tmux: tmuxState, sessions, queues, agents, problems };
 
   async function signals(session: string, state: string, s: ObservedSession): Promise<AgentSignals> {
-    const text = await readFile(sessionFiles(d.controller.stateDir, session).events, 'utf8').catch(() => '');
+    let text = '';
+    try {
+      text = await readOwnedFile(sessionFiles(d.controller.stateDir, session).events);
+    } catch (err) {
+      problems.push(`${session}: ${(err as Error).message}`);
+    }
     const hooks = text ? summarizeEvents(text) : EMPTY_SUMMARY;
     const needScreen =
       state === 'awaitingPrompt' ||

@@ -119,6 +119,7 @@ export class Reconciler {
     const now = new Set<string>();
     if (!snapshot.tmux.ok) now.add(`tmux: ${snapshot.tmux.error}`);
     for (const q of snapshot.queues) for (const p of q.problems) now.add(p);
+    for (const p of snapshot.problems ?? []) now.add(p);
     for (const s of snapshot.sessions.values()) {
       if (!s.owned && this.desired.pool.size > 0 && s.name.startsWith(this.desired.pool.prefix) && /^\d+$/.test(s.name.slice(this.desired.pool.prefix.length))) {
         now.add(`session ${s.name} has a pool name but was not created by agentpool; it is left alone and its slot stays empty`);

@@ -34,4 +34,6 @@ export interface Snapshot {
   sessions: ReadonlyMap<string, ObservedSession>;
   queues: readonly ProjectQueue[];
   agents: ReadonlyMap<string, AgentSignals>;
+  /** Problems found while observing, for the log (a refused event file, ...). */
+  problems?: readonly string[];
 }

@@ -1,0 +1,61 @@
+// Shared by the benches: a private world (temp dir, unique tmux socket under a private TMUX_TMPDIR) and a
+// controller child process whose JSON log is collected. Kills only the tmux server it started.
+import { execa } from 'execa';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function world({ size, agentEnv = {}, extra = '' }) {
+  const dir = mkdtempSync(join(tmpdir(), 'agentpool-bench-'));
+  process.env.TMUX_TMPDIR = mkdtempSync(join(tmpdir(), 'agentpool-bench-tmux-'));
+  delete process.env.TMUX;
+  const socket = `apbench-${process.pid}`;
+  const project = join(dir, 'project');
+  mkdirSync(join(project, '.agent-queue', 'inbox'), { recursive: true });
+  const configFile = join(dir, 'desired-state.yaml');
+  const env = Object.entries({ FAKE_AGENT_LOG: join(dir, 'fake-agent.log'), ...agentEnv }).map(([k, v]) => `      ${k}: ${JSON.stringify(String(v))}`).join('\n');
+  writeFileSync(configFile, `tmux: { socket: ${socket} }
+pool:
+  prefix: b-
+  size: ${size}
+  agent: quick
+  cooldown: { afterTask: 0ms, afterFailure: 100ms }
+agents:
+  quick:
+    extends: fake
+    env:
+${env}
+projects:
+  - path: ${JSON.stringify(project)}
+tasks: { settle: 0ms, retryBackoff: 50ms, maxAttempts: 5 }
+controller: { resync: 1s, stateDir: ${JSON.stringify(join(dir, 'state'))} }
+${extra}`);
+  return {
+    dir, project, configFile, socket,
+    drop(name, text) {
+      const inbox = join(project, '.agent-queue', 'inbox');
+      writeFileSync(join(inbox, `.${name}.tmp`), text);
+      renameSync(join(inbox, `.${name}.tmp`), join(inbox, name));
+    },
+    controller() {
+      const child = execa('node', [join(ROOT, 'bin/reconcile.js'), '--config', configFile, '--log-format', 'json'], { reject: false, buffer: false });
+      const lines = [];
+      createInterface({ input: child.stdout }).on('line', (l) => { try { lines.push(JSON.parse(l)); } catch {} });
+      return { child, lines };
+    },
+    async cleanup() {
+      await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
+    },
+  };
+}
+
+export function percentile(values, p) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))];
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
