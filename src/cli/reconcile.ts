@@ -15,7 +15,7 @@ export async function reconcileCommand(v: CliValues): Promise<number> {
     await c.stop();
     return 0;
   }
-  log.info({ config: configFile, tmux: c.tmux.label, size: c.config.pool.size }, 'controller started');
+  log.info({ pid: process.pid, config: configFile, tmux: c.tmux.label, size: c.config.pool.size }, 'controller started');
   c.start();
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {

@@ -1,0 +1,97 @@
+/**
+ * Crash safety and recovery against real tmux and the fake agent: one controller per pool, SIGTERM leaves
+ * agents running and a restart adopts them, a dead tmux server is rebuilt and its tasks retried with the
+ * reason recorded, SIGHUP reloads.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPoolEnv, ensureBuilt, type PoolEnv } from '../helpers/pool-env.js';
+import { dropTask } from '../helpers/tasks.js';
+import { waitFor } from '../helpers/tmux-server.js';
+
+let env: PoolEnv | undefined;
+beforeAll(() => ensureBuilt(), 120_000);
+afterEach(async () => {
+  await env?.cleanup();
+  env = undefined;
+});
+
+async function quickEnv(size: number, workMs: number) {
+  const e = await createPoolEnv({ size, resync: '1s' });
+  const fakeLog = join(e.dir, 'fake-agent.log');
+  await e.writeConfig({
+    pool: { agent: 'quick', cooldown: { afterTask: '0ms', afterFailure: '100ms' } },
+    agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: String(workMs), FAKE_AGENT_LOG: fakeLog } } },
+    tasks: { settle: '0ms', retryBackoff: '50ms' },
+  });
+  return { e, fakeLog };
+}
+
+const listing = async (project: string, dir: string) => (await readdir(join(project, '.agent-queue', dir)).catch(() => [] as string[])).filter((n) => n.endsWith('.md'));
+const prompts = async (file: string) => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l).prompt as string);
+
+describe('recovery', () => {
+  it('refuses a second controller on the same pool, naming the running one', async () => {
+    env = (await quickEnv(1, 100)).e;
+    const first = env.startController();
+    await first.waitForLine((l) => l.msg === 'controller started', 'start');
+    const second = await env.reconcile('--log-format', 'json');
+    expect(second.exitCode).toBe(1);
+    expect(second.stderr).toMatch(/another agentpool controller \(pid \d+\) is running/);
+  });
+
+  it('takes over a stale lock left by a killed controller', async () => {
+    env = (await quickEnv(1, 100)).e;
+    const first = env.startController();
+    await first.waitForLine((l) => l.msg === 'controller started', 'start');
+    const started = await first.waitForLine((l) => l.msg === 'controller started', 'start');
+    // SIGKILL: no chance to release the lock.
+    process.kill(started.pid as number, 'SIGKILL');
+    await waitFor(() => first.exited(), { what: 'the first controller gone' });
+    const second = env.startController();
+    await second.waitForLine((l) => l.msg === 'controller started', 'restart after a stale lock');
+  });
+
+  it('leaves a working agent running on SIGTERM, and a restarted controller adopts it: the task finishes once', async () => {
+    const { e, fakeLog } = await quickEnv(1, 3000);
+    env = e;
+    await dropTask(env.project, 'long.md', 'A long task\n');
+    const first = env.startController();
+    await first.waitForLine((l) => l.msg === 'transition' && l.to === 'working', 'working');
+    const stopped = await first.stop();
+    expect(stopped, first.stderr()).toMatchObject({ exitCode: 0, timedOut: false });
+    // The agent is still at work in its pane.
+    expect(await env.tmux.run('display', '-p', '-t', 'ccl-auto-1', '#{pane_current_command}')).toMatch(/node/);
+    const second = env.startController();
+    const adopted = await second.waitForLine((l) => l.msg === 'transition' && l.event === 'ADOPT', 'adoption');
+    expect(adopted.to).toBe('working');
+    await waitFor(async () => (await listing(env!.project, 'done')).includes('long.md'), { timeoutMs: 20_000, what: 'long.md done' });
+    expect(await prompts(fakeLog)).toHaveLength(1);
+    expect(JSON.parse(await readFile(join(env.project, '.agent-queue', 'done', 'long.md.result.json'), 'utf8')).attempts).toBe(1);
+  }, 40_000);
+
+  it('rebuilds the pool when the tmux server dies and retries the running task with the reason recorded', async () => {
+    const { e, fakeLog } = await quickEnv(2, 2500);
+    env = e;
+    await dropTask(env.project, 'victim.md', 'Running when tmux dies\n');
+    const c = env.startController();
+    await c.waitForLine((l) => l.msg === 'transition' && l.to === 'working', 'working');
+    await env.tmux.kill();
+    await c.waitForLine((l) => l.msg === 'task back in the queue', 'requeue after tmux death');
+    await waitFor(async () => (await env!.sessions()).filter((s) => s.pool === 'ccl-auto-').length === 2, { what: 'pool rebuilt' });
+    await waitFor(async () => (await listing(env!.project, 'done')).includes('victim.md'), { timeoutMs: 30_000, what: 'victim.md done' });
+    const r = JSON.parse(await readFile(join(env.project, '.agent-queue', 'done', 'victim.md.result.json'), 'utf8'));
+    expect(r.attempts).toBe(2);
+    expect(r.history[0].reason).toMatch(/went away while the agent was working/);
+    expect(await prompts(fakeLog)).toHaveLength(2);
+  }, 45_000);
+
+  it('reloads the config on SIGHUP', async () => {
+    env = (await quickEnv(1, 100)).e;
+    const c = env.startController();
+    const started = await c.waitForLine((l) => l.msg === 'controller started', 'start');
+    process.kill(started.pid as number, 'SIGHUP');
+    await c.waitForLine((l) => l.msg === 'config reloaded' && l.why === 'SIGHUP', 'reload on SIGHUP');
+  });
+});
