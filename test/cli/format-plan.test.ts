@@ -1,0 +1,73 @@
+import { describe, it, expect } from 'vitest';
+import { formatPlan, planJson } from '../../src/cli/format-plan.js';
+import type { Action } from '../../src/reconciler/actions.js';
+import { plan } from '../../src/reconciler/plan.js';
+import { active, BILLING, desired, NOW, pending, queue, rejected, snapshot, WEBAPP } from '../reconciler/fixtures.js';
+
+const d = desired(3);
+
+describe('formatPlan', () => {
+  it('prints one kubectl-style line per action kind', () => {
+    const actions: Action[] = [
+      { kind: 'reject-task', task: rejected(WEBAPP, 'empty.md', 'the file is empty: write the task in it') },
+      { kind: 'requeue-task', path: active(BILLING, 'inv.md').path, project: BILLING, reason: 'the session ccl-auto-2 went away', refundAttempt: false, notBefore: 0 },
+      { kind: 'create-session', session: 'ccl-auto-3', slot: 3 },
+      { kind: 'kill-session', session: 'ccl-auto-4', sessionId: '$4', reason: 'the pool is smaller than this slot' },
+      { kind: 'drain-session', session: 'ccl-auto-5' },
+      { kind: 'claim-task', session: 'ccl-auto-1', task: pending(WEBAPP, 'fix-login.md', { priority: 'critical' }) },
+      { kind: 'launch-agent', session: 'ccl-auto-1', agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP },
+      { kind: 'submit-task', session: 'ccl-auto-2', task: `${BILLING}/.agent-queue/active/inv.md` },
+      {
+        kind: 'stop-agent', session: 'ccl-auto-2', task: `${BILLING}/.agent-queue/active/inv.md`, verdict: { outcome: 'done', reason: 'the agent finished its turn' },
+        disposition: 'done', refundAttempt: false, notBefore: 0, cooldownUntil: NOW + 5_000,
+      },
+    ];
+    expect(formatPlan(d, actions)).toEqual([
+      'task/webapp/empty.md reject → failed/ (the file is empty: write the task in it)',
+      'task/billing/inv.md requeue (the session ccl-auto-2 went away)',
+      'session/ccl-auto-3 create',
+      'session/ccl-auto-4 delete (the pool is smaller than this slot)',
+      'session/ccl-auto-5 drain (finishes its task, then goes)',
+      'task/webapp/fix-login.md claim → session/ccl-auto-1 (priority critical)',
+      `session/ccl-auto-1 launch claude model=opus cwd=${WEBAPP}`,
+      'session/ccl-auto-2 submit inv.md',
+      'session/ccl-auto-2 stop-agent → task done (the agent finished its turn)',
+    ]);
+  });
+
+  it('shows each disposition of stop-agent', () => {
+    const stop = (disposition: 'done' | 'retry' | 'fail', reason: string): Action => ({
+      kind: 'stop-agent', session: 'ccl-auto-1', task: null, verdict: { outcome: 'failed', reason }, disposition, refundAttempt: false, notBefore: 0, cooldownUntil: 0,
+    });
+    expect(formatPlan(d, [stop('retry', 'crash'), stop('fail', 'gave up')])).toEqual([
+      'session/ccl-auto-1 stop-agent → task retry (crash)',
+      'session/ccl-auto-1 stop-agent → task fail (gave up)',
+    ]);
+  });
+
+  it('names a task of an unknown project by its folder name', () => {
+    const r = rejected('/elsewhere/proj-x', 'a.md', 'r');
+    expect(formatPlan(d, [{ kind: 'reject-task', task: r }])).toEqual(['task/proj-x/a.md reject → failed/ (r)']);
+  });
+
+  it('prints nothing for an empty plan and one line per action of a real plan', () => {
+    expect(formatPlan(d, [])).toEqual([]);
+    const actions = plan(d, snapshot({ queues: [queue(WEBAPP, { rejected: [rejected(WEBAPP, 'bad.md', 'the file is empty: write the task in it')] })] }), new Map());
+    expect(formatPlan(d, actions)).toEqual([
+      'task/webapp/bad.md reject → failed/ (the file is empty: write the task in it)',
+      'session/ccl-auto-1 create',
+      'session/ccl-auto-2 create',
+      'session/ccl-auto-3 create',
+    ]);
+  });
+});
+
+describe('planJson', () => {
+  it('is the actions as pretty JSON', () => {
+    const actions: Action[] = [{ kind: 'create-session', session: 'ccl-auto-1', slot: 1 }, { kind: 'drain-session', session: 'ccl-auto-9' }];
+    const text = planJson(actions);
+    expect(JSON.parse(text)).toEqual(actions);
+    expect(text).toContain('\n  {\n    "kind": "create-session"');
+    expect(planJson([])).toBe('[]');
+  });
+});

@@ -1,0 +1,160 @@
+import { chmod, mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it, expect } from 'vitest';
+import type { ProjectSpec } from '../../src/config/types.js';
+import { queueDirs, type QueueDirs } from '../../src/tasks/layout.js';
+import { QueueScanner, type ScanOptions } from '../../src/tasks/scan.js';
+import { claimTask, ensureQueueDirs, requeueTask } from '../../src/tasks/store.js';
+
+let root: string;
+let project: ProjectSpec;
+let dirs: QueueDirs;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'agentpool-scan-'));
+  project = { path: root, inbox: join(root, '.agent-queue', 'inbox'), name: 'proj' };
+  dirs = queueDirs(project.inbox);
+  await ensureQueueDirs(project.inbox);
+});
+afterEach(async () => {
+  await chmod(dirs.inbox, 0o700).catch(() => {});
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Options under which every file written so far has settled. */
+const settled = (o: Partial<ScanOptions> = {}): ScanOptions => ({ now: Date.now() + 60_000, settleMs: 500, maxBytes: 1_048_576, ...o });
+const put = (name: string, text = 'Do it\n') => writeFile(join(dirs.inbox, name), text);
+
+describe('QueueScanner', () => {
+  it('lists settled task files as pending, with priority from the front matter', async () => {
+    await put('a.md', '---\npriority: critical\n---\nA\n');
+    await put('b.md');
+    const q = await new QueueScanner().scan(project, settled());
+    expect(q.project).toBe(root);
+    expect(q.problems).toEqual([]);
+    expect(q.rejected).toEqual([]);
+    expect(q.pending.map((t) => [t.name, t.priority, t.where, t.attempts, t.notBefore])).toEqual(
+      expect.arrayContaining([['a.md', 'critical', 'inbox', 0, 0], ['b.md', 'default', 'inbox', 0, 0]]),
+    );
+    expect(q.pending).toHaveLength(2);
+    expect(q.pending[0]!.path).toBe(join(dirs.inbox, q.pending[0]!.name));
+    expect(q.pending[0]!.arrivedAt).toBeGreaterThan(0);
+  });
+
+  it('ignores dotfiles, *.tmp, *.part, *.md.dispatched and other non-.md names', async () => {
+    for (const n of ['.hidden.md', '.a.md.swp', 'x.tmp', 'x.md.tmp', 'y.part', 'y.md.part', 'old.md.dispatched', 'notes.txt', '.md', 'README']) await put(n);
+    await put('real.md');
+    const q = await new QueueScanner().scan(project, settled());
+    expect(q.pending.map((t) => t.name)).toEqual(['real.md']);
+    expect(q.rejected).toEqual([]);
+    expect(q.problems).toEqual([]);
+  });
+
+  it('waits for a file still being written: not pending yet, settlingUntil says when', async () => {
+    await put('fresh.md');
+    const now = Date.now();
+    const q = await new QueueScanner().scan(project, { now, settleMs: 60_000, maxBytes: 1_000 });
+    expect(q.pending).toEqual([]);
+    expect(q.settlingUntil).not.toBeNull();
+    expect(q.settlingUntil!).toBeGreaterThan(now);
+    expect(q.settlingUntil!).toBeLessThanOrEqual(now + 60_000);
+    // Once settled it is taken.
+    const later = await new QueueScanner().scan(project, { now: q.settlingUntil!, settleMs: 60_000, maxBytes: 1_000 });
+    expect(later.pending.map((t) => t.name)).toEqual(['fresh.md']);
+    expect(later.settlingUntil).toBeNull();
+  });
+
+  it('rejects a symbolic link and leaves its target alone', async () => {
+    const target = join(root, 'outside.md');
+    await writeFile(target, 'secret\n');
+    await symlink(target, join(dirs.inbox, 'link.md'));
+    const q = await new QueueScanner().scan(project, settled());
+    expect(q.pending).toEqual([]);
+    expect(q.rejected).toEqual([{ path: join(dirs.inbox, 'link.md'), project: root, name: 'link.md', reason: expect.stringMatching(/symbolic link/) }]);
+  });
+
+  it('reports a directory named like a task as a problem and leaves it alone', async () => {
+    await mkdir(join(dirs.inbox, 'folder.md'));
+    const q = await new QueueScanner().scan(project, settled());
+    expect(q.pending).toEqual([]);
+    expect(q.rejected).toEqual([]);
+    expect(q.problems).toEqual([`${join(dirs.inbox, 'folder.md')} is a directory named like a task; rename it (it is left alone)`]);
+  });
+
+  it('rejects a file over maxBytes, saying the size and the limit', async () => {
+    await put('big.md', 'x'.repeat(101));
+    await put('small.md', 'x'.repeat(100));
+    const q = await new QueueScanner().scan(project, settled({ maxBytes: 100 }));
+    expect(q.pending.map((t) => t.name)).toEqual(['small.md']);
+    expect(q.rejected).toEqual([
+      { path: join(dirs.inbox, 'big.md'), project: root, name: 'big.md', reason: 'the file is 101 bytes, over the limit of 100 (tasks.maxBytes): split it or raise the limit' },
+    ]);
+  });
+
+  it('rejects files that can never run with the parser’s reason', async () => {
+    await put('empty.md', '');
+    await writeFile(join(dirs.inbox, 'bin.md'), Buffer.from([0x61, 0x00, 0x62]));
+    await put('prio.md', '---\npriority: asap\n---\nx');
+    const q = await new QueueScanner().scan(project, settled());
+    const reasons = Object.fromEntries(q.rejected.map((r) => [r.name, r.reason]));
+    expect(reasons).toEqual({
+      'empty.md': 'the file is empty: write the task in it',
+      'bin.md': expect.stringMatching(/NUL bytes/),
+      'prio.md': expect.stringMatching(/unknown priority "asap"/),
+    });
+    expect(q.pending).toEqual([]);
+  });
+
+  it('re-reads a file that changed (the parse cache is keyed by inode, size and mtime)', async () => {
+    const scanner = new QueueScanner();
+    await put('t.md', '---\npriority: low\n---\nx');
+    expect((await scanner.scan(project, settled())).pending[0]?.priority).toBe('low');
+    await put('t.md', '---\npriority: critical\n---\nxy');
+    expect((await scanner.scan(project, settled())).pending[0]?.priority).toBe('critical');
+  });
+
+  it('reports a missing inbox as a problem and still scans active/', async () => {
+    const missing: ProjectSpec = { path: join(root, 'nope'), inbox: join(root, 'nope', '.agent-queue', 'inbox'), name: 'nope' };
+    const q = await new QueueScanner().scan(missing, settled());
+    expect(q).toEqual({ project: missing.path, pending: [], rejected: [], active: [], settlingUntil: null, problems: [expect.stringMatching(/does not exist/)] });
+    expect(q.problems[0]).toContain(missing.inbox);
+    expect(q.problems[0]).toContain('nope');
+  });
+
+  it('reports an inbox that is a file', async () => {
+    await rm(dirs.inbox, { recursive: true });
+    await writeFile(dirs.inbox, 'oops');
+    const q = await new QueueScanner().scan(project, settled());
+    expect(q.problems).toEqual([expect.stringMatching(/is not a directory/)]);
+  });
+
+  it('lists claimed tasks in active/ and offers queued ones as pending with where: active', async () => {
+    await put('run.md', '---\npriority: high\n---\nx');
+    await put('retry.md', '---\npriority: critical\n---\ny');
+    const s1 = new QueueScanner();
+    const first = await s1.scan(project, settled());
+    const byName = Object.fromEntries(first.pending.map((t) => [t.name, t]));
+    const running = await claimTask(byName['run.md']!, 'ccl-auto-1', 1_000);
+    const retry = await claimTask(byName['retry.md']!, 'ccl-auto-2', 1_000);
+    await requeueTask(retry.path, { reason: 'crash', outcome: 'failed', notBefore: 99_000, refundAttempt: false, now: 2_000 });
+
+    const q = await s1.scan(project, settled());
+    expect(q.active.map((a) => [a.name, a.sidecar.state, a.sidecar.session]).sort()).toEqual([
+      ['retry.md', 'queued', null],
+      ['run.md', 'claimed', 'ccl-auto-1'],
+    ]);
+    expect(q.pending).toEqual([
+      { path: retry.path, project: root, name: 'retry.md', priority: 'critical', arrivedAt: byName['retry.md']!.arrivedAt, attempts: 1, notBefore: 99_000, where: 'active' },
+    ]);
+    expect(q.active.find((a) => a.name === 'run.md')?.path).toBe(running.path);
+  });
+
+  it('offers a task in active/ without a sidecar (claimed, never sent) as a fresh queued one', async () => {
+    await writeFile(join(dirs.active, 'lost.md'), 'x\n');
+    await writeFile(join(dirs.active, 'lost.md.state.json.tmp'), '{');
+    const q = await new QueueScanner().scan(project, settled());
+    expect(q.active).toEqual([{ path: join(dirs.active, 'lost.md'), project: root, name: 'lost.md', sidecar: expect.objectContaining({ state: 'queued', attempts: 0, session: null }) }]);
+    expect(q.pending).toEqual([expect.objectContaining({ name: 'lost.md', where: 'active', attempts: 0, priority: 'default' })]);
+  });
+});
