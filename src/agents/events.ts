@@ -22,6 +22,7 @@ export function summarizeEvents(text: string): HookSummary {
     } catch {
       continue;
     }
+    if (e === null || typeof e !== 'object') continue;
     const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
     switch (e.hook_event_name) {
       case 'SessionStart':

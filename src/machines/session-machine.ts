@@ -63,7 +63,7 @@ export const sessionMachine = setup({
   },
   states: {
     absent: {
-      entry: assign({ task: null, deadline: null, verdict: null }),
+      entry: assign({ task: null, deadline: null, verdict: null, draining: false }),
       on: {
         CREATED: 'idle',
         ADOPT: [

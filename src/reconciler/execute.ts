@@ -148,7 +148,7 @@ async function takeResumeId(d: DesiredState, session: string): Promise<string | 
   const id = (await readFile(file, 'utf8').catch(() => '')).trim();
   if (!id) return null;
   await unlink(file).catch(() => {});
-  return /^[A-Za-z0-9._-]+$/.test(id) ? id : null;
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) ? id : null;
 }
 
 async function submit(x: ExecDeps, a: Extract<Action, { kind: 'submit-task' }>): Promise<void> {

@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAlive } from '../util/pid.js';
 
 export class LockHeldError extends Error {
   constructor(readonly pid: number, readonly file: string) {
@@ -27,18 +28,9 @@ export async function acquireLock(stateDir: string): Promise<() => Promise<void>
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid > 0 && pid !== process.pid && alive(pid)) throw new LockHeldError(pid, file);
+      if (pid > 0 && pid !== process.pid && isAlive(pid)) throw new LockHeldError(pid, file);
       await unlink(file).catch(() => {}); // stale: its owner is gone
     }
   }
   throw new Error(`could not take the controller lock ${file}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

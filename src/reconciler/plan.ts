@@ -32,6 +32,9 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   // Tasks that can never run.
   for (const q of snap.queues) for (const t of q.rejected) actions.push({ kind: 'reject-task', task: t });
 
+  // Without a view of tmux nobody can tell which claimed task is still running: decide nothing about them.
+  if (!snap.tmux.ok) return sortActions(actions);
+
   // Claimed tasks no slot holds any more (the session vanished, the controller restarted): back to the queue.
   const held = new Set([...views.values()].map((v) => v.task).filter((t): t is string => !!t));
   for (const a of activeByPath.values()) {
@@ -48,8 +51,6 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
         : `the task was claimed by ${a.sidecar.session} but never sent to an agent`,
     });
   }
-
-  if (!snap.tmux.ok) return sortActions(actions);
 
   // Pool shape: create what is missing, remove or drain what is surplus.
   for (const [i, name] of wanted.entries()) {
@@ -90,7 +91,8 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   // Free slots take the next tasks.
   const free = wanted.filter((name) => {
     const v = views.get(name);
-    return v?.state === 'idle' && !v.draining && !inFlight.has(name) && snap.sessions.get(name)?.owned;
+    // Draining only matters outside the pool's range; a slot back in range after a grow takes work again.
+    return v?.state === 'idle' && !inFlight.has(name) && snap.sessions.get(name)?.owned;
   });
   if (free.length > 0) {
     const pending = snap.queues.flatMap((q) => q.pending).filter((t) => !ctx.claiming?.has(t.path));

@@ -4,7 +4,7 @@ import type { ParsedTask, TaskMeta } from './types.js';
 
 export type TaskParseResult = { ok: true; task: ParsedTask } | { ok: false; reason: string };
 
-const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
+const FRONT_MATTER = /^---[ \t]*\r?\n(?:([\s\S]*?)\r?\n)?---[ \t]*(?:\r?\n|$)/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -29,7 +29,7 @@ export function parseTask(bytes: Uint8Array): TaskParseResult {
   }
   let data: unknown;
   try {
-    data = parseYaml(fm[1]!);
+    data = parseYaml(fm[1] ?? '');
   } catch (err) {
     return { ok: false, reason: `the front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}` };
   }
@@ -51,7 +51,7 @@ function toMeta(data: Record<string, unknown>): TaskMeta | string {
   const tagList = typeof tags === 'string' ? [tags] : tags;
   if (!Array.isArray(tagList) || !tagList.every((t) => typeof t === 'string')) return 'tags must be a list of strings';
   if (needs_claude_code !== undefined && typeof needs_claude_code !== 'boolean') return 'needs_claude_code must be true or false';
-  if (resume !== undefined && (typeof resume !== 'string' || !/^[A-Za-z0-9._-]+$/.test(resume))) {
+  if (resume !== undefined && (typeof resume !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(resume))) {
     return 'resume must be an agent session id (letters, digits, ".", "_" or "-")';
   }
   return {

@@ -4,6 +4,7 @@ import type { ProjectSpec } from '../config/types.js';
 import { isTaskName, queueDirs, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import type { ActiveTask, PendingTask, RejectedTask, Sidecar } from './types.js';
+import { isAlive } from '../util/pid.js';
 
 /** What one project's queue looks like now. */
 export interface ProjectQueue {
@@ -104,15 +105,29 @@ export class QueueScanner {
 
 async function scanActive(project: ProjectSpec, dir: string): Promise<ActiveTask[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
+  const claiming = claimsInProgress(names);
   const out: ActiveTask[] = [];
   for (const name of names) {
     if (!isTaskName(name)) continue;
     const path = join(dir, name);
     const sidecar = await readSidecar(`${path}${SIDECAR_SUFFIX}`);
     const st = sidecar ? null : await lstat(path).catch(() => null);
-    if (!sidecar && !st) continue;
+    if (!sidecar && (!st || claiming.has(name))) continue;
     // A task renamed into active/ whose sidecar was never written was claimed but never sent: queue it again.
     out.push({ path, project: project.path, name, sidecar: sidecar ?? freshSidecar(project.path, name, st!.mtimeMs) });
+  }
+  return out;
+}
+
+/**
+ * Tasks whose claim is between its two renames (see claimTask): a live process holds a pending sidecar
+ * `.<name>.<pid>.<uuid>.state.json`. One left by a dead process does not count.
+ */
+function claimsInProgress(names: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const n of names) {
+    const m = /^\.(.+\.md)\.(\d+)\.[0-9a-f-]+\.state\.json$/.exec(n);
+    if (m && isAlive(Number(m[2]))) out.add(m[1]!);
   }
   return out;
 }

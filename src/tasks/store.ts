@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { access, mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { writeJsonAtomic } from './atomic.js';
@@ -18,20 +19,23 @@ export async function ensureQueueDirs(inbox: string): Promise<void> {
 
 /**
  * Claims `task` for `session`: after this resolves the file is in active/ with a sidecar saying so. The
- * sidecar is written before the rename, so a task in active/ always has one; the rename succeeds for
- * exactly one claimer. A queued retry in active/ is claimed only while its sidecar still says queued.
+ * rename succeeds for exactly one claimer; only it moves its sidecar into place. A queued retry in active/ is claimed only while its sidecar still says queued.
  */
 export async function claimTask(task: PendingTask, session: string, now: number): Promise<ActiveTask> {
   if (task.where === 'inbox') {
     const path = await freeName(queueDirs(dirname(task.path)).active, task.name);
     const sidecar: Sidecar = { ...freshSidecar(task.project, basename(path), task.arrivedAt, task.priority), ...claimedBy(session, 1, now) };
-    await writeJsonAtomic(path + SIDECAR_SUFFIX, sidecar);
+    // The sidecar is written under a name of this claim's own and moved into place only by the winner.
+    const pending = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}${SIDECAR_SUFFIX}`);
+    await writeJsonAtomic(pending, sidecar);
     try {
       await rename(task.path, path); // ENOENT: someone else took it; nothing was sent
     } catch (err) {
-      await unlink(path + SIDECAR_SUFFIX).catch(() => {});
+      await unlink(pending).catch(() => {});
       throw err;
     }
+    // A crash right here leaves the task in active/ without a sidecar: the scan queues it (nothing was sent).
+    await rename(pending, path + SIDECAR_SUFFIX);
     return { path, project: task.project, name: basename(path), sidecar };
   }
   const current = await readSidecar(task.path + SIDECAR_SUFFIX);
@@ -86,8 +90,9 @@ export async function requeueTask(
 }
 
 /**
- * Moves a claimed task to done/ or failed/ with its result record. The rename comes first: a crash after
- * it leaves the sidecar in active/ without its task, which the next scan turns into the record.
+ * Moves a claimed task to done/ or failed/ with its result record. The rename comes first, so a task is
+ * never settled twice; a crash between the rename and the record leaves the task in done/ or failed/
+ * without its record (and a stale sidecar in active/, which no scan takes for a task).
  */
 export async function finishTask(
   path: string,

@@ -249,7 +249,7 @@ describe('session machine (through Slots)', () => {
   // session died and that is created again after the pool grew back stays draining, so the planner never gives
   // it a task (see the matching it.fails in test/reconciler/plan.test.ts). Fix: reset `draining: false` in the
   // `absent` entry (a new session starts a new life), and clear it when the slot is wanted again.
-  it.fails('a slot that vanished while draining starts undrained when it is created again', () => {
+  it('a slot that vanished while draining starts undrained when it is created again', () => {
     const h = harness();
     driveTo(h, 'working');
     h.send({ type: 'DRAIN' });

@@ -149,7 +149,7 @@ describe('plan: tmux unavailable', () => {
   // tasks, so every claimed/submitted task is requeued although its session may still be working on it; the
   // adopted session then finds its sidecar "queued" and the task runs twice. Fix: return after the rejects when
   // `!snap.tmux.ok`, before the requeue loop.
-  it.fails('does not requeue claimed tasks when it cannot see the sessions that hold them', () => {
+  it('does not requeue claimed tasks when it cannot see the sessions that hold them', () => {
     const a = active(WEBAPP, 'busy.md', { state: 'submitted', session: 'ccl-auto-1' });
     const actions = plan(desired(3), snapshot({ tmux: { ok: false, error: 'tmux: command failed' }, queues: [queue(WEBAPP, { active: [a] })] }), new Map());
     expect(actions).toEqual([]);
@@ -299,7 +299,7 @@ describe('plan: tasks', () => {
   // forever: it is in range, so never killed, and draining, so never given a task, until the controller
   // restarts. Draining only matters outside the range (inside it the slot is wanted), so the fix is to drop
   // `!v.draining` from the free-slot filter (or send an UNDRAIN when a draining slot is back in range).
-  it.fails('a slot drained by a shrink and back in range after a grow takes tasks again', () => {
+  it('a slot drained by a shrink and back in range after a grow takes tasks again', () => {
     const { sessions, views: v } = idlePool(names(1, 2));
     v.set('ccl-auto-2', view('ccl-auto-2', 'idle', { draining: true }));
     const q = queue(WEBAPP, { pending: [pending(WEBAPP, 'a.md'), pending(WEBAPP, 'b.md')] });

@@ -63,7 +63,7 @@ describe('task store', () => {
   // queued again while the winner's agent works on it (run twice). Fix: write the sidecar under a per-claimer
   // temporary name and rename it into place only after the task rename succeeded (or, on failure, unlink only
   // the sidecar this claimer wrote, e.g. by checking its session/claimedAt).
-  it.fails('two concurrent claims of one task: exactly one wins and its sidecar survives', async () => {
+  it('two concurrent claims of one task: exactly one wins and its sidecar survives', async () => {
     const t = await drop('race.md');
     const results = await Promise.allSettled([claimTask(t, 'ccl-auto-1', NOW), claimTask(t, 'ccl-auto-2', NOW)]);
     const won = results.filter((r) => r.status === 'fulfilled');
