@@ -1,0 +1,308 @@
+/**
+ * A throwaway world for driving the real CLI: a temp folder with a project and a config file, a private
+ * tmux socket (guarded, see tmux-server.ts), and helpers to run `bin/reconcile.js` / `bin/agentpool.js` as
+ * child processes or to keep a controller running in the background and read its JSON log.
+ *
+ * Nothing here sleeps to wait for something: callers poll with `waitFor` and a deadline.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+import { stringify } from 'yaml';
+import { testTmux, uniqueSocket, waitFor, type TestTmux } from './tmux-server.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BINS = { reconcile: join(REPO_ROOT, 'bin/reconcile.js'), agentpool: join(REPO_ROOT, 'bin/agentpool.js') } as const;
+
+export interface RunResult {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved as printed. */
+  all: string;
+}
+
+/** One line of the controller's JSON log; `raw` is set for a line that was not JSON. */
+export interface LogLine {
+  level?: number;
+  msg?: string;
+  raw?: string;
+  [key: string]: unknown;
+}
+
+export interface RunningController {
+  /** Every stdout line so far, parsed; grows while the controller runs. */
+  readonly lines: LogLine[];
+  /** stderr so far (a crash shows up here). */
+  stderr(): string;
+  /** The exit code once the process has ended, else null. */
+  exited(): { exitCode: number | undefined; signal: string | undefined } | null;
+  /** Sends a signal and returns at once (stop() is the way to end it and wait). */
+  signal(sig: NodeJS.Signals): void;
+  /** Polls the log until a line matches; returns it. */
+  waitForLine(pred: (l: LogLine) => boolean, what: string, timeoutMs?: number): Promise<LogLine>;
+  /** SIGTERM, then waits for the exit (SIGKILL after `timeoutMs`, and `timedOut` is true). */
+  stop(timeoutMs?: number): Promise<{ exitCode: number | undefined; signal: string | undefined; timedOut: boolean }>;
+}
+
+export interface Session {
+  name: string;
+  /** `@agentpool-pool` of the session, '' when unowned. */
+  pool: string;
+}
+
+export interface PoolEnvOptions {
+  size?: number;
+  dedicated?: string[];
+  resync?: string;
+}
+
+/** The config as a plain object; `writeConfig` deep-merges patches into it. */
+export type ConfigObject = Record<string, unknown>;
+
+export interface PoolEnv {
+  dir: string;
+  project: string;
+  configFile: string;
+  socket: string;
+  tmux: TestTmux;
+  /** The config last written. */
+  config: ConfigObject;
+  /** The YAML text last written. */
+  configText: string;
+  /** Runs `node bin/<bin>.js ...args` to completion; never throws for a non-zero exit. */
+  run(bin: keyof typeof BINS, args: readonly string[]): Promise<RunResult>;
+  /** `node bin/reconcile.js --config F ...args`. */
+  reconcile(...args: string[]): Promise<RunResult>;
+  /** `node bin/agentpool.js <command> --config F ...args`. */
+  agentpool(command: string, ...args: string[]): Promise<RunResult>;
+  /** Starts `reconcile --config F --log-format json` in the background; `env` is added to this process's. */
+  startController(extraArgs?: readonly string[], o?: { env?: Record<string, string> }): RunningController;
+  /** The sessions on this test's tmux server, in natural name order; [] when no server runs. */
+  sessions(): Promise<Session[]>;
+  /** Deep-merges `patch` into the config and replaces the file atomically (temp file + rename, as editors do). */
+  writeConfig(patch: ConfigObject): Promise<string>;
+  /** Replaces the config file with this exact text (temp file + rename). */
+  writeConfigText(text: string): Promise<void>;
+  /** Stops controllers still running, kills this test's tmux server, removes the temp folder. */
+  cleanup(): Promise<void>;
+}
+
+export async function createPoolEnv(o: PoolEnvOptions = {}): Promise<PoolEnv> {
+  const dir = await mkdtemp(join(tmpdir(), 'agentpool-it-'));
+  const project = join(dir, 'project');
+  await mkdir(project);
+  const configFile = join(dir, 'desired-state.yaml');
+  const socket = uniqueSocket();
+  const tmux = testTmux(socket);
+  const controllers: RunningController[] = [];
+
+  const env: PoolEnv = {
+    dir,
+    project,
+    configFile,
+    socket,
+    tmux,
+    config: {
+      tmux: { socket },
+      pool: { prefix: 'ccl-auto-', startIndex: 1, size: o.size ?? 4, agent: 'fake' },
+      projects: [{ path: project }],
+      dedicated: o.dedicated ?? [],
+      controller: { resync: o.resync ?? '1s', stateDir: join(dir, 'state') },
+    },
+    configText: '',
+
+    async run(bin, args) {
+      const r = await execa('node', [BINS[bin], ...args], { cwd: REPO_ROOT, reject: false, all: true, timeout: 30_000 });
+      return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, all: r.all ?? '' };
+    },
+    reconcile: (...args) => env.run('reconcile', ['--config', configFile, ...args]),
+    agentpool: (command, ...args) => env.run('agentpool', [command, '--config', configFile, ...args]),
+
+    startController(extraArgs = [], so = {}) {
+      const c = spawnController(['--config', configFile, '--log-format', 'json', ...extraArgs], so.env ?? {});
+      controllers.push(c);
+      return c;
+    },
+
+    async sessions() {
+      // The guarded helper: this test's socket only.
+      const r = await tmux.tryRun('list-sessions', '-F', '#{session_name} #{@agentpool-pool}');
+      if (r.exitCode !== 0) {
+        if (/no server running|error connecting|No such file/.test(r.stderr)) return [];
+        throw new Error(`list-sessions failed (${r.exitCode}): ${r.stderr}`);
+      }
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const at = line.indexOf(' ');
+          return { name: line.slice(0, at), pool: line.slice(at + 1) };
+        })
+        .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+    },
+
+    async writeConfig(patch) {
+      env.config = deepMerge(env.config, patch);
+      const text = stringify(env.config);
+      await env.writeConfigText(text);
+      return text;
+    },
+
+    async writeConfigText(text) {
+      const tmp = join(dir, `.desired-state.yaml.${process.pid}.${Date.now()}.tmp`);
+      await writeFile(tmp, text);
+      await rename(tmp, configFile);
+      env.configText = text;
+    },
+
+    async cleanup() {
+      await Promise.all(controllers.map((c) => c.stop(5_000)));
+      await tmux.kill();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await env.writeConfig({});
+  return env;
+}
+
+function spawnController(args: readonly string[], env: Record<string, string>): RunningController {
+  const child: ResultPromise<{ reject: false; buffer: false; cwd: string; env: Record<string, string> }> = execa('node', [BINS.reconcile, ...args], {
+    cwd: REPO_ROOT,
+    reject: false,
+    buffer: false,
+    env,
+  });
+  const lines: LogLine[] = [];
+  let stderr = '';
+  let result: { exitCode: number | undefined; signal: string | undefined } | null = null;
+  const rl = createInterface({ input: child.stdout! });
+  const stdoutDone = new Promise<void>((r) => rl.once('close', () => r()));
+  rl.on('line', (line) => {
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      lines.push({ raw: line });
+    }
+  });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => (stderr += d));
+  const done = child.then(async (r) => {
+    await stdoutDone;
+    result = { exitCode: r.exitCode, signal: r.signal };
+    return result;
+  });
+
+  const c: RunningController = {
+    lines,
+    stderr: () => stderr,
+    exited: () => result,
+    signal(sig) {
+      child.kill(sig);
+    },
+    async waitForLine(pred, what, timeoutMs = 15_000) {
+      return waitFor(
+        () => {
+          const hit = lines.find(pred);
+          if (hit) return hit;
+          if (result) throw new Error(`the controller exited (${JSON.stringify(result)}) before logging ${what}; stderr: ${stderr}`);
+          return undefined;
+        },
+        { timeoutMs, what: `${what} in the controller log` },
+      );
+    },
+    async stop(timeoutMs = 10_000) {
+      if (!result) child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        done.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        child.kill('SIGKILL');
+        await done;
+      }
+      return { ...result!, timedOut };
+    },
+  };
+  return c;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Objects merge key by key; anything else (arrays, scalars) replaces. */
+export function deepMerge(base: ConfigObject, patch: ConfigObject): ConfigObject {
+  const out: ConfigObject = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as ConfigObject, v) : v;
+  }
+  return out;
+}
+
+/** The 1-based line and column where `needle` first occurs in `text` (to check FILE:LINE:COL messages). */
+export function positionOf(text: string, needle: string): { line: number; col: number } {
+  const at = text.indexOf(needle);
+  if (at < 0) throw new Error(`${JSON.stringify(needle)} is not in the text`);
+  const before = text.slice(0, at).split('\n');
+  return { line: before.length, col: before[before.length - 1]!.length + 1 };
+}
+
+let built: Promise<void> | undefined;
+
+/**
+ * Builds dist/ once per test file (tsc is incremental, so a current build costs about a second). Test
+ * files run in parallel workers, so builds take turns through a lock file instead of writing dist/ at once.
+ * A build with type errors fails the suite: the bins would run stale or half-edited code.
+ */
+export function ensureBuilt(): Promise<void> {
+  built ??= withBuildLock(async () => {
+    const r = await execa('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, reject: false, all: true });
+    if (r.exitCode !== 0) throw new Error(`npx tsc -p tsconfig.json failed (${r.exitCode}):\n${r.all}`);
+    if (!existsSync(join(REPO_ROOT, 'dist/cli/main.js'))) throw new Error('the build did not produce dist/cli/main.js');
+  });
+  return built;
+}
+
+async function withBuildLock(fn: () => Promise<void>): Promise<void> {
+  const tag = createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12);
+  const lock = join(tmpdir(), `agentpool-test-build-${tag}.lock`);
+  await waitFor(
+    async () => {
+      try {
+        const fh = await open(lock, 'wx');
+        await fh.writeFile(String(process.pid));
+        await fh.close();
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // A lock left by a test process that died is taken over.
+        const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+        if (pid > 0 && !alive(pid)) await unlink(lock).catch(() => {});
+        return false;
+      }
+    },
+    { timeoutMs: 120_000, intervalMs: 100, what: `the build lock ${lock}` },
+  );
+  try {
+    await fn();
+  } finally {
+    await unlink(lock).catch(() => {});
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

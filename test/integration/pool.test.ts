@@ -1,0 +1,169 @@
+/**
+ * The one-shot commands against a real tmux server: `reconcile --dry-run`, `reconcile --once`,
+ * `agentpool validate` and `agentpool status`, each run as a child process on a socket of its own.
+ * The running controller is covered in pool-live.test.ts (a separate file so the two run in parallel).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { REPO_ROOT, createPoolEnv, deepMerge, ensureBuilt, positionOf, type PoolEnv } from '../helpers/pool-env.js';
+import { guardArgs, uniqueSocket } from '../helpers/tmux-server.js';
+
+const SLOTS = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `ccl-auto-${from + i}`);
+
+beforeAll(async () => {
+  await ensureBuilt();
+}, 120_000);
+
+let env: PoolEnv;
+beforeEach(async () => {
+  env = await createPoolEnv({ size: 4 });
+});
+afterEach(async () => {
+  await env.cleanup();
+});
+
+describe('reconcile --dry-run', () => {
+  it('plans one create per slot, in slot order, and changes nothing', async () => {
+    const r = await env.reconcile('--dry-run');
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual(SLOTS(4).map((s) => `session/${s} create`));
+    // A dry run only looks: no server was started on the socket.
+    expect(await env.sessions()).toEqual([]);
+  });
+
+  it('prints the plan as a JSON array with -o json', async () => {
+    const r = await env.reconcile('--dry-run', '-o', 'json');
+    expect(r.exitCode).toBe(0);
+    const actions = JSON.parse(r.stdout) as unknown[];
+    expect(actions).toEqual(SLOTS(4).map((session, i) => ({ kind: 'create-session', session, slot: i + 1 })));
+  });
+
+  it('exits 1 with --exit-code when the plan is not empty', async () => {
+    const r = await env.reconcile('--dry-run', '--exit-code');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(4);
+  });
+});
+
+describe('reconcile --once', () => {
+  it('creates exactly the pool sessions, tagged, after which the plan is empty', async () => {
+    const once = await env.reconcile('--once', '--log-format', 'json');
+    expect(once.exitCode, once.all).toBe(0);
+    expect(await env.sessions()).toEqual(SLOTS(4).map((name) => ({ name, pool: 'ccl-auto-' })));
+
+    const dry = await env.reconcile('--dry-run');
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout.trim()).toBe(`pool ccl-auto-* on tmux -L ${env.socket} is in sync: nothing to do`);
+
+    const json = await env.reconcile('--dry-run', '-o', 'json');
+    expect(JSON.parse(json.stdout)).toEqual([]);
+
+    expect((await env.reconcile('--dry-run', '--exit-code')).exitCode).toBe(0);
+  });
+
+  it('a second --once on a converged pool changes nothing', async () => {
+    await env.reconcile('--once');
+    const ids = await env.tmux.run('list-sessions', '-F', '#{session_name}=#{session_id}');
+    const again = await env.reconcile('--once', '--log-format', 'json');
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).not.toMatch(/created pool session|removed pool session/);
+    expect(await env.tmux.run('list-sessions', '-F', '#{session_name}=#{session_id}')).toBe(ids);
+  });
+});
+
+describe('shrinking with --dry-run and --once', () => {
+  it('plans the surplus sessions as deletes, and --once removes exactly those', async () => {
+    expect((await env.reconcile('--once')).exitCode).toBe(0);
+    await env.writeConfig({ pool: { size: 2 } });
+
+    const dry = await env.reconcile('--dry-run', '--exit-code');
+    expect(dry.exitCode, dry.all).toBe(1);
+    expect(dry.stdout.split('\n').filter(Boolean)).toEqual([
+      'session/ccl-auto-3 delete (the pool is smaller than this slot)',
+      'session/ccl-auto-4 delete (the pool is smaller than this slot)',
+    ]);
+    expect((await env.sessions()).map((s) => s.name)).toEqual(SLOTS(4));
+
+    expect((await env.reconcile('--once')).exitCode).toBe(0);
+    expect(await env.sessions()).toEqual(SLOTS(2).map((name) => ({ name, pool: 'ccl-auto-' })));
+    expect((await env.reconcile('--dry-run', '--exit-code')).exitCode).toBe(0);
+  });
+});
+
+describe('agentpool validate', () => {
+  it('reports a bad pool.size as broken.yaml:LINE:COL: pool.size: ... and exits non-zero', async () => {
+    const text = stringify(deepMerge(env.config, { pool: { size: 'four' } }));
+    const file = join(env.dir, 'broken.yaml');
+    await writeFile(file, text);
+    const { line, col } = positionOf(text, 'four');
+    expect(text.split('\n')[line - 1]).toMatch(/^\s+size: four$/);
+
+    const r = await env.run('agentpool', ['validate', '--config', file]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.all).toContain(`broken.yaml:${line}:${col}: pool.size: `);
+    expect(r.all).toContain(`${file}:${line}:${col}: pool.size: `);
+  });
+
+  it('points an unknown key at the key itself', async () => {
+    const text = stringify(deepMerge(env.config, { pool: { colour: 'red' } }));
+    const file = join(env.dir, 'broken.yaml');
+    await writeFile(file, text);
+    const { line, col } = positionOf(text, 'colour:');
+
+    const r = await env.run('agentpool', ['validate', '--config', file]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.all).toContain(`${file}:${line}:${col}: pool.colour: `);
+  });
+
+  it('accepts the example file, whose project paths do not exist', async () => {
+    const r = await env.run('agentpool', ['validate', '--config', join(REPO_ROOT, 'desired-state.example.yaml')]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout).toContain('is valid');
+  });
+
+  it('accepts the config the tests use', async () => {
+    const r = await env.agentpool('validate');
+    expect(r.exitCode, r.all).toBe(0);
+  });
+});
+
+describe('agentpool status', () => {
+  it('shows every slot absent before the pool exists, without starting a server', async () => {
+    const r = await env.agentpool('status', '-o', 'json');
+    expect(r.exitCode, r.all).toBe(0);
+    const s = JSON.parse(r.stdout) as { sessions: Array<{ session: string; role: string; state: string }> };
+    expect(s.sessions.map((x) => [x.session, x.role, x.state])).toEqual(SLOTS(4).map((n) => [n, 'pool', 'absent']));
+    expect(await env.sessions()).toEqual([]);
+  });
+
+  it('after --once shows the sessions and their state', async () => {
+    expect((await env.reconcile('--once')).exitCode).toBe(0);
+
+    const table = await env.agentpool('status');
+    expect(table.exitCode, table.all).toBe(0);
+    expect(table.stdout).toContain(`tmux -L ${env.socket}`);
+    const rows = table.stdout.split('\n').filter((l) => l.startsWith('ccl-auto-'));
+    expect(rows.map((l) => l.split(/\s+/).slice(0, 3))).toEqual(SLOTS(4).map((n) => [n, 'pool', 'idle']));
+
+    const json = await env.agentpool('status', '-o', 'json');
+    const s = JSON.parse(json.stdout) as { sessions: Array<{ session: string; role: string; state: string }>; queues: Array<{ path: string; inbox: number }> };
+    expect(s.sessions.map((x) => [x.session, x.role, x.state])).toEqual(SLOTS(4).map((n) => [n, 'pool', 'idle']));
+    expect(s.queues).toEqual([expect.objectContaining({ path: env.project, inbox: 0, active: 0, done: 0, failed: 0 })]);
+  });
+});
+
+describe('the test tmux guard', () => {
+  it('refuses a socket that is not a test socket', () => {
+    expect(() => guardArgs(['-L', 'default', 'kill-server'])).toThrow(/refusing/);
+    expect(() => guardArgs(['kill-server'])).toThrow(/refusing/);
+    expect(() => guardArgs(['-S', '/tmp/tmux-0/default', 'kill-server'])).toThrow(/refusing/);
+    expect(() => guardArgs(['-L', 'agentpool', 'list-sessions'])).toThrow(/refusing/);
+  });
+
+  it('lets a test socket through', () => {
+    expect(() => guardArgs(['-L', uniqueSocket(), 'list-sessions'])).not.toThrow();
+  });
+});
