@@ -14,6 +14,14 @@ export interface LaunchVars {
   agentSessionId: string;
   /** True when the task resumes `agentSessionId` instead of starting it. */
   resume: boolean;
+  /** The message, for profiles that take it in argv (`{prompt}`), and the file holding it (`{promptFile}`). */
+  prompt?: string;
+  promptFile?: string;
+}
+
+/** True when the argv template hands the task over itself, so nothing is pasted. */
+export function deliversInArgv(command: readonly string[]): boolean {
+  return command.some((w) => w.includes('{prompt}') || w.includes('{promptFile}'));
 }
 
 /** Pure: a profile's argv template and the values of one launch → argv. Text never passes a shell. */
@@ -25,6 +33,8 @@ export function buildArgv(profile: AgentProfile, v: LaunchVars): string[] {
     eventsFile: v.eventsFile,
     project: v.project,
     agentSessionId: v.agentSessionId,
+    prompt: v.prompt ?? '',
+    promptFile: v.promptFile ?? '',
     agentpoolDir: AGENTPOOL_DIR,
     node: process.execPath,
   };
@@ -35,9 +45,9 @@ export function buildArgv(profile: AgentProfile, v: LaunchVars): string[] {
 }
 
 /** Where a pool session's agentpool files live under the state directory. */
-export function sessionFiles(stateDir: string, session: string): { dir: string; settings: string; events: string } {
+export function sessionFiles(stateDir: string, session: string): { dir: string; settings: string; events: string; prompt: string } {
   const dir = join(stateDir, 'sessions', session);
-  return { dir, settings: join(dir, 'settings.json'), events: join(dir, 'events.jsonl') };
+  return { dir, settings: join(dir, 'settings.json'), events: join(dir, 'events.jsonl'), prompt: join(dir, 'prompt.md') };
 }
 
 /** Claude Code settings whose hooks append every event of interest to `eventsFile`. */

@@ -80,7 +80,8 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
   },
   generic: {
     name: 'generic',
-    // A placeholder that a config must override with its own command.
+    // A placeholder that a config must override with its own command: one that takes the task through
+    // {prompt} or {promptFile}, or one with screen.ready and screen.busy patterns to paste it into.
     command: ['sh', '-c', 'echo "set agents.<name>.command for the generic profile" >&2; exit 1'],
     env: {},
     models: sonnetUnlessCritical,

@@ -50,8 +50,9 @@ export async function demoCommand(v: CliValues): Promise<number> {
       interrupted = true;
       resolve();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // process.on, not once: see reconcile.ts.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   if (!v.keep) {
     await Promise.race([stopOn, waitUntilSettled(projects)]);

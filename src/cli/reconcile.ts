@@ -15,17 +15,23 @@ export async function reconcileCommand(v: CliValues): Promise<number> {
     await c.stop();
     return 0;
   }
-  log.info({ pid: process.pid, config: configFile, tmux: c.tmux.label, size: c.config.pool.size }, 'controller started');
-  c.start();
-  return new Promise<number>((resolve) => {
+  // Handlers stay installed (process.on, not once): execa re-raises a signal that no other handler is
+  // listening for while one of its children runs, which would kill the controller mid-shutdown.
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
     const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       log.info({ signal }, 'stopping: no new work is taken; running agents keep running and are adopted on restart');
       void c.stop().then(() => resolve(0));
     };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGHUP', () => void c.reload('SIGHUP'));
   });
+  log.info({ pid: process.pid, config: configFile, tmux: c.tmux.label, size: c.config.pool.size }, 'controller started');
+  c.start();
+  return stopped;
 }
 
 async function dryRun(configFile: string, v: CliValues): Promise<number> {

@@ -1,3 +1,4 @@
+import { deliversInArgv } from '../agents/launch.js';
 import { SHIPPED_PROFILES } from '../agents/profiles.js';
 import type { DesiredState } from './types.js';
 import type { RawConfig } from './raw.js';
@@ -61,7 +62,24 @@ function patternRules(raw: RawConfig): Problem[] {
   return problems;
 }
 
-/** The agent checks: pool.agent exists, every extends resolves, every screen pattern compiles. */
+/**
+ * The pool's agent must be able to receive a task: in its argv ({prompt} or {promptFile}), or by paste
+ * with a way to know it is ready and that it took the prompt (hooks, or ready and busy screen patterns).
+ */
+function deliveryRule(raw: RawConfig, value: DesiredState): Problem[] {
+  const profile = value.agents[value.pool.agent];
+  if (!profile || deliversInArgv(profile.command) || profile.hooks) return [];
+  if (profile.screen.ready.length > 0 && profile.screen.busy.length > 0) return [];
+  const name = profile.name;
+  const path = raw.agents && Object.hasOwn(raw.agents, name) ? ['agents', name] : ['pool', 'agent'];
+  return [{
+    path, at: path[0] === 'agents' ? 'key' : 'value',
+    message: `agent "${name}" cannot be given a task: pass it in the command with {prompt} or {promptFile}, ` +
+      'or give screen.ready and screen.busy patterns (or hooks: true) so a pasted task can be verified',
+  }];
+}
+
+/** The agent checks: pool.agent exists, every extends resolves, every screen pattern compiles, tasks can reach it. */
 export function agentRules(raw: RawConfig, value: DesiredState): Problem[] {
-  return [...poolAgentRule(value), ...extendsRules(raw), ...patternRules(raw)];
+  return [...poolAgentRule(value), ...extendsRules(raw), ...patternRules(raw), ...deliveryRule(raw, value)];
 }

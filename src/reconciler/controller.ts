@@ -76,10 +76,10 @@ export class Controller {
 
   /** Runs until stop(): reconciles now, on every trigger and on the periodic resync. */
   start(): void {
-    void this.prepareProjects();
     this.watchConfig();
     this.watchWork();
-    this.loop.wake('start');
+    // The first pass scans the inboxes: create them first, or it reports them missing.
+    void this.prepareProjects().finally(() => this.loop.wake('start'));
   }
 
   /** One pass, then wait for its actions to finish. */

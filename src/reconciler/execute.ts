@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename, stat, unlink } from 'node:fs/promises';
 import { privateDir, readOwnedFile, writePrivateFile } from '../agents/private-files.js';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { summarizeEvents } from '../agents/events.js';
-import { buildArgv, buildMessage, hookSettings, sessionFiles } from '../agents/launch.js';
+import { buildArgv, buildMessage, deliversInArgv, hookSettings, sessionFiles } from '../agents/launch.js';
 import { readScreen } from '../agents/screen.js';
 import type { DesiredState } from '../config/types.js';
 import type { Clock } from '../machines/clock.js';
@@ -120,12 +120,20 @@ async function launch(x: ExecDeps, a: Extract<Action, { kind: 'launch-agent' }>)
   } catch (err) {
     return fail(`cannot prepare the session's private files: ${(err as Error).message}`);
   }
+  // A profile that takes the task in its argv gets it at launch: starting the process is the delivery.
+  const inArgv = deliversInArgv(profile.command);
+  const message = inArgv ? messageFor(d, task, parsed.body) : undefined;
+  if (message !== undefined) await writePrivateFile(files.prompt, message);
   const argv = buildArgv(profile, {
     model: a.model, settings: files.settings, session: a.session, eventsFile: files.events,
     project: a.project, agentSessionId, resume: resumeId !== null,
+    ...(message !== undefined ? { prompt: message, promptFile: files.prompt } : {}),
   });
   const now = clock.now();
-  await updateSidecar(task, { state: 'launched', model: a.model, agentSessionId: agentSessionId || null, launchedAt: now, session: a.session });
+  await updateSidecar(task, {
+    state: inArgv ? 'submitted' : 'launched', model: a.model, agentSessionId: agentSessionId || null, launchedAt: now, session: a.session,
+    ...(inArgv ? { submittedAt: now } : {}),
+  });
   try {
     await tmux.respawnPane(s.paneId, {
       cwd: a.project,
@@ -135,10 +143,23 @@ async function launch(x: ExecDeps, a: Extract<Action, { kind: 'launch-agent' }>)
   } catch (err) {
     return fail(`could not start the agent (${argv[0]}): ${(err as Error).message}`);
   }
+  const shownArgv = argv.map((w) => (w.length > 200 ? `${w.slice(0, 200)}…` : w));
+  if (inArgv) {
+    const deadline = now + profile.taskTimeoutMs;
+    await tmux.setOptions(s.sessionId, { [OPT.state]: 'working', [OPT.task]: task, [OPT.until]: String(deadline) });
+    log.info({ session: a.session, task, model: a.model, argv: shownArgv }, 'launched agent with the task in its argv');
+    slots.send(a.session, { type: 'LAUNCHED', deadline });
+    slots.send(a.session, { type: 'SUBMITTED', deadline });
+    return;
+  }
   const deadline = now + profile.promptTimeoutMs;
   await tmux.setOptions(s.sessionId, { [OPT.state]: 'awaitingPrompt', [OPT.task]: task, [OPT.until]: String(deadline) });
-  log.info({ session: a.session, task, model: a.model, argv }, 'launched agent');
+  log.info({ session: a.session, task, model: a.model, argv: shownArgv }, 'launched agent');
   slots.send(a.session, { type: 'LAUNCHED', deadline });
+}
+
+function messageFor(d: DesiredState, task: string, body: string): string {
+  return buildMessage(basename(task), body, d.tasks.instructionSuffix, d.tasks.emptyBodyText);
 }
 
 /** The seed's convention: a one-shot `<session>-resume-id.txt`, consumed by the next launch. */
@@ -155,9 +176,7 @@ async function submit(x: ExecDeps, a: Extract<Action, { kind: 'submit-task' }>):
   const { d, tmux, slots, clock, log } = x;
   const s = x.sessions.get(a.session)!;
   const profile = d.agents[d.pool.agent]!;
-  const parsed = await readTask(a.task);
-  const name = a.task.slice(a.task.lastIndexOf('/') + 1);
-  const message = buildMessage(name, parsed.body, d.tasks.instructionSuffix, d.tasks.emptyBodyText);
+  const message = messageFor(d, a.task, (await readTask(a.task)).body);
   const files = sessionFiles(d.controller.stateDir, a.session);
   const verified = async () => {
     if (profile.hooks) return summarizeEvents(await readOwnedFile(files.events).catch(() => '')).prompts.length > 0;

@@ -49,8 +49,12 @@ export class Reconciler {
 
   /** Observes and plans without changing anything (machines are fed, so adoption shows in the plan). */
   async planOnly(): Promise<{ snapshot: Snapshot; actions: Action[] }> {
-    const snapshot = await this.observeAndInterpret();
-    return { snapshot, actions: plan(this.desired, snapshot, this.views(), this.planContext()) };
+    // A session whose action finishes while we observe is seen by the snapshot as it was before that action:
+    // leave it to the next pass (the finishing action wakes one), in interpret and in plan alike.
+    const seenInFlight = new Set(this.inFlight.keys());
+    const snapshot = await this.observeAndInterpret(seenInFlight);
+    const ctx = this.planContext();
+    return { snapshot, actions: plan(this.desired, snapshot, this.views(), { ...ctx, inFlight: new Set([...seenInFlight, ...ctx.inFlight]) }) };
   }
 
   async pass(): Promise<PassResult> {
@@ -93,8 +97,7 @@ export class Reconciler {
     this.inFlight.set(session, run);
   }
 
-  private async observeAndInterpret(): Promise<Snapshot> {
-    const inFlight = new Set(this.inFlight.keys());
+  private async observeAndInterpret(inFlight: ReadonlySet<string>): Promise<Snapshot> {
     const snapshot = await observe(this.desired, this.deps.tmux, this.scanner, this.views(), this.deps.clock.now());
     for (const { session, event } of interpret(this.desired, snapshot, this.views(), inFlight)) {
       this.deps.slots.send(session, event);

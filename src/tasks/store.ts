@@ -90,9 +90,9 @@ export async function requeueTask(
 }
 
 /**
- * Moves a claimed task to done/ or failed/ with its result record. The rename comes first, so a task is
- * never settled twice; a crash between the rename and the record leaves the task in done/ or failed/
- * without its record (and a stale sidecar in active/, which no scan takes for a task).
+ * Moves a claimed task to done/ or failed/ with its result record. The record is written first, so a task
+ * that appears in done/ or failed/ always has its record beside it; a crash between the two leaves the
+ * task in active/ (it is settled again on the next run, overwriting that record).
  */
 export async function finishTask(
   path: string,
@@ -101,7 +101,6 @@ export async function finishTask(
   const s = (await readSidecar(path + SIDECAR_SUFFIX)) ?? freshSidecar('', basename(path), o.now);
   const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
   const dest = await freeName(o.outcome === 'done' ? dirs.done : dirs.failed, basename(path));
-  await rename(path, dest);
   const { state: _state, ...rest } = s;
   const record: ResultRecord = {
     ...rest,
@@ -111,7 +110,7 @@ export async function finishTask(
     finishedAt: o.now,
     ...(o.lastMessage !== undefined ? { lastMessage: o.lastMessage } : {}),
   };
-  await writeJsonAtomic(dest + RESULT_SUFFIX, record);
+  await moveWithRecord(path, dest, record);
   await unlink(path + SIDECAR_SUFFIX).catch(() => {});
   return dest;
 }
@@ -120,12 +119,20 @@ export async function finishTask(
 export async function rejectTask(t: RejectedTask, now: number): Promise<string> {
   const dirs = queueDirs(dirname(t.path));
   const dest = await freeName(dirs.failed, t.name);
-  await rename(t.path, dest);
-  const s = freshSidecar(t.project, basename(dest), now);
-  const { state: _state, ...rest } = s;
-  const record: ResultRecord = { ...rest, outcome: 'failed', reason: t.reason, finishedAt: now };
-  await writeJsonAtomic(dest + RESULT_SUFFIX, record);
+  const { state: _state, ...rest } = freshSidecar(t.project, basename(dest), now);
+  await moveWithRecord(t.path, dest, { ...rest, outcome: 'failed', reason: t.reason, finishedAt: now });
   return dest;
+}
+
+/** Record first, then the task: a reader never finds a settled task without its record. */
+async function moveWithRecord(from: string, dest: string, record: ResultRecord): Promise<void> {
+  await writeJsonAtomic(dest + RESULT_SUFFIX, record);
+  try {
+    await rename(from, dest);
+  } catch (err) {
+    await unlink(dest + RESULT_SUFFIX).catch(() => {});
+    throw err;
+  }
 }
 
 /** `dir/name`, or `dir/<stem>.2.md`, ... when a file of that name is already there. Never overwrites. */

@@ -100,6 +100,7 @@ describe('session files and hook settings', () => {
       dir: '/state/sessions/ccl-auto-3',
       settings: '/state/sessions/ccl-auto-3/settings.json',
       events: '/state/sessions/ccl-auto-3/events.jsonl',
+      prompt: '/state/sessions/ccl-auto-3/prompt.md',
     });
   });
 

@@ -199,7 +199,7 @@ describe('interpret: agents', () => {
   });
 
   it('a clean exit is done for an agent whose done signal is its exit, a failure otherwise', () => {
-    const exitAgent = desiredFor('aider', 1, 'agents:', '  aider:', '    extends: generic', '    command: [aider, --model, "{model}"]', '    done: exit');
+    const exitAgent = desiredFor('aider', 1, 'agents:', '  aider:', '    extends: generic', '    command: [aider, --model, "{model}", --message-file, "{promptFile}"]', '    done: exit');
     const sessions = one({ paneDead: true, paneDeadStatus: 0 });
     expect(eventFor(interpret(exitAgent, snapshot({ sessions }), working))).toEqual({
       type: 'AGENT_ENDED', verdict: { outcome: 'done', reason: 'the agent exited with status 0' },
@@ -210,7 +210,7 @@ describe('interpret: agents', () => {
   });
 
   it('falls back to the screen: a rate limit, an error, or (done: idle) a ready prompt', () => {
-    const idleAgent = desiredFor('tui', 1, 'agents:', '  tui:', '    extends: generic', '    command: [tui]', '    done: idle');
+    const idleAgent = desiredFor('tui', 1, 'agents:', '  tui:', '    extends: generic', '    command: [tui]', '    done: idle', "    screen: { ready: ['^> $'], busy: ['working'] }");
     const limit = '5-hour limit reached ∙ resets 5am';
     const at = (screen: NonNullable<Parameters<typeof signals>[0]>['screen'], d = desired(1)) =>
       eventFor(interpret(d, snapshot({ sessions: one(), agents: { 'ccl-auto-1': signals({ screen }) } }), working));

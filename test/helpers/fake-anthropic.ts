@@ -1,0 +1,239 @@
+/**
+ * A loopback stand-in for the Anthropic Messages API, good enough for the real Claude Code CLI to finish a
+ * turn offline: `POST /v1/messages` answered with the standard streaming events, `HEAD /` answered, side
+ * requests (title generation, quota probes, token counts) answered at once. Each test starts its own on a
+ * free 127.0.0.1 port and queues behaviours for the agent's turns (`answer`, `overloaded`, `server-error`,
+ * `rate-limit`, `slow`, `break`); a turn with nothing queued gets a normal answer. Every request is
+ * recorded (method, path, headers, parsed body) so a test can assert what the agent was asked.
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path with query, e.g. `/v1/messages?beta=true`. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The JSON body, parsed; undefined when there was none or it was not JSON. */
+  body: any;
+  /** What the stand-in made of it: a turn of the agent (consumes a behaviour) or a side request. */
+  kind: 'turn' | 'side' | 'other';
+  /** The behaviour a turn got. */
+  behaviour?: Behaviour['kind'];
+  at: number;
+}
+
+export type Behaviour =
+  /** A normal streamed answer; `text` defaults to a function of the last user message. */
+  | { kind: 'answer'; text?: string }
+  /** HTTP 529 overloaded_error. */
+  | { kind: 'overloaded' }
+  /** HTTP 500 api_error. */
+  | { kind: 'server-error' }
+  /**
+   * HTTP 429 rate_limit_error with the headers the real API sends: `retry-after` (seconds), the RFC 3339
+   * `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-reset`, and (unless `unified: false`)
+   * the subscription ones Claude Code reads: `anthropic-ratelimit-unified-status: rejected`,
+   * `-unified-reset` (epoch seconds) and `-unified-representative-claim` (default `five_hour`).
+   */
+  | { kind: 'rate-limit'; resetAt: number; unified?: boolean; claim?: string }
+  /** A normal answer whose text arrives in `chunks` pieces, `delayMs` apart. */
+  | { kind: 'slow'; text?: string; chunks?: number; delayMs: number }
+  /** Starts streaming, sends part of the text, then destroys the connection. */
+  | { kind: 'break'; text?: string };
+
+export interface FakeAnthropic {
+  /** `http://127.0.0.1:<port>`, for ANTHROPIC_BASE_URL. */
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** Queues behaviours for the next turns, in order. */
+  queue(...b: Behaviour[]): void;
+  /** How many queued behaviours are still waiting for a turn. */
+  pending(): number;
+  /** The recorded agent turns (POST /v1/messages that were not side requests). */
+  turns(): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** The text a default answer gives: recognisable, and derived from what was asked. */
+export function defaultAnswer(prompt: string): string {
+  const tag = /^\[([^\]\n]+)\]/.exec(prompt)?.[1];
+  return tag ? `Finished ${tag}: nothing to change.` : 'Hello from the stand-in API.';
+}
+
+/** The text of the last user message of a Messages request body, without system reminders the CLI adds. */
+export function lastUserText(body: any): string {
+  const msgs: any[] = Array.isArray(body?.messages) ? body.messages : [];
+  for (let i = msgs.length - 1; i >= 0; i--) {
+    const m = msgs[i];
+    if (m?.role !== 'user') continue;
+    if (typeof m.content === 'string') return m.content;
+    const texts = (Array.isArray(m.content) ? m.content : [])
+      .filter((c: any) => c?.type === 'text' && typeof c.text === 'string' && !c.text.startsWith('<system-reminder>'))
+      .map((c: any) => c.text as string);
+    if (texts.length) return texts[texts.length - 1]!;
+  }
+  return '';
+}
+
+/**
+ * A side request is one the CLI makes besides the turn itself: a title/summary generation (no tools, a
+ * small max_tokens), a quota probe, a token count. They never consume a queued behaviour.
+ */
+function isSideRequest(path: string, body: any): boolean {
+  if (!path.startsWith('/v1/messages')) return true;
+  if (path.startsWith('/v1/messages/count_tokens')) return true;
+  if (!body || typeof body !== 'object') return true;
+  const tools = Array.isArray(body.tools) ? body.tools.length : 0;
+  return tools === 0;
+}
+
+export async function startFakeAnthropic(): Promise<FakeAnthropic> {
+  const requests: RecordedRequest[] = [];
+  const behaviours: Behaviour[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  let nextId = 1;
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch(() => res.destroy());
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: any;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const path = req.url ?? '/';
+    const rec: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body, kind: 'other', at: Date.now() };
+    requests.push(rec);
+
+    if (req.method === 'HEAD' || req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.method === 'GET' ? '{}' : undefined);
+      return;
+    }
+    if (req.method !== 'POST' || !path.startsWith('/v1/')) {
+      return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${req.method} ${path}` } });
+    }
+    if (path.startsWith('/v1/messages/count_tokens')) {
+      rec.kind = 'side';
+      return json(res, 200, { input_tokens: 100 });
+    }
+    if (!path.startsWith('/v1/messages')) return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: 'not here' } });
+    const prompt = lastUserText(body);
+    if (isSideRequest(path, body)) {
+      rec.kind = 'side';
+      const text = /title/i.test(JSON.stringify(body?.system ?? '')) ? '{"title": "Agentpool task"}' : 'ok';
+      return body?.stream ? stream(res, body, [text]) : json(res, 200, message(body, text));
+    }
+    rec.kind = 'turn';
+    const b: Behaviour = behaviours.shift() ?? { kind: 'answer' };
+    rec.behaviour = b.kind;
+    switch (b.kind) {
+      case 'answer':
+        return body?.stream === false ? json(res, 200, message(body, b.text ?? defaultAnswer(prompt))) : stream(res, body, [b.text ?? defaultAnswer(prompt)]);
+      case 'slow': {
+        const text = b.text ?? defaultAnswer(prompt);
+        const n = Math.max(1, b.chunks ?? 4);
+        const size = Math.ceil(text.length / n);
+        const parts = Array.from({ length: n }, (_, i) => text.slice(i * size, (i + 1) * size)).filter(Boolean);
+        return stream(res, body, parts, b.delayMs);
+      }
+      case 'break':
+        return stream(res, body, [(b.text ?? defaultAnswer(prompt)).slice(0, 8)], 0, true);
+      case 'overloaded':
+        return json(res, 529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+      case 'server-error':
+        return json(res, 500, { type: 'error', error: { type: 'api_error', message: 'Internal server error' } });
+      case 'rate-limit': {
+        const iso = new Date(b.resetAt).toISOString();
+        const headers: Record<string, string> = {
+          'retry-after': String(Math.max(0, Math.ceil((b.resetAt - Date.now()) / 1000))),
+          'anthropic-ratelimit-requests-limit': '50',
+          'anthropic-ratelimit-requests-remaining': '0',
+          'anthropic-ratelimit-requests-reset': iso,
+          'anthropic-ratelimit-tokens-limit': '40000',
+          'anthropic-ratelimit-tokens-remaining': '0',
+          'anthropic-ratelimit-tokens-reset': iso,
+          'anthropic-ratelimit-input-tokens-reset': iso,
+          'anthropic-ratelimit-output-tokens-reset': iso,
+        };
+        if (b.unified !== false) {
+          headers['anthropic-ratelimit-unified-status'] = 'rejected';
+          headers['anthropic-ratelimit-unified-reset'] = String(Math.floor(b.resetAt / 1000));
+          headers['anthropic-ratelimit-unified-representative-claim'] = b.claim ?? 'five_hour';
+        }
+        return json(res, 429, { type: 'error', error: { type: 'rate_limit_error', message: 'This request would exceed your account\'s rate limit. Please try again later.' } }, headers);
+      }
+    }
+  }
+
+  function message(body: any, text: string) {
+    return {
+      id: `msg_fake_${nextId++}`,
+      type: 'message',
+      role: 'assistant',
+      model: body?.model ?? 'claude-fake',
+      content: [{ type: 'text', text }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 10, output_tokens: Math.max(1, Math.ceil(text.length / 4)) },
+    };
+  }
+
+  async function stream(res: ServerResponse, body: any, parts: string[], delayMs = 0, breakAfter = false): Promise<void> {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_fake_${nextId}` });
+    const send = (event: string, data: object) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+    const text = parts.join('');
+    const m = message(body, '');
+    send('message_start', { message: { ...m, content: [], stop_reason: null, usage: { input_tokens: 10, output_tokens: 1 } } });
+    send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+    send('ping', {});
+    for (const p of parts) {
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      if (res.destroyed) return;
+      send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: p } });
+    }
+    if (breakAfter) {
+      // Mid-stream: no content_block_stop, no message_stop; the connection just goes.
+      res.socket?.destroy();
+      return;
+    }
+    send('content_block_stop', { index: 0 });
+    send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: Math.max(1, Math.ceil(text.length / 4)) } });
+    send('message_stop', {});
+    res.end();
+  }
+
+  function json(res: ServerResponse, status: number, obj: object, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_fake_${nextId++}`, ...headers });
+    res.end(JSON.stringify(obj));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    queue: (...b) => void behaviours.push(...b),
+    pending: () => behaviours.length,
+    turns: () => requests.filter((r) => r.kind === 'turn'),
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
