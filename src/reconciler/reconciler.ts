@@ -10,6 +10,7 @@ import { executeGroup } from './execute.js';
 import { interpret } from './interpret.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
+import { isPoolName } from './pool.js';
 import type { Snapshot } from './snapshot.js';
 
 export interface PassResult {
@@ -124,7 +125,7 @@ export class Reconciler {
     for (const q of snapshot.queues) for (const p of q.problems) now.add(p);
     for (const p of snapshot.problems ?? []) now.add(p);
     for (const s of snapshot.sessions.values()) {
-      if (!s.owned && this.desired.pool.size > 0 && s.name.startsWith(this.desired.pool.prefix) && /^\d+$/.test(s.name.slice(this.desired.pool.prefix.length))) {
+      if (!s.owned && this.desired.pool.size > 0 && isPoolName(this.desired, s.name)) {
         now.add(`session ${s.name} has a pool name but was not created by agentpool; it is left alone and its slot stays empty`);
       }
     }
