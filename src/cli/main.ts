@@ -6,6 +6,7 @@ import { reconcileCommand } from './reconcile.js';
 import { validateCommand } from './validate.js';
 import { statusCommand } from './status.js';
 import { demoCommand } from './demo.js';
+import { machineGraph } from '../machines/graph.js';
 
 const USAGE = `agentpool — keep a pool of coding agents in tmux and feed them tasks
 
@@ -14,6 +15,7 @@ Usage:
   agentpool validate  [--config FILE]
   agentpool status    [--config FILE] [-o json]
   agentpool demo      [--keep] [--log-format pretty|json]
+  agentpool graph     the session state machine as a Mermaid diagram
 
 --config defaults to $AGENTPOOL_CONFIG, else ./desired-state.yaml.
 reconcile runs the controller until SIGINT/SIGTERM (SIGHUP reloads the config).
@@ -64,6 +66,9 @@ export async function main(argv: string[]): Promise<void> {
         break;
       case 'demo':
         code = await demoCommand(values);
+        break;
+      case 'graph':
+        process.stdout.write(machineGraph());
         break;
       default:
         throw new UsageError(`unknown command: ${command}\n\n${USAGE}`);
