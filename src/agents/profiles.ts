@@ -25,14 +25,34 @@ const claudeScreen: AgentProfile['screen'] = {
     'Select an option',
   ],
   busy: ['esc to interrupt'],
-  error: ['^\\s*[●⎿]?\\s*API Error: (?!.*(?:rate limit|limiting requests)).*$'],
+  error: ['^\\s*[●⎿]?\\s*API Error: (?!.*(?:rate limit|limiting requests|Request rejected \\(429\\))).*$'],
   rateLimit: [
     'usage limit reached',
-    'hit your (?:session|usage|weekly) limit',
+    // 2.1.197 with a claude.ai login: "You've hit your session limit · resets 3:04am (UTC)"; also weekly,
+    // Opus, Sonnet and "org's monthly spend" limits.
+    "hit your (?:[\\w'-]+ ){0,3}limit",
     '\\blimit reached\\b.*\\bresets?\\b',
     'Server is temporarily limiting requests',
+    // 2.1.197 with an API key: "API Error: Request rejected (429) · <the API's message>", no reset time.
+    'API Error: Request rejected \\(429\\)',
   ],
 };
+
+/**
+ * The dialogs Claude Code 2.1.197 shows that agentpool answers itself (screens in
+ * test/fixtures/screens/claude-2.1.197/). Each pattern names the highlighted option, so a key is only
+ * sent when the cursor is where the answer expects it. The folder-trust question is answered yes because
+ * the folder is a project the operator listed in the config; the bypass-permissions warning because the
+ * profile itself passes --dangerously-skip-permissions; the menu that follows a usage limit so that the
+ * exit text is not swallowed by it. Left to a person: the API-key question (which credential to use is
+ * not agentpool's call) and onboarding (it needs the network); see the README's first-run settings.
+ */
+const claudeAnswers: AgentProfile['answers'] = [
+  { name: 'trust-folder', match: '^\\s*❯ 1\\. Yes, I trust this folder', keys: ['Enter'] },
+  { name: 'bypass-permissions', match: 'Bypass Permissions mode[\\s\\S]*^\\s*❯ 1\\. No, exit', keys: ['Down'] },
+  { name: 'bypass-permissions', match: 'Bypass Permissions mode[\\s\\S]*^\\s*❯ 2\\. Yes, I accept', keys: ['Enter'] },
+  { name: 'rate-limit-options', match: '^\\s*❯ 1\\. Stop and wait for limit to reset', keys: ['Enter'] },
+];
 
 export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
   claude: {
@@ -51,6 +71,7 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
     hooks: true,
     done: 'hook',
     screen: claudeScreen,
+    answers: claudeAnswers,
     exit: { text: '/exit', keys: ['Enter'], timeoutMs: 5_000 },
     promptTimeoutMs: 30_000,
     submitVerifyMs: 3_000,
@@ -72,6 +93,8 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
     hooks: true,
     done: 'hook',
     screen: claudeScreen,
+    // The fake agent's first-run dialog is for tests of what happens when nobody answers it.
+    answers: [],
     exit: { text: '/exit', keys: ['Enter'], timeoutMs: 5_000 },
     promptTimeoutMs: 30_000,
     submitVerifyMs: 2_000,
@@ -90,6 +113,7 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
     hooks: false,
     done: 'exit',
     screen: { ready: [], dialog: [], busy: [], error: [], rateLimit: [] },
+    answers: [],
     exit: { text: '', keys: ['C-c'], timeoutMs: 2_000 },
     promptTimeoutMs: 30_000,
     submitVerifyMs: 2_000,

@@ -1,4 +1,4 @@
-import type { AgentProfile } from '../config/types.js';
+import type { AgentProfile, DialogAnswer } from '../config/types.js';
 
 export interface ScreenReading {
   /** The input prompt is showing and no dialog is. */
@@ -9,6 +9,8 @@ export interface ScreenReading {
   error?: string;
   /** The matching line of a rate/usage-limit pattern. */
   rateLimit?: string;
+  /** A dialog the profile answers by itself is showing: the first matching entry of its `answers`. */
+  answer?: DialogAnswer;
 }
 
 const compiled = new Map<string, RegExp>();
@@ -30,12 +32,21 @@ function firstMatchLine(patterns: readonly string[], screen: string): string | u
   return undefined;
 }
 
-/** Pure: a captured screen → what it shows, by the profile's patterns. A dialog is never "ready". */
-export function readScreen(screen: AgentProfile['screen'], text: string): ScreenReading {
-  const dialog = screen.dialog.some((p) => re(p).test(text));
+/** Pure: the first of `answers` whose pattern matches the screen. */
+export function findAnswer(answers: readonly DialogAnswer[], text: string): DialogAnswer | undefined {
+  return answers.find((a) => re(a.match).test(text));
+}
+
+/**
+ * Pure: a captured screen → what it shows, by the profile's patterns. A dialog is never "ready"; a screen
+ * that one of `answers` matches is a dialog too, whatever the dialog patterns say.
+ */
+export function readScreen(screen: AgentProfile['screen'], text: string, answers: readonly DialogAnswer[] = []): ScreenReading {
+  const answer = findAnswer(answers, text);
+  const dialog = answer !== undefined || screen.dialog.some((p) => re(p).test(text));
   const busy = screen.busy.some((p) => re(p).test(text));
   const ready = !dialog && screen.ready.some((p) => re(p).test(text));
   const error = firstMatchLine(screen.error, text);
   const rateLimit = firstMatchLine(screen.rateLimit, text);
-  return { ready, dialog, busy, ...(error ? { error } : {}), ...(rateLimit ? { rateLimit } : {}) };
+  return { ready, dialog, busy, ...(error ? { error } : {}), ...(rateLimit ? { rateLimit } : {}), ...(answer ? { answer } : {}) };
 }

@@ -24,6 +24,8 @@ export function formatPlan(d: DesiredState, actions: readonly Action[]): string[
         return `session/${a.session} launch ${a.agent} model=${a.model} cwd=${a.project}`;
       case 'submit-task':
         return `session/${a.session} submit ${basename(a.task)}`;
+      case 'answer-dialog':
+        return `session/${a.session} answer-dialog ${a.dialog} (keys ${a.keys.join(' ')})`;
       case 'stop-agent':
         return `session/${a.session} stop-agent → task ${a.disposition} (${a.verdict.reason})`;
     }

@@ -25,6 +25,7 @@ function overlay(name: string, base: AgentProfile, e: RawAgent): AgentProfile {
     hooks: e.hooks ?? b.hooks,
     done: e.done ?? b.done,
     screen: { ...b.screen, ...e.screen },
+    answers: e.answers ? e.answers.map((a) => ({ name: a.name, match: a.match, keys: [...a.keys] })) : b.answers,
     exit: {
       text: e.exit?.text ?? b.exit.text,
       keys: e.exit?.keys ?? b.exit.keys,

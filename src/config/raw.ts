@@ -16,6 +16,7 @@ export interface RawAgent {
   hooks?: boolean;
   done?: 'hook' | 'exit' | 'idle';
   screen?: { ready?: string[]; dialog?: string[]; busy?: string[]; error?: string[]; rateLimit?: string[] };
+  answers?: Array<{ name: string; match: string; keys: string[] }>;
   exit?: { text?: string; keys?: string[]; timeout?: RawDuration };
   promptTimeout?: RawDuration;
   submitVerify?: RawDuration;

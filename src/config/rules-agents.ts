@@ -58,6 +58,13 @@ function patternRules(raw: RawConfig): Problem[] {
         }
       });
     }
+    (entry.answers ?? []).forEach((a, i) => {
+      try {
+        new RegExp(a.match, 'm');
+      } catch (err) {
+        problems.push({ path: ['agents', name, 'answers', i, 'match'], at: 'value', message: `not a valid regular expression: ${(err as Error).message}` });
+      }
+    });
   }
   return problems;
 }
@@ -79,7 +86,24 @@ function deliveryRule(raw: RawConfig, value: DesiredState): Problem[] {
   }];
 }
 
+/**
+ * A command given in the file replaces the whole argv, so pointing `claude` at another executable can
+ * drop `--settings {settings}` by mistake: the hooks never run, no prompt is ever confirmed, every task
+ * fails. Say so here instead.
+ */
+function hooksNeedSettingsRule(raw: RawConfig, value: DesiredState): Problem[] {
+  const name = value.pool.agent;
+  const entry = raw.agents && Object.hasOwn(raw.agents, name) ? raw.agents[name] : undefined;
+  const profile = value.agents[name];
+  if (!entry?.command || !profile?.hooks || deliversInArgv(profile.command) || profile.command.some((w) => w.includes('{settings}'))) return [];
+  return [{
+    path: ['agents', name, 'command'], at: 'key',
+    message: `agent "${name}" has hooks on but its command does not pass the hook settings: add --settings, "{settings}" ` +
+      '(agentpool learns from the hooks that a task arrived and ended), or set hooks: false',
+  }];
+}
+
 /** The agent checks: pool.agent exists, every extends resolves, every screen pattern compiles, tasks can reach it. */
 export function agentRules(raw: RawConfig, value: DesiredState): Problem[] {
-  return [...poolAgentRule(value), ...extendsRules(raw), ...patternRules(raw), ...deliveryRule(raw, value)];
+  return [...poolAgentRule(value), ...extendsRules(raw), ...patternRules(raw), ...deliveryRule(raw, value), ...hooksNeedSettingsRule(raw, value)];
 }

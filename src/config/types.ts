@@ -38,6 +38,12 @@ export interface AgentProfile {
     error: string[];
     rateLimit: string[];
   };
+  /**
+   * Dialogs the profile answers by itself, first match wins: while agentpool waits for the ready prompt
+   * (planned as `answer-dialog` actions, so a dry run shows them) and before it types the exit text. A
+   * dialog without an entry here is left to a person (and the prompt timeout).
+   */
+  answers: DialogAnswer[];
   /** Keys/text that make the agent exit by itself (e.g. "/exit" then Enter). */
   exit: { text: string; keys: string[]; timeoutMs: number };
   promptTimeoutMs: number;
@@ -45,6 +51,15 @@ export interface AgentProfile {
   submitVerifyMs: number;
   submitRetries: number;
   taskTimeoutMs: number;
+}
+
+/** One dialog a profile answers: when the screen matches `match`, send `keys` (tmux key names). */
+export interface DialogAnswer {
+  /** A short name for logs and dry runs, e.g. `trust-folder`. */
+  name: string;
+  /** A JavaScript regular expression (flag m) on the visible screen; best anchored on the cursor line. */
+  match: string;
+  keys: string[];
 }
 
 export interface ProjectSpec {

@@ -15,6 +15,8 @@ export type Action =
   | { kind: 'claim-task'; session: string; task: PendingTask }
   | { kind: 'launch-agent'; session: string; agent: string; model: string; priority: Priority; project: string }
   | { kind: 'submit-task'; session: string; task: string }
+  /** The agent shows a dialog its profile answers (`answers`): send the keys, then wait for it to go. */
+  | { kind: 'answer-dialog'; session: string; dialog: string; match: string; keys: string[] }
   | {
       kind: 'stop-agent';
       session: string;

@@ -6,8 +6,8 @@ import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { summarizeEvents } from '../agents/events.js';
 import { buildArgv, buildMessage, deliversInArgv, hookSettings, sessionFiles } from '../agents/launch.js';
-import { readScreen } from '../agents/screen.js';
-import type { DesiredState } from '../config/types.js';
+import { findAnswer, readScreen } from '../agents/screen.js';
+import type { AgentProfile, DesiredState, DialogAnswer } from '../config/types.js';
 import type { Clock } from '../machines/clock.js';
 import type { Slots } from '../machines/slots.js';
 import { claimTask, ensureQueueDirs, finishTask, readTask, rejectTask, requeueTask, updateSidecar } from '../tasks/store.js';
@@ -88,6 +88,11 @@ async function perform(x: ExecDeps, a: Action): Promise<void> {
       return launch(x, a);
     case 'submit-task':
       return submit(x, a);
+    case 'answer-dialog': {
+      const s = x.sessions.get(a.session);
+      if (s && !s.paneDead) await answerDialog(x, s, { name: a.dialog, match: a.match, keys: a.keys });
+      return;
+    }
     case 'stop-agent':
       return stop(x, a);
   }
@@ -209,6 +214,8 @@ async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Pr
   const s = x.sessions.get(a.session);
   const profile = d.agents[d.pool.agent]!;
   if (s && !s.paneDead) {
+    // A menu the agent opened by itself (Claude's after a usage limit) would swallow the exit text.
+    await answerShowingDialogs(x, s, profile);
     if (profile.exit.text) await tmux.pasteText(s.paneId, profile.exit.text).catch(() => {});
     if (profile.exit.keys.length) await tmux.sendKeys(s.paneId, profile.exit.keys).catch(() => {});
     await poll(async () => (await tmux.listPanes()).some((p) => p.paneId === s.paneId && p.paneDead), profile.exit.timeoutMs);
@@ -219,6 +226,30 @@ async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Pr
   if (a.task) await settleTask(x, a).catch((err: Error) => log.error({ session: a.session, task: a.task, err: err.message }, 'could not move the task to its outcome; the next pass sees where it is'));
   if (s) await tmux.setOptions(s.sessionId, { [OPT.state]: 'cooldown', [OPT.task]: '', [OPT.until]: String(a.cooldownUntil) }).catch(() => {});
   slots.send(a.session, { type: 'STOPPED', until: a.cooldownUntil });
+}
+
+/** How long an answered dialog may take to go away before the answer counts as not taken. */
+const ANSWER_SETTLE_MS = 3_000;
+
+/**
+ * Sends a dialog's answer and waits until the screen no longer shows that dialog, so the next pass sees
+ * what came after it (another dialog, the prompt) and never answers one dialog twice with keys meant for
+ * it. A dialog that stays is answered again by a later pass, up to the prompt timeout.
+ */
+async function answerDialog(x: ExecDeps, s: ObservedSession, answer: DialogAnswer): Promise<boolean> {
+  await x.tmux.sendKeys(s.paneId, answer.keys);
+  const gone = await poll(async () => !findAnswer([answer], await x.tmux.capturePane(s.paneId)), ANSWER_SETTLE_MS);
+  x.log.info({ session: s.name, dialog: answer.name, keys: answer.keys, gone }, gone ? 'answered a dialog' : 'answered a dialog, but it is still showing');
+  return gone;
+}
+
+/** Answers the dialogs the profile knows while one shows (a few at most), before agentpool types. */
+async function answerShowingDialogs(x: ExecDeps, s: ObservedSession, profile: AgentProfile): Promise<void> {
+  if (profile.answers.length === 0) return;
+  for (let i = 0; i < 3; i++) {
+    const answer = findAnswer(profile.answers, await x.tmux.capturePane(s.paneId).catch(() => ''));
+    if (!answer || !(await answerDialog(x, s, answer))) return;
+  }
 }
 
 /** What the agent's SessionStart hook said (its session id and transcript) goes into the task's record. */

@@ -43,7 +43,7 @@ export function interpret(
         // The agent already has its prompt (a restart between paste and bookkeeping): it is working.
         out.push({ session, event: { type: 'SUBMITTED', deadline: snap.now + profile.taskTimeoutMs } });
       } else if (s.paneDead) {
-        out.push({ session, event: { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: `the agent exited${status(s)} before it showed a ready prompt` } } });
+        out.push({ session, event: { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: `the agent exited${status(s)} before it showed a ready prompt${lastWords(signals)}` } } });
       }
     } else if (v.state === 'working') {
       const verdict = workingVerdict(s, signals, snap.now, profile.done);
@@ -116,7 +116,7 @@ function workingVerdict(s: ObservedSession, sig: AgentSignals | undefined, now: 
   if (hooks?.stop) return { outcome: 'done', reason: 'the agent finished its turn', lastMessage: hooks.stop.lastMessage };
   if (s.paneDead) {
     if (done === 'exit' && s.paneDeadStatus === 0) return { outcome: 'done', reason: 'the agent exited with status 0' };
-    return { outcome: 'failed', reason: `the agent exited${status(s)} while working on the task (crash?)` };
+    return { outcome: 'failed', reason: `the agent exited${status(s)} while working on the task (crash?)${lastWords(sig)}` };
   }
   if (screen) {
     if (screen.rateLimit) {
@@ -127,6 +127,17 @@ function workingVerdict(s: ObservedSession, sig: AgentSignals | undefined, now: 
     if (done === 'idle' && screen.ready && !screen.busy) return { outcome: 'done', reason: 'the agent is back at its prompt' };
   }
   return null;
+}
+
+/**
+ * The last line a dead agent printed, for the reason: it usually says why (e.g. Claude Code as root
+ * without IS_SANDBOX=1: "--dangerously-skip-permissions cannot be used with root/sudo privileges ...").
+ */
+function lastWords(sig: AgentSignals | undefined): string {
+  const lines = (sig?.screenText ?? '').split('\n').map((l) => l.trim());
+  const last = lines.filter((l) => l !== '' && !l.startsWith('Pane is dead')).pop();
+  if (!last) return '';
+  return `; its last words: ${last.length > 300 ? `${last.slice(0, 300)}…` : last}`;
 }
 
 function status(s: ObservedSession): string {

@@ -76,7 +76,8 @@ export async function observe(
       state === 'awaitingPrompt' ||
       (state === 'working' && (!profile.hooks || profile.done === 'idle' || hooks.stopFailure !== undefined));
     let screenText: string | null = null;
-    if (needScreen && !s.paneDead) screenText = await tmux.capturePane(s.paneId).catch(() => null);
-    return { hooks, screenText, screen: screenText === null ? null : readScreen(profile.screen, screenText) };
+    // A dead pane keeps its last screen (remain-on-exit): what the agent printed before it ended.
+    if (needScreen || s.paneDead) screenText = await tmux.capturePane(s.paneId).catch(() => null);
+    return { hooks, screenText, screen: screenText === null ? null : readScreen(profile.screen, screenText, profile.answers) };
   }
 }

@@ -79,11 +79,14 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     actions.push({ kind: 'stop-agent', session, task: v.task, verdict: v.verdict, ...disp });
   }
 
-  // Agents showing a ready prompt get their task.
+  // Agents showing a ready prompt get their task; a dialog their profile answers is answered first.
   for (const [session, v] of views) {
     if (v.state !== 'awaitingPrompt' || !v.task || inFlight.has(session)) continue;
     const sig = snap.agents.get(session);
-    if (sig?.screen?.ready) {
+    const answer = sig?.screen?.answer;
+    if (answer) {
+      actions.push({ kind: 'answer-dialog', session, dialog: answer.name, match: answer.match, keys: [...answer.keys] });
+    } else if (sig?.screen?.ready) {
       actions.push({ kind: 'submit-task', session, task: v.task });
     }
   }

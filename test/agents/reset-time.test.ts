@@ -28,9 +28,22 @@ describe('parseResetTime', () => {
     expect(parseResetTime('resets 12:50am (America/Los_Angeles)', NOW, 'Asia/Tokyo')).toBe(Date.UTC(2024, 0, 16, 8, 50));
   });
 
-  it('a reset at exactly now is tomorrow’s', () => {
-    // 05:00 in Tokyo is now.
-    expect(parseResetTime('resets 5am', NOW, 'Asia/Tokyo')).toBe(Date.UTC(2024, 0, 16, 20, 0));
+  it('a named minute that has begun ends the limit when it ends, not tomorrow', () => {
+    // Claude Code 2.1.197 truncates the reset to the minute (03:04:34 reads "3:04am"), so "resets 5am" seen
+    // at 05:00 (or 05:00:59) in Tokyo means within this minute.
+    expect(parseResetTime('resets 5am', NOW, 'Asia/Tokyo')).toBe(NOW + 60_000);
+    expect(parseResetTime('resets 5am', NOW + 59_000, 'Asia/Tokyo')).toBe(NOW + 60_000);
+    // A minute over: tomorrow's.
+    expect(parseResetTime('resets 5am', NOW + 60_000, 'Asia/Tokyo')).toBe(Date.UTC(2024, 0, 16, 20, 0));
+  });
+
+  it('reads the dated form Claude Code uses for resets more than a day ahead', () => {
+    expect(parseResetTime("You've hit your weekly limit · resets Jan 18, 3:04am (UTC)", NOW)).toBe(Date.UTC(2024, 0, 18, 3, 4));
+    expect(parseResetTime('resets Jan 18, 3pm (America/Los_Angeles)', NOW)).toBe(Date.UTC(2024, 0, 18, 23, 0));
+    // With a year when it is not this one; without, a date already past is next year's.
+    expect(parseResetTime('resets Jan 5, 2025, 3pm (UTC)', NOW)).toBe(Date.UTC(2025, 0, 5, 15, 0));
+    expect(parseResetTime('resets Jan 2, 9am (UTC)', NOW)).toBe(Date.UTC(2025, 0, 2, 9, 0));
+    expect(parseResetTime('resets Jan 40, 9am (UTC)', NOW)).toBeUndefined();
   });
 
   it('reads 12am as midnight and 12pm as noon, and 24-hour times with minutes', () => {
