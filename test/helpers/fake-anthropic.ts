@@ -20,7 +20,9 @@ export interface RecordedRequest {
   kind: 'turn' | 'side' | 'other';
   /** The behaviour a turn got. */
   behaviour?: Behaviour['kind'];
+  /** When the request arrived and when its response ended (or broke), epoch ms. */
   at: number;
+  finishedAt?: number;
 }
 
 export type Behaviour =
@@ -115,6 +117,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const path = req.url ?? '/';
     const rec: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body, kind: 'other', at: Date.now() };
     requests.push(rec);
+    res.on('close', () => (rec.finishedAt = Date.now()));
 
     if (req.method === 'HEAD' || req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' });

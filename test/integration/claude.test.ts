@@ -1,0 +1,480 @@
+/**
+ * The real Claude Code CLI (the pinned version scripts/setup-claude.sh installs) driven by the controller
+ * through the `claude` profile, against a loopback stand-in for the Messages API (test/helpers/fake-anthropic.ts).
+ * Offline: nothing leaves 127.0.0.1. Each test has its own tmux server, stand-in, HOME and project.
+ *
+ * These skip, saying why, only when the CLI could not be installed (setup-claude.sh leaves the reason in
+ * .cache/claude-code/<version>/.install-failed). A CLI that was never set up fails the file with the command
+ * to run.
+ *
+ * `AGENTPOOL_CAPTURE_SCREENS=1 npx vitest run test/integration/claude.test.ts -t capture` rewrites the screen
+ * fixtures in test/fixtures/screens/claude-<version>/ from the real CLI (see the README there).
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hookSettings } from '../../src/agents/launch.js';
+import { defaultAnswer, lastUserText, startFakeAnthropic, type Behaviour, type FakeAnthropic } from '../helpers/fake-anthropic.js';
+import { createPoolEnv, ensureBuilt, REPO_ROOT, type ConfigObject, type LogLine, type PoolEnv, type RunningController } from '../helpers/pool-env.js';
+import { dropTask } from '../helpers/tasks.js';
+import { testTmux, waitFor } from '../helpers/tmux-server.js';
+
+const CLAUDE_VERSION = '2.1.197';
+const CACHE = join(REPO_ROOT, '.cache', 'claude-code', CLAUDE_VERSION);
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'screens', `claude-${CLAUDE_VERSION}`);
+
+/** The npm package holding the real executable for this machine (the launcher's postinstall may not have run). */
+function platformPackage(): string {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  const musl = process.platform === 'linux' && !report?.header?.glibcVersionRuntime;
+  return `@anthropic-ai/claude-code-${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
+}
+
+function locateClaude(): { exe: string; skip?: undefined } | { skip: string; exe?: undefined } {
+  const exe = join(CACHE, 'node_modules', platformPackage(), process.platform === 'win32' ? 'claude.exe' : 'claude');
+  if (existsSync(exe)) return { exe };
+  const failed = join(CACHE, '.install-failed');
+  if (existsSync(failed)) return { skip: `the Claude Code CLI ${CLAUDE_VERSION} could not be installed: ${readFileSync(failed, 'utf8').trim()}` };
+  throw new Error(`the Claude Code CLI ${CLAUDE_VERSION} is not installed (no ${exe}): run "bash scripts/setup-claude.sh" (npm test runs it)`);
+}
+
+const CLI = locateClaude();
+if (CLI.skip) console.warn(`SKIPPING the Claude Code tests: ${CLI.skip}`);
+
+// What a developer's own session exports (a login, a config dir, a base URL) must not reach these agents.
+for (const k of Object.keys(process.env)) if (/^(ANTHROPIC_|CLAUDE)/.test(k)) delete process.env[k];
+
+const SUFFIX = ' When you are done, summarize what you changed.';
+const API_KEY = 'sk-ant-api03-agentpool-test-key-0000000000';
+const OAUTH_TOKEN = 'sk-ant-oat01-agentpool-test-token';
+
+type Auth = 'api-key' | 'oauth';
+
+/** The agent's environment: an isolated HOME, the stand-in, a dummy credential, no network chatter. */
+function claudeEnv(home: string, apiUrl: string, auth: Auth, o: { sandbox?: boolean } = {}): Record<string, string> {
+  return {
+    HOME: home,
+    ANTHROPIC_BASE_URL: apiUrl,
+    // A claude.ai login shows usage limits with their reset time; an API key shows the API's message.
+    ...(auth === 'api-key' ? { ANTHROPIC_API_KEY: API_KEY } : { CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN }),
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    CLAUDE_CODE_MAX_RETRIES: '1',
+    // As root, --dangerously-skip-permissions is refused without it.
+    ...(o.sandbox === false ? {} : { IS_SANDBOX: '1' }),
+  };
+}
+
+/**
+ * The CLI's own first-run settings. `onboarding` only: what agentpool cannot answer (onboarding needs the
+ * network; which API key to use is a person's call). `all`: the folder trust and the bypass-mode warning
+ * are pre-answered too, so the agent starts straight at its prompt.
+ */
+async function prepareHome(home: string, project: string, answered: 'none' | 'onboarding' | 'all'): Promise<void> {
+  await mkdir(join(home, '.claude'), { recursive: true });
+  if (answered === 'none') return;
+  const all = answered === 'all';
+  await writeFile(join(home, '.claude.json'), JSON.stringify({
+    hasCompletedOnboarding: true,
+    theme: 'dark',
+    customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
+    ...(all ? { bypassPermissionsModeAccepted: true, projects: { [project]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } } } : {}),
+  }, null, 2));
+  await writeFile(join(home, '.claude', 'settings.json'), JSON.stringify(all ? { skipDangerousModePermissionPrompt: true } : {}, null, 2));
+}
+
+/** The `claude` profile's argv with the real executable as command[0]: what the README tells users to write. */
+function claudeCommand(exe: string): string[] {
+  return [exe, '--model', '{model}', '--settings', '{settings}', '--dangerously-skip-permissions', '{...sessionArgs}'];
+}
+
+interface World {
+  env: PoolEnv;
+  api: FakeAnthropic;
+  home: string;
+  /** The project's real path (the CLI keys trust and transcripts by it). */
+  project: string;
+  controller?: RunningController;
+  start(): RunningController;
+  result(dir: 'done' | 'failed', name: string): Promise<Record<string, any>>;
+  /** Waits for `name` in done/ (or failed/, which fails the wait at once) and returns its record. */
+  waitDone(name: string, timeoutMs?: number): Promise<Record<string, any>>;
+  /** The hook events of a session's current and previous agent, oldest first. */
+  events(session: string): Promise<Array<Record<string, any>>>;
+  sidecar(name: string): Promise<Record<string, any>>;
+}
+
+const worlds: World[] = [];
+afterEach(async () => {
+  for (const w of worlds.splice(0)) {
+    await w.env.cleanup();
+    await w.api.close();
+  }
+});
+
+async function claudeWorld(o: {
+  size?: number;
+  auth?: Auth;
+  answered?: 'onboarding' | 'all';
+  afterFailure?: string;
+  agent?: ConfigObject;
+}): Promise<World> {
+  const exe = CLI.exe!;
+  const api = await startFakeAnthropic();
+  const env = await createPoolEnv({ size: o.size ?? 1, resync: '1s' });
+  const project = await realpath(env.project);
+  const home = join(env.dir, 'home');
+  await prepareHome(home, project, o.answered ?? 'all');
+  await env.writeConfig({
+    pool: { agent: 'claude', cooldown: { afterTask: '50ms', afterFailure: o.afterFailure ?? '1s' } },
+    projects: [{ path: project }],
+    agents: { claude: { command: claudeCommand(exe), env: claudeEnv(home, api.url, o.auth ?? 'api-key'), ...o.agent } },
+    tasks: { settle: '50ms', retryBackoff: '200ms', instructionSuffix: SUFFIX },
+  });
+  const queueFile = (dir: string, name: string) => join(project, '.agent-queue', dir, name);
+  const w: World = {
+    env, api, home, project,
+    start() {
+      w.controller = env.startController();
+      return w.controller;
+    },
+    async result(dir, name) {
+      return JSON.parse(await readFile(queueFile(dir, `${name}.result.json`), 'utf8'));
+    },
+    async waitDone(name, timeoutMs = 45_000) {
+      try {
+        await waitFor(() => {
+          if (existsSync(queueFile('failed', name))) throw Object.assign(new Error(`${name} went to failed/`), { final: true });
+          return existsSync(queueFile('done', name)) && existsSync(queueFile('done', `${name}.result.json`));
+        }, { timeoutMs, intervalMs: 100, what: `${name} in done/` });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${await diagnose(w)}`);
+      }
+      return w.result('done', name);
+    },
+    async events(session) {
+      const file = join(env.dir, 'state', 'sessions', session, 'events.jsonl');
+      const text = (await readFile(`${file}.prev`, 'utf8').catch(() => '')) + (await readFile(file, 'utf8').catch(() => ''));
+      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+    },
+    async sidecar(name) {
+      return JSON.parse(await readFile(queueFile('active', `${name}.state.json`), 'utf8'));
+    },
+  };
+  worlds.push(w);
+  return w;
+}
+
+/** What a person would look at when a wait fails: the end of the log, the panes, the stand-in's requests. */
+async function diagnose(w: World): Promise<string> {
+  const log = (w.controller?.lines ?? []).slice(-25).map((l) => JSON.stringify(l)).join('\n');
+  const panes = await w.env.tmux.tryRun('list-panes', '-a', '-F', '#{session_name} #{pane_id} dead=#{pane_dead}');
+  const screens: string[] = [];
+  for (const line of panes.stdout.split('\n').filter(Boolean)) {
+    const id = line.split(' ')[1]!;
+    const shot = await w.env.tmux.tryRun('capture-pane', '-p', '-J', '-t', id);
+    screens.push(`--- ${line}\n${shot.stdout.replace(/\s+$/gm, '').replace(/\n{3,}/g, '\n\n')}`);
+  }
+  const reqs = w.api.requests.map((r) => `${r.method} ${r.path} ${r.kind} ${r.behaviour ?? ''}`).join('\n');
+  return `controller log (last lines):\n${log}\ncontroller stderr:\n${w.controller?.stderr() ?? ''}\nscreens:\n${screens.join('\n')}\nrequests:\n${reqs}`;
+}
+
+const logged = (c: RunningController, msg: string) => c.lines.filter((l: LogLine) => l.msg === msg);
+
+/** Where Claude Code keeps a session's transcript: ~/.claude/projects/<cwd, non-alphanumerics as ->/<id>.jsonl. */
+function transcriptFor(home: string, project: string, id: string): string {
+  return join(home, '.claude', 'projects', project.replace(/[^A-Za-z0-9]/g, '-'), `${id}.jsonl`);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSION} through the claude profile${CLI.skip ? ` (skipped: ${CLI.skip})` : ''}`, () => {
+  beforeAll(() => ensureBuilt(), 120_000);
+
+  it('answers the first-run dialogs, then ready → submitted → done with the session id, transcript and answer in the record', async () => {
+    // Onboarding and the API key are pre-answered in the CLI's settings; folder trust and the bypass-mode
+    // warning are left for the profile to answer.
+    const w = await claudeWorld({ answered: 'onboarding' });
+    await dropTask(w.project, 'hello.md', '---\ntitle: Greet\n---\nSay hello to the pool.\n');
+    const c = w.start();
+    const r = await w.waitDone('hello.md');
+
+    const prompt = `[hello.md] Say hello to the pool.${SUFFIX}`;
+    expect(r).toMatchObject({ outcome: 'done', attempts: 1, session: 'ccl-auto-1', model: 'sonnet', lastMessage: defaultAnswer(prompt) });
+    expect(r.agentSessionId).toMatch(UUID);
+    expect(r.transcriptPath).toBe(transcriptFor(w.home, w.project, r.agentSessionId));
+    expect(existsSync(r.transcriptPath)).toBe(true);
+    expect(await readFile(r.transcriptPath, 'utf8')).toContain('Say hello to the pool.');
+    expect(r.claimedAt).toBeLessThanOrEqual(r.submittedAt);
+    expect(r.submittedAt).toBeLessThanOrEqual(r.finishedAt);
+
+    // The agent was the configured executable, given a fresh id to start with.
+    const launched = logged(c, 'launched agent')[0]!;
+    expect((launched.argv as string[])[0]).toBe(CLI.exe);
+    expect(launched.argv).toEqual(expect.arrayContaining(['--session-id', r.agentSessionId, '--model', 'sonnet']));
+    // The profile answered both dialogs, in order, before anything was pasted.
+    const answered = logged(c, 'answered a dialog').map((l) => `${l.dialog}:${(l.keys as string[]).join('+')}`);
+    expect(answered).toEqual(['trust-folder:Enter', 'bypass-permissions:Down', 'bypass-permissions:Enter']);
+    expect(JSON.parse(await readFile(join(w.home, '.claude.json'), 'utf8')).projects[w.project].hasTrustDialogAccepted).toBe(true);
+    for (const [from, to] of [['launching', 'awaiting-prompt'], ['awaiting-prompt', 'working'], ['working', 'stopping'], ['stopping', 'cooldown']]) {
+      expect(c.lines.some((l) => l.msg === 'transition' && l.from === from && l.to === to), `${from} → ${to}`).toBe(true);
+    }
+    expect(logged(c, 'submitted task')[0]?.enterPresses).toBe(1);
+
+    // What the API was asked: the task, once, in the session agentpool chose, with the dummy key.
+    const turns = w.api.turns();
+    expect(turns).toHaveLength(1);
+    expect(lastUserText(turns[0]!.body)).toBe(prompt);
+    expect(turns[0]!.headers['x-claude-code-session-id']).toBe(r.agentSessionId);
+    expect(turns[0]!.headers['x-api-key']).toBe(API_KEY);
+    // The hooks as the CLI fired them.
+    const events = await w.events('ccl-auto-1');
+    expect(events.map((e) => e.hook_event_name)).toEqual(['SessionStart', 'UserPromptSubmit', 'Stop']);
+    expect(events[0]).toMatchObject({ source: 'startup', session_id: r.agentSessionId, transcript_path: r.transcriptPath });
+    expect(events[1]!.prompt).toBe(prompt);
+  }, 90_000);
+
+  it('fails the turn on a 500 then 529, and the retry succeeds', async () => {
+    const w = await claudeWorld({});
+    // CLAUDE_CODE_MAX_RETRIES=1: the CLI's own retry of the 500 gets the 529, and then it gives up.
+    w.api.queue({ kind: 'server-error' }, { kind: 'overloaded' });
+    await dropTask(w.project, 'flaky.md', 'Survive the outage.\n');
+    const c = w.start();
+    const r = await w.waitDone('flaky.md');
+    expect(r).toMatchObject({ outcome: 'done', attempts: 2, lastMessage: 'Finished flaky.md: nothing to change.' });
+    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['failed', 'done']);
+    expect(r.history[0].reason).toMatch(/the agent's turn failed \(server_error\): API Error: 529 Overloaded/);
+    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['server-error', 'overloaded', 'answer']);
+    expect(logged(c, 'task will be retried')).toHaveLength(1);
+    const failures = (await w.events('ccl-auto-1')).filter((e) => e.hook_event_name === 'StopFailure');
+    expect(failures).toEqual([expect.objectContaining({ error: 'server_error', last_assistant_message: expect.stringMatching(/^API Error: 529 Overloaded/) })]);
+  }, 90_000);
+
+  it('cools down until the announced reset on a usage limit, keeps the attempt, then succeeds', async () => {
+    const w = await claudeWorld({ auth: 'oauth', afterFailure: '10m' });
+    // Claude Code shows the reset to the minute ("resets 3:04am (UTC)"), so a reset a few seconds ahead is
+    // only announced exactly on a minute boundary: the first one at least 5 s away.
+    const resetAt = Math.ceil((Date.now() + 5_000) / 60_000) * 60_000;
+    w.api.queue({ kind: 'rate-limit', resetAt });
+    await dropTask(w.project, 'limited.md', 'Hit the limit once.\n');
+    const c = w.start();
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'cooldown after the limit', 30_000);
+    const until = Number((await w.env.tmux.run('show-options', '-v', '-t', 'ccl-auto-1', '@agentpool-until')).trim());
+    expect(new Date(until).toISOString()).toBe(new Date(resetAt).toISOString());
+    const limited = (await w.events('ccl-auto-1')).find((e) => e.hook_event_name === 'StopFailure')!;
+    expect(limited).toMatchObject({ error: 'rate_limit', last_assistant_message: expect.stringMatching(/^You've hit your session limit · resets \d{1,2}(:\d\d)?[ap]m \(/) });
+    const sidecar = await w.sidecar('limited.md');
+    expect(sidecar).toMatchObject({ state: 'queued', attempts: 0, notBefore: resetAt });
+    expect(sidecar.history[0]).toMatchObject({ outcome: 'limited', reason: expect.stringContaining('resets') });
+
+    const r = await w.waitDone('limited.md', 90_000);
+    expect(r).toMatchObject({ outcome: 'done', attempts: 1 });
+    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['limited', 'done']);
+    expect(r.claimedAt).toBeGreaterThanOrEqual(resetAt);
+    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['rate-limit', 'answer']);
+    // The usage-limit menu the CLI opens was answered, so the agent took its /exit without a kill.
+    expect(logged(c, 'answered a dialog').map((l) => l.dialog)).toContain('rate-limit-options');
+  }, 150_000);
+
+  it('cools down for afterFailure on an API-key 429, which names no reset, and keeps the attempt', async () => {
+    const w = await claudeWorld({ auth: 'api-key', afterFailure: '2s' });
+    // With an API key the SDK retries a 429 once (CLAUDE_CODE_MAX_RETRIES=1) after retry-after.
+    const resetAt = Date.now() + 1_000;
+    w.api.queue({ kind: 'rate-limit', resetAt }, { kind: 'rate-limit', resetAt });
+    await dropTask(w.project, 'throttled.md', 'Get throttled.\n');
+    const c = w.start();
+    const r = await w.waitDone('throttled.md', 60_000);
+    expect(r).toMatchObject({ outcome: 'done', attempts: 1 });
+    const outcomes = r.history.map((h: { outcome: string }) => h.outcome);
+    expect(outcomes.at(-1)).toBe('done');
+    expect(outcomes.slice(0, -1).every((o: string) => o === 'limited')).toBe(true);
+    expect(r.history[0].reason).toMatch(/Request rejected \(429\)/);
+    const cooldown = c.lines.find((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown')!;
+    const retried = c.lines.find((l) => l.msg === 'task will be retried')!;
+    expect(Date.parse(retried.retryAt as string) - (cooldown.time as number)).toBeLessThanOrEqual(2_500);
+  }, 90_000);
+
+  it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async () => {
+    const w = await claudeWorld({});
+    const lines = ['Check every line below and report.'];
+    for (let i = 1; lines.join('\n').length < 20_000; i++) {
+      lines.push(`${i}: "double" 'single' $(rm -rf ~) \`uname -a\`; echo done; #{pane_id} %s \\n ~/x ünïcødé ✓ 日本語 ❯ — ${'x'.repeat(i % 7)}`);
+    }
+    const body = lines.join('\n');
+    expect(body.length).toBeGreaterThanOrEqual(20_000);
+    await dropTask(w.project, 'big.md', `${body}\n`);
+    w.start();
+    const r = await w.waitDone('big.md');
+    const expected = `[big.md] ${body}${SUFFIX}`;
+    const turns = w.api.turns();
+    expect(turns).toHaveLength(1);
+    const received = lastUserText(turns[0]!.body);
+    expect(received.length).toBe(expected.length);
+    expect(received === expected).toBe(true);
+    expect((await w.events('ccl-auto-1')).find((e) => e.hook_event_name === 'UserPromptSubmit')!.prompt === expected).toBe(true);
+    expect(r.lastMessage).toBe('Finished big.md: nothing to change.');
+  }, 90_000);
+
+  it('runs two tasks at once on two pool sessions', async () => {
+    const w = await claudeWorld({ size: 2 });
+    const slow: Behaviour = { kind: 'slow', chunks: 4, delayMs: 700 };
+    w.api.queue(slow, slow);
+    await dropTask(w.project, 'left.md', 'Take the left side.\n');
+    await dropTask(w.project, 'right.md', 'Take the right side.\n');
+    w.start();
+    const [left, right] = [await w.waitDone('left.md'), await w.waitDone('right.md')];
+    expect(new Set([left.session, right.session])).toEqual(new Set(['ccl-auto-1', 'ccl-auto-2']));
+    expect(left.agentSessionId).not.toBe(right.agentSessionId);
+    expect(left.lastMessage).toBe('Finished left.md: nothing to change.');
+    expect(right.lastMessage).toBe('Finished right.md: nothing to change.');
+    const turns = w.api.turns();
+    expect(turns.map((t) => t.behaviour)).toEqual(['slow', 'slow']);
+    // Both turns were streaming at the same time.
+    expect(Math.max(...turns.map((t) => t.at))).toBeLessThan(Math.min(...turns.map((t) => t.finishedAt!)));
+  }, 90_000);
+
+  it('resumes an agent session named in the front matter with --resume', async () => {
+    const w = await claudeWorld({});
+    await dropTask(w.project, 'first.md', 'Remember the word "banana".\n');
+    const c = w.start();
+    const first = await w.waitDone('first.md');
+    expect(first.agentSessionId).toMatch(UUID);
+    await dropTask(w.project, 'second.md', `---\nresume: ${first.agentSessionId}\n---\nWhat was the word?\n`);
+    const second = await w.waitDone('second.md');
+
+    expect(second).toMatchObject({ outcome: 'done', agentSessionId: first.agentSessionId, transcriptPath: first.transcriptPath });
+    const launches = logged(c, 'launched agent').map((l) => l.argv as string[]);
+    expect(launches[1]).toEqual(expect.arrayContaining(['--resume', first.agentSessionId]));
+    expect(launches[1]).not.toContain('--session-id');
+    const start = (await w.events('ccl-auto-1')).filter((e) => e.hook_event_name === 'SessionStart').at(-1)!;
+    expect(start).toMatchObject({ source: 'resume', session_id: first.agentSessionId });
+    // The second turn carries the first one: the same conversation continued.
+    const asked = JSON.stringify(w.api.turns()[1]!.body.messages);
+    expect(asked).toContain('Remember the word \\"banana\\".');
+    expect(asked).toContain('Finished first.md: nothing to change.');
+    expect(lastUserText(w.api.turns()[1]!.body)).toBe(`[second.md] What was the word?${SUFFIX}`);
+  }, 90_000);
+});
+
+/**
+ * Not a test: rewrites the screen fixtures from the real CLI. Each screen is what agentpool's capture sees
+ * (`capture-pane -p -J` of a 200×50 pane). The expectations in expected.json are kept by hand.
+ */
+if (process.env.AGENTPOOL_CAPTURE_SCREENS && CLI.exe) {
+  describe('capture', () => {
+    it(`capture screen fixtures into test/fixtures/screens/claude-${CLAUDE_VERSION}/`, async () => {
+      const exe = CLI.exe!;
+      const api = await startFakeAnthropic();
+      const tmux = testTmux();
+      const dir = await mkdtemp(join(tmpdir(), 'agentpool-capture-'));
+      try {
+        const project = join(dir, 'project');
+        await mkdir(project);
+        const settings = join(dir, 'settings.json');
+        await writeFile(settings, JSON.stringify(hookSettings(join(dir, 'events.jsonl'))));
+        await mkdir(FIXTURES, { recursive: true });
+        await tmux.run('new-session', '-d', '-s', 'cap', '-x', '200', '-y', '50', '-c', project, '--', 'sleep', '100000', ';', 'set-option', '-w', 'remain-on-exit', 'on');
+        const screen = () => tmux.run('capture-pane', '-p', '-J', '-t', 'cap');
+        const save = async (name: string) => writeFile(join(FIXTURES, `${name}.txt`), `${await screen()}\n`);
+        const until = (re: RegExp, what: string) => waitFor(async () => re.test(await screen()), { timeoutMs: 20_000, intervalMs: 100, what });
+        const keys = (...k: string[]) => tmux.run('send-keys', '-t', 'cap', ...k);
+        const say = async (text: string) => {
+          await tmux.run('set-buffer', '-b', 'cap', '--', text);
+          await tmux.run('paste-buffer', '-p', '-d', '-b', 'cap', '-t', 'cap');
+          await keys('Enter');
+        };
+        let homes = 0;
+        const launch = async (answered: 'none' | 'onboarding' | 'all', auth: Auth, o: { sandbox?: boolean } = {}) => {
+          const home = join(dir, `home${++homes}`);
+          await prepareHome(home, project, answered);
+          const env = Object.entries(claudeEnv(home, api.url, auth, o)).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+          await tmux.run('respawn-pane', '-k', '-t', 'cap', '-c', project, ...env, '--', exe, '--model', 'sonnet', '--settings', settings, '--dangerously-skip-permissions', '--session-id', randomUUID());
+        };
+        const READY = /^─{8,}\n❯/m;
+
+        await launch('none', 'api-key');
+        await until(/Unable to connect to Anthropic services/, 'the onboarding screen');
+        await save('onboarding-offline');
+
+        await launch('onboarding', 'api-key');
+        await until(/Accessing workspace/, 'the trust dialog');
+        await save('trust-dialog');
+        await keys('Enter');
+        await until(/Detected a custom API key/, 'the API key dialog');
+        // The key was pre-approved for the test HOMEs; this one is approved by hand to see the dialog.
+        await save('api-key-dialog');
+        await keys('Up');
+        await until(/❯ 1\. Yes/, 'the cursor on Yes');
+        await keys('Enter');
+        await until(/❯ 1\. No, exit/, 'the bypass-mode warning');
+        await save('bypass-dialog');
+        await keys('Down');
+        await until(/❯ 2\. Yes, I accept/, 'the cursor on accept');
+        await save('bypass-dialog-accept');
+        await keys('Enter');
+        await until(READY, 'the prompt');
+        await save('ready');
+        api.queue({ kind: 'slow', chunks: 6, delayMs: 800, text: 'Working on it, slowly: this answer arrives in pieces.' });
+        await say('[busy.md] Take your time.');
+        await until(/esc to interrupt/, 'busy');
+        await save('busy');
+        await until(/arrives in pieces\./, 'the answer');
+        await until(/^(?![\s\S]*esc to interrupt)/, 'idle again');
+        await save('answered');
+        await tmux.run('set-buffer', '-b', 'cap', '--', Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n'));
+        await tmux.run('paste-buffer', '-p', '-d', '-b', 'cap', '-t', 'cap');
+        await until(/\[Pasted text #1 \+\d+ lines\]/, 'the collapsed paste');
+        await save('pasted-long');
+
+        for (const [name, b, re] of [
+          ['api-error-500', { kind: 'server-error' }, /API Error: 500/],
+          ['api-error-529', { kind: 'overloaded' }, /API Error: 529/],
+          ['stream-broken', { kind: 'break' }, /ECONNRESET/],
+        ] as const) {
+          await launch('all', 'api-key');
+          await until(READY, 'the prompt');
+          api.queue(b, b);
+          await say(`[${name}.md] Fail, please.`);
+          await until(re, name);
+          await until(/^(?![\s\S]*esc to interrupt)/, 'idle again');
+          await save(name);
+        }
+
+        await launch('all', 'api-key');
+        await until(READY, 'the prompt');
+        const soon = Date.now() + 1_000;
+        api.queue({ kind: 'rate-limit', resetAt: soon }, { kind: 'rate-limit', resetAt: soon });
+        await say('[throttled.md] Get throttled.');
+        await until(/Request rejected \(429\)/, 'the API-key 429');
+        await until(/^(?![\s\S]*esc to interrupt)/, 'idle again');
+        await save('rate-limit-api-key');
+
+        for (const [name, claim, ahead] of [['usage-limit', 'five_hour', 3 * 3600_000], ['usage-limit-weekly', 'seven_day', 3 * 86_400_000]] as const) {
+          await launch('all', 'oauth');
+          await until(READY, 'the prompt');
+          api.queue({ kind: 'rate-limit', resetAt: Date.now() + ahead, claim });
+          await say(`[${name}.md] Hit the limit.`);
+          await until(/What do you want to do\?/, 'the usage-limit menu');
+          await save(`${name}-menu`);
+          await keys('Enter');
+          await until(READY, 'the prompt after the menu');
+          await save(`${name}-after-menu`);
+        }
+
+        if (process.getuid?.() === 0) {
+          await launch('all', 'api-key', { sandbox: false });
+          await until(/cannot be used with root/, 'the refusal');
+          await save('root-without-sandbox');
+        }
+      } finally {
+        await tmux.kill();
+        await api.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+      expect((await readdir(FIXTURES)).length).toBeGreaterThan(5);
+    }, 300_000);
+  });
+}
