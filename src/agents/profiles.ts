@@ -25,7 +25,8 @@ const claudeScreen: AgentProfile['screen'] = {
     'Select an option',
   ],
   busy: ['esc to interrupt'],
-  error: ['^\\s*[●⎿]?\\s*API Error: (?!.*(?:rate limit|limiting requests|Request rejected \\(429\\))).*$'],
+  // [^\\S\\n]: spaces only, so a match never starts on the blank line above (2.1.197 leaves one).
+  error: ['^[^\\S\\n]*[●⎿]?[^\\S\\n]*API Error: (?!.*(?:rate limit|limiting requests|Request rejected \\(429\\))).*$'],
   rateLimit: [
     'usage limit reached',
     // 2.1.197 with a claude.ai login: "You've hit your session limit · resets 3:04am (UTC)"; also weekly,

@@ -24,8 +24,11 @@ function firstMatchLine(patterns: readonly string[], screen: string): string | u
   for (const p of patterns) {
     const m = re(p).exec(screen);
     if (m) {
-      const start = screen.lastIndexOf('\n', m.index) + 1;
-      const end = screen.indexOf('\n', m.index);
+      // The line where the matched text starts: a leading \s* can begin the match on a blank line above.
+      const lead = m[0].length - m[0].trimStart().length;
+      const at = m.index + (lead < m[0].length ? lead : 0);
+      const start = screen.lastIndexOf('\n', at - 1) + 1;
+      const end = screen.indexOf('\n', at);
       return screen.slice(start, end === -1 ? undefined : end).trim();
     }
   }
