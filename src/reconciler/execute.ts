@@ -189,7 +189,12 @@ async function submit(x: ExecDeps, a: Extract<Action, { kind: 'submit-task' }>):
   };
   // Written before the paste: after a crash, `submitting` without the agent's word means "not proven".
   await updateSidecar(a.task, { state: 'submitting' });
+  const before = await tmux.capturePane(s.paneId).catch(() => null);
   await tmux.pasteText(s.paneId, message);
+  // An Enter that arrives while the agent is still taking in the paste can be dropped (Claude Code 2.1.197
+  // in the first ~100 ms after its prompt appears; the paste took 50-150 ms to show), which costs a
+  // submitVerify wait and a second Enter. So the Enter waits, briefly, until the paste shows.
+  if (before !== null) await poll(async () => (await tmux.capturePane(s.paneId)) !== before, PASTE_SHOWS_MS);
   for (let press = 1; press <= 1 + profile.submitRetries; press++) {
     await tmux.sendKeys(s.paneId, ['Enter']);
     if (await poll(verified, profile.submitVerifyMs)) {
@@ -227,6 +232,9 @@ async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Pr
   if (s) await tmux.setOptions(s.sessionId, { [OPT.state]: 'cooldown', [OPT.task]: '', [OPT.until]: String(a.cooldownUntil) }).catch(() => {});
   slots.send(a.session, { type: 'STOPPED', until: a.cooldownUntil });
 }
+
+/** How long a paste may take to show on screen before Enter is pressed anyway. */
+const PASTE_SHOWS_MS = 1_000;
 
 /** How long an answered dialog may take to go away before the answer counts as not taken. */
 const ANSWER_SETTLE_MS = 3_000;

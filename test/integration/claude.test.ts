@@ -73,14 +73,15 @@ function claudeEnv(home: string, apiUrl: string, auth: Auth, o: { sandbox?: bool
  * network; which API key to use is a person's call). `all`: the folder trust and the bypass-mode warning
  * are pre-answered too, so the agent starts straight at its prompt.
  */
-async function prepareHome(home: string, project: string, answered: 'none' | 'onboarding' | 'all'): Promise<void> {
+async function prepareHome(home: string, project: string, answered: 'none' | 'onboarding' | 'all', o: { approveKey?: boolean } = {}): Promise<void> {
   await mkdir(join(home, '.claude'), { recursive: true });
   if (answered === 'none') return;
   const all = answered === 'all';
   await writeFile(join(home, '.claude.json'), JSON.stringify({
     hasCompletedOnboarding: true,
     theme: 'dark',
-    customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
+    // The CLI remembers an approved key by its last 20 characters.
+    ...(o.approveKey === false ? {} : { customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] } }),
     ...(all ? { bypassPermissionsModeAccepted: true, projects: { [project]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } } } : {}),
   }, null, 2));
   await writeFile(join(home, '.claude', 'settings.json'), JSON.stringify(all ? { skipDangerousModePermissionPrompt: true } : {}, null, 2));
@@ -184,6 +185,12 @@ async function diagnose(w: World): Promise<string> {
 
 const logged = (c: RunningController, msg: string) => c.lines.filter((l: LogLine) => l.msg === msg);
 
+/** Every submitted task was taken at the first Enter (agentpool waits for the paste to show before it). */
+function expectFirstEnterTaken(c: RunningController): void {
+  expect(logged(c, 'the agent has not taken the prompt yet; pressing Enter again')).toEqual([]);
+  expect(logged(c, 'submitted task').map((l) => l.enterPresses)).not.toContain(2);
+}
+
 /** Where Claude Code keeps a session's transcript: ~/.claude/projects/<cwd, non-alphanumerics as ->/<id>.jsonl. */
 function transcriptFor(home: string, project: string, id: string): string {
   return join(home, '.claude', 'projects', project.replace(/[^A-Za-z0-9]/g, '-'), `${id}.jsonl`);
@@ -222,7 +229,7 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     for (const [from, to] of [['launching', 'awaiting-prompt'], ['awaiting-prompt', 'working'], ['working', 'stopping'], ['stopping', 'cooldown']]) {
       expect(c.lines.some((l) => l.msg === 'transition' && l.from === from && l.to === to), `${from} → ${to}`).toBe(true);
     }
-    expect(logged(c, 'submitted task')[0]?.enterPresses).toBe(1);
+    expectFirstEnterTaken(c);
 
     // What the API was asked: the task, once, in the session agentpool chose, with the dummy key.
     const turns = w.api.turns();
@@ -306,8 +313,9 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     const body = lines.join('\n');
     expect(body.length).toBeGreaterThanOrEqual(20_000);
     await dropTask(w.project, 'big.md', `${body}\n`);
-    w.start();
+    const c = w.start();
     const r = await w.waitDone('big.md');
+    expectFirstEnterTaken(c);
     const expected = `[big.md] ${body}${SUFFIX}`;
     const turns = w.api.turns();
     expect(turns).toHaveLength(1);
@@ -324,8 +332,9 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     w.api.queue(slow, slow);
     await dropTask(w.project, 'left.md', 'Take the left side.\n');
     await dropTask(w.project, 'right.md', 'Take the right side.\n');
-    w.start();
+    const c = w.start();
     const [left, right] = [await w.waitDone('left.md'), await w.waitDone('right.md')];
+    expectFirstEnterTaken(c);
     expect(new Set([left.session, right.session])).toEqual(new Set(['ccl-auto-1', 'ccl-auto-2']));
     expect(left.agentSessionId).not.toBe(right.agentSessionId);
     expect(left.lastMessage).toBe('Finished left.md: nothing to change.');
@@ -344,6 +353,7 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(first.agentSessionId).toMatch(UUID);
     await dropTask(w.project, 'second.md', `---\nresume: ${first.agentSessionId}\n---\nWhat was the word?\n`);
     const second = await w.waitDone('second.md');
+    expectFirstEnterTaken(c);
 
     expect(second).toMatchObject({ outcome: 'done', agentSessionId: first.agentSessionId, transcriptPath: first.transcriptPath });
     const launches = logged(c, 'launched agent').map((l) => l.argv as string[]);
@@ -379,17 +389,23 @@ if (process.env.AGENTPOOL_CAPTURE_SCREENS && CLI.exe) {
         await tmux.run('new-session', '-d', '-s', 'cap', '-x', '200', '-y', '50', '-c', project, '--', 'sleep', '100000', ';', 'set-option', '-w', 'remain-on-exit', 'on');
         const screen = () => tmux.run('capture-pane', '-p', '-J', '-t', 'cap');
         const save = async (name: string) => writeFile(join(FIXTURES, `${name}.txt`), `${await screen()}\n`);
-        const until = (re: RegExp, what: string) => waitFor(async () => re.test(await screen()), { timeoutMs: 20_000, intervalMs: 100, what });
+        const until = (re: RegExp, what: string) =>
+          waitFor(async () => re.test(await screen()), { timeoutMs: 20_000, intervalMs: 100, what }).catch(async (err: Error) => {
+            throw new Error(`${err.message}; the screen:\n${(await screen()).replace(/\s+$/gm, '')}`);
+          });
         const keys = (...k: string[]) => tmux.run('send-keys', '-t', 'cap', ...k);
         const say = async (text: string) => {
           await tmux.run('set-buffer', '-b', 'cap', '--', text);
           await tmux.run('paste-buffer', '-p', '-d', '-b', 'cap', '-t', 'cap');
+          // As agentpool does: Enter once the paste shows (an earlier one can be dropped). The box's ❯ is
+          // followed by a no-break space.
+          await until(new RegExp(`❯\\s${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'the paste');
           await keys('Enter');
         };
         let homes = 0;
-        const launch = async (answered: 'none' | 'onboarding' | 'all', auth: Auth, o: { sandbox?: boolean } = {}) => {
+        const launch = async (answered: 'none' | 'onboarding' | 'all', auth: Auth, o: { sandbox?: boolean; approveKey?: boolean } = {}) => {
           const home = join(dir, `home${++homes}`);
-          await prepareHome(home, project, answered);
+          await prepareHome(home, project, answered, o);
           const env = Object.entries(claudeEnv(home, api.url, auth, o)).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
           await tmux.run('respawn-pane', '-k', '-t', 'cap', '-c', project, ...env, '--', exe, '--model', 'sonnet', '--settings', settings, '--dangerously-skip-permissions', '--session-id', randomUUID());
         };
@@ -399,12 +415,11 @@ if (process.env.AGENTPOOL_CAPTURE_SCREENS && CLI.exe) {
         await until(/Unable to connect to Anthropic services/, 'the onboarding screen');
         await save('onboarding-offline');
 
-        await launch('onboarding', 'api-key');
+        await launch('onboarding', 'api-key', { approveKey: false });
         await until(/Accessing workspace/, 'the trust dialog');
         await save('trust-dialog');
         await keys('Enter');
         await until(/Detected a custom API key/, 'the API key dialog');
-        // The key was pre-approved for the test HOMEs; this one is approved by hand to see the dialog.
         await save('api-key-dialog');
         await keys('Up');
         await until(/❯ 1\. Yes/, 'the cursor on Yes');
