@@ -218,7 +218,9 @@ async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Pr
   const { d, tmux, slots, clock, log } = x;
   const s = x.sessions.get(a.session);
   const profile = d.agents[d.pool.agent]!;
-  if (s && !s.paneDead) {
+  // A submit cut short by a controller restart may have left the task's text in the agent's input box:
+  // the exit text and its Enter would go out with it as one prompt. Such an agent is replaced, not asked.
+  if (s && !s.paneDead && a.verdict.outcome !== 'interrupted') {
     // A menu the agent opened by itself (Claude's after a usage limit) would swallow the exit text.
     await answerShowingDialogs(x, s, profile);
     if (profile.exit.text) await tmux.pasteText(s.paneId, profile.exit.text).catch(() => {});

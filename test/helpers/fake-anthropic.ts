@@ -36,9 +36,10 @@ export type Behaviour =
    * HTTP 429 rate_limit_error with the headers the real API sends: `retry-after` (seconds), the RFC 3339
    * `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-reset`, and (unless `unified: false`)
    * the subscription ones Claude Code reads: `anthropic-ratelimit-unified-status: rejected`,
-   * `-unified-reset` (epoch seconds) and `-unified-representative-claim` (default `five_hour`).
+   * `-unified-reset` (epoch seconds) and `-unified-representative-claim` (default `five_hour`). A function
+   * is called when the turn arrives, for a reset relative to that moment.
    */
-  | { kind: 'rate-limit'; resetAt: number; unified?: boolean; claim?: string }
+  | { kind: 'rate-limit'; resetAt: number | (() => number); unified?: boolean; claim?: string }
   /** A normal answer whose text arrives in `chunks` pieces, `delayMs` apart. */
   | { kind: 'slow'; text?: string; chunks?: number; delayMs: number }
   /** Starts streaming, sends part of the text, then destroys the connection. */
@@ -158,9 +159,10 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       case 'server-error':
         return json(res, 500, { type: 'error', error: { type: 'api_error', message: 'Internal server error' } });
       case 'rate-limit': {
-        const iso = new Date(b.resetAt).toISOString();
+        const resetAt = typeof b.resetAt === 'function' ? b.resetAt() : b.resetAt;
+        const iso = new Date(resetAt).toISOString();
         const headers: Record<string, string> = {
-          'retry-after': String(Math.max(0, Math.ceil((b.resetAt - Date.now()) / 1000))),
+          'retry-after': String(Math.max(0, Math.ceil((resetAt - Date.now()) / 1000))),
           'anthropic-ratelimit-requests-limit': '50',
           'anthropic-ratelimit-requests-remaining': '0',
           'anthropic-ratelimit-requests-reset': iso,
@@ -172,7 +174,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         };
         if (b.unified !== false) {
           headers['anthropic-ratelimit-unified-status'] = 'rejected';
-          headers['anthropic-ratelimit-unified-reset'] = String(Math.floor(b.resetAt / 1000));
+          headers['anthropic-ratelimit-unified-reset'] = String(Math.floor(resetAt / 1000));
           headers['anthropic-ratelimit-unified-representative-claim'] = b.claim ?? 'five_hour';
         }
         return json(res, 429, { type: 'error', error: { type: 'rate_limit_error', message: 'This request would exceed your account\'s rate limit. Please try again later.' } }, headers);

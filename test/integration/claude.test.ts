@@ -132,7 +132,8 @@ async function claudeWorld(o: {
   await env.writeConfig({
     pool: { agent: 'claude', cooldown: { afterTask: '50ms', afterFailure: o.afterFailure ?? '1s' } },
     projects: [{ path: project }],
-    agents: { claude: { command: claudeCommand(exe), env: claudeEnv(home, api.url, o.auth ?? 'api-key'), ...o.agent } },
+    // submitVerify is long so that a hook slowed by a busy machine is not taken for a dropped Enter.
+    agents: { claude: { command: claudeCommand(exe), env: claudeEnv(home, api.url, o.auth ?? 'api-key'), submitVerify: '10s', ...o.agent } },
     tasks: { settle: '50ms', retryBackoff: '200ms', instructionSuffix: SUFFIX },
   });
   const queueFile = (dir: string, name: string) => join(project, '.agent-queue', dir, name);
@@ -226,7 +227,9 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     const answered = logged(c, 'answered a dialog').map((l) => `${l.dialog}:${(l.keys as string[]).join('+')}`);
     expect(answered).toEqual(['trust-folder:Enter', 'bypass-permissions:Down', 'bypass-permissions:Enter']);
     expect(JSON.parse(await readFile(join(w.home, '.claude.json'), 'utf8')).projects[w.project].hasTrustDialogAccepted).toBe(true);
-    for (const [from, to] of [['launching', 'awaiting-prompt'], ['awaiting-prompt', 'working'], ['working', 'stopping'], ['stopping', 'cooldown']]) {
+    // The record is written before the slot reaches cooldown.
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'the cooldown');
+    for (const [from, to] of [['launching', 'awaiting-prompt'], ['awaiting-prompt', 'working'], ['working', 'stopping']]) {
       expect(c.lines.some((l) => l.msg === 'transition' && l.from === from && l.to === to), `${from} → ${to}`).toBe(true);
     }
     expectFirstEnterTaken(c);
@@ -263,9 +266,10 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
   it('cools down until the announced reset on a usage limit, keeps the attempt, then succeeds', async () => {
     const w = await claudeWorld({ auth: 'oauth', afterFailure: '10m' });
     // Claude Code shows the reset to the minute ("resets 3:04am (UTC)"), so a reset a few seconds ahead is
-    // only announced exactly on a minute boundary: the first one at least 5 s away.
-    const resetAt = Math.ceil((Date.now() + 5_000) / 60_000) * 60_000;
-    w.api.queue({ kind: 'rate-limit', resetAt });
+    // only announced exactly on a minute boundary: the first one at least 4 s after the 429 is served
+    // (time for the controller to see it before that minute begins). The wait is 4-64 s.
+    let resetAt = 0;
+    w.api.queue({ kind: 'rate-limit', resetAt: () => (resetAt = Math.ceil((Date.now() + 4_000) / 60_000) * 60_000) });
     await dropTask(w.project, 'limited.md', 'Hit the limit once.\n');
     const c = w.start();
     await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'cooldown after the limit', 30_000);
