@@ -130,14 +130,15 @@ function workingVerdict(s: ObservedSession, sig: AgentSignals | undefined, now: 
 }
 
 /**
- * The last line a dead agent printed, for the reason: it usually says why (e.g. Claude Code as root
- * without IS_SANDBOX=1: "--dangerously-skip-permissions cannot be used with root/sudo privileges ...").
+ * The last lines a dead agent printed, for the reason: they usually say why (Claude Code as root without
+ * IS_SANDBOX=1: "--dangerously-skip-permissions cannot be used with root/sudo privileges ..."; on a HOME
+ * that never finished onboarding: "Failed to connect to api.anthropic.com: ENOTFOUND / ...").
  */
 function lastWords(sig: AgentSignals | undefined): string {
-  const lines = (sig?.screenText ?? '').split('\n').map((l) => l.trim());
-  const last = lines.filter((l) => l !== '' && !l.startsWith('Pane is dead')).pop();
-  if (!last) return '';
-  return `; its last words: ${last.length > 300 ? `${last.slice(0, 300)}…` : last}`;
+  const lines = (sig?.screenText ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Pane is dead'));
+  const words = lines.slice(-3).join(' / ');
+  if (!words) return '';
+  return `; its last words: ${words.length > 400 ? `${words.slice(0, 400)}…` : words}`;
 }
 
 function status(s: ObservedSession): string {
