@@ -121,7 +121,8 @@ async function launch(x: ExecDeps, a: Extract<Action, { kind: 'launch-agent' }>)
     // A fresh events file per launch: everything in it is about this task.
     await rename(files.events, `${files.events}.prev`).catch(() => {});
     await writePrivateFile(files.events, '');
-    if (profile.hooks) await writePrivateFile(files.settings, JSON.stringify(hookSettings(files.events), null, 2));
+    // Written with hooks off too: a command that passes {settings} needs the file to exist.
+    await writePrivateFile(files.settings, JSON.stringify(profile.hooks ? hookSettings(files.events) : {}, null, 2));
   } catch (err) {
     return fail(`cannot prepare the session's private files: ${(err as Error).message}`);
   }

@@ -13,6 +13,10 @@ import { plan } from './plan.js';
 import { isPoolName } from './pool.js';
 import type { Snapshot } from './snapshot.js';
 
+/** How often screens are looked at while nothing else wakes the loop (one capture-pane per such slot). */
+const SCREEN_POLL_STARTING_MS = 100;
+const SCREEN_POLL_WORKING_MS = 1_000;
+
 export interface PassResult {
   /** Run again after this long even if nothing wakes the loop (a file settling, a retry coming due). */
   requeueAfterMs?: number;
@@ -134,11 +138,21 @@ export class Reconciler {
     this.reported = now;
   }
 
+  /**
+   * When to look again without a trigger: a file settling, a retry coming due, and — because a screen
+   * change wakes nothing — soon while an agent is starting up (its prompt or a dialog shows on screen
+   * only), and every second while a profile without hooks works.
+   */
   private nextDue(snapshot: Snapshot): number | undefined {
     let due = Infinity;
     for (const q of snapshot.queues) {
       if (q.settlingUntil !== null) due = Math.min(due, q.settlingUntil);
       for (const t of q.pending) if (t.notBefore > snapshot.now) due = Math.min(due, t.notBefore);
+    }
+    const profile = this.desired.agents[this.desired.pool.agent];
+    for (const v of this.deps.slots.views()) {
+      if (v.state === 'awaitingPrompt') due = Math.min(due, snapshot.now + SCREEN_POLL_STARTING_MS);
+      else if (v.state === 'working' && profile && !profile.hooks) due = Math.min(due, snapshot.now + SCREEN_POLL_WORKING_MS);
     }
     return due === Infinity ? undefined : Math.max(10, due - snapshot.now);
   }

@@ -189,6 +189,18 @@ describe('dispatch', () => {
     expect(sidecar.history[0].outcome).toBe('limited');
   });
 
+  it('drives an agent by its screen alone (hooks off, done when idle) without waiting for the resync', async () => {
+    const w = await dispatchEnv({ size: 1, agent: { hooks: false, done: 'idle' } });
+    env = w.env;
+    await env.writeConfig({ controller: { resync: '1h' } });
+    await dropTask(env.project, 'screen.md', 'Seen on screen only\n');
+    const c = env.startController();
+    await waitFor(async () => (await filesIn(env!.project, 'done')).includes('screen.md'), { timeoutMs: 20_000, what: 'screen.md in done/ with no resync' });
+    expect((await resultOf(env.project, 'done', 'screen.md')).reason).toMatch(/back at its prompt/);
+    expect(c.lines.find((l) => l.msg === 'submitted task')?.enterPresses).toBe(1);
+    expect((await fakeLog(w.fakeLog)).map((e) => e.prompt)).toEqual(['[screen.md] Seen on screen only When you are done, summarize what you changed.']);
+  });
+
   it('never touches a dedicated session or an unowned session with a pool name', async () => {
     const w = await dispatchEnv({ size: 2, dedicated: ['ccl-main'] });
     env = w.env;
