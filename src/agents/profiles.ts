@@ -55,31 +55,35 @@ const claudeAnswers: AgentProfile['answers'] = [
   { name: 'rate-limit-options', match: '^\\s*❯ 1\\. Stop and wait for limit to reset', keys: ['Enter'] },
 ];
 
+const claude: AgentProfile = {
+  name: 'claude',
+  command: [
+    'claude',
+    '--model', '{model}',
+    '--settings', '{settings}',
+    '--dangerously-skip-permissions',
+    '{...sessionArgs}',
+  ],
+  env: {},
+  models: sonnetUnlessCritical,
+  resumeArgs: ['--resume', '{agentSessionId}'],
+  newSessionArgs: ['--session-id', '{agentSessionId}'],
+  hooks: true,
+  done: 'hook',
+  screen: claudeScreen,
+  answers: claudeAnswers,
+  exit: { text: '/exit', keys: ['Enter'], timeoutMs: 5_000 },
+  promptTimeoutMs: 30_000,
+  submitVerifyMs: 3_000,
+  submitRetries: 3,
+  taskTimeoutMs: 2 * 60 * 60_000,
+};
+
 export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
-  claude: {
-    name: 'claude',
-    command: [
-      'claude',
-      '--model', '{model}',
-      '--settings', '{settings}',
-      '--dangerously-skip-permissions',
-      '{...sessionArgs}',
-    ],
-    env: {},
-    models: sonnetUnlessCritical,
-    resumeArgs: ['--resume', '{agentSessionId}'],
-    newSessionArgs: ['--session-id', '{agentSessionId}'],
-    hooks: true,
-    done: 'hook',
-    screen: claudeScreen,
-    answers: claudeAnswers,
-    exit: { text: '/exit', keys: ['Enter'], timeoutMs: 5_000 },
-    promptTimeoutMs: 30_000,
-    submitVerifyMs: 3_000,
-    submitRetries: 3,
-    taskTimeoutMs: 2 * 60 * 60_000,
-  },
+  claude,
+  // The bundled stand-in for Claude Code: the same screens, hooks and exit, a different program.
   fake: {
+    ...claude,
     name: 'fake',
     command: [
       '{node}', '{agentpoolDir}/dist/agents/fake-agent.js',
@@ -87,19 +91,9 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
       '--settings', '{settings}',
       '{...sessionArgs}',
     ],
-    env: {},
-    models: sonnetUnlessCritical,
-    resumeArgs: ['--resume', '{agentSessionId}'],
-    newSessionArgs: ['--session-id', '{agentSessionId}'],
-    hooks: true,
-    done: 'hook',
-    screen: claudeScreen,
     // The fake agent's first-run dialog is for tests of what happens when nobody answers it.
     answers: [],
-    exit: { text: '/exit', keys: ['Enter'], timeoutMs: 5_000 },
-    promptTimeoutMs: 30_000,
     submitVerifyMs: 2_000,
-    submitRetries: 3,
     taskTimeoutMs: 10 * 60_000,
   },
   generic: {
