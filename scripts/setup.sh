@@ -25,6 +25,10 @@ if ! command -v tmux >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
     apt-get install -y -qq tmux >&2
+    if ! command -v tmux >/dev/null 2>&1; then
+      say "apt-get finished but there is still no tmux on PATH; install it by hand and run this again."
+      exit 1
+    fi
   else
     say "tmux is not installed. Install it (e.g. 'sudo apt-get install tmux' or 'brew install tmux') and run this again."
     exit 1
