@@ -216,7 +216,7 @@ async function submit(x: ExecDeps, a: Extract<Action, { kind: 'submit-task' }>):
 }
 
 async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
-  const { d, tmux, slots, clock, log } = x;
+  const { d, tmux, slots, log } = x;
   const s = x.sessions.get(a.session);
   const profile = d.agents[d.pool.agent]!;
   // A submit cut short by a controller restart may have left the task's text in the agent's input box:
