@@ -74,4 +74,18 @@ describe('generic agents and agent trouble', () => {
     // The spamming process is gone: the pane runs the idle command again.
     await waitFor(async () => /tail|sh/.test(await env!.tmux.run('display', '-p', '-t', 'ccl-auto-1', '#{pane_current_command}')), { what: 'idle command back' });
   });
+
+  it('ends a hung agent (busy forever) at the task timeout and heals the session', async () => {
+    env = await createPoolEnv({ size: 1, resync: '1s' });
+    await env.writeConfig({
+      pool: { agent: 'stuck', cooldown: { afterTask: '0ms', afterFailure: '100ms' } },
+      agents: { stuck: { extends: 'fake', env: { FAKE_AGENT_HANG: '1' }, taskTimeout: '1s', exit: { timeout: '300ms' } } },
+      tasks: { settle: '0ms', maxAttempts: 1 },
+    });
+    await dropTask(env.project, 'hang.md', 'Never finishes\n');
+    const c = env.startController();
+    await waitFor(async () => (await listing(env!.project, 'failed')).includes('hang.md'), { what: 'hang.md failed' });
+    expect((await record(env.project, 'failed', 'hang.md')).reason).toMatch(/task timeout/);
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'cooldown' && l.to === 'idle', 'the session back to idle');
+  });
 });

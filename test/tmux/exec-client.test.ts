@@ -1,0 +1,76 @@
+/** The exec transport against a real, private tmux server. */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OPT } from '../../src/tmux/client.js';
+import { TmuxError } from '../../src/tmux/errors.js';
+import { ExecTmuxClient } from '../../src/tmux/exec-client.js';
+import { guardArgs, testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
+
+let server: TestTmux | undefined;
+afterEach(async () => {
+  await server?.kill();
+  server = undefined;
+});
+
+function client(): ExecTmuxClient {
+  server = testTmux();
+  guardArgs(['-L', server.socket]);
+  return new ExecTmuxClient({ socket: server.socket });
+}
+
+describe('ExecTmuxClient', () => {
+  it('sees no panes, not an error, when no server runs', async () => {
+    expect(await client().listPanes()).toEqual([]);
+  });
+
+  it('creates a tagged session with remain-on-exit in one command and lists it with its options decoded', async () => {
+    const c = client();
+    const task = '/p/.agent-queue/active/odd\nname;\x1f#{pane_id}.md';
+    const { sessionId, paneId } = await c.newSession({
+      name: 'ccl-auto-1', cwd: '/', command: ['sleep', '600'], options: { [OPT.pool]: 'ccl-auto-', [OPT.task]: task },
+    });
+    const [p] = await c.listPanes();
+    expect(p).toMatchObject({ sessionId, paneId, sessionName: 'ccl-auto-1', pool: 'ccl-auto-', task, paneDead: false, currentCommand: 'sleep' });
+    expect((await server!.run('show-options', '-w', '-v', '-t', 'ccl-auto-1', 'remain-on-exit')).trim()).toBe('on');
+    await c.setOptions(sessionId, { [OPT.task]: '' });
+    expect((await c.listPanes())[0]!.task).toBe('');
+  });
+
+  it('passes argv words literally, a trailing ";" included, and keeps a dead pane with its status', async () => {
+    const c = client();
+    const out = join(await mkdtemp(join(tmpdir(), 'agentpool-exec-')), 'argv.txt');
+    const { paneId } = await c.newSession({ name: 's', cwd: '/', command: ['sleep', '600'], options: {} });
+    await c.respawnPane(paneId, { cwd: '/', command: ['sh', '-c', 'printf "[%s]" "$@" > "$0"; exit 3', out, 'a;', '$(x)', 'Enter'] });
+    const dead = await waitFor(async () => (await c.listPanes()).find((p) => p.paneDead && p.paneDeadStatus !== null));
+    expect(dead.paneDeadStatus).toBe(3);
+    expect(await readFile(out, 'utf8')).toBe('[a;][$(x)][Enter]');
+  });
+
+  it('pastes text through a buffer, never through argv', async () => {
+    const c = client();
+    const { paneId } = await c.newSession({ name: 's', cwd: '/', command: ['cat'], options: {} });
+    await c.pasteText(paneId, 'send-keys C-c ; kill-server;');
+    await waitFor(async () => (await c.capturePane(paneId)).includes('send-keys C-c ; kill-server;'), { what: 'pasted text on screen' });
+    expect(await c.listPanes()).toHaveLength(1); // the server is still there
+  });
+
+  it('throws a TmuxError with command, args, stderr and exit code when a command fails', async () => {
+    const c = client();
+    await c.newSession({ name: 's', cwd: '/', command: ['sleep', '600'], options: {} });
+    const err = await c.killSession('$999').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TmuxError);
+    expect(err).toMatchObject({ kind: 'failed', command: 'tmux', exitCode: 1 });
+    expect((err as TmuxError).args).toEqual(['-L', server!.socket, 'kill-session', '-t', '$999']);
+    expect((err as TmuxError).stderr).toMatch(/can't find session/);
+  });
+
+  it('says clearly when the tmux binary is missing', async () => {
+    server = testTmux();
+    const c = new ExecTmuxClient({ socket: server.socket }, 'no-such-tmux-binary');
+    const err = await c.listPanes().catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'missing-binary' });
+    expect((err as Error).message).toMatch(/"no-such-tmux-binary" was not found: install tmux/);
+  });
+});
