@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
@@ -57,8 +57,9 @@ describe('QueueScanner', () => {
     const q = await new QueueScanner().scan(project, { now, settleMs: 60_000, maxBytes: 1_000 });
     expect(q.pending).toEqual([]);
     expect(q.settlingUntil).not.toBeNull();
+    // It settles settleMs after its last write (the file's mtime can be a fraction of a ms past `now`).
+    expect(q.settlingUntil).toBe((await stat(join(dirs.inbox, 'fresh.md'))).mtimeMs + 60_000);
     expect(q.settlingUntil!).toBeGreaterThan(now);
-    expect(q.settlingUntil!).toBeLessThanOrEqual(now + 60_000);
     // Once settled it is taken.
     const later = await new QueueScanner().scan(project, { now: q.settlingUntil!, settleMs: 60_000, maxBytes: 1_000 });
     expect(later.pending.map((t) => t.name)).toEqual(['fresh.md']);
