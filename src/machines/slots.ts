@@ -43,7 +43,6 @@ export class Slots {
     let actor = this.actors.get(session);
     if (actor) return actor;
     let lastEvent = 'start';
-    let external = false;
     actor = createActor(this.machine, {
       input: { session },
       clock: this.clock as never,
@@ -66,20 +65,11 @@ export class Slots {
         task: snap.context.task,
         ...(to === 'stopping' && snap.context.verdict ? { reason: snap.context.verdict.reason } : {}),
       });
-      if (timer && !external) this.onTimer();
+      // Only timer-driven changes wake the loop: the loop's own sends are followed by its own plan.
+      if (timer) this.onTimer();
     });
     actor.start();
     this.actors.set(session, actor);
-    const send = actor.send.bind(actor);
-    // Mark sends from the loop so only timer-driven changes wake it.
-    actor.send = (e: SlotEvent) => {
-      external = true;
-      try {
-        send(e);
-      } finally {
-        external = false;
-      }
-    };
     return actor;
   }
 
