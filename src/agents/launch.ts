@@ -1,6 +1,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentProfile } from '../config/types.js';
+import { EMPTY_SUMMARY, summarizeEvents, type HookSummary } from './events.js';
+import { readOwnedFile } from './private-files.js';
 
 /** The package root (where dist/ and schemas/ live), from this file's own location. */
 export const AGENTPOOL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -48,6 +50,15 @@ export function buildArgv(profile: AgentProfile, v: LaunchVars): string[] {
 export function sessionFiles(stateDir: string, session: string): { dir: string; settings: string; events: string; prompt: string } {
   const dir = join(stateDir, 'sessions', session);
   return { dir, settings: join(dir, 'settings.json'), events: join(dir, 'events.jsonl'), prompt: join(dir, 'prompt.md') };
+}
+
+/**
+ * What the hook events of a session's current agent say. Throws NotOursError for an events file that is
+ * not a regular file of ours; a missing file says nothing yet.
+ */
+export async function readHookSummary(stateDir: string, session: string): Promise<HookSummary> {
+  const text = await readOwnedFile(sessionFiles(stateDir, session).events);
+  return text ? summarizeEvents(text) : EMPTY_SUMMARY;
 }
 
 /** Claude Code settings whose hooks append every event of interest to `eventsFile`. */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rename, stat, unlink } from 'node:fs/promises';
-import { privateDir, readOwnedFile, writePrivateFile } from '../agents/private-files.js';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
-import { summarizeEvents } from '../agents/events.js';
-import { buildArgv, buildMessage, deliversInArgv, hookSettings, sessionFiles } from '../agents/launch.js';
+import { EMPTY_SUMMARY } from '../agents/events.js';
+import { buildArgv, buildMessage, deliversInArgv, hookSettings, readHookSummary, sessionFiles } from '../agents/launch.js';
+import { privateDir, writePrivateFile } from '../agents/private-files.js';
 import { findAnswer, readScreen } from '../agents/screen.js';
 import type { AgentProfile, DesiredState, DialogAnswer } from '../config/types.js';
 import type { Clock } from '../machines/clock.js';
@@ -183,9 +183,8 @@ async function submit(x: ExecDeps, a: Extract<Action, { kind: 'submit-task' }>):
   const s = x.sessions.get(a.session)!;
   const profile = d.agents[d.pool.agent]!;
   const message = messageFor(d, a.task, (await readTask(a.task)).body);
-  const files = sessionFiles(d.controller.stateDir, a.session);
   const verified = async () => {
-    if (profile.hooks) return summarizeEvents(await readOwnedFile(files.events).catch(() => '')).prompts.length > 0;
+    if (profile.hooks) return (await readHookSummary(d.controller.stateDir, a.session)).prompts.length > 0;
     return readScreen(profile.screen, await tmux.capturePane(s.paneId)).busy;
   };
   // Written before the paste: after a crash, `submitting` without the agent's word means "not proven".
@@ -265,7 +264,7 @@ async function answerShowingDialogs(x: ExecDeps, s: ObservedSession, profile: Ag
 
 /** What the agent's SessionStart hook said (its session id and transcript) goes into the task's record. */
 async function recordAgentSession(x: ExecDeps, session: string, task: string): Promise<void> {
-  const hooks = summarizeEvents(await readOwnedFile(sessionFiles(x.d.controller.stateDir, session).events).catch(() => ''));
+  const hooks = await readHookSummary(x.d.controller.stateDir, session).catch(() => EMPTY_SUMMARY);
   if (!hooks.started) return;
   await updateSidecar(task, {
     ...(hooks.agentSessionId ? { agentSessionId: hooks.agentSessionId } : {}),

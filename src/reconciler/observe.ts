@@ -1,6 +1,5 @@
-import { readOwnedFile } from '../agents/private-files.js';
-import { EMPTY_SUMMARY, summarizeEvents } from '../agents/events.js';
-import { sessionFiles } from '../agents/launch.js';
+import { EMPTY_SUMMARY } from '../agents/events.js';
+import { readHookSummary } from '../agents/launch.js';
 import { readScreen } from '../agents/screen.js';
 import type { DesiredState } from '../config/types.js';
 import type { SlotView } from '../machines/types.js';
@@ -65,13 +64,12 @@ export async function observe(
   return { now, tmux: tmuxState, sessions, queues, agents, problems };
 
   async function signals(session: string, state: string, s: ObservedSession): Promise<AgentSignals> {
-    let text = '';
+    let hooks = EMPTY_SUMMARY;
     try {
-      text = await readOwnedFile(sessionFiles(d.controller.stateDir, session).events);
+      hooks = await readHookSummary(d.controller.stateDir, session);
     } catch (err) {
       problems.push(`${session}: ${(err as Error).message}`);
     }
-    const hooks = text ? summarizeEvents(text) : EMPTY_SUMMARY;
     const needScreen =
       state === 'awaitingPrompt' ||
       (state === 'working' && (!profile.hooks || profile.done === 'idle' || hooks.stopFailure !== undefined));
