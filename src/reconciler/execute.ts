@@ -10,7 +10,7 @@ import { findAnswer, readScreen } from '../agents/screen.js';
 import type { AgentProfile, DesiredState, DialogAnswer } from '../config/types.js';
 import type { Clock } from '../machines/clock.js';
 import type { Slots } from '../machines/slots.js';
-import { claimTask, ensureQueueDirs, finishTask, readTask, rejectTask, requeueTask, updateSidecar } from '../tasks/store.js';
+import { claimTask, finishTask, readTask, rejectTask, requeueTask, updateSidecar } from '../tasks/store.js';
 import { OPT, type TmuxClient } from '../tmux/client.js';
 import type { Action } from './actions.js';
 import type { ObservedSession } from './snapshot.js';
@@ -73,7 +73,6 @@ async function perform(x: ExecDeps, a: Action): Promise<void> {
       log.warn({ task: a.path, reason: a.reason }, 'task back in the queue');
       return;
     case 'claim-task': {
-      await ensureQueueDirs(d.projects.find((p) => p.path === a.task.project)?.inbox ?? join(a.task.project, '.agent-queue', 'inbox'));
       try {
         const claimed = await claimTask(a.task, a.session, clock.now());
         log.info({ session: a.session, task: claimed.path, attempt: claimed.sidecar.attempts }, 'claimed task');
