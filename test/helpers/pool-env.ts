@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
+import { isAlive } from '../../src/util/pid.js';
 import { testTmux, uniqueSocket, waitFor, type TestTmux } from './tmux-server.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -285,7 +286,7 @@ async function withBuildLock(fn: () => Promise<void>): Promise<void> {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         // A lock left by a test process that died is taken over.
         const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-        if (pid > 0 && !alive(pid)) await unlink(lock).catch(() => {});
+        if (pid > 0 && !isAlive(pid)) await unlink(lock).catch(() => {});
         return false;
       }
     },
@@ -295,14 +296,5 @@ async function withBuildLock(fn: () => Promise<void>): Promise<void> {
     await fn();
   } finally {
     await unlink(lock).catch(() => {});
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
