@@ -220,11 +220,16 @@ async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Pr
   // A submit cut short by a controller restart may have left the task's text in the agent's input box:
   // the exit text and its Enter would go out with it as one prompt. Such an agent is replaced, not asked.
   if (s && !s.paneDead && a.verdict.outcome !== 'interrupted') {
-    // A menu the agent opened by itself (Claude's after a usage limit) would swallow the exit text.
-    await answerShowingDialogs(x, s, profile);
-    if (profile.exit.text) await tmux.pasteText(s.paneId, profile.exit.text).catch(() => {});
-    if (profile.exit.keys.length) await tmux.sendKeys(s.paneId, profile.exit.keys).catch(() => {});
-    await poll(async () => (await tmux.listPanes()).some((p) => p.paneId === s.paneId && p.paneDead), profile.exit.timeoutMs);
+    // A menu the agent opens by itself (Claude's after a usage limit, which can show up just after the
+    // hook that ended the turn) swallows the exit text: answer it, and ask once more if it came late.
+    const exited = async () => (await tmux.listPanes()).some((p) => p.paneId === s.paneId && p.paneDead);
+    for (let round = 0; round < 2; round++) {
+      const answered = await answerShowingDialogs(x, s, profile);
+      if (round > 0 && !answered) break;
+      if (profile.exit.text) await tmux.pasteText(s.paneId, profile.exit.text).catch(() => {});
+      if (profile.exit.keys.length) await tmux.sendKeys(s.paneId, profile.exit.keys).catch(() => {});
+      if (await poll(exited, profile.exit.timeoutMs)) break;
+    }
   }
   // Whatever is still there goes; the slot gets its idle command back.
   if (s) await tmux.respawnPane(s.paneId, { cwd: homedir(), command: IDLE_COMMAND }).catch(() => {});
@@ -252,13 +257,19 @@ async function answerDialog(x: ExecDeps, s: ObservedSession, answer: DialogAnswe
   return gone;
 }
 
-/** Answers the dialogs the profile knows while one shows (a few at most), before agentpool types. */
-async function answerShowingDialogs(x: ExecDeps, s: ObservedSession, profile: AgentProfile): Promise<void> {
-  if (profile.answers.length === 0) return;
-  for (let i = 0; i < 3; i++) {
+/**
+ * Answers the dialogs the profile knows while one shows (a few at most), before agentpool types. Says
+ * whether it answered any.
+ */
+async function answerShowingDialogs(x: ExecDeps, s: ObservedSession, profile: AgentProfile): Promise<boolean> {
+  let answered = false;
+  for (let i = 0; i < 3 && profile.answers.length > 0; i++) {
     const answer = findAnswer(profile.answers, await x.tmux.capturePane(s.paneId).catch(() => ''));
-    if (!answer || !(await answerDialog(x, s, answer))) return;
+    if (!answer) break;
+    answered = true;
+    if (!(await answerDialog(x, s, answer))) break;
   }
+  return answered;
 }
 
 /** What the agent's SessionStart hook said (its session id and transcript) goes into the task's record. */
