@@ -29,7 +29,8 @@ const SAMPLE_TASKS: Array<[project: string, name: string, priority: string, body
 export async function demoCommand(v: CliValues): Promise<number> {
   const log = createLogger(v['log-format'] as LogFormat | undefined);
   const root = await mkdtemp(join(tmpdir(), 'agentpool-demo-'));
-  const socket = `agentpool-demo-${process.pid}`;
+  // Tests name the socket so that their guarded helpers can clean it up.
+  const socket = process.env.AGENTPOOL_DEMO_SOCKET || `agentpool-demo-${process.pid}`;
   const projects = ['webapp', 'api'].map((p) => join(root, p));
   for (const p of projects) await mkdir(join(p, '.agent-queue', 'inbox'), { recursive: true });
   const configFile = join(root, 'desired-state.yaml');

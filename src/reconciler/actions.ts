@@ -10,6 +10,8 @@ export type Action =
   | { kind: 'create-session'; session: string; slot: number }
   | { kind: 'kill-session'; session: string; sessionId: string; reason: string }
   | { kind: 'drain-session'; session: string }
+  /** A session of ours shows missing or wrong ownership tags: write them (by id) again. */
+  | { kind: 'retag-session'; session: string; sessionId: string; pool: string; slot: string; found: { pool: string; slot: string } }
   | { kind: 'reject-task'; task: RejectedTask }
   | { kind: 'requeue-task'; path: string; project: string; reason: string; refundAttempt: boolean; notBefore: number }
   | { kind: 'claim-task'; session: string; task: PendingTask }

@@ -7,7 +7,7 @@ import { loadConfigFile } from '../config/load.js';
 import { formatConfigError, type ConfigError, type DesiredState } from '../config/types.js';
 import { realClock, type Clock } from '../machines/clock.js';
 import { Slots } from '../machines/slots.js';
-import type { TmuxClient } from '../tmux/client.js';
+import { socketFile, type TmuxClient } from '../tmux/client.js';
 import { ExecTmuxClient } from '../tmux/exec-client.js';
 import { acquireLock } from './lock.js';
 import { Loop } from './loop.js';
@@ -64,7 +64,19 @@ export class Controller {
     const desired = await loadDesired(o.configFile);
     const c = new Controller(o, desired);
     if (o.lock !== false) {
-      c.releaseLock = await acquireLock(desired.controller.stateDir);
+      // One controller per tmux server, whatever its state directory, and one per state directory.
+      const server = `${socketFile(desired.tmux)}.agentpool.lock`;
+      const releaseServer = await acquireLock(server, `the tmux server ${c.tmux.label}`, o.configFile);
+      try {
+        const releaseState = await acquireLock(join(desired.controller.stateDir, 'controller.lock'), `the state directory ${desired.controller.stateDir}`, o.configFile);
+        c.releaseLock = async () => {
+          await releaseState();
+          await releaseServer();
+        };
+      } catch (err) {
+        await releaseServer();
+        throw err;
+      }
       await mkdir(join(desired.controller.stateDir, 'sessions'), { recursive: true, mode: 0o700 });
     }
     return c;

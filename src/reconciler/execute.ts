@@ -13,6 +13,7 @@ import type { Slots } from '../machines/slots.js';
 import { claimTask, finishTask, readTask, rejectTask, requeueTask, updateSidecar } from '../tasks/store.js';
 import { OPT, type TmuxClient } from '../tmux/client.js';
 import type { Action } from './actions.js';
+import { createdKey } from './observe.js';
 import type { ObservedSession } from './snapshot.js';
 
 /** What an idle pool session runs: nothing that reads input, so stray keys do no harm. */
@@ -26,6 +27,8 @@ export interface ExecDeps {
   log: Logger;
   /** The sessions as observed by the pass that planned these actions. */
   sessions: ReadonlyMap<string, ObservedSession>;
+  /** The sessions this controller created (createdKey), which are ours whatever their tags say. */
+  created: Set<string>;
 }
 
 /**
@@ -44,12 +47,13 @@ async function perform(x: ExecDeps, a: Action): Promise<void> {
   const { d, tmux, slots, clock, log } = x;
   switch (a.kind) {
     case 'create-session': {
-      const { sessionId } = await tmux.newSession({
+      const { sessionId, serverPid } = await tmux.newSession({
         name: a.session,
         cwd: homedir(),
         command: IDLE_COMMAND,
         options: { [OPT.pool]: d.pool.prefix, [OPT.slot]: String(a.slot), [OPT.state]: 'idle' },
       });
+      x.created.add(createdKey(serverPid, sessionId));
       log.info({ session: a.session, sessionId }, 'created pool session');
       slots.send(a.session, { type: 'CREATED' });
       return;
@@ -58,6 +62,10 @@ async function perform(x: ExecDeps, a: Action): Promise<void> {
       await tmux.killSession(a.sessionId);
       log.info({ session: a.session, reason: a.reason }, 'removed pool session');
       slots.remove(a.session);
+      return;
+    case 'retag-session':
+      await tmux.setOptions(a.sessionId, { [OPT.pool]: a.pool, [OPT.slot]: a.slot });
+      log.warn({ session: a.session, sessionId: a.sessionId, found: a.found }, 'repaired the ownership tags of a pool session agentpool created');
       return;
     case 'drain-session':
       slots.send(a.session, { type: 'DRAIN' });

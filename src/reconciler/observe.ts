@@ -7,6 +7,11 @@ import type { TmuxClient } from '../tmux/client.js';
 import type { QueueScanner } from '../tasks/scan.js';
 import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
 
+/** How a session this controller created is remembered: session ids start again at $0 on a new server. */
+export function createdKey(serverPid: number, sessionId: string): string {
+  return `${serverPid}/${sessionId}`;
+}
+
 const AGENT_STATES = new Set(['launching', 'awaitingPrompt', 'working', 'stopping']);
 
 /**
@@ -19,6 +24,7 @@ export async function observe(
   scanner: QueueScanner,
   views: ReadonlyMap<string, SlotView>,
   now: number,
+  created: ReadonlySet<string> = new Set(),
 ): Promise<Snapshot> {
   const sessions = new Map<string, ObservedSession>();
   let tmuxState: Snapshot['tmux'] = { ok: true };
@@ -32,7 +38,8 @@ export async function observe(
         panePid: p.panePid,
         paneDead: p.paneDead,
         paneDeadStatus: p.paneDeadStatus,
-        owned: p.pool === d.pool.prefix,
+        owned: p.pool === d.pool.prefix || created.has(createdKey(p.serverPid, p.sessionId)),
+        tags: { pool: p.pool, slot: p.slot },
         saved: { state: p.state, task: p.task, until: p.until ? Number(p.until) : null },
       });
     }

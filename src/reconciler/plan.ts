@@ -3,7 +3,7 @@ import type { SlotView } from '../machines/types.js';
 import { pickTasks } from '../tasks/order.js';
 import type { ActiveTask } from '../tasks/types.js';
 import { sortActions, type Action } from './actions.js';
-import { desiredSlots, isPoolName } from './pool.js';
+import { desiredSlots, isPoolName, slotIndex } from './pool.js';
 import { dispose } from './retry.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -58,6 +58,14 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     const s = snap.sessions.get(name);
     if (!s && (views.get(name)?.state ?? 'absent') === 'absent') {
       actions.push({ kind: 'create-session', session: name, slot: d.pool.startIndex + i });
+    }
+  }
+  // Our sessions whose ownership tags are missing or wrong get them back (a tag lost to a stray write).
+  for (const s of snap.sessions.values()) {
+    if (!s.owned || !isPoolName(d, s.name) || inFlight.has(s.name)) continue;
+    const slot = String(slotIndex(d, s.name));
+    if (s.tags.pool !== d.pool.prefix || s.tags.slot !== slot) {
+      actions.push({ kind: 'retag-session', session: s.name, sessionId: s.sessionId, pool: d.pool.prefix, slot, found: s.tags });
     }
   }
   for (const s of snap.sessions.values()) {

@@ -40,6 +40,8 @@ export class Reconciler {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly claiming = new Set<string>();
   private readonly lastServed = new Map<string, number>();
+  /** The sessions this controller created (server pid / session id): its own even if a tag goes missing. */
+  private readonly created = new Set<string>();
   private reported = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps, private desired: DesiredState) {}
@@ -103,7 +105,7 @@ export class Reconciler {
   }
 
   private async observeAndInterpret(inFlight: ReadonlySet<string>): Promise<Snapshot> {
-    const snapshot = await observe(this.desired, this.deps.tmux, this.scanner, this.views(), this.deps.clock.now());
+    const snapshot = await observe(this.desired, this.deps.tmux, this.scanner, this.views(), this.deps.clock.now(), this.created);
     for (const { session, event } of interpret(this.desired, snapshot, this.views(), inFlight)) {
       this.deps.slots.send(session, event);
     }
@@ -119,7 +121,7 @@ export class Reconciler {
   }
 
   private execDeps(snapshot: Snapshot) {
-    return { d: this.desired, tmux: this.deps.tmux, slots: this.deps.slots, clock: this.deps.clock, log: this.deps.log, sessions: snapshot.sessions };
+    return { d: this.desired, tmux: this.deps.tmux, slots: this.deps.slots, clock: this.deps.clock, log: this.deps.log, sessions: snapshot.sessions, created: this.created };
   }
 
   /** Problems are logged when they appear, not on every pass. */

@@ -10,8 +10,13 @@ export interface ObservedSession {
   panePid: number;
   paneDead: boolean;
   paneDeadStatus: number | null;
-  /** Tagged by this pool (`@agentpool-pool` = the pool prefix). Nothing else is ever changed. */
+  /**
+   * Ours: tagged by this pool (`@agentpool-pool` = the pool prefix), or created by this controller in this
+   * run (known by server and session id) even if its tags are missing. Nothing else is ever changed.
+   */
   owned: boolean;
+  /** The ownership tags as found: `pool` and `slot`, '' when unset. A created session's can be repaired. */
+  tags: { pool: string; slot: string };
   /** The durable slot state agentpool wrote on the session (tmux user options). */
   saved: { state: string; task: string; until: number | null };
 }

@@ -43,9 +43,11 @@ export function parseTask(bytes: Uint8Array): TaskParseResult {
 }
 
 function toMeta(data: Record<string, unknown>): TaskMeta | string {
-  const { title, priority = 'default', tags = [], needs_claude_code, resume, ...extra } = data;
+  const { title, priority: rawPriority = 'default', tags = [], needs_claude_code, resume, ...extra } = data;
+  // The older dispatcher took `Critical` and `CRITICAL` for critical: any case of a known word is that word.
+  const priority = typeof rawPriority === 'string' ? rawPriority.toLowerCase() : rawPriority;
   if (typeof priority !== 'string' || !(PRIORITIES as readonly string[]).includes(priority)) {
-    return `unknown priority ${JSON.stringify(priority)}: use one of ${PRIORITIES.join(', ')}`;
+    return `unknown priority ${JSON.stringify(rawPriority)}: use one of ${PRIORITIES.join(', ')}`;
   }
   if (title !== undefined && typeof title !== 'string') return 'title must be a string';
   const tagList = typeof tags === 'string' ? [tags] : tags;

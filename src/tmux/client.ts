@@ -1,3 +1,6 @@
+import { realpathSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
 /**
  * What agentpool needs from tmux, independent of how commands reach the server: one process per command
  * (exec-client.ts) today, a long-lived control-mode client later. Callers hold only this interface.
@@ -27,6 +30,8 @@ export interface PaneInfo {
   task: string;
   state: string;
   until: string;
+  /** The tmux server's pid: session ids start again at $0 on a new server. */
+  serverPid: number;
 }
 
 export interface NewSession {
@@ -35,10 +40,16 @@ export interface NewSession {
   /** argv, run without a shell. */
   command: readonly string[];
   env?: Readonly<Record<string, string>>;
-  /** Session user options set atomically with the creation. */
+  /** Session user options, set before the session shows under its name. */
   options: Readonly<Record<string, string>>;
   width?: number;
   height?: number;
+}
+
+export interface NewSessionIds {
+  sessionId: string;
+  paneId: string;
+  serverPid: number;
 }
 
 export interface Respawn {
@@ -52,8 +63,11 @@ export interface TmuxClient {
   readonly label: string;
   /** Every pane on the server in one command; [] when no server is running. */
   listPanes(): Promise<PaneInfo[]>;
-  /** Creates a detached session with remain-on-exit on and the given options; returns its ids. */
-  newSession(spec: NewSession): Promise<{ sessionId: string; paneId: string }>;
+  /**
+   * Creates a detached session with remain-on-exit on and the given options; returns its ids. The session
+   * never shows under `spec.name` without its options.
+   */
+  newSession(spec: NewSession): Promise<NewSessionIds>;
   killSession(sessionId: string): Promise<void>;
   /** Sets session user options; an empty value unsets the option. */
   setOptions(sessionId: string, options: Readonly<Record<string, string>>): Promise<void>;
@@ -71,6 +85,22 @@ export interface TmuxClient {
 
 export type TmuxSocket = { socket: string } | { socketPath: string };
 
-export function socketArgs(s: TmuxSocket): [string, string] {
+export function socketArgs(s: TmuxSocket): string[] {
   return 'socket' in s ? ['-L', s.socket] : ['-S', s.socketPath];
+}
+
+/**
+ * The socket file tmux uses for `s`, as tmux 3.x finds it: `-S` is the path itself; `-L NAME` is
+ * NAME in `tmux-<uid>` under the real path of $TMUX_TMPDIR (when absolute) or /tmp. One file, one server.
+ */
+export function socketFile(s: TmuxSocket, env: NodeJS.ProcessEnv = process.env): string {
+  if ('socketPath' in s) return resolve(s.socketPath);
+  const tmp = env.TMUX_TMPDIR && isAbsolute(env.TMUX_TMPDIR) ? env.TMUX_TMPDIR : '/tmp';
+  let base = tmp;
+  try {
+    base = realpathSync(tmp);
+  } catch {
+    // tmux gives up on a missing dir too; the lock beside it still names one server
+  }
+  return join(base, `tmux-${process.getuid?.() ?? 0}`, s.socket);
 }

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { OPT, socketArgs, type NewSession, type PaneInfo, type Respawn, type TmuxClient, type TmuxSocket } from './client.js';
+import { OPT, socketArgs, type NewSession, type NewSessionIds, type PaneInfo, type Respawn, type TmuxClient, type TmuxSocket } from './client.js';
 import { TmuxError, isNoServerMessage } from './errors.js';
 import { parseRows, template } from './format.js';
 
@@ -37,12 +37,15 @@ export class ExecTmuxClient implements TmuxClient {
   constructor(socket: TmuxSocket, private readonly binary = 'tmux') {
     this.base = socketArgs(socket);
     this.label = `${binary} ${this.base.join(' ')}`;
+    // The user's ~/.tmux.conf is read only by the command that starts the server; ours starts with none, so
+    // nothing in it (hooks, remain-on-exit, base-index, a default-command) changes what agentpool does.
+    this.base.push('-f', '/dev/null');
   }
 
   /** Runs one tmux command line (possibly several commands joined by ';' words); returns stdout. */
   async run(args: readonly string[], input?: string): Promise<string> {
     const full = [...this.base, ...args];
-    const r = await execa(this.binary, full, { reject: false, input, stripFinalNewline: false, env: { TMUX: '' } });
+    const r = await execa(this.binary, full, { reject: false, input, stripFinalNewline: false, env: tmuxEnv(), extendEnv: false });
     if (r.failed) {
       const code = (r as { code?: string }).code;
       if (code === 'ENOENT') {
@@ -75,8 +78,9 @@ export class ExecTmuxClient implements TmuxClient {
     if (unreaped && (await nudgeServer(Number(unreaped.serverPid)))) {
       rows = parseRows(await this.run(args), PANE_KEYS, { command: this.binary, args });
     }
-    return rows.map(({ serverPid: _pid, ...r }) => ({
+    return rows.map((r) => ({
       ...r,
+      serverPid: Number(r.serverPid),
       pool: decodeValue(r.pool),
       slot: decodeValue(r.slot),
       task: decodeValue(r.task),
@@ -88,24 +92,39 @@ export class ExecTmuxClient implements TmuxClient {
     }));
   }
 
-  async newSession(spec: NewSession): Promise<{ sessionId: string; paneId: string }> {
+  /**
+   * Creates the session under a name no pass takes for a pool name, tags it and sets remain-on-exit by its
+   * ids, then renames it: an observer sees either a session it ignores or a tagged one, never a pool name
+   * without its tags. Every command names its target by id (an untargeted command resolves "the current
+   * pane" from the caller's environment, which can be a pane of another server or a user's own session).
+   */
+  async newSession(spec: NewSession): Promise<NewSessionIds> {
+    const staging = stagingName(spec.name);
+    // A staging session left by a controller that died mid-creation (one controller per server: ours).
+    await this.run(['kill-session', '-t', `=${staging}`]).catch(() => {});
     const args = [
-      'new-session', '-d', '-P', '-F', template(['session_id', 'pane_id']),
-      '-s', spec.name, '-c', spec.cwd,
+      'new-session', '-d', '-P', '-F', template(['session_id', 'pane_id', 'pid']),
+      '-s', staging, '-c', spec.cwd,
       '-x', String(spec.width ?? 200), '-y', String(spec.height ?? 50),
       ...envArgs(spec.env),
       '--', ...spec.command.map(escapeArg),
-      // The commands after new-session apply to the new session without naming it (an `=name` target
-      // does not resolve inside the same command sequence on 3.3a). Tags first: a session that exists is
-      // one we can recognise as ours.
-      ...Object.entries(spec.options).flatMap(([k, v]) => [';', 'set-option', k, escapeArg(encodeValue(v))]),
-      // Set before the command can exit, so a dead pane stays to be observed.
-      ';', 'set-option', '-w', 'remain-on-exit', 'on',
     ];
     const out = await this.run(args);
-    const [row] = parseRows(out, ['sessionId', 'paneId'] as const, { command: this.binary, args });
+    const [row] = parseRows(out, ['sessionId', 'paneId', 'serverPid'] as const, { command: this.binary, args });
     if (!row) throw new TmuxError(`new-session printed no ids`, this.binary, args, '', 0, 'failed');
-    return row;
+    try {
+      await this.run([
+        ...this.setOptionArgs(row.sessionId, spec.options), ';',
+        // Before the command can exit, so a dead pane stays to be observed. (The staging command is the
+        // caller's; agentpool's idle command does not exit by itself.)
+        'set-option', '-w', '-t', row.paneId, 'remain-on-exit', 'on', ';',
+        'rename-session', '-t', row.sessionId, escapeArg(spec.name),
+      ]);
+    } catch (err) {
+      await this.killSession(row.sessionId).catch(() => {});
+      throw err;
+    }
+    return { sessionId: row.sessionId, paneId: row.paneId, serverPid: Number(row.serverPid) };
   }
 
   async killSession(sessionId: string): Promise<void> {
@@ -113,11 +132,16 @@ export class ExecTmuxClient implements TmuxClient {
   }
 
   async setOptions(sessionId: string, options: Readonly<Record<string, string>>): Promise<void> {
-    const args = Object.entries(options).flatMap(([k, v], i) => [
+    const args = this.setOptionArgs(sessionId, options);
+    if (args.length) await this.run(args);
+  }
+
+  /** `set-option -t <id> ...` joined by `;`, one per option; an empty value unsets. */
+  private setOptionArgs(sessionId: string, options: Readonly<Record<string, string>>): string[] {
+    return Object.entries(options).flatMap(([k, v], i) => [
       ...(i ? [';'] : []),
       ...(v === '' ? ['set-option', '-u', '-t', sessionId, k] : ['set-option', '-t', sessionId, k, escapeArg(encodeValue(v))]),
     ]);
-    if (args.length) await this.run(args);
   }
 
   async respawnPane(paneId: string, spec: Respawn): Promise<void> {
@@ -177,6 +201,22 @@ function decodeValue(v: string): string {
   } catch {
     return v;
   }
+}
+
+/**
+ * The environment of every tmux command: the caller's, less what tmux reads as "where am I". Run from a
+ * shell inside the user's tmux, TMUX and TMUX_PANE name the user's server and pane; tmux resolves an
+ * untargeted command against them, even on another server (`-L`), where that pane id can be ours.
+ */
+export function tmuxEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'TMUX' && k !== 'TMUX_PANE') out[k] = v;
+  return out;
+}
+
+/** The name a session is created under before it is tagged and renamed: never a pool name. */
+export function stagingName(name: string): string {
+  return `${name}~creating`;
 }
 
 function envArgs(env: Readonly<Record<string, string>> | undefined): string[] {

@@ -3,7 +3,7 @@
  * agents running and a restart adopts them, a dead tmux server is rebuilt and its tasks retried with the
  * reason recorded, SIGHUP reloads.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPoolEnv, ensureBuilt, type PoolEnv } from '../helpers/pool-env.js';
@@ -38,7 +38,19 @@ describe('recovery', () => {
     await first.waitForLine((l) => l.msg === 'controller started', 'start');
     const second = await env.reconcile('--log-format', 'json');
     expect(second.exitCode).toBe(1);
-    expect(second.stderr).toMatch(/another agentpool controller \(pid \d+\) is running/);
+    expect(second.stderr).toMatch(/another agentpool controller \(pid \d+, config .+desired-state\.yaml\) is running/);
+  });
+
+  it('refuses a second controller on the same tmux server with another state directory', async () => {
+    env = (await quickEnv(1, 100)).e;
+    const first = env.startController();
+    const started = await first.waitForLine((l) => l.msg === 'controller started', 'start');
+    const copy = join(env.dir, 'copy.yaml');
+    await writeFile(copy, env.configText.replace(/stateDir: .*/, `stateDir: ${join(env.dir, 'other-state')}`));
+    const second = await env.run('reconcile', ['--config', copy, '--log-format', 'json']);
+    expect(second.exitCode).toBe(1);
+    expect(second.stderr).toContain(`another agentpool controller (pid ${started.pid}, config ${env.configFile}) is running on the tmux server tmux -L ${env.socket}`);
+    expect(first.exited()).toBeNull();
   });
 
   it('takes over a stale lock left by a killed controller', async () => {

@@ -55,6 +55,7 @@ export function observed(name: string, o: Partial<ObservedSession> = {}): Observ
   const n = Number(name.replace(/\D/g, '')) || 99;
   return {
     name, sessionId: `$${n}`, paneId: `%${n}`, panePid: 1000 + n, paneDead: false, paneDeadStatus: null, owned: true,
+    tags: { pool: 'ccl-auto-', slot: name.replace(/^\D*/, '') },
     saved: { state: 'idle', task: '', until: null }, ...o,
   };
 }

@@ -33,6 +33,20 @@ describe('plan: pool shape', () => {
     ]);
   });
 
+  it('repairs the ownership tags of a session of ours that lost them or carries another slot, and no one else\'s', () => {
+    const { views: v } = idlePool(names(1, 3));
+    const sessions = [
+      observed('ccl-auto-1'),
+      observed('ccl-auto-2', { tags: { pool: '', slot: '' } }),
+      observed('ccl-auto-3', { tags: { pool: 'ccl-auto-', slot: '2' } }),
+      observed('ccl-auto-4', { owned: false, tags: { pool: '', slot: '' } }),
+    ];
+    expect(plan(desired(3), snapshot({ sessions }), v).filter((a) => a.kind === 'retag-session')).toEqual([
+      { kind: 'retag-session', session: 'ccl-auto-2', sessionId: '$2', pool: 'ccl-auto-', slot: '2', found: { pool: '', slot: '' } },
+      { kind: 'retag-session', session: 'ccl-auto-3', sessionId: '$3', pool: 'ccl-auto-', slot: '3', found: { pool: 'ccl-auto-', slot: '2' } },
+    ]);
+  });
+
   it('is empty in a converged world', () => {
     const { sessions, views: v } = idlePool(names(1, 3));
     expect(plan(desired(3), snapshot({ sessions }), v)).toEqual([]);

@@ -41,7 +41,12 @@ describe('parseTask', () => {
     for (const p of ['critical', 'high', 'default', 'low']) expect(ok(`---\npriority: ${p}\n---\nx`).meta.priority).toBe(p);
     expect(reason(parse('---\npriority: urgent\n---\nx'))).toBe('unknown priority "urgent": use one of critical, high, default, low');
     expect(reason(parse('---\npriority: 1\n---\nx'))).toMatch(/^unknown priority 1: use one of/);
-    expect(reason(parse('---\npriority: High\n---\nx'))).toMatch(/unknown priority "High"/);
+  });
+
+  it('takes a known priority in any case, as the older dispatcher did, and records it in lower case', () => {
+    for (const p of ['Critical', 'CRITICAL', 'cRiTiCaL']) expect(ok(`---\npriority: ${p}\n---\nx`).meta.priority).toBe('critical');
+    expect(ok('---\npriority: Low\n---\nx').meta.priority).toBe('low');
+    expect(reason(parse('---\npriority: Urgent\n---\nx'))).toBe('unknown priority "Urgent": use one of critical, high, default, low');
   });
 
   it('takes a single tag written as a string', () => {

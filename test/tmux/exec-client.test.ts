@@ -1,5 +1,5 @@
 /** The exec transport against a real, private tmux server. */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,55 @@ describe('ExecTmuxClient', () => {
     expect((await c.listPanes())[0]!.task).toBe('');
   });
 
+  it('tags, configures and names a new session by its ids, whatever TMUX and TMUX_PANE the caller has', async () => {
+    const c = client();
+    // The user's own session on the same server: its pane is %0, and the caller's TMUX_PANE names it.
+    await server!.run('new-session', '-d', '-s', 'ux-main', '--', 'sleep', '600');
+    const socketPath = (await server!.run('display-message', '-p', '#{socket_path},#{pid},0')).trim();
+    const saved = { TMUX: process.env.TMUX, TMUX_PANE: process.env.TMUX_PANE };
+    Object.assign(process.env, { TMUX: socketPath, TMUX_PANE: '%0' });
+    try {
+      for (const n of [1, 2, 3]) {
+        await c.newSession({ name: `ccl-auto-${n}`, cwd: '/', command: ['sleep', '600'], options: { [OPT.pool]: 'ccl-auto-', [OPT.slot]: String(n) } });
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+    const rows = (await server!.run('list-sessions', '-F', '#{session_name} #{@agentpool-pool} #{@agentpool-slot}')).split('\n').sort();
+    expect(rows).toEqual(['ccl-auto-1 ccl-auto- 1', 'ccl-auto-2 ccl-auto- 2', 'ccl-auto-3 ccl-auto- 3', 'ux-main  ']);
+    expect(await server!.run('show-options', '-w', '-t', 'ux-main')).not.toMatch(/remain-on-exit/);
+    for (const n of [1, 2, 3]) expect((await server!.run('show-options', '-w', '-v', '-t', `ccl-auto-${n}`, 'remain-on-exit')).trim()).toBe('on');
+  });
+
+  it('replaces a staging session left by a creation that never finished', async () => {
+    const c = client();
+    await c.newSession({ name: 'ccl-auto-1', cwd: '/', command: ['sleep', '600'], options: {} });
+    await server!.run('new-session', '-d', '-s', `ccl-auto-2${'~creating'}`, '--', 'sleep', '600');
+    await c.newSession({ name: 'ccl-auto-2', cwd: '/', command: ['sleep', '600'], options: {} });
+    expect((await server!.run('list-sessions', '-F', '#{session_name}')).split('\n').sort()).toEqual(['ccl-auto-1', 'ccl-auto-2']);
+  });
+
+  it('fails without leaving a session behind when the name is taken, and keeps the one that had it', async () => {
+    const c = client();
+    await server!.run('new-session', '-d', '-s', 'ccl-auto-1', '--', 'sleep', '600');
+    await expect(c.newSession({ name: 'ccl-auto-1', cwd: '/', command: ['sleep', '600'], options: { [OPT.pool]: 'ccl-auto-' } })).rejects.toThrow(/duplicate session/);
+    expect((await server!.run('list-sessions', '-F', '#{session_name}=#{@agentpool-pool}')).trim()).toBe('ccl-auto-1=');
+  });
+
+  it("starts its server without the user's tmux config", async () => {
+    const home = await mkdtemp(join(tmpdir(), 'agentpool-home-'));
+    await writeFile(join(home, '.tmux.conf'), 'set-option -g @user-config-loaded yes\nset-option -g remain-on-exit on\n');
+    const saved = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      const c = client();
+      await c.newSession({ name: 's', cwd: '/', command: ['sleep', '600'], options: {} });
+      expect((await server!.run('show-options', '-g')).includes('@user-config-loaded')).toBe(false);
+    } finally {
+      process.env.HOME = saved;
+    }
+  });
+
   it('passes argv words literally, a trailing ";" included, and keeps a dead pane with its status', async () => {
     const c = client();
     const out = join(await mkdtemp(join(tmpdir(), 'agentpool-exec-')), 'argv.txt');
@@ -62,7 +111,7 @@ describe('ExecTmuxClient', () => {
     const err = await c.killSession('$999').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TmuxError);
     expect(err).toMatchObject({ kind: 'failed', command: 'tmux', exitCode: 1 });
-    expect((err as TmuxError).args).toEqual(['-L', server!.socket, 'kill-session', '-t', '$999']);
+    expect((err as TmuxError).args).toEqual(['-L', server!.socket, '-f', '/dev/null', 'kill-session', '-t', '$999']);
     expect((err as TmuxError).stderr).toMatch(/can't find session/);
   });
 

@@ -1,0 +1,49 @@
+/**
+ * `agentpool demo` as the README tells a new user to run it, from a shell inside their own tmux (TMUX and
+ * TMUX_PANE set): every task done, and every one of the demo's three sessions did some of the work.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, REPO_ROOT, type LogLine } from '../helpers/pool-env.js';
+import { testTmux, uniqueSocket, waitFor, type TestTmux } from '../helpers/tmux-server.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+beforeAll(() => ensureBuilt(), 120_000);
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+describe('agentpool demo', () => {
+  it('runs all 12 tasks on all three sessions when started from a pane of the user\'s tmux', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agentpool-demo-test-'));
+    const user: TestTmux = testTmux();
+    const pool = testTmux(uniqueSocket());
+    cleanups.push(async () => {
+      await user.kill();
+      await pool.kill();
+      await rm(dir, { recursive: true, force: true });
+    });
+    // The shell the user types `npm run demo` into: TMUX and TMUX_PANE as tmux sets them.
+    const envFile = join(dir, 'pane.env');
+    await user.run('new-session', '-d', '-s', 'me', '--', 'sh', '-c', `printf '%s\\n%s\\n' "$TMUX" "$TMUX_PANE" > '${envFile}'; exec sleep 100000`);
+    const [TMUX, TMUX_PANE] = (await waitFor(() => readFile(envFile, 'utf8').then((t) => (t.includes('%') ? t : ''), () => ''), { what: 'the pane env' })).split('\n');
+
+    const r = await execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'demo', '--log-format', 'json'], {
+      cwd: REPO_ROOT,
+      reject: false,
+      timeout: 90_000,
+      env: { TMUX: TMUX!, TMUX_PANE: TMUX_PANE!, AGENTPOOL_DEMO_SOCKET: pool.socket },
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/demo finished: 12 done, 0 failed of 12/);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
+    const bySession = new Map<string, number>();
+    for (const l of lines.filter((l) => l.msg === 'task done')) bySession.set(l.session as string, (bySession.get(l.session as string) ?? 0) + 1);
+    expect([...bySession.keys()].sort(), 'every demo session ran tasks').toEqual(['demo-1', 'demo-2', 'demo-3']);
+    expect(lines.filter((l) => (l.level ?? 0) >= 40).map((l) => l.msg)).toEqual([]);
+    expect(lines.filter((l) => l.msg === 'transition' && l.event === 'VANISHED')).toEqual([]);
+  }, 120_000);
+});
