@@ -39,20 +39,24 @@ const claudeScreen: AgentProfile['screen'] = {
   ],
 };
 
+/** A menu line offering `text`, with or without the cursor and a number: `❯ 1. Yes, I accept`, `  Yes, I accept`. */
+const option = (text: string) => `^\\s*(?:❯\\s*)?(?:\\d+\\.\\s*)?${text}\\s*$`;
+
 /**
- * The dialogs Claude Code 2.1.197 shows that agentpool answers itself (screens in
- * test/fixtures/screens/claude-2.1.197/). Each pattern names the highlighted option, so a key is only
- * sent when the cursor is where the answer expects it. The folder-trust question is answered yes because
- * the folder is a project the operator listed in the config; the bypass-permissions warning because the
- * profile itself passes --dangerously-skip-permissions; the menu that follows a usage limit so that the
- * exit text is not swallowed by it. Left to a person: the API-key question (which credential to use is
- * not agentpool's call) and onboarding (it needs the network); see the README's first-run settings.
+ * The dialogs Claude Code shows that agentpool answers itself (screens of every supported version in
+ * test/fixtures/screens/claude-<version>/). Each is recognised by its wording and answered by the text of
+ * the option wanted: the cursor is moved there and Enter pressed only when it is on it, so a reordered
+ * menu (2.1.330 put "No, exit" first in the trust question) is still answered right. The folder-trust
+ * question is answered yes because the folder is a project the operator listed in the config; the
+ * bypass-permissions warning because the profile itself passes --dangerously-skip-permissions; the menu
+ * that follows a usage limit with "stop and wait", so the CLI never continues on its own and the exit
+ * text is not swallowed by it. Left to a person: the API-key question (which credential to use is not
+ * agentpool's call) and onboarding (it needs the network); see the README's first-run settings.
  */
 const claudeAnswers: AgentProfile['answers'] = [
-  { name: 'trust-folder', match: '^\\s*❯ 1\\. Yes, I trust this folder', keys: ['Enter'] },
-  { name: 'bypass-permissions', match: 'Bypass Permissions mode[\\s\\S]*^\\s*❯ 1\\. No, exit', keys: ['Down'] },
-  { name: 'bypass-permissions', match: 'Bypass Permissions mode[\\s\\S]*^\\s*❯ 2\\. Yes, I accept', keys: ['Enter'] },
-  { name: 'rate-limit-options', match: '^\\s*❯ 1\\. Stop and wait for limit to reset', keys: ['Enter'] },
+  { name: 'trust-folder', match: option('Yes, I trust this folder'), choose: 'Yes, I trust this folder' },
+  { name: 'bypass-permissions', match: `Bypass Permissions mode[\\s\\S]*${option('Yes, I accept')}`, choose: 'Yes, I accept' },
+  { name: 'rate-limit-options', match: option('Stop and wait for limit to reset'), choose: 'Stop and wait for limit to reset' },
 ];
 
 const claude: AgentProfile = {
@@ -72,6 +76,7 @@ const claude: AgentProfile = {
   done: 'hook',
   screen: claudeScreen,
   answers: claudeAnswers,
+  folderTrust: 'claude-json',
   exit: { text: '/exit', keys: ['Enter'], timeoutMs: 5_000 },
   promptTimeoutMs: 30_000,
   submitVerifyMs: 3_000,
@@ -93,6 +98,7 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
     ],
     // The fake agent's first-run dialog is for tests of what happens when nobody answers it.
     answers: [],
+    folderTrust: 'none',
     submitVerifyMs: 2_000,
     taskTimeoutMs: 10 * 60_000,
   },
@@ -109,6 +115,7 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
     done: 'exit',
     screen: { ready: [], dialog: [], busy: [], error: [], rateLimit: [] },
     answers: [],
+    folderTrust: 'none',
     exit: { text: '', keys: ['C-c'], timeoutMs: 2_000 },
     promptTimeoutMs: 30_000,
     submitVerifyMs: 2_000,

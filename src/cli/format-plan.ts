@@ -27,7 +27,7 @@ export function formatPlan(d: DesiredState, actions: readonly Action[]): string[
       case 'submit-task':
         return `session/${a.session} submit ${basename(a.task)}`;
       case 'answer-dialog':
-        return `session/${a.session} answer-dialog ${a.dialog} (keys ${a.keys.join(' ')})`;
+        return `session/${a.session} answer-dialog ${a.answer.name} (${a.answer.choose !== undefined ? `choose "${a.answer.choose}"` : `keys ${(a.answer.keys ?? []).join(' ')}`})`;
       case 'stop-agent':
         return `session/${a.session} stop-agent → task ${a.disposition} (${a.verdict.reason})`;
     }

@@ -25,7 +25,10 @@ function overlay(name: string, base: AgentProfile, e: RawAgent): AgentProfile {
     hooks: e.hooks ?? b.hooks,
     done: e.done ?? b.done,
     screen: { ...b.screen, ...e.screen },
-    answers: e.answers ? e.answers.map((a) => ({ name: a.name, match: a.match, keys: [...a.keys] })) : b.answers,
+    answers: e.answers
+      ? e.answers.map((a) => ({ name: a.name, match: a.match, ...(a.choose !== undefined ? { choose: a.choose } : { keys: [...(a.keys ?? [])] }) }))
+      : b.answers,
+    folderTrust: e.folderTrust ?? b.folderTrust,
     exit: {
       text: e.exit?.text ?? b.exit.text,
       keys: e.exit?.keys ?? b.exit.keys,

@@ -62,6 +62,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
         path: projectPath,
         inbox: path.resolve(p.inbox ?? path.join(projectPath, d.inbox)),
         name: p.name ?? (path.basename(projectPath) || projectPath),
+        trust: p.trust ?? false,
       };
     }),
     dedicated: [...(raw.dedicated ?? [])],

@@ -16,7 +16,8 @@ export interface RawAgent {
   hooks?: boolean;
   done?: 'hook' | 'exit' | 'idle';
   screen?: { ready?: string[]; dialog?: string[]; busy?: string[]; error?: string[]; rateLimit?: string[] };
-  answers?: Array<{ name: string; match: string; keys: string[] }>;
+  answers?: Array<{ name: string; match: string; choose?: string; keys?: string[] }>;
+  folderTrust?: 'claude-json' | 'none';
   exit?: { text?: string; keys?: string[]; timeout?: RawDuration };
   promptTimeout?: RawDuration;
   submitVerify?: RawDuration;
@@ -33,7 +34,7 @@ export interface RawConfig {
     agent?: string;
     cooldown?: { afterTask?: RawDuration; afterFailure?: RawDuration };
   };
-  projects?: Array<{ path: string; inbox?: string; name?: string }>;
+  projects?: Array<{ path: string; inbox?: string; name?: string; trust?: boolean }>;
   dedicated?: string[];
   agents?: Record<string, RawAgent>;
   tasks?: {

@@ -44,6 +44,8 @@ export interface AgentProfile {
    * dialog without an entry here is left to a person (and the prompt timeout).
    */
   answers: DialogAnswer[];
+  /** Where the agent keeps folder trust, for projects with `trust: true`. */
+  folderTrust: 'claude-json' | 'none';
   /** Keys/text that make the agent exit by itself (e.g. "/exit" then Enter). */
   exit: { text: string; keys: string[]; timeoutMs: number };
   promptTimeoutMs: number;
@@ -53,13 +55,18 @@ export interface AgentProfile {
   taskTimeoutMs: number;
 }
 
-/** One dialog a profile answers: when the screen matches `match`, send `keys` (tmux key names). */
+/**
+ * One dialog a profile answers: when the screen matches `match`, pick the menu option `choose` (by its
+ * text; the cursor is moved there and Enter pressed only once it is on it), or send `keys` as they are.
+ * Exactly one of the two is set.
+ */
 export interface DialogAnswer {
   /** A short name for logs and dry runs, e.g. `trust-folder`. */
   name: string;
-  /** A JavaScript regular expression (flag m) on the visible screen; best anchored on the cursor line. */
+  /** A JavaScript regular expression (flag m) on the visible screen that recognises the dialog. */
   match: string;
-  keys: string[];
+  choose?: string;
+  keys?: string[];
 }
 
 export interface ProjectSpec {
@@ -69,6 +76,8 @@ export interface ProjectSpec {
   inbox: string;
   /** Short name for logs; defaults to the last path segment. */
   name: string;
+  /** Record folder trust in the agent's own settings before launching there (the profile's `folderTrust`). */
+  trust: boolean;
 }
 
 export interface DesiredState {

@@ -1,4 +1,4 @@
-import type { Priority } from '../config/types.js';
+import type { DialogAnswer, Priority } from '../config/types.js';
 import type { Verdict } from '../machines/types.js';
 import type { PendingTask, RejectedTask } from '../tasks/types.js';
 
@@ -17,8 +17,8 @@ export type Action =
   | { kind: 'claim-task'; session: string; task: PendingTask }
   | { kind: 'launch-agent'; session: string; agent: string; model: string; priority: Priority; project: string }
   | { kind: 'submit-task'; session: string; task: string }
-  /** The agent shows a dialog its profile answers (`answers`): send the keys, then wait for it to go. */
-  | { kind: 'answer-dialog'; session: string; dialog: string; match: string; keys: string[] }
+  /** The agent shows a dialog its profile answers (`answers`): choose the option (or send the keys), wait for it to go. */
+  | { kind: 'answer-dialog'; session: string; answer: DialogAnswer }
   | {
       kind: 'stop-agent';
       session: string;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { EMPTY_SUMMARY } from '../agents/events.js';
 import { buildArgv, buildMessage, deliversInArgv, hookSettings, readHookSummary, sessionFiles } from '../agents/launch.js';
 import { privateDir, writePrivateFile } from '../agents/private-files.js';
+import { answerDialog as answerWith } from '../agents/answer-dialog.js';
 import { findAnswer, readScreen } from '../agents/screen.js';
 import type { AgentProfile, DesiredState, DialogAnswer } from '../config/types.js';
 import type { Clock } from '../machines/clock.js';
@@ -97,7 +98,7 @@ async function perform(x: ExecDeps, a: Action): Promise<void> {
       return submit(x, a);
     case 'answer-dialog': {
       const s = x.sessions.get(a.session);
-      if (s && !s.paneDead) await answerDialog(x, s, { name: a.dialog, match: a.match, keys: a.keys });
+      if (s && !s.paneDead) await answerDialog(x, s, a.answer);
       return;
     }
     case 'stop-agent':
@@ -250,19 +251,17 @@ async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Pr
 /** How long a paste may take to show on screen before Enter is pressed anyway. */
 const PASTE_SHOWS_MS = 1_000;
 
-/** How long an answered dialog may take to go away before the answer counts as not taken. */
-const ANSWER_SETTLE_MS = 3_000;
-
 /**
- * Sends a dialog's answer and waits until the screen no longer shows that dialog, so the next pass sees
- * what came after it (another dialog, the prompt) and never answers one dialog twice with keys meant for
- * it. A dialog that stays is answered again by a later pass, up to the prompt timeout.
+ * Answers a dialog (src/agents/answer-dialog.ts: by option text, reading the screen after each key) and
+ * waits until it is gone. A dialog that stays is looked at again by a later pass, up to the prompt timeout.
  */
 async function answerDialog(x: ExecDeps, s: ObservedSession, answer: DialogAnswer): Promise<boolean> {
-  await x.tmux.sendKeys(s.paneId, answer.keys);
-  const gone = await poll(async () => !findAnswer([answer], await x.tmux.capturePane(s.paneId)), ANSWER_SETTLE_MS);
-  x.log.info({ session: s.name, dialog: answer.name, keys: answer.keys, gone }, gone ? 'answered a dialog' : 'answered a dialog, but it is still showing');
-  return gone;
+  const pane = { capture: () => x.tmux.capturePane(s.paneId), sendKeys: (k: readonly string[]) => x.tmux.sendKeys(s.paneId, k) };
+  const r = await answerWith(pane, answer);
+  const fields = { session: s.name, dialog: answer.name, ...(answer.choose !== undefined ? { choose: answer.choose } : {}), keys: r.keys, gone: r.gone };
+  if (r.problem) x.log.warn({ ...fields, problem: r.problem }, 'could not answer a dialog');
+  else x.log.info(fields, r.gone ? 'answered a dialog' : 'answered a dialog, but it is still showing');
+  return r.gone;
 }
 
 /**

@@ -93,7 +93,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     const sig = snap.agents.get(session);
     const answer = sig?.screen?.answer;
     if (answer) {
-      actions.push({ kind: 'answer-dialog', session, dialog: answer.name, match: answer.match, keys: [...answer.keys] });
+      actions.push({ kind: 'answer-dialog', session, answer });
     } else if (sig?.screen?.ready) {
       actions.push({ kind: 'submit-task', session, task: v.task });
     }

@@ -47,7 +47,7 @@ describe.each(versions)('%s', (version) => {
     else expect(r.error).toBeUndefined();
     if (e.rateLimit) expect(r.rateLimit).toContain(e.rateLimit);
     else expect(r.rateLimit).toBeUndefined();
-    expect(r.answer ? `${r.answer.name}:${r.answer.keys.join('+')}` : undefined).toBe(e.answer);
+    expect(r.answer ? `${r.answer.name}:${r.answer.choose ?? r.answer.keys?.join('+')}` : undefined).toBe(e.answer);
     if (e.reset) {
       const at = parseResetTime(r.rateLimit!, Date.now());
       expect(at, 'a reset time in the limit line').toBeDefined();

@@ -30,12 +30,17 @@ describe('readScreen with answers', () => {
     expect(findAnswer(answers, 'nothing here')).toBeUndefined();
   });
 
-  it('sends a key only when the highlighted option is the one the answer expects', () => {
-    // The cursor on "No, exit": move down; on "Yes, I accept": confirm; the API-key question: nothing.
-    expect(findAnswer(claude.answers, fixture('bypass-dialog'))?.keys).toEqual(['Down']);
-    expect(findAnswer(claude.answers, fixture('bypass-dialog-accept'))?.keys).toEqual(['Enter']);
+  it('recognises a dialog by its wording wherever the cursor is, and names the option it wants', () => {
+    expect(findAnswer(claude.answers, fixture('bypass-dialog'))).toMatchObject({ name: 'bypass-permissions', choose: 'Yes, I accept' });
+    expect(findAnswer(claude.answers, fixture('bypass-dialog-accept'))).toMatchObject({ name: 'bypass-permissions', choose: 'Yes, I accept' });
+    expect(findAnswer(claude.answers, fixture('trust-dialog'))).toMatchObject({ name: 'trust-folder', choose: 'Yes, I trust this folder' });
     expect(findAnswer(claude.answers, fixture('api-key-dialog'))).toBeUndefined();
     expect(findAnswer(claude.answers, fixture('ready'))).toBeUndefined();
+  });
+
+  it('does not take a task that merely quotes an option for the dialog', () => {
+    const screen = ['❯ [t.md] When asked, pick "Yes, I trust this folder".', '', '────────', '❯ ', '────────'].join('\n');
+    expect(findAnswer(claude.answers, screen)).toBeUndefined();
   });
 
   it('reports the line where a match starts, even when a pattern begins with \\s* over a blank line', () => {
@@ -52,10 +57,8 @@ describe('planning dialog answers', () => {
 
   it('answers a dialog the profile knows instead of submitting, and a dry run shows it', () => {
     const actions = plan(d, seeing('trust-dialog'), waiting);
-    expect(actions).toEqual([
-      { kind: 'answer-dialog', session: 'ccl-auto-1', dialog: 'trust-folder', match: claude.answers[0]!.match, keys: ['Enter'] },
-    ]);
-    expect(formatPlan(d, actions)).toEqual(['session/ccl-auto-1 answer-dialog trust-folder (keys Enter)']);
+    expect(actions).toEqual([{ kind: 'answer-dialog', session: 'ccl-auto-1', answer: claude.answers[0] }]);
+    expect(formatPlan(d, actions)).toEqual(['session/ccl-auto-1 answer-dialog trust-folder (choose "Yes, I trust this folder")']);
   });
 
   it('submits once the prompt shows, and neither answers nor submits into a dialog it does not know', () => {
@@ -92,6 +95,13 @@ describe('the claude profile in the config', () => {
     const v = valueOf(yaml(...HEAD, 'agents:', '  claude:', '    answers: []', '  mine:', '    extends: claude', '    answers: [{name: ok, match: "Continue\\\\?", keys: [y, Enter]}]'));
     expect(v.agents.claude!.answers).toEqual([]);
     expect(v.agents.mine!.answers).toEqual([{ name: 'ok', match: 'Continue\\?', keys: ['y', 'Enter'] }]);
+  });
+
+  it('takes an answer that chooses an option by its text', () => {
+    const v = valueOf(yaml(...HEAD, 'agents:', '  claude:', '    answers: [{name: theme, match: "Choose the text style", choose: "Dark mode"}]'));
+    expect(v.agents.claude!.answers).toEqual([{ name: 'theme', match: 'Choose the text style', choose: 'Dark mode' }]);
+    expect(errorsOf(yaml(...HEAD, 'agents:', '  claude:', '    answers: [{name: both, match: x, choose: Yes, keys: [Enter]}]')).join('\n')).toMatch(/agents\.claude\.answers\[0\]/);
+    expect(errorsOf(yaml(...HEAD, 'agents:', '  claude:', '    answers: [{name: neither, match: x}]')).join('\n')).toMatch(/agents\.claude\.answers\[0\]/);
   });
 
   it('rejects an answer whose pattern does not compile or that sends no keys', () => {

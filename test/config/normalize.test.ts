@@ -32,8 +32,8 @@ describe('normalize', () => {
   it('defaults a project inbox and name, and normalizes its paths', () => {
     const v = valueOf(yaml(...HEAD, 'projects:', '  - path: /src/app/', '  - {path: /src/x/../lib, inbox: /q//in/, name: L}'));
     expect(v.projects).toEqual([
-      { path: '/src/app', inbox: '/src/app/.agent-queue/inbox', name: 'app' },
-      { path: '/src/lib', inbox: '/q/in', name: 'L' },
+      { path: '/src/app', inbox: '/src/app/.agent-queue/inbox', name: 'app', trust: false },
+      { path: '/src/lib', inbox: '/q/in', name: 'L', trust: false },
     ]);
   });
 

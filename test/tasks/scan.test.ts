@@ -13,7 +13,7 @@ let dirs: QueueDirs;
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'agentpool-scan-'));
-  project = { path: root, inbox: join(root, '.agent-queue', 'inbox'), name: 'proj' };
+  project = { path: root, inbox: join(root, '.agent-queue', 'inbox'), name: 'proj', trust: false };
   dirs = queueDirs(project.inbox);
   await ensureQueueDirs(project.inbox);
 });
@@ -116,7 +116,7 @@ describe('QueueScanner', () => {
   });
 
   it('reports a missing inbox as a problem and still scans active/', async () => {
-    const missing: ProjectSpec = { path: join(root, 'nope'), inbox: join(root, 'nope', '.agent-queue', 'inbox'), name: 'nope' };
+    const missing: ProjectSpec = { path: join(root, 'nope'), inbox: join(root, 'nope', '.agent-queue', 'inbox'), name: 'nope', trust: false };
     const q = await new QueueScanner().scan(missing, settled());
     expect(q).toEqual({ project: missing.path, pending: [], rejected: [], active: [], settlingUntil: null, problems: [expect.stringMatching(/does not exist/)] });
     expect(q.problems[0]).toContain(missing.inbox);
