@@ -5,7 +5,11 @@ export interface HookSummary {
   transcriptPath?: string;
   /** The prompts the agent reports as submitted, in order. */
   prompts: string[];
-  stop?: { lastMessage: string };
+  /**
+   * The last turn's end. `backgroundTasks`: what the agent said was still running when its turn ended
+   * (Claude Code's `background_tasks`: shells, subagents); while any is, the task is not finished.
+   */
+  stop?: { lastMessage: string; backgroundTasks: string[] };
   stopFailure?: { error: string; lastMessage: string };
 }
 
@@ -37,7 +41,7 @@ export function summarizeEvents(text: string): HookSummary {
         delete s.stopFailure;
         break;
       case 'Stop':
-        s.stop = { lastMessage: str('last_assistant_message') ?? '' };
+        s.stop = { lastMessage: str('last_assistant_message') ?? '', backgroundTasks: describeTasks(e.background_tasks) };
         break;
       case 'StopFailure':
         s.stopFailure = { error: str('error') ?? 'unknown', lastMessage: str('last_assistant_message') ?? '' };
@@ -45,4 +49,19 @@ export function summarizeEvents(text: string): HookSummary {
     }
   }
   return s;
+}
+
+/** Claude Code's `background_tasks` → one short description each (its description, command or kind and id). */
+function describeTasks(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((t) => {
+    if (typeof t === 'string') return t;
+    if (t === null || typeof t !== 'object') return String(t);
+    const o = t as Record<string, unknown>;
+    const text = [o.description, o.command, o.name, o.summary].find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
+    const kind = [o.type, o.kind].find((v) => typeof v === 'string') as string | undefined;
+    const id = [o.id, o.task_id, o.shell_id].find((v) => typeof v === 'string' || typeof v === 'number');
+    const label = text ?? (kind && id !== undefined ? `${kind} ${id}` : JSON.stringify(o));
+    return label.length > 120 ? `${label.slice(0, 120)}…` : label;
+  });
 }

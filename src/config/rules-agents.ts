@@ -103,7 +103,21 @@ function hooksNeedSettingsRule(raw: RawConfig, value: DesiredState): Problem[] {
   }];
 }
 
+/** `projects[].trust` needs a pool agent that knows where its CLI keeps folder trust. */
+function trustRule(raw: RawConfig, value: DesiredState): Problem[] {
+  const profile = value.agents[value.pool.agent];
+  if (!profile || profile.folderTrust !== 'none') return [];
+  return (raw.projects ?? []).flatMap((p, i) =>
+    p.trust
+      ? [{
+          path: ['projects', i, 'trust'], at: 'value' as const,
+          message: `agent "${profile.name}" has no way to record folder trust (folderTrust: none); remove trust here, or use a claude-based profile`,
+        }]
+      : [],
+  );
+}
+
 /** The agent checks: pool.agent exists, every extends resolves, every screen pattern compiles, tasks can reach it. */
 export function agentRules(raw: RawConfig, value: DesiredState): Problem[] {
-  return [...poolAgentRule(value), ...extendsRules(raw), ...patternRules(raw), ...deliveryRule(raw, value), ...hooksNeedSettingsRule(raw, value)];
+  return [...poolAgentRule(value), ...extendsRules(raw), ...patternRules(raw), ...deliveryRule(raw, value), ...hooksNeedSettingsRule(raw, value), ...trustRule(raw, value)];
 }

@@ -52,7 +52,7 @@ export const sessionMachine = setup({
     ),
     /** FAILED and AGENT_ENDED carry the verdict. */
     recordVerdict: assign(({ event }) => ('verdict' in event && event.verdict ? { verdict: event.verdict, deadline: null } : {})),
-    timedOut: assign((_, reason: string) => ({ verdict: { outcome: 'failed' as const, reason }, deadline: null })),
+    timedOut: assign((_, p: { reason: string; cause: 'prompt-timeout' | 'task-timeout' }) => ({ verdict: { outcome: 'failed' as const, ...p }, deadline: null })),
   },
 }).createMachine({
   id: 'slot',
@@ -95,7 +95,7 @@ export const sessionMachine = setup({
       after: {
         untilDeadline: {
           target: 'stopping',
-          actions: { type: 'timedOut', params: 'the agent showed no ready prompt before the prompt timeout (agents.<name>.promptTimeout)' },
+          actions: { type: 'timedOut', params: { reason: 'the agent showed no ready prompt before the prompt timeout (agents.<name>.promptTimeout)', cause: 'prompt-timeout' } },
         },
       },
       on: {
@@ -109,7 +109,7 @@ export const sessionMachine = setup({
       after: {
         untilDeadline: {
           target: 'stopping',
-          actions: { type: 'timedOut', params: 'the task ran past the task timeout; raise agents.<name>.taskTimeout if it needs longer' },
+          actions: { type: 'timedOut', params: { reason: 'the task ran past the task timeout; raise agents.<name>.taskTimeout if it needs longer', cause: 'task-timeout' } },
         },
       },
       on: {

@@ -13,6 +13,8 @@ export interface Verdict {
   until?: number;
   /** For `done`: the agent's last message, when known. */
   lastMessage?: string;
+  /** Set when a timer ended the attempt, so the reason can say what the agent showed or still ran then. */
+  cause?: 'prompt-timeout' | 'task-timeout';
 }
 
 export interface SlotContext {

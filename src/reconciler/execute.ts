@@ -7,6 +7,7 @@ import { EMPTY_SUMMARY } from '../agents/events.js';
 import { buildArgv, buildMessage, deliversInArgv, hookSettings, readHookSummary, sessionFiles } from '../agents/launch.js';
 import { privateDir, writePrivateFile } from '../agents/private-files.js';
 import { answerDialog as answerWith } from '../agents/answer-dialog.js';
+import { claudeConfigFile, recordFolderTrust } from '../agents/claude-trust.js';
 import { findAnswer, readScreen } from '../agents/screen.js';
 import type { AgentProfile, DesiredState, DialogAnswer } from '../config/types.js';
 import type { Clock } from '../machines/clock.js';
@@ -118,6 +119,15 @@ async function launch(x: ExecDeps, a: Extract<Action, { kind: 'launch-agent' }>)
     await stat(a.project);
   } catch {
     return fail(`the project folder ${a.project} is missing: restore it or remove the project from the config`);
+  }
+  const trusting = d.projects.find((p) => p.path === a.project)?.trust && profile.folderTrust === 'claude-json';
+  if (trusting) {
+    const file = claudeConfigFile({ ...process.env, ...profile.env });
+    try {
+      if (await recordFolderTrust(file, a.project)) log.info({ session: a.session, project: a.project, file }, 'recorded folder trust for the project (projects[].trust)');
+    } catch (err) {
+      return fail(`cannot record folder trust in ${file}: ${(err as Error).message}`);
+    }
   }
   const parsed = await readTask(task).catch((err: Error) => err);
   if (parsed instanceof Error) return fail(`the task cannot be read: ${parsed.message}`);

@@ -113,7 +113,9 @@ function workingVerdict(s: ObservedSession, sig: AgentSignals | undefined, now: 
     }
     return { outcome: 'failed', reason: `the agent's turn failed (${error})${lastMessage ? `: ${lastMessage}` : ''}` };
   }
-  if (hooks?.stop) return { outcome: 'done', reason: 'the agent finished its turn', lastMessage: hooks.stop.lastMessage };
+  // A turn that ended with shells or subagents still running is not the end of the task: the agent takes
+  // their results in a later turn (and a later Stop). The task timeout bounds the wait.
+  if (hooks?.stop && hooks.stop.backgroundTasks.length === 0) return { outcome: 'done', reason: 'the agent finished its turn', lastMessage: hooks.stop.lastMessage };
   if (s.paneDead) {
     if (done === 'exit' && s.paneDeadStatus === 0) return { outcome: 'done', reason: 'the agent exited with status 0' };
     return { outcome: 'failed', reason: `the agent exited${status(s)} while working on the task (crash?)${lastWords(sig)}` };

@@ -58,7 +58,7 @@ export async function observe(
     [...views.values()].map(async (v) => {
       const s = sessions.get(v.session);
       if (!s || !AGENT_STATES.has(v.state)) return;
-      agents.set(v.session, await signals(v.session, v.state, s));
+      agents.set(v.session, await signals(v.session, v.state, s, v));
     }),
   );
   // Sessions about to be adopted with an agent: their events decide how.
@@ -70,7 +70,7 @@ export async function observe(
   );
   return { now, tmux: tmuxState, sessions, queues, agents, problems };
 
-  async function signals(session: string, state: string, s: ObservedSession): Promise<AgentSignals> {
+  async function signals(session: string, state: string, s: ObservedSession, v?: SlotView): Promise<AgentSignals> {
     let hooks = EMPTY_SUMMARY;
     try {
       hooks = await readHookSummary(d.controller.stateDir, session);
@@ -79,6 +79,8 @@ export async function observe(
     }
     const needScreen =
       state === 'awaitingPrompt' ||
+      // The prompt timeout's reason quotes the dialog the agent was showing, if any.
+      (state === 'stopping' && v?.verdict?.cause === 'prompt-timeout') ||
       (state === 'working' && (!profile.hooks || profile.done === 'idle' || hooks.stopFailure !== undefined));
     let screenText: string | null = null;
     // A dead pane keeps its last screen (remain-on-exit): what the agent printed before it ended.

@@ -4,6 +4,7 @@ import { pickTasks } from '../tasks/order.js';
 import type { ActiveTask } from '../tasks/types.js';
 import { sortActions, type Action } from './actions.js';
 import { desiredSlots, isPoolName, slotIndex } from './pool.js';
+import { explainVerdict } from './explain.js';
 import { dispose } from './retry.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -84,7 +85,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     if (v.state !== 'stopping' || !v.verdict || inFlight.has(session)) continue;
     const attempts = (v.task && activeByPath.get(v.task)?.sidecar.attempts) || 1;
     const disp = dispose(d, v.verdict, attempts, snap.now);
-    actions.push({ kind: 'stop-agent', session, task: v.task, verdict: v.verdict, ...disp });
+    actions.push({ kind: 'stop-agent', session, task: v.task, verdict: explainVerdict(v.verdict, snap.agents.get(session), profile.name), ...disp });
   }
 
   // Agents showing a ready prompt get their task; a dialog their profile answers is answered first.

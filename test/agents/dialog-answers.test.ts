@@ -111,6 +111,13 @@ describe('the claude profile in the config', () => {
     expect(errorsOf(yaml(...HEAD, 'agents:', '  claude:', '    answers: [{name: none, match: x, keys: []}]')).join('\n')).toMatch(/agents\.claude\.answers\[0\]\.keys/);
   });
 
+  it('takes projects[].trust for a claude pool and refuses it for an agent that cannot record trust', () => {
+    expect(valueOf(yaml(...HEAD, 'projects:', '  - {path: /src/app, trust: true}')).projects[0]!.trust).toBe(true);
+    expect(errorsOf(yaml(...HEAD, '  agent: mine', 'projects:', '  - {path: /src/app, trust: true}', 'agents:', '  mine:', '    command: [mine, "{promptFile}"]'))).toEqual([
+      expect.stringMatching(/:8:\d+: projects\[0\]\.trust: agent "mine" has no way to record folder trust \(folderTrust: none\)/),
+    ]);
+  });
+
   it('rejects a command for the pool agent that drops the hook settings while hooks are on', () => {
     const errors = errorsOf(yaml(...HEAD, '  agent: claude', 'agents:', '  claude:', `    command: [${exe}, --dangerously-skip-permissions]`));
     expect(errors).toEqual([expect.stringMatching(/:9:5: agents\.claude\.command: agent "claude" has hooks on but its command does not pass the hook settings: add --settings, "\{settings\}"/)]);

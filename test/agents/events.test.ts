@@ -22,7 +22,7 @@ describe('summarizeEvents', () => {
       agentSessionId: 'sid-1',
       transcriptPath: '/home/u/.claude/projects/-src-app/sid-1.jsonl',
       prompts: ['[fix.md] Fix the login'],
-      stop: { lastMessage: 'Fixed; tests pass.' },
+      stop: { lastMessage: 'Fixed; tests pass.', backgroundTasks: [] },
     });
   });
 
@@ -36,7 +36,7 @@ describe('summarizeEvents', () => {
 
   it('fills in what a hook left out', () => {
     const s = summarizeEvents(lines({ hook_event_name: 'UserPromptSubmit' }, { hook_event_name: 'Stop' }, { hook_event_name: 'StopFailure' }));
-    expect(s).toEqual({ started: false, prompts: [''], stop: { lastMessage: '' }, stopFailure: { error: 'unknown', lastMessage: '' } });
+    expect(s).toEqual({ started: false, prompts: [''], stop: { lastMessage: '', backgroundTasks: [] }, stopFailure: { error: 'unknown', lastMessage: '' } });
   });
 
   it('a new prompt clears the end of the earlier turn', () => {
@@ -72,7 +72,7 @@ describe('summarizeEvents', () => {
       '[1,2]',
       line({ hook_event_name: 'Stop', last_assistant_message: 'ok' }),
     ].join('\n');
-    expect(summarizeEvents(text)).toEqual({ started: true, agentSessionId: 's', prompts: [], stop: { lastMessage: 'ok' } });
+    expect(summarizeEvents(text)).toEqual({ started: true, agentSessionId: 's', prompts: [], stop: { lastMessage: 'ok', backgroundTasks: [] } });
   });
 
   // BUG (src/agents/events.ts:21-26): a line that is valid JSON but `null` throws a TypeError (`e.hook_event_name`
@@ -81,16 +81,26 @@ describe('summarizeEvents', () => {
   // `if (e === null || typeof e !== 'object') continue;`.
   it('skips a `null` line', () => {
     const text = ['null', line({ hook_event_name: 'Stop', last_assistant_message: 'ok' })].join('\n');
-    expect(summarizeEvents(text)).toEqual({ started: false, prompts: [], stop: { lastMessage: 'ok' } });
+    expect(summarizeEvents(text)).toEqual({ started: false, prompts: [], stop: { lastMessage: 'ok', backgroundTasks: [] } });
   });
 
   it('tolerates CRLF line ends', () => {
     const text = `${line({ hook_event_name: 'UserPromptSubmit', prompt: 'p' })}\r\n${line({ hook_event_name: 'Stop', last_assistant_message: 'm' })}\r\n`;
-    expect(summarizeEvents(text)).toMatchObject({ prompts: ['p'], stop: { lastMessage: 'm' } });
+    expect(summarizeEvents(text)).toMatchObject({ prompts: ['p'], stop: { lastMessage: 'm', backgroundTasks: [] } });
   });
 
   it('returns a new summary each time (the empty constant is never filled in)', () => {
     summarizeEvents(lines({ hook_event_name: 'UserPromptSubmit', prompt: 'x' }));
     expect(EMPTY_SUMMARY).toEqual({ started: false, prompts: [] });
+  });
+
+  it("reads what a Stop's background_tasks says was still running, whatever shape its entries have", () => {
+    const stop = (tasks: unknown) => summarizeEvents(JSON.stringify({ hook_event_name: 'Stop', last_assistant_message: 'm', background_tasks: tasks })).stop;
+    expect(stop([{ id: 'b1', type: 'shell', command: 'npm run build' }, { id: 'a2', type: 'subagent', description: 'review the diff' }, { id: 7, type: 'shell' }, 'tail -f log'])).toEqual({
+      lastMessage: 'm',
+      backgroundTasks: ['npm run build', 'review the diff', 'shell 7', 'tail -f log'],
+    });
+    expect(stop([])).toEqual({ lastMessage: 'm', backgroundTasks: [] });
+    expect(stop(undefined)).toEqual({ lastMessage: 'm', backgroundTasks: [] });
   });
 });

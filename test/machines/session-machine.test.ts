@@ -101,7 +101,7 @@ describe('session machine (through Slots)', () => {
     expect(v.state).toBe('stopping');
     expect(v.task).toBe('/p/active/t.md');
     expect(v.verdict?.outcome).toBe('failed');
-    expect(v.verdict?.reason).toMatch(/prompt timeout/);
+    expect(v.verdict).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/prompt timeout/), cause: 'prompt-timeout' });
     expect(h.transitions.at(-1)).toMatchObject({ from: 'awaiting-prompt', to: 'stopping', event: 'timer', reason: v.verdict?.reason });
   });
 
@@ -113,7 +113,7 @@ describe('session machine (through Slots)', () => {
     h.sim.increment(1);
     const v = h.slots.view(S);
     expect(v.state).toBe('stopping');
-    expect(v.verdict).toEqual({ outcome: 'failed', reason: expect.stringMatching(/task timeout/) });
+    expect(v.verdict).toEqual({ outcome: 'failed', reason: expect.stringMatching(/task timeout/), cause: 'task-timeout' });
   });
 
   it('a prompt submitted in time cancels the prompt timer', () => {

@@ -145,10 +145,17 @@ describe('interpret: agents', () => {
   const one = (o: Parameters<typeof observed>[1] = {}) => [observed('ccl-auto-1', o)];
 
   it('ends the task as done on the Stop hook, with the last message', () => {
-    const agents = { 'ccl-auto-1': signals({ hooks: { prompts: ['[t.md] do it'], stop: { lastMessage: 'All tests pass.' } } }) };
+    const agents = { 'ccl-auto-1': signals({ hooks: { prompts: ['[t.md] do it'], stop: { lastMessage: 'All tests pass.', backgroundTasks: [] } } }) };
     expect(eventFor(interpret(desired(1), snapshot({ sessions: one(), agents }), working))).toEqual({
       type: 'AGENT_ENDED', verdict: { outcome: 'done', reason: 'the agent finished its turn', lastMessage: 'All tests pass.' },
     });
+  });
+
+  it('does not end the task on a Stop whose turn left shells or subagents running, and ends it on the next clean Stop', () => {
+    const stillRunning = { 'ccl-auto-1': signals({ hooks: { prompts: ['x'], stop: { lastMessage: 'Build started.', backgroundTasks: ['npm run build'] } } }) };
+    expect(interpret(desired(1), snapshot({ sessions: one(), agents: stillRunning }), working)).toEqual([]);
+    const finished = { 'ccl-auto-1': signals({ hooks: { prompts: ['x'], stop: { lastMessage: 'Build passed.', backgroundTasks: [] } } }) };
+    expect(eventFor(interpret(desired(1), snapshot({ sessions: one(), agents: finished }), working))).toMatchObject({ verdict: { outcome: 'done', lastMessage: 'Build passed.' } });
   });
 
   it('a rate_limit StopFailure is limited until the reset time on the screen', () => {
@@ -187,7 +194,7 @@ describe('interpret: agents', () => {
   });
 
   it('a StopFailure wins over a Stop in the same turn', () => {
-    const agents = { 'ccl-auto-1': signals({ hooks: { prompts: ['x'], stop: { lastMessage: '' }, stopFailure: { error: 'overloaded', lastMessage: '' } } }) };
+    const agents = { 'ccl-auto-1': signals({ hooks: { prompts: ['x'], stop: { lastMessage: '', backgroundTasks: [] }, stopFailure: { error: 'overloaded', lastMessage: '' } } }) };
     expect(eventFor(interpret(desired(1), snapshot({ sessions: one(), agents }), working))).toMatchObject({ verdict: { outcome: 'failed' } });
   });
 
@@ -253,7 +260,7 @@ describe('interpret: agents', () => {
 
   it('gives idle, launching, stopping and cooldown slots no agent events', () => {
     const dead = one({ paneDead: true, paneDeadStatus: 1 });
-    const agents = { 'ccl-auto-1': signals({ hooks: { prompts: ['x'], stop: { lastMessage: '' } } }) };
+    const agents = { 'ccl-auto-1': signals({ hooks: { prompts: ['x'], stop: { lastMessage: '', backgroundTasks: [] } } }) };
     for (const state of ['idle', 'launching', 'stopping', 'cooldown'] as const) {
       const v = views(view('ccl-auto-1', state, { task: state === 'idle' || state === 'cooldown' ? null : T }));
       expect(interpret(desired(1), snapshot({ sessions: dead, agents }), v), state).toEqual([]);
