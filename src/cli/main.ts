@@ -6,6 +6,7 @@ import { reconcileCommand } from './reconcile.js';
 import { validateCommand } from './validate.js';
 import { statusCommand } from './status.js';
 import { demoCommand } from './demo.js';
+import { doctorCommand } from './doctor.js';
 import { machineGraph } from '../machines/graph.js';
 
 const USAGE = `agentpool — keep a pool of coding agents in tmux and feed them tasks
@@ -14,6 +15,7 @@ Usage:
   agentpool reconcile [--config FILE] [--once | --dry-run [-o json] [--exit-code]] [--log-format pretty|json]
   agentpool validate  [--config FILE]
   agentpool status    [--config FILE] [-o json]
+  agentpool doctor    [--config FILE] [-o json]   check tmux, the agent CLI and its settings before a run
   agentpool demo      [--keep] [--log-format pretty|json]
   agentpool graph     the session state machine as a Mermaid diagram
 
@@ -63,6 +65,9 @@ export async function main(argv: string[]): Promise<void> {
         break;
       case 'status':
         code = await statusCommand(values);
+        break;
+      case 'doctor':
+        code = await doctorCommand(values);
         break;
       case 'demo':
         code = await demoCommand(values);

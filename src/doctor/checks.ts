@@ -1,0 +1,132 @@
+import { CLAUDE_VERSIONS } from '../agents/claude-versions.js';
+
+/** One finding of `agentpool doctor`: what was checked, how it stands, and what to do about it. */
+export interface Finding {
+  check: string;
+  /** fail: every task would fail (doctor exits non-zero); warn: something to look at; ok: fine. */
+  status: 'ok' | 'warn' | 'fail';
+  message: string;
+  fix?: string;
+}
+
+/** What doctor found on the machine, gathered by ./facts.ts; the checks below only read it. */
+export interface Facts {
+  config: { file: string; error?: string };
+  tmux: { version: string | null };
+  uid: number;
+  agent?: {
+    name: string;
+    /** command[0] as configured, and where it was found (null: not found). */
+    command: string;
+    path: string | null;
+    /** The agent runs Claude Code (its profile keeps folder trust in Claude Code's config). */
+    claude: boolean;
+    /** `--version` output, or null when it could not be run. */
+    versionText: string | null;
+    version: string | null;
+    /** The agent's environment as its pane gets it (the controller's, then the profile's env). */
+    env: Record<string, string | undefined>;
+    skipsPermissions: boolean;
+    claudeConfig?: { file: string; json: Record<string, any> | null; error?: string };
+    claudeSettings?: Record<string, any> | null;
+    credentialsFile?: boolean;
+  };
+  projects: Array<{ path: string; exists: boolean; trustOption: boolean; trusted: boolean }>;
+}
+
+/** Pure: the facts → findings, in the order a person fixes things. */
+export function diagnose(f: Facts): Finding[] {
+  const out: Finding[] = [];
+  out.push(
+    f.config.error
+      ? { check: 'config', status: 'fail', message: `${f.config.file} cannot be used:\n${f.config.error}`, fix: 'fix the lines named above (agentpool validate shows the same)' }
+      : { check: 'config', status: 'ok', message: f.config.file },
+  );
+  out.push(tmuxFinding(f.tmux.version));
+  if (f.agent) out.push(...agentFindings(f.agent, f.uid));
+  for (const p of f.projects) out.push(projectFinding(p, f.agent?.claude ?? false));
+  return out;
+}
+
+function tmuxFinding(version: string | null): Finding {
+  if (version === null) return { check: 'tmux', status: 'fail', message: 'tmux is not installed', fix: 'install it (apt-get install tmux, brew install tmux)' };
+  const [major = 0, minor = 0] = (/(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
+  if (major < 3) return { check: 'tmux', status: 'fail', message: `${version} is too old: agentpool needs tmux 3.0 or newer`, fix: 'install a newer tmux' };
+  return { check: 'tmux', status: 'ok', message: version, ...(major === 3 && minor < 2 ? { fix: 'tested with 3.3a; 3.2 or newer is recommended' } : {}) };
+}
+
+function agentFindings(a: NonNullable<Facts['agent']>, uid: number): Finding[] {
+  const out: Finding[] = [];
+  if (a.path === null) {
+    out.push({
+      check: `agent ${a.name}`, status: 'fail', message: `the agent program "${a.command}" was not found${a.command.includes('/') ? '' : ' on PATH'}`,
+      fix: a.claude ? 'install Claude Code (npm i -g @anthropic-ai/claude-code) or point agents.claude.command at your claude' : `install it or fix agents.${a.name}.command`,
+    });
+    return out;
+  }
+  out.push({ check: `agent ${a.name}`, status: 'ok', message: `${a.path}${a.versionText ? ` (${a.versionText.trim().split('\n')[0]})` : ''}` });
+  if (!a.claude) return out;
+
+  if (a.version === null) {
+    out.push({ check: 'claude version', status: 'warn', message: `"${a.path} --version" said nothing agentpool could read`, fix: 'run it by hand to see why' });
+  } else if (!(CLAUDE_VERSIONS as readonly string[]).includes(a.version)) {
+    out.push({
+      check: 'claude version', status: 'warn',
+      message: `Claude Code ${a.version} has no captured screens in this agentpool (tested: ${CLAUDE_VERSIONS.join(', ')}): its dialogs and limit messages may not be recognised`,
+      fix: 'run npm run test:claude-latest from agentpool\'s source to check it, or pin a tested version',
+    });
+  } else {
+    out.push({ check: 'claude version', status: 'ok', message: `${a.version} (screens captured and tested)` });
+  }
+
+  if (uid === 0 && a.skipsPermissions && a.env.IS_SANDBOX !== '1') {
+    out.push({
+      check: 'root', status: 'fail', message: 'running as root, Claude Code refuses --dangerously-skip-permissions unless IS_SANDBOX=1',
+      fix: `set agents.${a.name}.env.IS_SANDBOX: "1" (in a container or VM you can restore), or run as a normal user`,
+    });
+  }
+
+  const cfg = a.claudeConfig;
+  if (cfg?.error) {
+    out.push({ check: 'claude config', status: 'fail', message: `${cfg.file}: ${cfg.error}`, fix: 'fix or remove the file, then run claude once by hand' });
+  } else if (cfg && cfg.json?.hasCompletedOnboarding !== true) {
+    out.push({
+      check: 'onboarding', status: 'fail',
+      message: `${cfg.file} ${cfg.json ? 'says Claude Code\'s first-run onboarding was never finished' : 'does not exist: Claude Code will start with its first-run onboarding'}, which needs the network and a person`,
+      fix: `run claude once by hand with the same HOME${a.env.CLAUDE_CONFIG_DIR ? ' and CLAUDE_CONFIG_DIR' : ''} and finish it`,
+    });
+  } else if (cfg) {
+    out.push({ check: 'onboarding', status: 'ok', message: `done (${cfg.file})` });
+  }
+
+  const key = a.env.ANTHROPIC_API_KEY;
+  if (key) {
+    const responses = cfg?.json?.customApiKeyResponses ?? {};
+    const tail = key.slice(-20);
+    if (Array.isArray(responses.approved) && responses.approved.includes(tail)) {
+      out.push({ check: 'api key', status: 'ok', message: 'ANTHROPIC_API_KEY is approved for Claude Code' });
+    } else if (Array.isArray(responses.rejected) && responses.rejected.includes(tail)) {
+      out.push({ check: 'api key', status: 'fail', message: 'ANTHROPIC_API_KEY was rejected in Claude Code before: it will not use it', fix: 'approve it by running claude once by hand, or unset it' });
+    } else {
+      out.push({
+        check: 'api key', status: 'fail', message: 'ANTHROPIC_API_KEY is set but Claude Code will first ask whether to use it; which credential to use is your call, so agentpool does not answer',
+        fix: 'run claude once by hand with this key and answer Yes (it remembers the key by its last 20 characters)',
+      });
+    }
+  } else if (!a.env.CLAUDE_CODE_OAUTH_TOKEN && !a.credentialsFile) {
+    out.push({ check: 'credentials', status: 'warn', message: 'no ANTHROPIC_API_KEY, no CLAUDE_CODE_OAUTH_TOKEN and no saved login found', fix: 'log in once with claude (/login), or set one of them in agents.<name>.env' });
+  }
+
+  if (a.skipsPermissions) {
+    const accepted = cfg?.json?.bypassPermissionsModeAccepted === true || a.claudeSettings?.skipDangerousModePermissionPrompt === true;
+    out.push({ check: 'bypass mode', status: 'ok', message: accepted ? 'the bypass-permissions warning is pre-accepted' : 'the bypass-permissions warning will be answered on screen' });
+  }
+  return out;
+}
+
+function projectFinding(p: Facts['projects'][number], claude: boolean): Finding {
+  if (!p.exists) return { check: `project ${p.path}`, status: 'warn', message: 'the folder does not exist: its tasks cannot run', fix: 'create or restore it, or remove it from projects' };
+  if (!claude) return { check: `project ${p.path}`, status: 'ok', message: 'exists' };
+  const trust = p.trusted ? 'trusted in Claude Code' : p.trustOption ? 'trust: true — recorded before the first launch' : 'not trusted yet — the folder-trust question is answered on screen';
+  return { check: `project ${p.path}`, status: 'ok', message: trust };
+}

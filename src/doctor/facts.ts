@@ -1,0 +1,80 @@
+import { access, constants, readFile, stat } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { claudeConfigFile, isFolderTrusted } from '../agents/claude-trust.js';
+import { parseClaudeVersion } from '../agents/claude-versions.js';
+import { AGENTPOOL_DIR } from '../agents/launch.js';
+import type { DesiredState } from '../config/types.js';
+import { tmuxEnv } from '../tmux/exec-client.js';
+import type { Facts } from './checks.js';
+
+/** Looks at the machine for `agentpool doctor`: tmux, the pool's agent, its settings, the projects. */
+export async function gatherFacts(file: string, d: DesiredState | null, configError: string | undefined): Promise<Facts> {
+  const facts: Facts = {
+    config: { file, ...(configError !== undefined ? { error: configError } : {}) },
+    tmux: { version: await versionOf('tmux', ['-V'], tmuxEnv()) },
+    uid: process.getuid?.() ?? -1,
+    projects: [],
+  };
+  if (!d) return facts;
+  const profile = d.agents[d.pool.agent];
+  const claude = profile?.folderTrust === 'claude-json';
+  if (profile) {
+    const env = { ...process.env, ...profile.env };
+    const command = (profile.command[0] ?? '').replace('{node}', process.execPath).replace('{agentpoolDir}', AGENTPOOL_DIR);
+    const path = await findExecutable(command, env.PATH ?? '');
+    const versionText = path ? await versionOf(path, ['--version'], env) : null;
+    facts.agent = {
+      name: profile.name, command, path, claude, versionText, version: versionText ? parseClaudeVersion(versionText) : null, env,
+      skipsPermissions: profile.command.includes('--dangerously-skip-permissions'),
+    };
+    if (claude) {
+      const cfgFile = claudeConfigFile(env);
+      facts.agent.claudeConfig = { file: cfgFile, ...(await readJson(cfgFile)) };
+      const dir = env.CLAUDE_CONFIG_DIR || join(dirname(claudeConfigFile({ HOME: env.HOME })), '.claude');
+      facts.agent.claudeSettings = (await readJson(join(dir, 'settings.json'))).json;
+      facts.agent.credentialsFile = await stat(join(dir, '.credentials.json')).then(() => true, () => false);
+    }
+  }
+  facts.projects = await Promise.all(
+    d.projects.map(async (p) => ({
+      path: p.path,
+      exists: await stat(p.path).then((s) => s.isDirectory(), () => false),
+      trustOption: p.trust,
+      trusted: claude && facts.agent ? await isFolderTrusted(claudeConfigFile(facts.agent.env), p.path).catch(() => false) : false,
+    })),
+  );
+  return facts;
+}
+
+async function versionOf(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<string | null> {
+  const r = await execa(cmd, args, { reject: false, timeout: 15_000, env: env as Record<string, string>, extendEnv: false, stdin: 'ignore' });
+  return r.exitCode === 0 && String(r.stdout).trim() ? String(r.stdout).trim() : null;
+}
+
+/** Where `command` would be run from: itself when it names a path, else the first match on PATH. */
+async function findExecutable(command: string, pathVar: string): Promise<string | null> {
+  const runnable = (p: string) => access(p, constants.X_OK).then(async () => (await stat(p)).isFile(), () => false);
+  if (!command) return null;
+  if (command.includes('/')) return (await runnable(command)) ? command : null;
+  for (const dir of pathVar.split(delimiter).filter(Boolean)) {
+    const p = join(dir, command);
+    if (await runnable(p)) return p;
+  }
+  return null;
+}
+
+async function readJson(file: string): Promise<{ json: Record<string, any> | null; error?: string }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? { json: null } : { json: null, error: (err as Error).message };
+  }
+  try {
+    const v = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? { json: v } : { json: null, error: 'not a JSON object' };
+  } catch (err) {
+    return { json: null, error: `not valid JSON: ${(err as Error).message}` };
+  }
+}
