@@ -46,9 +46,14 @@ export async function demoCommand(v: CliValues): Promise<number> {
   const c = await Controller.create({ configFile, log });
   c.start();
   let interrupted = false;
+  let settled = false;
+  let stopped = false;
+  const allDone = waitUntilSettled(projects, () => stopped).then(() => {
+    settled = true;
+  });
   const stopOn = new Promise<void>((resolve) => {
     const onSignal = () => {
-      interrupted = true;
+      interrupted = !settled;
       resolve();
     };
     // process.on, not once: see reconcile.ts.
@@ -56,10 +61,14 @@ export async function demoCommand(v: CliValues): Promise<number> {
     process.on('SIGTERM', onSignal);
   });
   if (!v.keep) {
-    await Promise.race([stopOn, waitUntilSettled(projects)]);
+    await Promise.race([stopOn, allDone]);
   } else {
+    void allDone.then(() =>
+      log.info({ attach: `tmux -L ${socket} attach -t demo-1` }, `demo: all ${SAMPLE_TASKS.length} tasks are finished; the pool keeps running until Ctrl-C`),
+    );
     await stopOn;
   }
+  stopped = true;
   await c.stop();
   await c.tmux.killServer();
   const counts = await Promise.all(projects.map(async (p) => ({ project: p, done: await count(p, 'done'), failed: await count(p, 'failed') })));
@@ -100,8 +109,8 @@ controller:
 `;
 }
 
-async function waitUntilSettled(projects: string[]): Promise<void> {
-  for (;;) {
+async function waitUntilSettled(projects: string[], stopped: () => boolean): Promise<void> {
+  while (!stopped()) {
     const finished = (await Promise.all(projects.map(async (p) => (await count(p, 'done')) + (await count(p, 'failed'))))).reduce((a, b) => a + b, 0);
     if (finished >= SAMPLE_TASKS.length) return;
     await new Promise((r) => setTimeout(r, 250));

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
-import { OPT, socketArgs, type NewSession, type NewSessionIds, type PaneInfo, type Respawn, type TmuxClient, type TmuxSocket } from './client.js';
+import { unlink } from 'node:fs/promises';
+import { OPT, socketArgs, socketFile, type NewSession, type NewSessionIds, type PaneInfo, type Respawn, type TmuxClient, type TmuxSocket } from './client.js';
 import { TmuxError, isNoServerMessage } from './errors.js';
 import { parseRows, template } from './format.js';
 
@@ -34,7 +35,7 @@ export class ExecTmuxClient implements TmuxClient {
   readonly label: string;
   private readonly base: string[];
 
-  constructor(socket: TmuxSocket, private readonly binary = 'tmux') {
+  constructor(private readonly socket: TmuxSocket, private readonly binary = 'tmux') {
     this.base = socketArgs(socket);
     this.label = `${binary} ${this.base.join(' ')}`;
     // The user's ~/.tmux.conf is read only by the command that starts the server; ours starts with none, so
@@ -168,6 +169,8 @@ export class ExecTmuxClient implements TmuxClient {
     } catch (err) {
       if (!(err instanceof TmuxError && err.kind === 'no-server')) throw err;
     }
+    // tmux leaves its socket file behind; a server we ended leaves nothing.
+    await unlink(socketFile(this.socket)).catch(() => {});
   }
 }
 

@@ -1,4 +1,5 @@
 /** The exec transport against a real, private tmux server. */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +114,16 @@ describe('ExecTmuxClient', () => {
     expect(err).toMatchObject({ kind: 'failed', command: 'tmux', exitCode: 1 });
     expect((err as TmuxError).args).toEqual(['-L', server!.socket, '-f', '/dev/null', 'kill-session', '-t', '$999']);
     expect((err as TmuxError).stderr).toMatch(/can't find session/);
+  });
+
+  it('ends its server and removes the socket file tmux leaves behind', async () => {
+    const c = client();
+    await c.newSession({ name: 's', cwd: '/', command: ['sleep', '600'], options: {} });
+    const socket = join(process.env.TMUX_TMPDIR!, `tmux-${process.getuid?.() ?? 0}`, server!.socket);
+    expect(existsSync(socket)).toBe(true);
+    await c.killServer();
+    expect(await c.listPanes()).toEqual([]);
+    expect(existsSync(socket)).toBe(false);
   });
 
   it('says clearly when the tmux binary is missing', async () => {
