@@ -45,6 +45,11 @@ export type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; a
 
 /** The only place that prints for humans on failure and calls process.exit. */
 export async function main(argv: string[]): Promise<void> {
+  // `agentpool status | head`: the reader went away; stop quietly, as other CLIs do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   let code = 0;
   try {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

@@ -1,5 +1,7 @@
+import { dirname } from 'node:path';
 import { defaultConfigPath } from '../config/load.js';
 import { Controller } from '../reconciler/controller.js';
+import { blindSpots } from '../reconciler/snapshot.js';
 import { formatPlan, planJson } from './format-plan.js';
 import { createLogger, type LogFormat } from './logger.js';
 import { UsageError, type CliValues } from './main.js';
@@ -11,9 +13,10 @@ export async function reconcileCommand(v: CliValues): Promise<number> {
   const log = createLogger(v['log-format'] as LogFormat | undefined);
   const c = await Controller.create({ configFile, log });
   if (v.once) {
-    await c.once();
+    const blind = await c.once();
     await c.stop();
-    return 0;
+    // The problems were logged by the pass; the exit code says the pass could not do all it should.
+    return blind.length > 0 ? 2 : 0;
   }
   // Handlers stay installed (process.on, not once): execa re-raises a signal that no other handler is
   // listening for while one of its children runs, which would kill the controller mid-shutdown.
@@ -37,10 +40,19 @@ export async function reconcileCommand(v: CliValues): Promise<number> {
 async function dryRun(configFile: string, v: CliValues): Promise<number> {
   const log = createLogger('json', 'silent');
   const c = await Controller.create({ configFile, log, lock: false });
-  const { actions } = await c.reconciler.planOnly();
+  const { snapshot, actions } = await c.reconciler.planOnly();
   c.slots.stopAll();
+  // A controller starting now first creates the queue folders of projects that exist without them.
+  const unprepared = await c.projectsToPrepare();
+  // A world that could not be seen whole is never "in sync": say what was missing, exit 2 ("cannot tell").
+  const blind = blindSpots(snapshot, new Set(unprepared.map((p) => p.path)));
+  const lines = [...unprepared.map((p) => `project/${p.name} create queue folders under ${dirname(p.inbox)}`), ...formatPlan(c.config, actions)];
   if (v.output === 'json') process.stdout.write(`${planJson(actions)}\n`);
-  else if (actions.length === 0) process.stdout.write(`pool ${c.config.pool.prefix}* on ${c.tmux.label} is in sync: nothing to do\n`);
-  else process.stdout.write(`${formatPlan(c.config, actions).join('\n')}\n`);
-  return v['exit-code'] && actions.length > 0 ? 1 : 0;
+  else if (lines.length === 0 && blind.length === 0) process.stdout.write(`pool ${c.config.pool.prefix}* on ${c.tmux.label} is in sync: nothing to do\n`);
+  else if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+  if (blind.length > 0) {
+    process.stderr.write(`agentpool: cannot tell what the pool needs; this plan may be missing actions:\n${blind.map((b) => `  ${b}`).join('\n')}\n`);
+    return 2;
+  }
+  return v['exit-code'] && lines.length > 0 ? 1 : 0;
 }

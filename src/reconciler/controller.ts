@@ -4,7 +4,7 @@ import { ensureQueueDirs } from '../tasks/store.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfigFile } from '../config/load.js';
-import { formatConfigError, type ConfigError, type DesiredState } from '../config/types.js';
+import { formatConfigError, type ConfigError, type DesiredState, type ProjectSpec } from '../config/types.js';
 import { realClock, type Clock } from '../machines/clock.js';
 import { Slots } from '../machines/slots.js';
 import { socketFile, type TmuxClient } from '../tmux/client.js';
@@ -94,11 +94,12 @@ export class Controller {
     void this.prepareProjects().finally(() => this.loop.wake('start'));
   }
 
-  /** One pass, then wait for its actions to finish. */
-  async once(): Promise<void> {
+  /** One pass, then wait for its actions to finish. Returns what the pass could not see (blindSpots). */
+  async once(): Promise<string[]> {
     await this.prepareProjects();
     await this.reconciler.pass();
     await this.reconciler.idle();
+    return this.reconciler.lastBlindSpots;
   }
 
   /** Re-reads the config; an invalid file is reported and the last good config stays in force. */
@@ -134,6 +135,16 @@ export class Controller {
     await this.reconciler.idle();
     this.slots.stopAll();
     await this.releaseLock?.();
+  }
+
+  /** The projects whose folder exists but whose inbox does not: start and reload create their queue folders. */
+  async projectsToPrepare(): Promise<ProjectSpec[]> {
+    const out: ProjectSpec[] = [];
+    for (const p of this.desired.projects) {
+      const exists = await stat(p.path).then((s) => s.isDirectory(), () => false);
+      if (exists && !(await stat(p.inbox).then((s) => s.isDirectory(), () => false))) out.push(p);
+    }
+    return out;
   }
 
   /** Creates the queue folders of projects that exist; a missing project is reported by each pass. */

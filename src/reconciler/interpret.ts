@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import { parseResetTime } from '../agents/reset-time.js';
 import type { AgentProfile, DesiredState } from '../config/types.js';
 import type { SlotEvent } from '../machines/session-machine.js';
@@ -144,5 +145,9 @@ function lastWords(sig: AgentSignals | undefined): string {
 }
 
 function status(s: ObservedSession): string {
+  if (s.paneDeadSignal !== null) {
+    const name = Object.entries(osConstants.signals).find(([, n]) => n === s.paneDeadSignal)?.[0];
+    return ` (killed by signal ${s.paneDeadSignal}${name ? `, ${name}` : ''})`;
+  }
   return s.paneDeadStatus === null ? '' : ` with status ${s.paneDeadStatus}`;
 }

@@ -38,6 +38,7 @@ export async function observe(
         panePid: p.panePid,
         paneDead: p.paneDead,
         paneDeadStatus: p.paneDeadStatus,
+        paneDeadSignal: p.paneDeadSignal,
         owned: p.pool === d.pool.prefix || created.has(createdKey(p.serverPid, p.sessionId)),
         tags: { pool: p.pool, slot: p.slot },
         saved: { state: p.state, task: p.task, until: p.until ? Number(p.until) : null },

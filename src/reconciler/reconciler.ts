@@ -11,7 +11,7 @@ import { interpret } from './interpret.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
 import { isPoolName } from './pool.js';
-import type { Snapshot } from './snapshot.js';
+import { blindSpots, type Snapshot } from './snapshot.js';
 
 /** How often screens are looked at while nothing else wakes the loop (one capture-pane per such slot). */
 const SCREEN_POLL_STARTING_MS = 100;
@@ -43,6 +43,8 @@ export class Reconciler {
   /** The sessions this controller created (server pid / session id): its own even if a tag goes missing. */
   private readonly created = new Set<string>();
   private reported = new Set<string>();
+  /** What the last pass could not see (blindSpots of its snapshot). */
+  lastBlindSpots: string[] = [];
 
   constructor(private readonly deps: ReconcilerDeps, private desired: DesiredState) {}
 
@@ -126,10 +128,8 @@ export class Reconciler {
 
   /** Problems are logged when they appear, not on every pass. */
   private report(snapshot: Snapshot): void {
-    const now = new Set<string>();
-    if (!snapshot.tmux.ok) now.add(`tmux: ${snapshot.tmux.error}`);
-    for (const q of snapshot.queues) for (const p of q.problems) now.add(p);
-    for (const p of snapshot.problems ?? []) now.add(p);
+    this.lastBlindSpots = blindSpots(snapshot);
+    const now = new Set<string>(this.lastBlindSpots);
     for (const s of snapshot.sessions.values()) {
       if (!s.owned && this.desired.pool.size > 0 && isPoolName(this.desired, s.name)) {
         now.add(`session ${s.name} has a pool name but was not created by agentpool; it is left alone and its slot stays empty`);

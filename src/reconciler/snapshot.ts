@@ -10,6 +10,7 @@ export interface ObservedSession {
   panePid: number;
   paneDead: boolean;
   paneDeadStatus: number | null;
+  paneDeadSignal: number | null;
   /**
    * Ours: tagged by this pool (`@agentpool-pool` = the pool prefix), or created by this controller in this
    * run (known by server and session id) even if its tags are missing. Nothing else is ever changed.
@@ -41,4 +42,17 @@ export interface Snapshot {
   agents: ReadonlyMap<string, AgentSignals>;
   /** Problems found while observing, for the log (a refused event file, ...). */
   problems?: readonly string[];
+}
+
+/**
+ * What kept this snapshot from seeing the whole world (tmux not answering, a missing or unreadable inbox, a
+ * refused event file): a plan made from it may be missing actions, so nothing built on it is "in sync".
+ * `except`: projects whose queue problems do not count (their folders are about to be created).
+ */
+export function blindSpots(snap: Snapshot, except: ReadonlySet<string> = new Set()): string[] {
+  return [
+    ...(snap.tmux.ok ? [] : [`tmux: ${snap.tmux.error}`]),
+    ...snap.queues.filter((q) => !except.has(q.project)).flatMap((q) => q.problems),
+    ...(snap.problems ?? []),
+  ];
 }

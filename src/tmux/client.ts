@@ -23,6 +23,8 @@ export interface PaneInfo {
   panePid: number;
   paneDead: boolean;
   paneDeadStatus: number | null;
+  /** The signal that ended the pane's process (e.g. 9 for kill -9), null when it exited by itself. */
+  paneDeadSignal: number | null;
   currentCommand: string;
   /** `@agentpool-pool` of the session, '' when unowned. */
   pool: string;

@@ -11,6 +11,7 @@ const PANE_FIELDS = {
   panePid: 'pane_pid',
   paneDead: 'pane_dead',
   paneDeadStatus: 'pane_dead_status',
+  paneDeadSignal: 'pane_dead_signal',
   currentCommand: 'pane_current_command',
   pool: OPT.pool,
   slot: OPT.slot,
@@ -75,7 +76,7 @@ export class ExecTmuxClient implements TmuxClient {
       throw err;
     }
     let rows = parseRows(out, PANE_KEYS, { command: this.binary, args });
-    const unreaped = rows.find((r) => r.paneDead === '1' && r.paneDeadStatus === '');
+    const unreaped = rows.find((r) => r.paneDead === '1' && r.paneDeadStatus === '' && r.paneDeadSignal === '');
     if (unreaped && (await nudgeServer(Number(unreaped.serverPid)))) {
       rows = parseRows(await this.run(args), PANE_KEYS, { command: this.binary, args });
     }
@@ -90,6 +91,7 @@ export class ExecTmuxClient implements TmuxClient {
       panePid: Number(r.panePid),
       paneDead: r.paneDead === '1',
       paneDeadStatus: r.paneDeadStatus === '' ? null : Number(r.paneDeadStatus),
+      paneDeadSignal: r.paneDeadSignal === '' ? null : Number(r.paneDeadSignal),
     }));
   }
 

@@ -76,8 +76,8 @@ export interface PoolEnv {
   config: ConfigObject;
   /** The YAML text last written. */
   configText: string;
-  /** Runs `node bin/<bin>.js ...args` to completion; never throws for a non-zero exit. */
-  run(bin: keyof typeof BINS, args: readonly string[]): Promise<RunResult>;
+  /** Runs `node bin/<bin>.js ...args` to completion; never throws for a non-zero exit. `env` is added to this process's. */
+  run(bin: keyof typeof BINS, args: readonly string[], o?: { env?: Record<string, string> }): Promise<RunResult>;
   /** `node bin/reconcile.js --config F ...args`. */
   reconcile(...args: string[]): Promise<RunResult>;
   /** `node bin/agentpool.js <command> --config F ...args`. */
@@ -118,8 +118,8 @@ export async function createPoolEnv(o: PoolEnvOptions = {}): Promise<PoolEnv> {
     },
     configText: '',
 
-    async run(bin, args) {
-      const r = await execa('node', [BINS[bin], ...args], { cwd: REPO_ROOT, reject: false, all: true, timeout: 30_000 });
+    async run(bin, args, ro = {}) {
+      const r = await execa(process.execPath, [BINS[bin], ...args], { cwd: REPO_ROOT, reject: false, all: true, timeout: 30_000, env: ro.env ?? {} });
       return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, all: r.all ?? '' };
     },
     reconcile: (...args) => env.run('reconcile', ['--config', configFile, ...args]),

@@ -3,7 +3,9 @@
  * `agentpool validate` and `agentpool status`, each run as a child process on a socket of its own.
  * The running controller is covered in pool-live.test.ts (a separate file so the two run in parallel).
  */
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -29,9 +31,13 @@ describe('reconcile --dry-run', () => {
     const r = await env.reconcile('--dry-run');
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout.split('\n').filter(Boolean)).toEqual(SLOTS(4).map((s) => `session/${s} create`));
-    // A dry run only looks: no server was started on the socket.
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      `project/project create queue folders under ${join(env.project, '.agent-queue')}`,
+      ...SLOTS(4).map((s) => `session/${s} create`),
+    ]);
+    // A dry run only looks: no server was started on the socket, no folder was made.
     expect(await env.sessions()).toEqual([]);
+    expect(existsSync(join(env.project, '.agent-queue'))).toBe(false);
   });
 
   it('prints the plan as a JSON array with -o json', async () => {
@@ -44,7 +50,48 @@ describe('reconcile --dry-run', () => {
   it('exits 1 with --exit-code when the plan is not empty', async () => {
     const r = await env.reconcile('--dry-run', '--exit-code');
     expect(r.exitCode).toBe(1);
-    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(4);
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(5);
+  });
+});
+
+describe('a world that cannot be seen whole is never "in sync"', () => {
+  /** PATH with node and the coreutils, but no tmux. */
+  const noTmux = async () => {
+    const bin = join(env.dir, 'bin-without-tmux');
+    await mkdir(bin);
+    await symlink(process.execPath, join(bin, 'node'));
+    return { PATH: bin };
+  };
+
+  it('--dry-run without tmux says it cannot tell and exits 2, with --exit-code too', async () => {
+    const path = await noTmux();
+    for (const extra of [[], ['--exit-code']]) {
+      const r = await env.run('reconcile', ['--config', env.configFile, '--dry-run', ...extra], { env: path });
+      expect(r.exitCode, r.all).toBe(2);
+      expect(r.stdout).not.toMatch(/in sync/);
+      expect(r.stderr).toMatch(/cannot tell what the pool needs; this plan may be missing actions:\n {2}tmux: the tmux binary "tmux" was not found: install tmux/);
+    }
+  });
+
+  it('--once without tmux exits 2 after logging why', async () => {
+    const r = await env.run('reconcile', ['--config', env.configFile, '--once', '--log-format', 'json'], { env: await noTmux() });
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.all).toMatch(/"level":40.*tmux binary .*was not found: install tmux/);
+  });
+
+  it('--dry-run with a missing project folder prints the plan, names the folder and exits 2', async () => {
+    await env.writeConfig({ projects: [{ path: env.project }, { path: join(env.dir, 'gone') }] });
+    const r = await env.reconcile('--dry-run');
+    expect(r.exitCode, r.all).toBe(2);
+    expect(r.stdout.split('\n').filter(Boolean).slice(1)).toEqual(SLOTS(4).map((s) => `session/${s} create`));
+    expect(r.stderr).toContain(join(env.dir, 'gone'));
+  });
+
+  it('a closed pipe ends `agentpool status` quietly', async () => {
+    await env.reconcile('--once');
+    const r = await execa('sh', ['-c', `"${process.execPath}" bin/agentpool.js status --config "${env.configFile}" | head -1`], { cwd: REPO_ROOT, reject: false });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe('');
   });
 });
 

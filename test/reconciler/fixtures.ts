@@ -54,7 +54,7 @@ export const names = (from: number, to: number): string[] => Array.from({ length
 export function observed(name: string, o: Partial<ObservedSession> = {}): ObservedSession {
   const n = Number(name.replace(/\D/g, '')) || 99;
   return {
-    name, sessionId: `$${n}`, paneId: `%${n}`, panePid: 1000 + n, paneDead: false, paneDeadStatus: null, owned: true,
+    name, sessionId: `$${n}`, paneId: `%${n}`, panePid: 1000 + n, paneDead: false, paneDeadStatus: null, paneDeadSignal: null, owned: true,
     tags: { pool: 'ccl-auto-', slot: name.replace(/^\D*/, '') },
     saved: { state: 'idle', task: '', until: null }, ...o,
   };

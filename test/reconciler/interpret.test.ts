@@ -203,6 +203,8 @@ describe('interpret: agents', () => {
     expect(a).toEqual({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the agent exited with status 137 while working on the task (crash?)' } });
     const b = eventFor(interpret(desired(1), snapshot({ sessions: one({ paneDead: true, paneDeadStatus: null }) }), working));
     expect(b).toEqual({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the agent exited while working on the task (crash?)' } });
+    const c = eventFor(interpret(desired(1), snapshot({ sessions: one({ paneDead: true, paneDeadSignal: 9 }) }), working));
+    expect(c).toEqual({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the agent exited (killed by signal 9, SIGKILL) while working on the task (crash?)' } });
   });
 
   it('a clean exit is done for an agent whose done signal is its exit, a failure otherwise', () => {

@@ -98,6 +98,14 @@ describe('ExecTmuxClient', () => {
     expect(await readFile(out, 'utf8')).toBe('[a;][$(x)][Enter]');
   });
 
+  it('reports the signal that killed a pane, and no exit status then', async () => {
+    const c = client();
+    const { paneId } = await c.newSession({ name: 's', cwd: '/', command: ['sleep', '600'], options: {} });
+    process.kill((await c.listPanes())[0]!.panePid, 'SIGKILL');
+    const dead = await waitFor(async () => (await c.listPanes()).find((p) => p.paneId === paneId && p.paneDead && p.paneDeadSignal !== null));
+    expect(dead).toMatchObject({ paneDeadSignal: 9, paneDeadStatus: null });
+  });
+
   it('pastes text through a buffer, never through argv', async () => {
     const c = client();
     const { paneId } = await c.newSession({ name: 's', cwd: '/', command: ['cat'], options: {} });
