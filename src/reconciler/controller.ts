@@ -54,9 +54,9 @@ export class Controller {
     this.slots = new Slots(
       clock,
       (t) => o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...(t.task ? { task: t.task } : {}), ...(t.reason ? { reason: t.reason } : {}) }, 'transition'),
-      () => this.loop.wake('timer'),
+      () => this.wake('timer'),
     );
-    this.reconciler = new Reconciler({ tmux: this.tmux, slots: this.slots, clock, log: o.log, wake: () => this.loop.wake('action finished') }, desired);
+    this.reconciler = new Reconciler({ tmux: this.tmux, slots: this.slots, clock, log: o.log, wake: () => this.wake('action finished') }, desired);
     this.loop = new Loop({ pass: () => this.reconciler.pass(), resyncMs: () => this.desired.controller.resyncMs, log: o.log });
   }
 
@@ -86,8 +86,16 @@ export class Controller {
     return this.desired;
   }
 
+  /** Timers and finished actions run more passes only in a running controller; `--once` is one pass. */
+  private wake(why: string): void {
+    if (this.running) this.loop.wake(why);
+  }
+
+  private running = false;
+
   /** Runs until stop(): reconciles now, on every trigger and on the periodic resync. */
   start(): void {
+    this.running = true;
     this.watchConfig();
     this.watchWork();
     // The first pass scans the inboxes: create them first, or it reports them missing.

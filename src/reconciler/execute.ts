@@ -39,9 +39,11 @@ export interface ExecDeps {
  * too; only a broken environment throws.
  */
 export async function executeGroup(deps: ExecDeps, actions: readonly Action[]): Promise<void> {
+  // A session created by this group is known to its later actions (a new slot takes a task at once).
+  const x = actions.some((a) => a.kind === 'create-session') ? { ...deps, sessions: new Map(deps.sessions) } : deps;
   for (const a of actions) {
-    deps.log.debug({ action: a.kind, ...('session' in a ? { session: a.session } : {}) }, 'action');
-    await perform(deps, a);
+    x.log.debug({ action: a.kind, ...('session' in a ? { session: a.session } : {}) }, 'action');
+    await perform(x, a);
   }
 }
 
@@ -49,13 +51,17 @@ async function perform(x: ExecDeps, a: Action): Promise<void> {
   const { d, tmux, slots, clock, log } = x;
   switch (a.kind) {
     case 'create-session': {
-      const { sessionId, serverPid } = await tmux.newSession({
+      const { sessionId, paneId, serverPid } = await tmux.newSession({
         name: a.session,
         cwd: homedir(),
         command: IDLE_COMMAND,
         options: { [OPT.pool]: d.pool.prefix, [OPT.slot]: String(a.slot), [OPT.state]: 'idle' },
       });
       x.created.add(createdKey(serverPid, sessionId));
+      (x.sessions as Map<string, ObservedSession>).set(a.session, {
+        name: a.session, sessionId, paneId, panePid: 0, paneDead: false, paneDeadStatus: null, paneDeadSignal: null, owned: true,
+        tags: { pool: d.pool.prefix, slot: String(a.slot) }, saved: { state: 'idle', task: '', until: null },
+      });
       log.info({ session: a.session, sessionId }, 'created pool session');
       slots.send(a.session, { type: 'CREATED' });
       return;

@@ -62,11 +62,12 @@ export async function observe(
       agents.set(v.session, await signals(v.session, v.state, s, v));
     }),
   );
-  // Sessions about to be adopted with an agent: their events decide how.
+  // Sessions about to be adopted with an agent: read what the state they are adopted into needs (events,
+  // and the screen of one awaiting its prompt), so the pass that adopts them also decides for them.
   await Promise.all(
     [...sessions.values()].map(async (s) => {
       if (!s.owned || agents.has(s.name) || (views.get(s.name)?.state ?? 'absent') !== 'absent' || !AGENT_STATES.has(s.saved.state)) return;
-      agents.set(s.name, await signals(s.name, 'absent', s));
+      agents.set(s.name, await signals(s.name, s.saved.state === 'stopping' ? 'working' : s.saved.state, s));
     }),
   );
   return { now, tmux: tmuxState, sessions, queues, agents, problems };

@@ -100,8 +100,10 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     }
   }
 
-  // Free slots take the next tasks.
+  // Free slots take the next tasks; a slot created by this plan takes one right after its creation.
+  const creating = new Set(actions.flatMap((a) => (a.kind === 'create-session' ? [a.session] : [])));
   const free = wanted.filter((name) => {
+    if (creating.has(name)) return true;
     const v = views.get(name);
     // Draining only matters outside the pool's range; a slot back in range after a grow takes work again.
     return v?.state === 'idle' && !inFlight.has(name) && snap.sessions.get(name)?.owned;

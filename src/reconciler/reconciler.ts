@@ -106,13 +106,23 @@ export class Reconciler {
     this.inFlight.set(session, run);
   }
 
+  /**
+   * Observes, then tells the machines what the world says. An adopted slot is looked at again in its new
+   * state within the same pass (an adopted agent that finished is settled now, not a pass later), and a
+   * deadline already past when it was adopted fires before planning, so a fresh `--dry-run` or `--once`
+   * decides what the running controller would.
+   */
   private async observeAndInterpret(inFlight: ReadonlySet<string>): Promise<Snapshot> {
     const snapshot = await observe(this.desired, this.deps.tmux, this.scanner, this.views(), this.deps.clock.now(), this.created);
-    for (const { session, event } of interpret(this.desired, snapshot, this.views(), inFlight)) {
-      this.deps.slots.send(session, event);
+    for (let round = 0; round < 3; round++) {
+      const inputs = interpret(this.desired, snapshot, this.views(), inFlight);
+      if (inputs.length === 0) break;
+      for (const { session, event } of inputs) this.deps.slots.send(session, event);
+      if (this.deps.slots.views().some((v) => v.deadline !== null && v.deadline <= snapshot.now)) await new Promise((r) => setTimeout(r, 1));
     }
     return snapshot;
   }
+
 
   private views(): Map<string, SlotView> {
     return new Map(this.deps.slots.views().map((v) => [v.session, v]));

@@ -43,9 +43,12 @@ export async function createTmuxGate(dir: string): Promise<TmuxGate> {
     `#!/bin/sh
 gate=${q(state)}
 real=${q(real)}
-# agentpool always names its socket first: tmux -L NAME <command> ...
+# agentpool names its socket and config first: tmux -L NAME -f FILE <command> ...
 cmd=$1
-if [ "$1" = -L ] || [ "$1" = -S ]; then cmd=$3; fi
+for a in "$@"; do
+  case $skip in 1) skip=; continue ;; esac
+  case $a in -L|-S|-f) skip=1 ;; *) cmd=$a; break ;; esac
+done
 wait_gate() {
   for f in "$gate/$1.${ALL}" "$gate/$1.$cmd"; do
     if [ -e "$f" ]; then

@@ -240,7 +240,7 @@ describe('the running controller', () => {
     const second = env.startController();
     const result = await waitFor(() => second.exited(), { timeoutMs: CONVERGE_MS, what: 'the second controller to exit' });
     expect(result.exitCode).toBe(1);
-    expect(second.stderr()).toMatch(/another agentpool controller \(pid \d+\) is running/);
+    expect(second.stderr()).toMatch(/another agentpool controller \(pid \d+, config .+\) is running/);
     expect(controller.exited()).toBeNull();
 
     const once = await env.reconcile('--once');
