@@ -1,11 +1,11 @@
-import { access, constants, readFile, stat } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { claudeConfigFile, isFolderTrusted } from '../agents/claude-trust.js';
 import { parseClaudeVersion } from '../agents/claude-versions.js';
-import { AGENTPOOL_DIR } from '../agents/launch.js';
 import type { DesiredState } from '../config/types.js';
 import { tmuxEnv } from '../tmux/exec-client.js';
+import { agentPath, agentProgram, findExecutable } from '../util/which.js';
 import type { Facts } from './checks.js';
 
 /** Looks at the machine for `agentpool doctor`: tmux, the pool's agent, its settings, the projects. */
@@ -21,8 +21,8 @@ export async function gatherFacts(file: string, d: DesiredState | null, configEr
   const claude = profile?.folderTrust === 'claude-json';
   if (profile) {
     const env = { ...process.env, ...profile.env };
-    const command = (profile.command[0] ?? '').replace('{node}', process.execPath).replace('{agentpoolDir}', AGENTPOOL_DIR);
-    const path = await findExecutable(command, env.PATH ?? '');
+    const command = agentProgram(profile);
+    const path = await findExecutable(command, agentPath(profile));
     const versionText = path ? await versionOf(path, ['--version'], env) : null;
     facts.agent = {
       name: profile.name, command, path, claude, versionText, version: versionText ? parseClaudeVersion(versionText) : null, env,
@@ -50,18 +50,6 @@ export async function gatherFacts(file: string, d: DesiredState | null, configEr
 async function versionOf(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<string | null> {
   const r = await execa(cmd, args, { reject: false, timeout: 15_000, env: env as Record<string, string>, extendEnv: false, stdin: 'ignore' });
   return r.exitCode === 0 && String(r.stdout).trim() ? String(r.stdout).trim() : null;
-}
-
-/** Where `command` would be run from: itself when it names a path, else the first match on PATH. */
-async function findExecutable(command: string, pathVar: string): Promise<string | null> {
-  const runnable = (p: string) => access(p, constants.X_OK).then(async () => (await stat(p)).isFile(), () => false);
-  if (!command) return null;
-  if (command.includes('/')) return (await runnable(command)) ? command : null;
-  for (const dir of pathVar.split(delimiter).filter(Boolean)) {
-    const p = join(dir, command);
-    if (await runnable(p)) return p;
-  }
-  return null;
 }
 
 async function readJson(file: string): Promise<{ json: Record<string, any> | null; error?: string }> {

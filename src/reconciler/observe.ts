@@ -5,6 +5,7 @@ import type { DesiredState } from '../config/types.js';
 import type { SlotView } from '../machines/types.js';
 import type { TmuxClient } from '../tmux/client.js';
 import type { QueueScanner } from '../tasks/scan.js';
+import { agentProgramProblem } from '../util/which.js';
 import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
 
 /** How a session this controller created is remembered: session ids start again at $0 on a new server. */
@@ -70,7 +71,8 @@ export async function observe(
       agents.set(s.name, await signals(s.name, s.saved.state === 'stopping' ? 'working' : s.saved.state, s));
     }),
   );
-  return { now, tmux: tmuxState, sessions, queues, agents, problems };
+  const agentMissing = await agentProgramProblem(profile);
+  return { now, tmux: tmuxState, sessions, queues, agents, problems, ...(agentMissing ? { agentMissing } : {}) };
 
   async function signals(session: string, state: string, s: ObservedSession, v?: SlotView): Promise<AgentSignals> {
     let hooks = EMPTY_SUMMARY;

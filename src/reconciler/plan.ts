@@ -108,7 +108,8 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     // Draining only matters outside the pool's range; a slot back in range after a grow takes work again.
     return v?.state === 'idle' && !inFlight.has(name) && snap.sessions.get(name)?.owned;
   });
-  if (free.length > 0) {
+  // An agent program that cannot be run would fail every task: they wait in the queue, attempts kept.
+  if (free.length > 0 && !snap.agentMissing) {
     const pending = snap.queues.flatMap((q) => q.pending).filter((t) => !ctx.claiming?.has(t.path));
     const picked = pickTasks(pending, free.length, snap.now, ctx.lastServed);
     picked.forEach((task, i) => {

@@ -42,6 +42,8 @@ export interface Snapshot {
   agents: ReadonlyMap<string, AgentSignals>;
   /** Problems found while observing, for the log (a refused event file, ...). */
   problems?: readonly string[];
+  /** Why the pool's agent program cannot be run (not found), or absent when it can: no task is claimed then. */
+  agentMissing?: string;
 }
 
 /**
@@ -54,5 +56,6 @@ export function blindSpots(snap: Snapshot, except: ReadonlySet<string> = new Set
     ...(snap.tmux.ok ? [] : [`tmux: ${snap.tmux.error}`]),
     ...snap.queues.filter((q) => !except.has(q.project)).flatMap((q) => q.problems),
     ...(snap.problems ?? []),
+    ...(snap.agentMissing ? [snap.agentMissing] : []),
   ];
 }

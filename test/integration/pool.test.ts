@@ -87,6 +87,23 @@ describe('a world that cannot be seen whole is never "in sync"', () => {
     expect(r.stderr).toContain(join(env.dir, 'gone'));
   });
 
+  it('a missing agent program keeps the tasks queued with their attempts, says so once, and validate warns', async () => {
+    await env.writeConfig({ pool: { agent: 'ghost' }, agents: { ghost: { extends: 'fake', command: ['no-such-agent-cli', '--settings', '{settings}'] } } });
+    await mkdir(join(env.project, '.agent-queue', 'inbox'), { recursive: true });
+    await writeFile(join(env.project, '.agent-queue', 'inbox', 'wait.md'), 'Wait for the agent\n');
+    const dry = await env.reconcile('--dry-run');
+    expect(dry.exitCode, dry.all).toBe(2);
+    expect(dry.stdout).not.toMatch(/claim|launch/);
+    expect(dry.stderr).toMatch(/agent program "no-such-agent-cli" of profile "ghost" not found on PATH \(.+\): install it or set agents\.ghost\.command/);
+    const once = await env.reconcile('--once', '--log-format', 'json');
+    expect(once.exitCode, once.all).toBe(2);
+    expect(once.stdout.match(/not found on PATH/g)).toHaveLength(1);
+    expect(existsSync(join(env.project, '.agent-queue', 'inbox', 'wait.md'))).toBe(true);
+    const validate = await env.agentpool('validate');
+    expect(validate.exitCode).toBe(0);
+    expect(validate.stderr).toMatch(/^warning: agent program "no-such-agent-cli"/);
+  });
+
   it('a closed pipe ends `agentpool status` quietly', async () => {
     await env.reconcile('--once');
     const r = await execa('sh', ['-c', `"${process.execPath}" bin/agentpool.js status --config "${env.configFile}" | head -1`], { cwd: REPO_ROOT, reject: false });

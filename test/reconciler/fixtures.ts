@@ -111,6 +111,7 @@ export function snapshot(o: {
   agents?: Record<string, AgentSignals>;
   tmux?: Snapshot['tmux'];
   now?: number;
+  agentMissing?: string;
 } = {}): Snapshot {
   return {
     now: o.now ?? NOW,
@@ -118,6 +119,7 @@ export function snapshot(o: {
     sessions: new Map((o.sessions ?? []).map((s) => [s.name, s])),
     queues: o.queues ?? [queue(WEBAPP), queue(BILLING)],
     agents: new Map(Object.entries(o.agents ?? {})),
+    ...(o.agentMissing ? { agentMissing: o.agentMissing } : {}),
   };
 }
 

@@ -9,6 +9,13 @@ import {
 const kinds = (actions: Action[]) => actions.map((a) => `${a.kind} ${'session' in a ? a.session : ''}`.trim());
 const named = (actions: Action[], session: string) => actions.filter((a) => 'session' in a && a.session === session);
 
+describe('plan: a missing agent program', () => {
+  it('claims nothing while the agent program cannot be run, and still shapes the pool', () => {
+    const snap = snapshot({ queues: [queue(WEBAPP, { pending: [pending(WEBAPP, 'a.md')] })], agentMissing: 'agent program "claude" not found' });
+    expect(kinds(plan(desired(1), snap, new Map()))).toEqual(['create-session ccl-auto-1']);
+  });
+});
+
 describe('plan: pool shape', () => {
   it('creates exactly the missing sessions of an empty world, in slot order', () => {
     expect(plan(desired(3), snapshot(), new Map())).toEqual([
