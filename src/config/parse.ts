@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { rawAgentRules } from './rules-agents.js';
+import { describeYamlErrors } from './yaml-errors.js';
 import type { ConfigError, ConfigResult } from './types.js';
 import type { RawConfig } from './raw.js';
 import { makeLocator } from './locate.js';
@@ -11,10 +13,6 @@ import { normalize, type ConfigEnv } from './normalize.js';
 import { checkRules } from './rules.js';
 import { showValue } from './describe.js';
 
-function yamlError(e: YAMLError, lines: LineCounter, file: string): ConfigError {
-  const { line, col } = lines.linePos(e.pos[0]);
-  return { file, line, col, path: '', message: `invalid YAML: ${e.message}` };
-}
 
 function shapeOfDocument(data: unknown): Problem[] {
   if (data === null || data === undefined) {
@@ -39,14 +37,18 @@ export function parseConfig(text: string, file: string, env: ConfigEnv = process
   const lines = new LineCounter();
   // prettyErrors off: the message is ours to phrase and the position is placed through `lines`.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const syntax = [...doc.errors, ...doc.warnings].map((e) => yamlError(e, lines, abs));
-  if (syntax.length > 0) return { errors: syntax.sort((a, b) => a.line - b.line || a.col - b.col) };
+  const syntax = describeYamlErrors([...doc.errors, ...doc.warnings], text, lines).map((p) => ({ file: abs, path: '', ...p }));
+  if (syntax.length > 0) return { errors: syntax };
 
   const place = (problems: Problem[]): ConfigError[] => placeProblems(problems, makeLocator(doc, lines), abs);
   const data: unknown = doc.toJS();
   const shape = [...shapeOfDocument(data)];
   if (shape.length === 0) shape.push(...translateAjvErrors(validateShape(data), data));
-  if (shape.length > 0) return { errors: place(shape) };
+  if (shape.length > 0) {
+    // The checks that read the raw document alone still run, so a file's mistakes show in one go.
+    const said = new Set(shape.map((p) => p.path.join('.')));
+    return { errors: place([...shape, ...rawAgentRules(data).filter((p) => !said.has(p.path.join('.')))]) };
+  }
 
   const raw = data as RawConfig;
   const value = normalize(raw, abs, env);

@@ -17,6 +17,30 @@ function poolAgentRule(value: DesiredState): Problem[] {
   }];
 }
 
+/**
+ * The agent checks that need only the raw document, for a file that failed the schema elsewhere: an
+ * unknown pool.agent, extends, patterns. Defensive about shapes the schema would have refused.
+ */
+export function rawAgentRules(data: unknown): Problem[] {
+  const raw = (typeof data === 'object' && data !== null ? data : {}) as Partial<RawConfig>;
+  const agents = typeof raw.agents === 'object' && raw.agents !== null && !Array.isArray(raw.agents) ? raw.agents : {};
+  const out: Problem[] = [];
+  const name = typeof raw.pool === 'object' && raw.pool !== null ? (raw.pool as { agent?: unknown }).agent : undefined;
+  if (typeof name === 'string') {
+    const names = [...new Set([...Object.keys(SHIPPED_PROFILES), ...Object.keys(agents)])].sort();
+    if (!names.includes(name)) {
+      const guess = didYouMean(name, names);
+      out.push({ path: ['pool', 'agent'], at: 'value', message: `unknown agent "${name}"; ${guess ? `did you mean "${guess}"? The` : 'the'} agents defined are ${names.join(', ')}` });
+    }
+  }
+  try {
+    out.push(...extendsRules({ ...raw, agents } as RawConfig), ...patternRules({ ...raw, agents } as RawConfig));
+  } catch {
+    // a shape these rules cannot read: the schema errors already say what to fix
+  }
+  return out;
+}
+
 /** File order matters: an entry may extend a shipped profile or one defined above it, never below. */
 function extendsRules(raw: RawConfig): Problem[] {
   const problems: Problem[] = [];

@@ -114,8 +114,8 @@ export class Controller {
   async reload(why: string): Promise<boolean> {
     const r = await loadConfigFile(this.o.configFile);
     if ('errors' in r) {
-      this.o.log.error({ errors: r.errors.map(formatConfigError) }, `config ${this.o.configFile} is invalid; keeping the last good config`);
       for (const e of r.errors) this.o.log.error(formatConfigError(e));
+      this.o.log.error({ errors: r.errors.length }, `config ${this.o.configFile} is invalid; keeping the last good config`);
       return false;
     }
     const next = r.value;

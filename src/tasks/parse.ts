@@ -31,7 +31,11 @@ export function parseTask(bytes: Uint8Array): TaskParseResult {
   try {
     data = parseYaml(fm[1] ?? '');
   } catch (err) {
-    return { ok: false, reason: `the front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}` };
+    // The library says "... at line 2, column 15:" of the front matter; the file has the `---` line above it.
+    const e = err as Error & { linePos?: Array<{ line: number; col: number }> };
+    const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const at = e.linePos?.[0];
+    return { ok: false, reason: `the front matter is not valid YAML${at ? ` (line ${at.line + 1}, column ${at.col} of the file)` : ''}: ${what}` };
   }
   if (data === null || data === undefined) data = {};
   if (typeof data !== 'object' || Array.isArray(data)) {

@@ -2,9 +2,34 @@ import { describe, it, expect } from 'vitest';
 import { errorsOf, FILE, HEAD, yaml } from './helpers.js';
 
 describe('YAML and document errors', () => {
-  it('reports a YAML syntax error at its position', () => {
+  it('points an unclosed bracket at the bracket', () => {
     expect(errorsOf(yaml(...HEAD, 'dedicated: [a, b', 'tasks: {}'))).toEqual([
-      expect.stringMatching(new RegExp(`^${FILE}:7:1: \\(root\\): invalid YAML: `)),
+      `${FILE}:6:12: (root): invalid YAML: this "[" is never closed: add "]" at the end of its list`,
+    ]);
+  });
+
+  it('names the line a mis-indented key is on, once, with a hint', () => {
+    // `models:` one level too deep: the library notices only on the lines after it.
+    const text = yaml(...HEAD, 'agents:', '  claude:', '      models:', '    high: opus', '    low: haiku', '  mine:', '    extends: claude');
+    expect(errorsOf(text)).toEqual([
+      `${FILE}:8:7: (root): invalid YAML: this line is indented 6 spaces and line 7 above it 2: keys of one mapping start at the same column (a nested key goes 2 spaces further than its parent)`,
+    ]);
+    expect(errorsOf(yaml(...HEAD, '   agent: fake'))).toEqual([
+      `${FILE}:6:4: (root): invalid YAML: this line is indented further than line 5 (3 spaces, not 2), so it reads as part of that line's value: line them up`,
+    ]);
+  });
+
+  it('says a tab in the indentation is the problem', () => {
+    expect(errorsOf(yaml('tmux:', '\tsocket: x'))).toEqual([`${FILE}:2:1: (root): invalid YAML: a tab in the indentation; YAML indents with spaces only`]);
+  });
+
+  it('reports schema and semantic mistakes together, each once', () => {
+    const text = yaml('tmux:', '  socket: x', 'pool:', '  prefix: w-', '  size: -2', '  agent: claud', '  cooldwn: {afterTask: 1s}', 'tasks:', '  maxAttempts: "3"');
+    expect(errorsOf(text)).toEqual([
+      `${FILE}:5:9: pool.size: must be an integer from 0 to 1000, got -2`,
+      `${FILE}:6:10: pool.agent: unknown agent "claud"; did you mean "claude"? The agents defined are claude, fake, generic`,
+      `${FILE}:7:3: pool.cooldwn: unknown key; did you mean "cooldown"?`,
+      `${FILE}:9:16: tasks.maxAttempts: must be an integer from 1 to 100, got "3"`,
     ]);
   });
 

@@ -82,8 +82,12 @@ describe('parseTask', () => {
 
   it('rejects front matter that is not valid YAML, with the first line of the YAML error', () => {
     const r = reason(parse('---\ntitle: [unclosed\n---\nx'));
-    expect(r).toMatch(/^the front matter is not valid YAML: /);
+    expect(r).toMatch(/^the front matter is not valid YAML \(line \d+, column \d+ of the file\): \S/);
     expect(r).not.toContain('\n');
+    expect(r).not.toMatch(/:$/);
+    expect(reason(parse('---\ntitle: a\nx: {b: 1\n---\nbody'))).toBe(
+      'the front matter is not valid YAML (line 3, column 9 of the file): Flow map in block collection must be sufficiently indented and end with a }',
+    );
   });
 
   it('rejects front matter that is not a mapping', () => {
