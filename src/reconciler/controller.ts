@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar';
+import { watch as fsWatch, type FSWatcher as FsWatcher } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { ensureQueueDirs } from '../tasks/store.js';
 import { join } from 'node:path';
@@ -46,6 +47,7 @@ export class Controller {
   readonly tmux: TmuxClient;
   private readonly loop: Loop;
   private watchers: FSWatcher[] = [];
+  private inboxWatchers: FsWatcher[] = [];
   private releaseLock: (() => Promise<void>) | null = null;
 
   private constructor(private readonly o: ControllerOptions, private desired: DesiredState) {
@@ -97,9 +99,12 @@ export class Controller {
   start(): void {
     this.running = true;
     this.watchConfig();
-    this.watchWork();
-    // The first pass scans the inboxes: create them first, or it reports them missing.
-    void this.prepareProjects().finally(() => this.loop.wake('start'));
+    // The first pass scans the inboxes, and the watchers need them: create them first.
+    void this.prepareProjects().finally(() => {
+      if (!this.running) return; // stopped meanwhile
+      this.watchWork();
+      this.loop.wake('start');
+    });
   }
 
   /** One pass, then wait for its actions to finish. Returns what the pass could not see (blindSpots). */
@@ -137,8 +142,10 @@ export class Controller {
 
   /** Stops taking new work and leaves running agents running; a restart adopts them. */
   async stop(): Promise<void> {
+    this.running = false;
     await Promise.all(this.watchers.map((w) => w.close()));
     this.watchers = [];
+    for (const w of this.inboxWatchers.splice(0)) w.close();
     await this.loop.stop();
     await this.reconciler.idle();
     this.slots.stopAll();
@@ -172,6 +179,21 @@ export class Controller {
 
   private watchWork(): void {
     const inboxes = this.desired.projects.map((p) => p.inbox);
+    // inotify through fs.watch, for how each file arrived (src/tasks/arrivals.ts); chokidar below wakes the
+    // loop and covers what these miss (an inbox made later is picked up by the rescan, and settle applies).
+    for (const inbox of inboxes) {
+      try {
+        const w = fsWatch(inbox, (event, name) => {
+          if (!name) return;
+          this.reconciler.arrivals.note(event === 'change' ? 'change' : 'rename', join(inbox, name.toString()));
+          this.loop.wake('inbox changed');
+        });
+        w.on('error', () => w.close());
+        this.inboxWatchers.push(w);
+      } catch {
+        // a missing inbox: reported by the pass; its files wait for settle
+      }
+    }
     const events = join(this.desired.controller.stateDir, 'sessions');
     const w = watch([...inboxes, events], { ignoreInitial: true, depth: 1 });
     w.on('all', (_ev, path) => this.loop.wake(path.startsWith(events) ? 'agent event' : 'inbox changed'));
@@ -180,6 +202,7 @@ export class Controller {
   }
 
   private async rewatchWork(): Promise<void> {
+    for (const w of this.inboxWatchers.splice(0)) w.close();
     const [configWatcher, ...rest] = this.watchers;
     await Promise.all(rest.map((w) => w.close()));
     this.watchers = configWatcher ? [configWatcher] : [];

@@ -111,8 +111,12 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   // An agent program that cannot be run would fail every task: they wait in the queue, attempts kept.
   if (free.length > 0 && !snap.agentMissing) {
     const pending = snap.queues.flatMap((q) => q.pending).filter((t) => !ctx.claiming?.has(t.path));
-    const picked = pickTasks(pending, free.length, snap.now, ctx.lastServed);
-    picked.forEach((task, i) => {
+    // A file still settling takes its place in the order: its slot waits (at most `settle`) instead of
+    // going to work that it outranks.
+    const settling = snap.queues.flatMap((q) => q.settling);
+    const picked = pickTasks([...pending, ...settling], free.length, snap.now, ctx.lastServed);
+    const settlingPaths = new Set(settling.map((t) => t.path));
+    picked.filter((t) => !settlingPaths.has(t.path)).forEach((task, i) => {
       const session = free[i]!;
       const priority = task.where === 'active' ? activeByPath.get(task.path)?.sidecar.priority ?? task.priority : task.priority;
       actions.push({ kind: 'claim-task', session, task });

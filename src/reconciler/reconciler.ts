@@ -37,6 +37,8 @@ export interface ReconcilerDeps {
  */
 export class Reconciler {
   private readonly scanner = new QueueScanner();
+  /** Fed by the controller's inbox watchers: which files arrived by rename (complete at once). */
+  readonly arrivals = this.scanner.arrivals;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly claiming = new Set<string>();
   private readonly lastServed = new Map<string, number>();

@@ -5,6 +5,7 @@ import { isTaskName, queueDirs, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import type { ActiveTask, PendingTask, RejectedTask, Sidecar } from './types.js';
 import { isAlive } from '../util/pid.js';
+import { ArrivalTracker } from './arrivals.js';
 
 /** What one project's queue looks like now. */
 export interface ProjectQueue {
@@ -14,6 +15,11 @@ export interface ProjectQueue {
   active: ActiveTask[];
   /** Files not yet settled (still being written); the soonest time one may settle. */
   settlingUntil: number | null;
+  /**
+   * The settling files that read as tasks so far, with their priority: none is claimed, but a slot waits
+   * for one rather than give it to lower-priority work (for at most `settle`).
+   */
+  settling: PendingTask[];
   /** Problems a person should hear about (missing inbox, a directory named *.md, ...). */
   problems: string[];
 }
@@ -36,8 +42,11 @@ interface CacheEntry {
 export class QueueScanner {
   private readonly cache = new Map<string, CacheEntry>();
 
+  /** `arrivals`: what the inbox watchers saw arrive by rename (none for a one-shot scan). */
+  constructor(readonly arrivals: ArrivalTracker = new ArrivalTracker()) {}
+
   async scan(project: ProjectSpec, opts: ScanOptions): Promise<ProjectQueue> {
-    const q: ProjectQueue = { project: project.path, pending: [], rejected: [], active: [], settlingUntil: null, problems: [] };
+    const q: ProjectQueue = { project: project.path, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [] };
     const dirs = queueDirs(project.inbox);
     const seen = new Set<string>();
     let names: string[];
@@ -66,14 +75,13 @@ export class QueueScanner {
         q.rejected.push({ path, project: project.path, name, reason: `the file is ${st.size} bytes, over the limit of ${opts.maxBytes} (tasks.maxBytes): split it or raise the limit` });
         continue;
       }
-      // A file renamed into the inbox after being written has ctime > mtime: it is complete. One written in
-      // place is taken once it has not changed for settleMs.
-      const renamedIn = st.ctimeMs > st.mtimeMs;
+      // A file renamed into the inbox after being written is complete: the watcher saw it arrive by rename,
+      // or its ctime is past its mtime. One written in place is taken once unchanged for settleMs. (An empty
+      // file is never taken as complete: it may be one just created, about to be written.)
+      const renamedIn = st.size > 0 && (this.arrivals.renamedIn(path) || st.ctimeMs > st.mtimeMs);
       const settlesAt = st.mtimeMs + opts.settleMs;
-      if (!renamedIn && settlesAt > opts.now) {
-        q.settlingUntil = Math.min(q.settlingUntil ?? Infinity, settlesAt);
-        continue;
-      }
+      const settling = !renamedIn && settlesAt > opts.now;
+      if (settling) q.settlingUntil = Math.min(q.settlingUntil ?? Infinity, settlesAt);
       const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
       let entry = this.cache.get(path);
       if (!entry || entry.key !== key) {
@@ -83,13 +91,17 @@ export class QueueScanner {
         entry = { key, result: parsed.ok ? { priority: parsed.task.meta.priority } : { reason: parsed.reason } };
         this.cache.set(path, entry);
       }
-      if ('reason' in entry.result) {
+      if (settling) {
+        // Read while it settles, for its priority only; a half-written file that does not parse yet says nothing.
+        if (!('reason' in entry.result)) q.settling.push({ path, project: project.path, name, priority: entry.result.priority, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
+      } else if ('reason' in entry.result) {
         q.rejected.push({ path, project: project.path, name, reason: entry.result.reason });
       } else {
         q.pending.push({ path, project: project.path, name, priority: entry.result.priority, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
       }
     }
     for (const path of this.cache.keys()) if (path.startsWith(dirs.inbox) && !seen.has(path)) this.cache.delete(path);
+    this.arrivals.keepOnly(seen, dirs.inbox);
     q.active = await scanActive(project, dirs.active);
     for (const a of q.active) {
       if (a.sidecar.state === 'queued') {

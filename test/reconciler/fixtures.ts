@@ -94,7 +94,7 @@ export function queuedPending(a: ActiveTask): PendingTask {
 }
 
 export function queue(project: string, o: Partial<ProjectQueue> = {}): ProjectQueue {
-  return { project, pending: [], rejected: [], active: [], settlingUntil: null, problems: [], ...o };
+  return { project, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [], ...o };
 }
 
 export function signals(o: { hooks?: Partial<HookSummary>; screen?: Partial<ScreenReading> | null; screenText?: string | null } = {}): AgentSignals {

@@ -16,6 +16,23 @@ describe('plan: a missing agent program', () => {
   });
 });
 
+describe('plan: files still settling', () => {
+  it('keeps a slot for a higher-priority file that is still settling instead of giving it lower work', () => {
+    const q = [queue(WEBAPP, { pending: [pending(WEBAPP, 'low.md', { priority: 'low' })], settling: [pending(WEBAPP, 'urgent.md', { priority: 'critical' })] })];
+    const one = idlePool(names(1, 1));
+    expect(plan(desired(1), snapshot({ sessions: one.sessions, queues: q }), one.views)).toEqual([]);
+    const two = idlePool(names(1, 2));
+    const claims = plan(desired(2), snapshot({ sessions: two.sessions, queues: q }), two.views).filter((a) => a.kind === 'claim-task');
+    expect(claims).toEqual([expect.objectContaining({ session: 'ccl-auto-1', task: expect.objectContaining({ name: 'low.md' }) })]);
+  });
+
+  it('never claims a settling file itself', () => {
+    const q = [queue(WEBAPP, { settling: [pending(WEBAPP, 'half.md')] })];
+    const one = idlePool(names(1, 1));
+    expect(plan(desired(1), snapshot({ sessions: one.sessions, queues: q }), one.views)).toEqual([]);
+  });
+});
+
 describe('plan: pool shape', () => {
   it('creates exactly the missing sessions of an empty world, in slot order', () => {
     expect(plan(desired(3), snapshot(), new Map())).toEqual([

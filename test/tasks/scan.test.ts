@@ -118,7 +118,7 @@ describe('QueueScanner', () => {
   it('reports a missing inbox as a problem and still scans active/', async () => {
     const missing: ProjectSpec = { path: join(root, 'nope'), inbox: join(root, 'nope', '.agent-queue', 'inbox'), name: 'nope', trust: false };
     const q = await new QueueScanner().scan(missing, settled());
-    expect(q).toEqual({ project: missing.path, pending: [], rejected: [], active: [], settlingUntil: null, problems: [expect.stringMatching(/does not exist/)] });
+    expect(q).toEqual({ project: missing.path, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [expect.stringMatching(/does not exist/)] });
     expect(q.problems[0]).toContain(missing.inbox);
     expect(q.problems[0]).toContain('nope');
   });

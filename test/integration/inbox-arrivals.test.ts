@@ -1,0 +1,39 @@
+/**
+ * The running controller takes a file renamed into the inbox at once, whatever its timestamps say, and
+ * leaves a file written in place to settle: its inbox watchers tell which is which.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPoolEnv, ensureBuilt, type PoolEnv } from '../helpers/pool-env.js';
+import { dropTask } from '../helpers/tasks.js';
+import { waitFor } from '../helpers/tmux-server.js';
+
+let env: PoolEnv | undefined;
+beforeAll(() => ensureBuilt(), 120_000);
+afterEach(async () => {
+  await env?.cleanup();
+  env = undefined;
+});
+
+describe('inbox arrivals', () => {
+  it('dispatches 20 write-then-rename files without waiting a 60 s settle, and holds one written in place', async () => {
+    env = await createPoolEnv({ size: 4, resync: '30s' });
+    await env.writeConfig({
+      pool: { agent: 'quick', cooldown: { afterTask: '0ms' } },
+      agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '50' } } },
+      tasks: { settle: '60s' },
+    });
+    const c = env.startController();
+    await c.waitForLine((l) => l.msg === 'controller started', 'start');
+    await waitFor(() => existsSync(join(env!.project, '.agent-queue', 'inbox')), { what: 'the inbox' });
+    await waitFor(async () => (await env!.sessions()).length === 4, { what: 'the pool' });
+    for (let i = 0; i < 20; i++) await dropTask(env.project, `r${i}.md`, `Renamed in ${i}\n`);
+    await writeFile(join(env.project, '.agent-queue', 'inbox', 'inplace.md'), 'Written in place\n');
+    const done = async () => (await readdir(join(env!.project, '.agent-queue', 'done')).catch(() => [] as string[])).filter((n) => n.endsWith('.md'));
+    await waitFor(async () => (await done()).length === 20, { timeoutMs: 45_000, intervalMs: 200, what: '20 tasks done' });
+    expect((await done()).includes('inplace.md')).toBe(false);
+    expect(existsSync(join(env.project, '.agent-queue', 'inbox', 'inplace.md'))).toBe(true);
+  }, 60_000);
+});
