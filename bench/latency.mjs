@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Task file renamed into the inbox → task submitted (verified) to an agent, with a pool of 4 fake agents.
 // agentpool starts a fresh agent per task, so this includes the agent's start-up (node, ~0.1–0.3 s): the
-// DESIGN.md target (p50 ≤ 50 ms "to a ready agent") is printed next to the part agentpool controls
+// The target (p50 ≤ 50 ms "to a ready agent") is printed next to the part agentpool controls
 // (file → claimed). Baseline, same process: one `tmux` command spawned per call.
 // Run: npm run build && node bench/latency.mjs
 import { execa } from 'execa';

@@ -1,7 +1,7 @@
 // Shared by the benches: a private world (temp dir, unique tmux socket under a private TMUX_TMPDIR) and a
 // controller child process whose JSON log is collected. Kills only the tmux server it started.
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,7 +11,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function world({ size, agentEnv = {}, extra = '' }) {
   const dir = mkdtempSync(join(tmpdir(), 'agentpool-bench-'));
-  process.env.TMUX_TMPDIR = mkdtempSync(join(tmpdir(), 'agentpool-bench-tmux-'));
+  const tmuxDir = (process.env.TMUX_TMPDIR = mkdtempSync(join(tmpdir(), 'agentpool-bench-tmux-')));
   delete process.env.TMUX;
   const socket = `apbench-${process.pid}`;
   const project = join(dir, 'project');
@@ -47,8 +47,11 @@ ${extra}`);
       createInterface({ input: child.stdout }).on('line', (l) => { try { lines.push(JSON.parse(l)); } catch {} });
       return { child, lines };
     },
+    /** Ends the bench's tmux server and removes every folder and socket the bench made. */
     async cleanup() {
       await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(tmuxDir, { recursive: true, force: true });
     },
   };
 }

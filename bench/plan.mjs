@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// plan() cost at the DESIGN.md target size: 200 sessions × 10,000 queued tasks (target ≤ 20 ms a pass),
+// plan() cost at the target size: 200 sessions × 10,000 queued tasks (target ≤ 20 ms a pass),
 // against a baseline of the same pool with an empty queue, measured in the same process.
 // Run: npm run build && node bench/plan.mjs
 import { parseConfig } from '../dist/config/parse.js';

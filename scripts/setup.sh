@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 say() { printf 'agentpool setup: %s\n' "$*" >&2; }
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt 20 ]; then
-  say "Node $node_major is too old; agentpool needs Node 20 or newer."
+# package.json's engines: >=20.19.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  say "Node $(node -v) is too old; agentpool needs Node 20.19 or newer."
   exit 1
 fi
 

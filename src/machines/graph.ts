@@ -3,7 +3,7 @@ import { STATE_LABEL } from './types.js';
 
 /**
  * The slot machine's chart as a Mermaid state diagram, read from the machine definition itself so the
- * picture cannot drift from the code. Timer transitions show as `timeout`.
+ * picture cannot drift from the code. Timer transitions show as `timer`, as in the logs.
  */
 export function machineGraph(): string {
   const lines = ['stateDiagram-v2'];
@@ -15,7 +15,7 @@ export function machineGraph(): string {
     for (const [event, transitions] of node.transitions) {
       for (const t of transitions) {
         for (const target of t.target ?? []) {
-          const label = event.startsWith('xstate.after') ? 'timeout' : event;
+          const label = event.startsWith('xstate.after') ? 'timer' : event;
           const line = `  ${from} --> ${target.key}: ${label}`;
           if (!seen.has(line)) lines.push(line);
           seen.add(line);

@@ -38,7 +38,7 @@ export const sessionMachine = setup({
     input: {} as SlotInput,
   },
   delays: {
-    // Placeholders; the runtime provides deadline-based implementations (see runtime.ts).
+    // Placeholders; the runtime provides deadline-based implementations (see slots.ts).
     untilDeadline: 0,
   },
   guards: {

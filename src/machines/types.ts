@@ -32,7 +32,7 @@ export interface SlotView extends SlotContext {
   state: SlotState;
 }
 
-/** The state names as users see them in logs and status (DESIGN.md §3). */
+/** The state names as users see them in logs and status. */
 export const STATE_LABEL: Record<SlotState, string> = {
   absent: 'absent',
   idle: 'idle',

@@ -11,10 +11,10 @@ describe('machineGraph', () => {
       'idle --> launching: CLAIMED',
       'launching --> awaitingPrompt: LAUNCHED',
       'awaitingPrompt --> working: SUBMITTED',
-      'awaitingPrompt --> stopping: timeout',
+      'awaitingPrompt --> stopping: timer',
       'working --> stopping: AGENT_ENDED',
       'stopping --> cooldown: STOPPED',
-      'cooldown --> idle: timeout',
+      'cooldown --> idle: timer',
       'working --> absent: VANISHED',
     ]) expect(g).toContain(`  ${edge}\n`);
   });
