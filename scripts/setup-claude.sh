@@ -7,11 +7,28 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-VERSION=2.1.197
-DIR=.cache/claude-code/$VERSION
-FAILED=$DIR/.install-failed
+# The pinned version. Another one for a try-out: `bash scripts/setup-claude.sh 2.1.330`, or CLAUDE_VERSION=...;
+# `latest` asks the registry which version that is now (test/integration/claude.test.ts then takes it from
+# AGENTPOOL_CLAUDE_VERSION).
+PINNED=2.1.330
+VERSION=${1:-${CLAUDE_VERSION:-$PINNED}}
 
 say() { printf 'agentpool setup-claude: %s\n' "$*" >&2; }
+
+if [ "$VERSION" = latest ]; then
+  if ! VERSION=$(npm view @anthropic-ai/claude-code version 2>/dev/null) || [ -z "$VERSION" ]; then
+    say "could not ask the registry for the latest @anthropic-ai/claude-code (no registry access?)"
+    exit 1
+  fi
+  say "latest @anthropic-ai/claude-code is $VERSION"
+fi
+# The version names a folder below (and the fixtures folder): a concrete version, nothing else.
+if ! [[ $VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
+  say "not a version: '$VERSION' (give one like $PINNED, or latest)"
+  exit 1
+fi
+DIR=.cache/claude-code/$VERSION
+FAILED=$DIR/.install-failed
 
 # The launcher's postinstall (which would put bin/claude.exe in place) does not run under npm 11, so the
 # executable is the one in the platform package.

@@ -24,9 +24,14 @@ export interface AnswerTiming {
   stepMs: number;
   /** Polling interval. */
   pollMs?: number;
+  /**
+   * How long the dialog must stay unchanged before the first key: Claude Code 2.1.330 refuses keys that
+   * come within ~150 ms of its trust question opening (and then asks again, cursor on "No, exit").
+   */
+  steadyMs?: number;
 }
 
-const DEFAULT_TIMING: AnswerTiming = { settleMs: 3_000, stepMs: 1_000, pollMs: 25 };
+const DEFAULT_TIMING: AnswerTiming = { settleMs: 3_000, stepMs: 1_000, pollMs: 25, steadyMs: 300 };
 
 /**
  * Gives `answer` to the dialog on screen. `keys` go as they are. `choose` walks the menu: one Up or
@@ -46,7 +51,7 @@ export async function answerDialog(pane: PaneIO, answer: DialogAnswer, timing: P
     await send(answer.keys ?? []);
     return { gone: await until(async () => !showing(await pane.capture()), t.settleMs, t.pollMs), keys: sent };
   }
-  let screen = await pane.capture();
+  let screen = await steady(pane, t.steadyMs ?? 0, t.settleMs);
   // A menu of n options needs at most n - 1 moves and one Enter; a few more for a redraw in between.
   for (let step = 0; step < 32; step++) {
     if (!showing(screen)) return { gone: true, keys: sent };
@@ -62,6 +67,19 @@ export async function answerDialog(pane: PaneIO, answer: DialogAnswer, timing: P
     await until(async () => (screen = await pane.capture()) !== before, t.stepMs, t.pollMs);
   }
   return { gone: false, keys: sent, problem: `the cursor did not reach "${answer.choose}"` };
+}
+
+/** The screen once it has stayed the same for `ms` (or whatever it shows after `maxMs`). */
+async function steady(pane: PaneIO, ms: number, maxMs: number): Promise<string> {
+  let screen = await pane.capture();
+  if (ms <= 0) return screen;
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, ms));
+    const next = await pane.capture();
+    if (next === screen || Date.now() >= deadline) return next;
+    screen = next;
+  }
 }
 
 async function until(probe: () => Promise<boolean>, ms: number, pollMs = 25): Promise<boolean> {

@@ -61,11 +61,15 @@ export async function readHookSummary(stateDir: string, session: string): Promis
   return text ? summarizeEvents(text) : EMPTY_SUMMARY;
 }
 
-/** Claude Code settings whose hooks append every event of interest to `eventsFile`. */
+/**
+ * Claude Code settings whose hooks append every event of interest to `eventsFile`. They also turn off the
+ * CLI's own continuation after a usage limit: agentpool cools the session down and runs the task again.
+ */
 export function hookSettings(eventsFile: string): object {
   const command = [process.execPath, join(AGENTPOOL_DIR, 'dist', 'agents', 'hook.js'), eventsFile].map(shellQuote).join(' ');
   const entry = [{ hooks: [{ type: 'command', command }] }];
   return {
+    autoContinueAtUsageLimit: false,
     hooks: Object.fromEntries(['SessionStart', 'UserPromptSubmit', 'Stop', 'StopFailure', 'Notification'].map((e) => [e, entry])),
   };
 }

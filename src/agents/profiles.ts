@@ -57,6 +57,10 @@ const claudeAnswers: AgentProfile['answers'] = [
   { name: 'trust-folder', match: option('Yes, I trust this folder'), choose: 'Yes, I trust this folder' },
   { name: 'bypass-permissions', match: `Bypass Permissions mode[\\s\\S]*${option('Yes, I accept')}`, choose: 'Yes, I accept' },
   { name: 'rate-limit-options', match: option('Stop and wait for limit to reset'), choose: 'Stop and wait for limit to reset' },
+  // 2.1.330 waits out a usage limit and then continues the task by itself. agentpool turns that off in the
+  // settings it passes (autoContinueAtUsageLimit: false) and owns the cooldown and the retry; should the
+  // CLI still offer it, Escape cancels it, so one owner decides when the task runs again.
+  { name: 'cancel-auto-continue', match: '^\\s*Continuing (?:automatically at .*|shortly) · Esc to cancel', keys: ['Escape'] },
 ];
 
 const claude: AgentProfile = {
@@ -77,6 +81,9 @@ const claude: AgentProfile = {
   screen: claudeScreen,
   answers: claudeAnswers,
   folderTrust: 'claude-json',
+  // 2.1.330 collapses a paste of more than 800 characters or 2 line breaks and submits it wrapped in
+  // <pasted_content> tags; pieces within both arrive as typed (test/fixtures/screens/claude-2.1.330/).
+  pasteChunk: { chars: 800, newlines: 2 },
   exit: { text: '/exit', keys: ['Enter'], timeoutMs: 5_000 },
   promptTimeoutMs: 30_000,
   submitVerifyMs: 3_000,
@@ -116,6 +123,7 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
     screen: { ready: [], dialog: [], busy: [], error: [], rateLimit: [] },
     answers: [],
     folderTrust: 'none',
+    pasteChunk: null,
     exit: { text: '', keys: ['C-c'], timeoutMs: 2_000 },
     promptTimeoutMs: 30_000,
     submitVerifyMs: 2_000,

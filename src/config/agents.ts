@@ -29,6 +29,7 @@ function overlay(name: string, base: AgentProfile, e: RawAgent): AgentProfile {
       ? e.answers.map((a) => ({ name: a.name, match: a.match, ...(a.choose !== undefined ? { choose: a.choose } : { keys: [...(a.keys ?? [])] }) }))
       : b.answers,
     folderTrust: e.folderTrust ?? b.folderTrust,
+    pasteChunk: e.pasteChunk === undefined ? b.pasteChunk : e.pasteChunk,
     exit: {
       text: e.exit?.text ?? b.exit.text,
       keys: e.exit?.keys ?? b.exit.keys,

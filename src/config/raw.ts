@@ -18,6 +18,7 @@ export interface RawAgent {
   screen?: { ready?: string[]; dialog?: string[]; busy?: string[]; error?: string[]; rateLimit?: string[] };
   answers?: Array<{ name: string; match: string; choose?: string; keys?: string[] }>;
   folderTrust?: 'claude-json' | 'none';
+  pasteChunk?: { chars: number; newlines: number } | null;
   exit?: { text?: string; keys?: string[]; timeout?: RawDuration };
   promptTimeout?: RawDuration;
   submitVerify?: RawDuration;

@@ -46,6 +46,11 @@ export interface AgentProfile {
   answers: DialogAnswer[];
   /** Where the agent keeps folder trust, for projects with `trust: true`. */
   folderTrust: 'claude-json' | 'none';
+  /**
+   * A task is pasted in pieces within these limits (null: in one paste), so the agent never collapses it
+   * into a placeholder and submits it altered (Claude Code 2.1.330 wraps a long paste in tags).
+   */
+  pasteChunk: { chars: number; newlines: number } | null;
   /** Keys/text that make the agent exit by itself (e.g. "/exit" then Enter). */
   exit: { text: string; keys: string[]; timeoutMs: number };
   promptTimeoutMs: number;

@@ -7,6 +7,7 @@ import { EMPTY_SUMMARY } from '../agents/events.js';
 import { buildArgv, buildMessage, deliversInArgv, hookSettings, readHookSummary, sessionFiles } from '../agents/launch.js';
 import { privateDir, writePrivateFile } from '../agents/private-files.js';
 import { answerDialog as answerWith } from '../agents/answer-dialog.js';
+import { splitForPaste } from '../agents/paste.js';
 import { claudeConfigFile, recordFolderTrust } from '../agents/claude-trust.js';
 import { findAnswer, readScreen } from '../agents/screen.js';
 import type { AgentProfile, DesiredState, DialogAnswer } from '../config/types.js';
@@ -214,7 +215,7 @@ async function submit(x: ExecDeps, a: Extract<Action, { kind: 'submit-task' }>):
   // Written before the paste: after a crash, `submitting` without the agent's word means "not proven".
   await updateSidecar(a.task, { state: 'submitting' });
   const before = await tmux.capturePane(s.paneId).catch(() => null);
-  await tmux.pasteText(s.paneId, message);
+  for (const piece of splitForPaste(message, profile.pasteChunk)) await tmux.pasteText(s.paneId, piece);
   // An Enter that arrives while the agent is still taking in the paste can be dropped (Claude Code 2.1.197
   // in the first ~100 ms after its prompt appears; the paste took 50-150 ms to show), which costs a
   // submitVerify wait and a second Enter. So the Enter waits, briefly, until the paste shows.
@@ -248,13 +249,16 @@ async function stop(x: ExecDeps, a: Extract<Action, { kind: 'stop-agent' }>): Pr
     // A menu the agent opens by itself (Claude's after a usage limit, which can show up just after the
     // hook that ended the turn) swallows the exit text: answer it, and ask once more if it came late.
     const exited = async () => (await tmux.listPanes()).some((p) => p.paneId === s.paneId && p.paneDead);
-    for (let round = 0; round < 2; round++) {
+    let gone = false;
+    for (let round = 0; round < 2 && !gone; round++) {
       const answered = await answerShowingDialogs(x, s, profile);
       if (round > 0 && !answered) break;
       if (profile.exit.text) await tmux.pasteText(s.paneId, profile.exit.text).catch(() => {});
       if (profile.exit.keys.length) await tmux.sendKeys(s.paneId, profile.exit.keys).catch(() => {});
-      if (await poll(exited, profile.exit.timeoutMs)) break;
+      gone = await poll(exited, profile.exit.timeoutMs);
     }
+    if (gone) log.info({ session: a.session }, 'the agent exited when asked');
+    else log.warn({ session: a.session }, 'the agent did not exit when asked; it is ended with its pane');
   }
   // Whatever is still there goes; the slot gets its idle command back.
   if (s) await tmux.respawnPane(s.paneId, { cwd: homedir(), command: IDLE_COMMAND }).catch(() => {});

@@ -33,7 +33,7 @@ function menuPane(options: string[], cursor = 0, o: { numbered?: boolean; lagRea
 }
 
 const trust = SHIPPED_PROFILES.claude!.answers.find((a) => a.name === 'trust-folder')!;
-const fast = { settleMs: 200, stepMs: 200, pollMs: 1 };
+const fast = { settleMs: 200, stepMs: 200, pollMs: 1, steadyMs: 0 };
 
 describe('answerDialog', () => {
   it('walks down to the option named and confirms it (2.1.330: "No, exit" first)', async () => {
@@ -65,5 +65,15 @@ describe('answerDialog', () => {
     const m = menuPane(['No, exit', 'Yes, I trust this folder']);
     const r = await answerDialog(m.pane, { name: 'escape', match: 'Quick safety check', keys: ['Down', 'Enter'] }, fast);
     expect(r).toEqual({ gone: true, keys: ['Down', 'Enter'] });
+  });
+
+  it('waits for the dialog to hold still before the first key (2.1.330 refuses keys in its first ~150 ms)', async () => {
+    const m = menuPane(['No, exit', 'Yes, I trust this folder']);
+    let reads = 0;
+    const drawing = { ...m.pane, capture: async () => (++reads <= 2 ? `still drawing ${reads}` : m.pane.capture()) };
+    const found = { ...trust, match: 'still drawing|Quick safety check' };
+    const r = await answerDialog(drawing, found, { ...fast, steadyMs: 5 });
+    expect(r).toEqual({ gone: true, keys: ['Down', 'Enter'] });
+    expect(reads).toBeGreaterThan(4);
   });
 });

@@ -111,4 +111,8 @@ describe('session files and hook settings', () => {
     const command = [process.execPath, join(AGENTPOOL_DIR, 'dist', 'agents', 'hook.js'), events].map(shellQuote).join(' ');
     for (const entries of Object.values(s.hooks)) expect(entries).toEqual([{ hooks: [{ type: 'command', command }] }]);
   });
+
+  it("turns off Claude Code's own continuation after a usage limit: agentpool owns the cooldown and the retry", () => {
+    expect(hookSettings('/e.jsonl')).toMatchObject({ autoContinueAtUsageLimit: false });
+  });
 });

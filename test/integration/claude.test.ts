@@ -22,7 +22,9 @@ import { createPoolEnv, ensureBuilt, REPO_ROOT, type ConfigObject, type LogLine,
 import { dropTask } from '../helpers/tasks.js';
 import { testTmux, waitFor } from '../helpers/tmux-server.js';
 
-const CLAUDE_VERSION = '2.1.197';
+/** The pinned CLI; AGENTPOOL_CLAUDE_VERSION runs these against another one (`bash scripts/setup-claude.sh <version>` first). */
+const PINNED_CLAUDE_VERSION = '2.1.330';
+const CLAUDE_VERSION = process.env.AGENTPOOL_CLAUDE_VERSION?.trim() || PINNED_CLAUDE_VERSION;
 const CACHE = join(REPO_ROOT, '.cache', 'claude-code', CLAUDE_VERSION);
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'screens', `claude-${CLAUDE_VERSION}`);
 
@@ -38,7 +40,7 @@ function locateClaude(): { exe: string; skip?: undefined } | { skip: string; exe
   if (existsSync(exe)) return { exe };
   const failed = join(CACHE, '.install-failed');
   if (existsSync(failed)) return { skip: `the Claude Code CLI ${CLAUDE_VERSION} could not be installed: ${readFileSync(failed, 'utf8').trim()}` };
-  throw new Error(`the Claude Code CLI ${CLAUDE_VERSION} is not installed (no ${exe}): run "bash scripts/setup-claude.sh" (npm test runs it)`);
+  throw new Error(`the Claude Code CLI ${CLAUDE_VERSION} is not installed (no ${exe}): run "bash scripts/setup-claude.sh${CLAUDE_VERSION === PINNED_CLAUDE_VERSION ? '' : ` ${CLAUDE_VERSION}`}" (npm test runs it)`);
 }
 
 const CLI = locateClaude();
@@ -224,8 +226,12 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect((launched.argv as string[])[0]).toBe(CLI.exe);
     expect(launched.argv).toEqual(expect.arrayContaining(['--session-id', r.agentSessionId, '--model', 'sonnet']));
     // The profile answered both dialogs, in order, before anything was pasted.
-    const answered = logged(c, 'answered a dialog').map((l) => `${l.dialog}:${(l.keys as string[]).join('+')}`);
-    expect(answered).toEqual(['trust-folder:Enter', 'bypass-permissions:Down', 'bypass-permissions:Enter']);
+    // Each by the text of the option wanted: the cursor walked there, Enter only on it (2.1.330 puts
+    // "No, exit" first under the cursor in both; 2.1.197 had "Yes" first in the trust question).
+    const answered = logged(c, 'answered a dialog');
+    expect(answered.map((l) => `${l.dialog}:${l.choose}`)).toEqual(['trust-folder:Yes, I trust this folder', 'bypass-permissions:Yes, I accept']);
+    for (const l of answered) expect((l.keys as string[]).at(-1)).toBe('Enter');
+    expect(logged(c, 'could not answer a dialog')).toEqual([]);
     expect(JSON.parse(await readFile(join(w.home, '.claude.json'), 'utf8')).projects[w.project].hasTrustDialogAccepted).toBe(true);
     // The record is written before the slot reaches cooldown.
     await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'the cooldown');
@@ -245,6 +251,23 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(events.map((e) => e.hook_event_name)).toEqual(['SessionStart', 'UserPromptSubmit', 'Stop']);
     expect(events[0]).toMatchObject({ source: 'startup', session_id: r.agentSessionId, transcript_path: r.transcriptPath });
     expect(events[1]!.prompt).toBe(prompt);
+  }, 90_000);
+
+  it('records folder trust for a project with trust: true, so the question never shows, and touches no other project', async () => {
+    const w = await claudeWorld({ answered: 'onboarding' });
+    const settingsFile = join(w.home, '.claude.json');
+    const before = JSON.parse(await readFile(settingsFile, 'utf8'));
+    before.projects = { '/somewhere/else': { hasTrustDialogAccepted: false, allowedTools: ['Bash'] } };
+    await writeFile(settingsFile, JSON.stringify(before));
+    await w.env.writeConfig({ projects: [{ path: w.project, trust: true }] });
+    await dropTask(w.project, 'trusted.md', 'Run without being asked.\n');
+    const c = w.start();
+    await w.waitDone('trusted.md');
+    expect(logged(c, 'recorded folder trust for the project (projects[].trust)')).toHaveLength(1);
+    expect(logged(c, 'answered a dialog').map((l) => l.dialog)).toEqual(['bypass-permissions']);
+    const after = JSON.parse(await readFile(settingsFile, 'utf8'));
+    expect(after.projects[w.project]).toMatchObject({ hasTrustDialogAccepted: true });
+    expect(after.projects['/somewhere/else']).toEqual({ hasTrustDialogAccepted: false, allowedTools: ['Bash'] });
   }, 90_000);
 
   it('fails the turn on a 500 then 529, and the retry succeeds', async () => {
@@ -276,7 +299,7 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     const until = Number((await w.env.tmux.run('show-options', '-v', '-t', 'ccl-auto-1', '@agentpool-until')).trim());
     expect(new Date(until).toISOString()).toBe(new Date(resetAt).toISOString());
     const limited = (await w.events('ccl-auto-1')).find((e) => e.hook_event_name === 'StopFailure')!;
-    expect(limited).toMatchObject({ error: 'rate_limit', last_assistant_message: expect.stringMatching(/^You've hit your session limit · resets \d{1,2}(:\d\d)?[ap]m \(/) });
+    expect(limited).toMatchObject({ error: 'rate_limit', last_assistant_message: expect.stringMatching(/^You've hit your (?:session|5-hour) limit · resets \d{1,2}(:\d\d)?[ap]m \(/) });
     const sidecar = await w.sidecar('limited.md');
     expect(sidecar).toMatchObject({ state: 'queued', attempts: 0, notBefore: resetAt });
     expect(sidecar.history[0]).toMatchObject({ outcome: 'limited', reason: expect.stringContaining('resets') });
@@ -286,8 +309,12 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['limited', 'done']);
     expect(r.claimedAt).toBeGreaterThanOrEqual(resetAt);
     expect(w.api.turns().map((t) => t.behaviour)).toEqual(['rate-limit', 'answer']);
-    // The usage-limit menu the CLI opens was answered, so the agent took its /exit without a kill.
-    expect(logged(c, 'answered a dialog').map((l) => l.dialog)).toContain('rate-limit-options');
+    // Whatever the CLI showed after the limit (2.1.197 a menu; 2.1.330 with the settings agentpool passes,
+    // usually nothing before the exit text) was answered, so the agent took its /exit without a kill; and it
+    // never continued by itself (the turns above: no third one).
+    for (const l of logged(c, 'answered a dialog')) expect(['rate-limit-options', 'cancel-auto-continue']).toContain(l.dialog);
+    expect(logged(c, 'the agent exited when asked').length).toBeGreaterThanOrEqual(2);
+    expect(logged(c, 'the agent did not exit when asked')).toEqual([]);
   }, 150_000);
 
   it('cools down for afterFailure on an API-key 429, which names no reset, and keeps the attempt', async () => {
@@ -316,6 +343,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     }
     const body = lines.join('\n');
     expect(body.length).toBeGreaterThanOrEqual(20_000);
+    // 2.1.330 collapses a long paste and submits it wrapped in <pasted_content> tags (58 characters more);
+    // the claude profile pastes in pieces within its limits (pasteChunk), so the text arrives as sent.
     await dropTask(w.project, 'big.md', `${body}\n`);
     const c = w.start();
     const r = await w.waitDone('big.md');
@@ -376,64 +405,140 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
 /**
  * Not a test: rewrites the screen fixtures from the real CLI. Each screen is what agentpool's capture sees
  * (`capture-pane -p -J` of a 200×50 pane). The expectations in expected.json are kept by hand.
+ *
+ * The steps read the screen rather than assume a version's layout: a menu option is reached by moving the
+ * cursor until that option's line carries the `❯` (2.1.197 numbers its options and puts "Yes, I trust this
+ * folder" first; 2.1.330 does neither), and a usage limit is followed wherever the CLI takes it (2.1.197
+ * opens the /rate-limit-options menu; 2.1.330 arms an automatic continue for a limit that resets within
+ * hours and opens the menu only for farther resets or with `autoContinueAtUsageLimit: false`). Screens that
+ * only one version shows are saved only when they show. The hook events of the whole run are saved too.
  */
 if (process.env.AGENTPOOL_CAPTURE_SCREENS && CLI.exe) {
+  // AGENTPOOL_CAPTURE_INTO=<folder> writes there instead, to compare a capture with the fixtures it would replace.
+  const OUT = process.env.AGENTPOOL_CAPTURE_INTO || FIXTURES;
   describe('capture', () => {
-    it(`capture screen fixtures into test/fixtures/screens/claude-${CLAUDE_VERSION}/`, async () => {
+    it(`capture screen fixtures into ${OUT}`, async () => {
       const exe = CLI.exe!;
       const api = await startFakeAnthropic();
       const tmux = testTmux();
       const dir = await mkdtemp(join(tmpdir(), 'agentpool-capture-'));
+      const saved: string[] = [];
       try {
         const project = join(dir, 'project');
         await mkdir(project);
         const settings = join(dir, 'settings.json');
-        await writeFile(settings, JSON.stringify(hookSettings(join(dir, 'events.jsonl'))));
-        await mkdir(FIXTURES, { recursive: true });
+        const eventsFile = join(dir, 'events.jsonl');
+        await writeFile(settings, JSON.stringify(hookSettings(eventsFile)));
+        await mkdir(OUT, { recursive: true });
         await tmux.run('new-session', '-d', '-s', 'cap', '-x', '200', '-y', '50', '-c', project, '--', 'sleep', '100000', ';', 'set-option', '-w', 'remain-on-exit', 'on');
         const screen = () => tmux.run('capture-pane', '-p', '-J', '-t', 'cap');
-        const save = async (name: string) => writeFile(join(FIXTURES, `${name}.txt`), `${await screen()}\n`);
-        const until = (re: RegExp, what: string) =>
-          waitFor(async () => re.test(await screen()), { timeoutMs: 20_000, intervalMs: 100, what }).catch(async (err: Error) => {
+        const save = async (name: string) => {
+          await writeFile(join(OUT, `${name}.txt`), `${await screen()}\n`);
+          saved.push(name);
+        };
+        const until = (re: RegExp, what: string, timeoutMs = 20_000) =>
+          waitFor(async () => re.test(await screen()), { timeoutMs, intervalMs: 100, what }).catch(async (err: Error) => {
+            throw new Error(`${err.message}; the screen:\n${(await screen()).replace(/\s+$/gm, '')}`);
+          });
+        /** Waits for one of `res` and says which showed first. */
+        const untilOneOf = async (res: Record<string, RegExp>, what: string, timeoutMs = 20_000): Promise<string> =>
+          waitFor(async () => {
+            const s = await screen();
+            return Object.entries(res).find(([, re]) => re.test(s))?.[0];
+          }, { timeoutMs, intervalMs: 100, what }).catch(async (err: Error) => {
             throw new Error(`${err.message}; the screen:\n${(await screen()).replace(/\s+$/gm, '')}`);
           });
         const keys = (...k: string[]) => tmux.run('send-keys', '-t', 'cap', ...k);
+        const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        /** A menu line offering exactly `text`: `❯ 1. Yes`, `  2. No (recommended)`, `  Yes, I accept`. */
+        const optionLine = (text: string, cursor: boolean) => new RegExp(`^\\s*${cursor ? '❯' : '(?:❯)?'}\\s*(?:\\d+\\.\\s*)?${escape(text)}\\s*$`, 'm');
+        /**
+         * Answers the menu that `dialog` identifies with the option `text`: moves the cursor there (Up or
+         * Down, by where the option is from the cursor, reading the screen after each key), calls `onIt`
+         * once it is there, presses Enter and waits for the dialog to go. 2.1.330's trust question refuses
+         * keys that arrive in its first ~150 ms (typed ahead, it assumes): it then comes back with the cursor
+         * on its default ("No, exit"), so the first key waits a moment and a dialog that comes back is
+         * answered again.
+         */
+        const choose = async (dialog: RegExp, text: string, onIt?: () => Promise<void>) => {
+          await until(dialog, `the dialog offering "${text}"`);
+          await new Promise((r) => setTimeout(r, 500));
+          for (let round = 1; ; round++) {
+            for (let step = 0; ; step++) {
+              const s = await screen();
+              if (optionLine(text, true).test(s)) break;
+              const lines = s.split('\n');
+              const at = lines.findIndex((l) => optionLine(text, false).test(l));
+              // The menu's cursor: the last `❯` line that is not the input box (right under a rule).
+              let cursorAt = -1;
+              lines.forEach((l, i) => {
+                if (/^\s*❯/.test(l) && !(i > 0 && /^\s*─{8,}\s*$/.test(lines[i - 1]!))) cursorAt = i;
+              });
+              if (at < 0 || cursorAt < 0 || step >= 8) throw new Error(`cannot reach the option "${text}"; the screen:\n${s.replace(/\s+$/gm, '')}`);
+              await keys(at > cursorAt ? 'Down' : 'Up');
+              await waitFor(async () => (await screen()) !== s, { timeoutMs: 5_000, intervalMs: 50, what: `the cursor to move toward "${text}"` });
+            }
+            if (round === 1) await onIt?.();
+            await keys('Enter');
+            const gone = await waitFor(async () => {
+              const s = await screen();
+              return !dialog.test(s) ? 'gone' : !optionLine(text, true).test(s) ? 'back' : undefined;
+            }, { timeoutMs: 10_000, intervalMs: 50, what: `the dialog offering "${text}" to go` });
+            if (gone === 'gone') return;
+            if (round >= 3) throw new Error(`the dialog offering "${text}" came back ${round} times`);
+          }
+        };
+        /** How many turns have ended (Stop or StopFailure), by the hook events; see `turnEnded`. */
+        const turnsEnded = async () => (await readFile(eventsFile, 'utf8').catch(() => '')).split('\n').filter((l) => /"hook_event_name":"Stop(?:Failure)?"/.test(l)).length;
+        let endedBefore = 0;
+        /** Waits for the hooks that end `n` turns since the last `say` (their payloads go into hook-events.jsonl). */
+        const turnEnded = (what: string, n = 1) => waitFor(async () => (await turnsEnded()) >= endedBefore + n, { timeoutMs: 20_000, intervalMs: 100, what: `the hook ending ${what}` });
         const say = async (text: string) => {
+          endedBefore = await turnsEnded();
           await tmux.run('set-buffer', '-b', 'cap', '--', text);
           await tmux.run('paste-buffer', '-p', '-d', '-b', 'cap', '-t', 'cap');
           // As agentpool does: Enter once the paste shows (an earlier one can be dropped). The box's ❯ is
           // followed by a no-break space.
-          await until(new RegExp(`❯\\s${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'the paste');
+          await until(new RegExp(`❯\\s${escape(text)}`), 'the paste');
           await keys('Enter');
         };
         let homes = 0;
-        const launch = async (answered: 'none' | 'onboarding' | 'all', auth: Auth, o: { sandbox?: boolean; approveKey?: boolean } = {}) => {
+        const launch = async (answered: 'none' | 'onboarding' | 'all', auth: Auth, o: { sandbox?: boolean; approveKey?: boolean; settings?: object } = {}) => {
           const home = join(dir, `home${++homes}`);
           await prepareHome(home, project, answered, o);
+          if (o.settings) {
+            const file = join(home, '.claude', 'settings.json');
+            await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8').catch(() => '{}')), ...o.settings }, null, 2));
+          }
           const env = Object.entries(claudeEnv(home, api.url, auth, o)).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+          // Each agent starts on a clean screen: what the previous one left would be captured with it.
+          await tmux.run('respawn-pane', '-k', '-t', 'cap', '--', 'sleep', '100000');
+          await tmux.run('send-keys', '-R', '-t', 'cap');
+          await tmux.run('clear-history', '-t', 'cap');
           await tmux.run('respawn-pane', '-k', '-t', 'cap', '-c', project, ...env, '--', exe, '--model', 'sonnet', '--settings', settings, '--dangerously-skip-permissions', '--session-id', randomUUID());
         };
         const READY = /^─{8,}\n❯/m;
+        const IDLE = /^(?![\s\S]*esc to interrupt)/;
 
         await launch('none', 'api-key');
         await until(/Unable to connect to Anthropic services/, 'the onboarding screen');
         await save('onboarding-offline');
 
+        // First run: folder trust, the API key, the bypass-mode warning, in that order.
         await launch('onboarding', 'api-key', { approveKey: false });
         await until(/Accessing workspace/, 'the trust dialog');
         await save('trust-dialog');
-        await keys('Enter');
+        // 2.1.330 puts the cursor on "No, exit": then also the screen with the cursor moved to the answer.
+        const trustCursorOnYes = optionLine('Yes, I trust this folder', true).test(await screen());
+        await choose(/Accessing workspace/, 'Yes, I trust this folder', async () => {
+          if (!trustCursorOnYes) await save('trust-dialog-yes');
+        });
         await until(/Detected a custom API key/, 'the API key dialog');
         await save('api-key-dialog');
-        await keys('Up');
-        await until(/❯ 1\. Yes/, 'the cursor on Yes');
-        await keys('Enter');
-        await until(/❯ 1\. No, exit/, 'the bypass-mode warning');
+        await choose(/Detected a custom API key/, 'Yes');
+        await until(/Bypass Permissions mode[\s\S]*❯\s*(?:\d+\.\s*)?No, exit/, 'the bypass-mode warning');
         await save('bypass-dialog');
-        await keys('Down');
-        await until(/❯ 2\. Yes, I accept/, 'the cursor on accept');
-        await save('bypass-dialog-accept');
-        await keys('Enter');
+        await choose(/Bypass Permissions mode/, 'Yes, I accept', () => save('bypass-dialog-accept'));
         await until(READY, 'the prompt');
         await save('ready');
         api.queue({ kind: 'slow', chunks: 6, delayMs: 800, text: 'Working on it, slowly: this answer arrives in pieces.' });
@@ -441,8 +546,9 @@ if (process.env.AGENTPOOL_CAPTURE_SCREENS && CLI.exe) {
         await until(/esc to interrupt/, 'busy');
         await save('busy');
         await until(/arrives in pieces\./, 'the answer');
-        await until(/^(?![\s\S]*esc to interrupt)/, 'idle again');
+        await until(IDLE, 'idle again');
         await save('answered');
+        await turnEnded('the busy turn');
         await tmux.run('set-buffer', '-b', 'cap', '--', Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n'));
         await tmux.run('paste-buffer', '-p', '-d', '-b', 'cap', '-t', 'cap');
         await until(/\[Pasted text #1 \+\d+ lines\]/, 'the collapsed paste');
@@ -458,8 +564,11 @@ if (process.env.AGENTPOOL_CAPTURE_SCREENS && CLI.exe) {
           api.queue(b, b);
           await say(`[${name}.md] Fail, please.`);
           await until(re, name);
-          await until(/^(?![\s\S]*esc to interrupt)/, 'idle again');
+          await until(IDLE, 'idle again');
           await save(name);
+          await turnEnded(name);
+          // Whatever the CLI did not ask for (it retries once, CLAUDE_CODE_MAX_RETRIES=1) must not go to the next.
+          expect(api.pending()).toBe(0);
         }
 
         await launch('all', 'api-key');
@@ -468,19 +577,56 @@ if (process.env.AGENTPOOL_CAPTURE_SCREENS && CLI.exe) {
         api.queue({ kind: 'rate-limit', resetAt: soon }, { kind: 'rate-limit', resetAt: soon });
         await say('[throttled.md] Get throttled.');
         await until(/Request rejected \(429\)/, 'the API-key 429');
-        await until(/^(?![\s\S]*esc to interrupt)/, 'idle again');
+        await until(IDLE, 'idle again');
         await save('rate-limit-api-key');
+        await turnEnded('the API-key 429');
 
+        // A usage limit with a claude.ai login: the menu (2.1.197; 2.1.330 for a far reset), or an automatic
+        // continue at the reset (2.1.330 for a reset within hours), which has screens of its own; the menu
+        // is then captured from an agent with `autoContinueAtUsageLimit: false`.
+        const MENU = /What do you want to do\?/;
+        let autoContinues = false;
         for (const [name, claim, ahead] of [['usage-limit', 'five_hour', 3 * 3600_000], ['usage-limit-weekly', 'seven_day', 3 * 86_400_000]] as const) {
           await launch('all', 'oauth');
           await until(READY, 'the prompt');
           api.queue({ kind: 'rate-limit', resetAt: Date.now() + ahead, claim });
           await say(`[${name}.md] Hit the limit.`);
-          await until(/What do you want to do\?/, 'the usage-limit menu');
+          const shown = await untilOneOf({ menu: MENU, auto: /Continuing automatically at .*Esc to cancel/ }, 'the usage-limit menu or automatic continue');
+          if (shown === 'auto') {
+            autoContinues = true;
+            await save(`${name}-auto-continue`);
+            await keys('Escape');
+            await until(/Automatic continue cancelled/, 'the automatic continue cancelled');
+            await until(READY, 'the prompt after the cancel');
+            await save(`${name}-auto-continue-cancelled`);
+            await launch('all', 'oauth', { settings: { autoContinueAtUsageLimit: false } });
+            await until(READY, 'the prompt');
+            api.queue({ kind: 'rate-limit', resetAt: Date.now() + ahead, claim });
+            await say(`[${name}.md] Hit the limit.`);
+            await until(MENU, 'the usage-limit menu with autoContinueAtUsageLimit off');
+          }
           await save(`${name}-menu`);
-          await keys('Enter');
+          await choose(MENU, 'Stop and wait for limit to reset');
           await until(READY, 'the prompt after the menu');
           await save(`${name}-after-menu`);
+        }
+
+        if (autoContinues) {
+          // An automatic continue that fires: a reset at a minute's start (the CLI shows minutes) some 15-75 s
+          // ahead. The CLI goes on "shortly" after the reset (about 90 s later here), with a prompt of its own.
+          await launch('all', 'oauth');
+          await until(READY, 'the prompt');
+          api.queue({ kind: 'rate-limit', resetAt: () => Math.ceil((Date.now() + 15_000) / 60_000) * 60_000, claim: 'five_hour' });
+          await say('[usage-limit-resume.md] Hit the limit, then go on.');
+          await until(/Continuing automatically at .*Esc to cancel/, 'the automatic continue');
+          await until(/Continuing shortly · Esc to cancel/, 'the reset passed', 90_000);
+          await save('usage-limit-auto-continue-shortly');
+          await until(/Usage limit reset · Continuing automatically/, 'the automatic continue firing', 240_000);
+          await until(/Your claude\.ai usage limit has reset|Hello from the stand-in API/, 'the answer to the resumed turn');
+          await until(IDLE, 'idle again');
+          await until(READY, 'the prompt after the resumed turn');
+          await save('usage-limit-auto-continue-fired');
+          await turnEnded('the limited turn and the resumed one', 2);
         }
 
         if (process.getuid?.() === 0) {
@@ -488,12 +634,16 @@ if (process.env.AGENTPOOL_CAPTURE_SCREENS && CLI.exe) {
           await until(/cannot be used with root/, 'the refusal');
           await save('root-without-sandbox');
         }
+        // The hook payloads of the whole run (SessionStart, UserPromptSubmit, Stop with background_tasks,
+        // StopFailure kinds, Notification types), one JSON object a line, as the CLI sent them.
+        await writeFile(join(OUT, 'hook-events.jsonl'), await readFile(eventsFile, 'utf8').catch(() => ''));
       } finally {
         await tmux.kill();
         await api.close();
         await rm(dir, { recursive: true, force: true });
       }
-      expect((await readdir(FIXTURES)).length).toBeGreaterThan(5);
-    }, 300_000);
+      console.log(`captured into ${OUT}: ${saved.join(', ')}`);
+      expect((await readdir(OUT)).length).toBeGreaterThan(5);
+    }, 900_000);
   });
 }
