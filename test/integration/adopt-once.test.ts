@@ -102,4 +102,25 @@ describe('a fresh --dry-run and --once after a SIGKILL', () => {
     expect((await listing('active')).sort()).toEqual(['a.md', 'b.md']);
     expect(once.stdout.match(/"msg":"launched agent"/g)).toHaveLength(2);
   }, 40_000);
+
+  it('give the next task to a slot whose cooldown ran out while no controller ran, and to an idle slot', async () => {
+    env = await world(2);
+    await env.writeConfig({ pool: { cooldown: { afterTask: '4s' } } });
+    await dropTask(env.project, 'first.md', 'First\n');
+    await killAt(env.startController(), (l) => l.msg === 'transition' && l.to === 'cooldown', 'the cooldown');
+    const cooling = (await env.tmux.run('list-sessions', '-F', '#{session_name} #{@agentpool-state}')).split('\n').find((l) => l.endsWith(' cooldown'))!.split(' ')[0]!;
+    await dropTask(env.project, 'next1.md', 'Next one\n');
+    await dropTask(env.project, 'next2.md', 'Next two\n');
+    const before = await env.reconcile('--dry-run');
+    expect(planLines(before.stdout).filter((l) => / claim /.test(l)), before.all).toHaveLength(1);
+    await waitFor(async () => {
+      const until = Number((await env!.tmux.run('show-options', '-v', '-t', cooling, '@agentpool-until')).trim());
+      return Date.now() > until + 50;
+    }, { what: 'the cooldown over' });
+    const dry = await env.reconcile('--dry-run');
+    expect(planLines(dry.stdout).filter((l) => / claim /.test(l)).map((l) => l.split(' ').at(-3)).sort(), dry.all).toEqual(['session/ccl-auto-1', 'session/ccl-auto-2']);
+    const once = await env.reconcile('--once', '--log-format', 'json');
+    expect(once.exitCode, once.all).toBe(0);
+    expect((await listing('active')).sort()).toEqual(['next1.md', 'next2.md']);
+  }, 40_000);
 });
