@@ -47,6 +47,8 @@ let dialogCursor = 0;
 let enterSwallowed = false;
 let turnsFinished = 0;
 let turn: Turn | null = null;
+/** A prompt submitted while a turn ran: like Claude, it runs when that turn ends. */
+let queued: string | null = null;
 const history: HistoryEntry[] = [];
 let inputState = initialInputState;
 let escTimer: NodeJS.Timeout | undefined;
@@ -122,11 +124,12 @@ function onPrompt(ev: InputEvent): void {
     else exit(0);
   } else if (ev.key === 'enter') {
     if (opts.ignoreFirstEnter && !enterSwallowed) enterSwallowed = true;
-    else if (!turn && expand(box).trim()) {
+    else if (expand(box).trim()) {
       const prompt = expand(box);
       box = [];
-      if (prompt.trim() === '/exit') exit(0);
-      void runTurn(prompt);
+      if (turn) queued = prompt;
+      else if (prompt.trim() === '/exit') exit(0);
+      else void runTurn(prompt);
     }
   }
 }
@@ -173,6 +176,10 @@ async function finish(t: Turn, event: HookEvent, fields: object): Promise<void> 
   phase = 'idle';
   turnsFinished += 1;
   if (opts.exitAfter && turnsFinished >= opts.exitAfter) exit(0);
+  const next = queued;
+  queued = null;
+  if (next !== null && next.trim() === '/exit') exit(0);
+  if (next !== null) void runTurn(next);
   draw();
 }
 

@@ -262,6 +262,18 @@ describe('fake agent in tmux', () => {
     expect(a.prompts()).toEqual([]);
   });
 
+  it('queues a prompt submitted while a turn runs, as Claude does: /exit then ends it when the turn ends', async () => {
+    const a = await startAgent(['--work-ms', '400']);
+    await waitReady(a);
+    await a.type('work');
+    await a.keys('Enter');
+    await waitEvent(a, 'UserPromptSubmit');
+    await a.type('/exit');
+    await a.keys('Enter');
+    expect(await waitFor(() => a.exitStatus(), { what: 'exit' })).toBe('0');
+    expect(a.events().map((e) => e.hook_event_name)).toEqual(['SessionStart', 'UserPromptSubmit', 'Stop']);
+  });
+
   it('exits 0 after --exit-after finished turns', async () => {
     const a = await startAgent(['--exit-after', '1', '--work-ms', '50']);
     await waitReady(a);
