@@ -49,6 +49,7 @@ export class QueueScanner {
     const q: ProjectQueue = { project: project.path, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [] };
     const dirs = queueDirs(project.inbox);
     const seen = new Set<string>();
+    const mark = this.arrivals.mark();
     let names: string[];
     try {
       names = await readdir(dirs.inbox);
@@ -101,7 +102,7 @@ export class QueueScanner {
       }
     }
     for (const path of this.cache.keys()) if (path.startsWith(dirs.inbox) && !seen.has(path)) this.cache.delete(path);
-    this.arrivals.keepOnly(seen, dirs.inbox);
+    this.arrivals.keepOnly(seen, dirs.inbox, mark);
     q.active = await scanActive(project, dirs.active);
     for (const a of q.active) {
       if (a.sidecar.state === 'queued') {

@@ -61,7 +61,10 @@ describe('ArrivalTracker with a real inbox', () => {
     a.note('change', '/in/x.md');
     expect(a.renamedIn('/in/x.md')).toBe(false);
     a.note('rename', '/in/y.md');
-    a.keepOnly(new Set(), '/in');
+    const mark = a.mark();
+    a.note('rename', '/in/z.md'); // came while a scan ran whose listing did not have it yet
+    a.keepOnly(new Set(), '/in', mark);
     expect(a.renamedIn('/in/y.md')).toBe(false);
+    expect(a.renamedIn('/in/z.md')).toBe(true);
   });
 });
