@@ -3,6 +3,8 @@
  * command names this test's own socket, so a mistake cannot touch anybody else's sessions.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
 
 export const TEST_SOCKET_PREFIX = 'aptest-';
@@ -78,4 +80,17 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * TMUX and TMUX_PANE exactly as tmux sets them for a shell in a new session `name` of `tmux` (read from the
+ * pane itself): what a controller started from that shell inherits. `dir` holds the file they are passed in.
+ */
+export async function shellEnvIn(tmux: TestTmux, name: string, dir: string): Promise<{ TMUX: string; TMUX_PANE: string }> {
+  const file = join(dir, `${name}.env`);
+  await tmux.run('new-session', '-d', '-s', name, '-x', '120', '-y', '30', '--', 'sh', '-c', `printf '%s\\n%s\\n' "$TMUX" "$TMUX_PANE" > '${file}'; exec sleep 100000`);
+  const text = await waitFor(() => readFile(file, 'utf8').then((t) => (t.includes('%') ? t : ''), () => ''), { what: `the env of a shell in ${name}` });
+  const [TMUX = '', TMUX_PANE = ''] = text.split('\n');
+  if (!/^\/.+,\d+,\d+$/.test(TMUX) || !/^%\d+$/.test(TMUX_PANE)) throw new Error(`unexpected pane env: ${JSON.stringify(text)}`);
+  return { TMUX, TMUX_PANE };
 }

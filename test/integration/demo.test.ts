@@ -2,13 +2,13 @@
  * `agentpool demo` as the README tells a new user to run it, from a shell inside their own tmux (TMUX and
  * TMUX_PANE set): every task done, and every one of the demo's three sessions did some of the work.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, REPO_ROOT, type LogLine } from '../helpers/pool-env.js';
-import { testTmux, uniqueSocket, waitFor, type TestTmux } from '../helpers/tmux-server.js';
+import { shellEnvIn, testTmux, uniqueSocket, type TestTmux } from '../helpers/tmux-server.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 beforeAll(() => ensureBuilt(), 120_000);
@@ -27,15 +27,13 @@ describe('agentpool demo', () => {
       await rm(dir, { recursive: true, force: true });
     });
     // The shell the user types `npm run demo` into: TMUX and TMUX_PANE as tmux sets them.
-    const envFile = join(dir, 'pane.env');
-    await user.run('new-session', '-d', '-s', 'me', '--', 'sh', '-c', `printf '%s\\n%s\\n' "$TMUX" "$TMUX_PANE" > '${envFile}'; exec sleep 100000`);
-    const [TMUX, TMUX_PANE] = (await waitFor(() => readFile(envFile, 'utf8').then((t) => (t.includes('%') ? t : ''), () => ''), { what: 'the pane env' })).split('\n');
+    const { TMUX, TMUX_PANE } = await shellEnvIn(user, 'me', dir);
 
     const r = await execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'demo', '--log-format', 'json'], {
       cwd: REPO_ROOT,
       reject: false,
       timeout: 90_000,
-      env: { TMUX: TMUX!, TMUX_PANE: TMUX_PANE!, AGENTPOOL_DEMO_SOCKET: pool.socket },
+      env: { TMUX, TMUX_PANE, AGENTPOOL_DEMO_SOCKET: pool.socket },
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/demo finished: 12 done, 0 failed of 12/);

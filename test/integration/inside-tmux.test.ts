@@ -4,13 +4,12 @@
  * does to its own server: every pool session carries its own slot's tags, every slot works, no session of
  * the user's is touched, no false "not created by agentpool" warning appears.
  */
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPoolEnv, ensureBuilt, type PoolEnv, type RunningController } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
-import { testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
+import { shellEnvIn, testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
 
 const SIZE = 20;
 const TASKS = 40;
@@ -23,16 +22,6 @@ afterEach(async () => {
   for (const e of envs.splice(0)) await e.cleanup();
   for (const s of servers.splice(0)) await s.kill();
 });
-
-/** TMUX and TMUX_PANE exactly as tmux sets them for a shell in a new pane of `tmux` (session `name`). */
-async function shellEnvIn(tmux: TestTmux, name: string, dir: string): Promise<{ TMUX: string; TMUX_PANE: string }> {
-  const file = join(dir, `${name}.env`);
-  await tmux.run('new-session', '-d', '-s', name, '-x', '120', '-y', '30', '--', 'sh', '-c', `printf '%s\\n%s\\n' "$TMUX" "$TMUX_PANE" > '${file}'; exec sleep 100000`);
-  const [TMUX, TMUX_PANE] = (await waitFor(async () => existsSync(file) && (await readFile(file, 'utf8')).includes('%'), { what: 'the pane env' }).then(() => readFile(file, 'utf8'))).split('\n');
-  expect(TMUX).toMatch(/^\/.+,\d+,\d+$/);
-  expect(TMUX_PANE).toMatch(/^%\d+$/);
-  return { TMUX: TMUX!, TMUX_PANE: TMUX_PANE! };
-}
 
 async function poolEnv(o: { dedicated?: string[] } = {}): Promise<PoolEnv> {
   const env = await createPoolEnv({ size: SIZE, resync: '1s', ...o });
