@@ -1,5 +1,6 @@
 import type { DialogAnswer, Priority } from '../config/types.js';
 import type { Verdict } from '../machines/types.js';
+import type { SlotStateTags } from './slot-tags.js';
 import type { PendingTask, RejectedTask } from '../tasks/types.js';
 
 /**
@@ -10,6 +11,8 @@ export type Action =
   | { kind: 'create-session'; session: string; slot: number }
   | { kind: 'kill-session'; session: string; sessionId: string; reason: string }
   | { kind: 'drain-session'; session: string }
+  /** The slot state saved on a session lags its machine (a timer moved it): write it again. */
+  | { kind: 'record-slot-state'; session: string; sessionId: string; tags: SlotStateTags; found: string }
   /** A session of ours shows missing or wrong ownership tags: write them (by id) again. */
   | { kind: 'retag-session'; session: string; sessionId: string; pool: string; slot: string; found: { pool: string; slot: string } }
   | { kind: 'reject-task'; task: RejectedTask }

@@ -17,6 +17,7 @@ import { claimTask, finishTask, readTask, rejectTask, requeueTask, updateSidecar
 import { OPT, type TmuxClient } from '../tmux/client.js';
 import type { Action } from './actions.js';
 import { createdKey } from './observe.js';
+import { slotStateOptions } from './slot-tags.js';
 import type { ObservedSession } from './snapshot.js';
 
 /** What an idle pool session runs: nothing that reads input, so stray keys do no harm. */
@@ -75,6 +76,10 @@ async function perform(x: ExecDeps, a: Action): Promise<void> {
     case 'retag-session':
       await tmux.setOptions(a.sessionId, { [OPT.pool]: a.pool, [OPT.slot]: a.slot });
       log.warn({ session: a.session, sessionId: a.sessionId, found: a.found }, 'repaired the ownership tags of a pool session agentpool created');
+      return;
+    case 'record-slot-state':
+      await tmux.setOptions(a.sessionId, slotStateOptions(a.tags));
+      log.debug({ session: a.session, state: a.tags.state, was: a.found }, 'recorded the slot state on its session');
       return;
     case 'drain-session':
       slots.send(a.session, { type: 'DRAIN' });

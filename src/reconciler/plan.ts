@@ -2,9 +2,10 @@ import type { DesiredState } from '../config/types.js';
 import type { SlotView } from '../machines/types.js';
 import { pickTasks } from '../tasks/order.js';
 import type { ActiveTask } from '../tasks/types.js';
-import { sortActions, type Action } from './actions.js';
+import { actionSession as actionSessionName, sortActions, type Action } from './actions.js';
 import { desiredSlots, isPoolName, slotIndex } from './pool.js';
 import { explainVerdict } from './explain.js';
+import { staleSlotTags } from './slot-tags.js';
 import { dispose } from './retry.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -130,5 +131,15 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
       });
     });
   }
+  // A resting slot whose saved state lags its machine (a cooldown that ended, a turn the agent's own
+  // signals started) gets it written, so status and a restarted controller see what the machine does.
+  const busy = new Set(actions.flatMap((a) => (actionSessionName(a) ? [actionSessionName(a)!] : [])));
+  for (const [session, v] of views) {
+    const s = snap.sessions.get(session);
+    if (!s?.owned || inFlight.has(session) || busy.has(session)) continue;
+    const tags = staleSlotTags(v, s);
+    if (tags) actions.push({ kind: 'record-slot-state', session, sessionId: s.sessionId, tags, found: s.saved.state });
+  }
+
   return sortActions(actions);
 }

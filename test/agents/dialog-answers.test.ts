@@ -10,7 +10,7 @@ import { SHIPPED_PROFILES } from '../../src/agents/profiles.js';
 import { findAnswer, readScreen } from '../../src/agents/screen.js';
 import { formatPlan } from '../../src/cli/format-plan.js';
 import { plan } from '../../src/reconciler/plan.js';
-import { desired, observed, signals, snapshot, view, views, WEBAPP } from '../reconciler/fixtures.js';
+import { desired, observed, signals, snapshot, synced, view, views, WEBAPP } from '../reconciler/fixtures.js';
 import { errorsOf, HEAD, valueOf, yaml } from '../config/helpers.js';
 
 const claude = SHIPPED_PROFILES.claude!;
@@ -53,7 +53,7 @@ describe('planning dialog answers', () => {
   const d = desired(1);
   const sessions = [observed('ccl-auto-1')];
   const waiting = views(view('ccl-auto-1', 'awaitingPrompt', { task: TASK }));
-  const seeing = (name: string) => snapshot({ sessions, agents: { 'ccl-auto-1': signals({ screen: readScreen(claude.screen, fixture(name), claude.answers) }) } });
+  const seeing = (name: string, v = waiting) => snapshot({ sessions: synced(sessions, v), agents: { 'ccl-auto-1': signals({ screen: readScreen(claude.screen, fixture(name), claude.answers) }) } });
 
   it('answers a dialog the profile knows instead of submitting, and a dry run shows it', () => {
     const actions = plan(d, seeing('trust-dialog'), waiting);
@@ -68,7 +68,8 @@ describe('planning dialog answers', () => {
 
   it('leaves a session with an action in flight alone, and answers nothing outside awaiting-prompt', () => {
     expect(plan(d, seeing('trust-dialog'), waiting, { inFlight: new Set(['ccl-auto-1']) })).toEqual([]);
-    expect(plan(d, seeing('trust-dialog'), views(view('ccl-auto-1', 'working', { task: TASK, deadline: Date.now() + 60_000 })))).toEqual([]);
+    const working = views(view('ccl-auto-1', 'working', { task: TASK, deadline: Date.now() + 60_000 }));
+    expect(plan(d, seeing('trust-dialog', working), working)).toEqual([]);
   });
 });
 

@@ -106,4 +106,14 @@ describe('recovery', () => {
     process.kill(started.pid as number, 'SIGHUP');
     await c.waitForLine((l) => l.msg === 'config reloaded' && l.why === 'SIGHUP', 'reload on SIGHUP');
   });
+
+  it('shows idle in status once a cooldown has ended by its timer, as the slot machine says', async () => {
+    env = (await quickEnv(1, 100)).e;
+    await env.writeConfig({ pool: { cooldown: { afterTask: '1s' } } });
+    await dropTask(env.project, 'one.md', 'One\n');
+    const c = env.startController();
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'cooldown' && l.to === 'idle', 'the cooldown over', 30_000);
+    const state = async () => (JSON.parse((await env!.agentpool('status', '-o', 'json')).stdout).sessions as Array<{ session: string; state: string }>)[0]?.state;
+    await waitFor(async () => (await state()) === 'idle', { what: 'status to say idle' });
+  }, 40_000);
 });

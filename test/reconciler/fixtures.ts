@@ -129,3 +129,11 @@ export function idlePool(list: string[]): { sessions: ObservedSession[]; views: 
 }
 
 export const MODEL: Record<Priority, string> = { critical: 'opus', high: 'sonnet', default: 'sonnet', low: 'sonnet' };
+
+/** The sessions with the slot state their machines have saved on them, as a running controller keeps it. */
+export function synced(sessions: ObservedSession[], v: ReadonlyMap<string, SlotView>): ObservedSession[] {
+  return sessions.map((s) => {
+    const w = v.get(s.name);
+    return w ? { ...s, saved: { state: w.state, task: w.task ?? '', until: w.deadline } } : s;
+  });
+}

@@ -3,7 +3,7 @@ import type { SlotView } from '../../src/machines/types.js';
 import type { Action } from '../../src/reconciler/actions.js';
 import { plan } from '../../src/reconciler/plan.js';
 import {
-  active, BILLING, desired, idlePool, names, NOW, observed, pending, queue, queuedPending, rejected, signals, snapshot, view, views, WEBAPP,
+  active, BILLING, desired, idlePool, names, NOW, observed, pending, queue, queuedPending, rejected, signals, snapshot, synced, view, views, WEBAPP,
 } from './fixtures.js';
 
 const kinds = (actions: Action[]) => actions.map((a) => `${a.kind} ${'session' in a ? a.session : ''}`.trim());
@@ -30,6 +30,25 @@ describe('plan: files still settling', () => {
     const q = [queue(WEBAPP, { settling: [pending(WEBAPP, 'half.md')] })];
     const one = idlePool(names(1, 1));
     expect(plan(desired(1), snapshot({ sessions: one.sessions, queues: q }), one.views)).toEqual([]);
+  });
+});
+
+describe('plan: the slot state saved on sessions', () => {
+  it('records the state of a resting slot whose session says otherwise (a cooldown ended by its timer)', () => {
+    const sessions = [observed('ccl-auto-1', { saved: { state: 'cooldown', task: '', until: NOW - 5 } }), observed('ccl-auto-2')];
+    const v = views(view('ccl-auto-1', 'idle'), view('ccl-auto-2', 'idle'));
+    expect(plan(desired(2), snapshot({ sessions }), v)).toEqual([
+      { kind: 'record-slot-state', session: 'ccl-auto-1', sessionId: '$1', tags: { state: 'idle', task: '', until: '' }, found: 'cooldown' },
+    ]);
+  });
+
+  it('leaves slots with actions (planned or in flight) and passing states to those actions', () => {
+    const T = `${WEBAPP}/.agent-queue/active/t.md`;
+    const sessions = [observed('ccl-auto-1', { saved: { state: 'cooldown', task: '', until: 1 } }), observed('ccl-auto-2', { saved: { state: 'working', task: T, until: 1 } })];
+    const v = views(view('ccl-auto-1', 'idle'), view('ccl-auto-2', 'stopping', { task: T, verdict: { outcome: 'done', reason: 'ok' } }));
+    const q = [queue(WEBAPP, { pending: [pending(WEBAPP, 'a.md')], active: [active(WEBAPP, 't.md')] })];
+    expect(kinds(plan(desired(2), snapshot({ sessions, queues: q }), v))).toEqual(['claim-task ccl-auto-1', 'launch-agent ccl-auto-1', 'stop-agent ccl-auto-2']);
+    expect(plan(desired(2), snapshot({ sessions }), v, { inFlight: new Set(['ccl-auto-1', 'ccl-auto-2']) })).toEqual([]);
   });
 });
 
@@ -238,7 +257,7 @@ describe('plan: tasks', () => {
     const sessions = names(1, 2).map((n) => observed(n));
     const v = views(view('ccl-auto-1', 'working', { task: held.path }), view('ccl-auto-2', 'idle'));
     const q = queue(WEBAPP, { active: [held, queued, claiming], pending: [queuedPending(queued)] });
-    expect(plan(desired(2), snapshot({ sessions, queues: [q] }), v, { inFlight: new Set(['ccl-auto-2']) })).toEqual([]);
+    expect(plan(desired(2), snapshot({ sessions: synced(sessions, v), queues: [q] }), v, { inFlight: new Set(['ccl-auto-2']) })).toEqual([]);
   });
 
   it('gives idle slots tasks: claim then launch, with the model of the task’s priority', () => {
@@ -320,7 +339,7 @@ describe('plan: tasks', () => {
       view('ccl-auto-4', 'idle'),
     );
     const q = queue(WEBAPP, { pending: [pending(WEBAPP, 'a.md'), pending(WEBAPP, 'b.md')], active: [active(WEBAPP, 'x.md')] });
-    const actions = plan(desired(4), snapshot({ sessions, queues: [q] }), v, { inFlight: new Set(['ccl-auto-3']) });
+    const actions = plan(desired(4), snapshot({ sessions: synced(sessions, v), queues: [q] }), v, { inFlight: new Set(['ccl-auto-3']) });
     expect(kinds(actions)).toEqual(['claim-task ccl-auto-4', 'launch-agent ccl-auto-4']);
   });
 
@@ -328,7 +347,7 @@ describe('plan: tasks', () => {
     const sessions = names(1, 2).map((n) => observed(n));
     const v = views(view('ccl-auto-1', 'working', { task: '/x.md' }), view('ccl-auto-2', 'idle', { draining: true }));
     const q = queue(WEBAPP, { pending: [pending(WEBAPP, 'a.md')] });
-    const actions = plan(desired(1), snapshot({ sessions, queues: [q] }), v);
+    const actions = plan(desired(1), snapshot({ sessions: synced(sessions, v), queues: [q] }), v);
     expect(kinds(actions)).toEqual(['kill-session ccl-auto-2']);
   });
 
@@ -363,7 +382,7 @@ describe('plan: agents', () => {
     const v = views(view('ccl-auto-1', 'awaitingPrompt', { task: t, deadline: NOW + 30_000 }));
     const q = [queue(WEBAPP, { active: [active(WEBAPP, 't.md', { state: 'launched' })] })];
     for (const sig of [signals({ screen: { ready: false } }), signals({ screen: { ready: false, dialog: true } }), signals()]) {
-      expect(plan(desired(1), snapshot({ sessions, queues: q, agents: { 'ccl-auto-1': sig } }), v)).toEqual([]);
+      expect(plan(desired(1), snapshot({ sessions: synced(sessions, v), queues: q, agents: { 'ccl-auto-1': sig } }), v)).toEqual([]);
     }
   });
 
