@@ -13,7 +13,6 @@ import { normalize, type ConfigEnv } from './normalize.js';
 import { checkRules } from './rules.js';
 import { showValue } from './describe.js';
 
-
 function shapeOfDocument(data: unknown): Problem[] {
   if (data === null || data === undefined) {
     return [{ path: [], at: 'value', message: 'the file has no settings; it needs at least tmux: and pool: (see desired-state.example.yaml)' }];

@@ -7,9 +7,12 @@ import { didYouMean } from './suggest.js';
 
 /** `pool.agent` must name a profile; list them all, since the fix is to pick one. */
 function poolAgentRule(value: DesiredState): Problem[] {
-  const name = value.pool.agent;
-  if (Object.hasOwn(value.agents, name)) return [];
-  const names = Object.keys(value.agents).sort();
+  return unknownAgent(value.pool.agent, Object.keys(value.agents));
+}
+
+function unknownAgent(name: string, defined: readonly string[]): Problem[] {
+  if (defined.includes(name)) return [];
+  const names = [...new Set(defined)].sort();
   const guess = didYouMean(name, names);
   return [{
     path: ['pool', 'agent'], at: 'value',
@@ -26,13 +29,7 @@ export function rawAgentRules(data: unknown): Problem[] {
   const agents = typeof raw.agents === 'object' && raw.agents !== null && !Array.isArray(raw.agents) ? raw.agents : {};
   const out: Problem[] = [];
   const name = typeof raw.pool === 'object' && raw.pool !== null ? (raw.pool as { agent?: unknown }).agent : undefined;
-  if (typeof name === 'string') {
-    const names = [...new Set([...Object.keys(SHIPPED_PROFILES), ...Object.keys(agents)])].sort();
-    if (!names.includes(name)) {
-      const guess = didYouMean(name, names);
-      out.push({ path: ['pool', 'agent'], at: 'value', message: `unknown agent "${name}"; ${guess ? `did you mean "${guess}"? The` : 'the'} agents defined are ${names.join(', ')}` });
-    }
-  }
+  if (typeof name === 'string') out.push(...unknownAgent(name, [...Object.keys(SHIPPED_PROFILES), ...Object.keys(agents)]));
   try {
     out.push(...extendsRules({ ...raw, agents } as RawConfig), ...patternRules({ ...raw, agents } as RawConfig));
   } catch {

@@ -1,10 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { claudeConfigFile, isFolderTrusted } from '../agents/claude-trust.js';
 import { parseClaudeVersion } from '../agents/claude-versions.js';
 import type { DesiredState } from '../config/types.js';
 import { tmuxEnv } from '../tmux/exec-client.js';
+import { isDirectory } from '../util/fs.js';
 import { agentPath, agentProgram, findExecutable } from '../util/which.js';
 import type { Facts } from './checks.js';
 
@@ -31,7 +33,8 @@ export async function gatherFacts(file: string, d: DesiredState | null, configEr
     if (claude) {
       const cfgFile = claudeConfigFile(env);
       facts.agent.claudeConfig = { file: cfgFile, ...(await readJson(cfgFile)) };
-      const dir = env.CLAUDE_CONFIG_DIR || join(dirname(claudeConfigFile({ HOME: env.HOME })), '.claude');
+      // Claude Code's own folder: settings.json and a saved login.
+      const dir = env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude');
       facts.agent.claudeSettings = (await readJson(join(dir, 'settings.json'))).json;
       facts.agent.credentialsFile = await stat(join(dir, '.credentials.json')).then(() => true, () => false);
     }
@@ -39,7 +42,7 @@ export async function gatherFacts(file: string, d: DesiredState | null, configEr
   facts.projects = await Promise.all(
     d.projects.map(async (p) => ({
       path: p.path,
-      exists: await stat(p.path).then((s) => s.isDirectory(), () => false),
+      exists: await isDirectory(p.path),
       trustOption: p.trust,
       trusted: claude && facts.agent ? await isFolderTrusted(claudeConfigFile(facts.agent.env), p.path).catch(() => false) : false,
     })),

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { watch as fsWatch, type FSWatcher as FsWatcher } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { isDirectory } from '../util/fs.js';
 import { ensureQueueDirs } from '../tasks/store.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -48,6 +49,8 @@ export class Controller {
   private readonly loop: Loop;
   private watchers: FSWatcher[] = [];
   private inboxWatchers: FsWatcher[] = [];
+  /** Between start() and stop(). */
+  private running = false;
   private releaseLock: (() => Promise<void>) | null = null;
 
   private constructor(private readonly o: ControllerOptions, private desired: DesiredState) {
@@ -92,8 +95,6 @@ export class Controller {
   private wake(why: string): void {
     if (this.running) this.loop.wake(why);
   }
-
-  private running = false;
 
   /** Runs until stop(): reconciles now, on every trigger and on the periodic resync. */
   start(): void {
@@ -155,18 +156,14 @@ export class Controller {
   /** The projects whose folder exists but whose inbox does not: start and reload create their queue folders. */
   async projectsToPrepare(): Promise<ProjectSpec[]> {
     const out: ProjectSpec[] = [];
-    for (const p of this.desired.projects) {
-      const exists = await stat(p.path).then((s) => s.isDirectory(), () => false);
-      if (exists && !(await stat(p.inbox).then((s) => s.isDirectory(), () => false))) out.push(p);
-    }
+    for (const p of this.desired.projects) if ((await isDirectory(p.path)) && !(await isDirectory(p.inbox))) out.push(p);
     return out;
   }
 
   /** Creates the queue folders of projects that exist; a missing project is reported by each pass. */
   private async prepareProjects(): Promise<void> {
     for (const p of this.desired.projects) {
-      const exists = await stat(p.path).then((s) => s.isDirectory(), () => false);
-      if (exists) await ensureQueueDirs(p.inbox).catch((err: Error) => this.o.log.warn({ project: p.path, err: err.message }, 'cannot create the queue folders'));
+      if (await isDirectory(p.path)) await ensureQueueDirs(p.inbox).catch((err: Error) => this.o.log.warn({ project: p.path, err: err.message }, 'cannot create the queue folders'));
     }
   }
 

@@ -75,7 +75,7 @@ async function perform(x: ExecDeps, a: Action): Promise<void> {
       return;
     case 'retag-session':
       await tmux.setOptions(a.sessionId, { [OPT.pool]: a.pool, [OPT.slot]: a.slot });
-      log.warn({ session: a.session, sessionId: a.sessionId, found: a.found }, 'repaired the ownership tags of a pool session agentpool created');
+      log.warn({ session: a.session, sessionId: a.sessionId, found: a.found }, 'repaired the ownership tags of a pool session');
       return;
     case 'record-slot-state':
       await tmux.setOptions(a.sessionId, slotStateOptions(a.tags));

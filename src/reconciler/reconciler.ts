@@ -125,7 +125,6 @@ export class Reconciler {
     return snapshot;
   }
 
-
   private views(): Map<string, SlotView> {
     return new Map(this.deps.slots.views().map((v) => [v.session, v]));
   }

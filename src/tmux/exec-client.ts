@@ -35,6 +35,8 @@ export function escapeArg(word: string): string {
 export class ExecTmuxClient implements TmuxClient {
   readonly label: string;
   private readonly base: string[];
+  /** The environment of every command: the caller's, less TMUX and TMUX_PANE (see tmuxEnv). */
+  private readonly env = tmuxEnv();
 
   constructor(private readonly socket: TmuxSocket, private readonly binary = 'tmux') {
     this.base = socketArgs(socket);
@@ -47,7 +49,7 @@ export class ExecTmuxClient implements TmuxClient {
   /** Runs one tmux command line (possibly several commands joined by ';' words); returns stdout. */
   async run(args: readonly string[], input?: string): Promise<string> {
     const full = [...this.base, ...args];
-    const r = await execa(this.binary, full, { reject: false, input, stripFinalNewline: false, env: tmuxEnv(), extendEnv: false });
+    const r = await execa(this.binary, full, { reject: false, input, stripFinalNewline: false, env: this.env, extendEnv: false });
     if (r.failed) {
       const code = (r as { code?: string }).code;
       if (code === 'ENOENT') {
@@ -103,8 +105,6 @@ export class ExecTmuxClient implements TmuxClient {
    */
   async newSession(spec: NewSession): Promise<NewSessionIds> {
     const staging = stagingName(spec.name);
-    // A staging session left by a controller that died mid-creation (one controller per server: ours).
-    await this.run(['kill-session', '-t', `=${staging}`]).catch(() => {});
     const args = [
       'new-session', '-d', '-P', '-F', template(['session_id', 'pane_id', 'pid']),
       '-s', staging, '-c', spec.cwd,
@@ -112,7 +112,12 @@ export class ExecTmuxClient implements TmuxClient {
       ...envArgs(spec.env),
       '--', ...spec.command.map(escapeArg),
     ];
-    const out = await this.run(args);
+    const out = await this.run(args).catch(async (err: unknown) => {
+      // A staging session left by a controller that died mid-creation (one controller per server: ours).
+      if (!(err instanceof TmuxError && /duplicate session/.test(err.stderr))) throw err;
+      await this.run(['kill-session', '-t', `=${staging}`]);
+      return this.run(args);
+    });
     const [row] = parseRows(out, ['sessionId', 'paneId', 'serverPid'] as const, { command: this.binary, args });
     if (!row) throw new TmuxError(`new-session printed no ids`, this.binary, args, '', 0, 'failed');
     try {
