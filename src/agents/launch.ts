@@ -21,11 +21,6 @@ export interface LaunchVars {
   promptFile?: string;
 }
 
-/** True when the argv template hands the task over itself, so nothing is pasted. */
-export function deliversInArgv(command: readonly string[]): boolean {
-  return command.some((w) => w.includes('{prompt}') || w.includes('{promptFile}'));
-}
-
 /** Pure: a profile's argv template and the values of one launch → argv. Text never passes a shell. */
 export function buildArgv(profile: AgentProfile, v: LaunchVars): string[] {
   const values: Record<string, string> = {

@@ -2,6 +2,7 @@ import { mkdtemp, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller } from '../reconciler/controller.js';
+import { ExecTmuxClient } from '../tmux/exec-client.js';
 import { isTaskName } from '../tasks/layout.js';
 import { createLogger, type LogFormat } from './logger.js';
 import type { CliValues } from './main.js';
@@ -70,7 +71,8 @@ export async function demoCommand(v: CliValues): Promise<number> {
   }
   stopped = true;
   await c.stop();
-  await c.tmux.killServer();
+  // The demo's own server (its own socket): ended with the demo.
+  await new ExecTmuxClient(c.config.tmux).killServer();
   const counts = await Promise.all(projects.map(async (p) => ({ project: p, done: await count(p, 'done'), failed: await count(p, 'failed') })));
   const done = counts.reduce((n, c) => n + c.done, 0);
   const failed = counts.reduce((n, c) => n + c.failed, 0);

@@ -1,8 +1,7 @@
-import { defaultConfigPath } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
 import { diagnose, type Finding } from '../doctor/checks.js';
 import { gatherFacts } from '../doctor/facts.js';
-import { ConfigInvalidError, loadDesired } from '../reconciler/controller.js';
+import { ConfigInvalidError, defaultConfigPath, loadDesired } from '../config/load.js';
 import type { CliValues } from './main.js';
 
 const MARK: Record<Finding['status'], string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };

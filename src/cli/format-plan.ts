@@ -12,10 +12,10 @@ export function formatPlan(d: DesiredState, actions: readonly Action[]): string[
         return `session/${a.session} create`;
       case 'kill-session':
         return `session/${a.session} delete (${a.reason})`;
-      case 'retag-session':
-        return `session/${a.session} retag pool=${a.pool} slot=${a.slot} (found pool=${a.found.pool || '(none)'} slot=${a.found.slot || '(none)'})`;
-      case 'record-slot-state':
-        return `session/${a.session} record state ${a.tags.state} (its session said ${a.found || '(none)'})`;
+      case 'retag':
+        return a.why === 'ownership'
+          ? `session/${a.session} retag pool=${a.tags.pool} slot=${a.tags.slot} (found pool=${a.found.pool || '(none)'} slot=${a.found.slot || '(none)'})`
+          : `session/${a.session} record state ${a.tags.state} (its session said ${a.found.state || '(none)'})`;
       case 'drain-session':
         return `session/${a.session} drain (finishes its task, then goes)`;
       case 'reject-task':

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isTmuxError } from '../tmux/errors.js';
-import { ConfigInvalidError } from '../reconciler/controller.js';
+import { ConfigInvalidError } from '../config/load.js';
 import { LockHeldError } from '../reconciler/lock.js';
 import { reconcileCommand } from './reconcile.js';
 import { validateCommand } from './validate.js';

@@ -32,7 +32,7 @@ export async function reconcileCommand(v: CliValues): Promise<number> {
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGHUP', () => void c.reload('SIGHUP'));
   });
-  log.info({ pid: process.pid, config: configFile, tmux: c.tmux.label, size: c.config.pool.size }, 'controller started');
+  log.info({ pid: process.pid, config: configFile, tmux: c.backend.label, size: c.config.pool.size }, 'controller started');
   c.start();
   return stopped;
 }
@@ -48,7 +48,7 @@ async function dryRun(configFile: string, v: CliValues): Promise<number> {
   const blind = blindSpots(snapshot, new Set(unprepared.map((p) => p.path)));
   const lines = [...unprepared.map((p) => `project/${p.name} create queue folders under ${dirname(p.inbox)}`), ...formatPlan(c.config, actions)];
   if (v.output === 'json') process.stdout.write(`${planJson(actions)}\n`);
-  else if (lines.length === 0 && blind.length === 0) process.stdout.write(`pool ${c.config.pool.prefix}* on ${c.tmux.label} is in sync: nothing to do\n`);
+  else if (lines.length === 0 && blind.length === 0) process.stdout.write(`pool ${c.config.pool.prefix}* on ${c.backend.label} is in sync: nothing to do\n`);
   else if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
   if (blind.length > 0) {
     process.stderr.write(`agentpool: cannot tell what the pool needs; this plan may be missing actions:\n${blind.map((b) => `  ${b}`).join('\n')}\n`);

@@ -1,5 +1,5 @@
-import { SHIPPED_PROFILES } from '../agents/profiles.js';
-import type { AgentProfile } from './types.js';
+import { SHIPPED_PROFILES } from './profiles.js';
+import type { AgentProfile, DriverKind } from './types.js';
 import type { RawAgent } from './raw.js';
 import { parseDuration } from './duration.js';
 
@@ -22,7 +22,7 @@ function overlay(name: string, base: AgentProfile, e: RawAgent): AgentProfile {
     models: { ...b.models, ...e.models },
     resumeArgs: e.resumeArgs ?? b.resumeArgs,
     newSessionArgs: e.newSessionArgs ?? b.newSessionArgs,
-    hooks: e.hooks ?? b.hooks,
+    driver: e.driver ?? (e.hooks === undefined ? b.driver : e.hooks ? 'claude-hooks' : 'screen'),
     done: e.done ?? b.done,
     screen: { ...b.screen, ...e.screen },
     answers: e.answers
@@ -55,3 +55,11 @@ export function mergeAgents(entries: Record<string, RawAgent> = {}): Record<stri
   }
   return out;
 }
+
+/** True when the argv template hands the task over itself, so nothing is pasted. */
+export function deliversInArgv(command: readonly string[]): boolean {
+  return command.some((w) => w.includes('{prompt}') || w.includes('{promptFile}'));
+}
+
+/** The drivers a profile can name (src/drivers/index.ts has one implementation each). */
+export const DRIVER_KINDS: readonly DriverKind[] = ['claude-hooks', 'screen'];

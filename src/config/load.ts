@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ConfigResult } from './types.js';
+import { formatConfigError, type ConfigError, type ConfigResult, type DesiredState } from './types.js';
 import { parseConfig } from './parse.js';
 
 /**
@@ -27,4 +27,17 @@ export async function loadConfigFile(file: string): Promise<ConfigResult> {
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
   const fromEnv = env.AGENTPOOL_CONFIG;
   return fromEnv ? path.resolve(cwd, fromEnv) : path.join(cwd, 'desired-state.yaml');
+}
+
+export class ConfigInvalidError extends Error {
+  constructor(readonly errors: ConfigError[]) {
+    super(errors.map(formatConfigError).join('\n'));
+  }
+}
+
+/** Loads the config or throws ConfigInvalidError with every FILE:LINE:COL error. */
+export async function loadDesired(file: string): Promise<DesiredState> {
+  const r = await loadConfigFile(file);
+  if ('errors' in r) throw new ConfigInvalidError(r.errors);
+  return r.value;
 }

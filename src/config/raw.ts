@@ -3,6 +3,8 @@
  * everything else reads the normalized `DesiredState` (./types.ts). It is trusted only after ajv said yes.
  */
 
+import type { DriverKind } from './types.js';
+
 /** A duration string such as "30s" (see ./duration.ts). */
 export type RawDuration = string;
 
@@ -13,7 +15,9 @@ export interface RawAgent {
   models?: { critical?: string; high?: string; default?: string; low?: string };
   resumeArgs?: string[];
   newSessionArgs?: string[];
+  /** The older spelling of `driver`: true is claude-hooks, false is screen. */
   hooks?: boolean;
+  driver?: DriverKind;
   done?: 'hook' | 'exit' | 'idle';
   screen?: { ready?: string[]; dialog?: string[]; busy?: string[]; error?: string[]; rateLimit?: string[] };
   answers?: Array<{ name: string; match: string; choose?: string; keys?: string[] }>;

@@ -1,5 +1,5 @@
-import { deliversInArgv } from '../agents/launch.js';
-import { SHIPPED_PROFILES } from '../agents/profiles.js';
+import { deliversInArgv } from './agents.js';
+import { SHIPPED_PROFILES } from './profiles.js';
 import type { DesiredState } from './types.js';
 import type { RawConfig } from './raw.js';
 import type { Problem } from './problem.js';
@@ -96,14 +96,14 @@ function patternRules(raw: RawConfig): Problem[] {
  */
 function deliveryRule(raw: RawConfig, value: DesiredState): Problem[] {
   const profile = value.agents[value.pool.agent];
-  if (!profile || deliversInArgv(profile.command) || profile.hooks) return [];
+  if (!profile || deliversInArgv(profile.command) || profile.driver === 'claude-hooks') return [];
   if (profile.screen.ready.length > 0 && profile.screen.busy.length > 0) return [];
   const name = profile.name;
   const path = raw.agents && Object.hasOwn(raw.agents, name) ? ['agents', name] : ['pool', 'agent'];
   return [{
     path, at: path[0] === 'agents' ? 'key' : 'value',
     message: `agent "${name}" cannot be given a task: pass it in the command with {prompt} or {promptFile}, ` +
-      'or give screen.ready and screen.busy patterns (or hooks: true) so a pasted task can be verified',
+      'or give screen.ready and screen.busy patterns (or driver: claude-hooks) so a pasted task can be verified',
   }];
 }
 
@@ -116,11 +116,11 @@ function hooksNeedSettingsRule(raw: RawConfig, value: DesiredState): Problem[] {
   const name = value.pool.agent;
   const entry = raw.agents && Object.hasOwn(raw.agents, name) ? raw.agents[name] : undefined;
   const profile = value.agents[name];
-  if (!entry?.command || !profile?.hooks || deliversInArgv(profile.command) || profile.command.some((w) => w.includes('{settings}'))) return [];
+  if (!entry?.command || profile?.driver !== 'claude-hooks' || deliversInArgv(profile.command) || profile.command.some((w) => w.includes('{settings}'))) return [];
   return [{
     path: ['agents', name, 'command'], at: 'key',
-    message: `agent "${name}" has hooks on but its command does not pass the hook settings: add --settings, "{settings}" ` +
-      '(agentpool learns from the hooks that a task arrived and ended), or set hooks: false',
+    message: `agent "${name}" uses the claude-hooks driver but its command does not pass the hook settings: add --settings, "{settings}" ` +
+      '(agentpool learns from the hooks that a task arrived and ended), or set driver: screen',
   }];
 }
 

@@ -7,6 +7,8 @@
 export const PRIORITIES = ['critical', 'high', 'default', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
+export type DriverKind = 'claude-hooks' | 'screen';
+
 /** How an agent profile tells that the agent is ready, busy, done, failed or rate-limited. */
 export interface AgentProfile {
   name: string;
@@ -25,8 +27,12 @@ export interface AgentProfile {
   resumeArgs: string[];
   /** e.g. ["--session-id", "{agentSessionId}"]; empty when the agent cannot be given an id. */
   newSessionArgs: string[];
-  /** Inject Claude-Code-style hooks through `--settings <file>` and read their events. */
-  hooks: boolean;
+  /**
+   * How agentpool talks to the agent (src/drivers/): `claude-hooks` injects Claude Code's hooks through
+   * `--settings <file>` and reads their events; `screen` reads the screen only. (`hooks: true|false` in a
+   * config file is the older spelling of these two.)
+   */
+  driver: DriverKind;
   /** How "done" is detected when no hook says so: the process exits, or the screen goes idle. */
   done: 'hook' | 'exit' | 'idle';
   /** Screen patterns (JavaScript regular expressions, multiline) — the fallback and for dialogs. */

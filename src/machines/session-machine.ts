@@ -16,12 +16,12 @@ import type { SlotContext, SlotState, Verdict } from './types.js';
 
 export type SlotEvent =
   | { type: 'CREATED' }
-  | { type: 'ADOPT'; state: Exclude<SlotState, 'absent'>; task: string | null; deadline: number | null; draining: boolean; verdict?: Verdict | null }
+  | { type: 'ADOPT'; state: Exclude<SlotState, 'absent'>; task: string | null; deadline: number | null; draining: boolean; verdict?: Verdict | null; agent?: string | null }
   | { type: 'VANISHED' }
   | { type: 'DRAIN' }
   | { type: 'CLAIMED'; task: string }
   | { type: 'CLAIM_FAILED' }
-  | { type: 'LAUNCHED'; deadline: number }
+  | { type: 'LAUNCHED'; deadline: number; agent: string }
   | { type: 'SUBMITTED'; deadline: number }
   | { type: 'FAILED'; verdict: Verdict }
   | { type: 'AGENT_ENDED'; verdict: Verdict }
@@ -47,7 +47,7 @@ export const sessionMachine = setup({
   actions: {
     adopt: assign(({ event }) =>
       event.type === 'ADOPT'
-        ? { task: event.task, deadline: event.deadline, draining: event.draining, verdict: event.verdict ?? null }
+        ? { task: event.task, deadline: event.deadline, draining: event.draining, verdict: event.verdict ?? null, agent: event.agent ?? null }
         : {},
     ),
     /** FAILED and AGENT_ENDED carry the verdict. */
@@ -57,13 +57,13 @@ export const sessionMachine = setup({
 }).createMachine({
   id: 'slot',
   initial: 'absent',
-  context: ({ input }) => ({ session: input.session, task: null, deadline: null, draining: false, verdict: null }),
+  context: ({ input }) => ({ session: input.session, task: null, deadline: null, draining: false, verdict: null, agent: null }),
   on: {
     DRAIN: { actions: assign({ draining: true }) },
   },
   states: {
     absent: {
-      entry: assign({ task: null, deadline: null, verdict: null, draining: false }),
+      entry: assign({ task: null, deadline: null, verdict: null, draining: false, agent: null }),
       on: {
         CREATED: 'idle',
         ADOPT: [
@@ -77,7 +77,7 @@ export const sessionMachine = setup({
       },
     },
     idle: {
-      entry: assign({ task: null, deadline: null, verdict: null }),
+      entry: assign({ task: null, deadline: null, verdict: null, agent: null }),
       on: {
         VANISHED: 'absent',
         CLAIMED: { target: 'launching', actions: assign({ task: ({ event }) => event.task }) },
@@ -87,7 +87,7 @@ export const sessionMachine = setup({
       on: {
         VANISHED: 'absent',
         CLAIM_FAILED: 'idle',
-        LAUNCHED: { target: 'awaitingPrompt', actions: assign({ deadline: ({ event }) => event.deadline }) },
+        LAUNCHED: { target: 'awaitingPrompt', actions: assign({ deadline: ({ event }) => event.deadline, agent: ({ event }) => event.agent }) },
         FAILED: { target: 'stopping', actions: 'recordVerdict' },
       },
     },
@@ -121,7 +121,7 @@ export const sessionMachine = setup({
     stopping: {
       on: {
         VANISHED: 'absent',
-        STOPPED: { target: 'cooldown', actions: assign({ deadline: ({ event }) => event.until, task: null }) },
+        STOPPED: { target: 'cooldown', actions: assign({ deadline: ({ event }) => event.until, task: null, agent: null }) },
       },
     },
     cooldown: {

@@ -23,6 +23,8 @@ export interface SlotContext {
   task: string | null;
   /** Epoch ms when the current timed state ends (prompt timeout, task timeout, cooldown end). */
   deadline: number | null;
+  /** The agent profile that launched the slot's current agent: its rules apply until that agent is gone. */
+  agent: string | null;
   /** Set when the pool shrank past this slot: finish the task, then go. */
   draining: boolean;
   verdict: Verdict | null;

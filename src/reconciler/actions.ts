@@ -1,30 +1,35 @@
 import type { DialogAnswer, Priority } from '../config/types.js';
 import type { Verdict } from '../machines/types.js';
-import type { SlotStateTags } from './slot-tags.js';
+import type { SlotTags } from '../backend/session-backend.js';
 import type { PendingTask, RejectedTask } from '../tasks/types.js';
 
 /**
- * Everything the controller can do, as data. `plan()` returns these; `execute()` performs them;
+ * Everything the controller can do, as data. `plan()` returns these; `dispatch()` performs them;
  * `--dry-run` prints them. Sessions are named by pool session name.
  */
 export type Action =
   | { kind: 'create-session'; session: string; slot: number }
-  | { kind: 'kill-session'; session: string; sessionId: string; reason: string }
+  | { kind: 'kill-session'; session: string; ref: string; reason: string }
   | { kind: 'drain-session'; session: string }
-  /** The slot state saved on a session lags its machine (a timer moved it): write it again. */
-  | { kind: 'record-slot-state'; session: string; sessionId: string; tags: SlotStateTags; found: string }
-  /** A session of ours shows missing or wrong ownership tags: write them (by id) again. */
-  | { kind: 'retag-session'; session: string; sessionId: string; pool: string; slot: string; found: { pool: string; slot: string } }
+  /**
+   * The tags on a session of ours differ from what they should be: its ownership tags went missing or
+   * wrong (`ownership`), or the slot state saved there lags its machine (`state`: a timer or the agent's
+   * own signals moved it). `found` holds the values replaced.
+   */
+  | { kind: 'retag'; session: string; ref: string; why: 'ownership' | 'state'; tags: Partial<SlotTags>; found: Partial<SlotTags> }
   | { kind: 'reject-task'; task: RejectedTask }
   | { kind: 'requeue-task'; path: string; project: string; reason: string; refundAttempt: boolean; notBefore: number }
   | { kind: 'claim-task'; session: string; task: PendingTask }
-  | { kind: 'launch-agent'; session: string; agent: string; model: string; priority: Priority; project: string }
-  | { kind: 'submit-task'; session: string; task: string }
+  /** `task`: the task as planned (its path in the queue); the claim before it says where it went in active/. */
+  | { kind: 'launch-agent'; session: string; task: string; agent: string; model: string; priority: Priority; project: string }
+  /** `agent`: the profile that launched the slot's agent, whose rules deliver to it, answer it and stop it. */
+  | { kind: 'submit-task'; session: string; task: string; agent: string }
   /** The agent shows a dialog its profile answers (`answers`): choose the option (or send the keys), wait for it to go. */
-  | { kind: 'answer-dialog'; session: string; answer: DialogAnswer }
+  | { kind: 'answer-dialog'; session: string; agent: string; answer: DialogAnswer }
   | {
       kind: 'stop-agent';
       session: string;
+      agent: string;
       task: string | null;
       verdict: Verdict;
       /** What happens to the task: to done/, back to the queue, or to failed/. */

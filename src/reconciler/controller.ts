@@ -5,47 +5,35 @@ import { isDirectory } from '../util/fs.js';
 import { ensureQueueDirs } from '../tasks/store.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { loadConfigFile } from '../config/load.js';
-import { formatConfigError, type ConfigError, type DesiredState, type ProjectSpec } from '../config/types.js';
+import { loadConfigFile, loadDesired } from '../config/load.js';
+import { formatConfigError, type DesiredState, type ProjectSpec } from '../config/types.js';
 import { realClock, type Clock } from '../machines/clock.js';
 import { Slots } from '../machines/slots.js';
-import { socketFile, type TmuxClient } from '../tmux/client.js';
-import { ExecTmuxClient } from '../tmux/exec-client.js';
+import { backendLockFile, createBackend } from '../backend/factory.js';
+import type { SessionBackend } from '../backend/session-backend.js';
 import { acquireLock } from './lock.js';
-import { Loop } from './loop.js';
+import { Loop, TerminalError } from './loop.js';
 import { Reconciler } from './reconciler.js';
-
-export class ConfigInvalidError extends Error {
-  constructor(readonly errors: ConfigError[]) {
-    super(errors.map(formatConfigError).join('\n'));
-  }
-}
 
 export interface ControllerOptions {
   configFile: string;
   log: Logger;
   clock?: Clock;
-  /** For tests; by default one tmux process per command on the configured socket. */
-  tmux?: (d: DesiredState) => TmuxClient;
+  /** For tests; by default the backend factory's (tmux on the configured socket). */
+  backend?: (d: DesiredState) => SessionBackend;
   /** Take the single-instance lock (not for dry runs). */
   lock?: boolean;
 }
 
-/** Loads the config or throws ConfigInvalidError with every FILE:LINE:COL error. */
-export async function loadDesired(file: string): Promise<DesiredState> {
-  const r = await loadConfigFile(file);
-  if ('errors' in r) throw new ConfigInvalidError(r.errors);
-  return r.value;
-}
-
 /**
- * The running controller: the reconciler, its loop, and the triggers that wake it (the config file, the
- * inboxes, the agents' event files, timers). Triggers carry no state; every pass observes afresh.
+ * The running controller and the composition root: it builds the backend, the slot machines, the
+ * reconciler and its loop, and owns the triggers that wake it (the config file, the inboxes, the agents'
+ * event files, timers). Triggers carry no state; every pass observes afresh.
  */
 export class Controller {
   readonly reconciler: Reconciler;
   readonly slots: Slots;
-  readonly tmux: TmuxClient;
+  readonly backend: SessionBackend;
   private readonly loop: Loop;
   private watchers: FSWatcher[] = [];
   private inboxWatchers: FsWatcher[] = [];
@@ -55,13 +43,13 @@ export class Controller {
 
   private constructor(private readonly o: ControllerOptions, private desired: DesiredState) {
     const clock = o.clock ?? realClock;
-    this.tmux = (o.tmux ?? ((d) => new ExecTmuxClient(d.tmux)))(desired);
+    this.backend = (o.backend ?? createBackend)(desired);
     this.slots = new Slots(
       clock,
       (t) => o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...(t.task ? { task: t.task } : {}), ...(t.reason ? { reason: t.reason } : {}) }, 'transition'),
       () => this.wake('timer'),
     );
-    this.reconciler = new Reconciler({ tmux: this.tmux, slots: this.slots, clock, log: o.log, wake: () => this.wake('action finished') }, desired);
+    this.reconciler = new Reconciler({ backend: this.backend, slots: this.slots, clock, log: o.log, wake: () => this.wake('action finished') }, desired);
     this.loop = new Loop({ pass: () => this.reconciler.pass(), resyncMs: () => this.desired.controller.resyncMs, log: o.log });
   }
 
@@ -70,8 +58,7 @@ export class Controller {
     const c = new Controller(o, desired);
     if (o.lock !== false) {
       // One controller per tmux server, whatever its state directory, and one per state directory.
-      const server = `${socketFile(desired.tmux)}.agentpool.lock`;
-      const releaseServer = await acquireLock(server, `the tmux server ${c.tmux.label}`, o.configFile);
+      const releaseServer = await acquireLock(backendLockFile(desired), `the tmux server ${c.backend.label}`, o.configFile);
       try {
         const releaseState = await acquireLock(join(desired.controller.stateDir, 'controller.lock'), `the state directory ${desired.controller.stateDir}`, o.configFile);
         c.releaseLock = async () => {
@@ -111,7 +98,10 @@ export class Controller {
   /** One pass, then wait for its actions to finish. Returns what the pass could not see (blindSpots). */
   async once(): Promise<string[]> {
     await this.prepareProjects();
-    await this.reconciler.pass();
+    // A hopeless backend is one of the blind spots the pass reported; --once says so with its exit code.
+    await this.reconciler.pass().catch((err: unknown) => {
+      if (!(err instanceof TerminalError)) throw err;
+    });
     await this.reconciler.idle();
     return this.reconciler.lastBlindSpots;
   }
@@ -137,7 +127,7 @@ export class Controller {
       await this.prepareProjects();
       await this.rewatchWork();
     }
-    this.loop.wake('config changed');
+    this.loop.resume('config changed');
     return true;
   }
 

@@ -1,11 +1,11 @@
-import { constants as osConstants } from 'node:os';
-import { parseResetTime } from '../agents/reset-time.js';
 import type { AgentProfile, DesiredState } from '../config/types.js';
+import { driverFor } from '../drivers/index.js';
+import { exitDescription, lastWords } from '../drivers/verdict.js';
 import type { SlotEvent } from '../machines/session-machine.js';
 import { SLOT_STATES, type SlotState, type SlotView, type Verdict } from '../machines/types.js';
-import { isPoolName } from './pool.js';
+import { isPoolName, profileOf } from './pool.js';
 import type { Sidecar } from '../tasks/types.js';
-import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
+import type { ObservedSession, Snapshot } from './snapshot.js';
 
 export interface SlotInput {
   session: string;
@@ -25,11 +25,10 @@ export function interpret(
 ): SlotInput[] {
   const out: SlotInput[] = [];
   if (!snap.tmux.ok) return out;
-  const profile = d.agents[d.pool.agent]!;
   for (const s of snap.sessions.values()) {
     if (!s.owned || !isPoolName(d, s.name) || inFlight.has(s.name)) continue;
     const state = views.get(s.name)?.state ?? 'absent';
-    if (state === 'absent') out.push({ session: s.name, event: adopt(s, snap, profile) });
+    if (state === 'absent') out.push({ session: s.name, event: adopt(s, snap, profileOf(d, s.saved.agent)) });
   }
   for (const [session, v] of views) {
     if (v.state === 'absent' || inFlight.has(session)) continue;
@@ -39,15 +38,16 @@ export function interpret(
       continue;
     }
     const signals = snap.agents.get(session);
+    const profile = profileOf(d, v.agent);
     if (v.state === 'awaitingPrompt') {
-      if (signals && signals.hooks.prompts.length > 0) {
+      if (signals?.prompted) {
         // The agent already has its prompt (a restart between paste and bookkeeping): it is working.
         out.push({ session, event: { type: 'SUBMITTED', deadline: snap.now + profile.taskTimeoutMs } });
-      } else if (s.paneDead) {
-        out.push({ session, event: { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: `the agent exited${status(s)} before it showed a ready prompt${lastWords(signals)}` } } });
+      } else if (s.process.dead) {
+        out.push({ session, event: { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: `the agent exited${exitDescription(s.process)} before it showed a ready prompt${lastWords(signals)}` } } });
       }
     } else if (v.state === 'working') {
-      const verdict = workingVerdict(s, signals, snap.now, profile.done);
+      const verdict = driverFor(profile).verdict(profile, signals, s.process, snap.now);
       if (verdict) out.push({ session, event: { type: 'AGENT_ENDED', verdict } });
     }
   }
@@ -76,6 +76,8 @@ function adopt(s: ObservedSession, snap: Snapshot, profile: AgentProfile): SlotE
   // The session's word is kept only when the task's own sidecar agrees it belongs to this session.
   const task = s.saved.task && claimed.has(s.saved.task) ? s.saved.task : null;
   const idle: SlotEvent = { type: 'ADOPT', state: 'idle', task: null, deadline: null, draining: false };
+  // The profile that launched the agent is kept with it (its rules still apply after a config reload).
+  const agent = s.saved.agent ? { agent: s.saved.agent } : {};
   switch (saved) {
     case 'absent':
     case 'idle':
@@ -85,69 +87,19 @@ function adopt(s: ObservedSession, snap: Snapshot, profile: AgentProfile): SlotE
     case 'launching':
     case 'awaitingPrompt': {
       if (!task) return idle;
-      if ((snap.agents.get(s.name)?.hooks.prompts.length ?? 0) > 0) return { type: 'ADOPT', state: 'working', task, deadline: taskDeadline, draining: false };
+      if (snap.agents.get(s.name)?.prompted) return { type: 'ADOPT', state: 'working', task, deadline: taskDeadline, draining: false, ...agent };
       if (claimed.get(task) === 'submitting') {
         const verdict: Verdict = {
           outcome: 'interrupted',
           reason: 'the controller stopped while pasting the task and the agent never confirmed it; the task was sent again to a fresh agent (it may have run twice)',
         };
-        return { type: 'ADOPT', state: 'stopping', task, deadline: null, draining: false, verdict };
+        return { type: 'ADOPT', state: 'stopping', task, deadline: null, draining: false, verdict, ...agent };
       }
-      return { type: 'ADOPT', state: 'awaitingPrompt', task, deadline: now + profile.promptTimeoutMs, draining: false };
+      return { type: 'ADOPT', state: 'awaitingPrompt', task, deadline: now + profile.promptTimeoutMs, draining: false, ...agent };
     }
     case 'working':
     case 'stopping':
       // A stopping slot is re-derived from its agent's signals, so it is adopted as working.
-      return task ? { type: 'ADOPT', state: 'working', task, deadline: taskDeadline, draining: false } : idle;
+      return task ? { type: 'ADOPT', state: 'working', task, deadline: taskDeadline, draining: false, ...agent } : idle;
   }
-}
-
-function workingVerdict(s: ObservedSession, sig: AgentSignals | undefined, now: number, done: DesiredState['agents'][string]['done']): Verdict | null {
-  const hooks = sig?.hooks;
-  const screen = sig?.screen;
-  const limitText = screen?.rateLimit ?? '';
-  if (hooks?.stopFailure) {
-    const { error, lastMessage } = hooks.stopFailure;
-    if (error === 'rate_limit' || limitText) {
-      const until = parseResetTime(`${limitText}\n${lastMessage}`, now);
-      return { outcome: 'limited', reason: `usage or rate limit: ${limitText || lastMessage || error}`, ...(until ? { until } : {}) };
-    }
-    return { outcome: 'failed', reason: `the agent's turn failed (${error})${lastMessage ? `: ${lastMessage}` : ''}` };
-  }
-  // A turn that ended with shells or subagents still running is not the end of the task: the agent takes
-  // their results in a later turn (and a later Stop). The task timeout bounds the wait.
-  if (hooks?.stop && hooks.stop.backgroundTasks.length === 0) return { outcome: 'done', reason: 'the agent finished its turn', lastMessage: hooks.stop.lastMessage };
-  if (s.paneDead) {
-    if (done === 'exit' && s.paneDeadStatus === 0) return { outcome: 'done', reason: 'the agent exited with status 0' };
-    return { outcome: 'failed', reason: `the agent exited${status(s)} while working on the task (crash?)${lastWords(sig)}` };
-  }
-  if (screen) {
-    if (screen.rateLimit) {
-      const until = parseResetTime(screen.rateLimit, now);
-      return { outcome: 'limited', reason: `usage or rate limit: ${screen.rateLimit}`, ...(until ? { until } : {}) };
-    }
-    if (screen.error) return { outcome: 'failed', reason: `the agent showed an error: ${screen.error}` };
-    if (done === 'idle' && screen.ready && !screen.busy) return { outcome: 'done', reason: 'the agent is back at its prompt' };
-  }
-  return null;
-}
-
-/**
- * The last lines a dead agent printed, for the reason: they usually say why (Claude Code as root without
- * IS_SANDBOX=1: "--dangerously-skip-permissions cannot be used with root/sudo privileges ..."; on a HOME
- * that never finished onboarding: "Failed to connect to api.anthropic.com: ENOTFOUND / ...").
- */
-function lastWords(sig: AgentSignals | undefined): string {
-  const lines = (sig?.screenText ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Pane is dead'));
-  const words = lines.slice(-3).join(' / ');
-  if (!words) return '';
-  return `; its last words: ${words.length > 400 ? `${words.slice(0, 400)}…` : words}`;
-}
-
-function status(s: ObservedSession): string {
-  if (s.paneDeadSignal !== null) {
-    const name = Object.entries(osConstants.signals).find(([, n]) => n === s.paneDeadSignal)?.[0];
-    return ` (killed by signal ${s.paneDeadSignal}${name ? `, ${name}` : ''})`;
-  }
-  return s.paneDeadStatus === null ? '' : ` with status ${s.paneDeadStatus}`;
 }

@@ -9,14 +9,24 @@ export interface LoopOptions {
 }
 
 /**
+ * A pass that cannot succeed until a person acts (its message says what to do): the loop stops retrying,
+ * says so once, and waits for `resume` (a config change) instead of failing every 30 s forever.
+ */
+export class TerminalError extends Error {
+  override readonly name = 'TerminalError';
+}
+
+/**
  * The controller's machinery, apart from its logic: wake-ups are coalesced (a wake during a pass runs one
- * more pass after it), one pass at a time, a resync timer, delayed re-runs (`requeueAfterMs`) and retry with
- * backoff when a pass throws. It knows nothing of tmux or machines.
+ * more pass after it), one pass at a time, a resync timer, delayed re-runs (`requeueAfterMs`), retry with
+ * backoff when a pass throws, and a halt on a TerminalError. It knows nothing of tmux or machines.
  */
 export class Loop {
   private running = false;
   private dirty = false;
   private stopped = false;
+  /** Set by a TerminalError: wakes are ignored until resume(). */
+  private halted = false;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private current: Promise<void> = Promise.resolve();
@@ -25,10 +35,16 @@ export class Loop {
   constructor(private readonly o: LoopOptions) {}
 
   wake(reason: string): void {
-    if (this.stopped) return;
+    if (this.stopped || this.halted) return;
     this.reasons.add(reason);
     this.dirty = true;
     if (!this.running) this.current = this.run();
+  }
+
+  /** Runs again after a halt (or just wakes): something a person changed may have fixed it. */
+  resume(reason: string): void {
+    this.halted = false;
+    this.wake(reason);
   }
 
   async stop(): Promise<void> {
@@ -50,6 +66,13 @@ export class Loop {
           this.failures = 0;
           if (r.requeueAfterMs !== undefined) next = Math.min(next, r.requeueAfterMs);
         } catch (err) {
+          if (err instanceof TerminalError) {
+            this.halted = true;
+            this.dirty = false;
+            clearTimeout(this.timer);
+            this.o.log.error({ err: err.message }, 'reconcile cannot go on until this is fixed; no more retries until the config file changes or the controller restarts');
+            return;
+          }
           this.failures++;
           next = retryDelay(this.failures);
           this.o.log.error({ err: (err as Error).message, why: reasons, retryInMs: next }, 'reconcile pass failed');

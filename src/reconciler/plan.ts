@@ -3,9 +3,9 @@ import type { SlotView } from '../machines/types.js';
 import { pickTasks } from '../tasks/order.js';
 import type { ActiveTask } from '../tasks/types.js';
 import { actionSession as actionSessionName, sortActions, type Action } from './actions.js';
-import { desiredSlots, isPoolName, slotIndex } from './pool.js';
+import { desiredSlots, isPoolName, profileOf, slotIndex } from './pool.js';
 import { explainVerdict } from './explain.js';
-import { staleSlotTags } from './slot-tags.js';
+import { savedTags, staleSlotTags } from './slot-tags.js';
 import { dispose } from './retry.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -25,7 +25,7 @@ export interface PlanContext {
 export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string, SlotView>, ctx: PlanContext = {}): Action[] {
   const inFlight = ctx.inFlight ?? new Set<string>();
   const actions: Action[] = [];
-  const profile = d.agents[d.pool.agent]!;
+  const profile = profileOf(d, d.pool.agent);
   const wanted = desiredSlots(d);
   const wantedSet = new Set(wanted);
   const activeByPath = new Map<string, ActiveTask>();
@@ -67,7 +67,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     if (!s.owned || !isPoolName(d, s.name) || inFlight.has(s.name)) continue;
     const slot = String(slotIndex(d, s.name));
     if (s.tags.pool !== d.pool.prefix || s.tags.slot !== slot) {
-      actions.push({ kind: 'retag-session', session: s.name, sessionId: s.sessionId, pool: d.pool.prefix, slot, found: s.tags });
+      actions.push({ kind: 'retag', session: s.name, ref: s.ref, why: 'ownership', tags: { pool: d.pool.prefix, slot }, found: s.tags });
     }
   }
   for (const s of snap.sessions.values()) {
@@ -75,7 +75,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     const v = views.get(s.name);
     const state = v?.state ?? 'absent';
     if (state === 'absent' || state === 'idle' || state === 'cooldown') {
-      actions.push({ kind: 'kill-session', session: s.name, sessionId: s.sessionId, reason: 'the pool is smaller than this slot' });
+      actions.push({ kind: 'kill-session', session: s.name, ref: s.ref, reason: 'the pool is smaller than this slot' });
     } else if (!v?.draining) {
       actions.push({ kind: 'drain-session', session: s.name });
     }
@@ -86,7 +86,8 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     if (v.state !== 'stopping' || !v.verdict || inFlight.has(session)) continue;
     const attempts = (v.task && activeByPath.get(v.task)?.sidecar.attempts) || 1;
     const disp = dispose(d, v.verdict, attempts, snap.now);
-    actions.push({ kind: 'stop-agent', session, task: v.task, verdict: explainVerdict(v.verdict, snap.agents.get(session), profile.name), ...disp });
+    const agent = profileOf(d, v.agent).name;
+    actions.push({ kind: 'stop-agent', session, agent, task: v.task, verdict: explainVerdict(v.verdict, snap.agents.get(session), agent), ...disp });
   }
 
   // Agents showing a ready prompt get their task; a dialog their profile answers is answered first.
@@ -94,10 +95,11 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     if (v.state !== 'awaitingPrompt' || !v.task || inFlight.has(session)) continue;
     const sig = snap.agents.get(session);
     const answer = sig?.screen?.answer;
+    const agent = profileOf(d, v.agent).name;
     if (answer) {
-      actions.push({ kind: 'answer-dialog', session, answer });
+      actions.push({ kind: 'answer-dialog', session, agent, answer });
     } else if (sig?.screen?.ready) {
-      actions.push({ kind: 'submit-task', session, task: v.task });
+      actions.push({ kind: 'submit-task', session, task: v.task, agent });
     }
   }
 
@@ -124,6 +126,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
       actions.push({
         kind: 'launch-agent',
         session,
+        task: task.path,
         agent: profile.name,
         model: profile.models[priority],
         priority,
@@ -138,7 +141,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     const s = snap.sessions.get(session);
     if (!s?.owned || inFlight.has(session) || busy.has(session)) continue;
     const tags = staleSlotTags(v, s);
-    if (tags) actions.push({ kind: 'record-slot-state', session, sessionId: s.sessionId, tags, found: s.saved.state });
+    if (tags) actions.push({ kind: 'retag', session, ref: s.ref, why: 'state', tags, found: savedTags(s) });
   }
 
   return sortActions(actions);

@@ -1,4 +1,4 @@
-import type { DesiredState } from '../config/types.js';
+import type { AgentProfile, DesiredState } from '../config/types.js';
 
 /** The session names the pool should have, in slot order. */
 export function desiredSlots(d: DesiredState): string[] {
@@ -12,4 +12,12 @@ export function isPoolName(d: DesiredState, name: string): boolean {
 
 export function slotIndex(d: DesiredState, name: string): number {
   return Number(name.slice(d.pool.prefix.length));
+}
+
+/**
+ * The profile named `agent` (the one that launched a slot's agent), or the pool's when none is named or a
+ * reload removed it. A slot keeps its agent's profile until that agent is gone, whatever `pool.agent` says.
+ */
+export function profileOf(d: DesiredState, agent: string | null | undefined): AgentProfile {
+  return (agent ? d.agents[agent] : undefined) ?? d.agents[d.pool.agent]!;
 }

@@ -1,16 +1,18 @@
 import type { Logger } from 'pino';
+import type { SessionBackend } from '../backend/session-backend.js';
 import type { DesiredState } from '../config/types.js';
 import type { Clock } from '../machines/clock.js';
 import type { Slots } from '../machines/slots.js';
 import type { SlotView } from '../machines/types.js';
 import { QueueScanner } from '../tasks/scan.js';
-import type { TmuxClient } from '../tmux/client.js';
 import { actionSession, type Action } from './actions.js';
-import { executeGroup } from './execute.js';
+import { dispatch } from './dispatch.js';
+import { InFlight } from './in-flight.js';
 import { interpret } from './interpret.js';
+import { TerminalError } from './loop.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
-import { isPoolName } from './pool.js';
+import { isPoolName, profileOf } from './pool.js';
 import { blindSpots, type Snapshot } from './snapshot.js';
 
 /** How often screens are looked at while nothing else wakes the loop (one capture-pane per such slot). */
@@ -23,7 +25,7 @@ export interface PassResult {
 }
 
 export interface ReconcilerDeps {
-  tmux: TmuxClient;
+  backend: SessionBackend;
   slots: Slots;
   clock: Clock;
   log: Logger;
@@ -39,11 +41,9 @@ export class Reconciler {
   private readonly scanner = new QueueScanner();
   /** Fed by the controller's inbox watchers: which files arrived by rename (complete at once). */
   readonly arrivals = this.scanner.arrivals;
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new InFlight();
   private readonly claiming = new Set<string>();
   private readonly lastServed = new Map<string, number>();
-  /** The sessions this controller created (server pid / session id): its own even if a tag goes missing. */
-  private readonly created = new Set<string>();
   private reported = new Set<string>();
   /** What the last pass could not see (blindSpots of its snapshot). */
   lastBlindSpots: string[] = [];
@@ -62,12 +62,16 @@ export class Reconciler {
   async planOnly(): Promise<{ snapshot: Snapshot; actions: Action[] }> {
     // A session whose action finishes while we observe is seen by the snapshot as it was before that action:
     // leave it to the next pass (the finishing action wakes one), in interpret and in plan alike.
-    const seenInFlight = new Set(this.inFlight.keys());
+    const seenInFlight = this.inFlight.keys();
     const snapshot = await this.observeAndInterpret(seenInFlight);
     const ctx = this.planContext();
     return { snapshot, actions: plan(this.desired, snapshot, this.views(), { ...ctx, inFlight: new Set([...seenInFlight, ...ctx.inFlight]) }) };
   }
 
+  /**
+   * One pass: task-only actions now, each session's actions in the background. Throws TerminalError when
+   * the backend cannot work at all (tmux is not installed): retrying cannot help until a person acts.
+   */
   async pass(): Promise<PassResult> {
     const { snapshot, actions } = await this.planOnly();
     this.report(snapshot);
@@ -75,37 +79,38 @@ export class Reconciler {
     for (const a of actions) {
       const s = actionSession(a);
       if (s === null) {
-        await executeGroup(this.execDeps(snapshot), [a]).catch((err: Error) =>
-          this.deps.log.error({ action: a.kind, err: err.message }, 'action failed'),
-        );
+        await dispatch(this.actDeps(snapshot), [a]).catch((err: Error) => this.deps.log.error({ action: a.kind, err: err.message }, 'action failed'));
         continue;
       }
       if (!groups.has(s)) groups.set(s, []);
       groups.get(s)!.push(a);
     }
     for (const [session, group] of groups) this.startGroup(session, group, snapshot);
+    if (!snapshot.tmux.ok && snapshot.tmux.hopeless) throw new TerminalError(snapshot.tmux.error);
     return { requeueAfterMs: this.nextDue(snapshot) };
   }
 
   /** Resolves when every background action has finished. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
+  idle(): Promise<void> {
+    return this.inFlight.idle();
   }
 
   private startGroup(session: string, group: Action[], snapshot: Snapshot): void {
     const claims = group.flatMap((a) => (a.kind === 'claim-task' ? [a.task] : []));
+    const started = this.inFlight.start(
+      session,
+      () => dispatch(this.actDeps(snapshot), group),
+      (err) => this.deps.log.error({ session, actions: group.map((a) => a.kind), err: err.message }, 'action failed; the next pass retries'),
+      () => {
+        for (const t of claims) this.claiming.delete(t.path);
+        this.deps.wake();
+      },
+    );
+    if (!started) return; // planned without this session's work in flight: cannot happen, and is not done twice
     for (const t of claims) {
       this.claiming.add(t.path);
       this.lastServed.set(t.project, snapshot.now);
     }
-    const run = executeGroup(this.execDeps(snapshot), group)
-      .catch((err: Error) => this.deps.log.error({ session, actions: group.map((a) => a.kind), err: err.message }, 'action failed; the next pass retries'))
-      .finally(() => {
-        for (const t of claims) this.claiming.delete(t.path);
-        this.inFlight.delete(session);
-        this.deps.wake();
-      });
-    this.inFlight.set(session, run);
   }
 
   /**
@@ -115,7 +120,7 @@ export class Reconciler {
    * decides what the running controller would.
    */
   private async observeAndInterpret(inFlight: ReadonlySet<string>): Promise<Snapshot> {
-    const snapshot = await observe(this.desired, this.deps.tmux, this.scanner, this.views(), this.deps.clock.now(), this.created);
+    const snapshot = await observe(this.desired, this.deps.backend, this.scanner, this.views(), this.deps.clock.now());
     for (let round = 0; round < 3; round++) {
       const inputs = interpret(this.desired, snapshot, this.views(), inFlight);
       if (inputs.length === 0) break;
@@ -130,11 +135,11 @@ export class Reconciler {
   }
 
   private planContext() {
-    return { inFlight: new Set(this.inFlight.keys()), claiming: this.claiming, lastServed: this.lastServed };
+    return { inFlight: this.inFlight.keys(), claiming: this.claiming, lastServed: this.lastServed };
   }
 
-  private execDeps(snapshot: Snapshot) {
-    return { d: this.desired, tmux: this.deps.tmux, slots: this.deps.slots, clock: this.deps.clock, log: this.deps.log, sessions: snapshot.sessions, created: this.created };
+  private actDeps(snapshot: Snapshot) {
+    return { d: this.desired, backend: this.deps.backend, slots: this.deps.slots, clock: this.deps.clock, log: this.deps.log, sessions: snapshot.sessions };
   }
 
   /** Problems are logged when they appear, not on every pass. */
@@ -154,7 +159,7 @@ export class Reconciler {
   /**
    * When to look again without a trigger: a file settling, a retry coming due, and — because a screen
    * change wakes nothing — soon while an agent is starting up (its prompt or a dialog shows on screen
-   * only), and every second while a profile without hooks works.
+   * only), and every second while an agent only its screen speaks for works.
    */
   private nextDue(snapshot: Snapshot): number | undefined {
     let due = Infinity;
@@ -162,10 +167,9 @@ export class Reconciler {
       if (q.settlingUntil !== null) due = Math.min(due, q.settlingUntil);
       for (const t of q.pending) if (t.notBefore > snapshot.now) due = Math.min(due, t.notBefore);
     }
-    const profile = this.desired.agents[this.desired.pool.agent];
     for (const v of this.deps.slots.views()) {
       if (v.state === 'awaitingPrompt') due = Math.min(due, snapshot.now + SCREEN_POLL_STARTING_MS);
-      else if (v.state === 'working' && profile && !profile.hooks) due = Math.min(due, snapshot.now + SCREEN_POLL_WORKING_MS);
+      else if (v.state === 'working' && profileOf(this.desired, v.agent).driver === 'screen') due = Math.min(due, snapshot.now + SCREEN_POLL_WORKING_MS);
     }
     return due === Infinity ? undefined : Math.max(10, due - snapshot.now);
   }

@@ -1,35 +1,36 @@
+import type { SlotTags } from '../backend/session-backend.js';
 import type { SlotView } from '../machines/types.js';
-import { OPT } from '../tmux/client.js';
 import type { ObservedSession } from './snapshot.js';
 
-/** The durable state a slot keeps on its session, as tag values ('' for none). */
-export interface SlotStateTags {
-  state: string;
-  task: string;
-  until: string;
-}
+/** The slot-state tags: the part of a session's tags that follows its machine. */
+export type SlotStateTags = Pick<SlotTags, 'state' | 'task' | 'until' | 'agent'>;
 
-/** States a slot rests in between actions: the ones whose tags must match the machine. */
+/** States a slot rests in between actions: the ones its session's tags record. */
 const RESTING = new Set(['idle', 'cooldown', 'awaitingPrompt', 'working']);
 
-/** Pure: the tags a slot's session should carry for its machine view. */
-export function slotStateTags(v: SlotView): SlotStateTags {
-  return { state: v.state, task: v.task ?? '', until: v.deadline === null ? '' : String(v.deadline) };
-}
-
 /**
- * Pure: the tags to write when the session's saved state differs from what its resting machine says (a
- * timer moved it, an event came from the agent's own signals), or null. A restarted controller adopts
- * from these tags, and `agentpool status` shows them.
+ * Pure: the tags a slot's session carries for its machine view, or null for a passing state (launching,
+ * stopping), whose tags stay what they were: a restart adopts from the last resting state and the task's
+ * own record. This is the one mapping from machine to tags; a restarted controller adopts from them, and
+ * `agentpool status` shows them.
  */
-export function staleSlotTags(v: SlotView, s: ObservedSession): SlotStateTags | null {
+export function slotStateTags(v: SlotView): SlotStateTags | null {
   if (!RESTING.has(v.state)) return null;
-  const want = slotStateTags(v);
-  const found = { state: s.saved.state, task: s.saved.task, until: s.saved.until === null ? '' : String(s.saved.until) };
-  return want.state === found.state && want.task === found.task && want.until === found.until ? null : want;
+  return { state: v.state, task: v.task ?? '', until: v.deadline === null ? '' : String(v.deadline), agent: v.agent ?? '' };
 }
 
-/** The tmux options for `tags`. */
-export function slotStateOptions(tags: SlotStateTags): Record<string, string> {
-  return { [OPT.state]: tags.state, [OPT.task]: tags.task, [OPT.until]: tags.until };
+/** The slot-state tags of a new (idle) session. */
+export const IDLE_TAGS: SlotStateTags = { state: 'idle', task: '', until: '', agent: '' };
+
+/** Pure: the tags to write when what the session shows differs from its machine's view, or null. */
+export function staleSlotTags(v: SlotView, s: ObservedSession): SlotStateTags | null {
+  const want = slotStateTags(v);
+  if (!want) return null;
+  const found = savedTags(s);
+  return want.state === found.state && want.task === found.task && want.until === found.until && want.agent === found.agent ? null : want;
+}
+
+/** The slot-state tags as found on a session. */
+export function savedTags(s: ObservedSession): SlotStateTags {
+  return { state: s.saved.state, task: s.saved.task, until: s.saved.until === null ? '' : String(s.saved.until), agent: s.saved.agent };
 }

@@ -1,32 +1,24 @@
-import type { HookSummary } from '../agents/events.js';
-import type { ScreenReading } from '../agents/screen.js';
+import type { AgentProcess, AgentSignals } from '../drivers/agent-driver.js';
 import type { ProjectQueue } from '../tasks/scan.js';
 
-/** One pool-relevant tmux session as observed. */
+export type { AgentSignals };
+
+/** One session of the backend as observed. */
 export interface ObservedSession {
   name: string;
-  sessionId: string;
-  paneId: string;
-  panePid: number;
-  paneDead: boolean;
-  paneDeadStatus: number | null;
-  paneDeadSignal: number | null;
+  /** The backend's handle on the session (opaque). */
+  ref: string;
+  /** The program running in it: the agent, or the idle program. */
+  process: AgentProcess;
   /**
-   * Ours: tagged by this pool (`@agentpool-pool` = the pool prefix), or created by this controller in this
-   * run (known by server and session id) even if its tags are missing. Nothing else is ever changed.
+   * Ours: tagged by this pool (tag `pool` = the pool prefix), or created by this controller's backend in
+   * this run even if its tags are missing. Nothing else is ever changed.
    */
   owned: boolean;
   /** The ownership tags as found: `pool` and `slot`, '' when unset. A created session's can be repaired. */
   tags: { pool: string; slot: string };
-  /** The durable slot state agentpool wrote on the session (tmux user options). */
-  saved: { state: string; task: string; until: number | null };
-}
-
-/** What an agent in a pool session is telling us: its hook events and, when captured, its screen. */
-export interface AgentSignals {
-  hooks: HookSummary;
-  screen: ScreenReading | null;
-  screenText: string | null;
+  /** The durable slot state agentpool wrote on the session (its tags). */
+  saved: { state: string; task: string; until: number | null; agent: string };
 }
 
 /**
@@ -35,8 +27,11 @@ export interface AgentSignals {
  */
 export interface Snapshot {
   now: number;
-  /** False when tmux could not be asked (binary missing, command failed): no session is known then. */
-  tmux: { ok: true } | { ok: false; error: string };
+  /**
+   * False when the backend could not be asked (tmux missing, not answering): no session is known then.
+   * `hopeless`: nothing will work until a person fixes what `error` says.
+   */
+  tmux: { ok: true } | { ok: false; error: string; hopeless?: boolean };
   sessions: ReadonlyMap<string, ObservedSession>;
   queues: readonly ProjectQueue[];
   agents: ReadonlyMap<string, AgentSignals>;

@@ -6,15 +6,6 @@ import { isAbsolute, join, resolve } from 'node:path';
  * (exec-client.ts) today, a long-lived control-mode client later. Callers hold only this interface.
  */
 
-/** The session user options agentpool writes on sessions it owns; they are the durable state. */
-export const OPT = {
-  pool: '@agentpool-pool',
-  slot: '@agentpool-slot',
-  task: '@agentpool-task',
-  state: '@agentpool-state',
-  until: '@agentpool-until',
-} as const;
-
 /** One pane as seen by one `list-panes -a`; pool sessions have exactly one. */
 export interface PaneInfo {
   sessionId: string;
@@ -26,12 +17,8 @@ export interface PaneInfo {
   /** The signal that ended the pane's process (e.g. 9 for kill -9), null when it exited by itself. */
   paneDeadSignal: number | null;
   currentCommand: string;
-  /** `@agentpool-pool` of the session, '' when unowned. */
-  pool: string;
-  slot: string;
-  task: string;
-  state: string;
-  until: string;
+  /** The session user options asked for (`@name` → value), '' when unset. */
+  options: Record<string, string>;
   /** The tmux server's pid: session ids start again at $0 on a new server. */
   serverPid: number;
 }
@@ -63,8 +50,8 @@ export interface Respawn {
 export interface TmuxClient {
   /** A description for messages, e.g. `tmux -L agentpool`. */
   readonly label: string;
-  /** Every pane on the server in one command; [] when no server is running. */
-  listPanes(): Promise<PaneInfo[]>;
+  /** Every pane on the server in one command, with the session user options named; [] when no server runs. */
+  listPanes(options?: readonly string[]): Promise<PaneInfo[]>;
   /**
    * Creates a detached session with remain-on-exit on and the given options; returns its ids. The session
    * never shows under `spec.name` without its options.

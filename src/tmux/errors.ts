@@ -8,8 +8,8 @@ export class TmuxError extends Error {
     readonly args: readonly string[],
     readonly stderr: string,
     readonly exitCode: number | undefined,
-    /** What kind of failure: the binary is missing, no server answers, or the command failed. */
-    readonly kind: 'missing-binary' | 'no-server' | 'failed',
+    /** What kind of failure: the binary is missing, no server runs, the server did not answer in time, or the command failed. */
+    readonly kind: 'missing-binary' | 'no-server' | 'timeout' | 'failed',
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { unlink } from 'node:fs/promises';
-import { OPT, socketArgs, socketFile, type NewSession, type NewSessionIds, type PaneInfo, type Respawn, type TmuxClient, type TmuxSocket } from './client.js';
+import { socketArgs, socketFile, type NewSession, type NewSessionIds, type PaneInfo, type Respawn, type TmuxClient, type TmuxSocket } from './client.js';
 import { TmuxError, isNoServerMessage } from './errors.js';
 import { parseRows, template } from './format.js';
 
@@ -13,15 +13,9 @@ const PANE_FIELDS = {
   paneDeadStatus: 'pane_dead_status',
   paneDeadSignal: 'pane_dead_signal',
   currentCommand: 'pane_current_command',
-  pool: OPT.pool,
-  slot: OPT.slot,
-  task: OPT.task,
-  state: OPT.state,
-  until: OPT.until,
   serverPid: 'pid',
 } as const;
 const PANE_KEYS = Object.keys(PANE_FIELDS) as Array<keyof typeof PANE_FIELDS>;
-const PANE_TEMPLATE = template(Object.values(PANE_FIELDS));
 
 /**
  * tmux reads a word that ends in `;` as a command separator, even in argv. `\;` at the end of a word is a
@@ -38,7 +32,11 @@ export class ExecTmuxClient implements TmuxClient {
   /** The environment of every command: the caller's, less TMUX and TMUX_PANE (see tmuxEnv). */
   private readonly env = tmuxEnv();
 
-  constructor(private readonly socket: TmuxSocket, private readonly binary = 'tmux') {
+  /**
+   * `timeoutMs`: how long one command may take before its tmux process is killed and the call fails (a
+   * server stopped with SIGSTOP or wedged would otherwise hold every caller forever).
+   */
+  constructor(private readonly socket: TmuxSocket, private readonly binary = 'tmux', private readonly timeoutMs = 10_000) {
     this.base = socketArgs(socket);
     this.label = `${binary} ${this.base.join(' ')}`;
     // The user's ~/.tmux.conf is read only by the command that starts the server; ours starts with none, so
@@ -49,7 +47,20 @@ export class ExecTmuxClient implements TmuxClient {
   /** Runs one tmux command line (possibly several commands joined by ';' words); returns stdout. */
   async run(args: readonly string[], input?: string): Promise<string> {
     const full = [...this.base, ...args];
-    const r = await execa(this.binary, full, { reject: false, input, stripFinalNewline: false, env: this.env, extendEnv: false });
+    const child = execa(this.binary, full, {
+      reject: false, input, stripFinalNewline: false, env: this.env, extendEnv: false, timeout: this.timeoutMs, forceKillAfterDelay: 500,
+    });
+    // A tmux client hands its stdout to the server, so a stopped server holds the pipe open after the
+    // killed client is gone and execa would wait for its end forever: let go of the pipes once it is dead.
+    const release = setTimeout(() => [child.stdin, child.stdout, child.stderr].forEach((s) => s?.destroy()), this.timeoutMs + 1_000);
+    const r = await child.finally(() => clearTimeout(release));
+    if (r.timedOut) {
+      throw new TmuxError(
+        `${this.label} ${args[0]} got no answer within ${this.timeoutMs / 1000} s: the tmux server is stopped (SIGSTOP, a suspended job) ` +
+          `or overloaded; see \`ps -o pid,stat,cmd -C tmux\` (state T is stopped: kill -CONT it, or end it)`,
+        this.binary, full, '', undefined, 'timeout', { cause: r },
+      );
+    }
     if (r.failed) {
       const code = (r as { code?: string }).code;
       if (code === 'ENOENT') {
@@ -68,8 +79,9 @@ export class ExecTmuxClient implements TmuxClient {
     return String(r.stdout);
   }
 
-  async listPanes(): Promise<PaneInfo[]> {
-    const args = ['list-panes', '-a', '-F', PANE_TEMPLATE];
+  async listPanes(options: readonly string[] = []): Promise<PaneInfo[]> {
+    const keys = [...PANE_KEYS, ...options.map((_, i) => `option${i}`)];
+    const args = ['list-panes', '-a', '-F', template([...Object.values(PANE_FIELDS), ...options])];
     let out: string;
     try {
       out = await this.run(args);
@@ -77,19 +89,18 @@ export class ExecTmuxClient implements TmuxClient {
       if (err instanceof TmuxError && err.kind === 'no-server') return [];
       throw err;
     }
-    let rows = parseRows(out, PANE_KEYS, { command: this.binary, args });
+    let rows = parseRows(out, keys, { command: this.binary, args });
     const unreaped = rows.find((r) => r.paneDead === '1' && r.paneDeadStatus === '' && r.paneDeadSignal === '');
     if (unreaped && (await nudgeServer(Number(unreaped.serverPid)))) {
-      rows = parseRows(await this.run(args), PANE_KEYS, { command: this.binary, args });
+      rows = parseRows(await this.run(args), keys, { command: this.binary, args });
     }
     return rows.map((r) => ({
-      ...r,
+      sessionId: r.sessionId!,
+      sessionName: r.sessionName!,
+      paneId: r.paneId!,
+      currentCommand: r.currentCommand!,
       serverPid: Number(r.serverPid),
-      pool: decodeValue(r.pool),
-      slot: decodeValue(r.slot),
-      task: decodeValue(r.task),
-      state: decodeValue(r.state),
-      until: decodeValue(r.until),
+      options: Object.fromEntries(options.map((o, i) => [o, decodeValue(r[`option${i}`]!)])),
       panePid: Number(r.panePid),
       paneDead: r.paneDead === '1',
       paneDeadStatus: r.paneDeadStatus === '' ? null : Number(r.paneDeadStatus),

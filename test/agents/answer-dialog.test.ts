@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answerDialog, type PaneIO } from '../../src/agents/answer-dialog.js';
-import { SHIPPED_PROFILES } from '../../src/agents/profiles.js';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 
 /** A pane showing a menu that moves its cursor on Up/Down and closes on Enter, as a real CLI does. */
 function menuPane(options: string[], cursor = 0, o: { numbered?: boolean; lagReads?: number } = {}) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResetTime } from '../../src/agents/reset-time.js';
 import { readScreen } from '../../src/agents/screen.js';
-import { SHIPPED_PROFILES } from '../../src/agents/profiles.js';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { interpret } from '../../src/reconciler/interpret.js';
 import { desired, observed, signals, snapshot, view, views } from '../reconciler/fixtures.js';
 
@@ -59,7 +59,7 @@ describe.each(versions)('%s', (version) => {
   it.each(Object.entries(expected).filter(([, e]) => e.lastWords))('says what the agent printed before it died: %s', (file, e) => {
     const d = desired(1);
     const snap = snapshot({
-      sessions: [observed('ccl-auto-1', { paneDead: true, paneDeadStatus: 1 })],
+      sessions: [observed('ccl-auto-1', { process: { dead: true, status: 1 } })],
       agents: { 'ccl-auto-1': signals({ hooks: { started: false }, screenText: screen(file), screen: {} }) },
     });
     const out = interpret(d, snap, views(view('ccl-auto-1', 'awaitingPrompt', { task: '/src/webapp/.agent-queue/active/t.md' })));

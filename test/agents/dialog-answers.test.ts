@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHIPPED_PROFILES } from '../../src/agents/profiles.js';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { findAnswer, readScreen } from '../../src/agents/screen.js';
 import { formatPlan } from '../../src/cli/format-plan.js';
 import { plan } from '../../src/reconciler/plan.js';
@@ -57,12 +57,12 @@ describe('planning dialog answers', () => {
 
   it('answers a dialog the profile knows instead of submitting, and a dry run shows it', () => {
     const actions = plan(d, seeing('trust-dialog'), waiting);
-    expect(actions).toEqual([{ kind: 'answer-dialog', session: 'ccl-auto-1', answer: claude.answers[0] }]);
+    expect(actions).toEqual([{ kind: 'answer-dialog', session: 'ccl-auto-1', agent: 'claude', answer: claude.answers[0] }]);
     expect(formatPlan(d, actions)).toEqual(['session/ccl-auto-1 answer-dialog trust-folder (choose "Yes, I trust this folder")']);
   });
 
   it('submits once the prompt shows, and neither answers nor submits into a dialog it does not know', () => {
-    expect(plan(d, seeing('ready'), waiting)).toEqual([{ kind: 'submit-task', session: 'ccl-auto-1', task: TASK }]);
+    expect(plan(d, seeing('ready'), waiting)).toEqual([{ kind: 'submit-task', session: 'ccl-auto-1', task: TASK, agent: 'claude' }]);
     expect(plan(d, seeing('api-key-dialog'), waiting)).toEqual([]);
   });
 
@@ -121,7 +121,7 @@ describe('the claude profile in the config', () => {
 
   it('rejects a command for the pool agent that drops the hook settings while hooks are on', () => {
     const errors = errorsOf(yaml(...HEAD, '  agent: claude', 'agents:', '  claude:', `    command: [${exe}, --dangerously-skip-permissions]`));
-    expect(errors).toEqual([expect.stringMatching(/:9:5: agents\.claude\.command: agent "claude" has hooks on but its command does not pass the hook settings: add --settings, "\{settings\}"/)]);
+    expect(errors).toEqual([expect.stringMatching(/:9:5: agents\.claude\.command: agent "claude" uses the claude-hooks driver but its command does not pass the hook settings: add --settings, "\{settings\}"/)]);
     // Fine with hooks off (then screen patterns verify the paste).
     expect(() => valueOf(yaml(...HEAD, '  agent: claude', 'agents:', '  claude:', `    command: [${exe}]`, '    hooks: false'))).not.toThrow();
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SHIPPED_PROFILES } from '../../src/agents/profiles.js';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));

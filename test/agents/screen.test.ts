@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { SHIPPED_PROFILES } from '../../src/agents/profiles.js';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { readScreen } from '../../src/agents/screen.js';
 
 const RULE = '─'.repeat(72);

@@ -12,14 +12,14 @@ describe('formatPlan', () => {
       { kind: 'reject-task', task: rejected(WEBAPP, 'empty.md', 'the file is empty: write the task in it') },
       { kind: 'requeue-task', path: active(BILLING, 'inv.md').path, project: BILLING, reason: 'the session ccl-auto-2 went away', refundAttempt: false, notBefore: 0 },
       { kind: 'create-session', session: 'ccl-auto-3', slot: 3 },
-      { kind: 'kill-session', session: 'ccl-auto-4', sessionId: '$4', reason: 'the pool is smaller than this slot' },
+      { kind: 'kill-session', session: 'ccl-auto-4', ref: '$4/%4', reason: 'the pool is smaller than this slot' },
       { kind: 'drain-session', session: 'ccl-auto-5' },
-      { kind: 'retag-session', session: 'ccl-auto-6', sessionId: '$6', pool: 'ccl-auto-', slot: '6', found: { pool: '', slot: '' } },
+      { kind: 'retag', session: 'ccl-auto-6', ref: '$6/%6', why: 'ownership', tags: { pool: 'ccl-auto-', slot: '6' }, found: { pool: '', slot: '' } },
       { kind: 'claim-task', session: 'ccl-auto-1', task: pending(WEBAPP, 'fix-login.md', { priority: 'critical' }) },
-      { kind: 'launch-agent', session: 'ccl-auto-1', agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP },
-      { kind: 'submit-task', session: 'ccl-auto-2', task: `${BILLING}/.agent-queue/active/inv.md` },
+      { kind: 'launch-agent', session: 'ccl-auto-1', task: pending(WEBAPP, 'fix-login.md').path, agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP },
+      { kind: 'submit-task', session: 'ccl-auto-2', task: `${BILLING}/.agent-queue/active/inv.md`, agent: 'claude' },
       {
-        kind: 'stop-agent', session: 'ccl-auto-2', task: `${BILLING}/.agent-queue/active/inv.md`, verdict: { outcome: 'done', reason: 'the agent finished its turn' },
+        kind: 'stop-agent', session: 'ccl-auto-2', agent: 'claude', task: `${BILLING}/.agent-queue/active/inv.md`, verdict: { outcome: 'done', reason: 'the agent finished its turn' },
         disposition: 'done', refundAttempt: false, notBefore: 0, cooldownUntil: NOW + 5_000,
       },
     ];
@@ -39,7 +39,7 @@ describe('formatPlan', () => {
 
   it('shows each disposition of stop-agent', () => {
     const stop = (disposition: 'done' | 'retry' | 'fail', reason: string): Action => ({
-      kind: 'stop-agent', session: 'ccl-auto-1', task: null, verdict: { outcome: 'failed', reason }, disposition, refundAttempt: false, notBefore: 0, cooldownUntil: 0,
+      kind: 'stop-agent', session: 'ccl-auto-1', agent: 'claude', task: null, verdict: { outcome: 'failed', reason }, disposition, refundAttempt: false, notBefore: 0, cooldownUntil: 0,
     });
     expect(formatPlan(d, [stop('retry', 'crash'), stop('fail', 'gave up')])).toEqual([
       'session/ccl-auto-1 stop-agent → task retry (crash)',

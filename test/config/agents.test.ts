@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { SHIPPED_PROFILES } from '../../src/agents/profiles.js';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { HEAD, valueOf, yaml } from './helpers.js';
 
 const claude = SHIPPED_PROFILES.claude!;
@@ -33,7 +33,7 @@ describe('agent profiles from the config', () => {
       name: 'child',
       command: ['my-agent', '{model}'],
       env: { A: '1', B: '2' },
-      hooks: true,
+      driver: 'claude-hooks',
       exit: { text: '/exit', keys: ['Enter'], timeoutMs: 9_000 },
       promptTimeoutMs: 60_000,
       screen: claude.screen,

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { configSchema, type SchemaNode } from '../../src/config/schema.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
-import { SHIPPED_PROFILES } from '../../src/agents/profiles.js';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { HEAD, valueOf, yaml } from './helpers.js';
 
 describe('normalize', () => {

@@ -43,7 +43,7 @@ function driveTo(h: H, state: SlotState): void {
   if (state === 'idle') return;
   h.send({ type: 'CLAIMED', task: '/p/active/t.md' });
   if (state === 'launching') return;
-  h.send({ type: 'LAUNCHED', deadline: T0 + 30_000 });
+  h.send({ type: 'LAUNCHED', deadline: T0 + 30_000, agent: 'claude' });
   if (state === 'awaitingPrompt') return;
   h.send({ type: 'SUBMITTED', deadline: T0 + 3_600_000 });
   if (state === 'working') return;
@@ -57,7 +57,7 @@ describe('session machine (through Slots)', () => {
     const h = harness();
     expect(h.state()).toBe('absent');
     h.send({ type: 'CREATED' });
-    expect(h.slots.view(S)).toEqual({ state: 'idle', session: S, task: null, deadline: null, draining: false, verdict: null });
+    expect(h.slots.view(S)).toEqual({ state: 'idle', session: S, task: null, deadline: null, draining: false, verdict: null, agent: null });
   });
 
   it('walks the happy path and leaves cooldown exactly at its deadline', () => {
@@ -66,7 +66,7 @@ describe('session machine (through Slots)', () => {
     h.send({ type: 'CREATED' });
     h.send({ type: 'CLAIMED', task });
     expect(h.slots.view(S)).toMatchObject({ state: 'launching', task });
-    h.send({ type: 'LAUNCHED', deadline: T0 + 30_000 });
+    h.send({ type: 'LAUNCHED', deadline: T0 + 30_000, agent: 'claude' });
     expect(h.slots.view(S)).toMatchObject({ state: 'awaitingPrompt', task, deadline: T0 + 30_000 });
     h.send({ type: 'SUBMITTED', deadline: T0 + 3_600_000 });
     expect(h.slots.view(S)).toMatchObject({ state: 'working', task, deadline: T0 + 3_600_000 });
@@ -79,7 +79,7 @@ describe('session machine (through Slots)', () => {
     h.sim.increment(4_999);
     expect(h.state()).toBe('cooldown');
     h.sim.increment(1);
-    expect(h.slots.view(S)).toEqual({ state: 'idle', session: S, task: null, deadline: null, draining: false, verdict: null });
+    expect(h.slots.view(S)).toEqual({ state: 'idle', session: S, task: null, deadline: null, draining: false, verdict: null, agent: null });
     expect(h.transitions.map((t) => `${t.from}→${t.to}:${t.event}`)).toEqual([
       'absent→idle:CREATED',
       'idle→launching:CLAIMED',
@@ -263,13 +263,13 @@ describe('session machine (through Slots)', () => {
       ['absent', { type: 'CLAIMED', task: '/x.md' }],
       ['absent', { type: 'SUBMITTED', deadline: T0 }],
       ['idle', { type: 'SUBMITTED', deadline: T0 }],
-      ['idle', { type: 'LAUNCHED', deadline: T0 }],
+      ['idle', { type: 'LAUNCHED', deadline: T0, agent: 'claude' }],
       ['idle', { type: 'AGENT_ENDED', verdict: { outcome: 'done', reason: 'r' } }],
       ['idle', { type: 'STOPPED', until: T0 }],
       ['idle', { type: 'CREATED' }],
       ['launching', { type: 'CLAIMED', task: '/y.md' }],
       ['launching', { type: 'SUBMITTED', deadline: T0 }],
-      ['awaitingPrompt', { type: 'LAUNCHED', deadline: T0 + 99 }],
+      ['awaitingPrompt', { type: 'LAUNCHED', deadline: T0 + 99, agent: 'claude' }],
       ['awaitingPrompt', { type: 'STOPPED', until: T0 }],
       ['working', { type: 'SUBMITTED', deadline: T0 + 99 }],
       ['working', { type: 'CLAIM_FAILED' }],

@@ -38,9 +38,9 @@ describe('sortActions', () => {
   it('keeps the planner’s order within a session (claim before launch)', () => {
     const t = pending(WEBAPP, 'a.md');
     const claim2: Action = { kind: 'claim-task', session: 'ccl-auto-2', task: t };
-    const launch2: Action = { kind: 'launch-agent', session: 'ccl-auto-2', agent: 'claude', model: 'sonnet', priority: 'default', project: WEBAPP };
+    const launch2: Action = { kind: 'launch-agent', session: 'ccl-auto-2', task: t.path, agent: 'claude', model: 'sonnet', priority: 'default', project: WEBAPP };
     const claim1: Action = { kind: 'claim-task', session: 'ccl-auto-1', task: t };
-    const launch1: Action = { kind: 'launch-agent', session: 'ccl-auto-1', agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP };
+    const launch1: Action = { kind: 'launch-agent', session: 'ccl-auto-1', task: t.path, agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP };
     expect(sortActions([claim2, claim1, launch2, launch1])).toEqual([claim1, launch1, claim2, launch2]);
   });
 

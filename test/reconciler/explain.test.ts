@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHIPPED_PROFILES } from '../../src/agents/profiles.js';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { readScreen } from '../../src/agents/screen.js';
 import { plan } from '../../src/reconciler/plan.js';
 import { explainVerdict } from '../../src/reconciler/explain.js';

@@ -51,17 +51,24 @@ const parsed = new Map<string, DesiredState>();
 
 export const names = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `ccl-auto-${from + i}`);
 
-export function observed(name: string, o: Partial<ObservedSession> = {}): ObservedSession {
+/** An observed session; `saved` and `process` may be given in part. */
+export function observed(
+  name: string,
+  o: Omit<Partial<ObservedSession>, 'saved' | 'process'> & { saved?: Partial<ObservedSession['saved']>; process?: Partial<ObservedSession['process']> } = {},
+): ObservedSession {
   const n = Number(name.replace(/\D/g, '')) || 99;
+  const { saved, process, ...rest } = o;
   return {
-    name, sessionId: `$${n}`, paneId: `%${n}`, panePid: 1000 + n, paneDead: false, paneDeadStatus: null, paneDeadSignal: null, owned: true,
+    name, ref: `$${n}/%${n}`, owned: true,
     tags: { pool: 'ccl-auto-', slot: name.replace(/^\D*/, '') },
-    saved: { state: 'idle', task: '', until: null }, ...o,
+    ...rest,
+    process: { dead: false, status: null, signal: null, ...process },
+    saved: { state: 'idle', task: '', until: null, agent: '', ...saved },
   };
 }
 
 export function view(session: string, state: SlotState, o: Partial<SlotView> = {}): SlotView {
-  return { session, state, task: null, deadline: null, draining: false, verdict: null, ...o };
+  return { session, state, task: null, deadline: null, draining: false, verdict: null, agent: null, ...o };
 }
 
 export function views(...vs: SlotView[]): Map<string, SlotView> {
@@ -98,8 +105,10 @@ export function queue(project: string, o: Partial<ProjectQueue> = {}): ProjectQu
 }
 
 export function signals(o: { hooks?: Partial<HookSummary>; screen?: Partial<ScreenReading> | null; screenText?: string | null } = {}): AgentSignals {
+  const events = { started: true, prompts: [], ...o.hooks };
   return {
-    hooks: { started: true, prompts: [], ...o.hooks },
+    prompted: events.prompts.length > 0,
+    events,
     screen: o.screen === null || o.screen === undefined ? null : { ready: false, dialog: false, busy: false, ...o.screen },
     screenText: o.screenText ?? null,
   };
@@ -134,6 +143,6 @@ export const MODEL: Record<Priority, string> = { critical: 'opus', high: 'sonnet
 export function synced(sessions: ObservedSession[], v: ReadonlyMap<string, SlotView>): ObservedSession[] {
   return sessions.map((s) => {
     const w = v.get(s.name);
-    return w ? { ...s, saved: { state: w.state, task: w.task ?? '', until: w.deadline } } : s;
+    return w ? { ...s, saved: { state: w.state, task: w.task ?? '', until: w.deadline, agent: w.agent ?? '' } } : s;
   });
 }

@@ -135,7 +135,7 @@ describe('interpret: sessions that went away', () => {
 
   it('leaves sessions with an action in flight to that action', () => {
     const v = views(view('ccl-auto-1', 'idle'), view('ccl-auto-2', 'working', { task: T }));
-    const sessions = [observed('ccl-auto-2', { paneDead: true, paneDeadStatus: 1 }), observed('ccl-auto-3')];
+    const sessions = [observed('ccl-auto-2', { process: { dead: true, status: 1 } }), observed('ccl-auto-3')];
     expect(interpret(desired(3), snapshot({ sessions }), v, new Set(['ccl-auto-1', 'ccl-auto-2', 'ccl-auto-3']))).toEqual([]);
   });
 });
@@ -199,22 +199,22 @@ describe('interpret: agents', () => {
   });
 
   it('a dead pane fails the task, with its exit status when known', () => {
-    const a = eventFor(interpret(desired(1), snapshot({ sessions: one({ paneDead: true, paneDeadStatus: 137 }) }), working));
+    const a = eventFor(interpret(desired(1), snapshot({ sessions: one({ process: { dead: true, status: 137 } }) }), working));
     expect(a).toEqual({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the agent exited with status 137 while working on the task (crash?)' } });
-    const b = eventFor(interpret(desired(1), snapshot({ sessions: one({ paneDead: true, paneDeadStatus: null }) }), working));
+    const b = eventFor(interpret(desired(1), snapshot({ sessions: one({ process: { dead: true, status: null } }) }), working));
     expect(b).toEqual({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the agent exited while working on the task (crash?)' } });
-    const c = eventFor(interpret(desired(1), snapshot({ sessions: one({ paneDead: true, paneDeadSignal: 9 }) }), working));
+    const c = eventFor(interpret(desired(1), snapshot({ sessions: one({ process: { dead: true, signal: 9 } }) }), working));
     expect(c).toEqual({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the agent exited (killed by signal 9, SIGKILL) while working on the task (crash?)' } });
   });
 
   it('a clean exit is done for an agent whose done signal is its exit, a failure otherwise', () => {
     const exitAgent = desiredFor('aider', 1, 'agents:', '  aider:', '    extends: generic', '    command: [aider, --model, "{model}", --message-file, "{promptFile}"]', '    done: exit');
-    const sessions = one({ paneDead: true, paneDeadStatus: 0 });
+    const sessions = one({ process: { dead: true, status: 0 } });
     expect(eventFor(interpret(exitAgent, snapshot({ sessions }), working))).toEqual({
       type: 'AGENT_ENDED', verdict: { outcome: 'done', reason: 'the agent exited with status 0' },
     });
     expect(eventFor(interpret(desired(1), snapshot({ sessions }), working))).toMatchObject({ verdict: { outcome: 'failed' } });
-    const crash = one({ paneDead: true, paneDeadStatus: 2 });
+    const crash = one({ process: { dead: true, status: 2 } });
     expect(eventFor(interpret(exitAgent, snapshot({ sessions: crash }), working))).toMatchObject({ verdict: { outcome: 'failed' } });
   });
 
@@ -249,7 +249,7 @@ describe('interpret: agents', () => {
 
   it('an agent that dies before its prompt fails the task', () => {
     const v = views(view('ccl-auto-1', 'awaitingPrompt', { task: T }));
-    expect(eventFor(interpret(desired(1), snapshot({ sessions: one({ paneDead: true, paneDeadStatus: 127 }) }), v))).toEqual({
+    expect(eventFor(interpret(desired(1), snapshot({ sessions: one({ process: { dead: true, status: 127 } }) }), v))).toEqual({
       type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the agent exited with status 127 before it showed a ready prompt' },
     });
   });
@@ -261,7 +261,7 @@ describe('interpret: agents', () => {
   });
 
   it('gives idle, launching, stopping and cooldown slots no agent events', () => {
-    const dead = one({ paneDead: true, paneDeadStatus: 1 });
+    const dead = one({ process: { dead: true, status: 1 } });
     const agents = { 'ccl-auto-1': signals({ hooks: { prompts: ['x'], stop: { lastMessage: '', backgroundTasks: [] } } }) };
     for (const state of ['idle', 'launching', 'stopping', 'cooldown'] as const) {
       const v = views(view('ccl-auto-1', state, { task: state === 'idle' || state === 'cooldown' ? null : T }));

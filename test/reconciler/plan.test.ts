@@ -38,7 +38,10 @@ describe('plan: the slot state saved on sessions', () => {
     const sessions = [observed('ccl-auto-1', { saved: { state: 'cooldown', task: '', until: NOW - 5 } }), observed('ccl-auto-2')];
     const v = views(view('ccl-auto-1', 'idle'), view('ccl-auto-2', 'idle'));
     expect(plan(desired(2), snapshot({ sessions }), v)).toEqual([
-      { kind: 'record-slot-state', session: 'ccl-auto-1', sessionId: '$1', tags: { state: 'idle', task: '', until: '' }, found: 'cooldown' },
+      {
+        kind: 'retag', session: 'ccl-auto-1', ref: '$1/%1', why: 'state',
+        tags: { state: 'idle', task: '', until: '', agent: '' }, found: { state: 'cooldown', task: '', until: String(NOW - 5), agent: '' },
+      },
     ]);
   });
 
@@ -84,9 +87,9 @@ describe('plan: pool shape', () => {
       observed('ccl-auto-3', { tags: { pool: 'ccl-auto-', slot: '2' } }),
       observed('ccl-auto-4', { owned: false, tags: { pool: '', slot: '' } }),
     ];
-    expect(plan(desired(3), snapshot({ sessions }), v).filter((a) => a.kind === 'retag-session')).toEqual([
-      { kind: 'retag-session', session: 'ccl-auto-2', sessionId: '$2', pool: 'ccl-auto-', slot: '2', found: { pool: '', slot: '' } },
-      { kind: 'retag-session', session: 'ccl-auto-3', sessionId: '$3', pool: 'ccl-auto-', slot: '3', found: { pool: 'ccl-auto-', slot: '2' } },
+    expect(plan(desired(3), snapshot({ sessions }), v).filter((a) => a.kind === 'retag' && a.why === 'ownership')).toEqual([
+      { kind: 'retag', session: 'ccl-auto-2', ref: '$2/%2', why: 'ownership', tags: { pool: 'ccl-auto-', slot: '2' }, found: { pool: '', slot: '' } },
+      { kind: 'retag', session: 'ccl-auto-3', ref: '$3/%3', why: 'ownership', tags: { pool: 'ccl-auto-', slot: '3' }, found: { pool: 'ccl-auto-', slot: '2' } },
     ]);
   });
 
@@ -113,9 +116,9 @@ describe('plan: pool shape', () => {
     const { sessions, views: v } = idlePool(names(1, 5));
     const actions = plan(desired(2), snapshot({ sessions }), v);
     expect(actions).toEqual([
-      { kind: 'kill-session', session: 'ccl-auto-3', sessionId: '$3', reason: expect.any(String) },
-      { kind: 'kill-session', session: 'ccl-auto-4', sessionId: '$4', reason: expect.any(String) },
-      { kind: 'kill-session', session: 'ccl-auto-5', sessionId: '$5', reason: expect.any(String) },
+      { kind: 'kill-session', session: 'ccl-auto-3', ref: '$3/%3', reason: expect.any(String) },
+      { kind: 'kill-session', session: 'ccl-auto-4', ref: '$4/%4', reason: expect.any(String) },
+      { kind: 'kill-session', session: 'ccl-auto-5', ref: '$5/%5', reason: expect.any(String) },
     ]);
     expect((actions[0] as { reason: string }).reason).toMatch(/pool is smaller/);
   });
@@ -182,7 +185,7 @@ describe('plan: pool shape', () => {
   });
 
   it('never plans anything for a dedicated session', () => {
-    const dedicated = observed('ccl-main', { owned: false, paneDead: true, paneDeadStatus: 1, saved: { state: 'working', task: '/x.md', until: 1 } });
+    const dedicated = observed('ccl-main', { owned: false, process: { dead: true, status: 1 }, saved: { state: 'working', task: '/x.md', until: 1 } });
     const worlds = [
       plan(desired(0), snapshot({ sessions: [dedicated] }), new Map()),
       plan(desired(3), snapshot({ sessions: [dedicated] }), new Map()),
@@ -267,9 +270,9 @@ describe('plan: tasks', () => {
     const actions = plan(desired(3), snapshot({ sessions, queues: [queue(WEBAPP, { pending: [dflt, crit] })] }), v);
     expect(actions).toEqual([
       { kind: 'claim-task', session: 'ccl-auto-1', task: crit },
-      { kind: 'launch-agent', session: 'ccl-auto-1', agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP },
+      { kind: 'launch-agent', session: 'ccl-auto-1', task: crit.path, agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP },
       { kind: 'claim-task', session: 'ccl-auto-2', task: dflt },
-      { kind: 'launch-agent', session: 'ccl-auto-2', agent: 'claude', model: 'sonnet', priority: 'default', project: WEBAPP },
+      { kind: 'launch-agent', session: 'ccl-auto-2', task: dflt.path, agent: 'claude', model: 'sonnet', priority: 'default', project: WEBAPP },
     ]);
   });
 
@@ -326,7 +329,7 @@ describe('plan: tasks', () => {
     const actions = plan(desired(1), snapshot({ sessions, queues: [queue(WEBAPP, { active: [a], pending: [queuedPending(a)] })] }), v);
     expect(actions).toEqual([
       { kind: 'claim-task', session: 'ccl-auto-1', task: queuedPending(a) },
-      { kind: 'launch-agent', session: 'ccl-auto-1', agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP },
+      { kind: 'launch-agent', session: 'ccl-auto-1', task: a.path, agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP },
     ]);
   });
 
@@ -373,7 +376,7 @@ describe('plan: agents', () => {
     const v = views(view('ccl-auto-1', 'awaitingPrompt', { task: t, deadline: NOW + 30_000 }));
     const agents = { 'ccl-auto-1': signals({ screen: { ready: true } }) };
     expect(plan(desired(1), snapshot({ sessions, agents, queues: [queue(WEBAPP, { active: [active(WEBAPP, 't.md', { state: 'launched' })] })] }), v)).toEqual([
-      { kind: 'submit-task', session: 'ccl-auto-1', task: t },
+      { kind: 'submit-task', session: 'ccl-auto-1', task: t, agent: 'claude' },
     ]);
   });
 
@@ -410,7 +413,7 @@ describe('plan: agents', () => {
     it('done → the task goes to done/, the slot cools for afterTask', () => {
       const verdict = { outcome: 'done' as const, reason: 'the agent finished its turn', lastMessage: 'fixed it' };
       expect(stopping(verdict, 1)).toEqual([
-        { kind: 'stop-agent', session: 'ccl-auto-1', task: t, verdict, disposition: 'done', refundAttempt: false, notBefore: 0, cooldownUntil: NOW + 5_000 },
+        { kind: 'stop-agent', session: 'ccl-auto-1', agent: 'claude', task: t, verdict, disposition: 'done', refundAttempt: false, notBefore: 0, cooldownUntil: NOW + 5_000 },
       ]);
     });
 

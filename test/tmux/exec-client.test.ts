@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OPT } from '../../src/tmux/client.js';
+import { TAG_OPTION as OPT } from '../../src/backend/tmux.js';
 import { TmuxError } from '../../src/tmux/errors.js';
 import { ExecTmuxClient } from '../../src/tmux/exec-client.js';
 import { guardArgs, testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
@@ -32,11 +32,11 @@ describe('ExecTmuxClient', () => {
     const { sessionId, paneId } = await c.newSession({
       name: 'ccl-auto-1', cwd: '/', command: ['sleep', '600'], options: { [OPT.pool]: 'ccl-auto-', [OPT.task]: task },
     });
-    const [p] = await c.listPanes();
-    expect(p).toMatchObject({ sessionId, paneId, sessionName: 'ccl-auto-1', pool: 'ccl-auto-', task, paneDead: false, currentCommand: 'sleep' });
+    const [p] = await c.listPanes([OPT.pool, OPT.task]);
+    expect(p).toMatchObject({ sessionId, paneId, sessionName: 'ccl-auto-1', options: { [OPT.pool]: 'ccl-auto-', [OPT.task]: task }, paneDead: false, currentCommand: 'sleep' });
     expect((await server!.run('show-options', '-w', '-v', '-t', 'ccl-auto-1', 'remain-on-exit')).trim()).toBe('on');
     await c.setOptions(sessionId, { [OPT.task]: '' });
-    expect((await c.listPanes())[0]!.task).toBe('');
+    expect((await c.listPanes([OPT.task]))[0]!.options).toEqual({ [OPT.task]: '' });
   });
 
   it('tags, configures and names a new session by its ids, whatever TMUX and TMUX_PANE the caller has', async () => {
@@ -140,5 +140,22 @@ describe('ExecTmuxClient', () => {
     const err = await c.listPanes().catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'missing-binary' });
     expect((err as Error).message).toMatch(/"no-such-tmux-binary" was not found: install tmux/);
+  });
+
+  it('gives up on a server that does not answer (stopped with SIGSTOP), kills its tmux process and says why', async () => {
+    server = testTmux();
+    guardArgs(['-L', server.socket]);
+    const c = new ExecTmuxClient({ socket: server.socket }, 'tmux', 500);
+    await c.newSession({ name: 's', cwd: '/', command: ['sleep', '600'], options: {} });
+    const pid = Number((await server.run('display-message', '-p', '#{pid}')).trim());
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const err = await c.listPanes().catch((e: unknown) => e);
+      expect(err).toMatchObject({ kind: 'timeout' });
+      expect((err as Error).message).toMatch(/list-panes got no answer within 0.5 s: the tmux server is stopped \(SIGSTOP/);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(await c.listPanes()).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import type { AgentProfile, Priority } from '../config/types.js';
+import type { AgentProfile, Priority } from './types.js';
 
 /**
  * The profiles agentpool ships. A config's `agents:` entries may `extends:` one of these and override any
@@ -76,7 +76,7 @@ const claude: AgentProfile = {
   models: sonnetUnlessCritical,
   resumeArgs: ['--resume', '{agentSessionId}'],
   newSessionArgs: ['--session-id', '{agentSessionId}'],
-  hooks: true,
+  driver: 'claude-hooks',
   done: 'hook',
   screen: claudeScreen,
   answers: claudeAnswers,
@@ -118,7 +118,7 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
     models: sonnetUnlessCritical,
     resumeArgs: [],
     newSessionArgs: [],
-    hooks: false,
+    driver: 'screen',
     done: 'exit',
     screen: { ready: [], dialog: [], busy: [], error: [], rateLimit: [] },
     answers: [],

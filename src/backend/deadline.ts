@@ -1,0 +1,29 @@
+import { BackendError, type SessionBackend } from './session-backend.js';
+
+/**
+ * Every call of `b` with a deadline: a host that never answers fails the call with a reason instead of
+ * holding the pass (and every pass after it) forever. The backend's own deadline, where it has one (the tmux
+ * exec client kills its process), comes first; this one holds for any backend.
+ */
+export function withDeadline(b: SessionBackend, ms: number): SessionBackend {
+  const timed = <A extends unknown[], T>(what: string, call: (...args: A) => Promise<T>) =>
+    (...args: A): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BackendError(`${b.label}: ${what} got no answer within ${ms / 1000} s`, 'timeout')), ms);
+      });
+      return Promise.race([call.apply(b, args), late]).finally(() => clearTimeout(timer));
+    };
+  return {
+    label: b.label,
+    list: timed('listing the sessions', b.list),
+    create: timed('creating a session', b.create),
+    destroy: timed('removing a session', b.destroy),
+    start: timed('starting a program', b.start),
+    rest: timed('ending a program', b.rest),
+    deliver: timed('delivering text', b.deliver),
+    sendKeys: timed('sending keys', b.sendKeys),
+    readScreen: timed('reading the screen', b.readScreen),
+    setTags: timed('writing tags', b.setTags),
+  };
+}

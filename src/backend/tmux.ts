@@ -1,0 +1,105 @@
+import { homedir } from 'node:os';
+import { isTmuxError } from '../tmux/errors.js';
+import type { TmuxClient } from '../tmux/client.js';
+import { BackendError, TAG_NAMES, type BackendSession, type Program, type SessionBackend, type SlotTags } from './session-backend.js';
+
+/** What an idle pool session runs: nothing that reads input, so stray keys do no harm. */
+export const IDLE_COMMAND = ['sh', '-c', 'echo "agentpool: idle pool session, waiting for a task"; exec tail -f /dev/null'];
+
+/** The tmux session user option that holds each tag. */
+export const TAG_OPTION: Record<keyof SlotTags, string> = {
+  pool: '@agentpool-pool',
+  slot: '@agentpool-slot',
+  state: '@agentpool-state',
+  task: '@agentpool-task',
+  until: '@agentpool-until',
+  agent: '@agentpool-agent',
+};
+
+/**
+ * Sessions as tmux sessions of one pane, on one server. A ref is `<session id>/<pane id>`: every command
+ * targets by id, never by name or "the current pane". It remembers the sessions it created (by server pid
+ * and session id, which restart at $0 with a new server) so they stay ours even if a tag is lost.
+ */
+export class TmuxBackend implements SessionBackend {
+  readonly label: string;
+  private readonly created = new Set<string>();
+
+  constructor(private readonly tmux: TmuxClient) {
+    this.label = tmux.label;
+  }
+
+  async list(): Promise<BackendSession[]> {
+    const panes = await guard(() => this.tmux.listPanes());
+    const seen = new Set<string>();
+    const out: BackendSession[] = [];
+    for (const p of panes) {
+      if (seen.has(p.sessionId)) continue; // pool sessions have one pane; the first one is the agent's
+      seen.add(p.sessionId);
+      out.push({
+        name: p.sessionName,
+        ref: `${p.sessionId}/${p.paneId}`,
+        tags: Object.fromEntries(TAG_NAMES.map((t) => [t, p.options[TAG_OPTION[t]] ?? ''])) as unknown as SlotTags,
+        process: { dead: p.paneDead, status: p.paneDeadStatus, signal: p.paneDeadSignal },
+        createdHere: this.created.has(`${p.serverPid}/${p.sessionId}`),
+      });
+    }
+    return out;
+  }
+
+  async create(name: string, tags: Partial<SlotTags>): Promise<string> {
+    const ids = await guard(() => this.tmux.newSession({ name, cwd: homedir(), command: IDLE_COMMAND, options: options(tags) }));
+    this.created.add(`${ids.serverPid}/${ids.sessionId}`);
+    return `${ids.sessionId}/${ids.paneId}`;
+  }
+
+  destroy(ref: string): Promise<void> {
+    return guard(() => this.tmux.killSession(ids(ref).session));
+  }
+
+  start(ref: string, p: Program): Promise<void> {
+    return guard(() => this.tmux.respawnPane(ids(ref).pane, { cwd: p.cwd, command: p.argv, ...(p.env ? { env: p.env } : {}) }));
+  }
+
+  rest(ref: string): Promise<void> {
+    return guard(() => this.tmux.respawnPane(ids(ref).pane, { cwd: homedir(), command: IDLE_COMMAND }));
+  }
+
+  deliver(ref: string, text: string): Promise<void> {
+    return guard(() => this.tmux.pasteText(ids(ref).pane, text));
+  }
+
+  sendKeys(ref: string, keys: readonly string[]): Promise<void> {
+    return guard(() => this.tmux.sendKeys(ids(ref).pane, keys));
+  }
+
+  readScreen(ref: string): Promise<string> {
+    return guard(() => this.tmux.capturePane(ids(ref).pane));
+  }
+
+  setTags(ref: string, tags: Partial<SlotTags>): Promise<void> {
+    return guard(() => this.tmux.setOptions(ids(ref).session, options(tags)));
+  }
+}
+
+/** The tmux options for `tags`. */
+function options(tags: Partial<SlotTags>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).map(([k, v]) => [TAG_OPTION[k as keyof SlotTags], v ?? '']));
+}
+
+function ids(ref: string): { session: string; pane: string } {
+  const [session, pane] = ref.split('/');
+  if (!session?.startsWith('$') || !pane?.startsWith('%')) throw new BackendError(`not a tmux session ref: ${ref}`, 'failed');
+  return { session, pane };
+}
+
+/** tmux's errors as the port's: a missing binary is `unavailable` (nothing works until it is installed). */
+async function guard<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!isTmuxError(err)) throw err;
+    const kind = err.kind === 'missing-binary' ? 'unavailable' : err.kind === 'timeout' ? 'timeout' : 'failed';
+    throw new BackendError(err.message, kind, { cause: err });
+  }
+}

@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import type { HookSummary } from '../agents/events.js';
+import type { ScreenReading } from '../agents/screen.js';
+import type { SessionBackend } from '../backend/session-backend.js';
+import type { AgentProfile, DialogAnswer, DriverKind } from '../config/types.js';
+import type { SlotState, Verdict } from '../machines/types.js';
+
+/**
+ * The port through which the controller talks to one kind of agent CLI: how to launch it, what it is
+ * saying, whether it finished, how to hand it a task with proof that it arrived, how to make it exit. One
+ * implementation per kind of signal (src/drivers/index.ts); drivers reach the session only through the
+ * SessionBackend, so they know nothing of tmux, and the reconciler knows nothing of their formats.
+ */
+export interface AgentDriver {
+  readonly kind: DriverKind;
+  /** Writes the files the agent needs for one launch and returns its argv. */
+  prepare(c: DriverContext, launch: LaunchSpec): Promise<string[]>;
+  /** What the agent says now, for a slot in `at.state`; the screen is read only where a decision needs it. */
+  read(c: DriverContext, io: AgentIO, at: ReadAt): Promise<AgentSignals>;
+  /** Pure: whether a working agent has ended its task, and how; null while it works. */
+  verdict(profile: AgentProfile, sig: AgentSignals | undefined, proc: AgentProcess, now: number): Verdict | null;
+  /** Hands a ready agent its message and returns once the agent proved it took it, or why it did not. */
+  submit(c: DriverContext, io: AgentIO, message: string): Promise<{ ok: true; presses: number } | { ok: false; reason: string }>;
+  /** Answers one dialog the profile knows; true once it is gone. */
+  answer(c: DriverContext, io: AgentIO, answer: DialogAnswer): Promise<boolean>;
+  /** Asks the agent to exit (answering dialogs in the way); true when it did. */
+  stop(c: DriverContext, io: AgentIO): Promise<boolean>;
+  /** What the agent said about its own session, for the task's record. */
+  identity(c: DriverContext): Promise<{ agentSessionId?: string; transcriptPath?: string }>;
+}
+
+/** Who is asking: the profile that launched the agent, its pool session, and agentpool's state folder. */
+export interface DriverContext {
+  profile: AgentProfile;
+  session: string;
+  stateDir: string;
+  log: Logger;
+}
+
+/** The agent's session, through the backend. */
+export interface AgentIO {
+  backend: SessionBackend;
+  ref: string;
+}
+
+export interface LaunchSpec {
+  model: string;
+  project: string;
+  agentSessionId: string;
+  /** True when the task resumes `agentSessionId` instead of starting it. */
+  resume: boolean;
+  /** The message, for profiles that take it in their argv (`{prompt}`, `{promptFile}`). */
+  message?: string;
+}
+
+export interface ReadAt {
+  state: SlotState;
+  dead: boolean;
+  /** The verdict's cause of a stopping slot: a prompt timeout's reason quotes the dialog showing. */
+  cause?: Verdict['cause'];
+}
+
+/** The agent program's process, as the backend sees it. */
+export interface AgentProcess {
+  dead: boolean;
+  status: number | null;
+  signal: number | null;
+}
+
+/** What an agent is telling us, in the drivers' common terms. */
+export interface AgentSignals {
+  /** The agent confirmed that it took a prompt (Claude: a UserPromptSubmit hook event). */
+  prompted: boolean;
+  /** Its own event channel, summarised, for drivers that have one (Claude's hooks). */
+  events: HookSummary | null;
+  screen: ScreenReading | null;
+  screenText: string | null;
+  /** Why a signal could not be read (an events file that is not ours), for the pass's blind spots. */
+  problem?: string;
+}

@@ -1,0 +1,93 @@
+import { answerDialog as answerWith } from '../agents/answer-dialog.js';
+import { splitForPaste } from '../agents/paste.js';
+import { findAnswer } from '../agents/screen.js';
+import type { DialogAnswer } from '../config/types.js';
+import type { AgentIO, DriverContext } from './agent-driver.js';
+
+/**
+ * The keyboard protocol every driver of an interactive CLI shares: paste the task, press Enter until the
+ * agent proves it took it, answer dialogs, ask it to exit. Its retries are the driver's own protocol, not
+ * planned actions, on purpose: each step depends on what the screen showed a few milliseconds earlier,
+ * which no plan made from a snapshot can know. A dry run shows the step (`submit-task`, `stop-agent`); the
+ * log shows every press and answer.
+ */
+
+/** How long a paste may take to show on screen before Enter is pressed anyway. */
+const PASTE_SHOWS_MS = 1_000;
+/** How often the screen or the session list is looked at while waiting. */
+const POLL_MS = 25;
+
+/**
+ * Pastes `message` (in pieces within the profile's `pasteChunk`), then presses Enter up to
+ * 1 + submitRetries times, waiting `submitVerifyMs` after each for `taken` to say the agent has it.
+ */
+export async function pasteAndSubmit(
+  c: DriverContext, io: AgentIO, message: string, taken: () => Promise<boolean>, proofName: string,
+): Promise<{ ok: true; presses: number } | { ok: false; reason: string }> {
+  const { profile } = c;
+  const before = await io.backend.readScreen(io.ref).catch(() => null);
+  for (const piece of splitForPaste(message, profile.pasteChunk)) await io.backend.deliver(io.ref, piece);
+  // An Enter that arrives while the agent is still taking in the paste can be dropped (Claude Code 2.1.197
+  // in the first ~100 ms after its prompt appears; the paste took 50-150 ms to show), which costs a
+  // submitVerify wait and a second Enter. So the Enter waits, briefly, until the paste shows.
+  if (before !== null) await poll(async () => (await io.backend.readScreen(io.ref)) !== before, PASTE_SHOWS_MS);
+  for (let press = 1; press <= 1 + profile.submitRetries; press++) {
+    await io.backend.sendKeys(io.ref, ['Enter']);
+    if (await poll(taken, profile.submitVerifyMs)) return { ok: true, presses: press };
+    c.log.warn({ session: c.session, press }, 'the agent has not taken the prompt yet; pressing Enter again');
+  }
+  return { ok: false, reason: `the agent did not take the prompt after ${1 + profile.submitRetries} Enter presses (no ${proofName})` };
+}
+
+/**
+ * Answers a dialog (src/agents/answer-dialog.ts: by option text, reading the screen after each key) and
+ * waits until it is gone. A dialog that stays is looked at again by a later pass, up to the prompt timeout.
+ */
+export async function answerDialog(c: DriverContext, io: AgentIO, answer: DialogAnswer): Promise<boolean> {
+  const pane = { capture: () => io.backend.readScreen(io.ref), sendKeys: (k: readonly string[]) => io.backend.sendKeys(io.ref, k) };
+  const r = await answerWith(pane, answer);
+  const fields = { session: c.session, dialog: answer.name, ...(answer.choose !== undefined ? { choose: answer.choose } : {}), keys: r.keys, gone: r.gone };
+  if (r.problem) c.log.warn({ ...fields, problem: r.problem }, 'could not answer a dialog');
+  else c.log.info(fields, r.gone ? 'answered a dialog' : 'answered a dialog, but it is still showing');
+  return r.gone;
+}
+
+/**
+ * Asks the agent to exit with the profile's exit text and keys. A menu the agent opens by itself
+ * (Claude's after a usage limit, which can show up just after the hook that ended the turn) swallows the
+ * exit text: it is answered, and the agent asked once more if it came late. True when the agent exited.
+ */
+export async function askToExit(c: DriverContext, io: AgentIO): Promise<boolean> {
+  const { profile } = c;
+  const exited = async () => (await io.backend.list()).some((s) => s.ref === io.ref && s.process.dead);
+  for (let round = 0; round < 2; round++) {
+    const answered = await answerShowingDialogs(c, io);
+    if (round > 0 && !answered) return false;
+    if (profile.exit.text) await io.backend.deliver(io.ref, profile.exit.text).catch(() => {});
+    if (profile.exit.keys.length) await io.backend.sendKeys(io.ref, profile.exit.keys).catch(() => {});
+    if (await poll(exited, profile.exit.timeoutMs)) return true;
+  }
+  return false;
+}
+
+/** Answers the dialogs the profile knows while one shows (a few at most). Says whether it answered any. */
+async function answerShowingDialogs(c: DriverContext, io: AgentIO): Promise<boolean> {
+  let answered = false;
+  for (let i = 0; i < 3 && c.profile.answers.length > 0; i++) {
+    const answer = findAnswer(c.profile.answers, await io.backend.readScreen(io.ref).catch(() => ''));
+    if (!answer) break;
+    answered = true;
+    if (!(await answerDialog(c, io, answer))) break;
+  }
+  return answered;
+}
+
+/** Polls `probe` until true or `ms` pass. Waiting on the outside world, with a deadline. */
+export async function poll(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await probe().catch(() => false)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}

@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+import type { SessionBackend } from '../backend/session-backend.js';
+import type { DesiredState } from '../config/types.js';
+import type { AgentDriver, AgentIO, DriverContext } from '../drivers/agent-driver.js';
+import { driverFor } from '../drivers/index.js';
+import type { Clock } from '../machines/clock.js';
+import type { SlotEvent } from '../machines/session-machine.js';
+import type { Slots } from '../machines/slots.js';
+import { profileOf } from './pool.js';
+import { slotStateTags, type SlotStateTags } from './slot-tags.js';
+import type { ObservedSession } from './snapshot.js';
+
+export interface ActDeps {
+  d: DesiredState;
+  backend: SessionBackend;
+  slots: Slots;
+  clock: Clock;
+  log: Logger;
+  /** The sessions as observed by the pass that planned these actions. */
+  sessions: ReadonlyMap<string, ObservedSession>;
+}
+
+/** What one group of a session's actions shares while it runs. */
+export interface Act extends ActDeps {
+  /** Each session's backend ref, including sessions this group created. */
+  refs: Map<string, string>;
+  /** Where each task this group claimed went: planned path → path in active/. */
+  claimed: Map<string, string>;
+  /** The slot-state tags last written on each session by this group. */
+  written: Map<string, SlotStateTags>;
+}
+
+export function newAct(deps: ActDeps): Act {
+  return { ...deps, refs: new Map([...deps.sessions].map(([name, s]) => [name, s.ref])), claimed: new Map(), written: new Map() };
+}
+
+/**
+ * The one way an action's result reaches a slot: its machine gets the events, then its session gets the
+ * tags that are a pure function of the machine's view (slot-tags.ts). A tag write that fails is logged and
+ * left to the planned retag of a later pass; the machine is the truth.
+ */
+export async function record(x: Act, session: string, ...events: SlotEvent[]): Promise<void> {
+  for (const e of events) x.slots.send(session, e);
+  const tags = slotStateTags(x.slots.view(session));
+  const ref = x.refs.get(session);
+  const last = x.written.get(session);
+  if (!tags || !ref || (last && JSON.stringify(last) === JSON.stringify(tags))) return;
+  try {
+    await x.backend.setTags(ref, tags);
+    x.written.set(session, tags);
+  } catch (err) {
+    x.log.warn({ session, err: (err as Error).message }, 'could not record the slot state on its session; the next pass writes it');
+  }
+}
+
+/** The driver of the profile `agent`, with what it needs to act on `session`. */
+export function agentFor(x: Act, session: string, agent: string): { driver: AgentDriver; c: DriverContext; io: AgentIO | null } {
+  const profile = profileOf(x.d, agent);
+  const ref = x.refs.get(session);
+  return {
+    driver: driverFor(profile),
+    c: { profile, session, stateDir: x.d.controller.stateDir, log: x.log },
+    io: ref ? { backend: x.backend, ref } : null,
+  };
+}

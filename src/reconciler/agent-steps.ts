@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { buildMessage } from '../agents/launch.js';
+import { claudeConfigFile, recordFolderTrust } from '../agents/claude-trust.js';
+import { deliversInArgv } from '../config/agents.js';
+import type { DesiredState } from '../config/types.js';
+import { isDirectory } from '../util/fs.js';
+import { finishTask, readTask, requeueTask, updateSidecar } from '../tasks/store.js';
+import { agentFor, record, type Act } from './act-context.js';
+import type { Action } from './actions.js';
+
+/**
+ * The steps of a task's life that touch its agent: launch, submit, stop. Each is the driver's work plus the
+ * task's record (the sidecar, written before the effect it announces) and the slot's events.
+ */
+
+export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }>): Promise<void> {
+  const task = x.claimed.get(a.task) ?? a.task;
+  const { driver, c, io } = agentFor(x, a.session, a.agent);
+  const fail = (reason: string) => record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason } });
+  if (!io) return fail('the pool session disappeared before the agent could start');
+  if (!(await isDirectory(a.project))) {
+    return fail(`the project folder ${a.project} is missing: restore it or remove the project from the config`);
+  }
+  if (x.d.projects.find((p) => p.path === a.project)?.trust && c.profile.folderTrust === 'claude-json') {
+    const file = claudeConfigFile({ ...process.env, ...c.profile.env });
+    try {
+      if (await recordFolderTrust(file, a.project)) x.log.info({ session: a.session, project: a.project, file }, 'recorded folder trust for the project (projects[].trust)');
+    } catch (err) {
+      return fail(`cannot record folder trust in ${file}: ${(err as Error).message}`);
+    }
+  }
+  const parsed = await readTask(task).catch((err: Error) => err);
+  if (parsed instanceof Error) return fail(`the task cannot be read: ${parsed.message}`);
+  const resumeId = parsed.meta.resume ?? (await takeResumeId(x.d, a.session));
+  const agentSessionId = resumeId ?? (c.profile.newSessionArgs.length ? randomUUID() : '');
+  // A profile that takes the task in its argv gets it at launch: starting the process is the delivery.
+  const inArgv = deliversInArgv(c.profile.command);
+  const message = inArgv ? messageFor(x.d, task, parsed.body) : undefined;
+  let argv: string[];
+  try {
+    argv = await driver.prepare(c, { model: a.model, project: a.project, agentSessionId, resume: resumeId !== null, ...(message !== undefined ? { message } : {}) });
+  } catch (err) {
+    return fail(`cannot prepare the session's private files: ${(err as Error).message}`);
+  }
+  const now = x.clock.now();
+  await updateSidecar(task, {
+    state: inArgv ? 'submitted' : 'launched', model: a.model, agentSessionId: agentSessionId || null, launchedAt: now, session: a.session,
+    ...(inArgv ? { submittedAt: now } : {}),
+  });
+  try {
+    await io.backend.start(io.ref, { cwd: a.project, argv, env: { ...c.profile.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_TASK: task } });
+  } catch (err) {
+    return fail(`could not start the agent (${argv[0]}): ${(err as Error).message}`);
+  }
+  const shownArgv = argv.map((w) => (w.length > 200 ? `${w.slice(0, 200)}…` : w));
+  x.log.info({ session: a.session, task, model: a.model, argv: shownArgv }, inArgv ? 'launched agent with the task in its argv' : 'launched agent');
+  const launched = { type: 'LAUNCHED', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name } as const;
+  if (inArgv) await record(x, a.session, launched, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
+  else await record(x, a.session, launched);
+}
+
+export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>): Promise<void> {
+  const { driver, c, io } = agentFor(x, a.session, a.agent);
+  if (!io) return;
+  const message = messageFor(x.d, a.task, (await readTask(a.task)).body);
+  // Written before the paste: after a crash, `submitting` without the agent's word means "not proven".
+  await updateSidecar(a.task, { state: 'submitting' });
+  const r = await driver.submit(c, io, message);
+  if (!r.ok) return record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason: r.reason } });
+  const now = x.clock.now();
+  await updateSidecar(a.task, { state: 'submitted', submittedAt: now });
+  x.log.info({ session: a.session, task: a.task, enterPresses: r.presses }, 'submitted task');
+  await record(x, a.session, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
+}
+
+export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
+  const { driver, c, io } = agentFor(x, a.session, a.agent);
+  const s = x.sessions.get(a.session);
+  // A submit cut short by a controller restart may have left the task's text in the agent's input box:
+  // the exit text and its Enter would go out with it as one prompt. Such an agent is replaced, not asked.
+  if (io && s && !s.process.dead && a.verdict.outcome !== 'interrupted') {
+    if (await driver.stop(c, io)) x.log.info({ session: a.session }, 'the agent exited when asked');
+    else x.log.warn({ session: a.session }, 'the agent did not exit when asked; it is ended with its pane');
+  }
+  // Whatever is still there goes; the slot gets its idle program back.
+  if (io) await io.backend.rest(io.ref).catch(() => {});
+  if (a.task) {
+    const identity = await driver.identity(c).catch(() => ({}));
+    if (Object.keys(identity).length) await updateSidecar(a.task, identity).catch(() => {});
+    await settle(x, a).catch((err: Error) => x.log.error({ session: a.session, task: a.task, err: err.message }, 'could not move the task to its outcome; the next pass sees where it is'));
+  }
+  await record(x, a.session, { type: 'STOPPED', until: a.cooldownUntil });
+}
+
+async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
+  const task = a.task!;
+  const now = x.clock.now();
+  const summary = a.verdict.lastMessage;
+  if (a.disposition === 'done') {
+    const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, ...(summary !== undefined ? { lastMessage: summary } : {}) });
+    x.log.info({ session: a.session, task: dest }, 'task done');
+  } else if (a.disposition === 'fail') {
+    const dest = await finishTask(task, { outcome: 'failed', reason: a.verdict.reason, now });
+    x.log.warn({ session: a.session, task: dest, reason: a.verdict.reason }, 'task failed');
+  } else {
+    await requeueTask(task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now });
+    x.log.warn({ session: a.session, task, reason: a.verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
+  }
+}
+
+function messageFor(d: DesiredState, task: string, body: string): string {
+  return buildMessage(basename(task), body, d.tasks.instructionSuffix, d.tasks.emptyBodyText);
+}
+
+/** The seed's convention: a one-shot `<session>-resume-id.txt`, consumed by the next launch. */
+async function takeResumeId(d: DesiredState, session: string): Promise<string | null> {
+  if (!d.tasks.resumeIdDir) return null;
+  const file = join(d.tasks.resumeIdDir, `${session}-resume-id.txt`);
+  const id = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (!id) return null;
+  await unlink(file).catch(() => {});
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) ? id : null;
+}

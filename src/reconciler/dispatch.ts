@@ -1,0 +1,82 @@
+import { claimTask, rejectTask, requeueTask } from '../tasks/store.js';
+import { agentFor, newAct, record, type Act, type ActDeps } from './act-context.js';
+import type { Action } from './actions.js';
+import { launch, stop, submit } from './agent-steps.js';
+import { IDLE_TAGS } from './slot-tags.js';
+
+export type { ActDeps as DispatchDeps };
+
+/**
+ * Performs one session's actions in order (or one task-only action): each action goes to the session
+ * backend, the slot's agent driver or the task store, and its result back to the slot machine as events
+ * (act-context.ts `record`, which also writes the session's tags). Expected failures (a task taken by
+ * someone else, an agent that will not start) become events too; only a broken environment throws.
+ */
+export async function dispatch(deps: ActDeps, actions: readonly Action[]): Promise<void> {
+  const x = newAct(deps);
+  for (const a of actions) {
+    x.log.debug({ action: a.kind, ...('session' in a ? { session: a.session } : {}) }, 'action');
+    await perform(x, a);
+  }
+}
+
+async function perform(x: Act, a: Action): Promise<void> {
+  const { d, backend, slots, clock, log } = x;
+  switch (a.kind) {
+    case 'create-session': {
+      const ref = await backend.create(a.session, { pool: d.pool.prefix, slot: String(a.slot), ...IDLE_TAGS });
+      x.refs.set(a.session, ref);
+      x.written.set(a.session, IDLE_TAGS);
+      log.info({ session: a.session, ref }, 'created pool session');
+      return record(x, a.session, { type: 'CREATED' });
+    }
+    case 'kill-session':
+      await backend.destroy(a.ref);
+      log.info({ session: a.session, reason: a.reason }, 'removed pool session');
+      slots.remove(a.session);
+      return;
+    case 'retag':
+      await backend.setTags(a.ref, a.tags);
+      if (a.why === 'ownership') log.warn({ session: a.session, found: a.found }, 'repaired the ownership tags of a pool session');
+      else log.debug({ session: a.session, state: a.tags.state, was: a.found.state }, 'recorded the slot state on its session');
+      return;
+    case 'drain-session':
+      log.info({ session: a.session }, 'draining: the session goes once its task is finished');
+      return record(x, a.session, { type: 'DRAIN' });
+    case 'reject-task': {
+      const dest = await rejectTask(a.task, clock.now()).catch(ignoreGone);
+      if (dest) log.warn({ task: a.task.path, movedTo: dest, reason: a.task.reason }, 'rejected a task that cannot run');
+      return;
+    }
+    case 'requeue-task':
+      await requeueTask(a.path, { reason: a.reason, outcome: 'requeued', notBefore: a.notBefore, refundAttempt: a.refundAttempt, now: clock.now() });
+      log.warn({ task: a.path, reason: a.reason }, 'task back in the queue');
+      return;
+    case 'claim-task':
+      try {
+        const claimed = await claimTask(a.task, a.session, clock.now());
+        x.claimed.set(a.task.path, claimed.path);
+        log.info({ session: a.session, task: claimed.path, attempt: claimed.sidecar.attempts }, 'claimed task');
+        return await record(x, a.session, { type: 'CLAIMED', task: claimed.path });
+      } catch (err) {
+        log.info({ session: a.session, task: a.task.path, err: (err as Error).message }, 'task gone before it could be claimed');
+        return record(x, a.session, { type: 'CLAIM_FAILED' });
+      }
+    case 'launch-agent':
+      return launch(x, a);
+    case 'submit-task':
+      return submit(x, a);
+    case 'answer-dialog': {
+      const { driver, c, io } = agentFor(x, a.session, a.agent);
+      if (io && !x.sessions.get(a.session)?.process.dead) await driver.answer(c, io, a.answer);
+      return;
+    }
+    case 'stop-agent':
+      return stop(x, a);
+  }
+}
+
+function ignoreGone(err: NodeJS.ErrnoException): null {
+  if (err.code === 'ENOENT') return null;
+  throw err;
+}
