@@ -30,7 +30,7 @@ export class TmuxBackend implements SessionBackend {
   }
 
   async list(): Promise<BackendSession[]> {
-    const panes = await guard(() => this.tmux.listPanes());
+    const panes = await guard(() => this.tmux.listPanes(Object.values(TAG_OPTION)));
     const seen = new Set<string>();
     const out: BackendSession[] = [];
     for (const p of panes) {

@@ -79,6 +79,24 @@ describe('a world that cannot be seen whole is never "in sync"', () => {
     expect(r.all).toMatch(/"level":40.*tmux binary .*was not found: install tmux/);
   });
 
+  it('--once against a tmux server stopped with SIGSTOP exits 2 within its deadline and says what is wrong', async () => {
+    await env.tmux.run('new-session', '-d', '-s', 'ux-main', '--', 'sleep', '600');
+    const pid = Number((await env.tmux.run('display-message', '-p', '#{pid}')).trim());
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const r = await env.run('reconcile', ['--config', env.configFile, '--once', '--log-format', 'json']);
+      const took = Date.now() - started;
+      expect(r.exitCode, r.all).toBe(2);
+      expect(r.all).toMatch(/"level":40.*list-panes got no answer within 10 s: the tmux server is stopped \(SIGSTOP/);
+      // One tmux deadline (10 s) and the process's start and end; never the 90 s hang it was.
+      expect(took, r.all).toBeLessThan(60_000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect((await env.sessions()).map((s) => s.name)).toEqual(['ux-main']);
+  }, 90_000);
+
   it('--dry-run with a missing project folder prints the plan, names the folder and exits 2', async () => {
     await env.writeConfig({ projects: [{ path: env.project }, { path: join(env.dir, 'gone') }] });
     const r = await env.reconcile('--dry-run');

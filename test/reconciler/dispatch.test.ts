@@ -1,0 +1,138 @@
+/** The dispatcher against an in-memory backend (no processes): what each action does to the backend, the task files and the slot machine. */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Action } from '../../src/reconciler/actions.js';
+import { dispatch } from '../../src/reconciler/dispatch.js';
+import type { ObservedSession } from '../../src/reconciler/snapshot.js';
+import { T0, actWorld } from './act-world.js';
+
+const S = 'ccl-auto-1';
+
+let project: string;
+const worlds: string[] = [];
+afterEach(async () => {
+  for (const dir of worlds.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+/** The act world and a `run` that dispatches actions against the sessions the backend lists now. */
+async function world(o: { takesEnter?: boolean } = {}) {
+  const w = await actWorld(1, o);
+  worlds.push(w.dir);
+  project = w.project;
+  const run = async (...actions: Action[]) => {
+    const sessions = new Map<string, ObservedSession>(
+      (await w.backend.list()).map((b) => [b.name, {
+        name: b.name, ref: b.ref, process: b.process, owned: true,
+        tags: { pool: b.tags.pool, slot: b.tags.slot }, saved: { state: b.tags.state, task: b.tags.task, until: null, agent: b.tags.agent },
+      }]),
+    );
+    w.backend.calls.length = 0;
+    await dispatch({ d: w.d, backend: w.backend, slots: w.slots, clock: w.clock, log: pino({ level: 'silent' }), sessions }, actions);
+  };
+  return { ...w, run, state: () => w.slots.view(S).state };
+}
+
+describe('dispatch', () => {
+  it('create-session: one backend call with the ownership and idle tags; the slot is idle, nothing written twice', async () => {
+    const w = await world();
+    await w.run({ kind: 'create-session', session: S, slot: 1 });
+    expect(w.backend.calls).toEqual([`create ${S}`]);
+    expect(w.backend.byName(S).tags).toEqual({ pool: 'ccl-auto-', slot: '1', state: 'idle', task: '', until: '', agent: '' });
+    expect(w.state()).toBe('idle');
+  });
+
+  it('claim then launch: the task moves to active/, the agent starts in the project, the slot waits for its prompt, and its tags say so', async () => {
+    const w = await world();
+    await w.run({ kind: 'create-session', session: S, slot: 1 });
+    const t = await w.inboxTask('fix-login.md');
+    await w.run(
+      { kind: 'claim-task', session: S, task: t },
+      { kind: 'launch-agent', session: S, task: t.path, agent: 'screeny', model: 'sonnet', priority: 'default', project },
+    );
+    const active = join(project, '.agent-queue', 'active', 'fix-login.md');
+    expect(await readdir(join(project, '.agent-queue', 'inbox'))).toEqual([]);
+    expect(w.backend.calls).toEqual([`start ${S} sh --model sonnet`, `tag ${S} state=awaitingPrompt task=${active} until=${T0 + 30_000} agent=screeny`]);
+    expect(w.backend.byName(S).program).toMatchObject({ cwd: project, env: { AGENTPOOL_SESSION: S, AGENTPOOL_TASK: active } });
+    expect(w.slots.view(S)).toMatchObject({ state: 'awaitingPrompt', task: active, agent: 'screeny', deadline: T0 + 30_000 });
+    expect(await w.sidecar(active)).toMatchObject({ state: 'launched', attempts: 1, model: 'sonnet' });
+    expect(w.transitions.map((t) => `${t.from}→${t.to}:${t.event}`)).toEqual(['absent→idle:CREATED', 'idle→launching:CLAIMED', 'launching→awaiting-prompt:LAUNCHED']);
+  });
+
+  it('a task taken by someone else before the claim: the slot goes back to idle and nothing is launched', async () => {
+    const w = await world();
+    await w.run({ kind: 'create-session', session: S, slot: 1 });
+    const t = await w.inboxTask('gone.md');
+    await rm(t.path);
+    await w.run({ kind: 'claim-task', session: S, task: t });
+    expect(w.state()).toBe('idle');
+    expect(w.backend.calls.filter((c) => c.startsWith('start'))).toEqual([]);
+  });
+
+  it('launch into a vanished project folder fails the attempt with a reason that says what to fix', async () => {
+    const w = await world();
+    await w.run({ kind: 'create-session', session: S, slot: 1 });
+    const t = await w.inboxTask('t.md');
+    await w.run({ kind: 'claim-task', session: S, task: t });
+    await rm(project, { recursive: true, force: true });
+    await w.run({ kind: 'launch-agent', session: S, task: t.path, agent: 'screeny', model: 'sonnet', priority: 'default', project });
+    expect(w.slots.view(S)).toMatchObject({ state: 'stopping', verdict: { outcome: 'failed', reason: `the project folder ${project} is missing: restore it or remove the project from the config` } });
+  });
+
+  async function launched(w: Awaited<ReturnType<typeof world>>) {
+    await w.run({ kind: 'create-session', session: S, slot: 1 });
+    const t = await w.inboxTask('t.md');
+    await w.run({ kind: 'claim-task', session: S, task: t }, { kind: 'launch-agent', session: S, task: t.path, agent: 'screeny', model: 'sonnet', priority: 'default', project });
+    w.backend.byName(S).screen = '> ';
+    return join(project, '.agent-queue', 'active', 't.md');
+  }
+
+  it('submit: the message is pasted once, Enter pressed, the busy screen is the proof; the slot works and its tags say until when', async () => {
+    const w = await world();
+    const task = await launched(w);
+    await w.run({ kind: 'submit-task', session: S, task, agent: 'screeny' });
+    expect(w.backend.calls.filter((c) => !c.startsWith('tag'))).toEqual([`deliver ${S} ${JSON.stringify(`[t.md] Fix the login bug${w.d.tasks.instructionSuffix}`)}`, `keys ${S} Enter`]);
+    expect(w.slots.view(S)).toMatchObject({ state: 'working', task });
+    expect(w.backend.byName(S).tags).toMatchObject({ state: 'working', task, agent: 'screeny' });
+    expect(await w.sidecar(task)).toMatchObject({ state: 'submitted' });
+  });
+
+  it('submit to an agent that never shows the proof: Enter 1 + submitRetries times, then the attempt fails and says why', async () => {
+    const w = await world({ takesEnter: false });
+    const task = await launched(w);
+    await w.run({ kind: 'submit-task', session: S, task, agent: 'screeny' });
+    expect(w.backend.calls.filter((c) => c.startsWith('keys'))).toEqual([`keys ${S} Enter`, `keys ${S} Enter`]);
+    expect(w.slots.view(S)).toMatchObject({ state: 'stopping', verdict: { reason: 'the agent did not take the prompt after 2 Enter presses (no busy signal on screen)' } });
+    expect(await w.sidecar(task)).toMatchObject({ state: 'submitting' });
+  });
+
+  it('stop-agent (done): the agent is asked to exit, the session rests, the task goes to done/, the slot cools down and its tags say so', async () => {
+    const w = await world();
+    const task = await launched(w);
+    await w.run({ kind: 'submit-task', session: S, task, agent: 'screeny' });
+    const verdict = { outcome: 'done' as const, reason: 'the agent is back at its prompt' };
+    w.slots.send(S, { type: 'AGENT_ENDED', verdict }); // what the pass that planned the stop told the machine
+    await w.run({
+      kind: 'stop-agent', session: S, agent: 'screeny', task, verdict: { outcome: 'done', reason: 'the agent is back at its prompt' },
+      disposition: 'done', refundAttempt: false, notBefore: 0, cooldownUntil: T0 + 5_000,
+    });
+    expect(w.backend.calls).toEqual([`keys ${S} C-d`, 'list', `rest ${S}`, `tag ${S} state=cooldown task= until=${T0 + 5_000} agent=`]);
+    expect(await readdir(join(project, '.agent-queue', 'done'))).toContain('t.md');
+    expect(await readdir(join(project, '.agent-queue', 'active'))).toEqual([]);
+    expect(w.slots.view(S)).toMatchObject({ state: 'cooldown', task: null, agent: null, deadline: T0 + 5_000 });
+  });
+
+  it('kill-session and retag go to the backend by ref; drain reaches the machine', async () => {
+    const w = await world();
+    await w.run({ kind: 'create-session', session: S, slot: 1 });
+    const ref = w.backend.byName(S).ref;
+    await w.run({ kind: 'retag', session: S, ref, why: 'ownership', tags: { pool: 'ccl-auto-', slot: '1' }, found: { pool: '', slot: '' } });
+    expect(w.backend.calls).toEqual([`tag ${S} pool=ccl-auto- slot=1`]);
+    await w.run({ kind: 'drain-session', session: S });
+    expect(w.slots.view(S).draining).toBe(true);
+    await w.run({ kind: 'kill-session', session: S, ref, reason: 'the pool is smaller than this slot' });
+    expect(w.backend.calls).toEqual([`destroy ${S}`]);
+    expect(w.slots.has(S)).toBe(false);
+  });
+});
