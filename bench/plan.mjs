@@ -14,9 +14,12 @@ if ('errors' in r) throw new Error(JSON.stringify(r.errors));
 const d = r.value;
 const now = Date.now();
 const names = Array.from({ length: SESSIONS }, (_, i) => `s-${i + 1}`);
-const sessions = new Map(names.map((name, i) => [name, { name, sessionId: `$${i}`, paneId: `%${i}`, panePid: 1000 + i, paneDead: false, paneDeadStatus: null, owned: true, saved: { state: 'working', task: '', until: null } }]));
+const sessions = new Map(names.map((name, i) => [name, {
+  name, ref: `$${i}/%${i}`, process: { dead: false, status: null, signal: null }, owned: true, tags: { pool: 's-', slot: String(i + 1) },
+  saved: { state: i < 10 ? 'idle' : 'working', task: i < 10 ? '' : `/bench/active/${i}.md`, until: null, agent: i < 10 ? '' : 'fake' },
+}]));
 // Most slots busy, 10 idle: the realistic steady state with a deep queue.
-const views = new Map(names.map((name, i) => [name, { session: name, state: i < 10 ? 'idle' : 'working', task: i < 10 ? null : `/bench/active/${i}.md`, deadline: null, draining: false, verdict: null }]));
+const views = new Map(names.map((name, i) => [name, { session: name, state: i < 10 ? 'idle' : 'working', task: i < 10 ? null : `/bench/active/${i}.md`, deadline: null, draining: false, verdict: null, agent: i < 10 ? null : 'fake' }]));
 const priorities = ['critical', 'high', 'default', 'low'];
 function queues(n) {
   return projects.map((project, p) => ({

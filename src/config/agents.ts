@@ -1,5 +1,5 @@
 import { SHIPPED_PROFILES } from './profiles.js';
-import type { AgentProfile, DriverKind } from './types.js';
+import type { AgentProfile } from './types.js';
 import type { RawAgent } from './raw.js';
 import { parseDuration } from './duration.js';
 
@@ -60,6 +60,3 @@ export function mergeAgents(entries: Record<string, RawAgent> = {}): Record<stri
 export function deliversInArgv(command: readonly string[]): boolean {
   return command.some((w) => w.includes('{prompt}') || w.includes('{promptFile}'));
 }
-
-/** The drivers a profile can name (src/drivers/index.ts has one implementation each). */
-export const DRIVER_KINDS: readonly DriverKind[] = ['claude-hooks', 'screen'];

@@ -218,6 +218,19 @@ describe('interpret: agents', () => {
     expect(eventFor(interpret(exitAgent, snapshot({ sessions: crash }), working))).toMatchObject({ verdict: { outcome: 'failed' } });
   });
 
+  it('judges an agent by the profile that launched it, not by the pool agent a reload put in its place', () => {
+    // Launched as aider (done when it exits); since then the config says the pool runs claude.
+    const d = desiredFor('claude', 1, 'agents:', '  aider:', '    extends: generic', '    command: [aider, "{promptFile}"]', '    done: exit');
+    const sessions = one({ process: { dead: true, status: 0 } });
+    const launchedAsAider = views(view('ccl-auto-1', 'working', { task: T, deadline: NOW + 60_000, agent: 'aider' }));
+    expect(eventFor(interpret(d, snapshot({ sessions }), launchedAsAider))).toMatchObject({ verdict: { outcome: 'done' } });
+    expect(eventFor(interpret(d, snapshot({ sessions }), working))).toMatchObject({ verdict: { outcome: 'failed' } });
+    // A restarted controller reads the profile from the session's tags.
+    const adopted = [observed('ccl-auto-1', { saved: { state: 'working', task: T, until: NOW + 60_000, agent: 'aider' } })];
+    const q = [queue(WEBAPP, { active: [active(WEBAPP, 't.md', { session: 'ccl-auto-1' })] })];
+    expect(eventFor(interpret(d, snapshot({ sessions: adopted, queues: q }), views()))).toMatchObject({ type: 'ADOPT', state: 'working', agent: 'aider' });
+  });
+
   it('falls back to the screen: a rate limit, an error, or (done: idle) a ready prompt', () => {
     const idleAgent = desiredFor('tui', 1, 'agents:', '  tui:', '    extends: generic', '    command: [tui]', '    done: idle', "    screen: { ready: ['^> $'], busy: ['working'] }");
     const limit = '5-hour limit reached ∙ resets 5am';

@@ -3,7 +3,7 @@ import type { SlotView } from '../../src/machines/types.js';
 import type { Action } from '../../src/reconciler/actions.js';
 import { plan } from '../../src/reconciler/plan.js';
 import {
-  active, BILLING, desired, idlePool, names, NOW, observed, pending, queue, queuedPending, rejected, signals, snapshot, synced, view, views, WEBAPP,
+  active, BILLING, desired, desiredFor, idlePool, names, NOW, observed, pending, queue, queuedPending, rejected, signals, snapshot, synced, view, views, WEBAPP,
 } from './fixtures.js';
 
 const kinds = (actions: Action[]) => actions.map((a) => `${a.kind} ${'session' in a ? a.session : ''}`.trim());
@@ -193,6 +193,23 @@ describe('plan: pool shape', () => {
     ];
     for (const actions of worlds) expect(JSON.stringify(actions)).not.toContain('ccl-main');
     expect(worlds[0]).toEqual([]);
+  });
+});
+
+describe('plan: the profile a slot was launched with', () => {
+  it('stops, answers and submits with the profile that launched the agent, and launches new ones with the pool agent', () => {
+    const d = desiredFor('claude', 3, 'agents:', '  other: { extends: fake }');
+    const t = `${WEBAPP}/.agent-queue/active/t.md`;
+    const sessions = idlePool(names(1, 3)).sessions;
+    const v = views(
+      view('ccl-auto-1', 'stopping', { task: t, agent: 'other', verdict: { outcome: 'done', reason: 'the agent finished its turn' } }),
+      view('ccl-auto-2', 'awaitingPrompt', { task: t, agent: 'other', deadline: NOW + 1_000 }),
+      view('ccl-auto-3', 'idle'),
+    );
+    const agents = { 'ccl-auto-2': signals({ screen: { ready: true } }) };
+    const q = [queue(WEBAPP, { pending: [pending(WEBAPP, 'new.md')], active: [active(WEBAPP, 't.md')] })];
+    const actions = plan(d, snapshot({ sessions, agents, queues: q }), v);
+    expect(actions.map((a) => `${a.kind} ${'agent' in a ? a.agent : ''}`)).toEqual(['stop-agent other', 'submit-task other', 'claim-task ', 'launch-agent claude']);
   });
 });
 

@@ -67,7 +67,7 @@ describe('parseTask', () => {
     }
   });
 
-  // BUG (low severity, src/tasks/parse.ts:54, same regex in src/reconciler/execute.ts:151 (takeResumeId)): an id may start with
+  // BUG (low severity, src/tasks/parse.ts:54, same regex in src/reconciler/agent-steps.ts (takeResumeId)): an id may start with
   // "-", so `resume: --print` becomes `claude ... --resume --print`, and the agent CLI reads it as an option
   // (argument injection, although no shell is involved). Fix: /^[A-Za-z0-9][A-Za-z0-9._-]*$/.
   it('rejects a resume id that would read as a command-line option', () => {
