@@ -5,6 +5,7 @@ import { LockHeldError } from '../reconciler/lock.js';
 import { reconcileCommand } from './reconcile.js';
 import { validateCommand } from './validate.js';
 import { statusCommand } from './status.js';
+import { tasksCommand } from './tasks.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { machineGraph } from '../machines/graph.js';
@@ -15,6 +16,7 @@ Usage:
   agentpool reconcile [--config FILE] [--once | --dry-run [-o json] [--exit-code]] [--log-format pretty|json]
   agentpool validate  [--config FILE]
   agentpool status    [--config FILE] [-o json]
+  agentpool tasks     [--config FILE] [--project NAME] [--state inbox|active|done|failed] [-o json]
   agentpool doctor    [--config FILE] [-o json]   check tmux, the agent CLI and its settings before a run
   agentpool demo      [--keep] [--log-format pretty|json]
   agentpool graph     the session state machine as a Mermaid diagram
@@ -38,6 +40,8 @@ export const OPTIONS = {
   'exit-code': { type: 'boolean' },
   'log-format': { type: 'string' },
   keep: { type: 'boolean' },
+  project: { type: 'string' },
+  state: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -70,6 +74,9 @@ export async function main(argv: string[]): Promise<void> {
         break;
       case 'status':
         code = await statusCommand(values);
+        break;
+      case 'tasks':
+        code = await tasksCommand(values);
         break;
       case 'doctor':
         code = await doctorCommand(values);

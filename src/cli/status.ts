@@ -5,6 +5,7 @@ import { desiredSlots } from '../reconciler/pool.js';
 import { isTaskName, queueDirs } from '../tasks/layout.js';
 import { createBackend } from '../backend/factory.js';
 import type { CliValues } from './main.js';
+import { table } from './table.js';
 
 /** What the pool and the queues look like now, read from tmux and the task folders (no controller needed). */
 export async function statusCommand(v: CliValues): Promise<number> {
@@ -39,10 +40,4 @@ export async function statusCommand(v: CliValues): Promise<number> {
   process.stdout.write('\n');
   process.stdout.write(table(['PROJECT', 'INBOX', 'ACTIVE', 'DONE', 'FAILED', 'PATH'], queues.map((q) => [q.project, q.inbox, q.active, q.done, q.failed, q.path].map(String))));
   return 0;
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), ...rows.map(line)].join('\n') + '\n';
 }

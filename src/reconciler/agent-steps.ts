@@ -54,11 +54,12 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   } catch (err) {
     return fail(`could not start the agent (${argv[0]}): ${(err as Error).message}`);
   }
-  const shownArgv = argv.map((w) => (w.length > 200 ? `${w.slice(0, 200)}…` : w));
-  x.log.info({ session: a.session, task, model: a.model, argv: shownArgv }, inArgv ? 'launched agent with the task in its argv' : 'launched agent');
   const launched = { type: 'LAUNCHED', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name } as const;
   if (inArgv) await record(x, a.session, launched, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
   else await record(x, a.session, launched);
+  // Logged once recorded: a controller killed after this line has left the slot's state on its session.
+  const shownArgv = argv.map((w) => (w.length > 200 ? `${w.slice(0, 200)}…` : w));
+  x.log.info({ session: a.session, task, model: a.model, argv: shownArgv }, inArgv ? 'launched agent with the task in its argv' : 'launched agent');
 }
 
 export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>): Promise<void> {
@@ -71,8 +72,8 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   if (!r.ok) return record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason: r.reason } });
   const now = x.clock.now();
   await updateSidecar(a.task, { state: 'submitted', submittedAt: now });
-  x.log.info({ session: a.session, task: a.task, enterPresses: r.presses }, 'submitted task');
   await record(x, a.session, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
+  x.log.info({ session: a.session, task: a.task, enterPresses: r.presses }, 'submitted task');
 }
 
 export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {

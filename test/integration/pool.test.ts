@@ -237,6 +237,36 @@ describe('agentpool status', () => {
   });
 });
 
+describe('agentpool tasks', () => {
+  it('lists the queue from the task folders, as a table and as JSON, filtered by state and project', async () => {
+    const inbox = join(env.project, '.agent-queue', 'inbox');
+    await mkdir(inbox, { recursive: true });
+    await writeFile(join(inbox, 'fix-login.md'), '---\npriority: critical\n---\nFix the login\n');
+    await writeFile(join(inbox, 'docs.md'), 'Write the docs\n');
+
+    const text = await env.agentpool('tasks');
+    expect(text.exitCode, text.all).toBe(0);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines[0]!.split(/\s+/)).toEqual(['PROJECT', 'STATE', 'TASK', 'PRIORITY', 'AGE', 'ATTEMPTS', 'SESSION', 'TOOK', 'REASON']);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4)).sort()).toEqual([
+      ['project', 'inbox', 'docs.md', 'default'],
+      ['project', 'inbox', 'fix-login.md', 'critical'],
+    ]);
+
+    const json = await env.agentpool('tasks', '--state', 'inbox', '-o', 'json');
+    const rows = JSON.parse(json.stdout) as Array<{ name: string; state: string; priority: string; path: string }>;
+    expect(rows.map((r) => r.name).sort()).toEqual(['docs.md', 'fix-login.md']);
+    expect(rows.find((r) => r.name === 'fix-login.md')).toMatchObject({ state: 'inbox', priority: 'critical', path: join(inbox, 'fix-login.md') });
+    expect(JSON.parse((await env.agentpool('tasks', '--state', 'done', '-o', 'json')).stdout)).toEqual([]);
+
+    const nope = await env.agentpool('tasks', '--project', 'nope');
+    expect(nope.exitCode).toBe(2);
+    expect(nope.stderr).toMatch(/no project "nope" in .*; its projects: project/);
+    const badState = await env.agentpool('tasks', '--state', 'running');
+    expect(badState.stderr).toMatch(/--state must be one of inbox, active, done, failed/);
+  });
+});
+
 describe('the test tmux guard', () => {
   it('refuses a socket that is not a test socket', () => {
     expect(() => guardArgs(['-L', 'default', 'kill-server'])).toThrow(/refusing/);

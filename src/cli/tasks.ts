@@ -1,0 +1,41 @@
+import { defaultConfigPath, loadDesired } from '../config/load.js';
+import { listTasks, TASK_STATES, type TaskState } from '../tasks/list.js';
+import { UsageError, type CliValues } from './main.js';
+import { shortDuration, table } from './table.js';
+
+/** The queue of every project (or one), read from the task folders: no controller or tmux needed. */
+export async function tasksCommand(v: CliValues): Promise<number> {
+  const d = await loadDesired(v.config ?? defaultConfigPath());
+  const projects = v.project ? d.projects.filter((p) => p.name === v.project || p.path === v.project) : d.projects;
+  if (v.project && projects.length === 0) {
+    throw new UsageError(`no project "${v.project}" in ${d.file}; its projects: ${d.projects.map((p) => p.name).join(', ') || '(none)'}`);
+  }
+  if (v.state && !(TASK_STATES as readonly string[]).includes(v.state)) throw new UsageError(`--state must be one of ${TASK_STATES.join(', ')}`);
+  const rows = await listTasks(projects, v.state ? [v.state as TaskState] : TASK_STATES);
+  if (v.output === 'json') {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  const now = Date.now();
+  process.stdout.write(table(
+    ['PROJECT', 'STATE', 'TASK', 'PRIORITY', 'AGE', 'ATTEMPTS', 'SESSION', 'TOOK', 'REASON'],
+    rows.map((r) => [
+      r.project,
+      r.state === 'active' && r.step ? `active/${r.step}` : r.state,
+      r.name,
+      r.priority ?? '-',
+      shortDuration(now - r.arrivedAt),
+      String(r.attempts),
+      r.session ?? '',
+      r.durationMs === null ? '' : shortDuration(r.durationMs),
+      oneLine(r.reason ?? ''),
+    ]),
+  ));
+  return 0;
+}
+
+/** A reason on one table line: the first line, cut at 100 characters. */
+function oneLine(text: string): string {
+  const first = text.split('\n')[0]!;
+  return first.length > 100 ? `${first.slice(0, 99)}…` : first;
+}

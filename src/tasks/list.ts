@@ -1,0 +1,74 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Priority, ProjectSpec } from '../config/types.js';
+import { isTaskName, queueDirs, RESULT_SUFFIX, SIDECAR_SUFFIX } from './layout.js';
+import { parseTask } from './parse.js';
+import { readSidecar } from './scan.js';
+import type { ResultRecord, Sidecar } from './types.js';
+
+export const TASK_STATES = ['inbox', 'active', 'done', 'failed'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+/** One task as `agentpool tasks` shows it, read from its file and the record beside it. */
+export interface TaskRow {
+  project: string;
+  state: TaskState;
+  name: string;
+  path: string;
+  /** null for an inbox file whose front matter does not parse (it will go to failed/). */
+  priority: Priority | null;
+  /** Epoch ms it arrived in the inbox. */
+  arrivedAt: number;
+  attempts: number;
+  /** In active/: where it stands (queued, claimed, launched, submitting, submitted). */
+  step: Sidecar['state'] | null;
+  session: string | null;
+  model: string | null;
+  /** done/failed: the outcome's reason; active: the last failed attempt's reason; inbox: why it cannot run. */
+  reason: string | null;
+  /** done/failed: from its last claim to the end, in ms. */
+  durationMs: number | null;
+  finishedAt: number | null;
+}
+
+/**
+ * The tasks of `projects` in the states asked for, read from the queue folders without a controller:
+ * inbox files by their front matter, active ones by their sidecar, settled ones by their result record.
+ * Oldest first within a project. A missing folder has no tasks.
+ */
+export async function listTasks(projects: readonly ProjectSpec[], states: readonly TaskState[] = TASK_STATES): Promise<TaskRow[]> {
+  const rows: TaskRow[] = [];
+  for (const p of projects) {
+    const dirs = queueDirs(p.inbox);
+    for (const state of states) {
+      const names = (await readdir(dirs[state]).catch(() => [] as string[])).filter(isTaskName);
+      for (const name of names) {
+        const row = await readRow(p, state, join(dirs[state], name), name);
+        if (row) rows.push(row);
+      }
+    }
+  }
+  return rows.sort((a, b) => a.project.localeCompare(b.project) || TASK_STATES.indexOf(a.state) - TASK_STATES.indexOf(b.state) || a.arrivedAt - b.arrivedAt || a.name.localeCompare(b.name));
+}
+
+async function readRow(p: ProjectSpec, state: TaskState, path: string, name: string): Promise<TaskRow | null> {
+  const base = { project: p.name, state, name, path, step: null, session: null, model: null, reason: null, durationMs: null, finishedAt: null };
+  if (state === 'inbox') {
+    const [st, bytes] = await Promise.all([stat(path).catch(() => null), readFile(path).catch(() => null)]);
+    if (!st || !bytes) return null; // taken meanwhile
+    const parsed = parseTask(bytes);
+    return { ...base, priority: parsed.ok ? parsed.task.meta.priority : null, arrivedAt: st.mtimeMs, attempts: 0, reason: parsed.ok ? null : parsed.reason };
+  }
+  if (state === 'active') {
+    const s = await readSidecar(path + SIDECAR_SUFFIX);
+    if (!s) return { ...base, priority: null, arrivedAt: (await stat(path).catch(() => null))?.mtimeMs ?? 0, attempts: 0, step: 'queued' };
+    return { ...base, priority: s.priority, arrivedAt: s.arrivedAt, attempts: s.attempts, step: s.state, session: s.session, model: s.model, reason: s.history.at(-1)?.reason ?? null };
+  }
+  // A result record is a sidecar's fields plus the outcome, under the same version.
+  const r = (await readSidecar(path + RESULT_SUFFIX)) as unknown as ResultRecord | null;
+  if (!r) return { ...base, priority: null, arrivedAt: (await stat(path).catch(() => null))?.mtimeMs ?? 0, attempts: 0 };
+  return {
+    ...base, priority: r.priority, arrivedAt: r.arrivedAt, attempts: r.attempts, session: r.session, model: r.model, reason: r.reason,
+    durationMs: r.claimedAt !== null ? r.finishedAt - r.claimedAt : null, finishedAt: r.finishedAt,
+  };
+}

@@ -1,0 +1,60 @@
+/** `listTasks` over real queue folders, with tasks put in each state by the store itself. */
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ProjectSpec } from '../../src/config/types.js';
+import { listTasks } from '../../src/tasks/list.js';
+import { claimTask, ensureQueueDirs, finishTask, requeueTask } from '../../src/tasks/store.js';
+import type { PendingTask } from '../../src/tasks/types.js';
+
+let dir: string;
+let project: ProjectSpec;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'agentpool-list-'));
+  const path = join(dir, 'webapp');
+  project = { path, inbox: join(path, '.agent-queue', 'inbox'), name: 'webapp', trust: false };
+  await ensureQueueDirs(project.inbox);
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const T = Date.UTC(2026, 11, 1, 12, 0, 0);
+
+/** A task file in the inbox, and the entry the scanner makes of it (with the priority its front matter gives). */
+async function inbox(name: string, text: string, mtime: number, priority: PendingTask['priority'] = 'default'): Promise<PendingTask> {
+  const path = join(project.inbox, name);
+  await writeFile(path, text);
+  await utimes(path, mtime / 1000, mtime / 1000);
+  return { path, project: project.path, name, priority, arrivedAt: mtime, attempts: 0, notBefore: 0, where: 'inbox' };
+}
+
+describe('listTasks', () => {
+  it('reads each state from its own record: front matter, sidecar, result', async () => {
+    await inbox('waiting.md', '---\npriority: high\n---\nLater\n', T);
+    await inbox('broken.md', '---\npriority: urgent\n---\nBad front matter\n', T + 1);
+    const retried = await claimTask(await inbox('flaky.md', 'Flaky\n', T - 3_000), 'ccl-auto-2', T + 10);
+    await requeueTask(retried.path, { reason: 'the agent exited with status 1 while working on the task (crash?)', outcome: 'failed', notBefore: 0, refundAttempt: false, now: T + 20 });
+    const done = await claimTask(await inbox('fixed.md', '---\npriority: critical\n---\nFix\n', T - 5_000, 'critical'), 'ccl-auto-1', T + 1_000);
+    await finishTask(done.path, { outcome: 'done', reason: 'the agent finished its turn', now: T + 61_000 });
+
+    const rows = await listTasks([project]);
+    expect(rows.map((r) => [r.state, r.name, r.priority, r.attempts, r.step, r.session, r.durationMs, r.reason])).toEqual([
+      ['inbox', 'waiting.md', 'high', 0, null, null, null, null],
+      ['inbox', 'broken.md', null, 0, null, null, null, expect.stringMatching(/priority/)],
+      ['active', 'flaky.md', 'default', 1, 'queued', null, null, 'the agent exited with status 1 while working on the task (crash?)'],
+      ['done', 'fixed.md', 'critical', 1, null, 'ccl-auto-1', 60_000, 'the agent finished its turn'],
+    ]);
+    expect(rows.every((r) => r.project === 'webapp')).toBe(true);
+    expect(rows[0]!.arrivedAt).toBe(T);
+  });
+
+  it('lists only the states asked for, and nothing for a project whose folders are missing', async () => {
+    await inbox('a.md', 'A\n', T);
+    expect((await listTasks([project], ['done', 'failed']))).toEqual([]);
+    expect((await listTasks([project], ['inbox'])).map((r) => r.name)).toEqual(['a.md']);
+    const gone: ProjectSpec = { ...project, path: join(dir, 'gone'), inbox: join(dir, 'gone', '.agent-queue', 'inbox'), name: 'gone' };
+    expect(await listTasks([gone])).toEqual([]);
+  });
+});
