@@ -18,6 +18,7 @@ export const DEFAULTS = {
     emptyBodyText: 'The task file was empty: look at the project and report what needs doing.',
     resumeIdDir: null as string | null,
   },
+  notify: { on: ['done', 'failed', 'stuck'] as const, timeout: '10s' },
   controller: { resync: '10s' },
   /** Relative to a project's path. */
   inbox: '.agent-queue/inbox',

@@ -75,6 +75,9 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       emptyBodyText: t.emptyBodyText ?? d.tasks.emptyBodyText,
       resumeIdDir: resumeIdDir === null ? null : dirPath(resumeIdDir),
     },
+    notify: raw.notify
+      ? { command: [...raw.notify.command], on: [...(raw.notify.on ?? d.notify.on)], timeoutMs: parseDuration(raw.notify.timeout ?? d.notify.timeout) }
+      : null,
     controller: {
       resyncMs: parseDuration(raw.controller?.resync ?? d.controller.resync),
       stateDir: raw.controller?.stateDir !== undefined ? dirPath(raw.controller.stateDir) : defaultStateDir(raw, env),

@@ -3,7 +3,7 @@
  * everything else reads the normalized `DesiredState` (./types.ts). It is trusted only after ajv said yes.
  */
 
-import type { DriverKind } from './types.js';
+import type { DriverKind, NotifyEvent } from './types.js';
 
 /** A duration string such as "30s" (see ./duration.ts). */
 export type RawDuration = string;
@@ -51,6 +51,7 @@ export interface RawConfig {
     emptyBodyText?: string;
     resumeIdDir?: string | null;
   };
+  notify?: { command: string[]; on?: NotifyEvent[]; timeout?: RawDuration };
   controller?: { resync?: RawDuration; stateDir?: string };
 }
 

@@ -9,6 +9,9 @@ export type Priority = (typeof PRIORITIES)[number];
 
 export type DriverKind = 'claude-hooks' | 'screen';
 
+/** done: a task went to done/; failed: to failed/; stuck: an attempt ended by a prompt or task timeout. */
+export type NotifyEvent = 'done' | 'failed' | 'stuck';
+
 /** How an agent profile tells that the agent is ready, busy, done, failed or rate-limited. */
 export interface AgentProfile {
   name: string;
@@ -122,6 +125,8 @@ export interface DesiredState {
     /** Use the seed's one-shot resume id files: <dir>/<session>-resume-id.txt. */
     resumeIdDir: string | null;
   };
+  /** A command run on the events in `on`, with the task's record on stdin; null when none is configured. */
+  notify: { command: string[]; on: NotifyEvent[]; timeoutMs: number } | null;
   controller: {
     resyncMs: number;
     /** Where agentpool keeps its own files (hook settings, event files, lock). 0700. */

@@ -6,7 +6,8 @@ import { claudeConfigFile, recordFolderTrust } from '../agents/claude-trust.js';
 import { deliversInArgv } from '../config/agents.js';
 import type { DesiredState } from '../config/types.js';
 import { isDirectory } from '../util/fs.js';
-import { finishTask, readTask, requeueTask, updateSidecar } from '../tasks/store.js';
+import { notify } from '../notify/notify.js';
+import { finishTask, readActive, readResult, readTask, requeueTask, updateSidecar } from '../tasks/store.js';
 import { agentFor, record, type Act } from './act-context.js';
 import type { Action } from './actions.js';
 
@@ -99,16 +100,27 @@ async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promi
   const task = a.task!;
   const now = x.clock.now();
   const summary = a.verdict.lastMessage;
+  const notice = { session: a.session, reason: a.verdict.reason };
   if (a.disposition === 'done') {
     const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, ...(summary !== undefined ? { lastMessage: summary } : {}) });
     x.log.info({ session: a.session, task: dest }, 'task done');
+    await notify(x.d.notify, { ...notice, event: 'done', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
   } else if (a.disposition === 'fail') {
     const dest = await finishTask(task, { outcome: 'failed', reason: a.verdict.reason, now });
     x.log.warn({ session: a.session, task: dest, reason: a.verdict.reason }, 'task failed');
+    await notify(x.d.notify, { ...notice, event: 'failed', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
   } else {
     await requeueTask(task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now });
     x.log.warn({ session: a.session, task, reason: a.verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
+    // An attempt a timer ended: the agent hung at a dialog or ran past its time. Someone may want to look.
+    if (a.verdict.cause) await notify(x.d.notify, { ...notice, event: 'stuck', task, ...(await recordOf(task, async (p) => (await readActive(p))?.sidecar ?? null)) }, x.log);
   }
+}
+
+/** A task's record and its project, for a notice. */
+async function recordOf(path: string, read: (path: string) => Promise<{ project: string } | null>): Promise<{ record: unknown; project: string }> {
+  const record = await read(path).catch(() => null);
+  return { record, project: record?.project ?? '' };
 }
 
 function messageFor(d: DesiredState, task: string, body: string): string {

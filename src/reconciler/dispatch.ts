@@ -1,4 +1,5 @@
-import { claimTask, rejectTask, requeueTask } from '../tasks/store.js';
+import { notify } from '../notify/notify.js';
+import { claimTask, readResult, rejectTask, requeueTask } from '../tasks/store.js';
 import { agentFor, newAct, record, type Act, type ActDeps } from './act-context.js';
 import type { Action } from './actions.js';
 import { launch, stop, submit } from './agent-steps.js';
@@ -45,8 +46,10 @@ async function perform(x: Act, a: Action): Promise<void> {
       return record(x, a.session, { type: 'DRAIN' });
     case 'reject-task': {
       const dest = await rejectTask(a.task, clock.now()).catch(ignoreGone);
-      if (dest) log.warn({ task: a.task.path, movedTo: dest, reason: a.task.reason }, 'rejected a task that cannot run');
-      return;
+      if (!dest) return;
+      log.warn({ task: a.task.path, movedTo: dest, reason: a.task.reason }, 'rejected a task that cannot run');
+      const notice = { event: 'failed', task: dest, project: a.task.project, session: null, reason: a.task.reason } as const;
+      return notify(d.notify, { ...notice, record: await readResult(dest) }, log);
     }
     case 'requeue-task':
       await requeueTask(a.path, { reason: a.reason, outcome: 'requeued', notBefore: a.notBefore, refundAttempt: a.refundAttempt, now: clock.now() });

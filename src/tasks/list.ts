@@ -1,10 +1,11 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Priority, ProjectSpec } from '../config/types.js';
-import { isTaskName, queueDirs, RESULT_SUFFIX, SIDECAR_SUFFIX } from './layout.js';
+import { isTaskName, queueDirs, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import { readSidecar } from './scan.js';
-import type { ResultRecord, Sidecar } from './types.js';
+import { readResult } from './store.js';
+import type { Sidecar } from './types.js';
 
 export const TASK_STATES = ['inbox', 'active', 'done', 'failed'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -64,8 +65,7 @@ async function readRow(p: ProjectSpec, state: TaskState, path: string, name: str
     if (!s) return { ...base, priority: null, arrivedAt: (await stat(path).catch(() => null))?.mtimeMs ?? 0, attempts: 0, step: 'queued' };
     return { ...base, priority: s.priority, arrivedAt: s.arrivedAt, attempts: s.attempts, step: s.state, session: s.session, model: s.model, reason: s.history.at(-1)?.reason ?? null };
   }
-  // A result record is a sidecar's fields plus the outcome, under the same version.
-  const r = (await readSidecar(path + RESULT_SUFFIX)) as unknown as ResultRecord | null;
+  const r = await readResult(path);
   if (!r) return { ...base, priority: null, arrivedAt: (await stat(path).catch(() => null))?.mtimeMs ?? 0, attempts: 0 };
   return {
     ...base, priority: r.priority, arrivedAt: r.arrivedAt, attempts: r.attempts, session: r.session, model: r.model, reason: r.reason,

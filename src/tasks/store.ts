@@ -115,6 +115,12 @@ export async function finishTask(
   return dest;
 }
 
+/** The result record beside a task in done/ or failed/, or null when there is none (yet). */
+export async function readResult(path: string): Promise<ResultRecord | null> {
+  // A result record is a sidecar's fields plus the outcome, under the same version.
+  return (await readSidecar(path + RESULT_SUFFIX)) as unknown as ResultRecord | null;
+}
+
 /** Moves an inbox file that can never run to failed/, with the reason. */
 export async function rejectTask(t: RejectedTask, now: number): Promise<string> {
   const dirs = queueDirs(dirname(t.path));

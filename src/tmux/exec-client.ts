@@ -3,6 +3,7 @@ import { unlink } from 'node:fs/promises';
 import { socketArgs, socketFile, type NewSession, type NewSessionIds, type PaneInfo, type Respawn, type TmuxClient, type TmuxSocket } from './client.js';
 import { TmuxError, isNoServerMessage } from './errors.js';
 import { parseRows, template } from './format.js';
+import { withReleasedPipes } from '../util/release-pipes.js';
 
 const PANE_FIELDS = {
   sessionId: 'session_id',
@@ -50,10 +51,8 @@ export class ExecTmuxClient implements TmuxClient {
     const child = execa(this.binary, full, {
       reject: false, input, stripFinalNewline: false, env: this.env, extendEnv: false, timeout: this.timeoutMs, forceKillAfterDelay: 500,
     });
-    // A tmux client hands its stdout to the server, so a stopped server holds the pipe open after the
-    // killed client is gone and execa would wait for its end forever: let go of the pipes once it is dead.
-    const release = setTimeout(() => [child.stdin, child.stdout, child.stderr].forEach((s) => s?.destroy()), this.timeoutMs + 1_000);
-    const r = await child.finally(() => clearTimeout(release));
+    // A tmux client hands its stdout to the server: a stopped server holds the pipe after the client died.
+    const r = await withReleasedPipes(child, this.timeoutMs + 1_000);
     if (r.timedOut) {
       throw new TmuxError(
         `${this.label} ${args[0]} got no answer within ${this.timeoutMs / 1000} s: the tmux server is stopped (SIGSTOP, a suspended job) ` +

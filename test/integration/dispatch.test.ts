@@ -111,9 +111,13 @@ describe('dispatch', () => {
     for (const p of w.projects) expect(await filesIn(p, 'active')).toEqual([]);
   }, 90_000);
 
-  it('sends a malformed task to failed/ with its reason and ignores *.md.dispatched', async () => {
+  it('sends a malformed task to failed/ with its reason and ignores *.md.dispatched; the notify command hears of each end', async () => {
     const w = await dispatchEnv({ size: 1 });
     env = w.env;
+    // A notify command that appends one line per call: the event, the task, and the outcome in the record on stdin.
+    const notices = join(env.dir, 'notices.jsonl');
+    const script = `let s='';process.stdin.on('data',d=>s+=d).on('end',()=>require('fs').appendFileSync(${JSON.stringify(notices)},JSON.stringify({event:process.env.AGENTPOOL_EVENT,task:require('path').basename(process.env.AGENTPOOL_TASK),outcome:JSON.parse(s).outcome,project:process.env.AGENTPOOL_PROJECT})+'\\n'))`;
+    await env.writeConfig({ notify: { command: [process.execPath, '-e', script] } });
     await dropTask(env.project, 'bad-priority.md', '---\npriority: urgent\n---\nDo it\n');
     await dropTask(env.project, 'broken-yaml.md', '---\npriority: [high\n---\nDo it\n');
     await dropTask(env.project, 'empty.md', '  \n');
@@ -126,6 +130,14 @@ describe('dispatch', () => {
     expect((await resultOf(env.project, 'failed', 'empty.md')).reason).toMatch(/empty/);
     expect(await readdir(join(env.project, '.agent-queue', 'inbox'))).toEqual(['old.md.dispatched']);
     expect((await fakeLog(w.fakeLog)).map((e) => e.prompt.split(']')[0])).toEqual(['[good.md']);
+    const heard = async () => (await readFile(notices, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    await waitFor(async () => (await heard()).length === 4, { what: 'four notices' });
+    expect((await heard()).sort((a, b) => a.task.localeCompare(b.task))).toEqual([
+      { event: 'failed', task: 'bad-priority.md', outcome: 'failed', project: env.project },
+      { event: 'failed', task: 'broken-yaml.md', outcome: 'failed', project: env.project },
+      { event: 'failed', task: 'empty.md', outcome: 'failed', project: env.project },
+      { event: 'done', task: 'good.md', outcome: 'done', project: env.project },
+    ]);
   });
 
   it('fails a task after maxAttempts when the agent crashes every time, and the session recovers', async () => {
