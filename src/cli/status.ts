@@ -1,43 +1,112 @@
 import { readdir } from 'node:fs/promises';
-import { STATE_LABEL, type SlotState } from '../machines/types.js';
-import { defaultConfigPath, loadDesired } from '../config/load.js';
-import { desiredSlots } from '../reconciler/pool.js';
-import { isTaskName, queueDirs } from '../tasks/layout.js';
 import { createBackend } from '../backend/factory.js';
+import type { SessionBackend } from '../backend/session-backend.js';
+import { ConfigInvalidError, defaultConfigPath, loadDesired, stateDirOfFile } from '../config/load.js';
+import { PRIORITIES, type DesiredState } from '../config/types.js';
+import { STATE_LABEL, type SlotState } from '../machines/types.js';
+import { desiredSlots } from '../reconciler/pool.js';
+import { readStatusFile, type SessionStatus, type StatusFile } from '../reconciler/status-file.js';
+import { isTaskName, queueDirs } from '../tasks/layout.js';
+import { listTasks } from '../tasks/list.js';
 import type { CliValues } from './main.js';
-import { table } from './table.js';
+import { oneLine, shortDuration, table } from './table.js';
 
-/** What the pool and the queues look like now, read from tmux and the task folders (no controller needed). */
+/**
+ * What the pool and the queues look like now. With a controller running, from the status file it writes
+ * after every pass (no tmux access needed; and while the config file has errors, which the controller
+ * refused); without one, from the sessions' tags in tmux, and it says so.
+ */
 export async function statusCommand(v: CliValues): Promise<number> {
-  const d = await loadDesired(v.config ?? defaultConfigPath());
-  const backend = createBackend(d);
-  const sessions = await backend.list();
+  const configFile = v.config ?? defaultConfigPath();
+  const loaded = await loadDesired(configFile).catch((err: unknown) => {
+    if (err instanceof ConfigInvalidError) return err;
+    throw err;
+  });
+  const d = loaded instanceof ConfigInvalidError ? null : loaded;
+  const stateDir = d?.controller.stateDir ?? (await stateDirOfFile(configFile));
+  const file = stateDir ? await readStatusFile(stateDir, Math.max(60_000, 3 * (d?.controller.resyncMs ?? 10_000))) : null;
+  const live = file?.live ? file.status : null;
+  if (!d) {
+    if (!live) throw loaded;
+    process.stderr.write(`${(loaded as ConfigInvalidError).message}\nagentpool: the config file has errors; the running controller keeps config generation ${live.generation}\n`);
+  }
+  const now = Date.now();
+  const backend = d ? createBackend(d) : null;
+  const sessions = live?.sessions ?? (await fromTags(d!, backend!));
+  const queues = d ? await queueCounts(d) : [];
+  const pool = live?.pool ?? { prefix: d!.pool.prefix, desired: d!.pool.size, agent: d!.pool.agent };
+  const controller = live
+    ? { running: true, pid: live.pid, config: live.config, generation: live.generation, lastReload: live.lastReload, statusAgeMs: now - live.writtenAt }
+    : { running: false, lastStatusAgeMs: file ? now - file.status.writtenAt : null };
+  if (v.output === 'json') {
+    const out = { tmux: backend?.label ?? null, controller, pool: { prefix: pool.prefix, desired: pool.desired, agent: pool.agent }, sessions, queues, problems: live?.problems ?? [] };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+  const actual = sessions.filter((r) => r.role === 'pool' && r.state !== 'absent').length;
+  process.stdout.write(`${backend ? `${backend.label} — ` : ''}pool ${pool.prefix}* ${actual}/${pool.desired} sessions, agent ${pool.agent}\n`);
+  process.stdout.write(`${controllerLine(live, file?.status ?? null, now)}\n\n`);
+  process.stdout.write(table(
+    ['SESSION', 'ROLE', 'STATE', 'FOR', 'TASK', 'PROJECT', 'MODEL', 'ATTEMPT', 'UNTIL', 'LAST ERROR'],
+    sessions.map((r) => [
+      r.session, r.role, r.state, r.since === null ? '' : shortDuration(now - r.since), r.task, r.project, r.model ?? '',
+      r.attempt === null ? '' : String(r.attempt), r.until !== null && r.until > now ? shortDuration(r.until - now) : '', oneLine(r.lastError ?? '', 60),
+    ]),
+  ));
+  if (queues.length) {
+    process.stdout.write('\n');
+    process.stdout.write(table(
+      ['PROJECT', 'INBOX', ...PRIORITIES.map((p) => p.toUpperCase()), 'ACTIVE', 'DONE', 'FAILED', 'PATH'],
+      queues.map((q) => [q.project, String(q.inbox), ...PRIORITIES.map((p) => String(q.byPriority[p])), String(q.active), String(q.done), String(q.failed), q.path]),
+    ));
+  }
+  for (const p of live?.problems ?? []) process.stdout.write(`\nproblem: ${p}`);
+  if (live?.problems.length) process.stdout.write('\n');
+  return 0;
+}
+
+function controllerLine(live: StatusFile | null, last: StatusFile | null, now: number): string {
+  if (!live) {
+    return last
+      ? `no controller is running (the last one wrote its status ${shortDuration(now - last.writtenAt)} ago); states below are as saved on the sessions`
+      : 'no controller has run with this config; states below are as saved on the sessions';
+  }
+  const reload = live.lastReload && !live.lastReload.ok
+    ? `; the last config edit (${shortDuration(now - live.lastReload.at)} ago) was refused: ${live.lastReload.errors[0] ?? ''}`
+    : '';
+  return `controller pid ${live.pid}, up ${shortDuration(now - live.startedAt)}, config generation ${live.generation}${reload}`;
+}
+
+/** Without a controller: what agentpool saved on the sessions (their tags). */
+async function fromTags(d: DesiredState, backend: SessionBackend): Promise<SessionStatus[]> {
   const wanted = new Set(desiredSlots(d));
-  const rows = sessions
+  const rows: SessionStatus[] = (await backend.list())
     .filter((s) => s.tags.pool === d.pool.prefix || wanted.has(s.name) || d.dedicated.includes(s.name))
     .map(({ name, tags: t }) => ({
       session: name,
       role: d.dedicated.includes(name) ? 'dedicated' : t.pool === d.pool.prefix ? (wanted.has(name) ? 'pool' : 'surplus') : 'unowned',
       state: t.pool === d.pool.prefix ? STATE_LABEL[(t.state || 'idle') as SlotState] ?? t.state : '-',
+      since: null,
       task: t.task ? t.task.slice(t.task.lastIndexOf('/') + 1) : '',
-      until: t.until && Number(t.until) > Date.now() ? `${Math.ceil((Number(t.until) - Date.now()) / 1000)}s` : '',
+      project: '', model: null, attempt: null,
+      until: t.until ? Number(t.until) : null,
+      lastError: null,
     }));
-  for (const name of wanted) if (!rows.some((r) => r.session === name)) rows.push({ session: name, role: 'pool', state: 'absent', task: '', until: '' });
-  rows.sort((a, b) => a.session.localeCompare(b.session, 'en', { numeric: true }));
-  const queues = await Promise.all(
+  for (const name of wanted) {
+    if (!rows.some((r) => r.session === name)) rows.push({ session: name, role: 'pool', state: 'absent', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null });
+  }
+  return rows.sort((a, b) => a.session.localeCompare(b.session, 'en', { numeric: true }));
+}
+
+/** Each project's queue: the inbox by priority, and how many tasks are active, done and failed. */
+async function queueCounts(d: DesiredState) {
+  return Promise.all(
     d.projects.map(async (p) => {
       const dirs = queueDirs(p.inbox);
       const count = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).filter(isTaskName).length;
-      return { project: p.name, path: p.path, inbox: await count(dirs.inbox), active: await count(dirs.active), done: await count(dirs.done), failed: await count(dirs.failed) };
+      const inbox = await listTasks([p], ['inbox']);
+      const byPriority = Object.fromEntries(PRIORITIES.map((pr) => [pr, inbox.filter((t) => t.priority === pr).length]));
+      return { project: p.name, path: p.path, inbox: inbox.length, byPriority, active: await count(dirs.active), done: await count(dirs.done), failed: await count(dirs.failed) };
     }),
   );
-  if (v.output === 'json') {
-    process.stdout.write(`${JSON.stringify({ tmux: backend.label, sessions: rows, queues }, null, 2)}\n`);
-    return 0;
-  }
-  process.stdout.write(`${backend.label} — pool ${d.pool.prefix}* size ${d.pool.size}, agent ${d.pool.agent}\n\n`);
-  process.stdout.write(table(['SESSION', 'ROLE', 'STATE', 'TASK', 'UNTIL'], rows.map((r) => [r.session, r.role, r.state, r.task, r.until])));
-  process.stdout.write('\n');
-  process.stdout.write(table(['PROJECT', 'INBOX', 'ACTIVE', 'DONE', 'FAILED', 'PATH'], queues.map((q) => [q.project, q.inbox, q.active, q.done, q.failed, q.path].map(String))));
-  return 0;
 }

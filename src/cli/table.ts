@@ -13,3 +13,9 @@ export function shortDuration(ms: number): string {
   if (s < 48 * 3600) return `${Math.round(s / 3600)}h`;
   return `${Math.round(s / 86_400)}d`;
 }
+
+/** A text on one table line: its first line, cut at `n` characters. */
+export function oneLine(text: string, n: number): string {
+  const first = text.split('\n')[0]!;
+  return first.length > n ? `${first.slice(0, n - 1)}…` : first;
+}

@@ -1,7 +1,7 @@
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import { listTasks, TASK_STATES, type TaskState } from '../tasks/list.js';
 import { UsageError, type CliValues } from './main.js';
-import { shortDuration, table } from './table.js';
+import { oneLine, shortDuration, table } from './table.js';
 
 /** The queue of every project (or one), read from the task folders: no controller or tmux needed. */
 export async function tasksCommand(v: CliValues): Promise<number> {
@@ -28,14 +28,8 @@ export async function tasksCommand(v: CliValues): Promise<number> {
       String(r.attempts),
       r.session ?? '',
       r.durationMs === null ? '' : shortDuration(r.durationMs),
-      oneLine(r.reason ?? ''),
+      oneLine(r.reason ?? '', 100),
     ]),
   ));
   return 0;
-}
-
-/** A reason on one table line: the first line, cut at 100 characters. */
-function oneLine(text: string): string {
-  const first = text.split('\n')[0]!;
-  return first.length > 100 ? `${first.slice(0, 99)}…` : first;
 }

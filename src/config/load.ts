@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatConfigError, type ConfigError, type ConfigResult, type DesiredState } from './types.js';
-import { parseConfig } from './parse.js';
+import { parseDocument } from 'yaml';
+import { stateDirFor } from './normalize.js';
+import { parseConfig, processEnv } from './parse.js';
 
 /**
  * Reads and parses a config file. Never throws for a missing or unreadable file: that becomes one
@@ -40,4 +42,16 @@ export async function loadDesired(file: string): Promise<DesiredState> {
   const r = await loadConfigFile(file);
   if ('errors' in r) throw new ConfigInvalidError(r.errors);
   return r.value;
+}
+
+/**
+ * agentpool's state folder for a config file that may not be valid: read from its `tmux` and
+ * `controller.stateDir` keys alone. Null when the file cannot be read or names neither.
+ */
+export async function stateDirOfFile(file: string): Promise<string | null> {
+  const abs = path.resolve(file);
+  const text = await readFile(abs, 'utf8').catch(() => null);
+  if (text === null) return null;
+  const data: unknown = parseDocument(text).toJS();
+  return data !== null && typeof data === 'object' ? stateDirFor(data as Parameters<typeof stateDirFor>[0], abs, processEnv()) : null;
 }

@@ -24,6 +24,18 @@ function socketId(tmux: RawConfig['tmux']): string {
   return (tmux.socketPath ?? '').replace(/^\/+/, '').replace(/[^A-Za-z0-9_.-]+/g, '_');
 }
 
+/**
+ * Where agentpool keeps its files for a config: `controller.stateDir` resolved against the config file's
+ * folder, else a folder per tmux server; null when the config names neither. Reads only those two keys, so
+ * `agentpool status` finds a running controller even while the file has errors elsewhere.
+ */
+export function stateDirFor(raw: { tmux?: Partial<RawConfig['tmux']>; controller?: RawConfig['controller'] }, file: string, env: ConfigEnv): string | null {
+  const dir = raw.controller?.stateDir;
+  if (typeof dir === 'string' && dir !== '') return path.resolve(path.dirname(file), expandHome(dir, env.HOME));
+  if (typeof raw.tmux?.socket !== 'string' && typeof raw.tmux?.socketPath !== 'string') return null;
+  return defaultStateDir(raw as RawConfig, env);
+}
+
 function defaultStateDir(raw: RawConfig, env: ConfigEnv): string {
   // XDG says a relative XDG_STATE_HOME is invalid and must be ignored.
   const xdg = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : undefined;
@@ -80,7 +92,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       : null,
     controller: {
       resyncMs: parseDuration(raw.controller?.resync ?? d.controller.resync),
-      stateDir: raw.controller?.stateDir !== undefined ? dirPath(raw.controller.stateDir) : defaultStateDir(raw, env),
+      stateDir: stateDirFor(raw, file, env)!,
     },
   };
 }

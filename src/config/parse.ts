@@ -55,6 +55,6 @@ export function parseConfig(text: string, file: string, env: ConfigEnv = process
   return rules.length > 0 ? { errors: place(rules) } : { value };
 }
 
-function processEnv(): ConfigEnv {
+export function processEnv(): ConfigEnv {
   return { HOME: process.env.HOME ?? os.homedir(), XDG_STATE_HOME: process.env.XDG_STATE_HOME };
 }

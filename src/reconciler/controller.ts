@@ -14,6 +14,7 @@ import type { SessionBackend } from '../backend/session-backend.js';
 import { acquireLock } from './lock.js';
 import { Loop, TerminalError } from './loop.js';
 import { Reconciler } from './reconciler.js';
+import { sessionStatus, writeStatusFile, type StatusFile } from './status-file.js';
 
 export interface ControllerOptions {
   configFile: string;
@@ -40,17 +41,37 @@ export class Controller {
   /** Between start() and stop(). */
   private running = false;
   private releaseLock: (() => Promise<void>) | null = null;
+  /** For the status file: when each slot entered its state, why its last attempt failed, the config's history. */
+  private readonly since = new Map<string, number>();
+  private readonly lastError = new Map<string, string>();
+  private readonly startedAt = Date.now();
+  private generation = 1;
+  private lastReload: StatusFile['lastReload'] = null;
 
   private constructor(private readonly o: ControllerOptions, private desired: DesiredState) {
     const clock = o.clock ?? realClock;
     this.backend = (o.backend ?? createBackend)(desired);
     this.slots = new Slots(
       clock,
-      (t) => o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...(t.task ? { task: t.task } : {}), ...(t.reason ? { reason: t.reason } : {}) }, 'transition'),
+      (t) => {
+        o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...(t.task ? { task: t.task } : {}), ...(t.reason ? { reason: t.reason } : {}) }, 'transition');
+        this.since.set(t.session, clock.now());
+        if (t.to === 'stopping' && t.reason && this.slots.view(t.session).verdict?.outcome !== 'done') this.lastError.set(t.session, t.reason);
+      },
       () => this.wake('timer'),
     );
     this.reconciler = new Reconciler({ backend: this.backend, slots: this.slots, clock, log: o.log, wake: () => this.wake('action finished') }, desired);
-    this.loop = new Loop({ pass: () => this.reconciler.pass(), resyncMs: () => this.desired.controller.resyncMs, log: o.log });
+    this.loop = new Loop({
+      pass: async () => {
+        try {
+          return await this.reconciler.pass();
+        } finally {
+          await this.writeStatus();
+        }
+      },
+      resyncMs: () => this.desired.controller.resyncMs,
+      log: o.log,
+    });
   }
 
   static async create(o: ControllerOptions): Promise<Controller> {
@@ -103,6 +124,7 @@ export class Controller {
       if (!(err instanceof TerminalError)) throw err;
     });
     await this.reconciler.idle();
+    await this.writeStatus();
     return this.reconciler.lastBlindSpots;
   }
 
@@ -110,6 +132,7 @@ export class Controller {
   async reload(why: string): Promise<boolean> {
     const r = await loadConfigFile(this.o.configFile);
     if ('errors' in r) {
+      this.lastReload = { at: Date.now(), ok: false, errors: r.errors.map(formatConfigError) };
       for (const e of r.errors) this.o.log.error(formatConfigError(e));
       this.o.log.error({ errors: r.errors.length }, `config ${this.o.configFile} is invalid; keeping the last good config`);
       return false;
@@ -122,6 +145,8 @@ export class Controller {
     }
     this.desired = next;
     this.reconciler.setDesired(next);
+    this.generation++;
+    this.lastReload = { at: Date.now(), ok: true, errors: [] };
     this.o.log.info({ why, size: next.pool.size, projects: next.projects.length }, 'config reloaded');
     if (JSON.stringify(next.projects) !== JSON.stringify(prev.projects)) {
       await this.prepareProjects();
@@ -141,6 +166,24 @@ export class Controller {
     await this.reconciler.idle();
     this.slots.stopAll();
     await this.releaseLock?.();
+  }
+
+  /**
+   * The status file `agentpool status` reads (src/reconciler/status-file.ts). Written after every pass of a
+   * controller that holds the lock (not by dry runs); a failure to write it is logged, never fatal.
+   */
+  private async writeStatus(): Promise<void> {
+    const snap = this.reconciler.lastSnapshot;
+    if (!snap || !this.releaseLock) return;
+    const d = this.desired;
+    const views = new Map(this.slots.views().map((v) => [v.session, v]));
+    const sessions = sessionStatus(d, snap, views, { since: this.since, lastError: this.lastError });
+    await writeStatusFile(d.controller.stateDir, {
+      version: 1, pid: process.pid, config: this.o.configFile, startedAt: this.startedAt, writtenAt: Date.now(),
+      generation: this.generation, lastReload: this.lastReload,
+      pool: { prefix: d.pool.prefix, desired: d.pool.size, actual: sessions.filter((r) => r.role === 'pool' && r.state !== 'absent').length, agent: d.pool.agent },
+      sessions, problems: this.reconciler.lastBlindSpots,
+    }).catch((err: Error) => this.o.log.warn({ err: err.message }, 'cannot write the status file'));
   }
 
   /** The projects whose folder exists but whose inbox does not: start and reload create their queue folders. */

@@ -47,6 +47,8 @@ export class Reconciler {
   private reported = new Set<string>();
   /** What the last pass could not see (blindSpots of its snapshot). */
   lastBlindSpots: string[] = [];
+  /** The world as the last pass saw it. */
+  lastSnapshot: Snapshot | null = null;
 
   constructor(private readonly deps: ReconcilerDeps, private desired: DesiredState) {}
 
@@ -74,6 +76,7 @@ export class Reconciler {
    */
   async pass(): Promise<PassResult> {
     const { snapshot, actions } = await this.planOnly();
+    this.lastSnapshot = snapshot;
     this.report(snapshot);
     const groups = new Map<string, Action[]>();
     for (const a of actions) {

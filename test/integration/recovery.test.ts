@@ -116,4 +116,46 @@ describe('recovery', () => {
     const state = async () => (JSON.parse((await env!.agentpool('status', '-o', 'json')).stdout).sessions as Array<{ session: string; state: string }>)[0]?.state;
     await waitFor(async () => (await state()) === 'idle', { what: 'status to say idle' });
   }, 40_000);
+
+  it('status comes from the running controller: each slot with its state, for how long, task, project, model and attempt; a refused edit; then that no controller runs', async () => {
+    env = (await quickEnv(2, 60_000)).e;
+    await dropTask(env.project, 'long.md', '---\npriority: critical\n---\nA long one\n');
+    const c = env.startController();
+    await c.waitForLine((l) => l.msg === 'submitted task', 'the submit');
+    type Status = { controller: { running: boolean; pid?: number; generation?: number; lastReload?: { ok: boolean; errors: string[] } | null }; sessions: Array<Record<string, unknown>> };
+    const status = async () => JSON.parse((await env!.agentpool('status', '-o', 'json')).stdout) as Status;
+    const working = await waitFor(async () => {
+      const s = await status();
+      return s.sessions.find((r) => r.state === 'working') ? s : undefined;
+    }, { what: 'status to show the working slot' });
+    expect(working.controller).toMatchObject({ running: true, pid: expect.any(Number), generation: 1, lastReload: null });
+    expect(working.sessions.find((r) => r.state === 'working')).toMatchObject({
+      role: 'pool', task: 'long.md', project: 'project', model: 'opus', attempt: 1, since: expect.any(Number), lastError: null,
+    });
+    expect(working.sessions.find((r) => r.state === 'idle')).toMatchObject({ role: 'pool', task: '' });
+
+    // An edit that cannot be taken: the status says so, and the last good config stays in force.
+    const good = env.configText;
+    await env.writeConfigText(`${good}\npool: {}\n`);
+    await c.waitForLine((l) => String(l.msg).includes('keeping the last good config'), 'the refused edit');
+    const refused = await waitFor(async () => {
+      const s = await status();
+      return s.controller.lastReload ? s : undefined;
+    }, { what: 'the refused edit in the status' });
+    expect(refused.controller).toMatchObject({ generation: 1, lastReload: { ok: false, errors: [expect.stringMatching(/desired-state\.yaml:\d+:\d+:/)] } });
+    const table = await env.agentpool('status');
+    expect(table.stdout).toMatch(/controller pid \d+, up \d+s, config generation 1; the last config edit \(\d+s ago\) was refused: /);
+    expect(table.stderr).toMatch(/the config file has errors; the running controller keeps config generation 1/);
+    expect(table.stdout).toMatch(/^ccl-auto-\d\s+pool\s+working\s+\d+s\s+long\.md\s+project\s+opus\s+1\s/m);
+
+    // Fixed: the controller takes it as its second generation.
+    await env.writeConfigText(good);
+    await waitFor(async () => (await status()).controller.generation === 2, { what: 'generation 2' });
+    expect((await status()).controller.lastReload).toMatchObject({ ok: true, errors: [] });
+
+    await c.stop();
+    const after = await env.agentpool('status');
+    expect(after.stdout).toMatch(/no controller is running \(the last one wrote its status \d+s ago\); states below are as saved on the sessions/);
+    expect(JSON.parse((await env.agentpool('status', '-o', 'json')).stdout).controller).toMatchObject({ running: false, lastStatusAgeMs: expect.any(Number) });
+  }, 60_000);
 });
