@@ -15,7 +15,7 @@ const USAGE = `agentpool — keep a pool of coding agents in tmux and feed them 
 Usage:
   agentpool reconcile [--config FILE] [--once | --dry-run [-o json] [--exit-code]] [--log-format pretty|json]
   agentpool validate  [--config FILE]
-  agentpool status    [--config FILE] [-o json]
+  agentpool status    [--config FILE] [-o json] [--watch]
   agentpool tasks     [--config FILE] [--project NAME] [--state inbox|active|done|failed] [-o json]
   agentpool doctor    [--config FILE] [-o json]   check tmux, the agent CLI and its settings before a run
   agentpool demo      [--keep] [--log-format pretty|json]
@@ -42,6 +42,7 @@ export const OPTIONS = {
   keep: { type: 'boolean' },
   project: { type: 'string' },
   state: { type: 'string' },
+  watch: { type: 'boolean', short: 'w' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

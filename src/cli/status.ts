@@ -10,6 +10,7 @@ import { isTaskName, queueDirs } from '../tasks/layout.js';
 import { listTasks } from '../tasks/list.js';
 import type { CliValues } from './main.js';
 import { oneLine, shortDuration, table } from './table.js';
+import { watch } from './watch.js';
 
 /**
  * What the pool and the queues look like now. With a controller running, from the status file it writes
@@ -17,6 +18,15 @@ import { oneLine, shortDuration, table } from './table.js';
  * refused); without one, from the sessions' tags in tmux, and it says so.
  */
 export async function statusCommand(v: CliValues): Promise<number> {
+  if (v.watch) return watch(() => statusReport(v));
+  const r = await statusReport(v);
+  if (r.warning) process.stderr.write(r.warning);
+  process.stdout.write(r.text);
+  return 0;
+}
+
+/** The status as text (or JSON), and a warning for stderr when the config file has errors. */
+async function statusReport(v: CliValues): Promise<{ text: string; warning?: string }> {
   const configFile = v.config ?? defaultConfigPath();
   const loaded = await loadDesired(configFile).catch((err: unknown) => {
     if (err instanceof ConfigInvalidError) return err;
@@ -26,9 +36,10 @@ export async function statusCommand(v: CliValues): Promise<number> {
   const stateDir = d?.controller.stateDir ?? (await stateDirOfFile(configFile));
   const file = stateDir ? await readStatusFile(stateDir, Math.max(60_000, 3 * (d?.controller.resyncMs ?? 10_000))) : null;
   const live = file?.live ? file.status : null;
+  let warning: string | undefined;
   if (!d) {
     if (!live) throw loaded;
-    process.stderr.write(`${(loaded as ConfigInvalidError).message}\nagentpool: the config file has errors; the running controller keeps config generation ${live.generation}\n`);
+    warning = `${(loaded as ConfigInvalidError).message}\nagentpool: the config file has errors; the running controller keeps config generation ${live.generation}\n`;
   }
   const now = Date.now();
   const backend = d ? createBackend(d) : null;
@@ -40,29 +51,29 @@ export async function statusCommand(v: CliValues): Promise<number> {
     : { running: false, lastStatusAgeMs: file ? now - file.status.writtenAt : null };
   if (v.output === 'json') {
     const out = { tmux: backend?.label ?? null, controller, pool: { prefix: pool.prefix, desired: pool.desired, agent: pool.agent }, sessions, queues, problems: live?.problems ?? [] };
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-    return 0;
+    return { text: `${JSON.stringify(out, null, 2)}\n`, ...(warning ? { warning } : {}) };
   }
+  let text = '';
   const actual = sessions.filter((r) => r.role === 'pool' && r.state !== 'absent').length;
-  process.stdout.write(`${backend ? `${backend.label} — ` : ''}pool ${pool.prefix}* ${actual}/${pool.desired} sessions, agent ${pool.agent}\n`);
-  process.stdout.write(`${controllerLine(live, file?.status ?? null, now)}\n\n`);
-  process.stdout.write(table(
+  text += `${backend ? `${backend.label} — ` : ''}pool ${pool.prefix}* ${actual}/${pool.desired} sessions, agent ${pool.agent}\n`;
+  text += `${controllerLine(live, file?.status ?? null, now)}\n\n`;
+  text += table(
     ['SESSION', 'ROLE', 'STATE', 'FOR', 'TASK', 'PROJECT', 'MODEL', 'ATTEMPT', 'UNTIL', 'LAST ERROR'],
     sessions.map((r) => [
       r.session, r.role, r.state, r.since === null ? '' : shortDuration(now - r.since), r.task, r.project, r.model ?? '',
       r.attempt === null ? '' : String(r.attempt), r.until !== null && r.until > now ? shortDuration(r.until - now) : '', oneLine(r.lastError ?? '', 60),
     ]),
-  ));
+  );
   if (queues.length) {
-    process.stdout.write('\n');
-    process.stdout.write(table(
+    text += '\n';
+    text += table(
       ['PROJECT', 'INBOX', ...PRIORITIES.map((p) => p.toUpperCase()), 'ACTIVE', 'DONE', 'FAILED', 'PATH'],
       queues.map((q) => [q.project, String(q.inbox), ...PRIORITIES.map((p) => String(q.byPriority[p])), String(q.active), String(q.done), String(q.failed), q.path]),
-    ));
+    );
   }
-  for (const p of live?.problems ?? []) process.stdout.write(`\nproblem: ${p}`);
-  if (live?.problems.length) process.stdout.write('\n');
-  return 0;
+  for (const p of live?.problems ?? []) text += `\nproblem: ${p}`;
+  if (live?.problems.length) text += '\n';
+  return { text, ...(warning ? { warning } : {}) };
 }
 
 function controllerLine(live: StatusFile | null, last: StatusFile | null, now: number): string {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { REPO_ROOT, createPoolEnv, deepMerge, ensureBuilt, positionOf, type PoolEnv } from '../helpers/pool-env.js';
-import { guardArgs, uniqueSocket } from '../helpers/tmux-server.js';
+import { guardArgs, uniqueSocket, waitFor } from '../helpers/tmux-server.js';
 
 const SLOTS = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `ccl-auto-${from + i}`);
 
@@ -234,6 +234,37 @@ describe('agentpool status', () => {
     const s = JSON.parse(json.stdout) as { sessions: Array<{ session: string; role: string; state: string }>; queues: Array<{ path: string; inbox: number }> };
     expect(s.sessions.map((x) => [x.session, x.role, x.state])).toEqual(SLOTS(4).map((n) => [n, 'pool', 'idle']));
     expect(s.queues).toEqual([expect.objectContaining({ path: env.project, inbox: 0, active: 0, done: 0, failed: 0 })]);
+  });
+});
+
+describe('agentpool status --watch', () => {
+  it('redraws in place in a terminal (a tmux pane) and quits on q', async () => {
+    await mkdir(join(env.project, '.agent-queue', 'inbox'), { recursive: true });
+    const bin = join(REPO_ROOT, 'bin/agentpool.js');
+    await env.tmux.run('new-session', '-d', '-s', 'watcher', '-x', '180', '-y', '40', '--', process.execPath, bin, 'status', '--watch', '--config', env.configFile);
+    const screen = () => env.tmux.run('capture-pane', '-p', '-t', '=watcher:');
+    await waitFor(async () => /q quits/.test(await screen()), { what: 'the first screen' });
+    await writeFile(join(env.project, '.agent-queue', 'inbox', 'new.md'), 'A new task\n');
+    // The next redraw counts the new task, in the same place: the screen holds one report, not two.
+    const redrawn = await waitFor(async () => {
+      const s = await screen();
+      return /^project\s+1\s+0\s+0\s+1\s+0\s/m.test(s) ? s : undefined;
+    }, { what: 'the inbox count redrawn' });
+    expect(redrawn.match(/pool ccl-auto-\*/g)).toHaveLength(1);
+    await env.tmux.run('send-keys', '-t', '=watcher:', 'q');
+    // The last session on the server: with it the server goes too.
+    await waitFor(async () => !(await env.sessions()).some((x) => x.name === 'watcher'), { what: 'the watcher gone' });
+  });
+
+  it('prints one report after another when its output is not a terminal, and ends on SIGINT', async () => {
+    const child = execa(process.execPath, [join(REPO_ROOT, 'bin/agentpool.js'), 'status', '--watch', '--config', env.configFile], { reject: false, cwd: REPO_ROOT });
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    await waitFor(async () => (out.match(/pool ccl-auto-\*/g) ?? []).length >= 2, { what: 'two reports' });
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(0);
+    expect(out).not.toContain('\x1b[');
   });
 });
 
