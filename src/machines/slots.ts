@@ -1,4 +1,4 @@
-import { createActor, type Actor } from 'xstate';
+import { createActor, getNextSnapshot, type Actor } from 'xstate';
 import type { Clock } from './clock.js';
 import { sessionMachine, type SlotEvent } from './session-machine.js';
 import { STATE_LABEL, type SlotState, type SlotView } from './types.js';
@@ -75,6 +75,13 @@ export class Slots {
 
   send(session: string, event: SlotEvent): void {
     this.ensure(session).send(event);
+  }
+
+  /** The view `events` would lead to, computed without sending them (the machine is pure). */
+  preview(session: string, events: readonly SlotEvent[]): SlotView {
+    let snap = this.ensure(session).getSnapshot();
+    for (const e of events) snap = getNextSnapshot(this.machine, snap, e);
+    return { state: snap.value as SlotState, ...snap.context };
   }
 
   remove(session: string): void {

@@ -35,22 +35,24 @@ export function newAct(deps: ActDeps): Act {
 }
 
 /**
- * The one way an action's result reaches a slot: its machine gets the events, then its session gets the
- * tags that are a pure function of the machine's view (slot-tags.ts). A tag write that fails is logged and
- * left to the planned retag of a later pass; the machine is the truth.
+ * The one way an action's result reaches a slot: its session gets the tags that are a pure function of the
+ * view the events lead to (slot-tags.ts), then its machine gets the events. Tags first, so a controller
+ * killed after a transition shows in the log has left that state on the session for the next one to adopt.
+ * A tag write that fails is logged and left to the planned retag of a later pass; the machine is the truth.
  */
 export async function record(x: Act, session: string, ...events: SlotEvent[]): Promise<void> {
-  for (const e of events) x.slots.send(session, e);
-  const tags = slotStateTags(x.slots.view(session));
+  const tags = slotStateTags(x.slots.preview(session, events));
   const ref = x.refs.get(session);
   const last = x.written.get(session);
-  if (!tags || !ref || (last && JSON.stringify(last) === JSON.stringify(tags))) return;
-  try {
-    await x.backend.setTags(ref, tags);
-    x.written.set(session, tags);
-  } catch (err) {
-    x.log.warn({ session, err: (err as Error).message }, 'could not record the slot state on its session; the next pass writes it');
+  if (tags && ref && !(last && JSON.stringify(last) === JSON.stringify(tags))) {
+    try {
+      await x.backend.setTags(ref, tags);
+      x.written.set(session, tags);
+    } catch (err) {
+      x.log.warn({ session, err: (err as Error).message }, 'could not record the slot state on its session; the next pass writes it');
+    }
   }
+  for (const e of events) x.slots.send(session, e);
 }
 
 /** The driver of the profile `agent`, with what it needs to act on `session`. */

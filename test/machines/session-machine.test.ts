@@ -353,4 +353,15 @@ describe('session machine (through Slots)', () => {
       expect(['ccl-auto-10', 'ccl-auto-9', 'ccl-auto-1'].sort(compareSessions)).toEqual(['ccl-auto-1', 'ccl-auto-9', 'ccl-auto-10']);
     });
   });
+
+  it('previews the view a list of events leads to without moving the machine or reporting a transition', () => {
+    const h = harness();
+    h.send({ type: 'CREATED' });
+    const before = h.transitions.length;
+    expect(h.slots.preview(S, [{ type: 'CLAIMED', task: '/p/active/t.md' }, { type: 'LAUNCHED', deadline: T0 + 30_000, agent: 'claude' }])).toMatchObject({
+      state: 'awaitingPrompt', task: '/p/active/t.md', deadline: T0 + 30_000, agent: 'claude',
+    });
+    expect(h.state()).toBe('idle');
+    expect(h.transitions).toHaveLength(before);
+  });
 });

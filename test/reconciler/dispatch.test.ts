@@ -60,6 +60,21 @@ describe('dispatch', () => {
     expect(w.transitions.map((t) => `${t.from}→${t.to}:${t.event}`)).toEqual(['absent→idle:CREATED', 'idle→launching:CLAIMED', 'launching→awaiting-prompt:LAUNCHED']);
   });
 
+  it('writes the tags before the machine moves, so a transition in the log means its state is on the session', async () => {
+    const w = await world();
+    await w.run({ kind: 'create-session', session: S, slot: 1 });
+    const t = await w.inboxTask('t.md');
+    const seen: string[] = [];
+    const setTags = w.backend.setTags.bind(w.backend);
+    w.backend.setTags = async (ref, tags) => {
+      seen.push(`${tags.state} written, last transition to ${w.transitions.at(-1)!.to}`);
+      return setTags(ref, tags);
+    };
+    await w.run({ kind: 'claim-task', session: S, task: t }, { kind: 'launch-agent', session: S, task: t.path, agent: 'screeny', model: 'sonnet', priority: 'default', project: w.project });
+    expect(seen).toEqual(['awaitingPrompt written, last transition to launching']);
+    expect(w.transitions.at(-1)!.to).toBe('awaiting-prompt');
+  });
+
   it('a task taken by someone else before the claim: the slot goes back to idle and nothing is launched', async () => {
     const w = await world();
     await w.run({ kind: 'create-session', session: S, slot: 1 });
