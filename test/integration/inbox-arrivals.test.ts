@@ -37,6 +37,8 @@ describe('inbox arrivals', () => {
     await waitFor(async () => (await inbox()).join() === 'inplace.md', { timeoutMs: 150_000, intervalMs: 200, what: 'all 20 claimed (none may wait for the settle)' }).catch(async (err: Error) => {
       throw new Error(`${err.message}; the inbox holds ${(await inbox()).join(', ')}\n${c.lines.filter((l) => (l.level ?? 0) >= 40).map((l) => JSON.stringify(l)).join('\n')}`);
     });
+    // A file leaves the inbox a moment before its claim is logged (and read from the controller's output).
+    await waitFor(() => c.lines.filter((l) => l.msg === 'claimed task').length >= 20, { what: 'the 20 claims logged' });
     expect(c.lines.filter((l) => l.msg === 'claimed task')).toHaveLength(20);
   }, 180_000);
 });
