@@ -5,7 +5,7 @@ import { ConfigInvalidError, defaultConfigPath, loadDesired, stateDirOfFile } fr
 import { PRIORITIES, type DesiredState } from '../config/types.js';
 import { STATE_LABEL, type SlotState } from '../machines/types.js';
 import { desiredSlots } from '../reconciler/pool.js';
-import { readStatusFile, type SessionStatus, type StatusFile } from '../reconciler/status-file.js';
+import { readStatusFile, withAbsentSlots, type SessionStatus, type StatusFile } from '../reconciler/status-file.js';
 import { isTaskName, queueDirs } from '../tasks/layout.js';
 import { listTasks } from '../tasks/list.js';
 import type { CliValues } from './main.js';
@@ -103,10 +103,7 @@ async function fromTags(d: DesiredState, backend: SessionBackend): Promise<Sessi
       until: t.until ? Number(t.until) : null,
       lastError: null,
     }));
-  for (const name of wanted) {
-    if (!rows.some((r) => r.session === name)) rows.push({ session: name, role: 'pool', state: 'absent', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null });
-  }
-  return rows.sort((a, b) => a.session.localeCompare(b.session, 'en', { numeric: true }));
+  return withAbsentSlots(d, rows);
 }
 
 /** Each project's queue: the inbox by priority, and how many tasks are active, done and failed. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DesiredState } from '../config/types.js';
+import { compareSessions } from '../machines/slots.js';
 import { STATE_LABEL, type SlotView } from '../machines/types.js';
 import { writeJsonAtomic } from '../tasks/atomic.js';
 import { isAlive } from '../util/pid.js';
@@ -73,12 +74,17 @@ export function sessionStatus(d: DesiredState, snap: Snapshot, views: ReadonlyMa
       lastError: h.lastError.get(s.name) ?? null,
     });
   }
-  for (const name of wanted) {
+  return withAbsentSlots(d, rows);
+}
+
+/** `rows` plus an `absent` row for each slot of the pool that has no session, in natural session order. */
+export function withAbsentSlots(d: DesiredState, rows: SessionStatus[]): SessionStatus[] {
+  for (const name of desiredSlots(d)) {
     if (!rows.some((r) => r.session === name)) {
       rows.push({ session: name, role: 'pool', state: 'absent', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null });
     }
   }
-  return rows.sort((a, b) => a.session.localeCompare(b.session, 'en', { numeric: true }));
+  return rows.sort((a, b) => compareSessions(a.session, b.session));
 }
 
 export async function writeStatusFile(stateDir: string, status: StatusFile): Promise<void> {
