@@ -12,6 +12,8 @@ import { execaSync } from 'execa';
 const OURS = /^agentpool-/;
 
 export default function setup(): () => void {
+  // Each test project (vitest.config.ts) runs this; the first one makes the sandbox for the whole run.
+  if (process.env.AGENTPOOL_TEST_TMUX_TMPDIR) return () => {};
   const realTmp = tmpdir();
   const before = new Set(readdirSync(realTmp).filter((n) => OURS.test(n)));
   const sandbox = mkdtempSync(join(realTmp, 'agentpool-test-run-'));

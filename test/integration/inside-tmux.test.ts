@@ -28,9 +28,10 @@ async function poolEnv(o: { dedicated?: string[] } = {}): Promise<PoolEnv> {
   envs.push(env);
   await env.writeConfig({
     pool: { agent: 'quick', cooldown: { afterTask: '0ms', afterFailure: '100ms' } },
-    // Twenty agents start at once beside the rest of the suite on 2 cores: under that load one took over the
-    // default 30 s to show its prompt and was retried. This test is about tags and sessions, not timeouts.
-    agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '300' }, promptTimeout: '3m' } },
+    // Twenty agents start at once on 2 cores: under load one took over the default 30 s to show its prompt
+    // (and was retried), and two took over the default 2 s to show a pasted task (Enter pressed again, a
+    // warning). This test is about tags and sessions, not timeouts.
+    agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '300' }, promptTimeout: '3m', submitVerify: '15s' } },
     tasks: { settle: '0ms' },
   });
   for (let i = 1; i <= TASKS; i++) await dropTask(env.project, `t${String(i).padStart(2, '0')}.md`, `Task number ${i}.\n`);
