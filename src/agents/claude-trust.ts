@@ -2,6 +2,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { serially } from '../util/serial.js';
 
 /**
  * Folder trust the way Claude Code itself stores it, for projects whose config says `trust: true`: an
@@ -29,16 +30,14 @@ export async function isFolderTrusted(file: string, folder: string): Promise<boo
   return config?.projects?.[key]?.hasTrustDialogAccepted === true;
 }
 
-// Launches run concurrently; our own read-modify-writes of one file take turns.
-const queues = new Map<string, Promise<unknown>>();
-
 /**
  * Records `folder` as trusted in `file` (created when missing). Returns true when it wrote, false when
  * the folder was already trusted. Throws with the reason when the file cannot be read as JSON: a file the
- * user's CLI cannot read either is not ours to replace.
+ * user's CLI cannot read either is not ours to replace. Launches run concurrently; our own writes of one
+ * file take turns.
  */
 export function recordFolderTrust(file: string, folder: string): Promise<boolean> {
-  const run = (queues.get(file) ?? Promise.resolve()).catch(() => {}).then(async () => {
+  return serially(file, async () => {
     const config = (await readConfig(file)) ?? {};
     const key = await trustKey(folder);
     const projects = (config.projects ??= {});
@@ -48,8 +47,6 @@ export function recordFolderTrust(file: string, folder: string): Promise<boolean
     await writeFileAtomic(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     return true;
   });
-  queues.set(file, run);
-  return run;
 }
 
 interface ClaudeConfig {

@@ -14,6 +14,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadHooks, runHooks, type HookEvent } from './fake-agent/hooks.js';
 import { feed, flush, initialInputState, type InputEvent } from './fake-agent/input.js';
+import { doEdits } from './fake-agent/edit.js';
 import { parseOptions } from './fake-agent/options.js';
 import { appendPaste, appendText, backspace, display, expand, type Segment } from './fake-agent/prompt-box.js';
 import { DIALOG_OPTIONS, firstLine, render, truncate, type HistoryEntry, type Phase } from './fake-agent/screen.js';
@@ -146,6 +147,8 @@ async function runTurn(prompt: string): Promise<void> {
   draw();
   await fire('UserPromptSubmit', { prompt_id: t.promptId, prompt });
   if (t.over) return;
+  // The work is done first, so a turn that then fails or crashes leaves it behind as a real agent would.
+  if (opts.edit) t.entry.lines.push(...doEdits(prompt, cwd, opts.commit).map((l) => `  ⎿  ${l}`));
   if (opts.usageLimit !== undefined) {
     t.entry.lines.push(opts.usageLimit);
     return finish(t, 'StopFailure', { error: 'rate_limit', last_assistant_message: opts.usageLimit });

@@ -22,4 +22,6 @@ export const DEFAULTS = {
   controller: { resync: '10s' },
   /** Relative to a project's path. */
   inbox: '.agent-queue/inbox',
+  isolation: 'none',
+  worktree: { keep: 'failed', commit: 'off' },
 } as const;

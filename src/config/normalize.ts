@@ -75,6 +75,12 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
         inbox: path.resolve(p.inbox ?? path.join(projectPath, d.inbox)),
         name: p.name ?? (path.basename(projectPath) || projectPath),
         trust: p.trust ?? false,
+        isolation: p.isolation ?? d.isolation,
+        worktree: {
+          baseRef: p.worktree?.baseRef ?? null,
+          keep: p.worktree?.keep ?? d.worktree.keep,
+          commit: p.worktree?.commit ?? d.worktree.commit,
+        },
       };
     }),
     dedicated: [...(raw.dedicated ?? [])],

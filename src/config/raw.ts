@@ -3,7 +3,7 @@
  * everything else reads the normalized `DesiredState` (./types.ts). It is trusted only after ajv said yes.
  */
 
-import type { DriverKind, NotifyEvent } from './types.js';
+import type { DriverKind, NotifyEvent, WorktreeKeep } from './types.js';
 
 /** A duration string such as "30s" (see ./duration.ts). */
 export type RawDuration = string;
@@ -39,7 +39,11 @@ export interface RawConfig {
     agent?: string;
     cooldown?: { afterTask?: RawDuration; afterFailure?: RawDuration };
   };
-  projects?: Array<{ path: string; inbox?: string; name?: string; trust?: boolean }>;
+  projects?: Array<{
+    path: string; inbox?: string; name?: string; trust?: boolean;
+    isolation?: 'none' | 'worktree';
+    worktree?: { baseRef?: string; keep?: WorktreeKeep; commit?: 'auto' | 'off' };
+  }>;
   dedicated?: string[];
   agents?: Record<string, RawAgent>;
   tasks?: {

@@ -92,7 +92,22 @@ export interface ProjectSpec {
   name: string;
   /** Record folder trust in the agent's own settings before launching there (the profile's `folderTrust`). */
   trust: boolean;
+  /**
+   * none: agents work in the project folder itself. worktree: each task attempt gets its own git worktree
+   * under the state directory, on a new branch agentpool/<task> (src/git/worktree.ts).
+   */
+  isolation: 'none' | 'worktree';
+  worktree: {
+    /** The commit a task's branch starts from; null: the project's HEAD when the task is launched. */
+    baseRef: string | null;
+    /** Which worktrees stay when their attempt ends (the branch always stays). */
+    keep: WorktreeKeep;
+    /** auto: what the agent left uncommitted is committed with the task's title when the attempt ends. */
+    commit: 'auto' | 'off';
+  };
 }
+
+export type WorktreeKeep = 'failed' | 'always' | 'never';
 
 export interface DesiredState {
   /** The config file this came from (absolute), for messages. */

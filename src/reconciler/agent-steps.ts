@@ -9,6 +9,7 @@ import { isDirectory } from '../util/fs.js';
 import { notify } from '../notify/notify.js';
 import { finishTask, readActive, readResult, readTask, requeueTask, updateSidecar } from '../tasks/store.js';
 import { agentFor, record, type Act } from './act-context.js';
+import { closeWorkspace, openWorkspace } from './workspace.js';
 import type { Action } from './actions.js';
 
 /**
@@ -24,10 +25,13 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   if (!(await isDirectory(a.project))) {
     return fail(`the project folder ${a.project} is missing: restore it or remove the project from the config`);
   }
-  if (x.d.projects.find((p) => p.path === a.project)?.trust && c.profile.folderTrust === 'claude-json') {
+  const project = x.d.projects.find((p) => p.path === a.project);
+  const workspace = project ? await openWorkspace(x, task, project) : { cwd: a.project, trust: a.project };
+  if ('error' in workspace) return fail(workspace.error);
+  if (project?.trust && c.profile.folderTrust === 'claude-json') {
     const file = claudeConfigFile({ ...process.env, ...c.profile.env });
     try {
-      if (await recordFolderTrust(file, a.project)) x.log.info({ session: a.session, project: a.project, file }, 'recorded folder trust for the project (projects[].trust)');
+      if (await recordFolderTrust(file, workspace.trust)) x.log.info({ session: a.session, project: a.project, folder: workspace.trust, file }, 'recorded folder trust for the project (projects[].trust)');
     } catch (err) {
       return fail(`cannot record folder trust in ${file}: ${(err as Error).message}`);
     }
@@ -51,7 +55,7 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
     ...(inArgv ? { submittedAt: now } : {}),
   });
   try {
-    await io.backend.start(io.ref, { cwd: a.project, argv, env: { ...c.profile.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_TASK: task } });
+    await io.backend.start(io.ref, { cwd: workspace.cwd, argv, env: { ...c.profile.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_TASK: task, AGENTPOOL_PROJECT: a.project } });
   } catch (err) {
     return fail(`could not start the agent (${argv[0]}): ${(err as Error).message}`);
   }
@@ -60,7 +64,7 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   else await record(x, a.session, launched);
   // Logged once recorded: a controller killed after this line has left the slot's state on its session.
   const shownArgv = argv.map((w) => (w.length > 200 ? `${w.slice(0, 200)}…` : w));
-  x.log.info({ session: a.session, task, model: a.model, argv: shownArgv }, inArgv ? 'launched agent with the task in its argv' : 'launched agent');
+  x.log.info({ session: a.session, task, model: a.model, cwd: workspace.cwd, argv: shownArgv }, inArgv ? 'launched agent with the task in its argv' : 'launched agent');
 }
 
 export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>): Promise<void> {
@@ -101,16 +105,17 @@ async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promi
   const now = x.clock.now();
   const summary = a.verdict.lastMessage;
   const notice = { session: a.session, reason: a.verdict.reason };
+  const git = await closeWorkspace(x, task, a.disposition === 'done' ? 'done' : a.disposition === 'fail' ? 'failed' : 'requeued');
   if (a.disposition === 'done') {
-    const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, ...(summary !== undefined ? { lastMessage: summary } : {}) });
+    const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, git, ...(summary !== undefined ? { lastMessage: summary } : {}) });
     x.log.info({ session: a.session, task: dest }, 'task done');
     await notify(x.d.notify, { ...notice, event: 'done', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
   } else if (a.disposition === 'fail') {
-    const dest = await finishTask(task, { outcome: 'failed', reason: a.verdict.reason, now });
+    const dest = await finishTask(task, { outcome: 'failed', reason: a.verdict.reason, now, git });
     x.log.warn({ session: a.session, task: dest, reason: a.verdict.reason }, 'task failed');
     await notify(x.d.notify, { ...notice, event: 'failed', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
   } else {
-    await requeueTask(task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now });
+    await requeueTask(task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git });
     x.log.warn({ session: a.session, task, reason: a.verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
     // An attempt a timer ended: the agent hung at a dialog or ran past its time. Someone may want to look.
     if (a.verdict.cause) await notify(x.d.notify, { ...notice, event: 'stuck', task, ...(await recordOf(task, async (p) => (await readActive(p))?.sidecar ?? null)) }, x.log);

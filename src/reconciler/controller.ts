@@ -3,6 +3,7 @@ import { watch as fsWatch, type FSWatcher as FsWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isDirectory } from '../util/fs.js';
 import { ensureQueueDirs } from '../tasks/store.js';
+import { pruneWorktrees } from '../git/worktree.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfigFile, loadDesired } from '../config/load.js';
@@ -193,10 +194,15 @@ export class Controller {
     return out;
   }
 
-  /** Creates the queue folders of projects that exist; a missing project is reported by each pass. */
+  /**
+   * Creates the queue folders of projects that exist (a missing project is reported by each pass), and
+   * lets git forget task worktrees whose folders are gone (`git worktree prune`).
+   */
   private async prepareProjects(): Promise<void> {
     for (const p of this.desired.projects) {
-      if (await isDirectory(p.path)) await ensureQueueDirs(p.inbox).catch((err: Error) => this.o.log.warn({ project: p.path, err: err.message }, 'cannot create the queue folders'));
+      if (!(await isDirectory(p.path))) continue;
+      await ensureQueueDirs(p.inbox).catch((err: Error) => this.o.log.warn({ project: p.path, err: err.message }, 'cannot create the queue folders'));
+      if (p.isolation === 'worktree') await pruneWorktrees(p.path).catch((err: Error) => this.o.log.warn({ project: p.path, err: err.message }, 'cannot prune the git worktrees of the project'));
     }
   }
 

@@ -4,6 +4,7 @@ import { agentFor, newAct, record, type Act, type ActDeps } from './act-context.
 import type { Action } from './actions.js';
 import { launch, stop, submit } from './agent-steps.js';
 import { IDLE_TAGS } from './slot-tags.js';
+import { closeWorkspace } from './workspace.js';
 
 export type { ActDeps as DispatchDeps };
 
@@ -51,10 +52,12 @@ async function perform(x: Act, a: Action): Promise<void> {
       const notice = { event: 'failed', task: dest, project: a.task.project, session: null, reason: a.task.reason } as const;
       return notify(d.notify, { ...notice, record: await readResult(dest) }, log);
     }
-    case 'requeue-task':
-      await requeueTask(a.path, { reason: a.reason, outcome: 'requeued', notBefore: a.notBefore, refundAttempt: a.refundAttempt, now: clock.now() });
+    case 'requeue-task': {
+      const git = await closeWorkspace(x, a.path, 'requeued');
+      await requeueTask(a.path, { reason: a.reason, outcome: 'requeued', notBefore: a.notBefore, refundAttempt: a.refundAttempt, now: clock.now(), git });
       log.warn({ task: a.path, reason: a.reason }, 'task back in the queue');
       return;
+    }
     case 'claim-task':
       try {
         const claimed = await claimTask(a.task, a.session, clock.now());

@@ -5,7 +5,7 @@ import { writeJsonAtomic } from './atomic.js';
 import { queueDirs, RESULT_SUFFIX, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import { freshSidecar, readSidecar } from './scan.js';
-import type { ActiveTask, ParsedTask, PendingTask, RejectedTask, ResultRecord, Sidecar } from './types.js';
+import type { ActiveTask, GitRecord, HistoryEntry, ParsedTask, PendingTask, RejectedTask, ResultRecord, Sidecar } from './types.js';
 
 /**
  * Every change to task files. A task file is only ever renamed, never deleted or overwritten: claim is a
@@ -47,6 +47,12 @@ export async function claimTask(task: PendingTask, session: string, now: number)
   return { path: task.path, project: task.project, name: task.name, sidecar };
 }
 
+/** The history entry of the attempt that just ended. */
+function entry(s: Sidecar, o: { outcome: string; reason: string; now: number; git?: GitRecord | null }): HistoryEntry {
+  const git = o.git ? { git: { branch: o.git.branch, head: o.git.head, worktree: o.git.worktree, kept: o.git.kept } } : {};
+  return { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now, ...git };
+}
+
 function claimedBy(session: string, attempts: number, now: number): Partial<Sidecar> {
   return { state: 'claimed', session, attempts, claimedAt: now, launchedAt: null, submittedAt: null, notBefore: 0 };
 }
@@ -75,7 +81,7 @@ export async function readTask(path: string): Promise<ParsedTask> {
 /** Puts a claimed task back in the queue (in active/, state queued) for another attempt after `notBefore`. */
 export async function requeueTask(
   path: string,
-  o: { reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number },
+  o: { reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number; git?: GitRecord | null },
 ): Promise<void> {
   const s = await readSidecar(path + SIDECAR_SUFFIX);
   if (!s) throw new Error(`no sidecar for ${path}`);
@@ -85,7 +91,9 @@ export async function requeueTask(
     session: null,
     notBefore: o.notBefore,
     attempts: o.refundAttempt ? Math.max(0, s.attempts - 1) : s.attempts,
-    history: [...s.history, { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now }],
+    // The next attempt gets a worktree of its own; this one's is in the history.
+    worktree: null,
+    history: [...s.history, entry(s, o)],
   } satisfies Sidecar);
 }
 
@@ -96,19 +104,21 @@ export async function requeueTask(
  */
 export async function finishTask(
   path: string,
-  o: { outcome: 'done' | 'failed'; reason: string; now: number; lastMessage?: string },
+  o: { outcome: 'done' | 'failed'; reason: string; now: number; lastMessage?: string; git?: GitRecord | null },
 ): Promise<string> {
   const s = (await readSidecar(path + SIDECAR_SUFFIX)) ?? freshSidecar('', basename(path), o.now);
   const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
   const dest = await freeName(o.outcome === 'done' ? dirs.done : dirs.failed, basename(path));
-  const { state: _state, ...rest } = s;
+  // The worktree, if any, is described by `git` (where it went, what is on its branch).
+  const { state: _state, worktree: _worktree, ...rest } = s;
   const record: ResultRecord = {
     ...rest,
-    history: [...s.history, { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now }],
+    history: [...s.history, entry(s, o)],
     outcome: o.outcome,
     reason: o.reason,
     finishedAt: o.now,
     ...(o.lastMessage !== undefined ? { lastMessage: o.lastMessage } : {}),
+    ...(o.git ? { git: o.git } : {}),
   };
   await moveWithRecord(path, dest, record);
   await unlink(path + SIDECAR_SUFFIX).catch(() => {});

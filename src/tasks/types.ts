@@ -1,4 +1,5 @@
 import type { Priority } from '../config/types.js';
+import type { Worktree, WorktreeReport } from '../git/worktree.js';
 
 /** What a task file says about itself (its YAML front matter). */
 export interface TaskMeta {
@@ -64,8 +65,31 @@ export interface Sidecar {
   launchedAt: number | null;
   submittedAt: number | null;
   notBefore: number;
+  /** The attempt's own git worktree (projects with isolation: worktree), named here before it is made. */
+  worktree?: Worktree | null;
   /** One entry per ended attempt. */
-  history: Array<{ attempt: number; session: string | null; outcome: string; reason: string; at: number }>;
+  history: HistoryEntry[];
+}
+
+export interface HistoryEntry {
+  attempt: number;
+  session: string | null;
+  outcome: string;
+  reason: string;
+  at: number;
+  /** The attempt's branch and where its worktree went. */
+  git?: { branch: string; head: string | null; worktree: string; kept: boolean };
+}
+
+/** What an attempt in its own worktree did, in the task's result record. */
+export interface GitRecord extends WorktreeReport {
+  /** The worktree's folder; `kept` says whether it is still there. */
+  worktree: string;
+  kept: boolean;
+  /** Files changed in the project's main working tree when the worktree was made (not carried over). */
+  mainTreeChanges: number;
+  /** The commit agentpool made of what the agent left uncommitted (commit: auto), or null. */
+  autoCommit: string | null;
 }
 
 /** A task in active/, with its sidecar. */
@@ -82,4 +106,5 @@ export interface ResultRecord extends Omit<Sidecar, 'state'> {
   reason: string;
   finishedAt: number;
   lastMessage?: string;
+  git?: GitRecord;
 }

@@ -24,11 +24,15 @@ export interface FakeAgentOptions {
   log?: string;
   /** Exit 0 after this many finished turns; 0 = never. */
   exitAfter: number;
+  /** Append a line to each file a prompt names on a `file: <path>` line (in the working directory). */
+  edit: boolean;
+  /** After editing, commit the change with git (the prompt's first line as the message). */
+  commit: boolean;
 }
 
 type StringKey = 'model' | 'settings' | 'sessionId' | 'resume' | 'usageLimit' | 'failWith' | 'log';
 type NumberKey = 'workMs' | 'startMs' | 'exitAfter';
-type BoolKey = 'dialog' | 'crash' | 'hang' | 'ignoreFirstEnter';
+type BoolKey = 'dialog' | 'crash' | 'hang' | 'ignoreFirstEnter' | 'edit' | 'commit';
 
 const STRINGS: Record<string, [StringKey, string?]> = {
   '--model': ['model'],
@@ -49,13 +53,15 @@ const BOOLS: Record<string, [BoolKey, string]> = {
   '--crash': ['crash', 'FAKE_AGENT_CRASH'],
   '--hang': ['hang', 'FAKE_AGENT_HANG'],
   '--ignore-first-enter': ['ignoreFirstEnter', 'FAKE_AGENT_IGNORE_FIRST_ENTER'],
+  '--edit': ['edit', 'FAKE_AGENT_EDIT'],
+  '--commit': ['commit', 'FAKE_AGENT_COMMIT'],
 };
 /** Claude flags a shared command line may carry; they change nothing here. */
 const IGNORED = new Set(['--dangerously-skip-permissions']);
 
 /** Parses argv and env; throws an Error whose message is fit for the user. */
 export function parseOptions(argv: readonly string[], env: Record<string, string | undefined>): FakeAgentOptions {
-  const o: FakeAgentOptions = { model: 'default', workMs: 300, startMs: 0, exitAfter: 0, dialog: false, crash: false, hang: false, ignoreFirstEnter: false };
+  const o: FakeAgentOptions = { model: 'default', workMs: 300, startMs: 0, exitAfter: 0, dialog: false, crash: false, hang: false, ignoreFirstEnter: false, edit: false, commit: false };
   for (const [key, name] of Object.values(STRINGS)) if (name && env[name] !== undefined) o[key] = env[name];
   for (const [key, name] of Object.values(NUMBERS)) if (env[name] !== undefined) o[key] = toNumber(name, env[name]);
   for (const [key, name] of Object.values(BOOLS)) o[key] = ['1', 'true', 'yes'].includes(env[name] ?? '');

@@ -1,0 +1,169 @@
+import { access, mkdir, realpath } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { serially } from '../util/serial.js';
+import { git, gitMaybe } from './git.js';
+
+/**
+ * A task attempt's own git worktree: made from a base commit on a new branch agentpool/<task>, looked at
+ * when the attempt ends (its commits, a diffstat, what was left uncommitted), and removed with `git
+ * worktree remove`, never by deleting a folder. Commands on one repository take turns (git's own locks
+ * would otherwise make one of two concurrent `worktree add`s fail).
+ */
+
+/** Where an attempt works; kept in the task's sidecar before the agent starts. */
+export interface Worktree {
+  /** The repository's top folder (of its main working tree). */
+  repo: string;
+  path: string;
+  branch: string;
+  /** The commit the branch starts from. */
+  base: string;
+  /** Where the agent runs: the project's folder inside the worktree. */
+  cwd: string;
+  /** Files changed in the main working tree when the worktree was made: they are not in it. */
+  mainTreeChanges: number;
+}
+
+/** What an attempt did on its branch. */
+export interface WorktreeReport {
+  branch: string;
+  base: string;
+  /** The branch's commit now; null when the branch was never made. */
+  head: string | null;
+  commits: Array<{ sha: string; subject: string }>;
+  diffstat: { files: number; insertions: number; deletions: number };
+  /** Files changed in the worktree and not on a commit. */
+  uncommitted: number;
+}
+
+export class WorktreeError extends Error {}
+
+/**
+ * Plans and makes the worktree for one attempt of `taskName` in the repository holding `project`.
+ * `record` runs between the two, under the repository's turn, so the sidecar names the worktree before
+ * it exists (a crash between leaves a name, never an unrecorded worktree) and no two attempts pick one
+ * branch.
+ */
+export async function createWorktree(
+  o: { project: string; root: string; taskName: string; baseRef: string | null },
+  record: (w: Worktree) => Promise<void>,
+): Promise<Worktree> {
+  const repo = await topOf(o.project);
+  return serially(`git:${repo}`, async () => {
+    const ref = o.baseRef ?? 'HEAD';
+    const base = await gitMaybe(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    if (!base) {
+      throw new WorktreeError(o.baseRef === null
+        ? `the repository ${repo} has no commit yet: make a first commit (each task's branch starts from one), or set isolation: none`
+        : `worktree.baseRef "${o.baseRef}" is not a commit in ${repo}: name a branch, tag or commit that exists`);
+    }
+    const { branch, path } = await freeBranch(repo, o.root, branchLeaf(o.taskName));
+    const cwd = join(path, relative(repo, await realpath(o.project)));
+    const changes = await git(repo, ['status', '--porcelain', '--untracked-files=normal']);
+    const w: Worktree = { repo, path, branch, base, cwd, mainTreeChanges: lines(changes) };
+    await record(w);
+    await mkdir(dirname(path), { recursive: true });
+    await git(repo, ['worktree', 'add', '--quiet', '-b', branch, path, base]);
+    return w;
+  });
+}
+
+/** What the attempt left: commits on its branch since the base, their diffstat, uncommitted files. */
+export async function inspectWorktree(w: Worktree): Promise<WorktreeReport> {
+  const head = await gitMaybe(w.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${w.branch}`]);
+  const report: WorktreeReport = {
+    branch: w.branch, base: w.base, head, commits: [], diffstat: { files: 0, insertions: 0, deletions: 0 }, uncommitted: 0,
+  };
+  if (head) {
+    const log = await git(w.repo, ['log', '--reverse', '--format=%H%x1f%s', `${w.base}..${head}`]);
+    report.commits = log.split('\n').filter(Boolean).map((l) => {
+      const [sha = '', subject = ''] = l.split('\x1f');
+      return { sha, subject };
+    });
+    for (const l of (await git(w.repo, ['diff', '--numstat', w.base, head])).split('\n').filter(Boolean)) {
+      const [ins = '0', del = '0'] = l.split('\t');
+      report.diffstat.files += 1;
+      report.diffstat.insertions += Number(ins) || 0; // "-" for a binary file
+      report.diffstat.deletions += Number(del) || 0;
+    }
+  }
+  if (await exists(w.path)) report.uncommitted = lines(await git(w.path, ['status', '--porcelain', '--untracked-files=all']));
+  return report;
+}
+
+/**
+ * Commits everything left uncommitted in the worktree with `message`; returns the new commit, or null when
+ * there was nothing to commit. Never signs (no one is there to type a passphrase), and commits as
+ * agentpool when the repository names no one.
+ */
+export async function commitLeftovers(w: Worktree, message: string): Promise<string | null> {
+  if (!(await exists(w.path))) return null;
+  return serially(`git:${w.repo}`, async () => {
+    if (!lines(await git(w.path, ['status', '--porcelain', '--untracked-files=all']))) return null;
+    await git(w.path, ['add', '--all']);
+    const who = (await gitMaybe(w.path, ['config', 'user.email'])) ? [] : ['-c', 'user.name=agentpool', '-c', 'user.email=agentpool@localhost'];
+    await git(w.path, [...who, '-c', 'commit.gpgsign=false', 'commit', '--quiet', '-m', message]);
+    return git(w.path, ['rev-parse', 'HEAD']);
+  });
+}
+
+/** Removes the worktree (not its branch). git refuses one with changes that are not on a commit. */
+export async function removeWorktree(w: Pick<Worktree, 'repo' | 'path'>): Promise<void> {
+  await serially(`git:${w.repo}`, async () => {
+    if (await exists(w.path)) await git(w.repo, ['worktree', 'remove', w.path]);
+    else await git(w.repo, ['worktree', 'prune']);
+  });
+}
+
+/** Forgets worktrees whose folders are gone (`git worktree prune`); a controller does it on start. */
+export async function pruneWorktrees(project: string): Promise<void> {
+  const repo = await topOf(project);
+  await serially(`git:${repo}`, () => git(repo, ['worktree', 'prune']));
+}
+
+/** The repository's worktrees other than its main one, with their branches. */
+export async function listWorktrees(project: string): Promise<Array<{ path: string; branch: string | null; head: string | null }>> {
+  const repo = await topOf(project);
+  const blocks = (await git(repo, ['worktree', 'list', '--porcelain'])).split('\n\n').filter(Boolean);
+  return blocks.slice(1).map((b) => {
+    const field = (k: string) => b.split('\n').find((l) => l.startsWith(`${k} `))?.slice(k.length + 1) ?? null;
+    return { path: field('worktree') ?? '', branch: field('branch')?.replace(/^refs\/heads\//, '') ?? null, head: field('HEAD') };
+  });
+}
+
+/** The top folder of the repository holding `folder`, as a real path. */
+export async function topOf(folder: string): Promise<string> {
+  const top = await gitMaybe(folder, ['rev-parse', '--show-toplevel']).catch(() => null);
+  if (!top) throw new WorktreeError(`${folder} is not in a git repository (isolation: worktree needs one)`);
+  return realpath(top);
+}
+
+/** A task file's name as a branch name's last part: `fix login.md` → `fix-login`. */
+export function branchLeaf(taskName: string): string {
+  const leaf = taskName
+    .replace(/\.md$/, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[.-]+|[.-]+$/g, '')
+    .replace(/\.lock$/, '');
+  return leaf || 'task';
+}
+
+/** agentpool/<leaf>, or agentpool/<leaf>-2, ...: the first whose branch and folder are both free. */
+async function freeBranch(repo: string, root: string, leaf: string): Promise<{ branch: string; path: string }> {
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? leaf : `${leaf}-${i}`;
+    const branch = `agentpool/${name}`;
+    const path = join(root, name);
+    const taken = (await gitMaybe(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])) !== null || (await exists(path));
+    if (!taken) return { branch, path };
+  }
+}
+
+function lines(text: string): number {
+  return text.split('\n').filter(Boolean).length;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}

@@ -1,0 +1,101 @@
+import { basename, join } from 'node:path';
+import type { DesiredState, ProjectSpec } from '../config/types.js';
+import { commitLeftovers, createWorktree, inspectWorktree, removeWorktree, WorktreeError } from '../git/worktree.js';
+import { readActive, readTask, updateSidecar } from '../tasks/store.js';
+import type { GitRecord } from '../tasks/types.js';
+import { isDirectory } from '../util/fs.js';
+import type { Act } from './act-context.js';
+
+/**
+ * Where a task attempt works (projects[].isolation). `none`: the project folder. `worktree`: a git worktree
+ * of its own, named in the task's sidecar before it is made, and closed when the attempt ends: what the
+ * agent left is committed (commit: auto), reported in the record, and the worktree kept or removed by the
+ * project's keep policy. Everything here reads the sidecar, so a controller that died midway does the
+ * rest on the task's next settle; each step is safe to repeat.
+ */
+
+/** Folder of a project's task worktrees: <stateDir>/worktrees/<project name>. */
+export function worktreeRoot(d: DesiredState, project: ProjectSpec): string {
+  return join(d.controller.stateDir, 'worktrees', project.name);
+}
+
+/**
+ * The folder the task's agent starts in, and the folder whose trust covers it: Claude Code 2.1.330 takes a
+ * git worktree as trusted when its main repository is (tried: no trust question in a worktree of a trusted
+ * repository, the question in the same worktree once that entry was gone), so `trust: true` records the
+ * repository once instead of one entry per task.
+ */
+export interface Workspace {
+  cwd: string;
+  trust: string;
+}
+
+/** Where the task's agent starts, or why it cannot start. */
+export async function openWorkspace(x: Act, task: string, project: ProjectSpec): Promise<Workspace | { error: string }> {
+  if (project.isolation !== 'worktree') return { cwd: project.path, trust: project.path };
+  const recorded = (await readActive(task))?.sidecar.worktree;
+  // A launch after the worktree was made (a controller restarted between the two) uses it as it is.
+  if (recorded) {
+    if (await isDirectory(recorded.cwd)) return { cwd: recorded.cwd, trust: recorded.repo };
+    return { error: `the task's worktree ${recorded.path} is gone; the next attempt gets a new one` };
+  }
+  try {
+    const w = await createWorktree(
+      { project: project.path, root: worktreeRoot(x.d, project), taskName: basename(task), baseRef: project.worktree.baseRef },
+      async (planned) => void (await updateSidecar(task, { worktree: planned })),
+    );
+    x.log.info({ task, worktree: w.path, branch: w.branch, base: w.base, mainTreeChanges: w.mainTreeChanges }, 'made a worktree for the task');
+    if (w.mainTreeChanges > 0) {
+      x.log.info({ task, project: project.path, files: w.mainTreeChanges }, 'the project has uncommitted changes; the task\'s worktree starts from the base commit without them');
+    }
+    return { cwd: w.cwd, trust: w.repo };
+  } catch (err) {
+    if (err instanceof WorktreeError) return { error: err.message };
+    return { error: `cannot make the task's worktree: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * Ends the attempt's worktree, if it has one: commits leftovers (commit: auto), reports the branch, and
+ * keeps or removes the worktree. Returns the record's `git`, or null for a task without a worktree.
+ */
+export async function closeWorkspace(x: Act, task: string, outcome: 'done' | 'failed' | 'requeued'): Promise<GitRecord | null> {
+  const active = await readActive(task);
+  const w = active?.sidecar.worktree;
+  if (!active || !w) return null;
+  const project = x.d.projects.find((p) => p.path === active.project);
+  const policy = project?.worktree ?? { keep: 'failed', commit: 'off' };
+  let autoCommit: string | null = null;
+  if (policy.commit === 'auto') {
+    try {
+      autoCommit = await commitLeftovers(w, await titleOf(task));
+      if (autoCommit) x.log.info({ task, branch: w.branch, commit: autoCommit }, 'committed what the agent left uncommitted (commit: auto)');
+    } catch (err) {
+      x.log.warn({ task, worktree: w.path, err: (err as Error).message }, 'could not commit what the agent left uncommitted; the worktree is kept');
+    }
+  }
+  const report = await inspectWorktree(w);
+  const madeSomething = report.commits.length > 0 || report.uncommitted > 0;
+  const wanted = policy.keep === 'always' || (policy.keep === 'failed' && outcome !== 'done' && madeSomething);
+  let kept = wanted || report.uncommitted > 0;
+  if (report.uncommitted > 0 && !wanted) {
+    x.log.warn({ task, worktree: w.path, files: report.uncommitted }, 'kept the task\'s worktree: it has changes that are not on a commit');
+  }
+  if (!kept) {
+    try {
+      await removeWorktree(w);
+    } catch (err) {
+      kept = true;
+      x.log.warn({ task, worktree: w.path, err: (err as Error).message }, 'could not remove the task\'s worktree; it is kept');
+    }
+  }
+  x.log.info({ task, branch: report.branch, commits: report.commits.length, ...report.diffstat, uncommitted: report.uncommitted, worktree: kept ? w.path : null }, 'closed the task\'s worktree');
+  return { ...report, worktree: w.path, kept, mainTreeChanges: w.mainTreeChanges, autoCommit };
+}
+
+/** The task's title for a commit message: its `title:`, else its first line, else its file name. */
+async function titleOf(task: string): Promise<string> {
+  const parsed = await readTask(task).catch(() => null);
+  const firstLine = parsed?.body.split('\n').map((l) => l.replace(/^#+\s*/, '').trim()).find(Boolean);
+  return (parsed?.meta.title ?? firstLine ?? basename(task, '.md')).slice(0, 200);
+}
