@@ -1,4 +1,5 @@
-import { chmod, lstat, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, lstat, mkdir, open, unlink } from 'node:fs/promises';
 
 /**
  * The files agentpool keeps per session (hook settings, the agent's event log) are private: folders 0700,
@@ -28,13 +29,26 @@ export async function writePrivateFile(path: string, content: string): Promise<v
   }
 }
 
-/** Reads a file only if it is a regular file of ours; '' when it does not exist. */
+/**
+ * Reads a file only if it is a regular file of ours; '' when it does not exist. Opened first (never
+ * following a symlink) and then looked at, so a file replaced or renamed between the two cannot be read by
+ * mistake or fail the read (a launch renames the events file away while a pass may be reading it).
+ */
 export async function readOwnedFile(path: string): Promise<string> {
-  const st = await lstat(path).catch(() => null);
-  if (!st) return '';
-  if (!st.isFile()) throw new NotOursError(`${path} is not a regular file (a symlink?); refusing to read it`);
-  if (!ownedByUs(st.uid)) throw new NotOursError(`${path} belongs to uid ${st.uid}, not to this user; refusing to read it`);
-  return readFile(path, 'utf8');
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    if (err.code === 'ELOOP') throw new NotOursError(`${path} is a symbolic link; refusing to read it`);
+    throw err;
+  });
+  if (!fh) return '';
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new NotOursError(`${path} is not a regular file; refusing to read it`);
+    if (!ownedByUs(st.uid)) throw new NotOursError(`${path} belongs to uid ${st.uid}, not to this user; refusing to read it`);
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
 }
 
 function ownedByUs(uid: number): boolean {

@@ -1,19 +1,22 @@
 import { mkdtemp, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { listTasks } from '../tasks/list.js';
 import { Controller } from '../reconciler/controller.js';
 import { ExecTmuxClient } from '../tmux/exec-client.js';
 import { isTaskName } from '../tasks/layout.js';
 import { createLogger, type LogFormat } from './logger.js';
 import type { CliValues } from './main.js';
 
+/** webapp is a git repository with isolation: worktree; its tasks name the files the fake agent edits and commits. */
 const SAMPLE_TASKS: Array<[project: string, name: string, priority: string, body: string]> = [
-  ['webapp', 'fix-login-redirect.md', 'critical', 'Users land on /404 after logging in from the pricing page. Find why and fix it.'],
-  ['webapp', 'dark-mode-toggle.md', 'low', 'Add a dark-mode toggle to the settings page.'],
-  ['webapp', 'flaky-checkout-test.md', 'high', 'The checkout e2e test fails one run in ten. Make it deterministic.'],
-  ['webapp', 'bump-deps.md', 'default', 'Update the minor versions of the front-end dependencies and run the tests.'],
-  ['webapp', 'a11y-labels.md', 'default', 'Give every form field on the signup page a label.'],
-  ['webapp', 'readme-typos.md', 'low', 'Fix the typos in README.md.'],
+  ['webapp', 'fix-login-redirect.md', 'critical', 'Users land on /404 after logging in from the pricing page. Find why and fix it.\nfile: src/login.ts\nfile: src/routes.ts'],
+  ['webapp', 'dark-mode-toggle.md', 'low', 'Add a dark-mode toggle to the settings page.\nfile: src/settings.ts'],
+  ['webapp', 'flaky-checkout-test.md', 'high', 'The checkout e2e test fails one run in ten. Make it deterministic.\nfile: test/checkout.test.ts'],
+  ['webapp', 'bump-deps.md', 'default', 'Update the minor versions of the front-end dependencies and run the tests.\nfile: package.json'],
+  ['webapp', 'a11y-labels.md', 'default', 'Give every form field on the signup page a label.\nfile: src/signup.ts'],
+  ['webapp', 'readme-typos.md', 'low', 'Fix the typos in README.md.\nfile: README.md'],
   ['api', 'rate-limit-headers.md', 'high', 'Return X-RateLimit-* headers from every endpoint.'],
   ['api', 'n-plus-one-orders.md', 'critical', 'GET /orders does one query per line item. Batch it.'],
   ['api', 'openapi-examples.md', 'default', 'Add request and response examples to the OpenAPI spec.'],
@@ -23,9 +26,10 @@ const SAMPLE_TASKS: Array<[project: string, name: string, priority: string, body
 ];
 
 /**
- * The whole job on a bundled setup: a temporary workspace with two projects, a pool of 3 fake agents on a
- * private tmux server, a dozen tasks of mixed priorities. Ends when every task is done (or on Ctrl-C with
- * --keep) and says where the results are. Kills only the tmux server it started.
+ * The whole job on a bundled setup: a temporary workspace with two projects (webapp a git repository whose
+ * tasks each get a worktree and a branch), a pool of 3 fake agents on a private tmux server, a dozen tasks
+ * of mixed priorities. Ends when every task is done (or on Ctrl-C with --keep) and says where the results
+ * are, with each webapp task's branch and diffstat. Kills only the tmux server it started.
  */
 export async function demoCommand(v: CliValues): Promise<number> {
   const log = createLogger(v['log-format'] as LogFormat | undefined);
@@ -34,6 +38,7 @@ export async function demoCommand(v: CliValues): Promise<number> {
   const socket = process.env.AGENTPOOL_DEMO_SOCKET || `agentpool-demo-${process.pid}`;
   const projects = ['webapp', 'api'].map((p) => join(root, p));
   for (const p of projects) await mkdir(join(p, '.agent-queue', 'inbox'), { recursive: true });
+  await gitRepo(projects[0]!);
   const configFile = join(root, 'desired-state.yaml');
   await writeFile(configFile, demoConfig(root, socket, projects));
   for (const [project, name, priority, body] of SAMPLE_TASKS) {
@@ -76,10 +81,12 @@ export async function demoCommand(v: CliValues): Promise<number> {
   const counts = await Promise.all(projects.map(async (p) => ({ project: p, done: await count(p, 'done'), failed: await count(p, 'failed') })));
   const done = counts.reduce((n, c) => n + c.done, 0);
   const failed = counts.reduce((n, c) => n + c.failed, 0);
+  const branches = await branchLines(projects[0]!);
   process.stdout.write(
     `\n${interrupted ? 'demo interrupted' : 'demo finished'}: ${done} done, ${failed} failed of ${SAMPLE_TASKS.length}\n` +
       counts.map((c) => `  ${c.project}/.agent-queue/done/  (each task with its .result.json)\n`).join('') +
-      `  prompts the fake agents received: ${join(root, 'fake-agent.log')}\n  config: ${configFile}\n`,
+      `  prompts the fake agents received: ${join(root, 'fake-agent.log')}\n  config: ${configFile}\n` +
+      (branches.length ? `\nwebapp's tasks, each on its own branch (review one with: agentpool diff --config ${configFile} TASK):\n${branches.join('\n')}\n` : ''),
   );
   return interrupted || done === SAMPLE_TASKS.length ? 0 : 1;
 }
@@ -101,8 +108,14 @@ agents:
     env:
       FAKE_AGENT_WORK_MS: "1500"
       FAKE_AGENT_LOG: ${JSON.stringify(join(root, 'fake-agent.log'))}
+      # The fake agent appends a line to each file a task names on a "file:" line, and commits it.
+      FAKE_AGENT_EDIT: "1"
+      FAKE_AGENT_COMMIT: "1"
 projects:
-${projects.map((p) => `  - path: ${JSON.stringify(p)}`).join('\n')}
+  - path: ${JSON.stringify(projects[0])}
+    # Each task in a git worktree of its own, on a branch agentpool/<task>.
+    isolation: worktree
+${projects.slice(1).map((p) => `  - path: ${JSON.stringify(p)}`).join('\n')}
 tasks:
   settle: 100ms
 controller:
@@ -117,6 +130,26 @@ async function waitUntilSettled(projects: string[], stopped: () => boolean): Pro
     if (finished >= SAMPLE_TASKS.length) return;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** A small repository with one commit, as the webapp project. */
+async function gitRepo(path: string): Promise<void> {
+  for (const f of ['README.md', 'package.json', 'src/login.ts', 'src/routes.ts', 'src/settings.ts', 'src/signup.ts', 'test/checkout.test.ts']) {
+    await mkdir(dirname(join(path, f)), { recursive: true });
+    await writeFile(join(path, f), `// ${f}\n`);
+  }
+  await writeFile(join(path, '.gitignore'), '.agent-queue/\n');
+  const git = (...args: string[]) => execa('git', ['-c', 'user.name=agentpool demo', '-c', 'user.email=demo@localhost', '-c', 'commit.gpgsign=false', ...args], { cwd: path, stdin: 'ignore' });
+  await git('init', '--quiet');
+  await git('add', '--all');
+  await git('commit', '--quiet', '-m', 'The demo project');
+}
+
+/** `  agentpool/<task>  2 files, +2 -0  (done)` for each finished task of the project. */
+async function branchLines(project: string): Promise<string[]> {
+  const spec = { path: project, inbox: join(project, '.agent-queue', 'inbox'), name: 'webapp', trust: false, isolation: 'worktree', worktree: { baseRef: null, keep: 'failed', commit: 'off' } } as const;
+  const rows = await listTasks([spec], ['done', 'failed']);
+  return rows.filter((r) => r.branch).map((r) => `  ${r.branch!.padEnd(36)} ${r.changes ?? ''}  (${r.state}: ${r.name})`);
 }
 
 async function count(project: string, dir: string): Promise<number> {

@@ -17,8 +17,10 @@ export async function tasksCommand(v: CliValues): Promise<number> {
     return 0;
   }
   const now = Date.now();
+  // Branch and changes only where a project works in worktrees.
+  const git = rows.some((r) => r.branch);
   process.stdout.write(table(
-    ['PROJECT', 'STATE', 'TASK', 'PRIORITY', 'AGE', 'ATTEMPTS', 'SESSION', 'TOOK', 'REASON'],
+    ['PROJECT', 'STATE', 'TASK', 'PRIORITY', 'AGE', 'ATTEMPTS', 'SESSION', 'TOOK', ...(git ? ['BRANCH', 'CHANGES'] : []), 'REASON'],
     rows.map((r) => [
       r.project,
       r.state === 'active' && r.step ? `active/${r.step}` : r.state,
@@ -28,6 +30,7 @@ export async function tasksCommand(v: CliValues): Promise<number> {
       String(r.attempts),
       r.session ?? '',
       r.durationMs === null ? '' : shortDuration(r.durationMs),
+      ...(git ? [r.branch ?? '', r.changes ?? ''] : []),
       oneLine(r.reason ?? '', 100),
     ]),
   ));

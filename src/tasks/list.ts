@@ -5,7 +5,7 @@ import { isTaskName, queueDirs, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import { readSidecar } from './scan.js';
 import { readResult } from './store.js';
-import type { Sidecar } from './types.js';
+import type { GitRecord, Sidecar } from './types.js';
 
 export const TASK_STATES = ['inbox', 'active', 'done', 'failed'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -30,6 +30,10 @@ export interface TaskRow {
   /** done/failed: from its last claim to the end, in ms. */
   durationMs: number | null;
   finishedAt: number | null;
+  /** isolation: worktree: the attempt's branch (active: the one it works on). */
+  branch: string | null;
+  /** done/failed in a worktree: what its branch changed, e.g. `2 files, +14 -3`. */
+  changes: string | null;
 }
 
 /**
@@ -53,7 +57,7 @@ export async function listTasks(projects: readonly ProjectSpec[], states: readon
 }
 
 async function readRow(p: ProjectSpec, state: TaskState, path: string, name: string): Promise<TaskRow | null> {
-  const base = { project: p.name, state, name, path, step: null, session: null, model: null, reason: null, durationMs: null, finishedAt: null };
+  const base = { project: p.name, state, name, path, step: null, session: null, model: null, reason: null, durationMs: null, finishedAt: null, branch: null, changes: null };
   if (state === 'inbox') {
     const [st, bytes] = await Promise.all([stat(path).catch(() => null), readFile(path).catch(() => null)]);
     if (!st || !bytes) return null; // taken meanwhile
@@ -63,12 +67,23 @@ async function readRow(p: ProjectSpec, state: TaskState, path: string, name: str
   if (state === 'active') {
     const s = await readSidecar(path + SIDECAR_SUFFIX);
     if (!s) return { ...base, priority: null, arrivedAt: (await stat(path).catch(() => null))?.mtimeMs ?? 0, attempts: 0, step: 'queued' };
-    return { ...base, priority: s.priority, arrivedAt: s.arrivedAt, attempts: s.attempts, step: s.state, session: s.session, model: s.model, reason: s.history.at(-1)?.reason ?? null };
+    return {
+      ...base, priority: s.priority, arrivedAt: s.arrivedAt, attempts: s.attempts, step: s.state, session: s.session, model: s.model,
+      reason: s.history.at(-1)?.reason ?? null, branch: s.worktree?.branch ?? null,
+    };
   }
   const r = await readResult(path);
   if (!r) return { ...base, priority: null, arrivedAt: (await stat(path).catch(() => null))?.mtimeMs ?? 0, attempts: 0 };
   return {
     ...base, priority: r.priority, arrivedAt: r.arrivedAt, attempts: r.attempts, session: r.session, model: r.model, reason: r.reason,
     durationMs: r.claimedAt !== null ? r.finishedAt - r.claimedAt : null, finishedAt: r.finishedAt,
+    branch: r.git?.branch ?? null, changes: r.git ? changesOf(r.git) : null,
   };
+}
+
+/** `2 files, +14 -3`, and what was left uncommitted. */
+export function changesOf(g: GitRecord): string {
+  const { files, insertions, deletions } = g.diffstat;
+  const left = g.uncommitted ? `, ${g.uncommitted} uncommitted` : '';
+  return `${files} file${files === 1 ? '' : 's'}, +${insertions} -${deletions}${left}`;
 }

@@ -165,7 +165,9 @@ export async function createPoolEnv(o: PoolEnvOptions = {}): Promise<PoolEnv> {
     async cleanup() {
       await Promise.all(controllers.map((c) => c.stop(5_000)));
       await tmux.kill();
-      await rm(dir, { recursive: true, force: true });
+      // An agent's hook may still be writing its events file as the server goes: retry a folder that
+      // was not empty yet (seen once: ENOTEMPTY on state/sessions/<slot>).
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
   await env.writeConfig({});
