@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { listTasks } from '../tasks/list.js';
+import { projectSpec } from '../config/normalize.js';
 import { Controller } from '../reconciler/controller.js';
 import { ExecTmuxClient } from '../tmux/exec-client.js';
 import { isTaskName } from '../tasks/layout.js';
@@ -147,8 +148,7 @@ async function gitRepo(path: string): Promise<void> {
 
 /** `  agentpool/<task>  2 files, +2 -0  (done)` for each finished task of the project. */
 async function branchLines(project: string): Promise<string[]> {
-  const spec = { path: project, inbox: join(project, '.agent-queue', 'inbox'), name: 'webapp', trust: false, isolation: 'worktree', worktree: { baseRef: null, keep: 'failed', commit: 'off' } } as const;
-  const rows = await listTasks([spec], ['done', 'failed']);
+  const rows = await listTasks([projectSpec(project)], ['done', 'failed']);
   return rows.filter((r) => r.branch).map((r) => `  ${r.branch!.padEnd(36)} ${r.changes ?? ''}  (${r.state}: ${r.name})`);
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { DesiredState } from './types.js';
+import type { DesiredState, ProjectSpec } from './types.js';
 import type { RawConfig } from './raw.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
@@ -68,21 +68,17 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       },
     },
     agents: mergeAgents(raw.agents),
-    projects: (raw.projects ?? []).map((p) => {
-      const projectPath = path.resolve(p.path);
-      return {
-        path: projectPath,
-        inbox: path.resolve(p.inbox ?? path.join(projectPath, d.inbox)),
-        name: p.name ?? (path.basename(projectPath) || projectPath),
-        trust: p.trust ?? false,
-        isolation: p.isolation ?? d.isolation,
-        worktree: {
-          baseRef: p.worktree?.baseRef ?? null,
-          keep: p.worktree?.keep ?? d.worktree.keep,
-          commit: p.worktree?.commit ?? d.worktree.commit,
-        },
-      };
-    }),
+    projects: (raw.projects ?? []).map((p) => projectSpec(p.path, {
+      ...(p.inbox !== undefined ? { inbox: path.resolve(p.inbox) } : {}),
+      ...(p.name !== undefined ? { name: p.name } : {}),
+      trust: p.trust ?? false,
+      isolation: p.isolation ?? d.isolation,
+      worktree: {
+        baseRef: p.worktree?.baseRef ?? null,
+        keep: p.worktree?.keep ?? d.worktree.keep,
+        commit: p.worktree?.commit ?? d.worktree.commit,
+      },
+    })),
     dedicated: [...(raw.dedicated ?? [])],
     tasks: {
       maxAttempts: t.maxAttempts ?? d.tasks.maxAttempts,
@@ -100,5 +96,18 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       resyncMs: parseDuration(raw.controller?.resync ?? d.controller.resync),
       stateDir: stateDirFor(raw, file, env)!,
     },
+  };
+}
+
+/** A project with every default filled in: the one way to make a ProjectSpec (for tools and tests too). */
+export function projectSpec(projectPath: string, o: Partial<Omit<ProjectSpec, 'path'>> = {}): ProjectSpec {
+  const resolved = path.resolve(projectPath);
+  return {
+    path: resolved,
+    inbox: o.inbox ?? path.join(resolved, DEFAULTS.inbox),
+    name: o.name ?? (path.basename(resolved) || resolved),
+    trust: o.trust ?? false,
+    isolation: o.isolation ?? DEFAULTS.isolation,
+    worktree: o.worktree ?? { baseRef: null, keep: DEFAULTS.worktree.keep, commit: DEFAULTS.worktree.commit },
   };
 }

@@ -3,6 +3,10 @@ import { configSchema, type SchemaNode } from '../../src/config/schema.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { HEAD, valueOf, yaml } from './helpers.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('normalize', () => {
   it('fills every default of a minimal config', () => {
@@ -31,10 +35,19 @@ describe('normalize', () => {
 
   it('defaults a project inbox and name, and normalizes its paths', () => {
     const v = valueOf(yaml(...HEAD, 'projects:', '  - path: /src/app/', '  - {path: /src/x/../lib, inbox: /q//in/, name: L}'));
+    const none = { trust: false, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off' } };
     expect(v.projects).toEqual([
-      { path: '/src/app', inbox: '/src/app/.agent-queue/inbox', name: 'app', trust: false },
-      { path: '/src/lib', inbox: '/q/in', name: 'L', trust: false },
+      { path: '/src/app', inbox: '/src/app/.agent-queue/inbox', name: 'app', ...none },
+      { path: '/src/lib', inbox: '/q/in', name: 'L', ...none },
     ]);
+  });
+
+  it('reads a project\'s isolation and worktree settings', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'agentpool-norm-'));
+    execFileSync('git', ['init', '--quiet'], { cwd: repo });
+    const v = valueOf(yaml(...HEAD, 'projects:', `  - {path: ${repo}, isolation: worktree, worktree: {baseRef: main, keep: always, commit: auto}}`));
+    rmSync(repo, { recursive: true });
+    expect(v.projects[0]).toMatchObject({ isolation: 'worktree', worktree: { baseRef: 'main', keep: 'always', commit: 'auto' } });
   });
 
   it('picks the default stateDir from XDG_STATE_HOME and a sanitized socketPath', () => {

@@ -1,11 +1,34 @@
 import { describe, it, expect } from 'vitest';
 import { errorsOf, FILE, HEAD, valueOf, yaml } from './helpers.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('semantic rules', () => {
   it('rejects the same project twice, after resolving the path', () => {
     expect(errorsOf(yaml(...HEAD, 'projects:', '  - path: /src/app', '  - path: /src/./app/'))).toEqual([
       `${FILE}:8:11: projects[1].path: "/src/app" is already listed as projects[0]; list each project once`,
     ]);
+  });
+
+  it('refuses isolation: worktree outside a git repository, and worktree settings without it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentpool-rules-'));
+    try {
+      expect(errorsOf(yaml(...HEAD, 'projects:', `  - path: ${dir}`, '    isolation: worktree', `  - path: ${dir}/gone`, '    isolation: worktree'))).toEqual([
+        `${FILE}:8:16: projects[0].isolation: isolation: worktree needs a git repository, and ${dir} is not a git repository ` +
+          `(git: fatal: not a git repository (or any of the parent directories): .git); run git init there (and make a first commit), or use isolation: none`,
+        `${FILE}:10:16: projects[1].isolation: isolation: worktree needs a git repository, and the folder ${dir}/gone does not exist; ` +
+          'run git init there (and make a first commit), or use isolation: none',
+      ]);
+      expect(errorsOf(yaml(...HEAD, 'projects:', `  - path: ${dir}`, '    worktree: {keep: always}'))).toEqual([
+        `${FILE}:8:5: projects[0].worktree: worktree settings only apply with isolation: worktree; add that, or remove them`,
+      ]);
+      execFileSync('git', ['init', '--quiet'], { cwd: dir });
+      expect(valueOf(yaml(...HEAD, 'projects:', `  - path: ${dir}`, '    isolation: worktree')).projects[0]!.isolation).toBe('worktree');
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('rejects two projects sharing one inbox', () => {

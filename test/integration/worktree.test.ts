@@ -179,7 +179,7 @@ describe('isolation: worktree', () => {
     env = await createPoolEnv({ size: 1 });
     await env.writeConfig({ projects: [{ path: env.project, isolation: 'worktree' }] });
     const r = await env.agentpool('validate');
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`isolation: worktree needs a git repository, and ${env.project} is not a git repository`);
     expect(r.stderr).toContain('run git init there');
   });

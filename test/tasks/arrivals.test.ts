@@ -11,6 +11,7 @@ import { ArrivalTracker } from '../../src/tasks/arrivals.js';
 import { QueueScanner } from '../../src/tasks/scan.js';
 import { ensureQueueDirs } from '../../src/tasks/store.js';
 import { waitFor } from '../helpers/tmux-server.js';
+import { projectSpec } from '../../src/config/normalize.js';
 
 let root: string | undefined;
 afterEach(async () => {
@@ -21,7 +22,7 @@ afterEach(async () => {
 describe('ArrivalTracker with a real inbox', () => {
   it('takes 200 write-then-rename files at once and leaves files written in place to settle', async () => {
     root = await mkdtemp(join(tmpdir(), 'agentpool-arrivals-'));
-    const project = { path: root, inbox: join(root, '.agent-queue', 'inbox'), name: 'p', trust: false };
+    const project = projectSpec(root, { name: 'p' });
     await ensureQueueDirs(project.inbox);
     const arrivals = new ArrivalTracker();
     let events = 0;

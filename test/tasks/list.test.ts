@@ -7,13 +7,14 @@ import type { ProjectSpec } from '../../src/config/types.js';
 import { listTasks } from '../../src/tasks/list.js';
 import { claimTask, ensureQueueDirs, finishTask, requeueTask } from '../../src/tasks/store.js';
 import type { PendingTask } from '../../src/tasks/types.js';
+import { projectSpec } from '../../src/config/normalize.js';
 
 let dir: string;
 let project: ProjectSpec;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'agentpool-list-'));
   const path = join(dir, 'webapp');
-  project = { path, inbox: join(path, '.agent-queue', 'inbox'), name: 'webapp', trust: false };
+  project = projectSpec(path, { name: 'webapp' });
   await ensureQueueDirs(project.inbox);
 });
 afterEach(async () => {

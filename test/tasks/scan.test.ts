@@ -6,6 +6,7 @@ import type { ProjectSpec } from '../../src/config/types.js';
 import { queueDirs, type QueueDirs } from '../../src/tasks/layout.js';
 import { QueueScanner, type ScanOptions } from '../../src/tasks/scan.js';
 import { claimTask, ensureQueueDirs, requeueTask } from '../../src/tasks/store.js';
+import { projectSpec } from '../../src/config/normalize.js';
 
 let root: string;
 let project: ProjectSpec;
@@ -13,7 +14,7 @@ let dirs: QueueDirs;
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'agentpool-scan-'));
-  project = { path: root, inbox: join(root, '.agent-queue', 'inbox'), name: 'proj', trust: false };
+  project = projectSpec(root, { name: 'proj' });
   dirs = queueDirs(project.inbox);
   await ensureQueueDirs(project.inbox);
 });
@@ -116,7 +117,7 @@ describe('QueueScanner', () => {
   });
 
   it('reports a missing inbox as a problem and still scans active/', async () => {
-    const missing: ProjectSpec = { path: join(root, 'nope'), inbox: join(root, 'nope', '.agent-queue', 'inbox'), name: 'nope', trust: false };
+    const missing: ProjectSpec = projectSpec(join(root, 'nope'));
     const q = await new QueueScanner().scan(missing, settled());
     expect(q).toEqual({ project: missing.path, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [expect.stringMatching(/does not exist/)] });
     expect(q.problems[0]).toContain(missing.inbox);

@@ -3,18 +3,18 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 
 /**
- * The fake agent's work, when asked to do some (--edit): each `file: <path>` line of the prompt names a
- * file under the working directory, which gets one line appended (the prompt's first line); the change is
+ * The fake agent's work, when asked to do some (--edit): each line of the prompt that starts `file: <path>`
+ * names a file under the working directory, which gets one line appended (the prompt's first line); the change is
  * committed with git, that line as the message, with --commit or when the prompt has a `commit: yes` line
  * (`commit: no` leaves it uncommitted even with --commit). Returns what it did, for the screen; a path
  * outside the working directory is refused, never written.
  */
 export function doEdits(prompt: string, cwd: string, commitByDefault: boolean): string[] {
-  const said = /^\s*commit:\s*(yes|no)\s*$/m.exec(prompt)?.[1];
+  const said = /^\s*commit:\s*(yes|no)\b/m.exec(prompt)?.[1];
   const commit = said === undefined ? commitByDefault : said === 'yes';
   const title = firstWords(prompt);
   const done: string[] = [];
-  for (const m of prompt.matchAll(/^\s*file:\s*(\S+)\s*$/gm)) {
+  for (const m of prompt.matchAll(/^\s*file:\s*(\S+)/gm)) {
     const path = resolve(cwd, m[1]!);
     const rel = relative(cwd, path);
     if (rel.startsWith('..') || isAbsolute(rel)) {
