@@ -146,10 +146,10 @@ async function gitRepo(path: string): Promise<void> {
   await git('commit', '--quiet', '-m', 'The demo project');
 }
 
-/** `  agentpool/<task>  2 files, +2 -0  (done)` for each finished task of the project. */
+/** `  agentpool/<task>  2 files, +2 -0  done: <task>.md` for each finished task of the project. */
 async function branchLines(project: string): Promise<string[]> {
   const rows = await listTasks([projectSpec(project)], ['done', 'failed']);
-  return rows.filter((r) => r.branch).map((r) => `  ${r.branch!.padEnd(36)} ${r.changes ?? ''}  (${r.state}: ${r.name})`);
+  return rows.filter((r) => r.branch).map((r) => `  ${r.branch!.padEnd(32)} ${(r.changes ?? '').padEnd(16)} ${r.state}: ${r.name}`);
 }
 
 async function count(project: string, dir: string): Promise<number> {

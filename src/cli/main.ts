@@ -8,6 +8,8 @@ import { statusCommand } from './status.js';
 import { tasksCommand } from './tasks.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
+import { diffCommand } from './diff.js';
+import { worktreesCommand } from './worktrees.js';
 import { machineGraph } from '../machines/graph.js';
 
 const USAGE = `agentpool — keep a pool of coding agents in tmux and feed them tasks
@@ -17,6 +19,8 @@ Usage:
   agentpool validate  [--config FILE]
   agentpool status    [--config FILE] [-o json] [--watch]
   agentpool tasks     [--config FILE] [--project NAME] [--state inbox|active|done|failed] [-o json]
+  agentpool diff      [--config FILE] TASK        what a task changed on its branch (isolation: worktree)
+  agentpool worktrees [--config FILE] [-o json] [--prune]   task worktrees; --prune removes orphaned ones
   agentpool doctor    [--config FILE] [-o json]   check tmux, the agent CLI and its settings before a run
   agentpool demo      [--keep] [--log-format pretty|json]
   agentpool graph     the session state machine as a Mermaid diagram
@@ -43,6 +47,7 @@ export const OPTIONS = {
   project: { type: 'string' },
   state: { type: 'string' },
   watch: { type: 'boolean', short: 'w' },
+  prune: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -63,7 +68,8 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(USAGE);
       return;
     }
-    if (rest.length) throw new UsageError(`unexpected argument: ${rest[0]}\n\n${USAGE}`);
+    // Only diff takes an argument (its task).
+    if (rest.length > (command === 'diff' ? 1 : 0)) throw new UsageError(`unexpected argument: ${rest[command === 'diff' ? 1 : 0]}\n\n${USAGE}`);
     if (values['log-format'] && !['pretty', 'json'].includes(values['log-format'])) throw new UsageError('--log-format must be pretty or json');
     if (values.output && !['json', 'text'].includes(values.output)) throw new UsageError('-o must be json or text');
     switch (command) {
@@ -78,6 +84,12 @@ export async function main(argv: string[]): Promise<void> {
         break;
       case 'tasks':
         code = await tasksCommand(values);
+        break;
+      case 'diff':
+        code = await diffCommand(values, rest[0]);
+        break;
+      case 'worktrees':
+        code = await worktreesCommand(values);
         break;
       case 'doctor':
         code = await doctorCommand(values);

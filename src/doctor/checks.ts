@@ -31,7 +31,11 @@ export interface Facts {
     claudeSettings?: Record<string, any> | null;
     credentialsFile?: boolean;
   };
-  projects: Array<{ path: string; exists: boolean; trustOption: boolean; trusted: boolean }>;
+  projects: Array<{
+    path: string; exists: boolean; trustOption: boolean; trusted: boolean;
+    /** Task worktrees (isolation: worktree) that no task refers to any more. */
+    orphanedWorktrees: string[];
+  }>;
 }
 
 /** Pure: the facts → findings, in the order a person fixes things. */
@@ -44,7 +48,10 @@ export function diagnose(f: Facts): Finding[] {
   );
   out.push(tmuxFinding(f.tmux.version));
   if (f.agent) out.push(...agentFindings(f.agent, f.uid));
-  for (const p of f.projects) out.push(projectFinding(p, f.agent?.claude ?? false));
+  for (const p of f.projects) {
+    out.push(projectFinding(p, f.agent?.claude ?? false));
+    if (p.orphanedWorktrees.length) out.push(orphansFinding(p));
+  }
   return out;
 }
 
@@ -122,6 +129,15 @@ function agentFindings(a: NonNullable<Facts['agent']>, uid: number): Finding[] {
     out.push({ check: 'bypass mode', status: 'ok', message: accepted ? 'the bypass-permissions warning is pre-accepted' : 'the bypass-permissions warning will be answered on screen' });
   }
   return out;
+}
+
+function orphansFinding(p: Facts['projects'][number]): Finding {
+  const n = p.orphanedWorktrees.length;
+  return {
+    check: `project ${p.path}`, status: 'warn',
+    message: `${n} task worktree${n === 1 ? '' : 's'} that no task refers to: ${p.orphanedWorktrees.join(', ')}`,
+    fix: 'look at them, then `agentpool worktrees --prune` removes them (their branches stay; one with uncommitted work is refused)',
+  };
 }
 
 function projectFinding(p: Facts['projects'][number], claude: boolean): Finding {

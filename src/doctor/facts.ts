@@ -9,6 +9,7 @@ import { tmuxEnv } from '../tmux/exec-client.js';
 import { isDirectory } from '../util/fs.js';
 import { agentPath, agentProgram, findExecutable } from '../util/which.js';
 import type { Facts } from './checks.js';
+import { taskWorktrees } from '../git/task-worktrees.js';
 
 /** Looks at the machine for `agentpool doctor`: tmux, the pool's agent, its settings, the projects. */
 export async function gatherFacts(file: string, d: DesiredState | null, configError: string | undefined): Promise<Facts> {
@@ -39,12 +40,14 @@ export async function gatherFacts(file: string, d: DesiredState | null, configEr
       facts.agent.credentialsFile = await stat(join(dir, '.credentials.json')).then(() => true, () => false);
     }
   }
+  const worktrees = await taskWorktrees(d).catch(() => []);
   facts.projects = await Promise.all(
     d.projects.map(async (p) => ({
       path: p.path,
       exists: await isDirectory(p.path),
       trustOption: p.trust,
       trusted: claude && facts.agent ? await isFolderTrusted(claudeConfigFile(facts.agent.env), p.path).catch(() => false) : false,
+      orphanedWorktrees: worktrees.filter((w) => w.project === p.name && w.state === 'orphaned').map((w) => w.path),
     })),
   );
   return facts;

@@ -1,5 +1,5 @@
 import { access, mkdir, realpath } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { serially } from '../util/serial.js';
 import { git, gitMaybe } from './git.js';
 
@@ -57,12 +57,13 @@ export async function createWorktree(
         ? `the repository ${repo} has no commit yet: make a first commit (each task's branch starts from one), or set isolation: none`
         : `worktree.baseRef "${o.baseRef}" is not a commit in ${repo}: name a branch, tag or commit that exists`);
     }
-    const { branch, path } = await freeBranch(repo, o.root, branchLeaf(o.taskName));
+    // The real path, as git reports it in `worktree list`.
+    await mkdir(o.root, { recursive: true });
+    const { branch, path } = await freeBranch(repo, await realpath(o.root), branchLeaf(o.taskName));
     const cwd = join(path, relative(repo, await realpath(o.project)));
     const changes = await git(repo, ['status', '--porcelain', '--untracked-files=normal']);
     const w: Worktree = { repo, path, branch, base, cwd, mainTreeChanges: lines(changes) };
     await record(w);
-    await mkdir(dirname(path), { recursive: true });
     await git(repo, ['worktree', 'add', '--quiet', '-b', branch, path, base]);
     return w;
   });

@@ -1,5 +1,6 @@
-import { basename, join } from 'node:path';
-import type { DesiredState, ProjectSpec } from '../config/types.js';
+import { basename } from 'node:path';
+import type { ProjectSpec } from '../config/types.js';
+import { worktreeRoot } from '../git/task-worktrees.js';
 import { commitLeftovers, createWorktree, inspectWorktree, removeWorktree, WorktreeError } from '../git/worktree.js';
 import { readActive, readTask, updateSidecar } from '../tasks/store.js';
 import type { GitRecord } from '../tasks/types.js';
@@ -13,11 +14,6 @@ import type { Act } from './act-context.js';
  * project's keep policy. Everything here reads the sidecar, so a controller that died midway does the
  * rest on the task's next settle; each step is safe to repeat.
  */
-
-/** Folder of a project's task worktrees: <stateDir>/worktrees/<project name>. */
-export function worktreeRoot(d: DesiredState, project: ProjectSpec): string {
-  return join(d.controller.stateDir, 'worktrees', project.name);
-}
 
 /**
  * The folder the task's agent starts in, and the folder whose trust covers it: Claude Code 2.1.330 takes a

@@ -15,7 +15,7 @@ const ready: Facts = {
     claudeConfig: { file: '/home/ana/.claude.json', json: { hasCompletedOnboarding: true, customApiKeyResponses: { approved: [KEY.slice(-20)], rejected: [] } } },
     claudeSettings: null, credentialsFile: false,
   },
-  projects: [{ path: '/src/app', exists: true, trustOption: false, trusted: true }],
+  projects: [{ path: '/src/app', exists: true, trustOption: false, trusted: true, orphanedWorktrees: [] }],
 };
 const with_ = (agent: Partial<NonNullable<Facts['agent']>>, rest: Partial<Facts> = {}): Facts => ({ ...ready, ...rest, agent: { ...ready.agent!, ...agent } });
 const failing = (f: Facts) => diagnose(f).filter((x) => x.status === 'fail').map((x) => x.check);
@@ -44,18 +44,20 @@ describe('diagnose', () => {
     expect(finding).toMatchObject({ status: 'warn', message: expect.stringContaining(`tested: ${CLAUDE_VERSIONS.join(', ')}`), fix: expect.stringContaining('npm run test:claude-latest') });
   });
 
-  it('warns about a missing project and says how each project\'s trust will go', () => {
+  it('warns about a missing project and orphaned task worktrees, and says how each project\'s trust will go', () => {
     const projects = [
-      { path: '/gone', exists: false, trustOption: false, trusted: false },
-      { path: '/opt', exists: true, trustOption: true, trusted: false },
-      { path: '/new', exists: true, trustOption: false, trusted: false },
+      { path: '/gone', exists: false, trustOption: false, trusted: false, orphanedWorktrees: [] },
+      { path: '/opt', exists: true, trustOption: true, trusted: false, orphanedWorktrees: [] },
+      { path: '/new', exists: true, trustOption: false, trusted: false, orphanedWorktrees: ['/s/worktrees/new/a', '/s/worktrees/new/b'] },
     ];
     const f = diagnose({ ...ready, projects }).filter((x) => x.check.startsWith('project'));
     expect(f.map((x) => `${x.status} ${x.message}`)).toEqual([
       'warn the folder does not exist: its tasks cannot run',
       'ok trust: true — recorded before the first launch',
       'ok not trusted yet — the folder-trust question is answered on screen',
+      'warn 2 task worktrees that no task refers to: /s/worktrees/new/a, /s/worktrees/new/b',
     ]);
+    expect(f.at(-1)!.fix).toMatch(/agentpool worktrees --prune/);
   });
 
   it('asks for no Claude settings of an agent that is not Claude Code', () => {

@@ -37,6 +37,12 @@ describe('agentpool demo', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/demo finished: 12 done, 0 failed of 12/);
+    // webapp runs in worktrees: each of its six tasks on its own branch, with what it changed.
+    const branches = r.stdout.split('\n').filter((l) => l.startsWith('  agentpool/'));
+    expect(branches.map((l) => l.trim().split(/\s+/)[0]).sort()).toEqual(
+      ['a11y-labels', 'bump-deps', 'dark-mode-toggle', 'fix-login-redirect', 'flaky-checkout-test', 'readme-typos'].map((t) => `agentpool/${t}`),
+    );
+    expect(branches.find((l) => l.includes('fix-login-redirect'))).toMatch(/2 files, \+2 -0 +done: fix-login-redirect\.md$/);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
     const bySession = new Map<string, number>();
     for (const l of lines.filter((l) => l.msg === 'task done')) bySession.set(l.session as string, (bySession.get(l.session as string) ?? 0) + 1);

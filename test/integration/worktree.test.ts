@@ -87,7 +87,8 @@ describe('isolation: worktree', () => {
 
     const done = await records(app, 'done');
     expect([...done.keys()].sort()).toEqual(['left.md', 't1.md', 't2.md', 't3.md', 't4.md']);
-    expect(new Set([...done.values()].map((r) => r.session)).size, 'every slot took a task').toBe(4);
+    const everyRecord = [...done.values(), ...(await records(lib, 'done')).values(), ...(await records(docs, 'done')).values()];
+    expect(new Set(everyRecord.map((r) => r.session)).size, 'every slot took a task').toBe(4);
     const base = await git(app, 'rev-parse', 'HEAD');
     for (let i = 1; i <= 4; i++) {
       const r = done.get(`t${i}.md`)!;
@@ -127,6 +128,29 @@ describe('isolation: worktree', () => {
     expect(await git(kept.worktree, 'status', '--porcelain')).toBe('');
     expect((await execa('git', ['worktree', 'list'], { cwd: docs })).stdout.split('\n')).toHaveLength(2);
     expect((await execa('git', ['worktree', 'list'], { cwd: app })).stdout.split('\n')).toHaveLength(2); // main + left
+
+    // Reviewing: a branch's diff against its base; a kept worktree's, with the files git does not track yet.
+    const d1 = await env.agentpool('diff', 't1.md');
+    expect(d1.exitCode, d1.stderr).toBe(0);
+    expect(d1.stdout).toContain(' shared.txt | 1 +');
+    expect(d1.stdout).toContain('+Task 1 changes shared.');
+    expect(d1.stdout).not.toContain('Task 2');
+    const dl = await env.agentpool('diff', 'left');
+    expect(dl.stdout).toContain(`not tracked by git yet (not in the diff above), in ${left.worktree}:\n  new/left.txt`);
+    expect((await env.agentpool('diff', 'nope.md')).stderr).toMatch(/no task "nope.md" in the queues of app, lib, docs/);
+
+    // A worktree no task refers to: listed as orphaned, reported by doctor, removed only on request.
+    const stray = join(env.dir, 'state', 'worktrees', 'app', 'stray');
+    await git(app, 'worktree', 'add', '--quiet', '-b', 'agentpool/stray', stray);
+    const listed = await env.agentpool('worktrees', '-o', 'json');
+    expect(JSON.parse(listed.stdout).map((w: { branch: string; state: string }) => `${w.branch} ${w.state}`).sort()).toEqual([
+      'agentpool/kept kept', 'agentpool/left kept', 'agentpool/stray orphaned',
+    ]);
+    expect((await env.agentpool('doctor')).stdout).toContain(`1 task worktree that no task refers to: ${stray}`);
+    const pruned = await env.agentpool('worktrees', '--prune');
+    expect(pruned.stdout).toBe(`removed ${stray} (its branch stays)`);
+    expect(existsSync(stray)).toBe(false);
+    expect(existsSync(left.worktree)).toBe(true);
   });
 
   it('adopts a working agent in its worktree after a SIGKILL of the controller, and the record has its commit', async () => {

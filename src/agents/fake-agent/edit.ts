@@ -41,5 +41,5 @@ export function doEdits(prompt: string, cwd: string, commitByDefault: boolean): 
 /** The prompt's first line without agentpool's `[task.md] ` label, as a commit message. */
 function firstWords(prompt: string): string {
   const line = prompt.split('\n').find((l) => l.trim()) ?? 'fake agent';
-  return line.replace(/^\[[^\]]*\]\s*/, '').trim().slice(0, 72) || 'fake agent';
+  return line.replace(/^\[[^\]]*\]\s*/, '').trim().slice(0, 72).trim() || 'fake agent';
 }
