@@ -21,6 +21,7 @@ import { defaultAnswer, lastUserText, startFakeAnthropic, type Behaviour, type F
 import { createPoolEnv, ensureBuilt, REPO_ROOT, type ConfigObject, type LogLine, type PoolEnv, type RunningController } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
 import { testTmux, waitFor } from '../helpers/tmux-server.js';
+import { execa } from 'execa';
 
 /** The pinned CLI; AGENTPOOL_CLAUDE_VERSION runs these against another one (`bash scripts/setup-claude.sh <version>` first). */
 const PINNED_CLAUDE_VERSION = '2.1.330';
@@ -358,6 +359,29 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect((await w.events('ccl-auto-1')).find((e) => e.hook_event_name === 'UserPromptSubmit')!.prompt === expected).toBe(true);
     expect(r.lastMessage).toBe('Finished big.md: nothing to change.');
   }, 90_000);
+
+  it('runs each task in its own worktree of a trusted repository, and no worktree asks the trust question', async () => {
+    const w = await claudeWorld({ size: 2, answered: 'onboarding' });
+    const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: w.project });
+    await writeFile(join(w.project, '.gitignore'), '.agent-queue/\n');
+    await git('init', '--quiet');
+    await git('add', '.');
+    await git('commit', '--quiet', '-m', 'base');
+    await w.env.writeConfig({ projects: [{ path: w.project, trust: true, isolation: 'worktree' }] });
+    await dropTask(w.project, 'one.md', 'First.\n');
+    await dropTask(w.project, 'two.md', 'Second.\n');
+    const c = w.start();
+    const [one, two] = [await w.waitDone('one.md'), await w.waitDone('two.md')];
+    expect([one.git.branch, two.git.branch]).toEqual(['agentpool/one', 'agentpool/two']);
+    // Claude Code 2.1.330 takes a worktree of a trusted repository as trusted: one entry, for the repository.
+    expect(logged(c, 'answered a dialog').filter((l) => l.dialog === 'trust-folder')).toEqual([]);
+    expect(logged(c, 'recorded folder trust for the project (projects[].trust)').map((l) => l.folder)).toEqual([w.project]);
+    const trusted = Object.keys(JSON.parse(await readFile(join(w.home, '.claude.json'), 'utf8')).projects ?? {});
+    expect(trusted.filter((k) => k.includes('worktrees'))).toEqual([]);
+    // Each agent worked in its worktree: its SessionStart hook says where.
+    const starts = [...(await w.events('ccl-auto-1')), ...(await w.events('ccl-auto-2'))].filter((e) => e.hook_event_name === 'SessionStart');
+    expect(starts.map((e) => e.cwd).sort()).toEqual([one.git.worktree, two.git.worktree].sort());
+  }, 120_000);
 
   it('runs two tasks at once on two pool sessions', async () => {
     const w = await claudeWorld({ size: 2 });
