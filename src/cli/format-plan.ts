@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { DesiredState } from '../config/types.js';
 import type { Action } from '../reconciler/actions.js';
+import { branchLeaf } from '../git/worktree.js';
 
 /** kubectl-style lines, one per action: `session/ccl-auto-3 create`. */
 export function formatPlan(d: DesiredState, actions: readonly Action[]): string[] {
@@ -24,8 +25,12 @@ export function formatPlan(d: DesiredState, actions: readonly Action[]): string[
         return `${task(a.project, a.path)} requeue (${a.reason})`;
       case 'claim-task':
         return `${task(a.task.project, a.task.path)} claim → session/${a.session} (priority ${a.task.priority})`;
-      case 'launch-agent':
-        return `session/${a.session} launch ${a.agent} model=${a.model} cwd=${a.project}`;
+      case 'launch-agent': {
+        const where = d.projects.find((p) => p.path === a.project)?.isolation === 'worktree'
+          ? `in a new worktree of ${a.project} on branch agentpool/${branchLeaf(basename(a.task))} (or the next free name)`
+          : `cwd=${a.project}`;
+        return `session/${a.session} launch ${a.agent} model=${a.model} ${where}`;
+      }
       case 'submit-task':
         return `session/${a.session} submit ${basename(a.task)}`;
       case 'answer-dialog':

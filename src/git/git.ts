@@ -32,11 +32,12 @@ export async function gitMaybe(cwd: string, args: readonly string[]): Promise<st
 }
 
 /**
- * Why `folder` cannot hold task worktrees, or null when it can: for config validation, which is
- * synchronous. A repository without a commit yet can (its tasks fail with that reason until it has one).
+ * Why `folder` cannot hold task worktrees, or null when it can (or when it does not exist: a missing
+ * project is reported by every pass, like any other): for config validation, which is synchronous. A
+ * repository without a commit yet can (its tasks fail with that reason until it has one).
  */
 export function notARepository(folder: string): string | null {
-  if (!existsSync(folder)) return `the folder ${folder} does not exist`;
+  if (!existsSync(folder)) return null;
   const r = execaSync('git', ['rev-parse', '--show-toplevel'], { cwd: folder, env: ENV, reject: false, stdin: 'ignore', timeout: TIMEOUT_MS });
   if (r.exitCode === 0) return null;
   const e = r as unknown as { code?: string; cause?: { code?: string } };

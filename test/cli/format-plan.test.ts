@@ -37,6 +37,14 @@ describe('formatPlan', () => {
     ]);
   });
 
+  it('says that a task of a worktree project is launched in a new worktree, and on which branch', () => {
+    const wt = { ...d, projects: d.projects.map((p) => (p.path === WEBAPP ? { ...p, isolation: 'worktree' as const } : p)) };
+    const launch: Action = { kind: 'launch-agent', session: 'ccl-auto-1', task: pending(WEBAPP, 'fix login.md').path, agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP };
+    expect(formatPlan(wt, [launch])).toEqual([
+      `session/ccl-auto-1 launch claude model=opus in a new worktree of ${WEBAPP} on branch agentpool/fix-login (or the next free name)`,
+    ]);
+  });
+
   it('shows each disposition of stop-agent', () => {
     const stop = (disposition: 'done' | 'retry' | 'fail', reason: string): Action => ({
       kind: 'stop-agent', session: 'ccl-auto-1', agent: 'claude', task: null, verdict: { outcome: 'failed', reason }, disposition, refundAttempt: false, notBefore: 0, cooldownUntil: 0,

@@ -14,7 +14,7 @@ describe('the example config', () => {
     expect('errors' in r ? r.errors.map(formatConfigError) : []).toEqual([]);
     if (!('value' in r)) return;
     expect(r.value.pool).toMatchObject({ prefix: 'ccl-auto-', startIndex: 1, size: 4, agent: 'claude' });
-    expect(r.value.projects).toHaveLength(2);
+    expect(r.value.projects.map((p) => p.isolation)).toEqual(['none', 'worktree']);
     expect(r.value.dedicated).toEqual(['ccl-main']);
     expect(Object.keys(r.value.agents)).toEqual(['claude', 'fake', 'generic', 'aider']);
   });
