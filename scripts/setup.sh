@@ -18,22 +18,27 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-# tmux: agentpool drives a private tmux server, so tmux itself must be there.
-if ! command -v tmux >/dev/null 2>&1; then
+# tmux: agentpool drives a private tmux server, so tmux itself must be there. git: for projects with
+# isolation: worktree, which the demo and the tests use.
+need() {
+  local program=$1 why=$2
+  command -v "$program" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "tmux is missing; installing it with apt-get"
+    say "$program is missing; installing it with apt-get"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
-    apt-get install -y -qq tmux >&2
-    if ! command -v tmux >/dev/null 2>&1; then
-      say "apt-get finished but there is still no tmux on PATH; install it by hand and run this again."
+    apt-get install -y -qq "$program" >&2
+    if ! command -v "$program" >/dev/null 2>&1; then
+      say "apt-get finished but there is still no $program on PATH; install it by hand and run this again."
       exit 1
     fi
   else
-    say "tmux is not installed. Install it (e.g. 'sudo apt-get install tmux' or 'brew install tmux') and run this again."
+    say "$program is not installed ($why). Install it (e.g. 'sudo apt-get install $program' or 'brew install $program') and run this again."
     exit 1
   fi
-fi
+}
+need tmux "agentpool runs its agents in a private tmux server"
+need git "the demo and the tests run tasks in git worktrees"
 
 # Build: TypeScript to dist/ (incremental, so a no-op build is fast).
 npx --no-install tsc -p tsconfig.json
