@@ -1,10 +1,10 @@
-import { access, realpath } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { access } from 'node:fs/promises';
 import { execa } from 'execa';
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
-import { listTasks, type TaskRow } from '../tasks/list.js';
+import type { TaskRow } from '../tasks/list.js';
 import { readActive, readResult } from '../tasks/store.js';
+import { findTask } from './find-task.js';
 import { UsageError, type CliValues } from './main.js';
 
 /**
@@ -25,18 +25,6 @@ export async function diffCommand(v: CliValues, task: string | undefined): Promi
     if (untracked.length) process.stdout.write(`\nnot tracked by git yet (not in the diff above), in ${target.cwd}:\n${untracked.map((f) => `  ${f}`).join('\n')}\n`);
   }
   return r.exitCode ?? 1;
-}
-
-/** The one task `arg` names: by path, or by file name (with or without .md) in any project's queue. */
-export async function findTask(d: DesiredState, arg: string): Promise<TaskRow> {
-  const rows = await listTasks(d.projects);
-  const real = await realpath(arg).catch(() => null);
-  const byPath = real ? await Promise.all(rows.map(async (r) => ((await realpath(r.path).catch(() => r.path)) === real ? r : null))) : [];
-  const found = byPath.filter((r): r is TaskRow => r !== null);
-  const named = found.length ? found : rows.filter((r) => r.name === basename(arg) || r.name === `${basename(arg)}.md`);
-  if (named.length === 1) return named[0]!;
-  if (named.length === 0) throw new UsageError(`no task "${arg}" in the queues of ${d.projects.map((p) => p.name).join(', ') || '(no projects)'}; agentpool tasks lists them`);
-  throw new UsageError(`"${arg}" names ${named.length} tasks; give its path:\n${named.map((r) => `  ${r.path}`).join('\n')}`);
 }
 
 async function diffTarget(d: DesiredState, row: TaskRow): Promise<{ cwd: string; args: string[] }> {

@@ -10,6 +10,7 @@ import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { diffCommand } from './diff.js';
 import { worktreesCommand } from './worktrees.js';
+import { controlCommand } from './controls.js';
 import { machineGraph } from '../machines/graph.js';
 
 const USAGE = `agentpool — keep a pool of coding agents in tmux and feed them tasks
@@ -21,6 +22,11 @@ Usage:
   agentpool tasks     [--config FILE] [--project NAME] [--state inbox|active|done|failed] [-o json]
   agentpool diff      [--config FILE] TASK        what a task changed on its branch (isolation: worktree)
   agentpool worktrees [--config FILE] [-o json] [--prune]   task worktrees; --prune removes orphaned ones
+  agentpool retry     [--config FILE] TASK        a failed task back in the queue (attempts reset, history kept)
+  agentpool cancel    [--config FILE] TASK        stop a task (its agent too) and move it to failed/
+  agentpool cordon    [--config FILE] SESSION     the session takes no new work after its current task
+  agentpool uncordon  [--config FILE] SESSION     it takes work again
+  agentpool drain     [--config FILE] SESSION     cordon, then wait until its current task is over
   agentpool doctor    [--config FILE] [-o json]   check tmux, the agent CLI and its settings before a run
   agentpool demo      [--keep] [--log-format pretty|json]
   agentpool graph     the session state machine as a Mermaid diagram
@@ -35,6 +41,8 @@ export class UsageError extends Error {
     super(message);
   }
 }
+
+const CONTROLS = ['retry', 'cancel', 'cordon', 'uncordon', 'drain'];
 
 export const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -68,8 +76,9 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(USAGE);
       return;
     }
-    // Only diff takes an argument (its task).
-    if (rest.length > (command === 'diff' ? 1 : 0)) throw new UsageError(`unexpected argument: ${rest[command === 'diff' ? 1 : 0]}\n\n${USAGE}`);
+    // Only the commands about one task or session take an argument.
+    const takes = ['diff', ...CONTROLS].includes(command) ? 1 : 0;
+    if (rest.length > takes) throw new UsageError(`unexpected argument: ${rest[takes]}\n\n${USAGE}`);
     if (values['log-format'] && !['pretty', 'json'].includes(values['log-format'])) throw new UsageError('--log-format must be pretty or json');
     if (values.output && !['json', 'text'].includes(values.output)) throw new UsageError('-o must be json or text');
     switch (command) {
@@ -90,6 +99,13 @@ export async function main(argv: string[]): Promise<void> {
         break;
       case 'worktrees':
         code = await worktreesCommand(values);
+        break;
+      case 'retry':
+      case 'cancel':
+      case 'cordon':
+      case 'uncordon':
+      case 'drain':
+        code = await controlCommand(command, values, rest[0]);
         break;
       case 'doctor':
         code = await doctorCommand(values);

@@ -11,6 +11,7 @@ import { listTasks } from '../tasks/list.js';
 import type { CliValues } from './main.js';
 import { oneLine, shortDuration, table } from './table.js';
 import { watch } from './watch.js';
+import { readCordoned } from '../controls/controls.js';
 
 /**
  * What the pool and the queues look like now. With a controller running, from the status file it writes
@@ -60,7 +61,7 @@ async function statusReport(v: CliValues): Promise<{ text: string; warning?: str
   text += table(
     ['SESSION', 'ROLE', 'STATE', 'FOR', 'TASK', 'PROJECT', 'MODEL', 'ATTEMPT', 'UNTIL', 'LAST ERROR'],
     sessions.map((r) => [
-      r.session, r.role, r.state, r.since === null ? '' : shortDuration(now - r.since), r.task, r.project, r.model ?? '',
+      r.session, r.role, r.cordoned ? `${r.state} (cordoned)` : r.state, r.since === null ? '' : shortDuration(now - r.since), r.task, r.project, r.model ?? '',
       r.attempt === null ? '' : String(r.attempt), r.until !== null && r.until > now ? shortDuration(r.until - now) : '', oneLine(r.lastError ?? '', 60),
     ]),
   );
@@ -91,6 +92,7 @@ function controllerLine(live: StatusFile | null, last: StatusFile | null, now: n
 /** Without a controller: what agentpool saved on the sessions (their tags). */
 async function fromTags(d: DesiredState, backend: SessionBackend): Promise<SessionStatus[]> {
   const wanted = new Set(desiredSlots(d));
+  const cordoned = await readCordoned(d.controller.stateDir);
   const rows: SessionStatus[] = (await backend.list())
     .filter((s) => s.tags.pool === d.pool.prefix || wanted.has(s.name) || d.dedicated.includes(s.name))
     .map(({ name, tags: t }) => ({
@@ -102,6 +104,7 @@ async function fromTags(d: DesiredState, backend: SessionBackend): Promise<Sessi
       project: '', model: null, attempt: null,
       until: t.until ? Number(t.until) : null,
       lastError: null,
+      cordoned: cordoned.has(name),
     }));
   return withAbsentSlots(d, rows);
 }

@@ -5,8 +5,11 @@ export type SlotState = (typeof SLOT_STATES)[number];
 
 /** How a task ended for this session; the planner turns it into file moves and a cooldown. */
 export interface Verdict {
-  /** interrupted: a controller restart could not prove the prompt arrived; resend to a fresh agent. */
-  outcome: 'done' | 'failed' | 'limited' | 'interrupted';
+  /**
+   * interrupted: a controller restart could not prove the prompt arrived; resend to a fresh agent.
+   * cancelled: a person asked (`agentpool cancel`); the task goes to failed/ without a retry.
+   */
+  outcome: 'done' | 'failed' | 'limited' | 'interrupted' | 'cancelled';
   /** A sentence a person can act on (for failures) or a short summary (for done). */
   reason: string;
   /** For `limited`: when the limit resets (epoch ms), if the agent said. */

@@ -85,8 +85,9 @@ export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): 
   const { driver, c, io } = agentFor(x, a.session, a.agent);
   const s = x.sessions.get(a.session);
   // A submit cut short by a controller restart may have left the task's text in the agent's input box:
-  // the exit text and its Enter would go out with it as one prompt. Such an agent is replaced, not asked.
-  if (io && s && !s.process.dead && a.verdict.outcome !== 'interrupted') {
+  // the exit text and its Enter would go out with it as one prompt. Such an agent is replaced, not asked;
+  // so is one whose task was cancelled (it may be mid-turn, where an exit text would wait for the turn).
+  if (io && s && !s.process.dead && a.verdict.outcome !== 'interrupted' && a.verdict.outcome !== 'cancelled') {
     if (await driver.stop(c, io)) x.log.info({ session: a.session }, 'the agent exited when asked');
     else x.log.warn({ session: a.session }, 'the agent did not exit when asked; it is ended with its pane');
   }
@@ -112,7 +113,8 @@ async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promi
     await notify(x.d.notify, { ...notice, event: 'done', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
   } else if (a.disposition === 'fail') {
     const dest = await finishTask(task, { outcome: 'failed', reason: a.verdict.reason, now, git });
-    x.log.warn({ session: a.session, task: dest, reason: a.verdict.reason }, 'task failed');
+    if (a.verdict.outcome === 'cancelled') x.log.info({ session: a.session, task: dest }, 'task cancelled');
+    else x.log.warn({ session: a.session, task: dest, reason: a.verdict.reason }, 'task failed');
     await notify(x.d.notify, { ...notice, event: 'failed', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
   } else {
     await requeueTask(task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git });

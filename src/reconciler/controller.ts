@@ -16,6 +16,8 @@ import { acquireLock } from './lock.js';
 import { Loop, TerminalError } from './loop.js';
 import { Reconciler } from './reconciler.js';
 import { sessionStatus, writeStatusFile, type StatusFile } from './status-file.js';
+import { Controls } from '../controls/controls.js';
+import { requestsDir } from '../controls/requests.js';
 
 export interface ControllerOptions {
   configFile: string;
@@ -36,6 +38,7 @@ export class Controller {
   readonly reconciler: Reconciler;
   readonly slots: Slots;
   readonly backend: SessionBackend;
+  private readonly controls: Controls;
   private readonly loop: Loop;
   private watchers: FSWatcher[] = [];
   private inboxWatchers: FsWatcher[] = [];
@@ -61,10 +64,19 @@ export class Controller {
       },
       () => this.wake('timer'),
     );
-    this.reconciler = new Reconciler({ backend: this.backend, slots: this.slots, clock, log: o.log, wake: () => this.wake('action finished') }, desired);
+    this.reconciler = new Reconciler(
+      { backend: this.backend, slots: this.slots, clock, log: o.log, wake: () => this.wake('action finished'), cordoned: () => this.controls.cordoned },
+      desired,
+    );
+    this.controls = new Controls({
+      stateDir: desired.controller.stateDir, slots: this.slots, log: o.log, now: () => clock.now(),
+      busy: (s) => this.reconciler.busy(s), claiming: (p) => this.reconciler.isClaiming(p),
+    });
     this.loop = new Loop({
       pass: async () => {
         try {
+          // A person's requests (retry, cancel, cordon) first: the pass then plans with them.
+          if (this.releaseLock) await this.controls.handle(this.desired).catch((err: Error) => o.log.error({ err: err.message }, 'could not read the control requests'));
           return await this.reconciler.pass();
         } finally {
           await this.writeStatus();
@@ -78,6 +90,7 @@ export class Controller {
   static async create(o: ControllerOptions): Promise<Controller> {
     const desired = await loadDesired(o.configFile);
     const c = new Controller(o, desired);
+    await c.controls.load();
     if (o.lock !== false) {
       // One controller per tmux server, whatever its state directory, and one per state directory.
       const releaseServer = await acquireLock(backendLockFile(desired), `the tmux server ${c.backend.label}`, o.configFile);
@@ -92,6 +105,7 @@ export class Controller {
         throw err;
       }
       await mkdir(join(desired.controller.stateDir, 'sessions'), { recursive: true, mode: 0o700 });
+      await mkdir(requestsDir(desired.controller.stateDir), { recursive: true, mode: 0o700 });
     }
     return c;
   }
@@ -178,7 +192,7 @@ export class Controller {
     if (!snap || !this.releaseLock) return;
     const d = this.desired;
     const views = new Map(this.slots.views().map((v) => [v.session, v]));
-    const sessions = sessionStatus(d, snap, views, { since: this.since, lastError: this.lastError });
+    const sessions = sessionStatus(d, snap, views, { since: this.since, lastError: this.lastError, cordoned: this.controls.cordoned });
     await writeStatusFile(d.controller.stateDir, {
       version: 1, pid: process.pid, config: this.o.configFile, startedAt: this.startedAt, writtenAt: Date.now(),
       generation: this.generation, lastReload: this.lastReload,
@@ -231,8 +245,13 @@ export class Controller {
       }
     }
     const events = join(this.desired.controller.stateDir, 'sessions');
-    const w = watch([...inboxes, events], { ignoreInitial: true, depth: 1 });
-    w.on('all', (_ev, path) => this.loop.wake(path.startsWith(events) ? 'agent event' : 'inbox changed'));
+    const requests = requestsDir(this.desired.controller.stateDir);
+    const w = watch([...inboxes, events, requests], { ignoreInitial: true, depth: 1 });
+    w.on('all', (_ev, path) => {
+      if (path.startsWith(requests)) {
+        if (!path.endsWith('.reply.json')) this.loop.wake('control request');
+      } else this.loop.wake(path.startsWith(events) ? 'agent event' : 'inbox changed');
+    });
     w.on('error', (err) => this.o.log.warn({ err: String(err) }, 'watcher error; the periodic resync still runs'));
     this.watchers.push(w);
   }

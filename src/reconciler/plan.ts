@@ -16,6 +16,8 @@ export interface PlanContext {
   claiming?: ReadonlySet<string>;
   /** When each project last got a task (fair turns). */
   lastServed?: ReadonlyMap<string, number>;
+  /** Sessions a person cordoned (`agentpool cordon`): they finish their task and take no new one. */
+  cordoned?: ReadonlySet<string>;
 }
 
 /**
@@ -107,6 +109,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   const creating = new Set(actions.flatMap((a) => (a.kind === 'create-session' ? [a.session] : [])));
   const free = wanted.filter((name) => {
     if (creating.has(name)) return true;
+    if (ctx.cordoned?.has(name)) return false;
     const v = views.get(name);
     // Draining only matters outside the pool's range; a slot back in range after a grow takes work again.
     return v?.state === 'idle' && !inFlight.has(name) && snap.sessions.get(name)?.owned;

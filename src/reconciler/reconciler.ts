@@ -31,6 +31,8 @@ export interface ReconcilerDeps {
   log: Logger;
   /** Called when background work (a session's actions) finished, so the loop runs again. */
   wake: () => void;
+  /** Sessions that take no new work (`agentpool cordon`). */
+  cordoned?: () => ReadonlySet<string>;
 }
 
 /**
@@ -138,7 +140,17 @@ export class Reconciler {
   }
 
   private planContext() {
-    return { inFlight: this.inFlight.keys(), claiming: this.claiming, lastServed: this.lastServed };
+    return { inFlight: this.inFlight.keys(), claiming: this.claiming, lastServed: this.lastServed, cordoned: this.deps.cordoned?.() ?? new Set<string>() };
+  }
+
+  /** Whether `session` has actions running now. */
+  busy(session: string): boolean {
+    return this.inFlight.keys().has(session);
+  }
+
+  /** Whether `path` is being claimed now. */
+  isClaiming(path: string): boolean {
+    return this.claiming.has(path);
   }
 
   private actDeps(snapshot: Snapshot) {

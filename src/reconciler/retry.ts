@@ -25,6 +25,8 @@ export function dispose(d: DesiredState, verdict: Verdict, attempts: number, now
     }
     case 'interrupted':
       return { disposition: 'retry', refundAttempt: true, notBefore: 0, cooldownUntil: now };
+    case 'cancelled':
+      return { disposition: 'fail', refundAttempt: false, notBefore: 0, cooldownUntil: now + afterTaskMs };
     case 'failed': {
       const cooldownUntil = now + afterFailureMs;
       if (attempts >= d.tasks.maxAttempts) return { disposition: 'fail', refundAttempt: false, notBefore: 0, cooldownUntil };

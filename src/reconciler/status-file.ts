@@ -25,6 +25,8 @@ export interface SessionStatus {
   until: number | null;
   /** The reason the slot's last attempt failed, if it did. */
   lastError: string | null;
+  /** Takes no new work (`agentpool cordon`). */
+  cordoned: boolean;
 }
 
 /** What a running controller writes after each pass (`<stateDir>/status.json`), for `agentpool status`. */
@@ -48,6 +50,7 @@ export interface StatusFile {
 export interface SlotHistory {
   since: ReadonlyMap<string, number>;
   lastError: ReadonlyMap<string, string>;
+  cordoned: ReadonlySet<string>;
 }
 
 /** Pure: the sessions of a pass as `status` shows them, in natural order, with absent slots of the pool. */
@@ -72,6 +75,7 @@ export function sessionStatus(d: DesiredState, snap: Snapshot, views: ReadonlyMa
       attempt: sc?.attempts ?? null,
       until: v?.deadline ?? null,
       lastError: h.lastError.get(s.name) ?? null,
+      cordoned: h.cordoned.has(s.name),
     });
   }
   return withAbsentSlots(d, rows);
@@ -81,7 +85,7 @@ export function sessionStatus(d: DesiredState, snap: Snapshot, views: ReadonlyMa
 export function withAbsentSlots(d: DesiredState, rows: SessionStatus[]): SessionStatus[] {
   for (const name of desiredSlots(d)) {
     if (!rows.some((r) => r.session === name)) {
-      rows.push({ session: name, role: 'pool', state: 'absent', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null });
+      rows.push({ session: name, role: 'pool', state: 'absent', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null, cordoned: false });
     }
   }
   return rows.sort((a, b) => compareSessions(a.session, b.session));

@@ -131,6 +131,39 @@ export async function readResult(path: string): Promise<ResultRecord | null> {
   return (await readSidecar(path + RESULT_SUFFIX)) as unknown as ResultRecord | null;
 }
 
+/**
+ * Puts a task from failed/ back in the queue by hand (`agentpool retry`): into active/, queued, with its
+ * attempts reset and its history kept (the sidecar is written first, then the task moves, then its old
+ * record goes: a crash at any point leaves the task in exactly one place). Returns its new path.
+ */
+export async function retryTask(path: string, o: { now: number; reason: string }): Promise<string> {
+  const record = await readResult(path);
+  if (!record) throw new Error(`${path} has no result record beside it`);
+  const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
+  const dest = await freeName(dirs.active, basename(path));
+  const { outcome: _o, reason: _r, finishedAt: _f, lastMessage: _l, git: _g, ...rest } = record;
+  const sidecar: Sidecar = {
+    ...rest, task: basename(dest), state: 'queued', session: null, attempts: 0, notBefore: 0, worktree: null,
+    claimedAt: null, launchedAt: null, submittedAt: null,
+    history: [...record.history, { attempt: record.attempts, session: null, outcome: 'retried', reason: o.reason, at: o.now }],
+  };
+  await writeJsonAtomic(dest + SIDECAR_SUFFIX, sidecar);
+  try {
+    await rename(path, dest);
+  } catch (err) {
+    await unlink(dest + SIDECAR_SUFFIX).catch(() => {});
+    throw err;
+  }
+  await unlink(path + RESULT_SUFFIX).catch(() => {});
+  return dest;
+}
+
+/** Moves a task no agent holds (in the inbox, or queued in active/) to failed/ with `reason`. */
+export async function cancelTask(path: string, where: 'inbox' | 'active', o: { now: number; reason: string; project: string }): Promise<string> {
+  if (where === 'active') return finishTask(path, { outcome: 'failed', reason: o.reason, now: o.now });
+  return rejectTask({ path, project: o.project, name: basename(path), reason: o.reason }, o.now);
+}
+
 /** Moves an inbox file that can never run to failed/, with the reason. */
 export async function rejectTask(t: RejectedTask, now: number): Promise<string> {
   const dirs = queueDirs(dirname(t.path));

@@ -56,4 +56,10 @@ describe('dispose (the retry policy)', () => {
       expect(dispose(d, { outcome: 'interrupted', reason: 'restart while pasting' }, attempts, NOW)).toEqual({ disposition: 'retry', refundAttempt: true, notBefore: 0, cooldownUntil: NOW });
     }
   });
+
+  it('fails a cancelled task at once, with attempts left, and cools the slot as after a task', () => {
+    expect(dispose(d, { outcome: 'cancelled', reason: 'cancelled with agentpool cancel' }, 1, NOW)).toEqual({
+      disposition: 'fail', refundAttempt: false, notBefore: 0, cooldownUntil: NOW + d.pool.cooldown.afterTaskMs,
+    });
+  });
 });

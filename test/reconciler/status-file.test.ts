@@ -18,13 +18,13 @@ describe('sessionStatus', () => {
     ];
     const q = [queue(WEBAPP, { active: [active(WEBAPP, 'fix-login.md', { session: 'ccl-auto-1', model: 'opus', attempts: 2 })] })];
     const v = views(view('ccl-auto-1', 'working', { task: t, deadline: NOW + 60_000 }), view('ccl-auto-5', 'cooldown', { deadline: NOW + 1_000 }));
-    const h = { since: new Map([['ccl-auto-1', NOW - 5_000]]), lastError: new Map([['ccl-auto-1', 'the agent exited with status 1']]) };
+    const h = { since: new Map([['ccl-auto-1', NOW - 5_000]]), lastError: new Map([['ccl-auto-1', 'the agent exited with status 1']]), cordoned: new Set(['ccl-auto-1']) };
     expect(sessionStatus(desired(3), snapshot({ sessions, queues: q }), v, h)).toEqual([
-      { session: 'ccl-auto-1', role: 'pool', state: 'working', since: NOW - 5_000, task: 'fix-login.md', project: 'webapp', model: 'opus', attempt: 2, until: NOW + 60_000, lastError: 'the agent exited with status 1' },
-      { session: 'ccl-auto-2', role: 'unowned', state: '-', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null },
-      { session: 'ccl-auto-3', role: 'pool', state: 'absent', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null },
-      { session: 'ccl-auto-5', role: 'surplus', state: 'cooldown', since: null, task: '', project: '', model: null, attempt: null, until: NOW + 1_000, lastError: null },
-      { session: 'ccl-main', role: 'dedicated', state: '-', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null },
+      { session: 'ccl-auto-1', role: 'pool', state: 'working', since: NOW - 5_000, task: 'fix-login.md', project: 'webapp', model: 'opus', attempt: 2, until: NOW + 60_000, lastError: 'the agent exited with status 1', cordoned: true },
+      { session: 'ccl-auto-2', role: 'unowned', state: '-', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null, cordoned: false },
+      { session: 'ccl-auto-3', role: 'pool', state: 'absent', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null, cordoned: false },
+      { session: 'ccl-auto-5', role: 'surplus', state: 'cooldown', since: null, task: '', project: '', model: null, attempt: null, until: NOW + 1_000, lastError: null, cordoned: false },
+      { session: 'ccl-main', role: 'dedicated', state: '-', since: null, task: '', project: '', model: null, attempt: null, until: null, lastError: null, cordoned: false },
     ]);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import { queueDirs, type QueueDirs } from '../../src/tasks/layout.js';
 import { readSidecar } from '../../src/tasks/scan.js';
-import { claimTask, ensureQueueDirs, finishTask, readActive, readTask, rejectTask, requeueTask, updateSidecar } from '../../src/tasks/store.js';
+import { cancelTask, claimTask, ensureQueueDirs, finishTask, readActive, readTask, rejectTask, requeueTask, retryTask, updateSidecar } from '../../src/tasks/store.js';
 import type { PendingTask, ResultRecord } from '../../src/tasks/types.js';
 
 const NOW = 1_700_000_000_000;
@@ -178,6 +178,31 @@ describe('task store', () => {
     expect(await json<ResultRecord>(`${dest}.result.json`)).toMatchObject({
       outcome: 'failed', reason: 'the file is empty: write the task in it', finishedAt: NOW, attempts: 0, session: null, project: root, task: 'empty.2.md',
     });
+  });
+
+  it('retryTask puts a failed task back in active/, queued, with its attempts reset and its history kept', async () => {
+    const t = await claimTask(await drop('r.md'), 'ccl-auto-1', NOW);
+    const failed = await finishTask(t.path, { outcome: 'failed', reason: 'crash', now: NOW + 1 });
+    const dest = await retryTask(failed, { now: NOW + 2, reason: 'retried with agentpool retry' });
+    expect(dest).toBe(join(dirs.active, 'r.md'));
+    expect(await ls(dirs.failed)).toEqual([]);
+    const sc = await readSidecar(dest + '.state.json');
+    expect(sc).toMatchObject({ state: 'queued', attempts: 0, session: null, notBefore: 0, task: 'r.md' });
+    expect(sc!.history.map((h) => `${h.attempt} ${h.outcome} ${h.reason}`)).toEqual(['1 failed crash', '1 retried retried with agentpool retry']);
+    expect('outcome' in sc!).toBe(false);
+    await expect(retryTask(dest, { now: NOW, reason: 'x' })).rejects.toThrow(/no result record/);
+  });
+
+  it('cancelTask moves an inbox task, or a queued one in active/, to failed/ with the reason', async () => {
+    const inbox = await drop('i.md');
+    const a = await cancelTask(inbox.path, 'inbox', { now: NOW, reason: 'cancelled', project: root });
+    const t = await claimTask(await drop('q.md'), 'ccl-auto-1', NOW);
+    await requeueTask(t.path, { reason: 'crash', outcome: 'failed', notBefore: NOW + 60_000, refundAttempt: false, now: NOW });
+    const b = await cancelTask(t.path, 'active', { now: NOW, reason: 'cancelled', project: root });
+    expect([a, b]).toEqual([join(dirs.failed, 'i.md'), join(dirs.failed, 'q.md')]);
+    expect((await json<ResultRecord>(b + '.result.json')).history.map((h) => h.outcome)).toEqual(['failed', 'failed']);
+    expect((await json<ResultRecord>(a + '.result.json')).reason).toBe('cancelled');
+    expect(await ls(dirs.active)).toEqual([]);
   });
 
   it('readTask parses a claimed file and throws the reason for a broken one', async () => {

@@ -1,0 +1,55 @@
+import { defaultConfigPath, loadDesired } from '../config/load.js';
+import type { DesiredState } from '../config/types.js';
+import { sendRequest, type ControlKind } from '../controls/requests.js';
+import { readStatusFile } from '../reconciler/status-file.js';
+import { shortDuration } from './table.js';
+import { findTask } from './find-task.js';
+import { UsageError, type CliValues } from './main.js';
+
+/** How long a control waits for the controller to act (it acts between passes, which wake on the request). */
+const REPLY_TIMEOUT_MS = 20_000;
+
+/**
+ * `agentpool retry|cancel TASK` and `cordon|uncordon|drain SESSION`: each asks the running controller,
+ * which stays the only writer of tasks and slots (src/controls/), and prints what it did. Without a
+ * running controller they fail and say so.
+ */
+export async function controlCommand(command: 'retry' | 'cancel' | 'cordon' | 'uncordon' | 'drain', v: CliValues, arg: string | undefined): Promise<number> {
+  const what = command === 'retry' || command === 'cancel' ? 'a task: a file name such as fix-login.md, or its path' : 'a session name, such as ccl-auto-2';
+  if (!arg) throw new UsageError(`${command} needs ${what}`);
+  const d = await loadDesired(v.config ?? defaultConfigPath());
+  await requireController(d);
+  const target = command === 'retry' || command === 'cancel' ? (await findTask(d, arg)).path : arg;
+  const kind: ControlKind = command === 'drain' ? 'cordon' : command;
+  const reply = await sendRequest(d.controller.stateDir, kind, target, REPLY_TIMEOUT_MS);
+  if (!reply) {
+    throw new UsageError(`the controller did not act on the request within ${REPLY_TIMEOUT_MS / 1000} s (it acts between passes; agentpool status shows what it is doing)`, 1);
+  }
+  process.stdout.write(`${reply.message}\n`);
+  if (!reply.ok) return 1;
+  return command === 'drain' ? drain(d, arg) : 0;
+}
+
+/** The controller that runs for this config, or a clear error. */
+async function requireController(d: DesiredState): Promise<void> {
+  const file = await readStatusFile(d.controller.stateDir, Math.max(60_000, 3 * d.controller.resyncMs));
+  if (file?.live) return;
+  const last = file ? ` (the last one wrote its status ${shortDuration(Date.now() - file.status.writtenAt)} ago)` : '';
+  throw new UsageError(`no controller is running for ${d.file}${last}: start one with agentpool reconcile; controls go through it, so that it stays the only writer of tasks`, 1);
+}
+
+/** Waits until the cordoned session has no task, as the controller's status file says. */
+async function drain(d: DesiredState, session: string): Promise<number> {
+  let said = '';
+  for (;;) {
+    const file = await readStatusFile(d.controller.stateDir, Math.max(60_000, 3 * d.controller.resyncMs));
+    if (!file?.live) throw new UsageError('the controller stopped while draining; the session stays cordoned', 1);
+    const row = file.status.sessions.find((s) => s.session === session);
+    if (!row?.task) break;
+    if (row.task !== said) process.stdout.write(`waiting for ${session} to finish ${row.task} (${row.state})\n`);
+    said = row.task;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  process.stdout.write(`${session} is drained: it takes no new work until agentpool uncordon ${session}\n`);
+  return 0;
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../tasks/atomic.js';
+
+/**
+ * How `agentpool retry|cancel|cordon|uncordon|drain` reach the running controller, so that it stays the
+ * only writer of tasks and slots: the CLI writes a request file into `<stateDir>/requests/` (atomically)
+ * and waits for the reply file the controller writes beside it once it acted. A request the controller
+ * cannot act on yet (the task's agent is mid-action) stays until a later pass can.
+ */
+export type ControlKind = 'retry' | 'cancel' | 'cordon' | 'uncordon';
+
+export interface ControlRequest {
+  id: string;
+  kind: ControlKind;
+  /** retry, cancel: the task file's path; cordon, uncordon: the session's name. */
+  target: string;
+  at: number;
+}
+
+export interface ControlReply {
+  ok: boolean;
+  /** What the controller did, or why it did not, for a person. */
+  message: string;
+}
+
+const REPLY = '.reply.json';
+
+export function requestsDir(stateDir: string): string {
+  return join(stateDir, 'requests');
+}
+
+/** Writes a request and waits up to `timeoutMs` for its reply; null when none came. */
+export async function sendRequest(stateDir: string, kind: ControlKind, target: string, timeoutMs: number): Promise<ControlReply | null> {
+  const dir = requestsDir(stateDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const req: ControlRequest = { id: `${Date.now()}-${randomUUID().slice(0, 8)}`, kind, target, at: Date.now() };
+  await writeJsonAtomic(join(dir, `${req.id}.json`), req);
+  const replyFile = join(dir, `${req.id}${REPLY}`);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const text = await readFile(replyFile, 'utf8').catch(() => null);
+    if (text !== null) {
+      await unlink(replyFile).catch(() => {});
+      return JSON.parse(text) as ControlReply;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Not taken in time: withdraw it, unless the controller took it meanwhile.
+  await unlink(join(dir, `${req.id}.json`)).catch(() => {});
+  return null;
+}
+
+/** The requests waiting for the controller, oldest first; a file that is not a request is skipped. */
+export async function pendingRequests(stateDir: string): Promise<ControlRequest[]> {
+  const dir = requestsDir(stateDir);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && !n.endsWith(REPLY) && !n.startsWith('.'));
+  const out: ControlRequest[] = [];
+  for (const n of names.sort()) {
+    const r = await readFile(join(dir, n), 'utf8').then((t) => JSON.parse(t) as ControlRequest).catch(() => null);
+    if (r && typeof r.id === 'string' && `${r.id}.json` === n) out.push(r);
+  }
+  return out;
+}
+
+/** The controller's answer: the reply is written, then the request goes. */
+export async function answerRequest(stateDir: string, req: ControlRequest, reply: ControlReply): Promise<void> {
+  const dir = requestsDir(stateDir);
+  await writeJsonAtomic(join(dir, `${req.id}${REPLY}`), reply);
+  await unlink(join(dir, `${req.id}.json`)).catch(() => {});
+}
