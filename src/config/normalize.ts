@@ -95,6 +95,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
     controller: {
       resyncMs: parseDuration(raw.controller?.resync ?? d.controller.resync),
       stateDir: stateDirFor(raw, file, env)!,
+      metrics: raw.controller?.metrics ? listenAddress(raw.controller.metrics) : null,
     },
   };
 }
@@ -110,4 +111,11 @@ export function projectSpec(projectPath: string, o: Partial<Omit<ProjectSpec, 'p
     isolation: o.isolation ?? DEFAULTS.isolation,
     worktree: o.worktree ?? { baseRef: null, keep: DEFAULTS.worktree.keep, commit: DEFAULTS.worktree.commit },
   };
+}
+
+/** `host:port`, `:port` (loopback) or `[v6]:port`, as the metrics server listens. */
+function listenAddress(text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  return { host: host || '127.0.0.1', port: Number(text.slice(at + 1)) };
 }

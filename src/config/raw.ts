@@ -56,7 +56,7 @@ export interface RawConfig {
     resumeIdDir?: string | null;
   };
   notify?: { command: string[]; on?: NotifyEvent[]; timeout?: RawDuration };
-  controller?: { resync?: RawDuration; stateDir?: string };
+  controller?: { resync?: RawDuration; stateDir?: string; metrics?: string };
 }
 
 /** A path into the YAML document: map keys and sequence indexes, e.g. ['projects', 1, 'path']. */

@@ -49,6 +49,12 @@ function isolationRules(raw: RawConfig, value: DesiredState): Problem[] {
   return problems;
 }
 
+function metricsRules(value: DesiredState): Problem[] {
+  const m = value.controller.metrics;
+  if (!m || (m.port >= 1 && m.port <= 65535)) return [];
+  return [{ path: ['controller', 'metrics'], at: 'value', message: `port ${m.port} is not a TCP port; use 1 to 65535 (9464 is the usual one for this)` }];
+}
+
 /** Session names agentpool must never touch may not be, or ever become, names agentpool manages. */
 function dedicatedRules(value: DesiredState): Problem[] {
   const { prefix, startIndex, size } = value.pool;
@@ -111,5 +117,5 @@ function homeRules(raw: RawConfig, env: ConfigEnv): Problem[] {
  * normalized value can be used as it is.
  */
 export function checkRules(raw: RawConfig, value: DesiredState, env: ConfigEnv): Problem[] {
-  return [...projectRules(value), ...isolationRules(raw, value), ...dedicatedRules(value), ...agentRules(raw, value), ...homeRules(raw, env)];
+  return [...projectRules(value), ...isolationRules(raw, value), ...metricsRules(value), ...dedicatedRules(value), ...agentRules(raw, value), ...homeRules(raw, env)];
 }

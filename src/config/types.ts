@@ -146,6 +146,8 @@ export interface DesiredState {
     resyncMs: number;
     /** Where agentpool keeps its own files (hook settings, event files, lock). 0700. */
     stateDir: string;
+    /** Where Prometheus metrics are served (src/metrics/); null: not served. */
+    metrics: { host: string; port: number } | null;
   };
 }
 

@@ -9,6 +9,7 @@ import type { Slots } from '../machines/slots.js';
 import { profileOf } from './pool.js';
 import { slotStateTags, type SlotStateTags } from './slot-tags.js';
 import type { ObservedSession } from './snapshot.js';
+import type { TaskEvents } from '../metrics/metrics.js';
 
 export interface ActDeps {
   d: DesiredState;
@@ -18,6 +19,8 @@ export interface ActDeps {
   log: Logger;
   /** The sessions as observed by the pass that planned these actions. */
   sessions: ReadonlyMap<string, ObservedSession>;
+  /** Told when a task reaches its agent or an attempt ends (the controller's metrics). */
+  events?: TaskEvents;
 }
 
 /** What one group of a session's actions shares while it runs. */

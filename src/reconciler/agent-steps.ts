@@ -50,7 +50,7 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
     return fail(`cannot prepare the session's private files: ${(err as Error).message}`);
   }
   const now = x.clock.now();
-  await updateSidecar(task, {
+  const sidecar = await updateSidecar(task, {
     state: inArgv ? 'submitted' : 'launched', model: a.model, agentSessionId: agentSessionId || null, launchedAt: now, session: a.session,
     ...(inArgv ? { submittedAt: now } : {}),
   });
@@ -59,6 +59,7 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   } catch (err) {
     return fail(`could not start the agent (${argv[0]}): ${(err as Error).message}`);
   }
+  if (inArgv) x.events?.submitted((now - sidecar.arrivedAt) / 1000);
   const launched = { type: 'LAUNCHED', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name } as const;
   if (inArgv) await record(x, a.session, launched, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
   else await record(x, a.session, launched);
@@ -76,7 +77,8 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   const r = await driver.submit(c, io, message);
   if (!r.ok) return record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason: r.reason } });
   const now = x.clock.now();
-  await updateSidecar(a.task, { state: 'submitted', submittedAt: now });
+  const sidecar = await updateSidecar(a.task, { state: 'submitted', submittedAt: now });
+  x.events?.submitted((now - sidecar.arrivedAt) / 1000);
   await record(x, a.session, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
   x.log.info({ session: a.session, task: a.task, enterPresses: r.presses }, 'submitted task');
 }
@@ -106,7 +108,9 @@ async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promi
   const now = x.clock.now();
   const summary = a.verdict.lastMessage;
   const notice = { session: a.session, reason: a.verdict.reason };
+  const attempts = (await readActive(task))?.sidecar.attempts ?? 1;
   const git = await closeWorkspace(x, task, a.disposition === 'done' ? 'done' : a.disposition === 'fail' ? 'failed' : 'requeued');
+  x.events?.finished(a.disposition === 'done' ? 'done' : a.disposition === 'retry' ? 'retried' : a.verdict.outcome === 'cancelled' ? 'cancelled' : 'failed', attempts);
   if (a.disposition === 'done') {
     const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, git, ...(summary !== undefined ? { lastMessage: summary } : {}) });
     x.log.info({ session: a.session, task: dest }, 'task done');

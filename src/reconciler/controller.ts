@@ -17,6 +17,8 @@ import { Loop, TerminalError } from './loop.js';
 import { Reconciler } from './reconciler.js';
 import { sessionStatus, writeStatusFile, type StatusFile } from './status-file.js';
 import { Controls } from '../controls/controls.js';
+import { Metrics } from '../metrics/metrics.js';
+import type { Server } from 'node:http';
 import { requestsDir } from '../controls/requests.js';
 
 export interface ControllerOptions {
@@ -38,6 +40,8 @@ export class Controller {
   readonly reconciler: Reconciler;
   readonly slots: Slots;
   readonly backend: SessionBackend;
+  readonly metrics = new Metrics();
+  private metricsServer: Server | null = null;
   private readonly controls: Controls;
   private readonly loop: Loop;
   private watchers: FSWatcher[] = [];
@@ -59,13 +63,14 @@ export class Controller {
       clock,
       (t) => {
         o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...(t.task ? { task: t.task } : {}), ...(t.reason ? { reason: t.reason } : {}) }, 'transition');
+        this.metrics.transition(t.from, t.to);
         this.since.set(t.session, clock.now());
         if (t.to === 'stopping' && t.reason && this.slots.view(t.session).verdict?.outcome !== 'done') this.lastError.set(t.session, t.reason);
       },
       () => this.wake('timer'),
     );
     this.reconciler = new Reconciler(
-      { backend: this.backend, slots: this.slots, clock, log: o.log, wake: () => this.wake('action finished'), cordoned: () => this.controls.cordoned },
+      { backend: this.backend, slots: this.slots, clock, log: o.log, wake: () => this.wake('action finished'), cordoned: () => this.controls.cordoned, events: this.metrics },
       desired,
     );
     this.controls = new Controls({
@@ -77,7 +82,14 @@ export class Controller {
         try {
           // A person's requests (retry, cancel, cordon) first: the pass then plans with them.
           if (this.releaseLock) await this.controls.handle(this.desired).catch((err: Error) => o.log.error({ err: err.message }, 'could not read the control requests'));
-          return await this.reconciler.pass();
+          const started = performance.now();
+          const r = await this.reconciler.pass().catch((err: unknown) => {
+            this.metrics.error('pass');
+            throw err;
+          });
+          const snap = this.reconciler.lastSnapshot;
+          if (snap) this.metrics.observePass(this.desired, snap, this.slots.views(), (performance.now() - started) / 1000);
+          return r;
         } finally {
           await this.writeStatus();
         }
@@ -123,6 +135,11 @@ export class Controller {
   start(): void {
     this.running = true;
     this.watchConfig();
+    const at = this.desired.controller.metrics;
+    if (at) void this.metrics.serve(at, this.o.log).then((s) => {
+      if (this.running) this.metricsServer = s;
+      else s?.close();
+    });
     // The first pass scans the inboxes, and the watchers need them: create them first.
     void this.prepareProjects().finally(() => {
       if (!this.running) return; // stopped meanwhile
@@ -147,6 +164,7 @@ export class Controller {
   async reload(why: string): Promise<boolean> {
     const r = await loadConfigFile(this.o.configFile);
     if ('errors' in r) {
+      this.metrics.reload(false);
       this.lastReload = { at: Date.now(), ok: false, errors: r.errors.map(formatConfigError) };
       for (const e of r.errors) this.o.log.error(formatConfigError(e));
       this.o.log.error({ errors: r.errors.length }, `config ${this.o.configFile} is invalid; keeping the last good config`);
@@ -160,6 +178,7 @@ export class Controller {
     }
     this.desired = next;
     this.reconciler.setDesired(next);
+    this.metrics.reload(true);
     this.generation++;
     this.lastReload = { at: Date.now(), ok: true, errors: [] };
     this.o.log.info({ why, size: next.pool.size, projects: next.projects.length }, 'config reloaded');
@@ -174,6 +193,8 @@ export class Controller {
   /** Stops taking new work and leaves running agents running; a restart adopts them. */
   async stop(): Promise<void> {
     this.running = false;
+    this.metricsServer?.close();
+    this.metricsServer = null;
     await Promise.all(this.watchers.map((w) => w.close()));
     this.watchers = [];
     for (const w of this.inboxWatchers.splice(0)) w.close();

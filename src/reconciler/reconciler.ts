@@ -14,6 +14,7 @@ import { observe } from './observe.js';
 import { plan } from './plan.js';
 import { isPoolName, profileOf } from './pool.js';
 import { blindSpots, type Snapshot } from './snapshot.js';
+import type { TaskEvents } from '../metrics/metrics.js';
 
 /** How often screens are looked at while nothing else wakes the loop (one capture-pane per such slot). */
 const SCREEN_POLL_STARTING_MS = 100;
@@ -33,6 +34,8 @@ export interface ReconcilerDeps {
   wake: () => void;
   /** Sessions that take no new work (`agentpool cordon`). */
   cordoned?: () => ReadonlySet<string>;
+  /** Told about submits, ended attempts and errors (the controller's metrics). */
+  events?: TaskEvents;
 }
 
 /**
@@ -84,7 +87,10 @@ export class Reconciler {
     for (const a of actions) {
       const s = actionSession(a);
       if (s === null) {
-        await dispatch(this.actDeps(snapshot), [a]).catch((err: Error) => this.deps.log.error({ action: a.kind, err: err.message }, 'action failed'));
+        await dispatch(this.actDeps(snapshot), [a]).catch((err: Error) => {
+          this.deps.events?.error('action');
+          this.deps.log.error({ action: a.kind, err: err.message }, 'action failed');
+        });
         continue;
       }
       if (!groups.has(s)) groups.set(s, []);
@@ -105,7 +111,10 @@ export class Reconciler {
     const started = this.inFlight.start(
       session,
       () => dispatch(this.actDeps(snapshot), group),
-      (err) => this.deps.log.error({ session, actions: group.map((a) => a.kind), err: err.message }, 'action failed; the next pass retries'),
+      (err) => {
+        this.deps.events?.error('action');
+        this.deps.log.error({ session, actions: group.map((a) => a.kind), err: err.message }, 'action failed; the next pass retries');
+      },
       () => {
         for (const t of claims) this.claiming.delete(t.path);
         this.deps.wake();
@@ -154,7 +163,10 @@ export class Reconciler {
   }
 
   private actDeps(snapshot: Snapshot) {
-    return { d: this.desired, backend: this.deps.backend, slots: this.deps.slots, clock: this.deps.clock, log: this.deps.log, sessions: snapshot.sessions };
+    return {
+      d: this.desired, backend: this.deps.backend, slots: this.deps.slots, clock: this.deps.clock, log: this.deps.log, sessions: snapshot.sessions,
+      ...(this.deps.events ? { events: this.deps.events } : {}),
+    };
   }
 
   /** Problems are logged when they appear, not on every pass. */

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { configSchema, type SchemaNode } from '../../src/config/schema.js';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
-import { HEAD, valueOf, yaml } from './helpers.js';
+import { errorsOf, HEAD, valueOf, yaml } from './helpers.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,15 @@ describe('normalize', () => {
       instructionSuffix: DEFAULTS.tasks.instructionSuffix, emptyBodyText: DEFAULTS.tasks.emptyBodyText,
       resumeIdDir: null,
     });
-    expect(v.controller).toEqual({ resyncMs: 10_000, stateDir: '/home/you/.local/state/agentpool/test' });
+    expect(v.controller).toEqual({ resyncMs: 10_000, stateDir: '/home/you/.local/state/agentpool/test', metrics: null });
+  });
+
+  it('reads controller.metrics as host and port, loopback when the host is left out', () => {
+    const at = (m: string) => valueOf(yaml(...HEAD, `controller: {metrics: "${m}"}`)).controller.metrics;
+    expect([at(':9464'), at('0.0.0.0:9100'), at('[::1]:9464')]).toEqual([
+      { host: '127.0.0.1', port: 9464 }, { host: '0.0.0.0', port: 9100 }, { host: '::1', port: 9464 },
+    ]);
+    expect(errorsOf(yaml(...HEAD, 'controller: {metrics: ":70000"}'))[0]).toMatch(/controller\.metrics: port 70000 is not a TCP port/);
   });
 
   it('converts every duration unit', () => {

@@ -1,0 +1,103 @@
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PRIORITIES, type DesiredState } from '../config/types.js';
+import { SLOT_STATES, STATE_LABEL, type SlotView } from '../machines/types.js';
+import type { Snapshot } from '../reconciler/snapshot.js';
+
+/**
+ * The controller's Prometheus metrics (prom-client, on a registry of its own): what a dashboard or an
+ * alert needs about a pool. Gauges are set from each pass's snapshot; counters and histograms are fed by
+ * the controller as things happen (TaskEvents below). Served by `serve()` on controller.metrics.
+ */
+export interface TaskEvents {
+  /** A task reached its agent: seconds since it arrived in the inbox. */
+  submitted(latencySeconds: number): void;
+  /** An attempt ended: done, failed (for good), retried or cancelled; with the attempts it took. */
+  finished(outcome: 'done' | 'failed' | 'retried' | 'cancelled', attempts: number): void;
+  /** Something went wrong that the log reports as an error (kind: action, pass, status-file, ...). */
+  error(kind: string): void;
+}
+
+export class Metrics implements TaskEvents {
+  readonly registry = new Registry();
+  private readonly sessions = new Gauge({ name: 'agentpool_sessions', help: 'Pool sessions by state.', labelNames: ['state'], registers: [this.registry] });
+  private readonly queue = new Gauge({ name: 'agentpool_queue_depth', help: 'Tasks waiting (inbox, and queued for a retry) by project and priority.', labelNames: ['project', 'priority'], registers: [this.registry] });
+  private readonly active = new Gauge({ name: 'agentpool_tasks_active', help: 'Tasks in active/ by project.', labelNames: ['project'], registers: [this.registry] });
+  private readonly latency = new Histogram({
+    name: 'agentpool_dispatch_latency_seconds', help: 'From a task arriving in the inbox to its agent taking the prompt.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600], registers: [this.registry],
+  });
+  private readonly finishedTotal = new Counter({ name: 'agentpool_tasks_finished_total', help: 'Task attempts that ended, by outcome.', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly attempts = new Histogram({ name: 'agentpool_task_attempts', help: 'Attempts a task took, when it ended for good.', buckets: [1, 2, 3, 5, 10], registers: [this.registry] });
+  private readonly transitions = new Counter({ name: 'agentpool_transitions_total', help: 'Session state machine transitions.', labelNames: ['from', 'to'], registers: [this.registry] });
+  private readonly passes = new Histogram({ name: 'agentpool_pass_duration_seconds', help: 'How long a reconcile pass took (observe, plan, task-only actions).', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [this.registry] });
+  private readonly reloads = new Counter({ name: 'agentpool_config_reloads_total', help: 'Config reloads, by result.', labelNames: ['result'], registers: [this.registry] });
+  private readonly errors = new Counter({ name: 'agentpool_errors_total', help: 'Errors the controller logged, by kind.', labelNames: ['kind'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'agentpool_' });
+    for (const r of ['ok', 'refused']) this.reloads.inc({ result: r }, 0);
+    for (const o of ['done', 'failed', 'retried', 'cancelled']) this.finishedTotal.inc({ outcome: o }, 0);
+  }
+
+  /** The gauges, from a pass: every state and every project's priorities, zeros included. */
+  observePass(d: DesiredState, snap: Snapshot, views: Iterable<SlotView>, seconds: number): void {
+    this.passes.observe(seconds);
+    const byState = new Map<string, number>(SLOT_STATES.map((s) => [STATE_LABEL[s], 0]));
+    for (const v of views) byState.set(STATE_LABEL[v.state], (byState.get(STATE_LABEL[v.state]) ?? 0) + 1);
+    for (const [state, n] of byState) this.sessions.set({ state }, n);
+    this.queue.reset();
+    this.active.reset();
+    for (const q of snap.queues) {
+      const project = d.projects.find((p) => p.path === q.project)?.name ?? q.project;
+      for (const priority of PRIORITIES) this.queue.set({ project, priority }, q.pending.filter((t) => t.priority === priority).length);
+      this.active.set({ project }, q.active.length);
+    }
+  }
+
+  transition(from: string, to: string): void {
+    this.transitions.inc({ from, to });
+  }
+
+  reload(ok: boolean): void {
+    this.reloads.inc({ result: ok ? 'ok' : 'refused' });
+  }
+
+  submitted(latencySeconds: number): void {
+    this.latency.observe(Math.max(0, latencySeconds));
+  }
+
+  finished(outcome: 'done' | 'failed' | 'retried' | 'cancelled', attempts: number): void {
+    this.finishedTotal.inc({ outcome });
+    if (outcome !== 'retried') this.attempts.observe(attempts);
+  }
+
+  error(kind: string): void {
+    this.errors.inc({ kind });
+  }
+
+  /** Serves /metrics on `at`; a port that cannot be had is logged, and the controller runs on without. */
+  serve(at: { host: string; port: number }, log: Logger): Promise<Server | null> {
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('agentpool serves /metrics only\n');
+        return;
+      }
+      this.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${err.message}\n`),
+      );
+    });
+    return new Promise((resolve) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        log.error({ host: at.host, port: at.port, err: err.message }, `cannot serve metrics on ${at.host}:${at.port} (${err.code}); the controller runs without them`);
+        resolve(null);
+      });
+      server.listen(at.port, at.host, () => {
+        log.info({ url: `http://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}/metrics` }, 'serving metrics');
+        resolve(server);
+      });
+    });
+  }
+}
