@@ -11,6 +11,7 @@ import { doctorCommand } from './doctor.js';
 import { diffCommand } from './diff.js';
 import { worktreesCommand } from './worktrees.js';
 import { controlCommand } from './controls.js';
+import { describeCommand } from './describe.js';
 import { machineGraph } from '../machines/graph.js';
 
 const USAGE = `agentpool — keep a pool of coding agents in tmux and feed them tasks
@@ -20,6 +21,8 @@ Usage:
   agentpool validate  [--config FILE]
   agentpool status    [--config FILE] [-o json] [--watch]
   agentpool tasks     [--config FILE] [--project NAME] [--state inbox|active|done|failed] [-o json]
+  agentpool describe  [--config FILE] [-o json] session NAME | task FILE
+                                                  one session or task: state, conditions, transitions, next steps
   agentpool diff      [--config FILE] TASK        what a task changed on its branch (isolation: worktree)
   agentpool worktrees [--config FILE] [-o json] [--prune]   task worktrees; --prune removes orphaned ones
   agentpool retry     [--config FILE] TASK        a failed task back in the queue (attempts reset, history kept)
@@ -77,7 +80,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     // Only the commands about one task or session take an argument.
-    const takes = ['diff', ...CONTROLS].includes(command) ? 1 : 0;
+    const takes = command === 'describe' ? 2 : ['diff', ...CONTROLS].includes(command) ? 1 : 0;
     if (rest.length > takes) throw new UsageError(`unexpected argument: ${rest[takes]}\n\n${USAGE}`);
     if (values['log-format'] && !['pretty', 'json'].includes(values['log-format'])) throw new UsageError('--log-format must be pretty or json');
     if (values.output && !['json', 'text'].includes(values.output)) throw new UsageError('-o must be json or text');
@@ -93,6 +96,9 @@ export async function main(argv: string[]): Promise<void> {
         break;
       case 'tasks':
         code = await tasksCommand(values);
+        break;
+      case 'describe':
+        code = await describeCommand(values, rest[0], rest[1]);
         break;
       case 'diff':
         code = await diffCommand(values, rest[0]);

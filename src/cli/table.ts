@@ -14,6 +14,13 @@ export function shortDuration(ms: number): string {
   return `${Math.round(s / 86_400)}d`;
 }
 
+/** A short duration to the tenth of a second (`350ms`, `1.4s`), longer ones as shortDuration. */
+export function preciseDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return shortDuration(ms);
+}
+
 /** A text on one table line: its first line, cut at `n` characters. */
 export function oneLine(text: string, n: number): string {
   const first = text.split('\n')[0]!;

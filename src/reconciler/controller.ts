@@ -18,6 +18,7 @@ import { Reconciler } from './reconciler.js';
 import { sessionStatus, writeStatusFile, type StatusFile } from './status-file.js';
 import { Controls } from '../controls/controls.js';
 import { Metrics } from '../metrics/metrics.js';
+import { SlotJournal } from './journal.js';
 import type { Server } from 'node:http';
 import { requestsDir } from '../controls/requests.js';
 
@@ -50,8 +51,7 @@ export class Controller {
   private running = false;
   private releaseLock: (() => Promise<void>) | null = null;
   /** For the status file: when each slot entered its state, why its last attempt failed, the config's history. */
-  private readonly since = new Map<string, number>();
-  private readonly lastError = new Map<string, string>();
+  private readonly journal = new SlotJournal();
   private readonly startedAt = Date.now();
   private generation = 1;
   private lastReload: StatusFile['lastReload'] = null;
@@ -64,8 +64,7 @@ export class Controller {
       (t) => {
         o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...(t.task ? { task: t.task } : {}), ...(t.reason ? { reason: t.reason } : {}) }, 'transition');
         this.metrics.transition(t.from, t.to);
-        this.since.set(t.session, clock.now());
-        if (t.to === 'stopping' && t.reason && this.slots.view(t.session).verdict?.outcome !== 'done') this.lastError.set(t.session, t.reason);
+        this.journal.note(t, clock.now(), t.to === 'stopping' && this.slots.view(t.session).verdict?.outcome !== 'done');
       },
       () => this.wake('timer'),
     );
@@ -213,12 +212,12 @@ export class Controller {
     if (!snap || !this.releaseLock) return;
     const d = this.desired;
     const views = new Map(this.slots.views().map((v) => [v.session, v]));
-    const sessions = sessionStatus(d, snap, views, { since: this.since, lastError: this.lastError, cordoned: this.controls.cordoned });
+    const sessions = sessionStatus(d, snap, views, { since: this.journal.since, lastError: this.journal.lastError, cordoned: this.controls.cordoned });
     await writeStatusFile(d.controller.stateDir, {
       version: 1, pid: process.pid, config: this.o.configFile, startedAt: this.startedAt, writtenAt: Date.now(),
       generation: this.generation, lastReload: this.lastReload,
       pool: { prefix: d.pool.prefix, desired: d.pool.size, actual: sessions.filter((r) => r.role === 'pool' && r.state !== 'absent').length, agent: d.pool.agent },
-      sessions, problems: this.reconciler.lastBlindSpots,
+      sessions, problems: this.reconciler.lastBlindSpots, transitions: this.journal.transitions(),
     }).catch((err: Error) => this.o.log.warn({ err: err.message }, 'cannot write the status file'));
   }
 

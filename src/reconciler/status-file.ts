@@ -7,6 +7,7 @@ import { writeJsonAtomic } from '../tasks/atomic.js';
 import { isAlive } from '../util/pid.js';
 import { desiredSlots, isPoolName } from './pool.js';
 import type { Snapshot } from './snapshot.js';
+import type { RecordedTransition } from './journal.js';
 
 /** One session as `agentpool status` shows it. */
 export interface SessionStatus {
@@ -44,6 +45,8 @@ export interface StatusFile {
   sessions: SessionStatus[];
   /** What the last pass could not see (a missing inbox, tmux not answering). */
   problems: string[];
+  /** Each session's recent transitions, oldest first (src/reconciler/journal.ts). */
+  transitions?: Record<string, RecordedTransition[]>;
 }
 
 /** What the controller knows beyond the snapshot, per slot. */

@@ -1,0 +1,38 @@
+import type { Transition } from '../machines/slots.js';
+
+/** One transition as `agentpool describe` shows it. */
+export interface RecordedTransition {
+  at: number;
+  from: string;
+  to: string;
+  event: string;
+  task?: string;
+  reason?: string;
+}
+
+/** How many transitions are kept per session. */
+const KEEP = 20;
+
+/**
+ * What the running controller remembers about each slot beyond its machine, for the status file: when it
+ * entered its state, why its last attempt failed, and its recent transitions (kept here, not parsed back
+ * from the logs).
+ */
+export class SlotJournal {
+  readonly since = new Map<string, number>();
+  readonly lastError = new Map<string, string>();
+  private readonly recent = new Map<string, RecordedTransition[]>();
+
+  /** `failed`: the transition ended an attempt that did not succeed. */
+  note(t: Transition, at: number, failed: boolean): void {
+    this.since.set(t.session, at);
+    if (failed && t.reason) this.lastError.set(t.session, t.reason);
+    const list = this.recent.get(t.session) ?? [];
+    list.push({ at, from: t.from, to: t.to, event: t.event, ...(t.task ? { task: t.task } : {}), ...(t.reason ? { reason: t.reason } : {}) });
+    this.recent.set(t.session, list.slice(-KEEP));
+  }
+
+  transitions(): Record<string, RecordedTransition[]> {
+    return Object.fromEntries(this.recent);
+  }
+}
