@@ -58,11 +58,16 @@ async function statusReport(v: CliValues): Promise<{ text: string; warning?: str
   const actual = sessions.filter((r) => r.role === 'pool' && r.state !== 'absent').length;
   text += `${backend ? `${backend.label} — ` : ''}pool ${pool.prefix}* ${actual}/${pool.desired} sessions, agent ${pool.agent}\n`;
   text += `${controllerLine(live, file?.status ?? null, now)}\n\n`;
+  // -o wide: when each state began and its timer ends, as times, and last errors whole.
+  const wide = v.output === 'wide';
+  const clock = (t: number | null) => (t === null ? '' : new Date(t).toISOString().replace('T', ' ').slice(0, 19));
   text += table(
-    ['SESSION', 'ROLE', 'STATE', 'FOR', 'TASK', 'PROJECT', 'MODEL', 'ATTEMPT', 'UNTIL', 'LAST ERROR'],
+    ['SESSION', 'ROLE', 'STATE', 'FOR', 'TASK', 'PROJECT', 'MODEL', 'ATTEMPT', 'UNTIL', ...(wide ? ['SINCE', 'ENDS'] : []), 'LAST ERROR'],
     sessions.map((r) => [
       r.session, r.role, r.cordoned ? `${r.state} (cordoned)` : r.state, r.since === null ? '' : shortDuration(now - r.since), r.task, r.project, r.model ?? '',
-      r.attempt === null ? '' : String(r.attempt), r.until !== null && r.until > now ? shortDuration(r.until - now) : '', oneLine(r.lastError ?? '', 60),
+      r.attempt === null ? '' : String(r.attempt), r.until !== null && r.until > now ? shortDuration(r.until - now) : '',
+      ...(wide ? [clock(r.since), clock(r.until)] : []),
+      wide ? (r.lastError ?? '').replace(/\s+/g, ' ') : oneLine(r.lastError ?? '', 60),
     ]),
   );
   if (queues.length) {

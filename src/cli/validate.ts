@@ -3,16 +3,27 @@ import { formatConfigError } from '../config/types.js';
 import { agentProgramProblem } from '../util/which.js';
 import type { CliValues } from './main.js';
 
+/** Checks a config file; every error as FILE:LINE:COL: path: what is wrong and how to fix it (or as JSON). */
 export async function validateCommand(v: CliValues): Promise<number> {
   const file = v.config ?? defaultConfigPath();
   const r = await loadConfigFile(file);
+  const json = v.output === 'json';
   if ('errors' in r) {
-    for (const e of r.errors) process.stderr.write(`${formatConfigError(e)}\n`);
-    process.stderr.write(`${r.errors.length} error${r.errors.length === 1 ? '' : 's'} in ${file}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ valid: false, file, errors: r.errors.map((e) => ({ ...e, text: formatConfigError(e) })) }, null, 2)}\n`);
+    else {
+      for (const e of r.errors) process.stderr.write(`${formatConfigError(e)}\n`);
+      process.stderr.write(`${r.errors.length} error${r.errors.length === 1 ? '' : 's'} in ${file}\n`);
+    }
     return 1;
   }
-  const missing = await agentProgramProblem(r.value.agents[r.value.pool.agent]!);
+  const d = r.value;
+  const missing = await agentProgramProblem(d.agents[d.pool.agent]!);
+  if (json) {
+    const pool = { prefix: d.pool.prefix, size: d.pool.size, startIndex: d.pool.startIndex, agent: d.pool.agent };
+    process.stdout.write(`${JSON.stringify({ valid: true, file: d.file, pool, projects: d.projects.map((p) => p.path), warnings: missing ? [missing] : [] }, null, 2)}\n`);
+    return 0;
+  }
   if (missing) process.stderr.write(`warning: ${missing}\n`);
-  process.stdout.write(`${r.value.file} is valid: pool of ${r.value.pool.size} (${r.value.pool.prefix}${r.value.pool.startIndex}…) running "${r.value.pool.agent}", ${r.value.projects.length} project(s)\n`);
+  process.stdout.write(`${d.file} is valid: pool of ${d.pool.size} (${d.pool.prefix}${d.pool.startIndex}…) running "${d.pool.agent}", ${d.projects.length} project(s)\n`);
   return 0;
 }

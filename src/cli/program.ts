@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { Argument, Command, Option } from 'commander';
+import { machineGraph } from '../machines/graph.js';
+import { completionScript, SHELLS } from './completion.js';
+import { controlCommand } from './controls.js';
+import { demoCommand } from './demo.js';
+import { describeCommand } from './describe.js';
+import { diffCommand } from './diff.js';
+import { doctorCommand } from './doctor.js';
+import type { CliValues } from './main.js';
+import { reconcileCommand } from './reconcile.js';
+import { statusCommand } from './status.js';
+import { tasksCommand } from './tasks.js';
+import { validateCommand } from './validate.js';
+import { worktreesCommand } from './worktrees.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * Every command, its arguments and its own options, with commander: `--help` per command, `--version`,
+ * unknown options refused with a suggestion, and the data `agentpool completion` turns into shell
+ * completion. Each action hands its values to the command's module (src/cli/<command>.ts) and sets the
+ * exit code through `done`.
+ */
+export function buildProgram(done: (code: number) => void): Command {
+  const program = new Command('agentpool')
+    .description('keep a pool of coding agents in tmux and feed them tasks')
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', '\n--config defaults to $AGENTPOOL_CONFIG, else ./desired-state.yaml.\nagentpool COMMAND --help shows the options of one command.');
+  const run = (fn: (v: CliValues, ...args: string[]) => Promise<number>) => async (...args: unknown[]) => {
+    const cmd = args.at(-1) as Command;
+    const positionals = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
+    done(await fn(values(cmd.opts()), ...positionals));
+  };
+  const config = () => new Option('-c, --config <file>', 'the desired-state file');
+  const output = (choices = ['text', 'json']) => new Option('-o, --output <format>', 'output format').choices(choices);
+  const logFormat = () => new Option('--log-format <format>', 'pretty on a terminal, JSON lines otherwise').choices(['pretty', 'json']);
+
+  program.command('reconcile').description('run the controller until SIGINT/SIGTERM (SIGHUP reloads the config)')
+    .addOption(config()).option('--once', 'one pass, then exit').option('--dry-run', 'print the plan and change nothing')
+    .addOption(output()).option('--exit-code', 'with --dry-run: exit 1 when the plan is not empty').addOption(logFormat())
+    .action(run(reconcileCommand));
+  program.command('validate').description('check the config file').addOption(config()).addOption(output()).action(run(validateCommand));
+  program.command('status').description('each session and the queues, from the running controller')
+    .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)').action(run(statusCommand));
+  program.command('tasks').description('every task with its priority, age, attempts, session, outcome')
+    .addOption(config()).option('--project <name>', 'one project').addOption(new Option('--state <state>', 'one state').choices(['inbox', 'active', 'done', 'failed']))
+    .addOption(output()).action(run(tasksCommand));
+  program.command('describe').description('one session or task: state, conditions, transitions, what to do next')
+    .argument('<kind>', 'session or task').argument('<name>', 'a session name, or a task file').addOption(config()).addOption(output())
+    .action(run(describeCommand));
+  program.command('diff').description('what a task changed on its branch (isolation: worktree)').argument('<task>', 'a task file name or path')
+    .addOption(config()).action(run(diffCommand));
+  program.command('worktrees').description('the task worktrees (active, kept, orphaned)').addOption(config()).addOption(output())
+    .option('--prune', 'remove the orphaned ones (never their branches)').action(run(worktreesCommand));
+  const controls: Array<[string, string, string]> = [
+    ['retry', '<task>', 'a failed task back in the queue (attempts reset, history kept)'],
+    ['cancel', '<task>', 'stop a task (its agent too) and move it to failed/'],
+    ['cordon', '<session>', 'the session takes no new work after its current task'],
+    ['uncordon', '<session>', 'the session takes work again'],
+    ['drain', '<session>', 'cordon, then wait until its current task is over'],
+  ];
+  for (const [name, arg, what] of controls) {
+    program.command(name).description(what).argument(arg).addOption(config())
+      .action(run((v, target) => controlCommand(name as Parameters<typeof controlCommand>[0], v, target)));
+  }
+  program.command('doctor').description('check tmux, the agent CLI and its settings before a run').addOption(config()).addOption(output()).action(run(doctorCommand));
+  program.command('demo').description('the whole job on a bundled setup').option('--keep', 'keep running until Ctrl-C').addOption(logFormat()).action(run(demoCommand));
+  program.command('graph').description('the session state machine as a Mermaid diagram').action(run(async () => {
+    process.stdout.write(machineGraph());
+    return 0;
+  }));
+  program.command('completion').description('a shell completion script: agentpool completion bash >> ~/.bashrc').addArgument(new Argument('<shell>').choices(SHELLS))
+    .action(run(async (_v, shell) => {
+      process.stdout.write(completionScript(program, shell as (typeof SHELLS)[number]));
+      return 0;
+    }));
+  for (const c of program.commands) c.showSuggestionAfterError(true);
+  return program;
+}
+
+/** commander's camelCase option values, under the names the command modules read. */
+function values(o: Record<string, unknown>): CliValues {
+  const { dryRun, exitCode, logFormat, ...rest } = o;
+  return { ...rest, 'dry-run': dryRun as boolean | undefined, 'exit-code': exitCode as boolean | undefined, 'log-format': logFormat as string | undefined } as CliValues;
+}

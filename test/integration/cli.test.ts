@@ -1,0 +1,71 @@
+/** The command line itself (commander): help per command, --version, suggestions, completion, validate -o json. */
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPoolEnv, ensureBuilt, REPO_ROOT, type PoolEnv } from '../helpers/pool-env.js';
+
+let env: PoolEnv;
+beforeAll(async () => {
+  await ensureBuilt();
+  env = await createPoolEnv({ size: 1 });
+}, 120_000);
+afterAll(() => env.cleanup());
+
+const agentpool = (...args: string[]) => execa(process.execPath, [join(REPO_ROOT, 'bin/agentpool.js'), ...args], { reject: false, cwd: REPO_ROOT });
+const COMMANDS = ['reconcile', 'validate', 'status', 'tasks', 'describe', 'diff', 'worktrees', 'retry', 'cancel', 'cordon', 'uncordon', 'drain', 'doctor', 'demo', 'graph', 'completion'];
+
+describe('the agentpool command line', () => {
+  it('prints its version, an overview, and each command\'s own options', async () => {
+    const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect((await agentpool('--version')).stdout).toBe(version);
+    const overview = (await agentpool()).stdout;
+    for (const c of COMMANDS) expect(overview).toMatch(new RegExp(`\\n  ${c}\\b`));
+    const help = await agentpool('status', '--help');
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain('-w, --watch');
+    expect(help.stdout).toContain('(choices: "text", "json", "wide")');
+    expect(help.stdout).not.toContain('--prune');
+  });
+
+  it('refuses a mistyped command or option, an option of another command and a bad choice, with a suggestion', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['statuz'], /unknown command 'statuz'\n\(Did you mean status\?\)/],
+      [['tasks', '--stat', 'done'], /unknown option '--stat'\n\(Did you mean --state\?\)/],
+      [['status', '--prune'], /unknown option '--prune'/],
+      [['tasks', '--state', 'finished'], /argument 'finished' is invalid. Allowed choices are inbox, active, done, failed/],
+      [['describe', 'session'], /missing required argument 'name'/],
+    ];
+    for (const [args, said] of cases) {
+      const r = await agentpool(...args);
+      expect([r.exitCode, r.stderr], args.join(' ')).toEqual([2, expect.stringMatching(said)]);
+    }
+  });
+
+  it('writes completion scripts for bash, zsh and fish that know every command and option', async () => {
+    const bash = (await agentpool('completion', 'bash')).stdout;
+    expect((await execa('bash', ['-n'], { input: bash, reject: false })).exitCode).toBe(0);
+    // Completing "agentpool tasks --state " in a real bash offers the states.
+    const script = `${bash}\nCOMP_WORDS=(agentpool tasks --state ''); COMP_CWORD=3; _agentpool; echo "\${COMPREPLY[@]}"`;
+    expect((await execa('bash', ['-c', script])).stdout).toBe('inbox active done failed');
+    const words = `${bash}\nCOMP_WORDS=(agentpool c); COMP_CWORD=1; _agentpool; echo "\${COMPREPLY[@]}"`;
+    expect((await execa('bash', ['-c', words])).stdout).toBe('cancel cordon completion');
+    for (const shell of ['zsh', 'fish']) {
+      const text = (await agentpool('completion', shell)).stdout;
+      for (const c of COMMANDS) expect(text).toContain(c);
+      expect(text).toContain('--dry-run'.replace(/^--/, shell === 'fish' ? '-l ' : '--'));
+    }
+    expect((await agentpool('completion', 'tcsh')).stderr).toMatch(/'tcsh' is invalid.* Allowed choices are bash, zsh, fish/);
+  });
+
+  it('validate -o json gives every error with its line and column, or the pool it read', async () => {
+    const ok = JSON.parse((await agentpool('validate', '--config', env.configFile, '-o', 'json')).stdout);
+    expect(ok).toMatchObject({ valid: true, pool: { prefix: 'ccl-auto-', size: 1 }, projects: [env.project] });
+    const broken = join(env.dir, 'broken.yaml');
+    await writeFile(broken, 'tmux: {socket: x}\npool:\n  prefix: w-\n  size: lots\n');
+    const r = await agentpool('validate', '--config', broken, '-o', 'json');
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ valid: false, errors: [{ line: 4, col: 9, path: 'pool.size', text: expect.stringContaining('broken.yaml:4:9: pool.size:') }] });
+  });
+});
