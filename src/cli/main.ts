@@ -24,6 +24,7 @@ export interface CliValues {
   state?: string;
   watch?: boolean;
   prune?: boolean;
+  user?: boolean;
 }
 
 /** The only place that prints for humans on failure and calls process.exit. */

@@ -11,6 +11,7 @@ import type { CliValues } from './main.js';
 import { reconcileCommand } from './reconcile.js';
 import { statusCommand } from './status.js';
 import { tasksCommand } from './tasks.js';
+import { serviceCommand } from './service.js';
 import { validateCommand } from './validate.js';
 import { worktreesCommand } from './worktrees.js';
 
@@ -65,6 +66,11 @@ export function buildProgram(done: (code: number) => void): Command {
     program.command(name).description(what).argument(arg).addOption(config())
       .action(run((v, target) => controlCommand(name as Parameters<typeof controlCommand>[0], v, target)));
   }
+  program.command('service').description('a systemd user unit that runs the controller: install or uninstall')
+    .addArgument(new Argument('<action>').choices(['install', 'uninstall'])).addOption(config())
+    .option('--user', 'a user unit (~/.config/systemd/user), the only kind')
+    .option('--dry-run', 'print what it would write or remove')
+    .action(run((v, action) => serviceCommand(action, v)));
   program.command('doctor').description('check tmux, the agent CLI and its settings before a run').addOption(config()).addOption(output()).action(run(doctorCommand));
   program.command('demo').description('the whole job on a bundled setup').option('--keep', 'keep running until Ctrl-C').addOption(logFormat()).action(run(demoCommand));
   program.command('graph').description('the session state machine as a Mermaid diagram').action(run(async () => {
