@@ -45,6 +45,8 @@ export function buildProgram(done: (code: number) => void): Command {
   program.command('validate').description('check the config file').addOption(config()).addOption(output()).action(run(validateCommand));
   program.command('status').description('each session and the queues, from the running controller')
     .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)').action(run(statusCommand));
+  program.command('top').description('a live full-screen view: sessions, queues, transitions, tasks done (q quits)')
+    .addOption(config()).action(run(async (v) => (await import('./top.js')).topCommand(v)));
   program.command('tasks').description('every task with its priority, age, attempts, session, outcome')
     .addOption(config()).option('--project <name>', 'one project').addOption(new Option('--state <state>', 'one state').choices(['inbox', 'active', 'done', 'failed']))
     .addOption(output()).action(run(tasksCommand));

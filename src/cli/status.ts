@@ -115,7 +115,7 @@ async function fromTags(d: DesiredState, backend: SessionBackend): Promise<Sessi
 }
 
 /** Each project's queue: the inbox by priority, and how many tasks are active, done and failed. */
-async function queueCounts(d: DesiredState) {
+export async function queueCounts(d: DesiredState) {
   return Promise.all(
     d.projects.map(async (p) => {
       const dirs = queueDirs(p.inbox);
