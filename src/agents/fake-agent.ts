@@ -58,8 +58,10 @@ function draw(): void {
   const lines = render({
     phase, model: opts.model, cwd, columns: process.stdout.columns ?? 80, history, input: display(box), dialogCursor,
   });
-  // Redraw everything every time: simple, and a capture never sees a half-updated screen for long.
-  process.stdout.write(`\x1b[H\x1b[2J${lines.join('\r\n')}`);
+  // Redraw everything every time: simple, and a capture never sees a half-updated screen for long. Each line
+  // overwrites the last frame's (erasing its rest), then what is below goes: a clear from the top-left
+  // corner would push every frame into the pane's scrollback (tmux's scroll-on-clear).
+  process.stdout.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\r\n')}\x1b[J`);
 }
 
 function exit(code: number, stderr = ''): never {

@@ -51,8 +51,8 @@ export interface SessionBackend {
   deliver(ref: string, text: string): Promise<void>;
   /** Sends named keys (`Enter`, `Escape`, `C-c`, `Down`). */
   sendKeys(ref: string, keys: readonly string[]): Promise<void>;
-  /** The visible screen as plain text. */
-  readScreen(ref: string): Promise<string>;
+  /** The visible screen as plain text; with `history`, up to that many lines scrolled off above it too. */
+  readScreen(ref: string, o?: { history?: number }): Promise<string>;
   /** Writes tags; an empty value removes one. */
   setTags(ref: string, tags: Partial<SlotTags>): Promise<void>;
 }

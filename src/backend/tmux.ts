@@ -73,8 +73,8 @@ export class TmuxBackend implements SessionBackend {
     return guard(() => this.tmux.sendKeys(ids(ref).pane, keys));
   }
 
-  readScreen(ref: string): Promise<string> {
-    return guard(() => this.tmux.capturePane(ids(ref).pane));
+  readScreen(ref: string, o: { history?: number } = {}): Promise<string> {
+    return guard(() => this.tmux.capturePane(ids(ref).pane, o.history));
   }
 
   setTags(ref: string, tags: Partial<SlotTags>): Promise<void> {

@@ -25,6 +25,7 @@ export interface CliValues {
   watch?: boolean;
   prune?: boolean;
   user?: boolean;
+  follow?: boolean;
 }
 
 /** The only place that prints for humans on failure and calls process.exit. */

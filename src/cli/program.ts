@@ -12,6 +12,7 @@ import { reconcileCommand } from './reconcile.js';
 import { statusCommand } from './status.js';
 import { tasksCommand } from './tasks.js';
 import { serviceCommand } from './service.js';
+import { logsCommand } from './logs.js';
 import { validateCommand } from './validate.js';
 import { worktreesCommand } from './worktrees.js';
 
@@ -53,6 +54,9 @@ export function buildProgram(done: (code: number) => void): Command {
   program.command('describe').description('one session or task: state, conditions, transitions, what to do next')
     .argument('<kind>', 'session or task').argument('<name>', 'a session name, or a task file').addOption(config()).addOption(output())
     .action(run(describeCommand));
+  program.command('logs').description("a task's or session's agent output and the controller's transitions about it")
+    .argument('<target>', 'a task file name or path, or a session name').addOption(config()).option('-f, --follow', 'keep printing the live pane')
+    .action(run(logsCommand));
   program.command('diff').description('what a task changed on its branch (isolation: worktree)').argument('<task>', 'a task file name or path')
     .addOption(config()).action(run(diffCommand));
   program.command('worktrees').description('the task worktrees (active, kept, orphaned)').addOption(config()).addOption(output())

@@ -10,6 +10,7 @@ import { notify } from '../notify/notify.js';
 import { finishTask, readActive, readResult, readTask, requeueTask, updateSidecar } from '../tasks/store.js';
 import { agentFor, record, type Act } from './act-context.js';
 import { closeWorkspace, openWorkspace } from './workspace.js';
+import { saveAttemptLog } from './attempt-log.js';
 import type { Action } from './actions.js';
 
 /**
@@ -86,6 +87,8 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
 export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
   const { driver, c, io } = agentFor(x, a.session, a.agent);
   const s = x.sessions.get(a.session);
+  // What the agent's pane shows now, before an exit text changes it: the attempt's log (agentpool logs).
+  const log = io && a.task ? await saveAttemptLog(x.d, io, a.task).catch(() => null) : null;
   // A submit cut short by a controller restart may have left the task's text in the agent's input box:
   // the exit text and its Enter would go out with it as one prompt. Such an agent is replaced, not asked;
   // so is one whose task was cancelled (it may be mid-turn, where an exit text would wait for the turn).
@@ -98,12 +101,12 @@ export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): 
   if (a.task) {
     const identity = await driver.identity(c).catch(() => ({}));
     if (Object.keys(identity).length) await updateSidecar(a.task, identity).catch(() => {});
-    await settle(x, a).catch((err: Error) => x.log.error({ session: a.session, task: a.task, err: err.message }, 'could not move the task to its outcome; the next pass sees where it is'));
+    await settle(x, a, log).catch((err: Error) => x.log.error({ session: a.session, task: a.task, err: err.message }, 'could not move the task to its outcome; the next pass sees where it is'));
   }
   await record(x, a.session, { type: 'STOPPED', until: a.cooldownUntil });
 }
 
-async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
+async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>, log: string | null): Promise<void> {
   const task = a.task!;
   const now = x.clock.now();
   const summary = a.verdict.lastMessage;
@@ -112,16 +115,16 @@ async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promi
   const git = await closeWorkspace(x, task, a.disposition === 'done' ? 'done' : a.disposition === 'fail' ? 'failed' : 'requeued');
   x.events?.finished(a.disposition === 'done' ? 'done' : a.disposition === 'retry' ? 'retried' : a.verdict.outcome === 'cancelled' ? 'cancelled' : 'failed', attempts);
   if (a.disposition === 'done') {
-    const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, git, ...(summary !== undefined ? { lastMessage: summary } : {}) });
+    const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, git, log, ...(summary !== undefined ? { lastMessage: summary } : {}) });
     x.log.info({ session: a.session, task: dest }, 'task done');
     await notify(x.d.notify, { ...notice, event: 'done', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
   } else if (a.disposition === 'fail') {
-    const dest = await finishTask(task, { outcome: 'failed', reason: a.verdict.reason, now, git });
+    const dest = await finishTask(task, { outcome: 'failed', reason: a.verdict.reason, now, git, log });
     if (a.verdict.outcome === 'cancelled') x.log.info({ session: a.session, task: dest }, 'task cancelled');
     else x.log.warn({ session: a.session, task: dest, reason: a.verdict.reason }, 'task failed');
     await notify(x.d.notify, { ...notice, event: 'failed', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
   } else {
-    await requeueTask(task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git });
+    await requeueTask(task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git, log });
     x.log.warn({ session: a.session, task, reason: a.verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
     // An attempt a timer ended: the agent hung at a dialog or ran past its time. Someone may want to look.
     if (a.verdict.cause) await notify(x.d.notify, { ...notice, event: 'stuck', task, ...(await recordOf(task, async (p) => (await readActive(p))?.sidecar ?? null)) }, x.log);

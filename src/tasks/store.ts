@@ -48,9 +48,9 @@ export async function claimTask(task: PendingTask, session: string, now: number)
 }
 
 /** The history entry of the attempt that just ended. */
-function entry(s: Sidecar, o: { outcome: string; reason: string; now: number; git?: GitRecord | null }): HistoryEntry {
+function entry(s: Sidecar, o: { outcome: string; reason: string; now: number; git?: GitRecord | null; log?: string | null }): HistoryEntry {
   const git = o.git ? { git: { branch: o.git.branch, head: o.git.head, worktree: o.git.worktree, kept: o.git.kept } } : {};
-  return { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now, ...git };
+  return { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now, ...git, ...(o.log ? { log: o.log } : {}) };
 }
 
 function claimedBy(session: string, attempts: number, now: number): Partial<Sidecar> {
@@ -81,7 +81,7 @@ export async function readTask(path: string): Promise<ParsedTask> {
 /** Puts a claimed task back in the queue (in active/, state queued) for another attempt after `notBefore`. */
 export async function requeueTask(
   path: string,
-  o: { reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number; git?: GitRecord | null },
+  o: { reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number; git?: GitRecord | null; log?: string | null },
 ): Promise<void> {
   const s = await readSidecar(path + SIDECAR_SUFFIX);
   if (!s) throw new Error(`no sidecar for ${path}`);
@@ -104,7 +104,7 @@ export async function requeueTask(
  */
 export async function finishTask(
   path: string,
-  o: { outcome: 'done' | 'failed'; reason: string; now: number; lastMessage?: string; git?: GitRecord | null },
+  o: { outcome: 'done' | 'failed'; reason: string; now: number; lastMessage?: string; git?: GitRecord | null; log?: string | null },
 ): Promise<string> {
   const s = (await readSidecar(path + SIDECAR_SUFFIX)) ?? freshSidecar('', basename(path), o.now);
   const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));

@@ -79,6 +79,8 @@ export interface HistoryEntry {
   at: number;
   /** The attempt's branch and where its worktree went. */
   git?: { branch: string; head: string | null; worktree: string; kept: boolean };
+  /** The agent's pane output as the attempt ended (agentpool logs). */
+  log?: string;
 }
 
 /** What an attempt in its own worktree did, in the task's result record. */

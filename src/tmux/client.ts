@@ -66,8 +66,8 @@ export interface TmuxClient {
   pasteText(paneId: string, text: string): Promise<void>;
   /** Sends named keys (e.g. `Enter`, `C-c`); never text. */
   sendKeys(paneId: string, keys: readonly string[]): Promise<void>;
-  /** The visible screen as plain text (joined wrapped lines). */
-  capturePane(paneId: string): Promise<string>;
+  /** The visible screen as plain text (joined wrapped lines), and up to `history` lines above it. */
+  capturePane(paneId: string, history?: number): Promise<string>;
   /** Ends the server this client talks to. Only for servers agentpool started. */
   killServer(): Promise<void>;
 }

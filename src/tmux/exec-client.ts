@@ -176,8 +176,8 @@ export class ExecTmuxClient implements TmuxClient {
     await this.run(['send-keys', '-t', paneId, ...keys.map(escapeArg)]);
   }
 
-  async capturePane(paneId: string): Promise<string> {
-    return this.run(['capture-pane', '-p', '-J', '-t', paneId]);
+  async capturePane(paneId: string, history = 0): Promise<string> {
+    return this.run(['capture-pane', '-p', '-J', ...(history > 0 ? ['-S', `-${history}`] : []), '-t', paneId]);
   }
 
   async killServer(): Promise<void> {

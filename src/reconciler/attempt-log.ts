@@ -1,0 +1,31 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { DesiredState } from '../config/types.js';
+import type { AgentIO } from '../drivers/agent-driver.js';
+import { readActive } from '../tasks/store.js';
+
+/** Lines of scrollback kept per attempt, and bytes at most (the end is kept). */
+const HISTORY_LINES = 2_000;
+const MAX_BYTES = 256 * 1024;
+
+/** Where an attempt's pane output is kept: <stateDir>/logs/<project>/<task>.attempt-<n>.log. */
+export function attemptLogPath(d: DesiredState, project: string, task: string, attempt: number): string {
+  const name = d.projects.find((p) => p.path === project)?.name ?? basename(project);
+  return join(d.controller.stateDir, 'logs', name, `${basename(task)}.attempt-${attempt}.log`);
+}
+
+/**
+ * Saves what the agent's pane shows, with its scrollback, as the attempt ends (before the agent is asked
+ * to exit), for `agentpool logs`. Bounded; a pane that cannot be read leaves no log, and says nothing.
+ */
+export async function saveAttemptLog(d: DesiredState, io: AgentIO, task: string): Promise<string | null> {
+  const active = await readActive(task);
+  if (!active) return null;
+  const text = await io.backend.readScreen(io.ref, { history: HISTORY_LINES }).catch(() => null);
+  if (text === null) return null;
+  const path = attemptLogPath(d, active.project, task, active.sidecar.attempts);
+  const bytes = Buffer.from(`${text.replace(/[ \t]+$/gm, '').trimEnd()}\n`);
+  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+  await writeFile(path, bytes.length > MAX_BYTES ? bytes.subarray(bytes.length - MAX_BYTES) : bytes, { mode: 0o600 });
+  return path;
+}
