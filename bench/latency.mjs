@@ -11,7 +11,7 @@ import { percentile, sleep, world } from './lib.mjs';
 const N = Number(process.env.TASKS ?? 40);
 const w = world({ size: 4, agentEnv: { FAKE_AGENT_WORK_MS: 50 } });
 const c = w.controller();
-while (!c.lines.some((l) => l.msg === 'transition' && l.to === 'idle')) await sleep(20);
+while (!c.lines.some((l) => l.to === 'idle')) await sleep(20);
 const written = new Map();
 for (let i = 0; i < N; i++) {
   // One task at a time, each when a session is idle, so queueing does not count.

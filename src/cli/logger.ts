@@ -17,12 +17,16 @@ export function createLogger(format: LogFormat | undefined, level = process.env.
   );
 }
 
-/** `msg key=value ...` on one line; transitions as `session from → to (event)`. */
+/**
+ * `msg key=value ...` on one line. A line about a transition (it has from and to) reads
+ * `session from → to (event) task: msg — reason key=value`: the action and the state change it caused.
+ */
 export function oneLine(log: Record<string, unknown>, messageKey: string): string {
   const { [messageKey]: msg, level: _l, time: _t, ...rest } = log;
-  if (msg === 'transition') {
-    const { session, from, to, event, task, reason, ...more } = rest;
-    return `${session} ${from} → ${to} (${event})${task ? ` ${basename(String(task))}` : ''}${reason ? ` — ${reason}` : ''}${fields(more)}`;
+  if ('from' in rest && 'to' in rest) {
+    const { session, from, to, event, task, taskId: _id, reason, ...more } = rest;
+    const what = msg && msg !== 'transition' ? `: ${String(msg)}` : '';
+    return `${session} ${from} → ${to} (${event})${task ? ` ${basename(String(task))}` : ''}${what}${reason ? ` — ${reason}` : ''}${fields(more)}`;
   }
   return `${String(msg ?? '')}${fields(rest)}`;
 }

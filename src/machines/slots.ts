@@ -10,6 +10,14 @@ export interface Transition {
   event: string;
   task?: string | null;
   reason?: string;
+  /** What the action that caused it did, so its one log line says both (see Slots.send). */
+  note?: Note;
+}
+
+/** A log message and its facts, carried by an event to the transition it causes. */
+export interface Note {
+  msg: string;
+  fields: Record<string, unknown>;
 }
 
 /**
@@ -18,6 +26,8 @@ export interface Transition {
  */
 export class Slots {
   private readonly actors = new Map<string, Actor<typeof sessionMachine>>();
+  /** The note of the event being sent to each session, taken by the transition it causes. */
+  private readonly notes = new Map<string, Note>();
   private readonly machine;
 
   constructor(
@@ -57,6 +67,8 @@ export class Slots {
       const from = prev;
       prev = to;
       const timer = lastEvent.startsWith('xstate.after');
+      const note = timer ? undefined : this.notes.get(session);
+      this.notes.delete(session);
       this.onTransition({
         session,
         from: STATE_LABEL[from],
@@ -64,6 +76,7 @@ export class Slots {
         event: timer ? 'timer' : lastEvent,
         task: snap.context.task,
         ...(to === 'stopping' && snap.context.verdict ? { reason: snap.context.verdict.reason } : {}),
+        ...(note ? { note } : {}),
       });
       // Only timer-driven changes wake the loop: the loop's own sends are followed by its own plan.
       if (timer) this.onTimer();
@@ -73,8 +86,19 @@ export class Slots {
     return actor;
   }
 
-  send(session: string, event: SlotEvent): void {
-    this.ensure(session).send(event);
+  /**
+   * Sends `event`. A `note` (what the action behind the event did) goes out with the transition the event
+   * causes, as one log line; when the event changes no state the note goes out alone (from = to).
+   */
+  send(session: string, event: SlotEvent, note?: Note): void {
+    const actor = this.ensure(session);
+    if (note) this.notes.set(session, note);
+    actor.send(event);
+    const left = this.notes.get(session);
+    if (!left) return;
+    this.notes.delete(session);
+    const state = STATE_LABEL[actor.getSnapshot().value as SlotState];
+    this.onTransition({ session, from: state, to: state, event: event.type, note: left });
   }
 
   /** The view `events` would lead to, computed without sending them (the machine is pure). */

@@ -5,7 +5,7 @@ import type { AgentDriver, AgentIO, DriverContext } from '../drivers/agent-drive
 import { driverFor } from '../drivers/index.js';
 import type { Clock } from '../machines/clock.js';
 import type { SlotEvent } from '../machines/session-machine.js';
-import type { Slots } from '../machines/slots.js';
+import type { Note, Slots } from '../machines/slots.js';
 import { profileOf } from './pool.js';
 import { slotStateTags, type SlotStateTags } from './slot-tags.js';
 import type { ObservedSession } from './snapshot.js';
@@ -43,7 +43,16 @@ export function newAct(deps: ActDeps): Act {
  * killed after a transition shows in the log has left that state on the session for the next one to adopt.
  * A tag write that fails is logged and left to the planned retag of a later pass; the machine is the truth.
  */
-export async function record(x: Act, session: string, ...events: SlotEvent[]): Promise<void> {
+export function record(x: Act, session: string, ...events: SlotEvent[]): Promise<void> {
+  return recordWith(x, session, undefined, ...events);
+}
+
+/**
+ * `record`, with what the action did (`note`) logged as one line with the transition its first event
+ * causes: the line comes after the tags are written, so a controller killed after it has left that
+ * state on the session.
+ */
+export async function recordWith(x: Act, session: string, note: Note | undefined, ...events: SlotEvent[]): Promise<void> {
   const tags = slotStateTags(x.slots.preview(session, events));
   const ref = x.refs.get(session);
   const last = x.written.get(session);
@@ -55,7 +64,7 @@ export async function record(x: Act, session: string, ...events: SlotEvent[]): P
       x.log.warn({ session, err: (err as Error).message }, 'could not record the slot state on its session; the next pass writes it');
     }
   }
-  for (const e of events) x.slots.send(session, e);
+  events.forEach((e, i) => x.slots.send(session, e, i === 0 ? note : undefined));
 }
 
 /** The driver of the profile `agent`, with what it needs to act on `session`. */

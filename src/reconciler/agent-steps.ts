@@ -8,9 +8,10 @@ import type { DesiredState } from '../config/types.js';
 import { isDirectory } from '../util/fs.js';
 import { notify } from '../notify/notify.js';
 import { finishTask, readActive, readResult, readTask, requeueTask, updateSidecar } from '../tasks/store.js';
-import { agentFor, record, type Act } from './act-context.js';
+import { agentFor, record, recordWith, type Act } from './act-context.js';
 import { closeWorkspace, openWorkspace } from './workspace.js';
 import { saveAttemptLog } from './attempt-log.js';
+import { taskId } from './task-id.js';
 import type { Action } from './actions.js';
 
 /**
@@ -62,11 +63,10 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   }
   if (inArgv) x.events?.submitted((now - sidecar.arrivedAt) / 1000);
   const launched = { type: 'LAUNCHED', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name } as const;
-  if (inArgv) await record(x, a.session, launched, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
-  else await record(x, a.session, launched);
-  // Logged once recorded: a controller killed after this line has left the slot's state on its session.
   const shownArgv = argv.map((w) => (w.length > 200 ? `${w.slice(0, 200)}…` : w));
-  x.log.info({ session: a.session, task, model: a.model, cwd: workspace.cwd, argv: shownArgv }, inArgv ? 'launched agent with the task in its argv' : 'launched agent');
+  const note = { msg: inArgv ? 'launched agent with the task in its argv' : 'launched agent', fields: { agent: c.profile.name, model: a.model, cwd: workspace.cwd, argv: shownArgv } };
+  if (inArgv) await recordWith(x, a.session, note, launched, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
+  else await recordWith(x, a.session, note, launched);
 }
 
 export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>): Promise<void> {
@@ -80,8 +80,8 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   const now = x.clock.now();
   const sidecar = await updateSidecar(a.task, { state: 'submitted', submittedAt: now });
   x.events?.submitted((now - sidecar.arrivedAt) / 1000);
-  await record(x, a.session, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
-  x.log.info({ session: a.session, task: a.task, enterPresses: r.presses }, 'submitted task');
+  const timings = { promptMs: sidecar.launchedAt !== null ? now - sidecar.launchedAt : null, sinceArrivalMs: now - sidecar.arrivedAt };
+  await recordWith(x, a.session, { msg: 'submitted task', fields: { enterPresses: r.presses, attempt: sidecar.attempts, ...timings } }, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
 }
 
 export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
@@ -111,21 +111,27 @@ async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>, log: s
   const now = x.clock.now();
   const summary = a.verdict.lastMessage;
   const notice = { session: a.session, reason: a.verdict.reason };
-  const attempts = (await readActive(task))?.sidecar.attempts ?? 1;
+  const sidecar = (await readActive(task))?.sidecar;
+  const attempts = sidecar?.attempts ?? 1;
+  // The same task id on every line of its life, its attempt, and how long the agent worked on it.
+  const facts = {
+    session: a.session, ...taskId(x.d, task), attempt: attempts,
+    workMs: sidecar?.submittedAt ? now - sidecar.submittedAt : null, sinceArrivalMs: sidecar ? now - sidecar.arrivedAt : null,
+  };
   const git = await closeWorkspace(x, task, a.disposition === 'done' ? 'done' : a.disposition === 'fail' ? 'failed' : 'requeued');
   x.events?.finished(a.disposition === 'done' ? 'done' : a.disposition === 'retry' ? 'retried' : a.verdict.outcome === 'cancelled' ? 'cancelled' : 'failed', attempts);
   if (a.disposition === 'done') {
     const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, git, log, ...(summary !== undefined ? { lastMessage: summary } : {}) });
-    x.log.info({ session: a.session, task: dest }, 'task done');
+    x.log.info({ ...facts, task: dest }, 'task done');
     await notify(x.d.notify, { ...notice, event: 'done', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
   } else if (a.disposition === 'fail') {
     const dest = await finishTask(task, { outcome: 'failed', reason: a.verdict.reason, now, git, log });
-    if (a.verdict.outcome === 'cancelled') x.log.info({ session: a.session, task: dest }, 'task cancelled');
-    else x.log.warn({ session: a.session, task: dest, reason: a.verdict.reason }, 'task failed');
+    if (a.verdict.outcome === 'cancelled') x.log.info({ ...facts, task: dest }, 'task cancelled');
+    else x.log.warn({ ...facts, task: dest, reason: a.verdict.reason }, 'task failed');
     await notify(x.d.notify, { ...notice, event: 'failed', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
   } else {
     await requeueTask(task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git, log });
-    x.log.warn({ session: a.session, task, reason: a.verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
+    x.log.warn({ ...facts, task, reason: a.verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
     // An attempt a timer ended: the agent hung at a dialog or ran past its time. Someone may want to look.
     if (a.verdict.cause) await notify(x.d.notify, { ...notice, event: 'stuck', task, ...(await recordOf(task, async (p) => (await readActive(p))?.sidecar ?? null)) }, x.log);
   }

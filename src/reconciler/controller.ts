@@ -19,6 +19,7 @@ import { sessionStatus, writeStatusFile, type StatusFile } from './status-file.j
 import { Controls } from '../controls/controls.js';
 import { Metrics } from '../metrics/metrics.js';
 import { SlotJournal } from './journal.js';
+import { taskId } from './task-id.js';
 import type { Server } from 'node:http';
 import { requestsDir } from '../controls/requests.js';
 
@@ -62,7 +63,10 @@ export class Controller {
     this.slots = new Slots(
       clock,
       (t) => {
-        o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...(t.task ? { task: t.task } : {}), ...(t.reason ? { reason: t.reason } : {}) }, 'transition');
+        // One line per thing that happened: an action's note and the transition it caused together.
+        const task = t.task ? { task: t.task, ...taskId(this.desired, t.task) } : {};
+        o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...task, ...(t.reason ? { reason: t.reason } : {}), ...t.note?.fields }, t.note?.msg ?? 'transition');
+        if (t.from === t.to) return;
         this.metrics.transition(t.from, t.to);
         this.journal.note(t, clock.now(), t.to === 'stopping' && this.slots.view(t.session).verdict?.outcome !== 'done');
       },

@@ -1,6 +1,6 @@
 import { notify } from '../notify/notify.js';
 import { claimTask, readResult, rejectTask, requeueTask } from '../tasks/store.js';
-import { agentFor, newAct, record, type Act, type ActDeps } from './act-context.js';
+import { agentFor, newAct, record, recordWith, type Act, type ActDeps } from './act-context.js';
 import type { Action } from './actions.js';
 import { launch, stop, submit } from './agent-steps.js';
 import { IDLE_TAGS } from './slot-tags.js';
@@ -29,8 +29,7 @@ async function perform(x: Act, a: Action): Promise<void> {
       const ref = await backend.create(a.session, { pool: d.pool.prefix, slot: String(a.slot), ...IDLE_TAGS });
       x.refs.set(a.session, ref);
       x.written.set(a.session, IDLE_TAGS);
-      log.info({ session: a.session, ref }, 'created pool session');
-      return record(x, a.session, { type: 'CREATED' });
+      return recordWith(x, a.session, { msg: 'created pool session', fields: { ref } }, { type: 'CREATED' });
     }
     case 'kill-session':
       await backend.destroy(a.ref);
@@ -62,8 +61,7 @@ async function perform(x: Act, a: Action): Promise<void> {
       try {
         const claimed = await claimTask(a.task, a.session, clock.now());
         x.claimed.set(a.task.path, claimed.path);
-        log.info({ session: a.session, task: claimed.path, attempt: claimed.sidecar.attempts }, 'claimed task');
-        return await record(x, a.session, { type: 'CLAIMED', task: claimed.path });
+        return await recordWith(x, a.session, { msg: 'claimed task', fields: { attempt: claimed.sidecar.attempts, priority: claimed.sidecar.priority } }, { type: 'CLAIMED', task: claimed.path });
       } catch (err) {
         log.info({ session: a.session, task: a.task.path, err: (err as Error).message }, 'task gone before it could be claimed');
         return record(x, a.session, { type: 'CLAIM_FAILED' });

@@ -70,7 +70,7 @@ describe('recovery', () => {
     env = e;
     await dropTask(env.project, 'long.md', 'A long task\n');
     const first = env.startController();
-    await first.waitForLine((l) => l.msg === 'transition' && l.to === 'working', 'working');
+    await first.waitForLine((l) => l.to === 'working' && l.from !== 'working', 'working');
     const stopped = await first.stop();
     expect(stopped, first.stderr()).toMatchObject({ exitCode: 0, timedOut: false });
     // The agent is still at work in its pane.
@@ -88,7 +88,7 @@ describe('recovery', () => {
     env = e;
     await dropTask(env.project, 'victim.md', 'Running when tmux dies\n');
     const c = env.startController();
-    await c.waitForLine((l) => l.msg === 'transition' && l.to === 'working', 'working');
+    await c.waitForLine((l) => l.to === 'working' && l.from !== 'working', 'working');
     await env.tmux.kill();
     await c.waitForLine((l) => l.msg === 'task back in the queue', 'requeue after tmux death');
     await waitFor(async () => (await env!.sessions()).filter((s) => s.pool === 'ccl-auto-').length === 2, { what: 'pool rebuilt' });
