@@ -60,7 +60,7 @@ export interface TmuxClient {
   killSession(sessionId: string): Promise<void>;
   /** Sets session user options; an empty value unsets the option. */
   setOptions(sessionId: string, options: Readonly<Record<string, string>>): Promise<void>;
-  /** Kills whatever runs in the pane and starts `command` there. */
+  /** Kills whatever runs in the pane and starts `command` there, with the pane's scrollback cleared. */
   respawnPane(paneId: string, spec: Respawn): Promise<void>;
   /** Puts `text` into a named buffer (never through argv) and pastes it with bracketed paste. */
   pasteText(paneId: string, text: string): Promise<void>;

@@ -163,7 +163,8 @@ export class ExecTmuxClient implements TmuxClient {
   }
 
   async respawnPane(paneId: string, spec: Respawn): Promise<void> {
-    await this.run(['respawn-pane', '-k', '-t', paneId, '-c', spec.cwd, ...envArgs(spec.env), '--', ...spec.command.map(escapeArg)]);
+    // One tmux command line: the new program, and the old one's scrollback gone with it.
+    await this.run(['respawn-pane', '-k', '-t', paneId, '-c', spec.cwd, ...envArgs(spec.env), '--', ...spec.command.map(escapeArg), ';', 'clear-history', '-t', paneId]);
   }
 
   async pasteText(paneId: string, text: string): Promise<void> {
