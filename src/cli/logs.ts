@@ -31,7 +31,7 @@ export async function logsCommand(v: CliValues, target: string | undefined): Pro
   if (isPoolName(d, target) || transitions[target]) {
     out(section(`controller: ${target}`));
     out(transitionLines(transitions[target] ?? []));
-    await followPane(createBackend(d), target, v.follow === true, () => true);
+    await followPane(createBackend(d), target, v.follow === true, () => true, false);
     return 0;
   }
   const row = await findTask(d, target);
@@ -52,11 +52,12 @@ export async function logsCommand(v: CliValues, target: string | undefined): Pro
   out(section(`attempt ${facts!.attempts} in ${session}, at work now`));
   // Followed while the task is still this session's; then the rest from the log saved as it ended (the
   // pane itself has moved on to the next agent by then).
-  const shown = await followPane(createBackend(d), session, v.follow === true, async () => (await readActive(row.path))?.sidecar.session === session);
+  const shown = await followPane(createBackend(d), session, v.follow === true, async () => (await readActive(row.path))?.sidecar.session === session, true);
   if (v.follow) {
     const saved = attemptLogPath(d, facts!.project, row.path, facts!.attempts);
     const text = await waitForFile(saved, 10_000);
-    if (text !== null) out(newLines(shown, text.trimEnd().split('\n')).map((l) => `${l}\n`).join(''));
+    const rest = text === null ? [] : newLines(shown, text.trimEnd().split('\n')) ?? [];
+    out(rest.map((l) => `${l}\n`).join(''));
     out(section(`${row.name} left ${session}`));
   }
   return 0;
@@ -72,7 +73,7 @@ async function waitForFile(path: string, ms: number): Promise<string | null> {
 }
 
 /** Prints the session's pane (and, with `follow`, its new lines while `still`); returns the lines last seen. */
-async function followPane(backend: SessionBackend, session: string, follow: boolean, still: () => Promise<boolean> | boolean): Promise<string[]> {
+async function followPane(backend: SessionBackend, session: string, follow: boolean, still: () => Promise<boolean> | boolean, taskMode: boolean): Promise<string[]> {
   const ref = async () => (await backend.list()).find((s) => s.name === session)?.ref;
   const r = await ref();
   if (!r) {
@@ -80,19 +81,30 @@ async function followPane(backend: SessionBackend, session: string, follow: bool
     return [];
   }
   let shown: string[] = [];
+  let stop = false;
+  /** Prints what is new; false once another program runs in the pane (its agent exited). */
   const show = async () => {
     const lines = (await backend.readScreen(r, { history: HISTORY }).catch(() => '')).replace(/[ \t]+$/gm, '').trimEnd().split('\n');
-    process.stdout.write(newLines(shown, lines).map((l) => `${l}\n`).join(''));
+    const fresh = newLines(shown, lines);
+    if (fresh === null) return false;
+    process.stdout.write(fresh.map((l) => `${l}\n`).join(''));
     shown = lines;
+    return true;
   };
   await show();
   if (!follow) return shown;
-  let stop = false;
   const quit = () => (stop = true);
   process.once('SIGINT', quit);
   while (!stop && (await still())) {
     await new Promise((res) => setTimeout(res, FOLLOW_MS));
-    await show();
+    if (!(await show())) {
+      // A session goes on with its next program; a task's agent is over (the saved log has the rest).
+      if (!taskMode) {
+        process.stdout.write('==> a new program in the pane\n');
+        shown = [];
+        await show();
+      } else break;
+    }
   }
   process.off('SIGINT', quit);
   return shown;
@@ -100,16 +112,17 @@ async function followPane(backend: SessionBackend, session: string, follow: bool
 
 /**
  * What a capture adds to the one before: the lines from the first that differs (the pane grew, or redrew
- * its bottom), or, once the scrollback limit shifted everything up, the lines after the overlap.
+ * its bottom), or, once the scrollback limit shifted everything up, the lines after the overlap. Null
+ * when the two share nothing: another program now runs in the pane (the agent exited).
  */
-export function newLines(before: readonly string[], now: readonly string[]): string[] {
+export function newLines(before: readonly string[], now: readonly string[]): string[] | null {
   let same = 0;
   while (same < before.length && same < now.length && before[same] === now[same]) same++;
   if (same > 0 || before.length === 0) return now.slice(same);
   for (let k = Math.min(before.length, now.length); k > 0; k--) {
     if (before.slice(before.length - k).every((l, i) => l === now[i])) return now.slice(k);
   }
-  return [...now];
+  return null;
 }
 
 function section(title: string): string {

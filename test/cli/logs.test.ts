@@ -10,6 +10,7 @@ describe('newLines (agentpool logs -f)', () => {
     expect(newLines(['a', 'b', 'prompt'], ['a', 'b', 'answer', 'prompt'])).toEqual(['answer', 'prompt']);
     // The scrollback limit shifted everything up: after the overlap.
     expect(newLines(['a', 'b', 'c'], ['b', 'c', 'd'])).toEqual(['d']);
-    expect(newLines(['x'], ['y'])).toEqual(['y']);
+    // Nothing in common: another program in the pane.
+    expect(newLines(['x'], ['y'])).toBeNull();
   });
 });

@@ -174,6 +174,20 @@ export async function createPoolEnv(o: PoolEnvOptions = {}): Promise<PoolEnv> {
   return env;
 }
 
+/**
+ * A pool of `size` fake agents that take `workMs` per task, without cooldowns or settle time: for tests of
+ * what is around a working pool (the CLI, controls, metrics). `patch` is merged into that config.
+ */
+export async function quickPoolEnv(size: number, workMs: number, patch: ConfigObject = {}): Promise<PoolEnv> {
+  const env = await createPoolEnv({ size, resync: '1s' });
+  await env.writeConfig(deepMerge({
+    pool: { agent: 'quick', cooldown: { afterTask: '0ms', afterFailure: '0ms' } },
+    agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: String(workMs) } } },
+    tasks: { settle: '0ms' },
+  }, patch));
+  return env;
+}
+
 function spawnController(args: readonly string[], env: Record<string, string>): RunningController {
   const child: ResultPromise<{ reject: false; buffer: false; cwd: string; env: Record<string, string> }> = execa('node', [BINS.reconcile, ...args], {
     cwd: REPO_ROOT,

@@ -120,10 +120,10 @@ describe('bad input', () => {
       await Promise.all(Array.from({ length: 500 }, (_, j) => writeFile(join(inbox, `bulk-${String(i + j).padStart(5, '0')}.md`), `Bulk ${i + j}\n`)));
     }
     const c = env.startController();
-    await waitFor(async () => (await listing(env!.project, 'done')).length >= 4, { timeoutMs: 30_000, what: '4 of 10,000 done' });
+    await waitFor(async () => (await listing(env!.project, 'done')).length >= 4, { timeoutMs: 75_000, what: '4 of 10,000 done' });
     await c.stop();
     const total = (await listing(env.project, 'inbox')).length + (await listing(env.project, 'active')).length + (await listing(env.project, 'done')).length;
     expect(total).toBe(10_000);
     expect(await listing(env.project, 'failed')).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });

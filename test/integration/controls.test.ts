@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPoolEnv, ensureBuilt, type PoolEnv } from '../helpers/pool-env.js';
+import { createPoolEnv, ensureBuilt, quickPoolEnv, type PoolEnv } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/tmux-server.js';
 
@@ -32,22 +32,18 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
   });
 
   it('do what they say through the running controller', async () => {
-    env = await createPoolEnv({ size: 2, resync: '1s' });
-    await env.writeConfig({
-      pool: { agent: 'quick', cooldown: { afterTask: '0ms', afterFailure: '0ms' } },
-      agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '2500' } } },
-      tasks: { settle: '0ms' },
-    });
+    // Long enough for two CLI commands to run while a task works, on a loaded machine too.
+    env = await quickPoolEnv(2, 8000);
     const c = env.startController();
     await c.waitForLine((l) => l.msg === 'controller started', 'start');
-    await waitFor(async () => (await env!.agentpool('status', '-o', 'json')).stdout.includes('"running": true'), { timeoutMs: 15_000, what: 'a live status' });
+    await waitFor(async () => (await env!.agentpool('status', '-o', 'json')).stdout.includes('"running": true'), { timeoutMs: 30_000, what: 'a live status' });
 
     // ccl-auto-2 cordoned: the second task waits in the inbox instead of going to it.
     let r = await env.agentpool('cordon', 'ccl-auto-2');
     expect([r.exitCode, r.stdout]).toEqual([0, 'ccl-auto-2 takes no new work']);
     expect((await env.agentpool('cordon', 'nope-1')).stdout).toMatch(/nope-1 is not a session of the pool ccl-auto-\*/);
     await dropTask(env.project, 'a.md', 'A.\n');
-    await c.waitForLine((l) => l.msg === 'submitted task', 'a.md at work');
+    await c.waitForLine((l) => l.msg === 'submitted task', 'a.md at work', 40_000);
     await dropTask(env.project, 'b.md', 'B.\n');
     const status = JSON.parse((await env.agentpool('status', '-o', 'json')).stdout);
     expect(status.sessions.find((s: { session: string }) => s.session === 'ccl-auto-2')).toMatchObject({ cordoned: true, task: '' });
@@ -58,7 +54,7 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
     expect((await record(env, 'failed', 'b.md')).reason).toBe('cancelled with agentpool cancel');
     r = await env.agentpool('cancel', 'a.md');
     expect([r.exitCode, r.stdout]).toEqual([0, 'cancelling a.md: the agent in ccl-auto-1 is stopped and the task goes to failed/']);
-    await waitFor(() => existsSync(queue(env!, 'failed', 'a.md.result.json')), { timeoutMs: 15_000, what: 'a.md in failed/' });
+    await waitFor(() => existsSync(queue(env!, 'failed', 'a.md.result.json')), { timeoutMs: 30_000, what: 'a.md in failed/' });
     expect(await record(env, 'failed', 'a.md')).toMatchObject({ reason: 'cancelled with agentpool cancel', attempts: 1 });
     expect((await env.agentpool('cancel', 'a.md')).stdout).toBe('a.md has already ended (in failed/)');
 
@@ -66,7 +62,7 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
     r = await env.agentpool('retry', 'a.md');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^a\.md is queued again \(.*active\/a\.md\), attempts reset, its history kept$/);
-    await c.waitForLine((l) => l.msg === 'submitted task' && String(l.task).endsWith('active/a.md') && c.lines.filter((x) => x.msg === 'submitted task').length === 2, 'a.md at work again');
+    await c.waitForLine((l) => l.msg === 'submitted task' && String(l.task).endsWith('active/a.md') && c.lines.filter((x) => x.msg === 'submitted task').length === 2, 'a.md at work again', 40_000);
     // Drain waits for that task to end.
     r = await env.agentpool('drain', 'ccl-auto-1');
     expect(r.exitCode, r.stderr).toBe(0);
@@ -80,8 +76,8 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
     await dropTask(env.project, 'c.md', 'C.\n');
     expect((await env.reconcile('--dry-run')).stdout).not.toMatch(/claim/);
     expect((await env.agentpool('uncordon', 'ccl-auto-2')).stdout).toBe('ccl-auto-2 takes tasks again');
-    await waitFor(() => existsSync(queue(env!, 'done', 'c.md.result.json')), { timeoutMs: 20_000, what: 'c.md done' });
+    await waitFor(() => existsSync(queue(env!, 'done', 'c.md.result.json')), { timeoutMs: 60_000, what: 'c.md done' });
     expect((await record(env, 'done', 'c.md')).session).toBe('ccl-auto-2');
     expect(c.lines.filter((l) => (l.level ?? 0) >= WARN).map((l) => l.msg)).toEqual([]);
-  }, 90_000);
+  }, 150_000);
 });

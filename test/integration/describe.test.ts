@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPoolEnv, ensureBuilt, type PoolEnv } from '../helpers/pool-env.js';
+import { ensureBuilt, quickPoolEnv, type PoolEnv } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/tmux-server.js';
 
@@ -15,12 +15,7 @@ afterEach(async () => {
 
 describe('agentpool describe', () => {
   it('shows a session\'s recent transitions and conditions, and a task\'s times, attempts and result', async () => {
-    env = await createPoolEnv({ size: 1, resync: '1s' });
-    await env.writeConfig({
-      pool: { agent: 'quick', cooldown: { afterTask: '0ms' } },
-      agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '200' } } },
-      tasks: { settle: '0ms' },
-    });
+    env = await quickPoolEnv(1, 200);
     await dropTask(env.project, 'a.md', '---\npriority: high\n---\nDo A.\n');
     const c = env.startController();
     await waitFor(() => existsSync(join(env!.project, '.agent-queue', 'done', 'a.md.result.json')), { timeoutMs: 20_000, what: 'a.md done' });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPoolEnv, ensureBuilt, REPO_ROOT, type PoolEnv } from '../helpers/pool-env.js';
+import { ensureBuilt, quickPoolEnv, REPO_ROOT, type PoolEnv } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/tmux-server.js';
 
@@ -16,12 +16,7 @@ afterEach(async () => {
 
 describe('agentpool logs', () => {
   it('prints a task\'s transitions and each attempt\'s pane output, and follows a task at work until it ends', async () => {
-    env = await createPoolEnv({ size: 1, resync: '1s' });
-    await env.writeConfig({
-      pool: { agent: 'quick', cooldown: { afterTask: '0ms' } },
-      agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '3000' } } },
-      tasks: { settle: '0ms' },
-    });
+    env = await quickPoolEnv(1, 3000);
     const c = env.startController();
     await dropTask(env.project, 'first.md', 'The first task.\n');
     await c.waitForLine((l) => l.msg === 'submitted task', 'first.md at work');

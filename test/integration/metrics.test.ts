@@ -1,7 +1,7 @@
 /** controller.metrics against a real controller: the Prometheus series after a few tasks, on loopback. */
 import { createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPoolEnv, ensureBuilt, type PoolEnv } from '../helpers/pool-env.js';
+import { ensureBuilt, quickPoolEnv, type PoolEnv } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/tmux-server.js';
 
@@ -29,14 +29,8 @@ function value(text: string, series: string): number | null {
 
 describe('controller.metrics', () => {
   it('serves sessions by state, queue depth, dispatch latency, finished tasks, transitions, passes and reloads', async () => {
-    env = await createPoolEnv({ size: 2, resync: '1s' });
     const port = await freePort();
-    await env.writeConfig({
-      pool: { agent: 'quick', cooldown: { afterTask: '0ms', afterFailure: '0ms' } },
-      agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '200' } } },
-      tasks: { settle: '0ms' },
-      controller: { metrics: `:${port}` },
-    });
+    env = await quickPoolEnv(2, 200, { controller: { metrics: `:${port}` } });
     for (const n of ['a', 'b', 'c']) await dropTask(env.project, `${n}.md`, `${n}.\n`);
     const c = env.startController();
     const served = await c.waitForLine((l) => l.msg === 'serving metrics', 'the metrics server');

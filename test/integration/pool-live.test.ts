@@ -64,7 +64,8 @@ function logOf(c: RunningController): string {
   return `controller log:\n${[...c.lines.map((l) => JSON.stringify(l)), `stderr: ${c.stderr()}`].join('\n')}`;
 }
 
-const transitions = (c: RunningController) => c.lines.filter((l) => l.msg === 'transition');
+// Every line about a state change: a plain transition, or an action with the transition it caused.
+const transitions = (c: RunningController) => c.lines.filter((l) => typeof l.from === 'string' && typeof l.to === 'string' && l.from !== l.to);
 
 describe('the running controller', () => {
   it('follows live resizes: 4 → 2 → 5, logging every transition', async () => {

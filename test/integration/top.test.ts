@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPoolEnv, ensureBuilt, REPO_ROOT, type PoolEnv } from '../helpers/pool-env.js';
+import { createPoolEnv, ensureBuilt, quickPoolEnv, REPO_ROOT, type PoolEnv } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/tmux-server.js';
 
@@ -15,12 +15,7 @@ afterEach(async () => {
 
 describe('agentpool top', () => {
   it('shows the sessions, queues, transitions and tasks done, redraws as the pool works, and quits on q', async () => {
-    env = await createPoolEnv({ size: 2, resync: '1s' });
-    await env.writeConfig({
-      pool: { agent: 'quick', cooldown: { afterTask: '0ms' } },
-      agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '300' } } },
-      tasks: { settle: '0ms' },
-    });
+    env = await quickPoolEnv(2, 300);
     const c = env.startController();
     await c.waitForLine((l) => l.msg === 'controller started', 'start');
     const bin = join(REPO_ROOT, 'bin/agentpool.js');
@@ -30,7 +25,7 @@ describe('agentpool top', () => {
     const first = await waitFor(async () => {
       const s = await screen();
       return /q quits/.test(s) && /pool ccl-auto-\* 2\/2 sessions/.test(s) ? s : undefined;
-    }, { timeoutMs: 20_000, what: 'the first screen' });
+    }, { timeoutMs: 60_000, what: 'the first screen' });
     expect(first).toMatch(/^ccl-auto-1\s+idle/m);
     expect(first).toMatch(/^project\s+0\s+0\s+0\s+0\s+0\s+0\s+0\s+0$/m);
 
@@ -38,7 +33,7 @@ describe('agentpool top', () => {
     const after = await waitFor(async () => {
       const s = await screen();
       return /Tasks done per minute, last 30 min \(1\)/.test(s) && /working → stopping \(AGENT_ENDED\)\s+shown\.md/.test(s) ? s : undefined;
-    }, { timeoutMs: 20_000, what: 'the done task and its transitions redrawn' });
+    }, { timeoutMs: 60_000, what: 'the done task and its transitions redrawn' });
     expect(after.match(/agentpool top —/g)).toHaveLength(1);
     expect(after).toMatch(/\[ +█\]/);
 
