@@ -27,7 +27,7 @@ export async function controlCommand(command: 'retry' | 'cancel' | 'cordon' | 'u
   }
   process.stdout.write(`${reply.message}\n`);
   if (!reply.ok) return 1;
-  return command === 'drain' ? drain(d, arg) : 0;
+  return command === 'drain' ? drain(d, arg, Date.now()) : 0;
 }
 
 /** The controller that runs for this config, or a clear error. */
@@ -38,12 +38,19 @@ async function requireController(d: DesiredState): Promise<void> {
   throw new UsageError(`no controller is running for ${d.file}${last}: start one with agentpool reconcile; controls go through it, so that it stays the only writer of tasks`, 1);
 }
 
-/** Waits until the cordoned session has no task, as the controller's status file says. */
-async function drain(d: DesiredState, session: string): Promise<number> {
+/**
+ * Waits until the cordoned session has no task, as the controller's status file says: one written after
+ * the cordon (an older one may not show a claim that was landing as the cordon came).
+ */
+async function drain(d: DesiredState, session: string, cordonedAt: number): Promise<number> {
   let said = '';
   for (;;) {
     const file = await readStatusFile(d.controller.stateDir, Math.max(60_000, 3 * d.controller.resyncMs));
     if (!file?.live) throw new UsageError('the controller stopped while draining; the session stays cordoned', 1);
+    if (file.status.writtenAt <= cordonedAt) {
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
     const row = file.status.sessions.find((s) => s.session === session);
     if (!row?.task) break;
     if (row.task !== said) process.stdout.write(`waiting for ${session} to finish ${row.task} (${row.state})\n`);

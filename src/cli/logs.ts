@@ -54,7 +54,7 @@ export async function logsCommand(v: CliValues, target: string | undefined): Pro
   // pane itself has moved on to the next agent by then).
   const shown = await followPane(createBackend(d), session, v.follow === true, async () => (await readActive(row.path))?.sidecar.session === session, true);
   if (v.follow) {
-    const saved = attemptLogPath(d, facts!.project, row.path, facts!.attempts);
+    const saved = attemptLogPath(d, facts!.project, row.path, facts!.attempts, facts!.claimedAt);
     const text = await waitForFile(saved, 10_000);
     const rest = text === null ? [] : newLines(shown, text.trimEnd().split('\n')) ?? [];
     out(rest.map((l) => `${l}\n`).join(''));

@@ -61,7 +61,11 @@ export function unitName(d: DesiredState): string {
 }
 
 export function unitText(d: DesiredState, configFile: string): string {
-  const q = (s: string) => (/[\s"\\]/.test(s) ? `"${s.replace(/["\\]/g, '\\$&')}"` : s);
+  // systemd's own escaping: % and $ are its specifiers and variables; quotes keep a word with spaces whole.
+  const word = (s: string) => s.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+  const q = (s: string) => (/[\s"'\\]/.test(s) ? `"${word(s).replace(/["\\]/g, '\\$&')}"` : word(s));
+  // What decides where agentpool keeps its state and tmux its sockets, as in the shell that installed it.
+  const env = ['PATH', 'XDG_STATE_HOME', 'TMUX_TMPDIR', 'AGENTPOOL_LOG_LEVEL'].filter((k) => process.env[k]).map((k) => `Environment=${q(`${k}=${process.env[k]}`)}`);
   return `# Written by agentpool service install --user. Start: systemctl --user enable --now ${unitName(d)}
 [Unit]
 Description=agentpool controller for ${configFile}
@@ -71,9 +75,9 @@ After=default.target
 Type=simple
 ExecStart=${[process.execPath, BIN, 'reconcile', '--config', configFile, '--log-format', 'json'].map(q).join(' ')}
 ExecReload=/bin/kill -HUP $MAINPID
-WorkingDirectory=${q(dirname(configFile))}
-# The agent CLI and tmux are found on the PATH agentpool was installed from.
-Environment=${q(`PATH=${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`)}
+WorkingDirectory=${dirname(configFile).replace(/%/g, '%%')}
+# As in the shell it was installed from: the agent CLI and tmux on its PATH, the same state folder and sockets.
+${env.join('\n')}
 Restart=on-failure
 RestartSec=5
 # Stop the controller only: the tmux server and the agents in it run on, and the next start adopts them.

@@ -5,12 +5,24 @@ import type { Problem } from './problem.js';
 import { agentRules } from './rules-agents.js';
 import { notARepository } from '../git/git.js';
 
-/** Two projects on one path, or two projects reading one inbox, would each take the other's tasks. */
+/**
+ * Two projects on one path, or two projects reading one inbox, would each take the other's tasks; two of
+ * one name would share their logs, task ids and worktree folders (<stateDir>/worktrees/<name>).
+ */
 function projectRules(value: DesiredState): Problem[] {
   const problems: Problem[] = [];
   const paths = new Map<string, number>();
   const inboxes = new Map<string, number>();
+  const names = new Map<string, number>();
   value.projects.forEach((p, i) => {
+    const sameName = names.get(p.name);
+    if (sameName !== undefined && paths.get(p.path) === undefined) {
+      problems.push({
+        path: ['projects', i], at: 'key',
+        message: `the name "${p.name}" is also projects[${sameName}]'s (a project's name defaults to its folder's name); give one of them its own name: key`,
+      });
+    }
+    names.set(p.name, i);
     const samePath = paths.get(p.path);
     if (samePath !== undefined) {
       problems.push({

@@ -6,7 +6,8 @@ import type { Slots } from '../machines/slots.js';
 import { writeJsonAtomic } from '../tasks/atomic.js';
 import { SIDECAR_SUFFIX } from '../tasks/layout.js';
 import { readSidecar } from '../tasks/scan.js';
-import { cancelTask, retryTask } from '../tasks/store.js';
+import { cancelTask, retryTask, updateSidecar } from '../tasks/store.js';
+import type { ActiveTask } from '../tasks/types.js';
 import { isPoolName } from '../reconciler/pool.js';
 import { answerRequest, pendingRequests, type ControlReply, type ControlRequest } from './requests.js';
 
@@ -19,6 +20,8 @@ export interface ControlsDeps {
   busy: (session: string) => boolean;
   /** Whether a task is being claimed right now. */
   claiming: (path: string) => boolean;
+  /** The tasks in active/ as the last pass saw them. */
+  activeTasks: () => ActiveTask[];
 }
 
 /**
@@ -42,6 +45,13 @@ export class Controls {
   /** Acts on every waiting request it can act on now; true when one changed something. */
   async handle(d: DesiredState): Promise<boolean> {
     let changed = false;
+    // A cancel recorded by a controller that died before it stopped the agent (adopted since): finish it.
+    for (const t of this.deps.activeTasks()) {
+      const holder = t.sidecar.cancel && this.deps.slots.views().find((v) => v.task === t.path);
+      if (holder && ['launching', 'awaitingPrompt', 'working'].includes(holder.state) && !this.deps.busy(holder.session)) {
+        this.stopCancelled(holder.session, t.sidecar.cancel!.reason);
+      }
+    }
     for (const req of await pendingRequests(this.deps.stateDir)) {
       const reply = await this.act(d, req).catch((err: Error) => ({ ok: false, message: `could not ${req.kind}: ${err.message}` }));
       if (reply === 'later') continue;
@@ -102,7 +112,9 @@ export class Controls {
       // Its agent is mid-action (a submit, a stop): told once that action is over.
       if (this.deps.busy(holder.session)) return 'later';
       if (holder.state === 'stopping') return { ok: false, message: `${basename(path)} is already ending in ${holder.session}` };
-      this.deps.slots.send(holder.session, { type: 'FAILED', verdict: { outcome: 'cancelled', reason } });
+      // Written first: a controller that dies before the agent is stopped finishes the cancel on restart.
+      await updateSidecar(path, { cancel: { at: this.deps.now(), reason } });
+      this.stopCancelled(holder.session, reason);
       return { ok: true, message: `cancelling ${basename(path)}: the agent in ${holder.session} is stopped and the task goes to failed/` };
     }
     const sidecar = await readSidecar(path + SIDECAR_SUFFIX);
@@ -110,6 +122,10 @@ export class Controls {
     if (this.deps.claiming(path) || (sidecar && sidecar.state !== 'queued')) return 'later';
     const dest = await cancelTask(path, 'active', { now: this.deps.now(), reason, project });
     return { ok: true, message: `${basename(path)} cancelled while it waited for its next attempt: ${dest}` };
+  }
+
+  private stopCancelled(session: string, reason: string): void {
+    this.deps.slots.send(session, { type: 'FAILED', verdict: { outcome: 'cancelled', reason } });
   }
 
   private file(): string {

@@ -38,17 +38,24 @@ export async function sendRequest(stateDir: string, kind: ControlKind, target: s
   const req: ControlRequest = { id: `${Date.now()}-${randomUUID().slice(0, 8)}`, kind, target, at: Date.now() };
   await writeJsonAtomic(join(dir, `${req.id}.json`), req);
   const replyFile = join(dir, `${req.id}${REPLY}`);
-  const deadline = Date.now() + timeoutMs;
+  const reply = await waitForReply(replyFile, timeoutMs);
+  if (reply) return reply;
+  // Not taken in time: withdraw it. If the controller took it meanwhile (the file is gone), it acts on it:
+  // wait for what it says a while longer rather than report a failure that did not happen.
+  const withdrawn = await unlink(join(dir, `${req.id}.json`)).then(() => true, () => false);
+  return withdrawn ? null : waitForReply(replyFile, timeoutMs);
+}
+
+async function waitForReply(file: string, ms: number): Promise<ControlReply | null> {
+  const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    const text = await readFile(replyFile, 'utf8').catch(() => null);
+    const text = await readFile(file, 'utf8').catch(() => null);
     if (text !== null) {
-      await unlink(replyFile).catch(() => {});
+      await unlink(file).catch(() => {});
       return JSON.parse(text) as ControlReply;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  // Not taken in time: withdraw it, unless the controller took it meanwhile.
-  await unlink(join(dir, `${req.id}.json`)).catch(() => {});
   return null;
 }
 

@@ -40,11 +40,16 @@ export async function taskWorktrees(d: DesiredState): Promise<TaskWorktree[]> {
   return out;
 }
 
-/** Removes orphaned task worktrees (`git worktree remove`: one with uncommitted work is refused and reported). */
+/**
+ * Removes orphaned task worktrees (`git worktree remove`: one with uncommitted work is refused and
+ * reported). Each is looked up again just before: a task that moved from active/ to done/ while the list
+ * was read can make its worktree look orphaned for a moment.
+ */
 export async function pruneOrphans(d: DesiredState, orphans: readonly TaskWorktree[]): Promise<Array<{ path: string; error?: string }>> {
   const out: Array<{ path: string; error?: string }> = [];
   for (const o of orphans.filter((x) => x.state === 'orphaned')) {
     const project = d.projects.find((p) => p.name === o.project)!;
+    if ((await referencedBy(project)).has(o.path)) continue;
     try {
       await removeWorktree({ repo: await topOf(project.path), path: o.path });
       out.push({ path: o.path });

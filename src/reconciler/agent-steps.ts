@@ -113,12 +113,18 @@ async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>, log: s
   const notice = { session: a.session, reason: a.verdict.reason };
   const sidecar = (await readActive(task))?.sidecar;
   const attempts = sidecar?.attempts ?? 1;
+  // Cancelled by a person (and the agent then ended some other way): it ends in failed/, not in a retry.
+  if (sidecar?.cancel && a.disposition === 'retry') a = { ...a, disposition: 'fail', verdict: { outcome: 'cancelled', reason: sidecar.cancel.reason } };
   // The same task id on every line of its life, its attempt, and how long the agent worked on it.
   const facts = {
     session: a.session, ...taskId(x.d, task), attempt: attempts,
     workMs: sidecar?.submittedAt ? now - sidecar.submittedAt : null, sinceArrivalMs: sidecar ? now - sidecar.arrivedAt : null,
   };
-  const git = await closeWorkspace(x, task, a.disposition === 'done' ? 'done' : a.disposition === 'fail' ? 'failed' : 'requeued');
+  const git = await closeWorkspace(x, task, a.disposition === 'done' ? 'done' : a.disposition === 'fail' ? 'failed' : 'requeued').catch((err: Error) => {
+    // The task's outcome matters more than its worktree's report: settle it, keep the worktree as it is.
+    x.log.warn({ session: a.session, task, err: err.message }, 'could not close the task\'s worktree; it is kept as it is');
+    return null;
+  });
   x.events?.finished(a.disposition === 'done' ? 'done' : a.disposition === 'retry' ? 'retried' : a.verdict.outcome === 'cancelled' ? 'cancelled' : 'failed', attempts);
   if (a.disposition === 'done') {
     const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, git, log, ...(summary !== undefined ? { lastMessage: summary } : {}) });

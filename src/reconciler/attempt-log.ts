@@ -8,10 +8,13 @@ import { readActive } from '../tasks/store.js';
 const HISTORY_LINES = 2_000;
 const MAX_BYTES = 256 * 1024;
 
-/** Where an attempt's pane output is kept: <stateDir>/logs/<project>/<task>.attempt-<n>.log. */
-export function attemptLogPath(d: DesiredState, project: string, task: string, attempt: number): string {
+/**
+ * Where an attempt's pane output is kept: <stateDir>/logs/<project>/<task>.attempt-<n>.<claimed at>.log
+ * (the claim time keeps apart attempts that share a number: after a retry by hand, a refunded attempt).
+ */
+export function attemptLogPath(d: DesiredState, project: string, task: string, attempt: number, claimedAt: number | null): string {
   const name = d.projects.find((p) => p.path === project)?.name ?? basename(project);
-  return join(d.controller.stateDir, 'logs', name, `${basename(task)}.attempt-${attempt}.log`);
+  return join(d.controller.stateDir, 'logs', name, `${basename(task)}.attempt-${attempt}.${claimedAt ?? 0}.log`);
 }
 
 /**
@@ -23,7 +26,7 @@ export async function saveAttemptLog(d: DesiredState, io: AgentIO, task: string)
   if (!active) return null;
   const text = await io.backend.readScreen(io.ref, { history: HISTORY_LINES }).catch(() => null);
   if (text === null) return null;
-  const path = attemptLogPath(d, active.project, task, active.sidecar.attempts);
+  const path = attemptLogPath(d, active.project, task, active.sidecar.attempts, active.sidecar.claimedAt);
   const bytes = Buffer.from(`${text.replace(/[ \t]+$/gm, '').trimEnd()}\n`);
   await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
   await writeFile(path, bytes.length > MAX_BYTES ? bytes.subarray(bytes.length - MAX_BYTES) : bytes, { mode: 0o600 });

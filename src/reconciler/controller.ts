@@ -79,6 +79,7 @@ export class Controller {
     this.controls = new Controls({
       stateDir: desired.controller.stateDir, slots: this.slots, log: o.log, now: () => clock.now(),
       busy: (s) => this.reconciler.busy(s), claiming: (p) => this.reconciler.isClaiming(p),
+      activeTasks: () => this.reconciler.lastSnapshot?.queues.flatMap((q) => q.active) ?? [],
     });
     this.loop = new Loop({
       pass: async () => {

@@ -1,5 +1,5 @@
 import { notify } from '../notify/notify.js';
-import { claimTask, readResult, rejectTask, requeueTask } from '../tasks/store.js';
+import { claimTask, finishTask, readActive, readResult, rejectTask, requeueTask } from '../tasks/store.js';
 import { agentFor, newAct, record, recordWith, type Act, type ActDeps } from './act-context.js';
 import type { Action } from './actions.js';
 import { launch, stop, submit } from './agent-steps.js';
@@ -52,7 +52,18 @@ async function perform(x: Act, a: Action): Promise<void> {
       return notify(d.notify, { ...notice, record: await readResult(dest) }, log);
     }
     case 'requeue-task': {
-      const git = await closeWorkspace(x, a.path, 'requeued');
+      // A task cancelled before its agent was stopped (the controller died in between) is not run again.
+      const cancel = (await readActive(a.path))?.sidecar.cancel;
+      if (cancel) {
+        const git = await closeWorkspace(x, a.path, 'failed').catch(() => null);
+        const dest = await finishTask(a.path, { outcome: 'failed', reason: cancel.reason, now: clock.now(), git });
+        log.info({ task: dest }, 'task cancelled');
+        return;
+      }
+      const git = await closeWorkspace(x, a.path, 'requeued').catch((err: Error) => {
+        log.warn({ task: a.path, err: err.message }, 'could not close the task\'s worktree; it is kept as it is');
+        return null;
+      });
       await requeueTask(a.path, { reason: a.reason, outcome: 'requeued', notBefore: a.notBefore, refundAttempt: a.refundAttempt, now: clock.now(), git });
       log.warn({ task: a.path, reason: a.reason }, 'task back in the queue');
       return;

@@ -41,6 +41,10 @@ export async function openWorkspace(x: Act, task: string, project: ProjectSpec):
       async (planned) => void (await updateSidecar(task, { worktree: planned })),
     );
     x.log.info({ task, worktree: w.path, branch: w.branch, base: w.base, mainTreeChanges: w.mainTreeChanges }, 'made a worktree for the task');
+    // A project folder that is not in the base commit (new, or ignored by git) is not in the worktree either.
+    if (!(await isDirectory(w.cwd))) {
+      return { error: `the project folder ${project.path} is not in the base commit ${w.base.slice(0, 12)}, so the worktree has no ${w.cwd}: commit it, or set isolation: none` };
+    }
     if (w.mainTreeChanges > 0) {
       x.log.info({ task, project: project.path, files: w.mainTreeChanges }, 'the project has uncommitted changes; the task\'s worktree starts from the base commit without them');
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { access, mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { writeJsonAtomic } from './atomic.js';
+import { serially } from '../util/serial.js';
 import { queueDirs, RESULT_SUFFIX, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import { freshSidecar, readSidecar } from './scan.js';
@@ -23,20 +24,22 @@ export async function ensureQueueDirs(inbox: string): Promise<void> {
  */
 export async function claimTask(task: PendingTask, session: string, now: number): Promise<ActiveTask> {
   if (task.where === 'inbox') {
-    const path = await freeName(queueDirs(dirname(task.path)).active, task.name);
-    const sidecar: Sidecar = { ...freshSidecar(task.project, basename(path), task.arrivedAt, task.priority), ...claimedBy(session, 1, now) };
-    // The sidecar is written under a name of this claim's own and moved into place only by the winner.
-    const pending = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}${SIDECAR_SUFFIX}`);
-    await writeJsonAtomic(pending, sidecar);
-    try {
-      await rename(task.path, path); // ENOENT: someone else took it; nothing was sent
-    } catch (err) {
-      await unlink(pending).catch(() => {});
-      throw err;
-    }
-    // A crash right here leaves the task in active/ without a sidecar: the scan queues it (nothing was sent).
-    await rename(pending, path + SIDECAR_SUFFIX);
-    return { path, project: task.project, name: basename(path), sidecar };
+    let sidecar: Sidecar | null = null;
+    const path = await intoFreeName(queueDirs(dirname(task.path)).active, task.name, async (dest) => {
+      sidecar = { ...freshSidecar(task.project, basename(dest), task.arrivedAt, task.priority), ...claimedBy(session, 1, now) };
+      // The sidecar is written under a name of this claim's own and moved into place only by the winner.
+      const pending = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomUUID()}${SIDECAR_SUFFIX}`);
+      await writeJsonAtomic(pending, sidecar);
+      try {
+        await rename(task.path, dest); // ENOENT: someone else took it; nothing was sent
+      } catch (err) {
+        await unlink(pending).catch(() => {});
+        throw err;
+      }
+      // A crash right here leaves the task in active/ without a sidecar: the scan queues it (nothing was sent).
+      await rename(pending, dest + SIDECAR_SUFFIX);
+    });
+    return { path, project: task.project, name: basename(path), sidecar: sidecar! };
   }
   const current = await readSidecar(task.path + SIDECAR_SUFFIX);
   if (current && current.state !== 'queued') throw new Error(`${task.path} is already claimed by ${current.session}`);
@@ -108,7 +111,6 @@ export async function finishTask(
 ): Promise<string> {
   const s = (await readSidecar(path + SIDECAR_SUFFIX)) ?? freshSidecar('', basename(path), o.now);
   const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
-  const dest = await freeName(o.outcome === 'done' ? dirs.done : dirs.failed, basename(path));
   // The worktree, if any, is described by `git` (where it went, what is on its branch).
   const { state: _state, worktree: _worktree, ...rest } = s;
   const record: ResultRecord = {
@@ -120,7 +122,7 @@ export async function finishTask(
     ...(o.lastMessage !== undefined ? { lastMessage: o.lastMessage } : {}),
     ...(o.git ? { git: o.git } : {}),
   };
-  await moveWithRecord(path, dest, record);
+  const dest = await intoFreeName(o.outcome === 'done' ? dirs.done : dirs.failed, basename(path), (d) => moveWithRecord(path, d, record));
   await unlink(path + SIDECAR_SUFFIX).catch(() => {});
   return dest;
 }
@@ -140,20 +142,21 @@ export async function retryTask(path: string, o: { now: number; reason: string }
   const record = await readResult(path);
   if (!record) throw new Error(`${path} has no result record beside it`);
   const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
-  const dest = await freeName(dirs.active, basename(path));
   const { outcome: _o, reason: _r, finishedAt: _f, lastMessage: _l, git: _g, ...rest } = record;
-  const sidecar: Sidecar = {
-    ...rest, task: basename(dest), state: 'queued', session: null, attempts: 0, notBefore: 0, worktree: null,
-    claimedAt: null, launchedAt: null, submittedAt: null,
-    history: [...record.history, { attempt: record.attempts, session: null, outcome: 'retried', reason: o.reason, at: o.now }],
-  };
-  await writeJsonAtomic(dest + SIDECAR_SUFFIX, sidecar);
-  try {
-    await rename(path, dest);
-  } catch (err) {
-    await unlink(dest + SIDECAR_SUFFIX).catch(() => {});
-    throw err;
-  }
+  const dest = await intoFreeName(dirs.active, basename(path), async (d) => {
+    const sidecar: Sidecar = {
+      ...rest, task: basename(d), state: 'queued', session: null, attempts: 0, notBefore: 0, worktree: null,
+      claimedAt: null, launchedAt: null, submittedAt: null,
+      history: [...record.history, { attempt: record.attempts, session: null, outcome: 'retried', reason: o.reason, at: o.now }],
+    };
+    await writeJsonAtomic(d + SIDECAR_SUFFIX, sidecar);
+    try {
+      await rename(path, d);
+    } catch (err) {
+      await unlink(d + SIDECAR_SUFFIX).catch(() => {});
+      throw err;
+    }
+  });
   await unlink(path + RESULT_SUFFIX).catch(() => {});
   return dest;
 }
@@ -167,10 +170,10 @@ export async function cancelTask(path: string, where: 'inbox' | 'active', o: { n
 /** Moves an inbox file that can never run to failed/, with the reason. */
 export async function rejectTask(t: RejectedTask, now: number): Promise<string> {
   const dirs = queueDirs(dirname(t.path));
-  const dest = await freeName(dirs.failed, t.name);
-  const { state: _state, ...rest } = freshSidecar(t.project, basename(dest), now);
-  await moveWithRecord(t.path, dest, { ...rest, outcome: 'failed', reason: t.reason, finishedAt: now });
-  return dest;
+  return intoFreeName(dirs.failed, t.name, async (dest) => {
+    const { state: _state, ...rest } = freshSidecar(t.project, basename(dest), now);
+    await moveWithRecord(t.path, dest, { ...rest, outcome: 'failed', reason: t.reason, finishedAt: now });
+  });
 }
 
 /** Record first, then the task: a reader never finds a settled task without its record. */
@@ -184,7 +187,19 @@ async function moveWithRecord(from: string, dest: string, record: ResultRecord):
   }
 }
 
-/** `dir/name`, or `dir/<stem>.2.md`, ... when a file of that name is already there. Never overwrites. */
+/**
+ * Moves a task into `dir` under a name nothing there has (`move` does it, given the name): one move into
+ * a folder at a time, so a claim and a retry, or two settles, never pick the same free name and overwrite.
+ */
+function intoFreeName(dir: string, name: string, move: (dest: string) => Promise<void>): Promise<string> {
+  return serially(`queue:${dir}`, async () => {
+    const dest = await freeName(dir, name);
+    await move(dest);
+    return dest;
+  });
+}
+
+/** `dir/name`, or `dir/<stem>.2.md`, ... when a file of that name is already there. */
 async function freeName(dir: string, name: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const ext = extname(name);

@@ -67,6 +67,8 @@ export interface Sidecar {
   notBefore: number;
   /** The attempt's own git worktree (projects with isolation: worktree), named here before it is made. */
   worktree?: Worktree | null;
+  /** Set by `agentpool cancel` before its agent is stopped: the task ends in failed/ whatever comes next. */
+  cancel?: { at: number; reason: string };
   /** One entry per ended attempt. */
   history: HistoryEntry[];
 }

@@ -30,6 +30,13 @@ describe('semantic rules', () => {
     }
   });
 
+  it('rejects two projects of one name, which would share their logs and worktree folders', () => {
+    expect(errorsOf(yaml(...HEAD, 'projects:', '  - path: /a/app', '  - path: /b/app'))).toEqual([
+      `${FILE}:8:5: projects[1]: the name "app" is also projects[0]'s (a project's name defaults to its folder's name); give one of them its own name: key`,
+    ]);
+    expect(valueOf(yaml(...HEAD, 'projects:', '  - path: /a/app', '  - {path: /b/app, name: app-b}')).projects.map((p) => p.name)).toEqual(['app', 'app-b']);
+  });
+
   it('rejects two projects sharing one inbox', () => {
     const text = yaml(...HEAD, 'projects:', '  - path: /src/a', '  - path: /src/b', '    inbox: /src/a/.agent-queue/inbox');
     expect(errorsOf(text)).toEqual([

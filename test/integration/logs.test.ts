@@ -1,5 +1,6 @@
 /** agentpool logs against a real controller and the fake agent: saved attempt output, the live pane, -f. */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +36,8 @@ describe('agentpool logs', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/==> controller: first\.md\n.*ccl-auto-1  idle → launching \(CLAIMED\)  first\.md/);
     expect(r.stdout).toMatch(/working → stopping \(AGENT_ENDED\)  first\.md  the agent finished its turn/);
-    const log = join(env.dir, 'state', 'logs', 'project', 'first.md.attempt-1.log');
+    const { claimedAt } = JSON.parse(await readFile(join(env.project, '.agent-queue', 'done', 'first.md.result.json'), 'utf8')) as { claimedAt: number };
+    const log = join(env.dir, 'state', 'logs', 'project', `first.md.attempt-1.${claimedAt}.log`);
     expect(r.stdout).toContain(`==> attempt 1 in ccl-auto-1 (done): ${log}\n`);
     expect(r.stdout).toContain('● Done: [first.md] The first task.');
 

@@ -7,6 +7,7 @@ import type { Action } from '../../src/reconciler/actions.js';
 import { dispatch } from '../../src/reconciler/dispatch.js';
 import type { ObservedSession } from '../../src/reconciler/snapshot.js';
 import { T0, actWorld } from './act-world.js';
+import { updateSidecar } from '../../src/tasks/store.js';
 
 const S = 'ccl-auto-1';
 
@@ -136,6 +137,28 @@ describe('dispatch', () => {
     expect(await readdir(join(project, '.agent-queue', 'done'))).toContain('t.md');
     expect(await readdir(join(project, '.agent-queue', 'active'))).toEqual([]);
     expect(w.slots.view(S)).toMatchObject({ state: 'cooldown', task: null, agent: null, deadline: T0 + 5_000 });
+  });
+
+  it('a cancelled task is never retried: not when its agent then fails, not when a restart finds it without an agent', async () => {
+    const w = await world();
+    const task = await launched(w);
+    await w.run({ kind: 'submit-task', session: S, task, agent: 'screeny' });
+    await updateSidecar(task, { cancel: { at: T0, reason: 'cancelled with agentpool cancel' } });
+    w.slots.send(S, { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'crash' } });
+    await w.run({
+      kind: 'stop-agent', session: S, agent: 'screeny', task, verdict: { outcome: 'failed', reason: 'crash' },
+      disposition: 'retry', refundAttempt: false, notBefore: T0 + 30_000, cooldownUntil: T0 + 5_000,
+    });
+    expect(await readdir(join(project, '.agent-queue', 'failed'))).toEqual(['t.md', 't.md.result.json']);
+    expect(await readdir(join(project, '.agent-queue', 'active'))).toEqual([]);
+
+    const again = await w.inboxTask('u.md');
+    await w.run({ kind: 'claim-task', session: S, task: again });
+    const active = join(project, '.agent-queue', 'active', 'u.md');
+    await updateSidecar(active, { cancel: { at: T0, reason: 'cancelled with agentpool cancel' } });
+    await w.run({ kind: 'requeue-task', path: active, project, reason: 'the session went away', refundAttempt: true, notBefore: 0 });
+    expect(await readdir(join(project, '.agent-queue', 'failed'))).toContain('u.md');
+    expect(await readdir(join(project, '.agent-queue', 'active'))).toEqual([]);
   });
 
   it('kill-session and retag go to the backend by ref; drain reaches the machine', async () => {
