@@ -47,7 +47,12 @@ export function buildProgram(done: (code: number) => void): Command {
   program.command('status').description('each session and the queues, from the running controller')
     .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)').action(run(statusCommand));
   program.command('top').description('a live full-screen view: sessions, queues, transitions, tasks done (q quits)')
-    .addOption(config()).action(run(async (v) => (await import('./top.js')).topCommand(v)));
+    .addOption(config()).action(run(async (v) => {
+      // Ink prints only its last frame when CI is set (it reads the variable as it loads). top runs only on
+      // a terminal, where a person watches: a shell that has CI set for other reasons still gets a live view.
+      if (process.stdout.isTTY) for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[k];
+      return (await import('./top.js')).topCommand(v);
+    }));
   program.command('tasks').description('every task with its priority, age, attempts, session, outcome')
     .addOption(config()).option('--project <name>', 'one project').addOption(new Option('--state <state>', 'one state').choices(['inbox', 'active', 'done', 'failed']))
     .addOption(output()).action(run(tasksCommand));

@@ -22,10 +22,13 @@ describe('agentpool top', () => {
     // On the test's own server, beside the pool (the viewer session is not a pool name, so it is left alone).
     await env.tmux.run('new-session', '-d', '-s', 'viewer', '-x', '160', '-y', '45', '--', process.execPath, bin, 'top', '--config', env.configFile);
     const screen = () => env!.tmux.run('capture-pane', '-p', '-t', '=viewer:');
+    let last = '';
     const first = await waitFor(async () => {
-      const s = await screen();
+      const s = (last = await screen());
       return /q quits/.test(s) && /pool ccl-auto-\* 2\/2 sessions/.test(s) ? s : undefined;
-    }, { timeoutMs: 60_000, what: 'the first screen' });
+    }, { timeoutMs: 60_000, what: 'the first screen' }).catch((err: Error) => {
+      throw new Error(`${err.message}\nthe pane showed:\n${last}\ncontroller: ${c.lines.slice(-10).map((l) => JSON.stringify(l)).join('\n')}`);
+    });
     expect(first).toMatch(/^ccl-auto-1\s+idle/m);
     expect(first).toMatch(/^project\s+0\s+0\s+0\s+0\s+0\s+0\s+0\s+0$/m);
 
@@ -39,7 +42,7 @@ describe('agentpool top', () => {
 
     await env.tmux.run('send-keys', '-t', '=viewer:', 'q');
     await waitFor(async () => !(await env!.sessions()).some((s) => s.name === 'viewer'), { timeoutMs: 10_000, what: 'top gone after q' });
-  });
+  }, 150_000);
 
   it('says that it needs a terminal when its output is not one', async () => {
     env = await createPoolEnv({ size: 1 });
