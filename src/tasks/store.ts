@@ -111,8 +111,9 @@ export async function finishTask(
 ): Promise<string> {
   const s = (await readSidecar(path + SIDECAR_SUFFIX)) ?? freshSidecar('', basename(path), o.now);
   const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
-  // The worktree, if any, is described by `git` (where it went, what is on its branch).
-  const { state: _state, worktree: _worktree, ...rest } = s;
+  // The worktree, if any, is described by `git` (where it went, what is on its branch); a cancel by the
+  // reason it ended with.
+  const { state: _state, worktree: _worktree, cancel: _cancel, ...rest } = s;
   const record: ResultRecord = {
     ...rest,
     history: [...s.history, entry(s, o)],
@@ -142,7 +143,7 @@ export async function retryTask(path: string, o: { now: number; reason: string }
   const record = await readResult(path);
   if (!record) throw new Error(`${path} has no result record beside it`);
   const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
-  const { outcome: _o, reason: _r, finishedAt: _f, lastMessage: _l, git: _g, ...rest } = record;
+  const { outcome: _o, reason: _r, finishedAt: _f, lastMessage: _l, git: _g, cancel: _c, ...rest } = record as ResultRecord & Pick<Sidecar, 'cancel'>;
   const dest = await intoFreeName(dirs.active, basename(path), async (d) => {
     const sidecar: Sidecar = {
       ...rest, task: basename(d), state: 'queued', session: null, attempts: 0, notBefore: 0, worktree: null,

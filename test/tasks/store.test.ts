@@ -182,7 +182,9 @@ describe('task store', () => {
 
   it('retryTask puts a failed task back in active/, queued, with its attempts reset and its history kept', async () => {
     const t = await claimTask(await drop('r.md'), 'ccl-auto-1', NOW);
+    await updateSidecar(t.path, { cancel: { at: NOW, reason: 'cancelled' } });
     const failed = await finishTask(t.path, { outcome: 'failed', reason: 'crash', now: NOW + 1 });
+    expect('cancel' in (await json<ResultRecord>(failed + '.result.json'))).toBe(false);
     const dest = await retryTask(failed, { now: NOW + 2, reason: 'retried with agentpool retry' });
     expect(dest).toBe(join(dirs.active, 'r.md'));
     expect(await ls(dirs.failed)).toEqual([]);
@@ -190,6 +192,8 @@ describe('task store', () => {
     expect(sc).toMatchObject({ state: 'queued', attempts: 0, session: null, notBefore: 0, task: 'r.md' });
     expect(sc!.history.map((h) => `${h.attempt} ${h.outcome} ${h.reason}`)).toEqual(['1 failed crash', '1 retried retried with agentpool retry']);
     expect('outcome' in sc!).toBe(false);
+    // A cancelled task retried by hand runs: the cancel ended its last attempt, not this one.
+    expect('cancel' in sc!).toBe(false);
     await expect(retryTask(dest, { now: NOW, reason: 'x' })).rejects.toThrow(/no result record/);
   });
 
