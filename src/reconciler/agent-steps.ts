@@ -80,7 +80,7 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   const now = x.clock.now();
   const sidecar = await updateSidecar(a.task, { state: 'submitted', submittedAt: now });
   x.events?.submitted((now - sidecar.arrivedAt) / 1000);
-  const timings = { promptMs: sidecar.launchedAt !== null ? now - sidecar.launchedAt : null, sinceArrivalMs: now - sidecar.arrivedAt };
+  const timings = { promptMs: sidecar.launchedAt !== null ? now - sidecar.launchedAt : null, sinceArrivalMs: Math.round(now - sidecar.arrivedAt) };
   await recordWith(x, a.session, { msg: 'submitted task', fields: { enterPresses: r.presses, attempt: sidecar.attempts, ...timings } }, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
 }
 
@@ -118,7 +118,7 @@ async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>, log: s
   // The same task id on every line of its life, its attempt, and how long the agent worked on it.
   const facts = {
     session: a.session, ...taskId(x.d, task), attempt: attempts,
-    workMs: sidecar?.submittedAt ? now - sidecar.submittedAt : null, sinceArrivalMs: sidecar ? now - sidecar.arrivedAt : null,
+    workMs: sidecar?.submittedAt ? now - sidecar.submittedAt : null, sinceArrivalMs: sidecar ? Math.round(now - sidecar.arrivedAt) : null,
   };
   const git = await closeWorkspace(x, task, a.disposition === 'done' ? 'done' : a.disposition === 'fail' ? 'failed' : 'requeued').catch((err: Error) => {
     // The task's outcome matters more than its worktree's report: settle it, keep the worktree as it is.

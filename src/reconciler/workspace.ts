@@ -6,6 +6,7 @@ import { readActive, readTask, updateSidecar } from '../tasks/store.js';
 import type { GitRecord } from '../tasks/types.js';
 import { isDirectory } from '../util/fs.js';
 import type { Act } from './act-context.js';
+import { taskId } from './task-id.js';
 
 /**
  * Where a task attempt works (projects[].isolation). `none`: the project folder. `worktree`: a git worktree
@@ -40,7 +41,7 @@ export async function openWorkspace(x: Act, task: string, project: ProjectSpec):
       { project: project.path, root: worktreeRoot(x.d, project), taskName: basename(task), baseRef: project.worktree.baseRef },
       async (planned) => void (await updateSidecar(task, { worktree: planned })),
     );
-    x.log.info({ task, worktree: w.path, branch: w.branch, base: w.base, mainTreeChanges: w.mainTreeChanges }, 'made a worktree for the task');
+    x.log.info({ task, ...taskId(x.d, task), worktree: w.path, branch: w.branch, base: w.base, mainTreeChanges: w.mainTreeChanges }, 'made a worktree for the task');
     // A project folder that is not in the base commit (new, or ignored by git) is not in the worktree either.
     if (!(await isDirectory(w.cwd))) {
       return { error: `the project folder ${project.path} is not in the base commit ${w.base.slice(0, 12)}, so the worktree has no ${w.cwd}: commit it, or set isolation: none` };
@@ -89,7 +90,7 @@ export async function closeWorkspace(x: Act, task: string, outcome: 'done' | 'fa
       x.log.warn({ task, worktree: w.path, err: (err as Error).message }, 'could not remove the task\'s worktree; it is kept');
     }
   }
-  x.log.info({ task, branch: report.branch, commits: report.commits.length, ...report.diffstat, uncommitted: report.uncommitted, worktree: kept ? w.path : null }, 'closed the task\'s worktree');
+  x.log.info({ task, ...taskId(x.d, task), branch: report.branch, commits: report.commits.length, ...report.diffstat, uncommitted: report.uncommitted, worktree: kept ? w.path : null }, 'closed the task\'s worktree');
   return { ...report, worktree: w.path, kept, mainTreeChanges: w.mainTreeChanges, autoCommit };
 }
 
