@@ -1,7 +1,7 @@
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
 import { sendRequest, type ControlKind } from '../controls/requests.js';
-import { readStatusFile } from '../reconciler/status-file.js';
+import { readStatusFile, statusFreshMs } from '../reconciler/status-file.js';
 import { shortDuration } from './table.js';
 import { findTask } from './find-task.js';
 import { UsageError, type CliValues } from './main.js';
@@ -32,7 +32,7 @@ export async function controlCommand(command: 'retry' | 'cancel' | 'cordon' | 'u
 
 /** The controller that runs for this config, or a clear error. */
 async function requireController(d: DesiredState): Promise<void> {
-  const file = await readStatusFile(d.controller.stateDir, Math.max(60_000, 3 * d.controller.resyncMs));
+  const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
   if (file?.live) return;
   const last = file ? ` (the last one wrote its status ${shortDuration(Date.now() - file.status.writtenAt)} ago)` : '';
   throw new UsageError(`no controller is running for ${d.file}${last}: start one with agentpool reconcile; controls go through it, so that it stays the only writer of tasks`, 1);
@@ -45,7 +45,7 @@ async function requireController(d: DesiredState): Promise<void> {
 async function drain(d: DesiredState, session: string, cordonedAt: number): Promise<number> {
   let said = '';
   for (;;) {
-    const file = await readStatusFile(d.controller.stateDir, Math.max(60_000, 3 * d.controller.resyncMs));
+    const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
     if (!file?.live) throw new UsageError('the controller stopped while draining; the session stays cordoned', 1);
     if (file.status.writtenAt <= cordonedAt) {
       await new Promise((r) => setTimeout(r, 200));

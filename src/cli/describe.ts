@@ -1,11 +1,10 @@
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
 import { readCordoned } from '../controls/controls.js';
-import type { RecordedTransition } from '../reconciler/journal.js';
-import { readStatusFile, type SessionStatus, type StatusFile } from '../reconciler/status-file.js';
-import { changesOf } from '../tasks/list.js';
-import { readActive, readResult } from '../tasks/store.js';
+import { taskTransitions, type RecordedTransition } from '../reconciler/journal.js';
+import { readStatusFile, statusFreshMs, type SessionStatus, type StatusFile } from '../reconciler/status-file.js';
+import { changesOf, taskFacts } from '../tasks/list.js';
 import type { HistoryEntry, Sidecar } from '../tasks/types.js';
 import { findTask } from './find-task.js';
 import { UsageError, type CliValues } from './main.js';
@@ -28,7 +27,7 @@ interface Condition {
 export async function describeCommand(v: CliValues, kind: string | undefined, name: string | undefined): Promise<number> {
   if ((kind !== 'session' && kind !== 'task') || !name) throw new UsageError('describe needs what and which: describe session NAME, or describe task FILE');
   const d = await loadDesired(v.config ?? defaultConfigPath());
-  const file = await readStatusFile(d.controller.stateDir, Math.max(60_000, 3 * d.controller.resyncMs));
+  const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
   const view = kind === 'session' ? await describeSession(d, file, name) : await describeTask(d, file, name);
   process.stdout.write(v.output === 'json' ? `${JSON.stringify(view.data, null, 2)}\n` : view.text);
   return 0;
@@ -90,13 +89,10 @@ function sessionNext(d: DesiredState, row: SessionStatus, cordoned: boolean, liv
 async function describeTask(d: DesiredState, file: { status: StatusFile; live: boolean } | null, arg: string): Promise<View> {
   const now = Date.now();
   const row = await findTask(d, arg);
-  const sidecar: Sidecar | null = row.state === 'active' ? (await readActive(row.path))?.sidecar ?? null : null;
-  const record = row.state === 'done' || row.state === 'failed' ? await readResult(row.path) : null;
+  const { sidecar, record } = await taskFacts(row);
   const facts = record ?? sidecar;
   const history: HistoryEntry[] = facts?.history ?? [];
-  // Transitions of the sessions that held it, while they held it (its path in active/).
-  const activePath = `${dirname(dirname(row.path))}/active/${basename(row.path)}`;
-  const transitions = Object.entries(file?.status.transitions ?? {}).flatMap(([session, ts]) => ts.filter((t) => t.task === activePath).map((t) => ({ session, ...t }))).sort((a, b) => a.at - b.at);
+  const transitions = taskTransitions(file?.status.transitions ?? {}, row.path);
   const times = facts ? taskTimes(facts, record?.finishedAt ?? null) : [];
   const conditions: Condition[] = [
     { type: 'Claimed', status: facts?.claimedAt ? 'True' : 'False', reason: row.state === 'inbox' ? 'Waiting' : 'Claimed', message: facts?.session ? `by ${facts.session}` : '', since: facts?.claimedAt ?? null },

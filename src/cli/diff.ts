@@ -1,5 +1,5 @@
-import { access } from 'node:fs/promises';
 import { execa } from 'execa';
+import { exists } from '../util/fs.js';
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
 import type { TaskRow } from '../tasks/list.js';
@@ -38,7 +38,7 @@ async function diffTarget(d: DesiredState, row: TaskRow): Promise<{ cwd: string;
   }
   const worktree = w?.path ?? (g?.kept ? g.worktree : null);
   // The worktree, while it is there: what is on the branch and what is not committed yet.
-  if (worktree && (await access(worktree).then(() => true, () => false))) return { cwd: worktree, args: [base] };
+  if (worktree && (await exists(worktree))) return { cwd: worktree, args: [base] };
   const head = g?.head ?? w?.branch;
   if (!head) throw new UsageError(`${row.name}'s branch ${g?.branch ?? ''} was never made (its attempt ended before its worktree was ready)`);
   return { cwd: project.path, args: [base, head] };

@@ -2,11 +2,11 @@ import { basename } from 'node:path';
 import type { DesiredState } from '../config/types.js';
 import type { Action } from '../reconciler/actions.js';
 import { branchLeaf } from '../git/worktree.js';
+import { projectName } from '../reconciler/task-id.js';
 
 /** kubectl-style lines, one per action: `session/ccl-auto-3 create`. */
 export function formatPlan(d: DesiredState, actions: readonly Action[]): string[] {
-  const projectName = (path: string) => d.projects.find((p) => p.path === path)?.name ?? basename(path);
-  const task = (project: string, file: string) => `task/${projectName(project)}/${basename(file)}`;
+  const task = (project: string, file: string) => `task/${projectName(d, project)}/${basename(file)}`;
   return actions.map((a) => {
     switch (a.kind) {
       case 'create-session':

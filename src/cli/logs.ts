@@ -1,16 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import { createBackend } from '../backend/factory.js';
 import type { SessionBackend } from '../backend/session-backend.js';
 import { defaultConfigPath, loadDesired } from '../config/load.js';
-import type { RecordedTransition } from '../reconciler/journal.js';
+import { taskTransitions, type RecordedTransition } from '../reconciler/journal.js';
 import { isPoolName } from '../reconciler/pool.js';
-import { readStatusFile } from '../reconciler/status-file.js';
-import { readActive, readResult } from '../tasks/store.js';
+import { readStatusFile, statusFreshMs } from '../reconciler/status-file.js';
+import { readActive } from '../tasks/store.js';
+import { taskFacts } from '../tasks/list.js';
 import { findTask } from './find-task.js';
 import { attemptLogPath } from '../reconciler/attempt-log.js';
 import { UsageError, type CliValues } from './main.js';
 import { oneLine } from './table.js';
+import { waitForFile } from '../util/fs.js';
 
 /** How much scrollback a live pane shows, and how often -f looks again. */
 const HISTORY = 2_000;
@@ -25,7 +27,7 @@ const FOLLOW_MS = 1_000;
 export async function logsCommand(v: CliValues, target: string | undefined): Promise<number> {
   if (!target) throw new UsageError('logs needs a task or a session');
   const d = await loadDesired(v.config ?? defaultConfigPath());
-  const file = await readStatusFile(d.controller.stateDir, Math.max(60_000, 3 * d.controller.resyncMs));
+  const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
   const transitions = file?.status.transitions ?? {};
   const out = (s: string) => process.stdout.write(s);
   if (isPoolName(d, target) || transitions[target]) {
@@ -35,10 +37,10 @@ export async function logsCommand(v: CliValues, target: string | undefined): Pro
     return 0;
   }
   const row = await findTask(d, target);
-  const activePath = join(dirname(dirname(row.path)), 'active', basename(row.path));
   out(section(`controller: ${row.name}`));
-  out(transitionLines(Object.entries(transitions).flatMap(([s, ts]) => ts.filter((t) => t.task === activePath).map((t) => ({ ...t, session: s }))).sort((a, b) => a.at - b.at)));
-  const facts = row.state === 'active' ? (await readActive(row.path))?.sidecar : row.state === 'inbox' ? null : await readResult(row.path);
+  out(transitionLines(taskTransitions(transitions, row.path)));
+  const { sidecar, record } = await taskFacts(row);
+  const facts = sidecar ?? record;
   for (const h of facts?.history ?? []) {
     if (!h.log) continue;
     out(section(`attempt ${h.attempt} in ${h.session ?? '?'} (${h.outcome}): ${h.log}`));
@@ -61,15 +63,6 @@ export async function logsCommand(v: CliValues, target: string | undefined): Pro
     out(section(`${row.name} left ${session}`));
   }
   return 0;
-}
-
-async function waitForFile(path: string, ms: number): Promise<string | null> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const text = await readFile(path, 'utf8').catch(() => null);
-    if (text !== null || Date.now() > deadline) return text;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Prints the session's pane (and, with `follow`, its new lines while `still`); returns the lines last seen. */

@@ -5,7 +5,7 @@ import { ConfigInvalidError, defaultConfigPath, loadDesired, stateDirOfFile } fr
 import { PRIORITIES, type DesiredState } from '../config/types.js';
 import { STATE_LABEL, type SlotState } from '../machines/types.js';
 import { desiredSlots } from '../reconciler/pool.js';
-import { readStatusFile, withAbsentSlots, type SessionStatus, type StatusFile } from '../reconciler/status-file.js';
+import { readStatusFile, statusFreshMs, withAbsentSlots, type SessionStatus, type StatusFile } from '../reconciler/status-file.js';
 import { isTaskName, queueDirs } from '../tasks/layout.js';
 import { listTasks } from '../tasks/list.js';
 import type { CliValues } from './main.js';
@@ -35,7 +35,7 @@ async function statusReport(v: CliValues): Promise<{ text: string; warning?: str
   });
   const d = loaded instanceof ConfigInvalidError ? null : loaded;
   const stateDir = d?.controller.stateDir ?? (await stateDirOfFile(configFile));
-  const file = stateDir ? await readStatusFile(stateDir, Math.max(60_000, 3 * (d?.controller.resyncMs ?? 10_000))) : null;
+  const file = stateDir ? await readStatusFile(stateDir, statusFreshMs(d?.controller.resyncMs ?? 10_000)) : null;
   const live = file?.live ? file.status : null;
   let warning: string | undefined;
   if (!d) {

@@ -3,7 +3,7 @@ import { createElement as h, useEffect, useState, type ReactElement } from 'reac
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import { PRIORITIES, type DesiredState } from '../config/types.js';
 import type { RecordedTransition } from '../reconciler/journal.js';
-import { readStatusFile, type SessionStatus } from '../reconciler/status-file.js';
+import { readStatusFile, statusFreshMs, type SessionStatus } from '../reconciler/status-file.js';
 import { listTasks } from '../tasks/list.js';
 import { UsageError, type CliValues } from './main.js';
 import { queueCounts } from './status.js';
@@ -40,7 +40,7 @@ interface View {
 
 async function load(d: DesiredState): Promise<View> {
   const now = Date.now();
-  const file = await readStatusFile(d.controller.stateDir, Math.max(60_000, 3 * d.controller.resyncMs));
+  const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
   const s = file?.status;
   const header = !s
     ? `pool ${d.pool.prefix}* — no controller has written a status for this config`

@@ -1,4 +1,5 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { exists } from '../util/fs.js';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DesiredState } from '../config/types.js';
@@ -9,6 +10,7 @@ import { readSidecar } from '../tasks/scan.js';
 import { cancelTask, retryTask, updateSidecar } from '../tasks/store.js';
 import type { ActiveTask } from '../tasks/types.js';
 import { isPoolName } from '../reconciler/pool.js';
+import { projectOfTask } from '../reconciler/task-id.js';
 import { answerRequest, pendingRequests, type ControlReply, type ControlRequest } from './requests.js';
 
 export interface ControlsDeps {
@@ -102,7 +104,7 @@ export class Controls {
     const reason = 'cancelled with agentpool cancel';
     if (!(await exists(path))) return { ok: false, message: `${path} is not there any more` };
     if (where === 'done' || where === 'failed') return { ok: false, message: `${basename(path)} has already ended (in ${where}/)` };
-    const project = d.projects.find((p) => p.inbox === dirname(path) || join(dirname(p.inbox), 'active') === dirname(path))?.path ?? '';
+    const project = projectOfTask(d, path)?.path ?? '';
     if (where !== 'active') {
       const dest = await cancelTask(path, 'inbox', { now: this.deps.now(), reason, project });
       return { ok: true, message: `${basename(path)} cancelled before it started: ${dest}` };
@@ -141,8 +143,4 @@ function cordonedFile(stateDir: string): string {
 export async function readCordoned(stateDir: string): Promise<Set<string>> {
   const names = await readFile(cordonedFile(stateDir), 'utf8').then((t) => JSON.parse(t) as unknown, () => []);
   return new Set(Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : []);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
 }

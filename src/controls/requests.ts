@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../tasks/atomic.js';
+import { waitForFile } from '../util/fs.js';
 
 /**
  * How `agentpool retry|cancel|cordon|uncordon|drain` reach the running controller, so that it stays the
@@ -47,16 +48,10 @@ export async function sendRequest(stateDir: string, kind: ControlKind, target: s
 }
 
 async function waitForReply(file: string, ms: number): Promise<ControlReply | null> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const text = await readFile(file, 'utf8').catch(() => null);
-    if (text !== null) {
-      await unlink(file).catch(() => {});
-      return JSON.parse(text) as ControlReply;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return null;
+  const text = await waitForFile(file, ms);
+  if (text === null) return null;
+  await unlink(file).catch(() => {});
+  return JSON.parse(text) as ControlReply;
 }
 
 /** The requests waiting for the controller, oldest first; a file that is not a request is skipped. */

@@ -3,6 +3,7 @@ import { splitForPaste } from '../agents/paste.js';
 import { findAnswer } from '../agents/screen.js';
 import type { DialogAnswer } from '../config/types.js';
 import type { AgentIO, DriverContext } from './agent-driver.js';
+import { poll } from '../util/poll.js';
 
 /**
  * The keyboard protocol every driver of an interactive CLI shares: paste the task, press Enter until the
@@ -14,8 +15,6 @@ import type { AgentIO, DriverContext } from './agent-driver.js';
 
 /** How long a paste may take to show on screen before Enter is pressed anyway. */
 const PASTE_SHOWS_MS = 1_000;
-/** How often the screen or the session list is looked at while waiting. */
-const POLL_MS = 25;
 
 /**
  * Pastes `message` (in pieces within the profile's `pasteChunk`), then presses Enter up to
@@ -80,14 +79,4 @@ async function answerShowingDialogs(c: DriverContext, io: AgentIO): Promise<bool
     if (!(await answerDialog(c, io, answer))) break;
   }
   return answered;
-}
-
-/** Polls `probe` until true or `ms` pass. Waiting on the outside world, with a deadline. */
-export async function poll(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await probe().catch(() => false)) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
 }

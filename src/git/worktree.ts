@@ -1,4 +1,5 @@
-import { access, mkdir, realpath } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
+import { exists } from '../util/fs.js';
 import { join, relative } from 'node:path';
 import { serially } from '../util/serial.js';
 import { git, gitMaybe } from './git.js';
@@ -163,8 +164,4 @@ async function freeBranch(repo: string, root: string, leaf: string): Promise<{ b
 
 function lines(text: string): number {
   return text.split('\n').filter(Boolean).length;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
 }

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { PRIORITIES, type DesiredState } from '../config/types.js';
 import { SLOT_STATES, STATE_LABEL, type SlotView } from '../machines/types.js';
 import type { Snapshot } from '../reconciler/snapshot.js';
+import { projectName } from '../reconciler/task-id.js';
 
 /**
  * The controller's Prometheus metrics (prom-client, on a registry of its own): what a dashboard or an
@@ -36,7 +37,6 @@ export class Metrics implements TaskEvents {
   private readonly errors = new Counter({ name: 'agentpool_errors_total', help: 'Errors the controller logged, by kind.', labelNames: ['kind'], registers: [this.registry] });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'agentpool_' });
     for (const r of ['ok', 'refused']) this.reloads.inc({ result: r }, 0);
     for (const o of ['done', 'failed', 'retried', 'cancelled']) this.finishedTotal.inc({ outcome: o }, 0);
   }
@@ -50,7 +50,7 @@ export class Metrics implements TaskEvents {
     this.queue.reset();
     this.active.reset();
     for (const q of snap.queues) {
-      const project = d.projects.find((p) => p.path === q.project)?.name ?? q.project;
+      const project = projectName(d, q.project);
       for (const priority of PRIORITIES) this.queue.set({ project, priority }, q.pending.filter((t) => t.priority === priority).length);
       this.active.set({ project }, q.active.length);
     }
@@ -79,6 +79,8 @@ export class Metrics implements TaskEvents {
 
   /** Serves /metrics on `at`; a port that cannot be had is logged, and the controller runs on without. */
   serve(at: { host: string; port: number }, log: Logger): Promise<Server | null> {
+    // The process's own metrics watch the event loop and the GC: only for a controller that serves them.
+    collectDefaultMetrics({ register: this.registry, prefix: 'agentpool_' });
     const server = createServer((req, res) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('agentpool serves /metrics only\n');

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import type { DesiredState } from '../config/types.js';
 import type { AgentIO } from '../drivers/agent-driver.js';
 import { readActive } from '../tasks/store.js';
+import { projectName } from './task-id.js';
 
 /** Lines of scrollback kept per attempt, and bytes at most (the end is kept). */
 const HISTORY_LINES = 2_000;
@@ -13,8 +14,7 @@ const MAX_BYTES = 256 * 1024;
  * (the claim time keeps apart attempts that share a number: after a retry by hand, a refunded attempt).
  */
 export function attemptLogPath(d: DesiredState, project: string, task: string, attempt: number, claimedAt: number | null): string {
-  const name = d.projects.find((p) => p.path === project)?.name ?? basename(project);
-  return join(d.controller.stateDir, 'logs', name, `${basename(task)}.attempt-${attempt}.${claimedAt ?? 0}.log`);
+  return join(d.controller.stateDir, 'logs', projectName(d, project), `${basename(task)}.attempt-${attempt}.${claimedAt ?? 0}.log`);
 }
 
 /**

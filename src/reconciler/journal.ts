@@ -1,3 +1,4 @@
+import { basename, dirname, join } from 'node:path';
 import type { Transition } from '../machines/slots.js';
 
 /** One transition as `agentpool describe` shows it. */
@@ -35,4 +36,15 @@ export class SlotJournal {
   transitions(): Record<string, RecordedTransition[]> {
     return Object.fromEntries(this.recent);
   }
+}
+
+/**
+ * The transitions of the sessions that held the task whose file is (or was) `path`, while they held it
+ * (by its path in active/), oldest first, each with its session.
+ */
+export function taskTransitions(bySession: Record<string, RecordedTransition[]>, path: string): Array<RecordedTransition & { session: string }> {
+  const active = join(dirname(dirname(path)), 'active', basename(path));
+  return Object.entries(bySession)
+    .flatMap(([session, ts]) => ts.filter((t) => t.task === active).map((t) => ({ ...t, session })))
+    .sort((a, b) => a.at - b.at);
 }

@@ -8,6 +8,7 @@ import { isAlive } from '../util/pid.js';
 import { desiredSlots, isPoolName } from './pool.js';
 import type { Snapshot } from './snapshot.js';
 import type { RecordedTransition } from './journal.js';
+import { projectName } from './task-id.js';
 
 /** One session as `agentpool status` shows it. */
 export interface SessionStatus {
@@ -60,7 +61,6 @@ export interface SlotHistory {
 export function sessionStatus(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string, SlotView>, h: SlotHistory): SessionStatus[] {
   const wanted = new Set(desiredSlots(d));
   const sidecars = new Map(snap.queues.flatMap((q) => q.active.map((a) => [a.path, a.sidecar] as const)));
-  const projectName = (path: string) => d.projects.find((p) => p.path === path)?.name ?? basename(path);
   const rows: SessionStatus[] = [];
   for (const s of snap.sessions.values()) {
     const dedicated = d.dedicated.includes(s.name);
@@ -73,7 +73,7 @@ export function sessionStatus(d: DesiredState, snap: Snapshot, views: ReadonlyMa
       state: s.owned ? STATE_LABEL[v?.state ?? 'idle'] : '-',
       since: s.owned ? h.since.get(s.name) ?? null : null,
       task: v?.task ? basename(v.task) : '',
-      project: sc ? projectName(sc.project) : '',
+      project: sc ? projectName(d, sc.project) : '',
       model: sc?.model ?? null,
       attempt: sc?.attempts ?? null,
       until: v?.deadline ?? null,
@@ -96,6 +96,14 @@ export function withAbsentSlots(d: DesiredState, rows: SessionStatus[]): Session
 
 export async function writeStatusFile(stateDir: string, status: StatusFile): Promise<void> {
   await writeJsonAtomic(join(stateDir, 'status.json'), status);
+}
+
+/**
+ * How old a status file may be and still come from a running controller: three resyncs, a minute at least
+ * (one that wrote none for longer is stuck or gone, and its pid may be someone else's by now).
+ */
+export function statusFreshMs(resyncMs: number): number {
+  return Math.max(60_000, 3 * resyncMs);
 }
 
 /**

@@ -4,8 +4,8 @@ import type { Priority, ProjectSpec } from '../config/types.js';
 import { isTaskName, queueDirs, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import { readSidecar } from './scan.js';
-import { readResult } from './store.js';
-import type { GitRecord, Sidecar } from './types.js';
+import { readActive, readResult } from './store.js';
+import type { GitRecord, ResultRecord, Sidecar } from './types.js';
 
 export const TASK_STATES = ['inbox', 'active', 'done', 'failed'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -54,6 +54,13 @@ export async function listTasks(projects: readonly ProjectSpec[], states: readon
     }
   }
   return rows.sort((a, b) => a.project.localeCompare(b.project) || TASK_STATES.indexOf(a.state) - TASK_STATES.indexOf(b.state) || a.arrivedAt - b.arrivedAt || a.name.localeCompare(b.name));
+}
+
+/** What a task's own files say: its sidecar while it is active, its result record once it is settled. */
+export async function taskFacts(row: Pick<TaskRow, 'state' | 'path'>): Promise<{ sidecar: Sidecar | null; record: ResultRecord | null }> {
+  if (row.state === 'active') return { sidecar: (await readActive(row.path))?.sidecar ?? null, record: null };
+  if (row.state === 'inbox') return { sidecar: null, record: null };
+  return { sidecar: null, record: await readResult(row.path) };
 }
 
 async function readRow(p: ProjectSpec, state: TaskState, path: string, name: string): Promise<TaskRow | null> {

@@ -3,6 +3,7 @@ import { access, mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { writeJsonAtomic } from './atomic.js';
 import { serially } from '../util/serial.js';
+import { exists } from '../util/fs.js';
 import { queueDirs, RESULT_SUFFIX, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import { freshSidecar, readSidecar } from './scan.js';
@@ -207,7 +208,6 @@ async function freeName(dir: string, name: string): Promise<string> {
   const stem = name.slice(0, name.length - ext.length);
   for (let i = 1; ; i++) {
     const candidate = join(dir, i === 1 ? name : `${stem}.${i}${ext}`);
-    const taken = await access(candidate).then(() => true, () => false);
-    if (!taken) return candidate;
+    if (!(await exists(candidate))) return candidate;
   }
 }
