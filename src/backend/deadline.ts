@@ -25,5 +25,6 @@ export function withDeadline(b: SessionBackend, ms: number): SessionBackend {
     sendKeys: timed('sending keys', b.sendKeys),
     readScreen: timed('reading the screen', b.readScreen),
     setTags: timed('writing tags', b.setTags),
+    ...(b.close ? { close: () => b.close!() } : {}),
   };
 }

@@ -55,6 +55,8 @@ export interface SessionBackend {
   readScreen(ref: string, o?: { history?: number }): Promise<string>;
   /** Writes tags; an empty value removes one. */
   setTags(ref: string, tags: Partial<SlotTags>): Promise<void>;
+  /** Lets go of what the backend holds open (a control-mode client); the next call opens it again. */
+  close?(): Promise<void>;
 }
 
 /**

@@ -80,6 +80,10 @@ export class TmuxBackend implements SessionBackend {
   setTags(ref: string, tags: Partial<SlotTags>): Promise<void> {
     return guard(() => this.tmux.setOptions(ids(ref).session, options(tags)));
   }
+
+  async close(): Promise<void> {
+    await this.tmux.close?.();
+  }
 }
 
 /** The tmux options for `tags`. */

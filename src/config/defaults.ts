@@ -4,6 +4,7 @@
  * name, controller.stateDir) live in normalize.ts because they depend on other values.
  */
 export const DEFAULTS = {
+  tmux: { transport: 'control' as 'control' | 'exec' },
   pool: {
     startIndex: 1,
     agent: 'claude',

@@ -56,7 +56,10 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
   const resumeIdDir = t.resumeIdDir === undefined ? d.tasks.resumeIdDir : t.resumeIdDir;
   return {
     file,
-    tmux: raw.tmux.socket !== undefined ? { socket: raw.tmux.socket } : { socketPath: path.resolve(raw.tmux.socketPath!) },
+    tmux: {
+      ...(raw.tmux.socket !== undefined ? { socket: raw.tmux.socket } : { socketPath: path.resolve(raw.tmux.socketPath!) }),
+      transport: raw.tmux.transport ?? d.tmux.transport,
+    },
     pool: {
       prefix: raw.pool.prefix,
       startIndex: raw.pool.startIndex ?? d.pool.startIndex,

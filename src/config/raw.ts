@@ -2,8 +2,7 @@
  * The YAML-shaped config, as schemas/desired-state.schema.json accepts it. Only src/config sees this type:
  * everything else reads the normalized `DesiredState` (./types.ts). It is trusted only after ajv said yes.
  */
-
-import type { DriverKind, NotifyEvent, WorktreeKeep } from './types.js';
+import type { DriverKind, NotifyEvent, TmuxTransport, WorktreeKeep } from './types.js';
 
 /** A duration string such as "30s" (see ./duration.ts). */
 export type RawDuration = string;
@@ -31,7 +30,7 @@ export interface RawAgent {
 }
 
 export interface RawConfig {
-  tmux: { socket?: string; socketPath?: string };
+  tmux: { socket?: string; socketPath?: string; transport?: TmuxTransport };
   pool: {
     prefix: string;
     startIndex?: number;

@@ -107,12 +107,16 @@ export interface ProjectSpec {
   };
 }
 
+/** control: one long-lived `tmux -C` client; exec: one `tmux` process per command. */
+export type TmuxTransport = 'control' | 'exec';
+
 export type WorktreeKeep = 'failed' | 'always' | 'never';
 
 export interface DesiredState {
   /** The config file this came from (absolute), for messages. */
   file: string;
-  tmux: { socket: string } | { socketPath: string };
+  /** The server (a socket name or path) and how the controller talks to it. */
+  tmux: ({ socket: string } | { socketPath: string }) & { transport: TmuxTransport };
   pool: {
     prefix: string;
     startIndex: number;

@@ -59,7 +59,7 @@ export class Controller {
 
   private constructor(private readonly o: ControllerOptions, private desired: DesiredState) {
     const clock = o.clock ?? realClock;
-    this.backend = (o.backend ?? createBackend)(desired);
+    this.backend = o.backend ? o.backend(desired) : createBackend(desired, 'controller');
     this.slots = new Slots(
       clock,
       (t) => {
@@ -177,7 +177,7 @@ export class Controller {
     const next = r.value;
     const prev = this.desired;
     if (JSON.stringify(next.tmux) !== JSON.stringify(prev.tmux) || next.pool.prefix !== prev.pool.prefix || next.controller.stateDir !== prev.controller.stateDir) {
-      this.o.log.error('tmux.socket, pool.prefix and controller.stateDir cannot change while the controller runs; restart it to apply them (the rest of the edit is ignored too)');
+      this.o.log.error('tmux (its socket and transport), pool.prefix and controller.stateDir cannot change while the controller runs; restart it to apply them (the rest of the edit is ignored too)');
       return false;
     }
     this.desired = next;
@@ -205,6 +205,7 @@ export class Controller {
     await this.loop.stop();
     await this.reconciler.idle();
     this.slots.stopAll();
+    await this.backend.close?.();
     await this.releaseLock?.();
   }
 

@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 
 /**
  * What agentpool needs from tmux, independent of how commands reach the server: one process per command
- * (exec-client.ts) today, a long-lived control-mode client later. Callers hold only this interface.
+ * (exec-client.ts), or one long-lived control-mode client (control-client.ts). Callers hold only this interface.
  */
 
 /** One pane as seen by one `list-panes -a`; pool sessions have exactly one. */
@@ -70,6 +70,8 @@ export interface TmuxClient {
   capturePane(paneId: string, history?: number): Promise<string>;
   /** Ends the server this client talks to. Only for servers agentpool started. */
   killServer(): Promise<void>;
+  /** Lets go of a long-lived connection, if the transport keeps one. */
+  close?(): Promise<void>;
 }
 
 export type TmuxSocket = { socket: string } | { socketPath: string };

@@ -1,6 +1,8 @@
 /** The tmux backend against a real, private tmux server: refs, tags and programs through the port. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TmuxBackend } from '../../src/backend/tmux.js';
+import type { TmuxClient, TmuxSocket } from '../../src/tmux/client.js';
+import { ControlTmuxClient } from '../../src/tmux/control-client.js';
 import { ExecTmuxClient } from '../../src/tmux/exec-client.js';
 import { guardArgs, testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
 
@@ -10,13 +12,18 @@ afterEach(async () => {
   server = undefined;
 });
 
-function backend(): TmuxBackend {
-  server = testTmux();
-  guardArgs(['-L', server.socket]);
-  return new TmuxBackend(new ExecTmuxClient({ socket: server.socket }));
-}
+const TRANSPORTS: Array<[string, (s: TmuxSocket) => TmuxClient]> = [
+  ['exec', (s) => new ExecTmuxClient(s)],
+  ['control', (s) => new ControlTmuxClient(s)],
+];
 
-describe('TmuxBackend', () => {
+describe.each(TRANSPORTS)('TmuxBackend over the %s transport', (_, make) => {
+  function backend(): TmuxBackend {
+    server = testTmux();
+    guardArgs(['-L', server.socket]);
+    return new TmuxBackend(make({ socket: server.socket }));
+  }
+
   it('creates a session with its tags, lists it by ref with every tag, and knows it made it', async () => {
     const b = backend();
     const ref = await b.create('ccl-auto-1', { pool: 'ccl-auto-', slot: '1', state: 'idle' });
@@ -27,7 +34,7 @@ describe('TmuxBackend', () => {
       process: { dead: false, status: null, signal: null },
     }]);
     // Another process (a fresh controller, `agentpool status`) sees the same tags, but did not make it.
-    const other = new TmuxBackend(new ExecTmuxClient({ socket: server!.socket }));
+    const other = new TmuxBackend(make({ socket: server!.socket }));
     expect((await other.list())[0]).toMatchObject({ ref, createdHere: false, tags: { pool: 'ccl-auto-', slot: '1', state: 'idle' } });
   });
 

@@ -12,7 +12,7 @@ describe('normalize', () => {
   it('fills every default of a minimal config', () => {
     const v = valueOf(yaml(...HEAD));
     expect(v.file).toBe('/etc/agentpool/desired-state.yaml');
-    expect(v.tmux).toEqual({ socket: 'test' });
+    expect(v.tmux).toEqual({ socket: 'test', transport: 'control' });
     expect(v.pool).toEqual({
       prefix: 'w-', startIndex: 1, size: 2, agent: 'claude',
       cooldown: { afterTaskMs: 5_000, afterFailureMs: 300_000 },
@@ -61,7 +61,7 @@ describe('normalize', () => {
   it('picks the default stateDir from XDG_STATE_HOME and a sanitized socketPath', () => {
     const text = yaml('tmux: {socketPath: /tmp/my sock/ap.sock}', 'pool: {prefix: w-, size: 0}');
     const v = valueOf(text, { HOME: '/home/you', XDG_STATE_HOME: '/var/state' });
-    expect(v.tmux).toEqual({ socketPath: '/tmp/my sock/ap.sock' });
+    expect(v.tmux).toEqual({ socketPath: '/tmp/my sock/ap.sock', transport: 'control' });
     expect(v.controller.stateDir).toBe('/var/state/agentpool/tmp_my_sock_ap.sock');
   });
 
@@ -76,6 +76,7 @@ describe('normalize', () => {
     const root = configSchema();
     const pool = props(root, 'pool');
     const tasks = props(root, 'tasks');
+    expect(props(props(root, 'tmux'), 'transport').default).toBe(DEFAULTS.tmux.transport);
     expect(props(pool, 'startIndex').default).toBe(DEFAULTS.pool.startIndex);
     expect(props(pool, 'agent').default).toBe(DEFAULTS.pool.agent);
     expect(props(props(pool, 'cooldown'), 'afterTask').default).toBe(DEFAULTS.pool.cooldown.afterTask);

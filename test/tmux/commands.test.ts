@@ -1,4 +1,4 @@
-/** The exec transport against a real, private tmux server. */
+/** Both tmux transports against a real, private tmux server: the same commands, whatever carries them. */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TAG_OPTION as OPT } from '../../src/backend/tmux.js';
 import { TmuxError } from '../../src/tmux/errors.js';
+import type { TmuxSocket } from '../../src/tmux/client.js';
+import { TmuxCommands } from '../../src/tmux/commands.js';
+import { ControlTmuxClient } from '../../src/tmux/control-client.js';
 import { ExecTmuxClient } from '../../src/tmux/exec-client.js';
 import { guardArgs, testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
 
@@ -15,13 +18,18 @@ afterEach(async () => {
   server = undefined;
 });
 
-function client(): ExecTmuxClient {
-  server = testTmux();
-  guardArgs(['-L', server.socket]);
-  return new ExecTmuxClient({ socket: server.socket });
-}
+const TRANSPORTS: Array<[string, (s: TmuxSocket) => TmuxCommands]> = [
+  ['exec', (s) => new ExecTmuxClient(s)],
+  ['control', (s) => new ControlTmuxClient(s)],
+];
 
-describe('ExecTmuxClient', () => {
+describe.each(TRANSPORTS)('the %s transport', (_, make) => {
+  function client(): TmuxCommands {
+    server = testTmux();
+    guardArgs(['-L', server.socket]);
+    return make({ socket: server.socket });
+  }
+
   it('sees no panes, not an error, when no server runs', async () => {
     expect(await client().listPanes()).toEqual([]);
   });
@@ -114,6 +122,25 @@ describe('ExecTmuxClient', () => {
     expect(await c.listPanes()).toHaveLength(1); // the server is still there
   });
 
+  it('ends its server and removes the socket file tmux leaves behind', async () => {
+    const c = client();
+    await c.newSession({ name: 's', cwd: '/', command: ['sleep', '600'], options: {} });
+    const socket = join(process.env.TMUX_TMPDIR!, `tmux-${process.getuid?.() ?? 0}`, server!.socket);
+    expect(existsSync(socket)).toBe(true);
+    await c.killServer();
+    expect(await c.listPanes()).toEqual([]);
+    expect(existsSync(socket)).toBe(false);
+  });
+
+});
+
+describe('ExecTmuxClient', () => {
+  function client(): ExecTmuxClient {
+    server = testTmux();
+    guardArgs(['-L', server.socket]);
+    return new ExecTmuxClient({ socket: server.socket });
+  }
+
   it('throws a TmuxError with command, args, stderr and exit code when a command fails', async () => {
     const c = client();
     await c.newSession({ name: 's', cwd: '/', command: ['sleep', '600'], options: {} });
@@ -124,15 +151,6 @@ describe('ExecTmuxClient', () => {
     expect((err as TmuxError).stderr).toMatch(/can't find session/);
   });
 
-  it('ends its server and removes the socket file tmux leaves behind', async () => {
-    const c = client();
-    await c.newSession({ name: 's', cwd: '/', command: ['sleep', '600'], options: {} });
-    const socket = join(process.env.TMUX_TMPDIR!, `tmux-${process.getuid?.() ?? 0}`, server!.socket);
-    expect(existsSync(socket)).toBe(true);
-    await c.killServer();
-    expect(await c.listPanes()).toEqual([]);
-    expect(existsSync(socket)).toBe(false);
-  });
 
   it('says clearly when the tmux binary is missing', async () => {
     server = testTmux();
