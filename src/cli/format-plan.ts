@@ -24,15 +24,17 @@ export function formatPlan(d: DesiredState, actions: readonly Action[]): string[
       case 'requeue-task':
         return `${task(a.project, a.path)} requeue (${a.reason})`;
       case 'claim-task':
-        return `${task(a.task.project, a.task.path)} claim → session/${a.session} (priority ${a.task.priority})`;
+        return `${task(a.task.project, a.task.path)} claim → session/${a.session} (priority ${a.task.priority}${a.warm ? ', to its warm agent' : ''})`;
       case 'launch-agent': {
         const where = d.projects.find((p) => p.path === a.project)?.isolation === 'worktree'
           ? `in a new worktree of ${a.project} on branch agentpool/${branchLeaf(basename(a.task))} (or the next free name)`
           : `cwd=${a.project}`;
         return `session/${a.session} launch ${a.agent} model=${a.model} ${where}`;
       }
+      case 'warm-agent':
+        return `session/${a.session} warm ${a.agent} model=${a.model} cwd=${a.project} (ahead of the next task)`;
       case 'submit-task':
-        return `session/${a.session} submit ${basename(a.task)}`;
+        return `session/${a.session} submit ${basename(a.task)}${a.warm ? ' to the warm agent' : ''}`;
       case 'answer-dialog':
         return `session/${a.session} answer-dialog ${a.answer.name} (${a.answer.choose !== undefined ? `choose "${a.answer.choose}"` : `keys ${(a.answer.keys ?? []).join(' ')}`})`;
       case 'stop-agent':

@@ -8,6 +8,7 @@ export const DEFAULTS = {
   pool: {
     startIndex: 1,
     agent: 'claude',
+    prewarm: true,
     cooldown: { afterTask: '5s', afterFailure: '5m' },
   },
   tasks: {

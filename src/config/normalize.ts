@@ -65,6 +65,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       startIndex: raw.pool.startIndex ?? d.pool.startIndex,
       size: raw.pool.size,
       agent: raw.pool.agent ?? d.pool.agent,
+      prewarm: raw.pool.prewarm ?? d.pool.prewarm,
       cooldown: {
         afterTaskMs: parseDuration(raw.pool.cooldown?.afterTask ?? d.pool.cooldown.afterTask),
         afterFailureMs: parseDuration(raw.pool.cooldown?.afterFailure ?? d.pool.cooldown.afterFailure),

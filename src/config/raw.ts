@@ -36,6 +36,7 @@ export interface RawConfig {
     startIndex?: number;
     size: number;
     agent?: string;
+    prewarm?: boolean;
     cooldown?: { afterTask?: RawDuration; afterFailure?: RawDuration };
   };
   projects?: Array<{

@@ -123,6 +123,8 @@ export interface DesiredState {
     size: number;
     /** Name of the agent profile in `agents`. */
     agent: string;
+    /** Start idle sessions' agents ahead of their tasks (see reconciler/warm.ts). */
+    prewarm: boolean;
     cooldown: { afterTaskMs: number; afterFailureMs: number };
   };
   /** Shipped profiles (claude, generic, fake) merged with the file's own `agents:`. */

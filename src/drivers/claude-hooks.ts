@@ -34,6 +34,7 @@ export const claudeHooksDriver: AgentDriver = {
       problem = `${c.session}: ${(err as Error).message}`;
     }
     const wants =
+      at.state === 'warming' ||
       at.state === 'awaitingPrompt' ||
       (at.state === 'stopping' && at.cause === 'prompt-timeout') ||
       (at.state === 'working' && (c.profile.done === 'idle' || events.stopFailure !== undefined));

@@ -18,7 +18,7 @@ export const screenDriver: AgentDriver = {
   },
 
   async read(c, io, at) {
-    const wants = at.state === 'awaitingPrompt' || at.state === 'working' || (at.state === 'stopping' && at.cause === 'prompt-timeout');
+    const wants = at.state === 'warming' || at.state === 'awaitingPrompt' || at.state === 'working' || (at.state === 'stopping' && at.cause === 'prompt-timeout');
     return { prompted: false, events: null, ...(await screenSignals(c, io, wants || at.dead)) };
   },
 

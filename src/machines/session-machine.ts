@@ -1,14 +1,20 @@
 import { assign, setup } from 'xstate';
-import type { SlotContext, SlotState, Verdict } from './types.js';
+import type { SlotContext, SlotState, Verdict, WarmAgent } from './types.js';
 
 /**
  * The state chart of one pool slot. It records where the slot is in its life and owns its timers; it does
  * no I/O. The planner reads the state and decides actions; action results come back as events.
  *
  *   absent ─CREATED→ idle ─CLAIMED→ launching ─LAUNCHED→ awaitingPrompt ─SUBMITTED→ working
- *      ▲               ▲                                      │ timeout          │ AGENT_* / timeout
+ *      ▲               ▲ │                                    ▲ │ timeout          │ AGENT_* / timeout
+ *      │               │ └WARM→ warming ─READY→ ready ─CLAIMED┘ │                  │
+ *      │               │          (timeout, AGENT_*: stopping)  ▼                  │
  *      │               └──────── cooldown ◀─STOPPED── stopping ◀─────────────────┘
  *      └─ VANISHED (from anywhere)
+ *
+ * Prewarm: an idle slot may start its agent ahead of any task (`warming`) and wait at its verified ready
+ * prompt (`ready`). A task for that agent's project and model goes straight to it (CLAIMED with `reuse`);
+ * any other task gets a fresh agent (CLAIMED → launching, which replaces the warm one).
  *
  * Timers are deadline-based (`context.deadline`), so a restarted controller can adopt a slot mid-timer.
  * The delays are provided by the runtime (`provide({ delays })`) from its clock.
@@ -19,7 +25,10 @@ export type SlotEvent =
   | { type: 'ADOPT'; state: Exclude<SlotState, 'absent'>; task: string | null; deadline: number | null; draining: boolean; verdict?: Verdict | null; agent?: string | null }
   | { type: 'VANISHED' }
   | { type: 'DRAIN' }
-  | { type: 'CLAIMED'; task: string }
+  /** `reuse`: the task goes to the slot's warm agent, which has shown its prompt; `deadline` is the prompt timeout. */
+  | { type: 'CLAIMED'; task: string; reuse?: { deadline: number } }
+  | { type: 'WARM'; deadline: number; agent: string; warm: WarmAgent }
+  | { type: 'READY' }
   | { type: 'CLAIM_FAILED' }
   | { type: 'LAUNCHED'; deadline: number; agent: string }
   | { type: 'SUBMITTED'; deadline: number }
@@ -43,6 +52,7 @@ export const sessionMachine = setup({
   },
   guards: {
     adoptTo: ({ event }, state: SlotState) => event.type === 'ADOPT' && event.state === state,
+    reusesWarmAgent: ({ event }) => event.type === 'CLAIMED' && event.reuse !== undefined,
   },
   actions: {
     adopt: assign(({ event }) =>
@@ -57,13 +67,13 @@ export const sessionMachine = setup({
 }).createMachine({
   id: 'slot',
   initial: 'absent',
-  context: ({ input }) => ({ session: input.session, task: null, deadline: null, draining: false, verdict: null, agent: null }),
+  context: ({ input }) => ({ session: input.session, task: null, deadline: null, draining: false, verdict: null, agent: null, warm: null }),
   on: {
     DRAIN: { actions: assign({ draining: true }) },
   },
   states: {
     absent: {
-      entry: assign({ task: null, deadline: null, verdict: null, draining: false, agent: null }),
+      entry: assign({ task: null, deadline: null, verdict: null, draining: false, agent: null, warm: null }),
       on: {
         CREATED: 'idle',
         ADOPT: [
@@ -77,10 +87,37 @@ export const sessionMachine = setup({
       },
     },
     idle: {
-      entry: assign({ task: null, deadline: null, verdict: null, agent: null }),
+      entry: assign({ task: null, deadline: null, verdict: null, agent: null, warm: null }),
       on: {
         VANISHED: 'absent',
         CLAIMED: { target: 'launching', actions: assign({ task: ({ event }) => event.task }) },
+        WARM: { target: 'warming', actions: assign(({ event }) => ({ deadline: event.deadline, agent: event.agent, warm: event.warm })) },
+      },
+    },
+    warming: {
+      after: {
+        untilDeadline: {
+          target: 'stopping',
+          actions: { type: 'timedOut', params: { reason: 'the warm agent showed no ready prompt before the prompt timeout (agents.<name>.promptTimeout); it is replaced', cause: 'prompt-timeout' } },
+        },
+      },
+      on: {
+        VANISHED: 'absent',
+        READY: { target: 'ready', actions: assign({ deadline: null }) },
+        FAILED: { target: 'stopping', actions: 'recordVerdict' },
+        AGENT_ENDED: { target: 'stopping', actions: 'recordVerdict' },
+      },
+    },
+    ready: {
+      on: {
+        VANISHED: 'absent',
+        CLAIMED: [
+          { guard: 'reusesWarmAgent', target: 'awaitingPrompt', actions: assign(({ event }) => ({ task: event.task, deadline: event.reuse!.deadline })) },
+          // Another project or model: a fresh agent replaces the warm one.
+          { target: 'launching', actions: assign({ task: ({ event }) => event.task, warm: null }) },
+        ],
+        FAILED: { target: 'stopping', actions: 'recordVerdict' },
+        AGENT_ENDED: { target: 'stopping', actions: 'recordVerdict' },
       },
     },
     launching: {
@@ -121,7 +158,7 @@ export const sessionMachine = setup({
     stopping: {
       on: {
         VANISHED: 'absent',
-        STOPPED: { target: 'cooldown', actions: assign({ deadline: ({ event }) => event.until, task: null, agent: null }) },
+        STOPPED: { target: 'cooldown', actions: assign({ deadline: ({ event }) => event.until, task: null, agent: null, warm: null }) },
       },
     },
     cooldown: {

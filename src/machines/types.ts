@@ -1,6 +1,6 @@
 /** Plain data about one pool slot's machine, as the planner and the status command see it. */
 
-export const SLOT_STATES = ['absent', 'idle', 'launching', 'awaitingPrompt', 'working', 'stopping', 'cooldown'] as const;
+export const SLOT_STATES = ['absent', 'idle', 'warming', 'ready', 'launching', 'awaitingPrompt', 'working', 'stopping', 'cooldown'] as const;
 export type SlotState = (typeof SLOT_STATES)[number];
 
 /** How a task ended for this session; the planner turns it into file moves and a cooldown. */
@@ -28,9 +28,19 @@ export interface SlotContext {
   deadline: number | null;
   /** The agent profile that launched the slot's current agent: its rules apply until that agent is gone. */
   agent: string | null;
+  /** The agent started ahead of a task (prewarm): where, with which model and agent session, since when. */
+  warm: WarmAgent | null;
   /** Set when the pool shrank past this slot: finish the task, then go. */
   draining: boolean;
   verdict: Verdict | null;
+}
+
+/** An agent started before its task, in one project's folder with one model, waiting at its ready prompt. */
+export interface WarmAgent {
+  project: string;
+  model: string;
+  agentSessionId: string;
+  launchedAt: number;
 }
 
 export interface SlotView extends SlotContext {
@@ -41,6 +51,8 @@ export interface SlotView extends SlotContext {
 export const STATE_LABEL: Record<SlotState, string> = {
   absent: 'absent',
   idle: 'idle',
+  warming: 'warming',
+  ready: 'ready',
   launching: 'launching',
   awaitingPrompt: 'awaiting-prompt',
   working: 'working',

@@ -1,5 +1,5 @@
 import type { DialogAnswer, Priority } from '../config/types.js';
-import type { Verdict } from '../machines/types.js';
+import type { Verdict, WarmAgent } from '../machines/types.js';
 import type { SlotTags } from '../backend/session-backend.js';
 import type { PendingTask, RejectedTask } from '../tasks/types.js';
 
@@ -19,11 +19,15 @@ export type Action =
   | { kind: 'retag'; session: string; ref: string; why: 'ownership' | 'state'; tags: Partial<SlotTags>; found: Partial<SlotTags> }
   | { kind: 'reject-task'; task: RejectedTask }
   | { kind: 'requeue-task'; path: string; project: string; reason: string; refundAttempt: boolean; notBefore: number }
-  | { kind: 'claim-task'; session: string; task: PendingTask }
+  /** `warm`: the task goes to the slot's warm agent (prewarm), which already shows its prompt. */
+  | { kind: 'claim-task'; session: string; task: PendingTask; warm?: true }
+  /** Prewarm: start the pool agent in `project` with `model` ahead of any task, to wait at its prompt. */
+  | { kind: 'warm-agent'; session: string; agent: string; model: string; project: string }
   /** `task`: the task as planned (its path in the queue); the claim before it says where it went in active/. */
   | { kind: 'launch-agent'; session: string; task: string; agent: string; model: string; priority: Priority; project: string }
   /** `agent`: the profile that launched the slot's agent, whose rules deliver to it, answer it and stop it. */
-  | { kind: 'submit-task'; session: string; task: string; agent: string }
+  /** `warm`: the slot's warm agent, whose launch the task's record takes over (its model, session, start time). */
+  | { kind: 'submit-task'; session: string; task: string; agent: string; warm?: WarmAgent }
   /** The agent shows a dialog its profile answers (`answers`): choose the option (or send the keys), wait for it to go. */
   | { kind: 'answer-dialog'; session: string; agent: string; answer: DialogAnswer }
   | {

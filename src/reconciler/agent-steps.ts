@@ -13,6 +13,7 @@ import { closeWorkspace, openWorkspace } from './workspace.js';
 import { saveAttemptLog } from './attempt-log.js';
 import { taskId } from './task-id.js';
 import type { Action } from './actions.js';
+import type { DriverContext } from '../drivers/agent-driver.js';
 
 /**
  * The steps of a task's life that touch its agent: launch, submit, stop. Each is the driver's work plus the
@@ -30,14 +31,8 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   const project = x.d.projects.find((p) => p.path === a.project);
   const workspace = project ? await openWorkspace(x, task, project) : { cwd: a.project, trust: a.project };
   if ('error' in workspace) return fail(workspace.error);
-  if (project?.trust && c.profile.folderTrust === 'claude-json') {
-    const file = claudeConfigFile({ ...process.env, ...c.profile.env });
-    try {
-      if (await recordFolderTrust(file, workspace.trust)) x.log.info({ session: a.session, project: a.project, folder: workspace.trust, file }, 'recorded folder trust for the project (projects[].trust)');
-    } catch (err) {
-      return fail(`cannot record folder trust in ${file}: ${(err as Error).message}`);
-    }
-  }
+  const untrusted = await trustFolder(x, c, a.session, a.project, workspace.trust);
+  if (untrusted) return fail(untrusted);
   const parsed = await readTask(task).catch((err: Error) => err);
   if (parsed instanceof Error) return fail(`the task cannot be read: ${parsed.message}`);
   const resumeId = parsed.meta.resume ?? (await takeResumeId(x.d, a.session));
@@ -69,19 +64,53 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   else await recordWith(x, a.session, note, launched);
 }
 
+/**
+ * Prewarm: starts the pool's agent for a task not yet known, in `a.project` with `a.model`, so the next
+ * task of that project and model goes to an agent already at its prompt. Nothing is recorded on any task:
+ * the agent's launch becomes a task's when a task is given to it (submit, `warm`).
+ */
+export async function warm(x: Act, a: Extract<Action, { kind: 'warm-agent' }>): Promise<void> {
+  const { driver, c, io } = agentFor(x, a.session, a.agent);
+  const fail = (reason: string) => record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason } });
+  if (!io) return;
+  if (!(await isDirectory(a.project))) return; // the pass reports the missing folder; nothing warms there
+  const untrusted = await trustFolder(x, c, a.session, a.project, a.project);
+  if (untrusted) return x.log.warn({ session: a.session, reason: untrusted }, 'cannot warm an agent');
+  const agentSessionId = c.profile.newSessionArgs.length ? randomUUID() : '';
+  let argv: string[];
+  try {
+    argv = await driver.prepare(c, { model: a.model, project: a.project, agentSessionId, resume: false });
+  } catch (err) {
+    return x.log.warn({ session: a.session, err: (err as Error).message }, 'cannot warm an agent: its private files cannot be prepared');
+  }
+  const now = x.clock.now();
+  try {
+    await io.backend.start(io.ref, { cwd: a.project, argv, env: { ...c.profile.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_PROJECT: a.project } });
+  } catch (err) {
+    return fail(`could not start the agent (${argv[0]}): ${(err as Error).message}`);
+  }
+  const warmAgent = { project: a.project, model: a.model, agentSessionId, launchedAt: now };
+  const note = { msg: 'warming an agent for the next task', fields: { agent: c.profile.name, model: a.model, cwd: a.project } };
+  await recordWith(x, a.session, note, { type: 'WARM', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name, warm: warmAgent });
+}
+
 export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>): Promise<void> {
   const { driver, c, io } = agentFor(x, a.session, a.agent);
   if (!io) return;
-  const message = messageFor(x.d, a.task, (await readTask(a.task)).body);
-  // Written before the paste: after a crash, `submitting` without the agent's word means "not proven".
-  await updateSidecar(a.task, { state: 'submitting' });
+  const task = x.claimed.get(a.task) ?? a.task;
+  const message = messageFor(x.d, task, (await readTask(task)).body);
+  // Written before the paste: after a crash, `submitting` without the agent's word means "not proven". A
+  // warm agent's launch becomes the task's here.
+  const launched = a.warm ? { model: a.warm.model, agentSessionId: a.warm.agentSessionId || null, launchedAt: a.warm.launchedAt, session: a.session } : {};
+  await updateSidecar(task, { state: 'submitting', ...launched });
   const r = await driver.submit(c, io, message);
   if (!r.ok) return record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason: r.reason } });
   const now = x.clock.now();
-  const sidecar = await updateSidecar(a.task, { state: 'submitted', submittedAt: now });
+  const sidecar = await updateSidecar(task, { state: 'submitted', submittedAt: now });
   x.events?.submitted((now - sidecar.arrivedAt) / 1000);
   const timings = { promptMs: sidecar.launchedAt !== null ? now - sidecar.launchedAt : null, sinceArrivalMs: Math.round(now - sidecar.arrivedAt) };
-  await recordWith(x, a.session, { msg: 'submitted task', fields: { enterPresses: r.presses, attempt: sidecar.attempts, ...timings } }, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
+  const fields = { enterPresses: r.presses, attempt: sidecar.attempts, ...timings, ...(a.warm ? { warmAgent: true } : {}) };
+  await recordWith(x, a.session, { msg: 'submitted task', fields }, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
 }
 
 export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
@@ -147,6 +176,19 @@ async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>, log: s
 async function recordOf(path: string, read: (path: string) => Promise<{ project: string } | null>): Promise<{ record: unknown; project: string }> {
   const record = await read(path).catch(() => null);
   return { record, project: record?.project ?? '' };
+}
+
+/** Records the folder as trusted where the project asks it (projects[].trust); why it could not, or null. */
+async function trustFolder(x: Act, c: DriverContext, session: string, projectPath: string, folder: string): Promise<string | null> {
+  const project = x.d.projects.find((p) => p.path === projectPath);
+  if (!project?.trust || c.profile.folderTrust !== 'claude-json') return null;
+  const file = claudeConfigFile({ ...process.env, ...c.profile.env });
+  try {
+    if (await recordFolderTrust(file, folder)) x.log.info({ session, project: projectPath, folder, file }, 'recorded folder trust for the project (projects[].trust)');
+    return null;
+  } catch (err) {
+    return `cannot record folder trust in ${file}: ${(err as Error).message}`;
+  }
 }
 
 function messageFor(d: DesiredState, task: string, body: string): string {

@@ -2,7 +2,7 @@ import { notify } from '../notify/notify.js';
 import { claimTask, finishTask, readActive, readResult, rejectTask, requeueTask } from '../tasks/store.js';
 import { agentFor, newAct, record, recordWith, type Act, type ActDeps } from './act-context.js';
 import type { Action } from './actions.js';
-import { launch, stop, submit } from './agent-steps.js';
+import { launch, stop, submit, warm } from './agent-steps.js';
 import { IDLE_TAGS } from './slot-tags.js';
 import { closeWorkspace } from './workspace.js';
 
@@ -72,13 +72,17 @@ async function perform(x: Act, a: Action): Promise<void> {
       try {
         const claimed = await claimTask(a.task, a.session, clock.now());
         x.claimed.set(a.task.path, claimed.path);
-        return await recordWith(x, a.session, { msg: 'claimed task', fields: { attempt: claimed.sidecar.attempts, priority: claimed.sidecar.priority } }, { type: 'CLAIMED', task: claimed.path });
+        const reuse = a.warm ? { reuse: { deadline: clock.now() + agentFor(x, a.session, x.slots.view(a.session).agent ?? d.pool.agent).c.profile.promptTimeoutMs } } : {};
+        const fields = { attempt: claimed.sidecar.attempts, priority: claimed.sidecar.priority, ...(a.warm ? { warmAgent: true } : {}) };
+        return await recordWith(x, a.session, { msg: 'claimed task', fields }, { type: 'CLAIMED', task: claimed.path, ...reuse });
       } catch (err) {
         log.info({ session: a.session, task: a.task.path, err: (err as Error).message }, 'task gone before it could be claimed');
         return record(x, a.session, { type: 'CLAIM_FAILED' });
       }
     case 'launch-agent':
       return launch(x, a);
+    case 'warm-agent':
+      return warm(x, a);
     case 'submit-task':
       return submit(x, a);
     case 'answer-dialog': {

@@ -39,7 +39,14 @@ export function interpret(
     }
     const signals = snap.agents.get(session);
     const profile = profileOf(d, v.agent);
-    if (v.state === 'awaitingPrompt') {
+    if (v.state === 'warming' || v.state === 'ready') {
+      // A warm agent that ended is replaced, never given a task; one that shows its prompt is ready.
+      if (s.process.dead) {
+        out.push({ session, event: { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: `the warm agent exited${exitDescription(s.process)}${v.state === 'warming' ? ' before it showed a ready prompt' : ''}${lastWords(signals)}` } } });
+      } else if (v.state === 'warming' && signals?.screen?.ready && !signals.screen.answer) {
+        out.push({ session, event: { type: 'READY' } });
+      }
+    } else if (v.state === 'awaitingPrompt') {
       if (signals?.prompted) {
         // The agent already has its prompt (a restart between paste and bookkeeping): it is working.
         out.push({ session, event: { type: 'SUBMITTED', deadline: snap.now + profile.taskTimeoutMs } });
@@ -81,6 +88,9 @@ function adopt(s: ObservedSession, snap: Snapshot, profile: AgentProfile): SlotE
   switch (saved) {
     case 'absent':
     case 'idle':
+    // A warm agent's model and session are not saved: it is replaced (the next warm-up starts anew).
+    case 'warming':
+    case 'ready':
       return idle;
     case 'cooldown':
       return { type: 'ADOPT', state: 'cooldown', task: null, deadline: s.saved.until ?? now, draining: false };

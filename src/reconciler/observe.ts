@@ -9,7 +9,8 @@ import { agentProgramProblem } from '../util/which.js';
 import { profileOf } from './pool.js';
 import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
 
-const AGENT_STATES = new Set<string>(['launching', 'awaitingPrompt', 'working', 'stopping']);
+/** Slot states whose agent is read each pass. A ready (warm) agent is not: its process alone is watched. */
+const AGENT_STATES = new Set<string>(['warming', 'launching', 'awaitingPrompt', 'working', 'stopping']);
 
 /**
  * One observation of the world: one listing of the backend's sessions, a scan of every project's queue,

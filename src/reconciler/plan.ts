@@ -7,6 +7,7 @@ import { desiredSlots, isPoolName, profileOf, slotIndex } from './pool.js';
 import { explainVerdict } from './explain.js';
 import { savedTags, staleSlotTags } from './slot-tags.js';
 import { dispose } from './retry.js';
+import { fitsWarm, warmTarget } from './warm.js';
 import type { Snapshot } from './snapshot.js';
 
 export interface PlanContext {
@@ -76,7 +77,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     if (!s.owned || !isPoolName(d, s.name) || wantedSet.has(s.name) || inFlight.has(s.name)) continue;
     const v = views.get(s.name);
     const state = v?.state ?? 'absent';
-    if (state === 'absent' || state === 'idle' || state === 'cooldown') {
+    if (state === 'absent' || state === 'idle' || state === 'warming' || state === 'ready' || state === 'cooldown') {
       actions.push({ kind: 'kill-session', session: s.name, ref: s.ref, reason: 'the pool is smaller than this slot' });
     } else if (!v?.draining) {
       actions.push({ kind: 'drain-session', session: s.name });
@@ -105,37 +106,50 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     }
   }
 
-  // Free slots take the next tasks; a slot created by this plan takes one right after its creation.
+  // Free slots take the next tasks; a slot created by this plan takes one right after its creation. A warm
+  // agent (prewarm) that fits a task's project and model takes it straight away; any other task gets a
+  // fresh agent, in an idle slot first, else in place of a warm agent that fits nothing.
   const creating = new Set(actions.flatMap((a) => (a.kind === 'create-session' ? [a.session] : [])));
-  const free = wanted.filter((name) => {
-    if (creating.has(name)) return true;
+  const takes = (name: string, state: 'idle' | 'ready') => {
     if (ctx.cordoned?.has(name)) return false;
     const v = views.get(name);
     // Draining only matters outside the pool's range; a slot back in range after a grow takes work again.
-    return v?.state === 'idle' && !inFlight.has(name) && snap.sessions.get(name)?.owned;
-  });
+    return v?.state === state && !inFlight.has(name) && snap.sessions.get(name)?.owned;
+  };
+  const idle = wanted.filter((name) => creating.has(name) || takes(name, 'idle'));
+  const ready = wanted.filter((name) => takes(name, 'ready'));
   // An agent program that cannot be run would fail every task: they wait in the queue, attempts kept.
-  if (free.length > 0 && !snap.agentMissing) {
+  if (idle.length + ready.length > 0 && !snap.agentMissing) {
     const pending = snap.queues.flatMap((q) => q.pending).filter((t) => !ctx.claiming?.has(t.path));
     // A file still settling takes its place in the order: its slot waits (at most `settle`) instead of
     // going to work that it outranks.
     const settling = snap.queues.flatMap((q) => q.settling);
-    const picked = pickTasks([...pending, ...settling], free.length, snap.now, ctx.lastServed);
+    const picked = pickTasks([...pending, ...settling], idle.length + ready.length, snap.now, ctx.lastServed);
     const settlingPaths = new Set(settling.map((t) => t.path));
-    picked.filter((t) => !settlingPaths.has(t.path)).forEach((task, i) => {
-      const session = free[i]!;
+    // The slots those settling files will want are not warmed meanwhile.
+    idle.splice(Math.max(0, idle.length - picked.filter((t) => settlingPaths.has(t.path)).length));
+    for (const task of picked.filter((t) => !settlingPaths.has(t.path))) {
       const priority = task.where === 'active' ? activeByPath.get(task.path)?.sidecar.priority ?? task.priority : task.priority;
+      const want = { project: task.project, model: profile.models[priority], agent: profile.name };
+      const fit = ready.findIndex((name) => fitsWarm(views.get(name)!.warm, views.get(name)!.agent, want));
+      if (fit !== -1) {
+        const session = ready.splice(fit, 1)[0]!;
+        actions.push({ kind: 'claim-task', session, task, warm: true });
+        actions.push({ kind: 'submit-task', session, task: task.path, agent: profile.name, warm: views.get(session)!.warm! });
+        continue;
+      }
+      const session = idle.shift() ?? ready.shift();
+      if (!session) break;
       actions.push({ kind: 'claim-task', session, task });
-      actions.push({
-        kind: 'launch-agent',
-        session,
-        task: task.path,
-        agent: profile.name,
-        model: profile.models[priority],
-        priority,
-        project: task.project,
-      });
-    });
+      actions.push({ kind: 'launch-agent', session, task: task.path, agent: profile.name, model: want.model, priority, project: task.project });
+    }
+  }
+  // Prewarm: idle slots left over start their agent ahead of the next task.
+  if (!snap.agentMissing) {
+    for (const session of idle) {
+      const target = creating.has(session) ? null : warmTarget(d, session);
+      if (target) actions.push({ kind: 'warm-agent', session, ...target });
+    }
   }
   // A resting slot whose saved state lags its machine (a cooldown that ended, a turn the agent's own
   // signals started) gets it written, so status and a restarted controller see what the machine does.

@@ -195,7 +195,7 @@ export class Reconciler {
       for (const t of q.pending) if (t.notBefore > snapshot.now) due = Math.min(due, t.notBefore);
     }
     for (const v of this.deps.slots.views()) {
-      if (v.state === 'awaitingPrompt') due = Math.min(due, snapshot.now + SCREEN_POLL_STARTING_MS);
+      if (v.state === 'awaitingPrompt' || v.state === 'warming') due = Math.min(due, snapshot.now + SCREEN_POLL_STARTING_MS);
       else if (v.state === 'working' && profileOf(this.desired, v.agent).driver === 'screen') due = Math.min(due, snapshot.now + SCREEN_POLL_WORKING_MS);
     }
     return due === Infinity ? undefined : Math.max(10, due - snapshot.now);

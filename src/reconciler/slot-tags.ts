@@ -6,7 +6,7 @@ import type { ObservedSession } from './snapshot.js';
 export type SlotStateTags = Pick<SlotTags, 'state' | 'task' | 'until' | 'agent'>;
 
 /** States a slot rests in between actions: the ones its session's tags record. */
-const RESTING = new Set(['idle', 'cooldown', 'awaitingPrompt', 'working']);
+const RESTING = new Set(['idle', 'ready', 'cooldown', 'awaitingPrompt', 'working']);
 
 /**
  * Pure: the tags a slot's session carries for its machine view, or null for a passing state (launching,

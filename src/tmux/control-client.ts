@@ -47,11 +47,11 @@ export class ControlTmuxClient extends TmuxCommands {
   constructor(socket: TmuxSocket, protected override readonly binary = 'tmux', private readonly timeoutMs = 10_000, private readonly anchor = '@agentpool-pool') {
     super(socket);
     this.exec = new ExecTmuxClient(socket, binary, timeoutMs);
-    this.label = `${this.exec.label} (control mode)`;
+    this.label = this.exec.label;
   }
 
   protected async run(args: readonly string[], again = true): Promise<string> {
-    const conn = await this.connection();
+    const conn = await this.connection(args);
     if (!conn) return this.viaExec(args);
     try {
       return await conn.send(args);
@@ -64,7 +64,7 @@ export class ControlTmuxClient extends TmuxCommands {
   }
 
   protected async runAll(commands: ReadonlyArray<readonly string[]>): Promise<void> {
-    const conn = await this.connection();
+    const conn = await this.connection(commands[0] ?? ['command']);
     if (!conn) {
       for (const c of commands) await this.viaExec(c);
       return;
@@ -97,14 +97,23 @@ export class ControlTmuxClient extends TmuxCommands {
     return out;
   }
 
-  private async connection(): Promise<Connection | null> {
+  /** The open client, a new one, or null to go through exec; `args` is the command that asks, for errors. */
+  private async connection(args: readonly string[]): Promise<Connection | null> {
     if (this.conn?.alive) return this.conn;
     this.conn = null;
     const now = Date.now();
-    if (this.wedged && now < this.wedged.until) throw this.wedged.error;
+    if (this.wedged && now < this.wedged.until) throw timeoutError(this.label, args, this.timeoutMs, this.binary, args, this.wedged.error);
     if (now < this.absentUntil) return null;
     this.connecting ??= this.connect().finally(() => (this.connecting = null));
-    return this.connecting;
+    try {
+      return await this.connecting;
+    } catch (err) {
+      // A server that does not answer the look for a session to attach to is wedged like one that stops
+      // answering a client: back off, and say it of the command that asked.
+      if (!(err instanceof TmuxError && err.kind === 'timeout')) throw err;
+      this.onWedged(err);
+      throw timeoutError(this.label, args, this.timeoutMs, this.binary, args, err);
+    }
   }
 
   private async connect(): Promise<Connection | null> {

@@ -14,7 +14,7 @@ describe('normalize', () => {
     expect(v.file).toBe('/etc/agentpool/desired-state.yaml');
     expect(v.tmux).toEqual({ socket: 'test', transport: 'control' });
     expect(v.pool).toEqual({
-      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude',
+      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude', prewarm: true,
       cooldown: { afterTaskMs: 5_000, afterFailureMs: 300_000 },
     });
     expect(v.projects).toEqual([]);
@@ -79,6 +79,7 @@ describe('normalize', () => {
     expect(props(props(root, 'tmux'), 'transport').default).toBe(DEFAULTS.tmux.transport);
     expect(props(pool, 'startIndex').default).toBe(DEFAULTS.pool.startIndex);
     expect(props(pool, 'agent').default).toBe(DEFAULTS.pool.agent);
+    expect(props(pool, 'prewarm').default).toBe(DEFAULTS.pool.prewarm);
     expect(props(props(pool, 'cooldown'), 'afterTask').default).toBe(DEFAULTS.pool.cooldown.afterTask);
     expect(props(props(pool, 'cooldown'), 'afterFailure').default).toBe(DEFAULTS.pool.cooldown.afterFailure);
     for (const [key, value] of Object.entries(DEFAULTS.tasks)) expect(props(tasks, key).default).toBe(value);

@@ -111,7 +111,8 @@ export async function createPoolEnv(o: PoolEnvOptions = {}): Promise<PoolEnv> {
     tmux,
     config: {
       tmux: { socket },
-      pool: { prefix: 'ccl-auto-', startIndex: 1, size: o.size ?? 4, agent: 'fake' },
+      // A fresh agent per task unless a test asks for prewarm (its own tests).
+      pool: { prefix: 'ccl-auto-', startIndex: 1, size: o.size ?? 4, agent: 'fake', prewarm: false },
       projects: [{ path: project }],
       dedicated: o.dedicated ?? [],
       controller: { resync: o.resync ?? '1s', stateDir: join(dir, 'state') },

@@ -292,7 +292,8 @@ describe('the running controller', () => {
   it('shuts down cleanly on SIGTERM while one of its tmux commands is in flight', async () => {
     env = await createPoolEnv({ size: 1 });
     const gate = await createTmuxGate(env.dir);
-    controller = env.startController([], { env: { PATH: gate.path } });
+    // The gate holds tmux processes: this controller spawns one per command (the exec transport).
+    controller = env.startController([], { env: { PATH: gate.path, AGENTPOOL_TMUX_TRANSPORT: 'exec' } });
     const c = controller;
     await waitForPool(SLOTS(1));
     await eventually(() => expect(transitions(c)).toHaveLength(1));
@@ -318,7 +319,7 @@ describe('the running controller', () => {
     env = await createPoolEnv({ size: 3 });
     const gate = await createTmuxGate(env.dir);
     // debug: every action is logged as it starts.
-    controller = env.startController([], { env: { PATH: gate.path, AGENTPOOL_LOG_LEVEL: 'debug' } });
+    controller = env.startController([], { env: { PATH: gate.path, AGENTPOOL_TMUX_TRANSPORT: 'exec', AGENTPOOL_LOG_LEVEL: 'debug' } });
     const c = controller;
     await waitForPool(SLOTS(3));
     await eventually(() => expect(transitions(c)).toHaveLength(3));

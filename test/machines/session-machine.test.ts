@@ -57,7 +57,7 @@ describe('session machine (through Slots)', () => {
     const h = harness();
     expect(h.state()).toBe('absent');
     h.send({ type: 'CREATED' });
-    expect(h.slots.view(S)).toEqual({ state: 'idle', session: S, task: null, deadline: null, draining: false, verdict: null, agent: null });
+    expect(h.slots.view(S)).toEqual({ state: 'idle', session: S, task: null, deadline: null, draining: false, verdict: null, agent: null, warm: null });
   });
 
   it('walks the happy path and leaves cooldown exactly at its deadline', () => {
@@ -79,7 +79,7 @@ describe('session machine (through Slots)', () => {
     h.sim.increment(4_999);
     expect(h.state()).toBe('cooldown');
     h.sim.increment(1);
-    expect(h.slots.view(S)).toEqual({ state: 'idle', session: S, task: null, deadline: null, draining: false, verdict: null, agent: null });
+    expect(h.slots.view(S)).toEqual({ state: 'idle', session: S, task: null, deadline: null, draining: false, verdict: null, agent: null, warm: null });
     expect(h.transitions.map((t) => `${t.from}→${t.to}:${t.event}`)).toEqual([
       'absent→idle:CREATED',
       'idle→launching:CLAIMED',
@@ -363,5 +363,47 @@ describe('session machine (through Slots)', () => {
     });
     expect(h.state()).toBe('idle');
     expect(h.transitions).toHaveLength(before);
+  });
+});
+
+describe('session machine: prewarm', () => {
+  const warm = { project: '/p', model: 'sonnet', agentSessionId: 'a1', launchedAt: T0 };
+
+  it('warms, becomes ready, and takes a task straight to its prompt', () => {
+    const h = harness();
+    h.send({ type: 'CREATED' });
+    h.send({ type: 'WARM', deadline: T0 + 30_000, agent: 'claude', warm });
+    expect(h.slots.view(S)).toMatchObject({ state: 'warming', agent: 'claude', warm, deadline: T0 + 30_000, task: null });
+    h.send({ type: 'READY' });
+    expect(h.slots.view(S)).toMatchObject({ state: 'ready', deadline: null });
+    h.sim.increment(3_600_000); // a ready agent waits as long as it takes
+    expect(h.state()).toBe('ready');
+    h.send({ type: 'CLAIMED', task: '/p/active/t.md', reuse: { deadline: h.sim.now() + 30_000 } });
+    expect(h.slots.view(S)).toMatchObject({ state: 'awaitingPrompt', task: '/p/active/t.md', agent: 'claude', warm });
+    expect(h.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['absent→idle', 'idle→warming', 'warming→ready', 'ready→awaiting-prompt']);
+  });
+
+  it('gives a task another agent needs to a fresh launch, replacing the warm one', () => {
+    const h = harness();
+    h.send({ type: 'CREATED' });
+    h.send({ type: 'WARM', deadline: T0 + 30_000, agent: 'claude', warm });
+    h.send({ type: 'READY' });
+    h.send({ type: 'CLAIMED', task: '/p/active/t.md' });
+    expect(h.slots.view(S)).toMatchObject({ state: 'launching', task: '/p/active/t.md', warm: null });
+  });
+
+  it('replaces a warm agent that never shows its prompt, or that ended: stopping, cooldown, idle again', () => {
+    const h = harness();
+    h.send({ type: 'CREATED' });
+    h.send({ type: 'WARM', deadline: T0 + 30_000, agent: 'claude', warm });
+    h.sim.increment(30_000);
+    expect(h.slots.view(S)).toMatchObject({ state: 'stopping', task: null, verdict: { outcome: 'failed', cause: 'prompt-timeout' } });
+    h.send({ type: 'STOPPED', until: h.sim.now() + 1_000 });
+    h.sim.increment(1_000);
+    expect(h.slots.view(S)).toMatchObject({ state: 'idle', warm: null, agent: null });
+    h.send({ type: 'WARM', deadline: h.sim.now() + 30_000, agent: 'claude', warm });
+    h.send({ type: 'READY' });
+    h.send({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the warm agent exited' } });
+    expect(h.state()).toBe('stopping');
   });
 });

@@ -27,6 +27,8 @@ export function desiredFor(agent: string, size: number, ...extra: string[]): Des
     '  prefix: ccl-auto-',
     `  size: ${size}`,
     `  agent: ${agent}`,
+    // A fresh agent per task; prewarm has its own tests (plan-warm.test.ts).
+    '  prewarm: false',
     '  cooldown: { afterTask: 5s, afterFailure: 5m }',
     'projects:',
     `  - path: ${WEBAPP}`,
@@ -68,7 +70,7 @@ export function observed(
 }
 
 export function view(session: string, state: SlotState, o: Partial<SlotView> = {}): SlotView {
-  return { session, state, task: null, deadline: null, draining: false, verdict: null, agent: null, ...o };
+  return { session, state, task: null, deadline: null, draining: false, verdict: null, agent: null, warm: null, ...o };
 }
 
 export function views(...vs: SlotView[]): Map<string, SlotView> {

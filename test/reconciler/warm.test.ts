@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { DesiredState } from '../../src/config/types.js';
+import type { WarmAgent } from '../../src/machines/types.js';
+import type { Action } from '../../src/reconciler/actions.js';
+import { interpret } from '../../src/reconciler/interpret.js';
+import { plan } from '../../src/reconciler/plan.js';
+import { warmModel, warmTarget } from '../../src/reconciler/warm.js';
+import { BILLING, desired, desiredFor, idlePool, NOW, observed, pending, queue, signals, snapshot, synced, view, views, WEBAPP } from './fixtures.js';
+
+/** The fixtures' pool (claude, projects webapp and billing) with prewarm on. */
+function warmPool(size: number, edit: (d: DesiredState) => DesiredState = (d) => d): DesiredState {
+  const d = desired(size);
+  return edit({ ...d, pool: { ...d.pool, prewarm: true } });
+}
+
+const kinds = (actions: Action[]) => actions.map((a) => `${a.kind} ${'session' in a ? a.session : ''}`.trim());
+const warmOn = (project: string, model = 'claude-sonnet-4-6'): WarmAgent => ({ project, model, agentSessionId: 'a1', launchedAt: NOW - 60_000 });
+
+describe('warmTarget and warmModel', () => {
+  it('warms the pool agent with the model most priorities share, the projects taken in turn by slot', () => {
+    const d = warmPool(3);
+    const model = warmModel(d.agents.claude!);
+    expect(Object.values(d.agents.claude!.models).filter((m) => m === model).length).toBeGreaterThanOrEqual(2);
+    expect(['ccl-auto-1', 'ccl-auto-2', 'ccl-auto-3'].map((s) => warmTarget(d, s)?.project)).toEqual([WEBAPP, BILLING, WEBAPP]);
+    expect(warmTarget(d, 'ccl-auto-1')).toEqual({ agent: 'claude', model, project: WEBAPP });
+  });
+
+  it('breaks a tie with the default priority\'s model', () => {
+    const profile = desired(1).agents.claude!;
+    expect(warmModel({ ...profile, models: { critical: 'a', high: 'b', default: 'c', low: 'd' } })).toBe('c');
+    expect(warmModel({ ...profile, models: { critical: 'a', high: 'a', default: 'c', low: 'c' } })).toBe('c');
+    expect(warmModel({ ...profile, models: { critical: 'a', high: 'a', default: 'c', low: 'a' } })).toBe('a');
+  });
+
+  it('warms nothing when prewarm is off, for a profile that takes the task in its argv, or with only worktree projects', () => {
+    expect(warmTarget(desired(1), 'ccl-auto-1')).toBeNull();
+    const argv = desiredFor('oneshot', 1, 'agents:', '  oneshot:', '    extends: generic', '    command: [agent, "{prompt}"]');
+    expect(warmTarget({ ...argv, pool: { ...argv.pool, prewarm: true } }, 'ccl-auto-1')).toBeNull();
+    const worktrees = warmPool(1, (d) => ({ ...d, projects: d.projects.map((p) => ({ ...p, isolation: 'worktree' as const })) }));
+    expect(warmTarget(worktrees, 'ccl-auto-1')).toBeNull();
+    expect(warmTarget(warmPool(1), 'ccl-auto-7')).toBeNull(); // not a slot of the pool
+  });
+});
+
+describe('plan: prewarm', () => {
+  it('warms every idle slot of an empty queue, and none that a person cordoned', () => {
+    const { sessions, views: v } = idlePool(['ccl-auto-1', 'ccl-auto-2', 'ccl-auto-3']);
+    const actions = plan(warmPool(3), snapshot({ sessions }), v, { cordoned: new Set(['ccl-auto-2']) });
+    expect(actions.filter((a) => a.kind === 'warm-agent')).toEqual([
+      { kind: 'warm-agent', session: 'ccl-auto-1', agent: 'claude', model: warmModel(warmPool(1).agents.claude!), project: WEBAPP },
+      { kind: 'warm-agent', session: 'ccl-auto-3', agent: 'claude', model: warmModel(warmPool(1).agents.claude!), project: WEBAPP },
+    ]);
+    expect(kinds(actions)).toEqual(['warm-agent ccl-auto-1', 'warm-agent ccl-auto-3']);
+  });
+
+  it('gives a task straight to a warm agent of its project and model: a claim and a submit, no launch', () => {
+    const d = warmPool(2);
+    const model = warmModel(d.agents.claude!);
+    const v = views(view('ccl-auto-1', 'ready', { agent: 'claude', warm: warmOn(BILLING, model) }), view('ccl-auto-2', 'ready', { agent: 'claude', warm: warmOn(WEBAPP, model) }));
+    const sessions = synced([observed('ccl-auto-1'), observed('ccl-auto-2')], v);
+    const q = [queue(WEBAPP, { pending: [pending(WEBAPP, 'a.md')] }), queue(BILLING)];
+    const actions = plan(d, snapshot({ sessions, queues: q }), v);
+    expect(actions).toEqual([
+      { kind: 'claim-task', session: 'ccl-auto-2', task: expect.objectContaining({ name: 'a.md' }), warm: true },
+      { kind: 'submit-task', session: 'ccl-auto-2', task: `${WEBAPP}/.agent-queue/inbox/a.md`, agent: 'claude', warm: warmOn(WEBAPP, model) },
+    ]);
+  });
+
+  it('starts a fresh agent for a task no warm agent fits: in an idle slot first, else in place of a warm one', () => {
+    const d = warmPool(2);
+    const model = warmModel(d.agents.claude!);
+    const critical = pending(WEBAPP, 'urgent.md', { priority: 'critical' });
+    expect(d.agents.claude!.models.critical).not.toBe(model); // the fixture's critical tasks need another model
+    const q = [queue(WEBAPP, { pending: [critical] }), queue(BILLING)];
+    const ready = view('ccl-auto-1', 'ready', { agent: 'claude', warm: warmOn(WEBAPP, model) });
+    const withIdle = views(ready, view('ccl-auto-2', 'idle'));
+    expect(kinds(plan(d, snapshot({ sessions: synced([observed('ccl-auto-1'), observed('ccl-auto-2')], withIdle), queues: q }), withIdle)))
+      .toEqual(['claim-task ccl-auto-2', 'launch-agent ccl-auto-2']);
+    const alone = views(ready);
+    const actions = plan(warmPool(1), snapshot({ sessions: synced([observed('ccl-auto-1')], alone), queues: q }), alone);
+    expect(actions).toEqual([
+      { kind: 'claim-task', session: 'ccl-auto-1', task: critical },
+      expect.objectContaining({ kind: 'launch-agent', session: 'ccl-auto-1', model: d.agents.claude!.models.critical }),
+    ]);
+  });
+
+  it('removes a warming or ready slot the pool no longer wants, like an idle one', () => {
+    const v = views(view('ccl-auto-1', 'idle'), view('ccl-auto-2', 'warming', { agent: 'claude' }), view('ccl-auto-3', 'ready', { agent: 'claude', warm: warmOn(WEBAPP) }));
+    const sessions = synced([observed('ccl-auto-1'), observed('ccl-auto-2'), observed('ccl-auto-3')], v);
+    expect(kinds(plan(warmPool(1), snapshot({ sessions }), v))).toEqual(['warm-agent ccl-auto-1', 'kill-session ccl-auto-2', 'kill-session ccl-auto-3']);
+  });
+});
+
+describe('interpret: warm agents', () => {
+  it('a warming agent showing its prompt is ready; one at a dialog is not', () => {
+    const v = views(view('ccl-auto-1', 'warming', { agent: 'claude' }), view('ccl-auto-2', 'warming', { agent: 'claude' }));
+    const snap = snapshot({
+      sessions: synced([observed('ccl-auto-1'), observed('ccl-auto-2')], v),
+      agents: { 'ccl-auto-1': signals({ screen: { ready: true } }), 'ccl-auto-2': signals({ screen: { dialog: true } }) },
+    });
+    expect(interpret(warmPool(2), snap, v)).toEqual([{ session: 'ccl-auto-1', event: { type: 'READY' } }]);
+  });
+
+  it('a warm agent that ended is replaced, not given a task', () => {
+    const v = views(view('ccl-auto-1', 'ready', { agent: 'claude', warm: warmOn(WEBAPP) }));
+    const snap = snapshot({ sessions: synced([observed('ccl-auto-1', { process: { dead: true, status: 1, signal: null } })], v) });
+    expect(interpret(warmPool(1), snap, v)).toEqual([
+      { session: 'ccl-auto-1', event: { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: expect.stringMatching(/^the warm agent exited/) } } },
+    ]);
+  });
+
+  it('adopts a session saved as ready as idle: a warm agent\'s model and session are not saved, so it is replaced', () => {
+    const snap = snapshot({ sessions: [observed('ccl-auto-1', { saved: { state: 'ready', task: '', until: null, agent: 'claude' } })] });
+    expect(interpret(warmPool(1), snap, new Map())).toEqual([
+      { session: 'ccl-auto-1', event: { type: 'ADOPT', state: 'idle', task: null, deadline: null, draining: false } },
+    ]);
+  });
+});
