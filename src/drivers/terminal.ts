@@ -24,12 +24,7 @@ export async function pasteAndSubmit(
   c: DriverContext, io: AgentIO, message: string, taken: () => Promise<boolean>, proofName: string,
 ): Promise<{ ok: true; presses: number } | { ok: false; reason: string }> {
   const { profile } = c;
-  const before = await io.backend.readScreen(io.ref).catch(() => null);
-  for (const piece of splitForPaste(message, profile.pasteChunk)) await io.backend.deliver(io.ref, piece);
-  // An Enter that arrives while the agent is still taking in the paste can be dropped (Claude Code 2.1.197
-  // in the first ~100 ms after its prompt appears; the paste took 50-150 ms to show), which costs a
-  // submitVerify wait and a second Enter. So the Enter waits, briefly, until the paste shows.
-  if (before !== null) await poll(async () => (await io.backend.readScreen(io.ref)) !== before, PASTE_SHOWS_MS);
+  await pasteThenWait(io, splitForPaste(message, profile.pasteChunk));
   for (let press = 1; press <= 1 + profile.submitRetries; press++) {
     await io.backend.sendKeys(io.ref, ['Enter']);
     if (await poll(taken, profile.submitVerifyMs)) return { ok: true, presses: press };
@@ -37,6 +32,22 @@ export async function pasteAndSubmit(
   }
   return { ok: false, reason: `the agent did not take the prompt after ${1 + profile.submitRetries} Enter presses (no ${proofName})` };
 }
+
+/**
+ * Pastes `pieces` and waits, briefly, until the screen shows them. An Enter that arrives while the agent is
+ * still taking in a paste can be dropped (Claude Code 2.1.197 in the first ~100 ms after its prompt appears,
+ * the paste taking 50-150 ms to show; 2.1.330 dropped the Enter of an `/exit` sent 0.1 ms after its paste
+ * over the control-mode transport), which costs a wait and a second Enter, or an agent killed instead of
+ * asked. So the Enter waits until the paste shows.
+ */
+async function pasteThenWait(io: AgentIO, pieces: readonly string[]): Promise<void> {
+  const before = await io.backend.readScreen(io.ref).catch(() => null);
+  for (const piece of pieces) await io.backend.deliver(io.ref, piece);
+  if (before !== null) await poll(async () => (await io.backend.readScreen(io.ref)) !== before, PASTE_SHOWS_MS, PASTE_POLL_MS);
+}
+
+/** Screens are read this often while a paste is expected to show: ~0.1 ms each over control mode. */
+const PASTE_POLL_MS = 2;
 
 /**
  * Answers a dialog (src/agents/answer-dialog.ts: by option text, reading the screen after each key) and
@@ -62,7 +73,7 @@ export async function askToExit(c: DriverContext, io: AgentIO): Promise<boolean>
   for (let round = 0; round < 2; round++) {
     const answered = await answerShowingDialogs(c, io);
     if (round > 0 && !answered) return false;
-    if (profile.exit.text) await io.backend.deliver(io.ref, profile.exit.text).catch(() => {});
+    if (profile.exit.text) await pasteThenWait(io, [profile.exit.text]).catch(() => {});
     if (profile.exit.keys.length) await io.backend.sendKeys(io.ref, profile.exit.keys).catch(() => {});
     if (await poll(exited, profile.exit.timeoutMs)) return true;
   }

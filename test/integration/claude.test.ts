@@ -314,7 +314,7 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     // usually nothing before the exit text) was answered, so the agent took its /exit without a kill; and it
     // never continued by itself (the turns above: no third one).
     for (const l of logged(c, 'answered a dialog')) expect(['rate-limit-options', 'cancel-auto-continue']).toContain(l.dialog);
-    expect(logged(c, 'the agent exited when asked').length).toBeGreaterThanOrEqual(2);
+    expect(logged(c, 'the agent exited when asked').length, c.lines.map((l) => JSON.stringify(l)).join('\n')).toBeGreaterThanOrEqual(2);
     expect(logged(c, 'the agent did not exit when asked')).toEqual([]);
   }, 150_000);
 

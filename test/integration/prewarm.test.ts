@@ -1,0 +1,118 @@
+/**
+ * Prewarm end to end against a real tmux server and the bundled fake agent: idle slots start their agents
+ * ahead of the tasks, a task goes to an agent already at its prompt, the agent exits after its task and a new
+ * one warms up; a warm agent that dies is replaced, and a task for another model gets a fresh agent.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPoolEnv, ensureBuilt, type LogLine, type PoolEnv, type RunningController } from '../helpers/pool-env.js';
+import { dropTask } from '../helpers/tasks.js';
+import { waitFor } from '../helpers/tmux-server.js';
+
+let env: PoolEnv | undefined;
+beforeAll(() => ensureBuilt(), 120_000);
+afterEach(async () => {
+  await env?.cleanup();
+  env = undefined;
+});
+
+const WARN = 40;
+const lines = (c: RunningController, msg: string, more: (l: LogLine) => boolean = () => true) => c.lines.filter((l) => l.msg === msg && more(l));
+const logOf = (c: RunningController) => c.lines.map((l) => JSON.stringify(l)).join('\n');
+
+interface Prompted {
+  ts: string;
+  pid: number;
+  prompt: string;
+  model: string;
+  cwd: string;
+}
+
+async function prompts(file: string): Promise<Prompted[]> {
+  return (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Prompted);
+}
+
+/** A pool of warm fake agents over `projects` project folders. */
+async function warmEnv(size: number, projects = 1) {
+  const e = await createPoolEnv({ size, resync: '1s' });
+  const folders = [e.project];
+  for (let i = 2; i <= projects; i++) {
+    folders.push(join(e.dir, `project${i}`));
+    await mkdir(folders.at(-1)!);
+  }
+  const fakeLog = join(e.dir, 'fake-agent.log');
+  await e.writeConfig({
+    pool: { agent: 'quick', prewarm: true, cooldown: { afterTask: '0ms', afterFailure: '200ms' } },
+    projects: folders.map((path) => ({ path })),
+    agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '100', FAKE_AGENT_LOG: fakeLog } } },
+    tasks: { settle: '0ms', retryBackoff: '100ms' },
+  });
+  return { env: e, folders, fakeLog };
+}
+
+const readyCount = (c: RunningController, session: string) => lines(c, 'transition', (l) => l.session === session && l.to === 'ready').length;
+
+describe('prewarm', () => {
+  it('hands each task to an agent already at its prompt, and warms a new one after each task', async () => {
+    const w = await warmEnv(2, 2);
+    env = w.env;
+    const c = env.startController();
+    // Slot 1 warms in the first project's folder, slot 2 in the second's.
+    await waitFor(() => readyCount(c, 'ccl-auto-1') >= 1 && readyCount(c, 'ccl-auto-2') >= 1, { timeoutMs: 20_000, what: 'both agents warm' });
+    const warmedAt = Date.now();
+    const names: Array<{ folder: string; name: string }> = [];
+    for (let i = 0; i < 6; i++) {
+      const folder = w.folders[i % 2]!;
+      const name = `warm-${i}.md`;
+      names.push({ folder, name });
+      await dropTask(folder, name, `Warm task ${i}: "quotes", $(no) and \`ticks\`.\n`);
+      // One task per project at a time, each when that project's agent is warm again.
+      if (i % 2 === 1) await waitFor(() => lines(c, 'task done').length === i + 1 && readyCount(c, 'ccl-auto-1') >= (i + 3) / 2 && readyCount(c, 'ccl-auto-2') >= (i + 3) / 2, { timeoutMs: 30_000, what: `tasks up to ${i} done and the agents warm again` });
+    }
+    const done = lines(c, 'task done');
+    expect(done, logOf(c)).toHaveLength(6);
+    // Every task went to a warm agent, of its own project, which took it at the first Enter.
+    const submitted = lines(c, 'submitted task');
+    expect(submitted).toHaveLength(6);
+    for (const s of submitted) expect(s, logOf(c)).toMatchObject({ warmAgent: true, enterPresses: 1 });
+    expect(lines(c, 'launched agent')).toEqual([]);
+    for (const { folder, name } of names) {
+      const claim = lines(c, 'claimed task', (l) => String(l.task).endsWith(`/${name}`))[0]!;
+      expect(claim, logOf(c)).toMatchObject({ warmAgent: true, session: folder === w.folders[0] ? 'ccl-auto-1' : 'ccl-auto-2' });
+      const record = JSON.parse(await readFile(join(folder, '.agent-queue', 'done', `${name}.result.json`), 'utf8'));
+      // The warm agent's launch is the task's: its model and start time, before the task was submitted.
+      expect(record.launchedAt).toBeLessThanOrEqual(record.submittedAt);
+      expect(record.model).toBe('sonnet');
+    }
+    // Each prompt arrived once and whole, each to a different agent process, in its project's folder.
+    const got = await prompts(w.fakeLog);
+    expect(got.map((p) => p.prompt.match(/Warm task \d/)?.[0]).sort()).toEqual(names.map((_, i) => `Warm task ${i}`));
+    for (const p of got) expect(p.prompt).toContain('"quotes", $(no) and `ticks`.');
+    expect(new Set(got.map((p) => p.pid)).size).toBe(6);
+    for (const p of got) expect(p.cwd).toBe(w.folders[Number(p.prompt.match(/Warm task (\d)/)![1]) % 2]);
+    // The first two prompts went to agents that were warm before their tasks arrived.
+    expect(Date.parse(got[0]!.ts)).toBeGreaterThanOrEqual(warmedAt);
+    expect(c.lines.filter((l) => (l.level ?? 0) >= WARN), logOf(c)).toEqual([]);
+  }, 120_000);
+
+  it('replaces a warm agent that dies, and gives a task that needs another model a fresh agent', async () => {
+    const w = await warmEnv(1);
+    env = w.env;
+    const c = env.startController();
+    await waitFor(() => readyCount(c, 'ccl-auto-1') >= 1, { timeoutMs: 20_000, what: 'the agent warm' });
+    const pid = Number((await env.tmux.run('display-message', '-p', '-t', 'ccl-auto-1', '#{pane_pid}')).trim());
+    process.kill(pid, 'SIGKILL');
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'ready' && l.to === 'stopping', 'the dead warm agent noticed', 15_000);
+    await waitFor(() => readyCount(c, 'ccl-auto-1') >= 2, { timeoutMs: 20_000, what: 'a new agent warm' });
+    // critical → opus: the warm (sonnet) agent is replaced by a fresh one for it.
+    await dropTask(env.project, 'urgent.md', '---\npriority: critical\n---\nUrgent.\n');
+    await c.waitForLine((l) => l.msg === 'task done', 'the critical task done', 20_000);
+    expect(lines(c, 'launched agent')).toEqual([expect.objectContaining({ model: 'opus' })]);
+    expect(lines(c, 'submitted task')[0]).not.toHaveProperty('warmAgent');
+    const got = await prompts(w.fakeLog);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.model).toBe('opus');
+    expect(got[0]!.pid).not.toBe(pid);
+  }, 90_000);
+});
