@@ -1,43 +1,54 @@
 #!/usr/bin/env node
-// Task file renamed into the inbox → task submitted (verified) to an agent, with a pool of 4 fake agents.
-// agentpool starts a fresh agent per task, so this includes the agent's start-up (node, ~0.1–0.3 s): the
-// The target (p50 ≤ 50 ms "to a ready agent") is printed next to the part agentpool controls
-// (file → claimed). Baseline, same process: one `tmux` command spawned per call.
-// Run: npm run build && node bench/latency.mjs
-import { execa } from 'execa';
+// Dispatch latency (issue 12, bench 1 and 2): task file renamed into the inbox → prompt received by the fake
+// agent (its own timestamp), one task at a time so queueing does not count; for the exec and control-mode
+// transports, with prewarm off (a fresh agent per task) and on (a warm agent at its prompt). Then the older
+// dispatcher's sequence against the same fake agent, in the same run, and the ratios. Prints; never asserts.
+// Run: npm run build && node bench/latency.mjs   (TASKS=200 per combination, OLD_TASKS=20)
 import { basename } from 'node:path';
-import { percentile, sleep, world } from './lib.mjs';
+import { olderDispatcher } from './older-dispatcher.mjs';
+import { percentile, spread, until, world } from './lib.mjs';
 
-const N = Number(process.env.TASKS ?? 40);
-const w = world({ size: 4, agentEnv: { FAKE_AGENT_WORK_MS: 50 } });
-const c = w.controller();
-while (!c.lines.some((l) => l.to === 'idle')) await sleep(20);
-const written = new Map();
-for (let i = 0; i < N; i++) {
-  // One task at a time, each when a session is idle, so queueing does not count.
-  while (c.lines.filter((l) => l.msg === 'task done').length < i) await sleep(5);
-  await sleep(50);
-  const name = `lat-${i}.md`;
-  written.set(name, Date.now());
-  w.drop(name, `Latency task ${i}\n`);
+const N = Number(process.env.TASKS ?? 200);
+const OLD_N = Number(process.env.OLD_TASKS ?? 20);
+
+async function ours({ transport, prewarm }) {
+  const w = world({ size: 4, transport, prewarm, agentEnv: { FAKE_AGENT_WORK_MS: 20 } });
+  const c = w.controller();
+  const count = (pred) => c.lines.filter(pred).length;
+  const ready = () => count((l) => l.to === 'ready') - count((l) => l.msg === 'claimed task' && l.warmAgent);
+  const free = prewarm ? () => ready() > 0 : () => count((l) => l.to === 'idle') - count((l) => l.msg === 'claimed task') > 0;
+  await until(free, 'a free session', 60_000);
+  const dropped = new Map();
+  for (let i = 0; i < N; i++) {
+    await until(() => count((l) => l.msg === 'task done') === i && free(), `task ${i - 1} done and a free session`, 60_000);
+    const name = `lat-${i}.md`;
+    dropped.set(`Latency task ${i}.`, Date.now());
+    w.drop(name, `Latency task ${i}.\n`);
+  }
+  await until(() => count((l) => l.msg === 'task done') === N, 'the last task', 60_000);
+  const latencies = w.prompts().map((p) => Date.parse(p.ts) - dropped.get(p.prompt.match(/Latency task \d+\./)[0]));
+  const warm = count((l) => l.msg === 'submitted task' && l.warmAgent);
+  c.child.kill('SIGTERM');
+  await c.child;
+  await w.cleanup();
+  return { latencies, warm };
 }
-while (c.lines.filter((l) => l.msg === 'task done').length < N) await sleep(20);
-const at = (msg, name) => c.lines.find((l) => l.msg === msg && basename(String(l.task)) === name)?.time;
-const claim = [], submit = [];
-for (const [name, t0] of written) {
-  claim.push(at('claimed task', name) - t0);
-  submit.push(at('submitted task', name) - t0);
+
+const rows = [];
+for (const transport of ['exec', 'control']) {
+  for (const prewarm of [false, true]) {
+    const r = await ours({ transport, prewarm });
+    rows.push({ transport, prewarm, ...r });
+    console.log(`ours, ${transport} transport, prewarm ${prewarm ? 'on ' : 'off'}: ${spread(r.latencies)}${prewarm ? ` (${r.warm} of ${N} to a warm agent)` : ''}`);
+  }
 }
-const tmuxOne = [];
-for (let i = 0; i < 20; i++) {
-  const t0 = performance.now();
-  await execa('tmux', ['-L', w.socket, 'display-message', '-p', 'x']);
-  tmuxOne.push(performance.now() - t0);
-}
-c.child.kill('SIGTERM');
-await c.child;
+const w = world({ size: 0 });
+const old = await olderDispatcher({ socket: w.socket, project: w.project, n: OLD_N, fakeLog: w.fakeLog, prompts: () => w.prompts() });
 await w.cleanup();
-const b = percentile(tmuxOne, 0.5);
-console.log(`baseline: one tmux command spawned: p50 ${b.toFixed(1)} ms`);
-console.log(`file → claimed:   p50 ${percentile(claim, 0.5)} ms, p99 ${percentile(claim, 0.99)} ms (×${(percentile(claim, 0.5) / b).toFixed(1)} baseline)`);
-console.log(`file → submitted: p50 ${percentile(submit, 0.5)} ms, p99 ${percentile(submit, 0.99)} ms (×${(percentile(submit, 0.5) / b).toFixed(1)} baseline; includes a fresh agent's start-up)`);
+console.log(`older dispatcher's sequence, same fake agent: ${spread(old)}`);
+const oldP50 = percentile(old, 0.5);
+for (const r of rows) {
+  const p50 = percentile(r.latencies, 0.5);
+  console.log(`ratio, older p50 / ours p50 (${r.transport}, prewarm ${r.prewarm ? 'on' : 'off'}): ${(oldP50 / Math.max(1, p50)).toFixed(1)}×`);
+}
+console.log(`targets: prewarm p50 ≤ 30 ms, p99 ≤ 100 ms, ≥ 30× faster than the older sequence (${basename(import.meta.url)}, ${new Date().toISOString().slice(0, 10)})`);

@@ -1,7 +1,7 @@
 // Shared by the benches: a private world (temp dir, unique tmux socket under a private TMUX_TMPDIR) and a
 // controller child process whose JSON log is collected. Kills only the tmux server it started.
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -9,20 +9,29 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export function world({ size, agentEnv = {}, extra = '' }) {
+let worlds = 0;
+
+/**
+ * `transport` and `prewarm` as in the config (control and on by default, as for users); `agent` names a
+ * profile of the config (`quick`, the fake agent with `agentEnv`, by default).
+ */
+export function world({ size, agentEnv = {}, extra = '', transport = 'control', prewarm = true, agent = 'quick', resync = '1s' }) {
   const dir = mkdtempSync(join(tmpdir(), 'agentpool-bench-'));
   const tmuxDir = (process.env.TMUX_TMPDIR = mkdtempSync(join(tmpdir(), 'agentpool-bench-tmux-')));
   delete process.env.TMUX;
-  const socket = `apbench-${process.pid}`;
+  delete process.env.TMUX_PANE;
+  const socket = `apbench-${process.pid}-${++worlds}`;
   const project = join(dir, 'project');
   mkdirSync(join(project, '.agent-queue', 'inbox'), { recursive: true });
   const configFile = join(dir, 'desired-state.yaml');
   const env = Object.entries({ FAKE_AGENT_LOG: join(dir, 'fake-agent.log'), ...agentEnv }).map(([k, v]) => `      ${k}: ${JSON.stringify(String(v))}`).join('\n');
-  writeFileSync(configFile, `tmux: { socket: ${socket} }
+  const fakeLog = join(dir, 'fake-agent.log');
+  writeFileSync(configFile, `tmux: { socket: ${socket}, transport: ${transport} }
 pool:
   prefix: b-
   size: ${size}
-  agent: quick
+  agent: ${agent}
+  prewarm: ${prewarm}
   cooldown: { afterTask: 0ms, afterFailure: 100ms }
 agents:
   quick:
@@ -32,10 +41,18 @@ ${env}
 projects:
   - path: ${JSON.stringify(project)}
 tasks: { settle: 0ms, retryBackoff: 50ms, maxAttempts: 5 }
-controller: { resync: 1s, stateDir: ${JSON.stringify(join(dir, 'state'))} }
+controller: { resync: ${resync}, stateDir: ${JSON.stringify(join(dir, 'state'))} }
 ${extra}`);
   return {
-    dir, project, configFile, socket,
+    dir, project, configFile, socket, fakeLog,
+    /** What the fake agents logged: one line per prompt received, with its own timestamp. */
+    prompts() {
+      try {
+        return readFileSync(fakeLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      } catch {
+        return [];
+      }
+    },
     drop(name, text) {
       const inbox = join(project, '.agent-queue', 'inbox');
       writeFileSync(join(inbox, `.${name}.tmp`), text);
@@ -62,3 +79,19 @@ export function percentile(values, p) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` every `everyMs` until it is truthy; throws after `ms` naming `what`. */
+export async function until(probe, what, ms = 60_000, everyMs = 2) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** p50/p95/p99 of `values` as one line. */
+export function spread(values) {
+  return `p50 ${percentile(values, 0.5)} ms, p95 ${percentile(values, 0.95)} ms, p99 ${percentile(values, 0.99)} ms (n=${values.length})`;
+}

@@ -70,10 +70,15 @@ export async function answerDialog(c: DriverContext, io: AgentIO, answer: Dialog
 export async function askToExit(c: DriverContext, io: AgentIO): Promise<boolean> {
   const { profile } = c;
   const exited = async () => (await io.backend.list()).some((s) => s.ref === io.ref && s.process.dead);
-  for (let round = 0; round < 2; round++) {
+  let late = false;
+  for (let round = 0; round < 3; round++) {
     const answered = await answerShowingDialogs(c, io);
-    if (round > 0 && !answered) return false;
+    if (round > 0 && !answered && !late) return false;
     if (profile.exit.text) await pasteThenWait(io, [profile.exit.text]).catch(() => {});
+    // A dialog that opened as the text went in took it (seen: Claude 2.1.330's usage-limit menu, 0.1 ms
+    // after the hook, over control mode): Enter would choose its default. It is answered, and asked again.
+    late = profile.answers.length > 0 && findAnswer(profile.answers, await io.backend.readScreen(io.ref).catch(() => '')) !== undefined;
+    if (late) continue;
     if (profile.exit.keys.length) await io.backend.sendKeys(io.ref, profile.exit.keys).catch(() => {});
     if (await poll(exited, profile.exit.timeoutMs)) return true;
   }

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Throughput (issue 12, bench 4): 2,000 tiny tasks through 50 instant fake agents (no work time), prewarm on,
+// control-mode transport: tasks per second, and where the time goes, from the controller's own log lines.
+// Prints; never asserts. Run: npm run build && node bench/throughput.mjs   (TASKS=2000 SIZE=50)
+import { writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { percentile, until, world } from './lib.mjs';
+
+const TASKS = Number(process.env.TASKS ?? 2000);
+const SIZE = Number(process.env.SIZE ?? 50);
+const w = world({ size: SIZE, agentEnv: { FAKE_AGENT_WORK_MS: 0 }, prewarm: process.env.PREWARM !== 'off' });
+const c = w.controller();
+const count = (msg) => c.lines.filter((l) => l.msg === msg).length;
+await until(() => c.lines.filter((l) => l.to === 'ready' || l.to === 'idle').length >= SIZE, `${SIZE} sessions up`, 120_000, 20);
+await until(() => c.lines.filter((l) => l.to === 'ready').length >= SIZE || process.env.PREWARM === 'off', `${SIZE} warm agents`, 120_000, 20);
+const inbox = join(w.project, '.agent-queue', 'inbox');
+const t0 = Date.now();
+for (let i = 0; i < TASKS; i++) {
+  writeFileSync(join(inbox, `.t-${i}.tmp`), `Tiny task ${i}.\n`);
+  renameSync(join(inbox, `.t-${i}.tmp`), join(inbox, `t-${i}.md`));
+}
+await until(() => count('task done') + count('task failed') >= TASKS, `${TASKS} tasks settled`, 1_800_000, 50);
+const took = (Date.now() - t0) / 1000;
+const failed = count('task failed');
+// Where the time goes, per task: from its claim to its submit (paste and proof), to its end (the agent's turn
+// and hook), to its settling (the agent asked to exit, the record written); per slot: a new agent warming.
+const byTask = new Map();
+for (const l of c.lines) {
+  if (!l.taskId) continue;
+  const t = byTask.get(l.taskId) ?? {};
+  if (l.msg === 'claimed task') t.claimed = l.time;
+  if (l.msg === 'submitted task') t.submitted = l.time;
+  if (l.to === 'stopping') t.ended = l.time;
+  if (l.msg === 'task done') t.done = l.time;
+  byTask.set(l.taskId, t);
+}
+const phase = (from, to) => [...byTask.values()].filter((t) => t[from] && t[to]).map((t) => t[to] - t[from]);
+const warming = [];
+const since = new Map();
+for (const l of c.lines) {
+  if (l.to === 'warming') since.set(l.session, l.time);
+  if (l.to === 'ready' && since.has(l.session)) warming.push(l.time - since.get(l.session));
+}
+const med = (v) => `p50 ${percentile(v, 0.5)} ms, p99 ${percentile(v, 0.99)} ms`;
+console.log(`${TASKS} tiny tasks through ${SIZE} instant fake agents: ${took.toFixed(1)} s, ${(TASKS / took).toFixed(1)} tasks/s (${failed} failed)`);
+console.log(`  claim → submitted (paste, Enter, the agent's proof): ${med(phase('claimed', 'submitted'))}`);
+console.log(`  submitted → turn over (the agent's turn and its Stop hook, seen by a pass): ${med(phase('submitted', 'ended'))}`);
+console.log(`  turn over → done (the agent asked to exit, the task's record and move): ${med(phase('ended', 'done'))}`);
+console.log(`  a new agent warming → ready (a node process starting, its prompt seen): ${med(warming)}`);
+console.log(`  target ≥ 50 tasks/s (${new Date().toISOString().slice(0, 10)})`);
+c.child.kill('SIGTERM');
+await c.child;
+await w.cleanup();
