@@ -26,20 +26,28 @@ async function ours({ transport, prewarm }) {
     w.drop(name, `Latency task ${i}.\n`);
   }
   await until(() => count((l) => l.msg === 'task done') === N, 'the last task', 60_000);
-  const latencies = w.prompts().map((p) => Date.parse(p.ts) - dropped.get(p.prompt.match(/Latency task \d+\./)[0]));
+  const key = (p) => p.prompt.match(/Latency task \d+\./)[0];
+  const latencies = w.prompts().map((p) => Date.parse(p.ts) - dropped.get(key(p)));
+  // Where it goes: the file landing → the claim (the watcher, the loop, a pass), the claim → the prompt.
+  const claimedAt = new Map(c.lines.filter((l) => l.msg === 'claimed task').map((l) => [String(l.task).match(/lat-(\d+)\.md$/)[1], l.time]));
+  const toClaim = [...dropped].map(([text, t0], i) => claimedAt.get(String(i)) - t0);
+  const claimToPrompt = w.prompts().map((p) => Date.parse(p.ts) - claimedAt.get(key(p).match(/\d+/)[0]));
   const warm = count((l) => l.msg === 'submitted task' && l.warmAgent);
   c.child.kill('SIGTERM');
   await c.child;
   await w.cleanup();
-  return { latencies, warm };
+  return { latencies, warm, toClaim, claimToPrompt };
 }
 
 const rows = [];
+const only = process.env.ONLY; // e.g. ONLY=control-on
 for (const transport of ['exec', 'control']) {
   for (const prewarm of [false, true]) {
+    if (only && only !== `${transport}-${prewarm ? 'on' : 'off'}`) continue;
     const r = await ours({ transport, prewarm });
     rows.push({ transport, prewarm, ...r });
     console.log(`ours, ${transport} transport, prewarm ${prewarm ? 'on ' : 'off'}: ${spread(r.latencies)}${prewarm ? ` (${r.warm} of ${N} to a warm agent)` : ''}`);
+    console.log(`  file → claimed ${spread(r.toClaim)}; claimed → prompt received ${spread(r.claimToPrompt)}`);
   }
 }
 const w = world({ size: 0 });

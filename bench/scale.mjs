@@ -45,7 +45,7 @@ const w = world({ size: SESSIONS, prewarm: false, resync: '1s' });
 const socket = { socket: w.socket };
 const raw = transport === 'exec' ? new ExecTmuxClient(socket) : new ControlTmuxClient(socket, 'tmux', 10_000, TAG_OPTION.pool);
 const { client, count } = counted(raw);
-const log = pino({ level: 'silent' });
+const log = pino({ level: process.env.LOG ?? 'silent' }, pino.destination(process.env.LOG_FILE ?? 2));
 const c = await Controller.create({ configFile: w.configFile, log, backend: () => new TmuxBackend(client) });
 const passes = [];
 const pass = c.reconciler.pass.bind(c.reconciler);

@@ -10,6 +10,13 @@ import { dispose } from './retry.js';
 import { fitsWarm, warmTarget } from './warm.js';
 import type { Snapshot } from './snapshot.js';
 
+/**
+ * How many sessions are made at once. tmux 3.3a spends 40-70 ms of its own time on each new session, more as
+ * it has more (measured, bench/README.md): a pool of 1,000 made in one burst would queue each creation behind
+ * the others past its deadline. In batches, each pass's creations finish well within it.
+ */
+export const CREATES_PER_PASS = 32;
+
 export interface PlanContext {
   /** Sessions with actions still running: nothing new is planned for them. */
   inFlight?: ReadonlySet<string>;
@@ -57,12 +64,14 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     });
   }
 
-  // Pool shape: create what is missing, remove or drain what is surplus.
+  // Pool shape: create what is missing (at most CREATES_PER_PASS at once), remove or drain what is surplus.
+  let creates = [...inFlight].filter((s) => wantedSet.has(s) && !snap.sessions.has(s)).length;
   for (const [i, name] of wanted.entries()) {
-    if (inFlight.has(name)) continue;
+    if (inFlight.has(name) || creates >= CREATES_PER_PASS) continue;
     const s = snap.sessions.get(name);
     if (!s && (views.get(name)?.state ?? 'absent') === 'absent') {
       actions.push({ kind: 'create-session', session: name, slot: d.pool.startIndex + i });
+      creates++;
     }
   }
   // Our sessions whose ownership tags are missing or wrong get them back (a tag lost to a stray write).

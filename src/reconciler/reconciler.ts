@@ -70,9 +70,12 @@ export class Reconciler {
     // A session whose action finishes while we observe is seen by the snapshot as it was before that action:
     // leave it to the next pass (the finishing action wakes one), in interpret and in plan alike.
     const seenInFlight = this.inFlight.keys();
-    const snapshot = await this.observeAndInterpret(seenInFlight);
+    // One config for the whole pass: a reload while it observes applies from the next pass on (planning with
+    // a profile the observation did not check, e.g. whether its program is installed, would be wrong).
+    const d = this.desired;
+    const snapshot = await this.observeAndInterpret(d, seenInFlight);
     const ctx = this.planContext();
-    return { snapshot, actions: plan(this.desired, snapshot, this.views(), { ...ctx, inFlight: new Set([...seenInFlight, ...ctx.inFlight]) }) };
+    return { snapshot, actions: plan(d, snapshot, this.views(), { ...ctx, inFlight: new Set([...seenInFlight, ...ctx.inFlight]) }) };
   }
 
   /**
@@ -133,10 +136,10 @@ export class Reconciler {
    * deadline already past when it was adopted fires before planning, so a fresh `--dry-run` or `--once`
    * decides what the running controller would.
    */
-  private async observeAndInterpret(inFlight: ReadonlySet<string>): Promise<Snapshot> {
-    const snapshot = await observe(this.desired, this.deps.backend, this.scanner, this.views(), this.deps.clock.now());
+  private async observeAndInterpret(d: DesiredState, inFlight: ReadonlySet<string>): Promise<Snapshot> {
+    const snapshot = await observe(d, this.deps.backend, this.scanner, this.views(), this.deps.clock.now());
     for (let round = 0; round < 3; round++) {
-      const inputs = interpret(this.desired, snapshot, this.views(), inFlight);
+      const inputs = interpret(d, snapshot, this.views(), inFlight);
       if (inputs.length === 0) break;
       for (const { session, event } of inputs) this.deps.slots.send(session, event);
       if (this.deps.slots.views().some((v) => v.deadline !== null && v.deadline <= snapshot.now)) await new Promise((r) => setTimeout(r, 1));

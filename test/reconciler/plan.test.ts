@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { SlotView } from '../../src/machines/types.js';
 import type { Action } from '../../src/reconciler/actions.js';
-import { plan } from '../../src/reconciler/plan.js';
+import { CREATES_PER_PASS, plan } from '../../src/reconciler/plan.js';
 import {
   active, BILLING, desired, desiredFor, idlePool, names, NOW, observed, pending, queue, queuedPending, rejected, signals, snapshot, synced, view, views, WEBAPP,
 } from './fixtures.js';
@@ -482,5 +482,15 @@ describe('plan: agents', () => {
       const v = views(view('ccl-auto-1', 'idle'), view('ccl-auto-2', 'stopping', { task: t, verdict, draining: true }));
       expect(kinds(plan(desired(1), snapshot({ sessions }), v))).toEqual(['stop-agent ccl-auto-2']);
     });
+  });
+});
+
+describe('plan: a large pool', () => {
+  it(`makes at most ${CREATES_PER_PASS} sessions at once, counting those still being made`, () => {
+    const first = plan(desired(100), snapshot(), new Map()).filter((a) => a.kind === 'create-session');
+    expect(first.map((a) => a.session)).toEqual(names(1, CREATES_PER_PASS));
+    const making = new Set(names(1, 20));
+    const next = plan(desired(100), snapshot(), new Map(), { inFlight: making }).filter((a) => a.kind === 'create-session');
+    expect(next.map((a) => a.session)).toEqual(names(21, 20 + CREATES_PER_PASS - 20));
   });
 });
