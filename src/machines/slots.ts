@@ -132,7 +132,10 @@ export class Slots {
   }
 }
 
+/** One collator for every comparison: `localeCompare` with options builds one per call (16 s of a 1,000-session profile). */
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
 /** Natural order: ccl-auto-2 before ccl-auto-10. */
 export function compareSessions(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return NATURAL.compare(a, b);
 }

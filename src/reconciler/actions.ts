@@ -1,6 +1,7 @@
 import type { DialogAnswer, Priority } from '../config/types.js';
 import type { Verdict, WarmAgent } from '../machines/types.js';
 import type { SlotTags } from '../backend/session-backend.js';
+import { compareSessions } from '../machines/slots.js';
 import type { PendingTask, RejectedTask } from '../tasks/types.js';
 
 /**
@@ -65,7 +66,7 @@ export function sortActions(actions: readonly Action[]): Action[] {
         if (sx !== sy) return sx === null ? -1 : 1;
         return path(x.a).localeCompare(path(y.a)) || x.i - y.i;
       }
-      return sx.localeCompare(sy, 'en', { numeric: true }) || x.i - y.i;
+      return compareSessions(sx, sy) || x.i - y.i;
     })
     .map(({ a }) => a);
 }

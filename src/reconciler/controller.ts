@@ -264,7 +264,11 @@ export class Controller {
           this.reconciler.arrivals.note(event === 'change' ? 'change' : 'rename', join(inbox, name.toString()));
           this.loop.wake('inbox changed');
         });
+        const arrivals = this.reconciler.arrivals;
+        arrivals.watching(inbox, true);
+        // Without its watcher, the inbox is listed whole again each pass (src/tasks/scan.ts).
         w.on('error', () => w.close());
+        w.on('close', () => arrivals.watching(inbox, false));
         this.inboxWatchers.push(w);
       } catch {
         // a missing inbox: reported by the pass; its files wait for settle

@@ -41,6 +41,8 @@ interface CacheEntry {
  */
 export class QueueScanner {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Each inbox's last full listing, kept up to date by the watcher's events (see list). */
+  private readonly listings = new Map<string, { at: number; files: Map<string, FileFacts> }>();
 
   /** `arrivals`: what the inbox watchers saw arrive by rename (none for a one-shot scan). */
   constructor(readonly arrivals: ArrivalTracker = new ArrivalTracker()) {}
@@ -50,28 +52,19 @@ export class QueueScanner {
     const dirs = queueDirs(project.inbox);
     const seen = new Set<string>();
     const mark = this.arrivals.mark();
-    let names: string[];
-    try {
-      names = await readdir(dirs.inbox);
-    } catch (err) {
-      q.problems.push(describeDirError(project, dirs.inbox, err));
-      names = [];
-    }
-    for (const name of names) {
-      if (!isTaskName(name)) continue;
-      const path = join(dirs.inbox, name);
+    const listing = await this.list(project, dirs.inbox, opts.now, q.problems);
+    for (const [path, st] of listing) {
+      const name = path.slice(dirs.inbox.length + 1);
       seen.add(path);
-      const st = await lstat(path).catch(() => null);
-      if (!st) continue; // removed between listing and now: nothing to do
-      if (st.isSymbolicLink()) {
+      if (st.link) {
         q.rejected.push({ path, project: project.path, name, reason: 'the task is a symbolic link; agentpool only takes regular files: copy the file into the inbox instead' });
         continue;
       }
-      if (st.isDirectory()) {
+      if (st.dir) {
         q.problems.push(`${path} is a directory named like a task; rename it (it is left alone)`);
         continue;
       }
-      if (!st.isFile()) continue;
+      if (!st.file) continue;
       if (st.size > opts.maxBytes) {
         q.rejected.push({ path, project: project.path, name, reason: `the file is ${st.size} bytes, over the limit of ${opts.maxBytes} (tasks.maxBytes): split it or raise the limit` });
         continue;
@@ -83,7 +76,7 @@ export class QueueScanner {
       const settlesAt = st.mtimeMs + opts.settleMs;
       const settling = !renamedIn && settlesAt > opts.now;
       if (settling) q.settlingUntil = Math.min(q.settlingUntil ?? Infinity, settlesAt);
-      const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      const key = st.key;
       let entry = this.cache.get(path);
       if (!entry || entry.key !== key) {
         const bytes = await readFile(path).catch(() => null);
@@ -114,6 +107,68 @@ export class QueueScanner {
     }
     return q;
   }
+
+  /**
+   * The inbox's task files and what lstat says of each. Where a watcher reports every change to the inbox
+   * (the running controller), only the files its events named are looked at again, so a steady inbox of
+   * 100,000 files costs nothing per pass; the whole folder is listed again every FULL_LIST_MS anyway (an
+   * event lost to an inotify overflow is caught then), and always by a one-shot scan.
+   */
+  private async list(project: ProjectSpec, inbox: string, now: number, problems: string[]): Promise<Map<string, FileFacts>> {
+    const touched = this.arrivals.takeTouched(inbox);
+    const last = this.listings.get(inbox);
+    if (this.arrivals.coversSinceLastLook(inbox) && last && now - last.at < FULL_LIST_MS) {
+      for (const path of touched) {
+        const name = path.slice(inbox.length + 1);
+        const st = isTaskName(name) && !name.includes('/') ? await factsOf(path) : null;
+        if (st) last.files.set(path, st);
+        else last.files.delete(path);
+      }
+      return last.files;
+    }
+    let names: string[];
+    try {
+      names = await readdir(inbox);
+    } catch (err) {
+      problems.push(describeDirError(project, inbox, err));
+      this.listings.delete(inbox);
+      return new Map();
+    }
+    const paths = names.filter(isTaskName).map((n) => join(inbox, n));
+    const files = new Map<string, FileFacts>();
+    // lstat in parallel, a batch at a time: one by one, 100,000 files took seconds.
+    for (let i = 0; i < paths.length; i += LSTAT_BATCH) {
+      const batch = paths.slice(i, i + LSTAT_BATCH);
+      const facts = await Promise.all(batch.map(factsOf));
+      batch.forEach((p, k) => facts[k] && files.set(p, facts[k]!));
+    }
+    this.listings.set(inbox, { at: now, files });
+    return files;
+  }
+}
+
+/** How long a watched inbox's listing is trusted before the folder is listed again. */
+const FULL_LIST_MS = 60_000;
+const LSTAT_BATCH = 512;
+
+/** What the scan needs of a file's lstat; `key` changes when its content may have. */
+interface FileFacts {
+  link: boolean;
+  dir: boolean;
+  file: boolean;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  key: string;
+}
+
+async function factsOf(path: string): Promise<FileFacts | null> {
+  const st = await lstat(path).catch(() => null);
+  if (!st) return null; // removed between listing and now: nothing to do
+  return {
+    link: st.isSymbolicLink(), dir: st.isDirectory(), file: st.isFile(), size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs,
+    key: `${st.ino}:${st.size}:${st.mtimeMs}`,
+  };
 }
 
 async function scanActive(project: ProjectSpec, dir: string): Promise<ActiveTask[]> {

@@ -16,7 +16,6 @@ export interface PaneInfo {
   paneDeadStatus: number | null;
   /** The signal that ended the pane's process (e.g. 9 for kill -9), null when it exited by itself. */
   paneDeadSignal: number | null;
-  currentCommand: string;
   /** The session user options asked for (`@name` → value), '' when unset. */
   options: Record<string, string>;
   /** The tmux server's pid: session ids start again at $0 on a new server. */

@@ -3,6 +3,7 @@ import { socketFile, type NewSession, type NewSessionIds, type PaneInfo, type Re
 import { TmuxError } from './errors.js';
 import { parseRows, template } from './format.js';
 
+/** No pane_current_command: tmux reads /proc for each pane to print it, a third of a 1,000-pane listing. */
 const PANE_FIELDS = {
   sessionId: 'session_id',
   sessionName: 'session_name',
@@ -11,7 +12,6 @@ const PANE_FIELDS = {
   paneDead: 'pane_dead',
   paneDeadStatus: 'pane_dead_status',
   paneDeadSignal: 'pane_dead_signal',
-  currentCommand: 'pane_current_command',
   serverPid: 'pid',
 } as const;
 const PANE_KEYS = Object.keys(PANE_FIELDS) as Array<keyof typeof PANE_FIELDS>;
@@ -54,7 +54,6 @@ export abstract class TmuxCommands implements TmuxClient {
       sessionId: r.sessionId!,
       sessionName: r.sessionName!,
       paneId: r.paneId!,
-      currentCommand: r.currentCommand!,
       serverPid: Number(r.serverPid),
       options: Object.fromEntries(options.map((o, i) => [o, decodeValue(r[`option${i}`]!)])),
       panePid: Number(r.panePid),

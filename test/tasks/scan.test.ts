@@ -160,3 +160,36 @@ describe('QueueScanner', () => {
     expect(q.pending).toEqual([expect.objectContaining({ name: 'lost.md', where: 'active', attempts: 0, priority: 'default' })]);
   });
 });
+
+describe('QueueScanner with a watched inbox', () => {
+  const names = (q: { pending: Array<{ name: string }> }) => q.pending.map((t) => t.name).sort();
+
+  it('looks again only at the files its watcher named, and lists the folder whole when the watcher (re)starts or after a while', async () => {
+    const scanner = new QueueScanner();
+    const now = Date.now() + 60_000;
+    scanner.arrivals.watching(dirs.inbox, true);
+    await put('a.md');
+    expect(names(await scanner.scan(project, settled({ now })))).toEqual(['a.md']);
+    // Reported by the watcher: seen. Not reported (an event lost): not looked for until the next full list.
+    await put('b.md');
+    scanner.arrivals.note('rename', join(dirs.inbox, 'b.md'));
+    await put('unreported.md');
+    expect(names(await scanner.scan(project, settled({ now })))).toEqual(['a.md', 'b.md']);
+    await rm(join(dirs.inbox, 'a.md'));
+    scanner.arrivals.note('rename', join(dirs.inbox, 'a.md'));
+    expect(names(await scanner.scan(project, settled({ now })))).toEqual(['b.md']);
+    expect(names(await scanner.scan(project, settled({ now: now + 60_000 })))).toEqual(['b.md', 'unreported.md']);
+    await put('c.md');
+    scanner.arrivals.watching(dirs.inbox, false);
+    scanner.arrivals.watching(dirs.inbox, true);
+    expect(names(await scanner.scan(project, settled({ now: now + 60_000 })))).toEqual(['b.md', 'c.md', 'unreported.md']);
+  });
+
+  it('lists the folder whole on every scan when no watcher covers it', async () => {
+    const scanner = new QueueScanner();
+    await put('a.md');
+    expect(names(await scanner.scan(project, settled()))).toEqual(['a.md']);
+    await put('b.md');
+    expect(names(await scanner.scan(project, settled()))).toEqual(['a.md', 'b.md']);
+  });
+});

@@ -61,7 +61,7 @@ describe('ControlTmuxClient', () => {
     const { paneId } = (await c.listPanes())[0]!;
     // The terminal is raw, so every byte pasted reaches the file as it is.
     await c.respawnPane(paneId, { cwd: '/', command: ['sh', '-c', 'stty raw -echo; exec cat > "$0"', out] });
-    await waitFor(async () => (await c.listPanes())[0]!.currentCommand === 'cat', { what: 'cat reading the pane' });
+    await waitFor(async () => (await server!.run('display-message', '-p', '-t', paneId, '#{pane_current_command}')).trim() === 'cat', { what: 'cat reading the pane' });
     const line = '"q" $HOME ~ #{pane_id} ; \\ ✓ ❯ %end 1 2 1 \t kill-server; send-keys C-c\n';
     const text = line.repeat(Math.ceil(20_000 / line.length));
     await c.pasteText(paneId, text);
