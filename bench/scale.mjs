@@ -63,7 +63,7 @@ const t0 = performance.now();
 c.start();
 await until(() => c.slots.views().filter((v) => v.state === 'idle').length === SESSIONS, `${SESSIONS} idle sessions`, 600_000, 20);
 const converged = performance.now() - t0;
-console.log(`${SESSIONS} sessions (${transport} transport): converged in ${(converged / 1000).toFixed(1)} s, ${count()} tmux commands, ${passes.length} passes`);
+console.log(`${SESSIONS} sessions (${transport} transport): converged in ${(converged / 1000).toFixed(1)} s, ${count()} tmux commands, ${passes.length} passes${raw.connections !== undefined ? `, ${raw.connections} control client(s)` : ''}`);
 serverPid = (await raw.listPanes())[0].serverPid;
 
 // Steady state: the periodic resync (1 s) and nothing else.
@@ -76,6 +76,7 @@ await sleep(IDLE_S * 1000);
 const cpu = process.cpuUsage(cpu0);
 const wall = performance.now() - wall0;
 const steady = passes.slice(steadyFrom);
+if (steady.length === 0) steady.push({ ms: NaN, commands: 0 });
 const pct = (ms) => ((ms / wall) * 100).toFixed(2);
 console.log(`steady, ${IDLE_S} s idle: ${steady.length} passes; tmux commands per pass ${[...new Set(steady.map((p) => p.commands))].join('/')}; pass p50 ${percentile(steady.map((p) => p.ms), 0.5).toFixed(1)} ms, p99 ${percentile(steady.map((p) => p.ms), 0.99).toFixed(1)} ms`);
 console.log(`idle CPU: controller ${pct((cpu.user + cpu.system) / 1000)} % of a core, tmux server ${pct(tmuxCpuMs() - tmux0)} %; controller RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);

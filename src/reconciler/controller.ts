@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { isDirectory } from '../util/fs.js';
 import { ensureQueueDirs } from '../tasks/store.js';
 import { pruneWorktrees } from '../git/worktree.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfigFile, loadDesired } from '../config/load.js';
 import { formatConfigError, type DesiredState, type ProjectSpec } from '../config/types.js';
@@ -255,8 +255,9 @@ export class Controller {
 
   private watchWork(): void {
     const inboxes = this.desired.projects.map((p) => p.inbox);
-    // inotify through fs.watch, for how each file arrived (src/tasks/arrivals.ts); chokidar below wakes the
-    // loop and covers what these miss (an inbox made later is picked up by the rescan, and settle applies).
+    // inotify through fs.watch: it wakes the loop, says how each file arrived (src/tasks/arrivals.ts) and
+    // which files the next scan must look at again (src/tasks/scan.ts). chokidar below covers what these
+    // miss: an inbox missing now, or one removed and made again, is seen from its queue folder, and watched.
     for (const inbox of inboxes) {
       try {
         const w = fsWatch(inbox, (event, name) => {
@@ -271,19 +272,28 @@ export class Controller {
         w.on('close', () => arrivals.watching(inbox, false));
         this.inboxWatchers.push(w);
       } catch {
-        // a missing inbox: reported by the pass; its files wait for settle
+        // a missing inbox: reported by the pass; its queue folder is watched below until it is there
       }
     }
     const events = join(this.desired.controller.stateDir, 'sessions');
     const requests = requestsDir(this.desired.controller.stateDir);
-    const w = watch([...inboxes, events, requests], { ignoreInitial: true, depth: 1 });
+    const onError = (err: unknown) => this.o.log.warn({ err: String(err) }, 'watcher error; the periodic resync still runs');
+    const w = watch([events, requests], { ignoreInitial: true, depth: 1 });
     w.on('all', (_ev, path) => {
       if (path.startsWith(requests)) {
         if (!path.endsWith('.reply.json')) this.loop.wake('control request');
-      } else this.loop.wake(path.startsWith(events) ? 'agent event' : 'inbox changed');
+      } else this.loop.wake('agent event');
     });
-    w.on('error', (err) => this.o.log.warn({ err: String(err) }, 'watcher error; the periodic resync still runs'));
-    this.watchers.push(w);
+    w.on('error', onError);
+    // Never the inboxes themselves: chokidar keeps a watcher and a stat per file (600 MB for 100,000 tasks).
+    const queues = watch(inboxes.map((i) => dirname(i)), { ignoreInitial: true, depth: 0 });
+    queues.on('addDir', (path) => {
+      this.loop.wake('inbox changed');
+      // An inbox that appeared, or was made again (its old watcher watches the folder that went): watch it.
+      if (inboxes.includes(path)) void this.rewatchWork();
+    });
+    queues.on('error', onError);
+    this.watchers.push(w, queues);
   }
 
   private async rewatchWork(): Promise<void> {

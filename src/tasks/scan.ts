@@ -42,7 +42,7 @@ interface CacheEntry {
 export class QueueScanner {
   private readonly cache = new Map<string, CacheEntry>();
   /** Each inbox's last full listing, kept up to date by the watcher's events (see list). */
-  private readonly listings = new Map<string, { at: number; files: Map<string, FileFacts> }>();
+  private readonly listings = new Map<string, { at: number; files: Map<string, FileFacts>; ino: number | null }>();
 
   /** `arrivals`: what the inbox watchers saw arrive by rename (none for a one-shot scan). */
   constructor(readonly arrivals: ArrivalTracker = new ArrivalTracker()) {}
@@ -117,7 +117,9 @@ export class QueueScanner {
   private async list(project: ProjectSpec, inbox: string, now: number, problems: string[]): Promise<Map<string, FileFacts>> {
     const touched = this.arrivals.takeTouched(inbox);
     const last = this.listings.get(inbox);
-    if (this.arrivals.coversSinceLastLook(inbox) && last && now - last.at < FULL_LIST_MS) {
+    // The same folder as listed: one removed and made again is not the one the watcher watches.
+    const ino = await lstat(inbox).then((st) => st.ino, () => null);
+    if (this.arrivals.coversSinceLastLook(inbox) && last && now - last.at < FULL_LIST_MS && ino === last.ino) {
       for (const path of touched) {
         const name = path.slice(inbox.length + 1);
         const st = isTaskName(name) && !name.includes('/') ? await factsOf(path) : null;
@@ -142,7 +144,7 @@ export class QueueScanner {
       const facts = await Promise.all(batch.map(factsOf));
       batch.forEach((p, k) => facts[k] && files.set(p, facts[k]!));
     }
-    this.listings.set(inbox, { at: now, files });
+    this.listings.set(inbox, { at: now, files, ino });
     return files;
   }
 }
