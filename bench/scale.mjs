@@ -4,7 +4,7 @@
 // The sessions stay idle (prewarm off, and for the queue an agent program that is not installed, so nothing
 // is claimed): this measures the controller's own cost. Prints; never asserts.
 // Run: npm run build && node bench/scale.mjs   (SESSIONS=1000 TASKS=100000 IDLE_S=60)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Controller } from '../dist/reconciler/controller.js';
@@ -90,10 +90,21 @@ for (let i = 0; i < TASKS; i++) writeFileSync(join(inbox, `q-${i}.md`), `---\npr
 console.log(`wrote ${TASKS} task files in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 const text = readFileSync(w.configFile, 'utf8').replace('agent: quick', 'agent: missing') + `\n`;
 writeFileSync(w.configFile, text.replace('agents:\n', 'agents:\n  missing:\n    extends: fake\n    command: [no-such-agent-cli, "--settings", "{settings}"]\n'));
-await sleep(5_000); // the reload, the burst of inbox events, the first scans (parsing every file once)
+// The first passes parse every file once and list the folder whole (the reload restarts the watchers).
+const firstFrom = passes.length;
+await sleep(15_000);
+await until(() => passes.length > firstFrom, 'a pass over the queue', 600_000, 100);
+const first = passes.slice(firstFrom);
+await sleep(2_000);
+// Steady: a task file arrives now and then, and each wakes a pass.
 const from = passes.length;
-await sleep(20_000);
+for (let i = 0; i < 20; i++) {
+  writeFileSync(join(inbox, `.late-${i}.tmp`), 'Late task\n');
+  renameSync(join(inbox, `.late-${i}.tmp`), join(inbox, `late-${i}.md`));
+  await sleep(1_000);
+}
 const queued = passes.slice(from);
+console.log(`first passes over ${TASKS} new files (parsing each once, listing whole): ${first.map((p) => `${(p.ms / 1000).toFixed(1)} s`).join(', ')}`);
 console.log(`${TASKS} queued tasks × ${SESSIONS} sessions: ${queued.length} passes, pass p50 ${percentile(queued.map((p) => p.ms), 0.5).toFixed(1)} ms, p99 ${percentile(queued.map((p) => p.ms), 0.99).toFixed(1)} ms; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
 }
 console.log(`targets: 1,000 idle sessions < 1 % of a core, ≤ 200 MB RSS, ≤ 2 tmux round trips per steady pass; 100,000 queued: a pass ≤ 50 ms (${new Date().toISOString().slice(0, 10)})`);

@@ -5,7 +5,7 @@ import { buildMessage } from '../agents/launch.js';
 import { claudeConfigFile, recordFolderTrust } from '../agents/claude-trust.js';
 import { deliversInArgv } from '../config/agents.js';
 import type { DesiredState } from '../config/types.js';
-import { isDirectory } from '../util/fs.js';
+import { exists, isDirectory } from '../util/fs.js';
 import { notify } from '../notify/notify.js';
 import { finishTask, readActive, readResult, readTask, requeueTask, updateSidecar } from '../tasks/store.js';
 import { agentFor, record, recordWith, type Act } from './act-context.js';
@@ -74,6 +74,8 @@ export async function warm(x: Act, a: Extract<Action, { kind: 'warm-agent' }>): 
   const fail = (reason: string) => record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason } });
   if (!io) return;
   if (!(await isDirectory(a.project))) return; // the pass reports the missing folder; nothing warms there
+  // A resume id left for this session is for its next launch: that one is a task's, not a warm-up.
+  if (x.d.tasks.resumeIdDir && (await exists(join(x.d.tasks.resumeIdDir, `${a.session}-resume-id.txt`)))) return;
   const untrusted = await trustFolder(x, c, a.session, a.project, a.project);
   if (untrusted) return x.log.warn({ session: a.session, reason: untrusted }, 'cannot warm an agent');
   const agentSessionId = c.profile.newSessionArgs.length ? randomUUID() : '';

@@ -140,7 +140,8 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     for (const task of picked.filter((t) => !settlingPaths.has(t.path))) {
       const priority = task.where === 'active' ? activeByPath.get(task.path)?.sidecar.priority ?? task.priority : task.priority;
       const want = { project: task.project, model: profile.models[priority], agent: profile.name };
-      const fit = ready.findIndex((name) => fitsWarm(views.get(name)!.warm, views.get(name)!.agent, want));
+      // A retry (its record may say to resume) or a task that resumes an agent session needs its own launch.
+      const fit = task.where === 'inbox' && !task.resume ? ready.findIndex((name) => fitsWarm(views.get(name)!.warm, views.get(name)!.agent, want)) : -1;
       if (fit !== -1) {
         const session = ready.splice(fit, 1)[0]!;
         actions.push({ kind: 'claim-task', session, task, warm: true });

@@ -32,7 +32,7 @@ export interface ScanOptions {
 
 interface CacheEntry {
   key: string;
-  result: { priority: PendingTask['priority'] } | { reason: string };
+  result: { priority: PendingTask['priority']; resume: boolean } | { reason: string };
 }
 
 /**
@@ -82,7 +82,7 @@ export class QueueScanner {
         const bytes = await readFile(path).catch(() => null);
         if (!bytes) continue;
         const parsed = parseTask(bytes);
-        entry = { key, result: parsed.ok ? { priority: parsed.task.meta.priority } : { reason: parsed.reason } };
+        entry = { key, result: parsed.ok ? { priority: parsed.task.meta.priority, resume: parsed.task.meta.resume !== undefined } : { reason: parsed.reason } };
         this.cache.set(path, entry);
       }
       if (settling) {
@@ -91,7 +91,7 @@ export class QueueScanner {
       } else if ('reason' in entry.result) {
         q.rejected.push({ path, project: project.path, name, reason: entry.result.reason });
       } else {
-        q.pending.push({ path, project: project.path, name, priority: entry.result.priority, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
+        q.pending.push({ path, project: project.path, name, priority: entry.result.priority, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox', ...(entry.result.resume ? { resume: true as const } : {}) });
       }
     }
     for (const path of this.cache.keys()) if (path.startsWith(dirs.inbox) && !seen.has(path)) this.cache.delete(path);

@@ -33,6 +33,8 @@ export interface PendingTask {
   /** Not before this time (retry backoff); 0 for none. */
   notBefore: number;
   where: 'inbox' | 'active';
+  /** The task continues an agent session (`resume:` in its front matter): it needs an agent launched for it. */
+  resume?: true;
 }
 
 /** A file in an inbox that can never run, with the reason. */

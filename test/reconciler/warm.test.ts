@@ -84,6 +84,16 @@ describe('plan: prewarm', () => {
     ]);
   });
 
+  it('gives a task that resumes an agent session, or a retry, an agent launched for it', () => {
+    const d = warmPool(1);
+    const v = views(view('ccl-auto-1', 'ready', { agent: 'claude', warm: warmOn(WEBAPP, warmModel(d.agents.claude!)) }));
+    const sessions = synced([observed('ccl-auto-1')], v);
+    const resume = pending(WEBAPP, 'resume.md', { resume: true });
+    expect(kinds(plan(d, snapshot({ sessions, queues: [queue(WEBAPP, { pending: [resume] }), queue(BILLING)] }), v))).toEqual(['claim-task ccl-auto-1', 'launch-agent ccl-auto-1']);
+    const retry = pending(WEBAPP, 'again.md', { where: 'active', attempts: 1 });
+    expect(kinds(plan(d, snapshot({ sessions, queues: [queue(WEBAPP, { pending: [retry] }), queue(BILLING)] }), v))).toEqual(['claim-task ccl-auto-1', 'launch-agent ccl-auto-1']);
+  });
+
   it('removes a warming or ready slot the pool no longer wants, like an idle one', () => {
     const v = views(view('ccl-auto-1', 'idle'), view('ccl-auto-2', 'warming', { agent: 'claude' }), view('ccl-auto-3', 'ready', { agent: 'claude', warm: warmOn(WEBAPP) }));
     const sessions = synced([observed('ccl-auto-1'), observed('ccl-auto-2'), observed('ccl-auto-3')], v);
