@@ -1,6 +1,7 @@
 // Shared by the benches: a private world (temp dir, unique tmux socket under a private TMUX_TMPDIR) and a
 // controller child process whose JSON log is collected. Kills only the tmux server it started.
 import { execa } from 'execa';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,6 +22,8 @@ export function world({ size, agentEnv = {}, extra = '', transport = 'control', 
   delete process.env.TMUX;
   delete process.env.TMUX_PANE;
   const socket = `apbench-${process.pid}-${++worlds}`;
+  // A bench that crashes still ends its own tmux server (and the agents in it), and only that one.
+  process.on('exit', () => spawnSync('tmux', ['-L', socket, 'kill-server'], { env: { ...process.env, TMUX_TMPDIR: tmuxDir }, stdio: 'ignore' }));
   const project = join(dir, 'project');
   mkdirSync(join(project, '.agent-queue', 'inbox'), { recursive: true });
   const configFile = join(dir, 'desired-state.yaml');

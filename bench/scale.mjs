@@ -85,11 +85,13 @@ console.log(`idle CPU: controller ${pct((cpu.user + cpu.system) / 1000)} % of a 
 if (TASKS > 0) {
 const inbox = join(w.project, '.agent-queue', 'inbox');
 mkdirSync(inbox, { recursive: true });
+// The agent program goes missing first, so nothing is claimed: every pass scans and plans the whole queue.
+const text = readFileSync(w.configFile, 'utf8').replace('agent: quick', 'agent: missing');
+writeFileSync(w.configFile, text.replace('agents:\n', 'agents:\n  missing:\n    extends: fake\n    command: [no-such-agent-cli, "--settings", "{settings}"]\n'));
+await until(() => c.config.pool.agent === 'missing', 'the config reload', 30_000, 50);
 const started = performance.now();
 for (let i = 0; i < TASKS; i++) writeFileSync(join(inbox, `q-${i}.md`), `---\npriority: ${['low', 'default', 'high'][i % 3]}\n---\nQueued task ${i}\n`);
 console.log(`wrote ${TASKS} task files in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-const text = readFileSync(w.configFile, 'utf8').replace('agent: quick', 'agent: missing') + `\n`;
-writeFileSync(w.configFile, text.replace('agents:\n', 'agents:\n  missing:\n    extends: fake\n    command: [no-such-agent-cli, "--settings", "{settings}"]\n'));
 // The first passes parse every file once and list the folder whole (the reload restarts the watchers).
 const firstFrom = passes.length;
 await sleep(15_000);
@@ -104,6 +106,7 @@ for (let i = 0; i < 20; i++) {
   await sleep(1_000);
 }
 const queued = passes.slice(from);
+if (queued.length === 0) queued.push({ ms: NaN, commands: 0 });
 console.log(`first passes over ${TASKS} new files (parsing each once, listing whole): ${first.map((p) => `${(p.ms / 1000).toFixed(1)} s`).join(', ')}`);
 console.log(`${TASKS} queued tasks × ${SESSIONS} sessions: ${queued.length} passes, pass p50 ${percentile(queued.map((p) => p.ms), 0.5).toFixed(1)} ms, p99 ${percentile(queued.map((p) => p.ms), 0.99).toFixed(1)} ms; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
 }

@@ -28,7 +28,7 @@ class ClientEnded extends TmuxError {}
  * client to another instead of ending it. Until a server with one of our sessions runs, each command goes through the exec
  * transport (that is how the first session, and the server, get made); the next call connects.
  *
- * Failure: a command without an answer within `timeoutMs` ends the client (a stopped or wedged server);
+ * Failure: no answer for `timeoutMs` while commands wait ends the client (a stopped or wedged server);
  * every command waiting on it fails with `timeout`, and calls fail at once until a backoff has passed, so a
  * wedged server never makes the controller spin or hang. A client that ends otherwise (the server exited)
  * fails what was waiting and is made anew on the next call.
@@ -177,7 +177,6 @@ interface Pending {
   args: readonly string[];
   resolve: (out: string) => void;
   reject: (err: TmuxError) => void;
-  timer: NodeJS.Timeout;
 }
 
 /** One `tmux -C` client process: lines out, replies in, in order. */
@@ -187,6 +186,7 @@ class Connection {
   private readonly parser = new ControlParser();
   private readonly pending: Pending[] = [];
   private ended: Ending | null = null;
+  private stall: NodeJS.Timeout | null = null;
   private onAttach!: { resolve: () => void; reject: (err: TmuxError) => void };
   private stderr = '';
 
@@ -222,8 +222,8 @@ class Connection {
     if (this.ended !== null) return Promise.reject(this.ended.error(args));
     const line = `${controlCommand(args)}\n`;
     return new Promise((resolve, reject) => {
-      const p: Pending = { args, resolve, reject, timer: setTimeout(() => this.timedOut(p.args), this.timeoutMs) };
-      this.pending.push(p);
+      this.pending.push({ args, resolve, reject });
+      this.watch();
       this.child.stdin!.write(line);
     });
   }
@@ -247,7 +247,7 @@ class Connection {
         }
         const p = this.pending.shift();
         if (!p) continue;
-        clearTimeout(p.timer);
+        this.watch(true);
         if (e.ok) p.resolve(e.lines.length ? `${e.lines.join('\n')}\n` : '');
         else p.reject(new TmuxError(`${this.label} ${p.args[0]} failed: ${e.lines.join(' ')}`, this.binary, p.args, e.lines.join('\n'), 1, 'failed'));
       } else if (e.kind === 'exit') {
@@ -258,6 +258,19 @@ class Connection {
       }
       // Notifications (%sessions-changed, %session-changed, newer kinds) carry nothing a command waits for.
     }
+  }
+
+  /**
+   * The server is wedged when it answers nothing for `timeoutMs` while commands wait: one timer from the
+   * last answer, not one per command, so a long queue of slow commands (1,000 new sessions) is not taken
+   * for a wedged server. `answered`: a reply just came, so the wait starts again.
+   */
+  private watch(answered = false): void {
+    if (answered || this.pending.length === 0) {
+      clearTimeout(this.stall ?? undefined);
+      this.stall = null;
+    }
+    if (this.pending.length > 0 && this.stall === null) this.stall = setTimeout(() => this.timedOut(this.pending[0]?.args ?? ['command']), this.timeoutMs);
   }
 
   private timedOut(args: readonly string[]): void {
@@ -277,8 +290,8 @@ class Connection {
     if (this.ended !== null) return;
     this.ended = ending;
     this.onAttach.reject(ending.error(['attach-session']));
+    clearTimeout(this.stall ?? undefined);
     for (const p of this.pending.splice(0)) {
-      clearTimeout(p.timer);
       p.reject(ending.error(p.args));
     }
   }
