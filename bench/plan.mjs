@@ -23,7 +23,7 @@ const views = new Map(names.map((name, i) => [name, { session: name, state: i < 
 const priorities = ['critical', 'high', 'default', 'low'];
 function queues(n) {
   return projects.map((project, p) => ({
-    project, rejected: [], active: [], settlingUntil: null, problems: [],
+    project, rejected: [], active: [], settlingUntil: null, settling: [], problems: [],
     pending: Array.from({ length: Math.floor(n / projects.length) }, (_, i) => ({
       path: `${project}/.agent-queue/inbox/t${i}.md`, project, name: `t${i}.md`, priority: priorities[(i + p) % 4], arrivedAt: now - i, attempts: 0, notBefore: 0, where: 'inbox',
     })),
