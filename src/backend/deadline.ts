@@ -26,5 +26,6 @@ export function withDeadline(b: SessionBackend, ms: number): SessionBackend {
     readScreen: timed('reading the screen', b.readScreen),
     setTags: timed('writing tags', b.setTags),
     ...(b.close ? { close: () => b.close!() } : {}),
+    ...(b.onChange ? { onChange: (l: () => void) => b.onChange!(l) } : {}),
   };
 }

@@ -57,6 +57,8 @@ export interface SessionBackend {
   setTags(ref: string, tags: Partial<SlotTags>): Promise<void>;
   /** Lets go of what the backend holds open (a control-mode client); the next call opens it again. */
   close?(): Promise<void>;
+  /** Calls `listener` when the host says its sessions changed (a tmux control-mode notification). */
+  onChange?(listener: () => void): void;
 }
 
 /**

@@ -84,6 +84,10 @@ export class TmuxBackend implements SessionBackend {
   async close(): Promise<void> {
     await this.tmux.close?.();
   }
+
+  onChange(listener: () => void): void {
+    this.tmux.onChange?.(listener);
+  }
 }
 
 /** The tmux options for `tags`. */

@@ -60,6 +60,8 @@ export class Controller {
   private constructor(private readonly o: ControllerOptions, private desired: DesiredState) {
     const clock = o.clock ?? realClock;
     this.backend = o.backend ? o.backend(desired) : createBackend(desired, 'controller');
+    // A session killed or made behind its back is looked at now, not at the next resync.
+    this.backend.onChange?.(() => this.wake('tmux sessions changed'));
     this.slots = new Slots(
       clock,
       (t) => {

@@ -71,6 +71,8 @@ export interface TmuxClient {
   killServer(): Promise<void>;
   /** Lets go of a long-lived connection, if the transport keeps one. */
   close?(): Promise<void>;
+  /** Calls `listener` when the server says its sessions changed, if the transport hears it. */
+  onChange?(listener: () => void): void;
 }
 
 export type TmuxSocket = { socket: string } | { socketPath: string };

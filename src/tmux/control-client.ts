@@ -14,6 +14,9 @@ const BACKOFF_CAP_MS = 30_000;
 /** Commands that only read: safe to ask again when the client ended before it answered. */
 const READS = new Set(['list-panes', 'capture-pane', 'list-sessions']);
 
+/** The notifications that say the set of sessions changed. */
+const SESSION_CHANGES = new Set(['sessions-changed']);
+
 /** The control client ended (not a timeout) before it answered the command. */
 class ClientEnded extends TmuxError {}
 
@@ -79,6 +82,16 @@ export class ControlTmuxClient extends TmuxCommands {
     await this.run(['set-buffer', '-b', name, '--', text]);
   }
 
+  private readonly listeners = new Set<() => void>();
+
+  /**
+   * Calls `listener` when tmux says a session came or went (`%sessions-changed`), ours or not, while a
+   * client is attached: the controller looks again at once instead of at its next resync.
+   */
+  onChange(listener: () => void): void {
+    this.listeners.add(listener);
+  }
+
   /** Ends the control client; the next command starts a new one. */
   async close(): Promise<void> {
     const conn = this.conn;
@@ -134,7 +147,7 @@ export class ControlTmuxClient extends TmuxCommands {
       return null;
     }
     const args = [...socketArgs(this.socket), '-f', '/dev/null', '-C', 'attach-session', '-f', 'no-output,ignore-size', '-t', anchor.id];
-    const conn = new Connection(this.binary, args, this.label, this.timeoutMs, (err) => this.onWedged(err));
+    const conn = new Connection(this.binary, args, this.label, this.timeoutMs, (err) => this.onWedged(err), () => this.listeners.forEach((l) => l()));
     try {
       await conn.attached;
     } catch (err) {
@@ -196,6 +209,7 @@ class Connection {
     private readonly label: string,
     private readonly timeoutMs: number,
     private readonly wedged: (err: TmuxError) => void,
+    private readonly changed: () => void,
   ) {
     this.attached = new Promise((resolve, reject) => (this.onAttach = { resolve, reject }));
     this.attached.catch(() => {}); // observed by connect(); a rejection no one awaits is not a crash
@@ -255,8 +269,10 @@ class Connection {
       } else if (e.kind === 'broken') {
         this.end(this.failed(`printed something that is not control mode: ${e.reason}`));
         this.child.kill('SIGKILL');
+      } else if (e.kind === 'notification' && SESSION_CHANGES.has(e.name)) {
+        this.changed();
       }
-      // Notifications (%sessions-changed, %session-changed, newer kinds) carry nothing a command waits for.
+      // Other notifications (%session-changed, newer kinds) carry nothing anyone waits for.
     }
   }
 

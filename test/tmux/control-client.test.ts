@@ -130,6 +130,18 @@ describe('ControlTmuxClient', () => {
     }
   });
 
+  it('tells its listeners when a session comes or goes, whoever did it', async () => {
+    const c = client();
+    let heard = 0;
+    c.onChange(() => heard++);
+    await c.newSession(session(1));
+    await c.newSession(session(2));
+    await c.listPanes();
+    const before = heard;
+    await server!.run('kill-session', '-t', '=ccl-auto-2'); // behind its back
+    await waitFor(async () => heard > before, { what: 'the listener told of the removal' });
+  });
+
   it('says clearly when the tmux binary is missing', async () => {
     server = testTmux();
     const c = new ControlTmuxClient({ socket: server.socket }, 'no-such-tmux-binary');
