@@ -1,10 +1,9 @@
 /** The tmux backend against a real, private tmux server: refs, tags and programs through the port. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TmuxBackend } from '../../src/backend/tmux.js';
-import type { TmuxClient, TmuxSocket } from '../../src/tmux/client.js';
-import { ControlTmuxClient } from '../../src/tmux/control-client.js';
 import { ExecTmuxClient } from '../../src/tmux/exec-client.js';
-import { guardArgs, testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
+import { guardedServer, TRANSPORTS } from '../helpers/transports.js';
+import { testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
 
 let server: TestTmux | undefined;
 afterEach(async () => {
@@ -12,15 +11,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-const TRANSPORTS: Array<[string, (s: TmuxSocket) => TmuxClient]> = [
-  ['exec', (s) => new ExecTmuxClient(s)],
-  ['control', (s) => new ControlTmuxClient(s)],
-];
-
 describe.each(TRANSPORTS)('TmuxBackend over the %s transport', (_, make) => {
   function backend(): TmuxBackend {
-    server = testTmux();
-    guardArgs(['-L', server.socket]);
+    server = guardedServer();
     return new TmuxBackend(make({ socket: server.socket }));
   }
 

@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TAG_OPTION as OPT } from '../../src/backend/tmux.js';
 import { TmuxError } from '../../src/tmux/errors.js';
-import type { TmuxSocket } from '../../src/tmux/client.js';
-import { TmuxCommands } from '../../src/tmux/commands.js';
-import { ControlTmuxClient } from '../../src/tmux/control-client.js';
+import type { TmuxCommands } from '../../src/tmux/commands.js';
 import { ExecTmuxClient } from '../../src/tmux/exec-client.js';
 import { guardArgs, testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
+import { guardedServer, TRANSPORTS } from '../helpers/transports.js';
 
 let server: TestTmux | undefined;
 afterEach(async () => {
@@ -18,15 +17,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-const TRANSPORTS: Array<[string, (s: TmuxSocket) => TmuxCommands]> = [
-  ['exec', (s) => new ExecTmuxClient(s)],
-  ['control', (s) => new ControlTmuxClient(s)],
-];
-
 describe.each(TRANSPORTS)('the %s transport', (_, make) => {
   function client(): TmuxCommands {
-    server = testTmux();
-    guardArgs(['-L', server.socket]);
+    server = guardedServer();
     return make({ socket: server.socket });
   }
 
