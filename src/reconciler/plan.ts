@@ -119,7 +119,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   // agent (prewarm) that fits a task's project and model takes it straight away; any other task gets a
   // fresh agent, in an idle slot first, else in place of a warm agent that fits nothing.
   const creating = new Set(actions.flatMap((a) => (a.kind === 'create-session' ? [a.session] : [])));
-  const takes = (name: string, state: 'idle' | 'ready') => {
+  const takes = (name: string, state: 'idle' | 'ready' | 'warming') => {
     if (ctx.cordoned?.has(name)) return false;
     const v = views.get(name);
     // Draining only matters outside the pool's range; a slot back in range after a grow takes work again.
@@ -127,6 +127,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   };
   const idle = wanted.filter((name) => creating.has(name) || takes(name, 'idle'));
   const ready = wanted.filter((name) => takes(name, 'ready'));
+  const warming = wanted.filter((name) => takes(name, 'warming'));
   // An agent program that cannot be run would fail every task: they wait in the queue, attempts kept.
   if (idle.length + ready.length > 0 && !snap.agentMissing) {
     const pending = snap.queues.flatMap((q) => q.pending).filter((t) => !ctx.claiming?.has(t.path));
@@ -146,6 +147,12 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
         const session = ready.splice(fit, 1)[0]!;
         actions.push({ kind: 'claim-task', session, task, warm: true });
         actions.push({ kind: 'submit-task', session, task: task.path, agent: profile.name, warm: views.get(session)!.warm! });
+        continue;
+      }
+      // A task whose warm agent is still starting waits for it, rather than replace another one's.
+      const starting = fit === -1 && idle.length === 0 ? warming.findIndex((name) => fitsWarm(views.get(name)!.warm, views.get(name)!.agent, want)) : -1;
+      if (starting !== -1) {
+        warming.splice(starting, 1);
         continue;
       }
       const session = idle.shift() ?? ready.shift();

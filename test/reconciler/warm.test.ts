@@ -94,6 +94,15 @@ describe('plan: prewarm', () => {
     expect(kinds(plan(d, snapshot({ sessions, queues: [queue(WEBAPP, { pending: [retry] }), queue(BILLING)] }), v))).toEqual(['claim-task ccl-auto-1', 'launch-agent ccl-auto-1']);
   });
 
+  it('lets a task wait for its warm agent that is still starting, instead of replacing another warm agent', () => {
+    const d = warmPool(2);
+    const model = warmModel(d.agents.claude!);
+    const v = views(view('ccl-auto-1', 'warming', { agent: 'claude', warm: warmOn(WEBAPP, model) }), view('ccl-auto-2', 'ready', { agent: 'claude', warm: warmOn(BILLING, model) }));
+    const sessions = synced([observed('ccl-auto-1'), observed('ccl-auto-2')], v);
+    const q = [queue(WEBAPP, { pending: [pending(WEBAPP, 'a.md')] }), queue(BILLING)];
+    expect(plan(d, snapshot({ sessions, queues: q }), v)).toEqual([]);
+  });
+
   it('removes a warming or ready slot the pool no longer wants, like an idle one', () => {
     const v = views(view('ccl-auto-1', 'idle'), view('ccl-auto-2', 'warming', { agent: 'claude' }), view('ccl-auto-3', 'ready', { agent: 'claude', warm: warmOn(WEBAPP) }));
     const sessions = synced([observed('ccl-auto-1'), observed('ccl-auto-2'), observed('ccl-auto-3')], v);
