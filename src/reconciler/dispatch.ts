@@ -3,6 +3,7 @@ import { claimTask, finishTask, readActive, readResult, rejectTask, requeueTask 
 import { agentFor, newAct, record, recordWith, type Act, type ActDeps } from './act-context.js';
 import type { Action } from './actions.js';
 import { launch, stop, submit, warm } from './agent-steps.js';
+import { profileOf } from './pool.js';
 import { IDLE_TAGS } from './slot-tags.js';
 import { closeWorkspace } from './workspace.js';
 
@@ -72,7 +73,7 @@ async function perform(x: Act, a: Action): Promise<void> {
       try {
         const claimed = await claimTask(a.task, a.session, clock.now());
         x.claimed.set(a.task.path, claimed.path);
-        const reuse = a.warm ? { reuse: { deadline: clock.now() + agentFor(x, a.session, x.slots.view(a.session).agent ?? d.pool.agent).c.profile.promptTimeoutMs } } : {};
+        const reuse = a.warm ? { reuse: { deadline: clock.now() + profileOf(d, x.slots.view(a.session).agent).promptTimeoutMs } } : {};
         const fields = { attempt: claimed.sidecar.attempts, priority: claimed.sidecar.priority, ...(a.warm ? { warmAgent: true } : {}) };
         return await recordWith(x, a.session, { msg: 'claimed task', fields }, { type: 'CLAIMED', task: claimed.path, ...reuse });
       } catch (err) {
