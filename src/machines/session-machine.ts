@@ -92,6 +92,9 @@ export const sessionMachine = setup({
         VANISHED: 'absent',
         CLAIMED: { target: 'launching', actions: assign({ task: ({ event }) => event.task }) },
         WARM: { target: 'warming', actions: assign(({ event }) => ({ deadline: event.deadline, agent: event.agent, warm: event.warm })) },
+        // A warm-up that could not start: the slot stops and cools down for afterFailure, like a warm agent
+        // that died, instead of trying again on every pass.
+        FAILED: { target: 'stopping', actions: 'recordVerdict' },
       },
     },
     warming: {

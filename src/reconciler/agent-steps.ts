@@ -71,19 +71,21 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
  */
 export async function warm(x: Act, a: Extract<Action, { kind: 'warm-agent' }>): Promise<void> {
   const { driver, c, io } = agentFor(x, a.session, a.agent);
-  const fail = (reason: string) => record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason } });
+  // Any failure goes through stopping and a cooldown (afterFailure), so a cause that lasts is retried at
+  // that pace, not on every pass.
+  const fail = (reason: string) => record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason: `cannot warm an agent: ${reason}` } });
   if (!io) return;
   if (!(await isDirectory(a.project))) return; // the pass reports the missing folder; nothing warms there
   // A resume id left for this session is for its next launch: that one is a task's, not a warm-up.
   if (x.d.tasks.resumeIdDir && (await exists(join(x.d.tasks.resumeIdDir, `${a.session}-resume-id.txt`)))) return;
   const untrusted = await trustFolder(x, c, a.session, a.project, a.project);
-  if (untrusted) return x.log.warn({ session: a.session, reason: untrusted }, 'cannot warm an agent');
+  if (untrusted) return fail(untrusted);
   const agentSessionId = c.profile.newSessionArgs.length ? randomUUID() : '';
   let argv: string[];
   try {
     argv = await driver.prepare(c, { model: a.model, project: a.project, agentSessionId, resume: false });
   } catch (err) {
-    return x.log.warn({ session: a.session, err: (err as Error).message }, 'cannot warm an agent: its private files cannot be prepared');
+    return fail(`cannot prepare the session's private files: ${(err as Error).message}`);
   }
   const now = x.clock.now();
   try {
@@ -123,7 +125,9 @@ export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): 
   // A submit cut short by a controller restart may have left the task's text in the agent's input box:
   // the exit text and its Enter would go out with it as one prompt. Such an agent is replaced, not asked;
   // so is one whose task was cancelled (it may be mid-turn, where an exit text would wait for the turn).
-  if (io && s && !s.process.dead && a.verdict.outcome !== 'interrupted' && a.verdict.outcome !== 'cancelled') {
+  // A slot that failed before any agent started (no agent in its view) has only its idle program to end.
+  const started = x.slots.view(a.session).agent !== null;
+  if (io && s && started && !s.process.dead && a.verdict.outcome !== 'interrupted' && a.verdict.outcome !== 'cancelled') {
     if (await driver.stop(c, io)) x.log.info({ session: a.session }, 'the agent exited when asked');
     else x.log.warn({ session: a.session }, 'the agent did not exit when asked; it is ended with its pane');
   }

@@ -20,6 +20,8 @@ export interface RecordedRequest {
   kind: 'turn' | 'side' | 'other';
   /** The behaviour a turn got. */
   behaviour?: Behaviour['kind'];
+  /** The text of the last user message, for a turn. */
+  prompt?: string;
   /** When the request arrived and when its response ended (or broke), epoch ms. */
   at: number;
   finishedAt?: number;
@@ -140,6 +142,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       return body?.stream ? stream(res, body, [text]) : json(res, 200, message(body, text));
     }
     rec.kind = 'turn';
+    rec.prompt = prompt;
     const b: Behaviour = behaviours.shift() ?? { kind: 'answer' };
     rec.behaviour = b.kind;
     switch (b.kind) {

@@ -23,6 +23,8 @@ export class FakeBackend implements SessionBackend {
   private next = 1;
   onText: (s: FakeSession, text: string) => void = () => {};
   onKeys: (s: FakeSession, keys: readonly string[]) => void = () => {};
+  /** When set, `start` fails with it (after recording the call). */
+  startError: Error | null = null;
 
   async list(): Promise<BackendSession[]> {
     this.calls.push('list');
@@ -45,6 +47,7 @@ export class FakeBackend implements SessionBackend {
   async start(ref: string, program: Program): Promise<void> {
     const s = this.get(ref);
     this.calls.push(`start ${s.name} ${program.argv.join(' ')}`);
+    if (this.startError) throw this.startError;
     Object.assign(s, { program, process: { dead: false, status: null, signal: null } });
   }
 

@@ -1,13 +1,15 @@
 /**
  * Once per `vitest run`: every temp folder and tmux socket the tests make goes into one sandbox (TMPDIR and
  * TMUX_TMPDIR point there, for the test processes and everything they start), and the run checks at the
- * end that it left nothing behind: no tmux server still running on a test socket, and nothing new of ours
- * in the real temp dir. Then the sandbox goes.
+ * end that it left nothing behind: no process it started still running (a controller that outlived its
+ * test would make its tmux server again after the test ended it), no tmux server still running on a test
+ * socket, and nothing new of ours in the real temp dir. Then the sandbox goes.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execaSync } from 'execa';
+import { processesWith } from './processes.js';
 
 const OURS = /^agentpool-/;
 
@@ -27,6 +29,16 @@ export default function setup(): () => void {
 
   return () => {
     const problems: string[] = [];
+    // Anything the run started that is still running, but the test workers (this process's children, which
+    // vitest ends itself): say what, end it.
+    for (const p of processesWith(`AGENTPOOL_TEST_TMUX_TMPDIR=${tmux}`).filter((q) => q.ppid !== process.pid)) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+        problems.push(`a process the tests started was still running: pid ${p.pid}: ${p.command}`);
+      } catch {
+        // It ended by itself meanwhile.
+      }
+    }
     // A tmux server a test forgot: say which, and end it (it is on a test socket, so it is ours).
     const uidDir = join(tmux, `tmux-${process.getuid?.() ?? 0}`);
     for (const socket of existsSync(uidDir) ? readdirSync(uidDir) : []) {

@@ -406,4 +406,13 @@ describe('session machine: prewarm', () => {
     h.send({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the warm agent exited' } });
     expect(h.state()).toBe('stopping');
   });
+
+  it('stops and cools down when a warm-up fails before its agent starts, so it is not tried on every pass', () => {
+    const h = harness();
+    h.send({ type: 'CREATED' });
+    h.send({ type: 'FAILED', verdict: { outcome: 'failed', reason: 'cannot warm an agent: could not start the agent (claude)' } });
+    expect(h.slots.view(S)).toMatchObject({ state: 'stopping', task: null, agent: null, verdict: { reason: 'cannot warm an agent: could not start the agent (claude)' } });
+    h.send({ type: 'STOPPED', until: h.sim.now() + 60_000 });
+    expect(h.state()).toBe('cooldown');
+  });
 });

@@ -96,6 +96,18 @@ describe('dispatch', () => {
     expect(w.slots.view(S)).toMatchObject({ state: 'stopping', verdict: { outcome: 'failed', reason: `the project folder ${project} is missing: restore it or remove the project from the config` } });
   });
 
+  it('a warm-up that cannot start: the slot stops without asking its idle program anything and cools down for afterFailure', async () => {
+    const w = await world();
+    await w.run({ kind: 'create-session', session: S, slot: 1 });
+    w.backend.startError = new Error('no space left on device');
+    await w.run({ kind: 'warm-agent', session: S, agent: 'screeny', model: 'sonnet', project });
+    const verdict = { outcome: 'failed' as const, reason: 'cannot warm an agent: could not start the agent (sh): no space left on device' };
+    expect(w.slots.view(S)).toMatchObject({ state: 'stopping', task: null, agent: null, verdict });
+    await w.run({ kind: 'stop-agent', session: S, agent: 'screeny', task: null, verdict, disposition: 'fail', refundAttempt: false, notBefore: 0, cooldownUntil: T0 + 60_000 });
+    expect(w.backend.calls.filter((c) => !c.startsWith('tag'))).toEqual([`rest ${S}`]);
+    expect(w.slots.view(S)).toMatchObject({ state: 'cooldown', deadline: T0 + 60_000 });
+  });
+
   async function launched(w: Awaited<ReturnType<typeof world>>) {
     await w.run({ kind: 'create-session', session: S, slot: 1 });
     const t = await w.inboxTask('t.md');
