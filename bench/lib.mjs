@@ -16,7 +16,7 @@ let worlds = 0;
  * `transport` and `prewarm` as in the config (control and on by default, as for users); `agent` names a
  * profile of the config (`quick`, the fake agent with `agentEnv`, by default).
  */
-export function world({ size, agentEnv = {}, extra = '', transport = 'control', prewarm = true, agent = 'quick', resync = '1s' }) {
+export function world({ size, agentEnv = {}, extra = '', transport = 'control', prewarm = true, agent = 'quick', resync = '1s', suffix = null }) {
   const dir = mkdtempSync(join(tmpdir(), 'agentpool-bench-'));
   const tmuxDir = (process.env.TMUX_TMPDIR = mkdtempSync(join(tmpdir(), 'agentpool-bench-tmux-')));
   delete process.env.TMUX;
@@ -41,9 +41,15 @@ agents:
     extends: fake
     env:
 ${env}
+  # An agent with no cost of its own: a shell that shows a prompt, takes one line, says it works and exits 0.
+  instant:
+    extends: generic
+    command: [sh, -c, "printf '\\\\033[H\\\\033[2J> '; IFS= read -r task; echo working; exit 0"]
+    screen: { ready: ['^> $'], busy: ['^working$'] }
+    done: exit
 projects:
   - path: ${JSON.stringify(project)}
-tasks: { settle: 0ms, retryBackoff: 50ms, maxAttempts: 5 }
+tasks: { settle: 0ms, retryBackoff: 50ms, maxAttempts: 5${suffix === null ? '' : `, instructionSuffix: ${JSON.stringify(suffix)}`} }
 controller: { resync: ${resync}, stateDir: ${JSON.stringify(join(dir, 'state'))} }
 ${extra}`);
   return {

@@ -8,7 +8,10 @@ import { percentile, until, world } from './lib.mjs';
 
 const TASKS = Number(process.env.TASKS ?? 2000);
 const SIZE = Number(process.env.SIZE ?? 50);
-const w = world({ size: SIZE, agentEnv: { FAKE_AGENT_WORK_MS: 0 }, prewarm: process.env.PREWARM !== 'off' });
+// AGENT=quick: the bundled fake agent (a Node process, and one per hook event); AGENT=instant: a shell that
+// answers at once, so what is left is the controller's and tmux's own cost per task.
+const AGENT = process.env.AGENT ?? 'quick';
+const w = world({ size: SIZE, agent: AGENT, agentEnv: { FAKE_AGENT_WORK_MS: 0 }, prewarm: process.env.PREWARM !== 'off', ...(AGENT === 'instant' ? { suffix: '' } : {}) });
 const c = w.controller();
 const count = (msg) => c.lines.filter((l) => l.msg === msg).length;
 await until(() => c.lines.filter((l) => l.to === 'ready' || l.to === 'idle').length >= SIZE, `${SIZE} sessions up`, 120_000, 20);
@@ -16,7 +19,8 @@ await until(() => c.lines.filter((l) => l.to === 'ready').length >= SIZE || proc
 const inbox = join(w.project, '.agent-queue', 'inbox');
 const t0 = Date.now();
 for (let i = 0; i < TASKS; i++) {
-  writeFileSync(join(inbox, `.t-${i}.tmp`), `Tiny task ${i}.\n`);
+  // One line, no line end: the instant agent reads one line, and Enter ends it.
+  writeFileSync(join(inbox, `.t-${i}.tmp`), `Tiny task ${i}.`);
   renameSync(join(inbox, `.t-${i}.tmp`), join(inbox, `t-${i}.md`));
 }
 await until(() => count('task done') + count('task failed') >= TASKS, `${TASKS} tasks settled`, 1_800_000, 50);

@@ -25,8 +25,11 @@ export const screenDriver: AgentDriver = {
   verdict: workingVerdict,
 
   submit(c, io, message) {
-    const busy = async () => readScreen(c.profile.screen, await io.backend.readScreen(io.ref)).busy;
-    return pasteAndSubmit(c, io, message, busy, 'busy signal on screen');
+    // An agent that ended after the Enter took it too (one that is done when it exits can be that quick),
+    // and a dead pane may no longer show what it printed: its exit status is the verdict's to read.
+    const taken = async () =>
+      readScreen(c.profile.screen, await io.backend.readScreen(io.ref)).busy || (await io.backend.list()).some((s) => s.ref === io.ref && s.process.dead);
+    return pasteAndSubmit(c, io, message, taken, 'busy signal on screen');
   },
 
   answer: answerDialog,

@@ -135,6 +135,17 @@ describe('dispatch', () => {
     expect(await w.sidecar(task)).toMatchObject({ state: 'submitting' });
   });
 
+  it('submit to an agent that takes the task and ends at once, its dead pane showing nothing: taken at the first Enter', async () => {
+    const w = await world();
+    const task = await launched(w);
+    w.backend.onKeys = (s, keys) => {
+      if (keys.includes('Enter')) Object.assign(s, { screen: '', process: { dead: true, status: 0, signal: null } });
+    };
+    await w.run({ kind: 'submit-task', session: S, task, agent: 'screeny' });
+    expect(w.backend.calls.filter((c) => c.startsWith('keys'))).toEqual([`keys ${S} Enter`]);
+    expect(w.slots.view(S)).toMatchObject({ state: 'working', task });
+  });
+
   it('stop-agent (done): the agent is asked to exit, the session rests, the task goes to done/, the slot cools down and its tags say so', async () => {
     const w = await world();
     const task = await launched(w);
