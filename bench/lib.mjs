@@ -68,7 +68,7 @@ ${extra}`);
       renameSync(join(inbox, `.${name}.tmp`), join(inbox, name));
     },
     controller() {
-      const child = execa('node', [join(ROOT, 'bin/reconcile.js'), '--config', configFile, '--log-format', 'json'], { reject: false, buffer: false });
+      const child = execa('node', [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROF] : []), join(ROOT, 'bin/reconcile.js'), '--config', configFile, '--log-format', 'json'], { reject: false, buffer: false });
       const lines = [];
       createInterface({ input: child.stdout }).on('line', (l) => { try { lines.push(JSON.parse(l)); } catch {} });
       return { child, lines };
