@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createBackend } from '../backend/factory.js';
@@ -52,11 +53,13 @@ export async function logsCommand(v: CliValues, target: string | undefined): Pro
     return 0;
   }
   out(section(`attempt ${facts!.attempts} in ${session}, at work now`));
-  // Followed while the task is still this session's; then the rest from the log saved as it ended (the
-  // pane itself has moved on to the next agent by then).
-  const shown = await followPane(createBackend(d), session, v.follow === true, async () => (await readActive(row.path))?.sidecar.session === session, true);
+  // Followed while the task is still this session's and its attempt has not ended; then the rest from the
+  // log saved as it ended. That log is written before the agent is asked to exit, so the pane is not read
+  // once it may show the session's next program.
+  const saved = attemptLogPath(d, facts!.project, row.path, facts!.attempts, facts!.claimedAt);
+  const still = async () => !existsSync(saved) && (await readActive(row.path))?.sidecar.session === session;
+  const shown = await followPane(createBackend(d), session, v.follow === true, still, true);
   if (v.follow) {
-    const saved = attemptLogPath(d, facts!.project, row.path, facts!.attempts, facts!.claimedAt);
     const text = await waitForFile(saved, 10_000);
     const rest = text === null ? [] : newLines(shown, text.trimEnd().split('\n')) ?? [];
     out(rest.map((l) => `${l}\n`).join(''));
@@ -90,6 +93,7 @@ async function followPane(backend: SessionBackend, session: string, follow: bool
   process.once('SIGINT', quit);
   while (!stop && (await still())) {
     await new Promise((res) => setTimeout(res, FOLLOW_MS));
+    if (stop || !(await still())) break;
     if (!(await show())) {
       // A session goes on with its next program; a task's agent is over (the saved log has the rest).
       if (!taskMode) {
