@@ -75,6 +75,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
     projects: (raw.projects ?? []).map((p) => projectSpec(p.path, {
       ...(p.inbox !== undefined ? { inbox: path.resolve(p.inbox) } : {}),
       ...(p.name !== undefined ? { name: p.name } : {}),
+      agent: p.agent ?? null,
       trust: p.trust ?? false,
       isolation: p.isolation ?? d.isolation,
       worktree: {
@@ -111,6 +112,7 @@ export function projectSpec(projectPath: string, o: Partial<Omit<ProjectSpec, 'p
     path: resolved,
     inbox: o.inbox ?? path.join(resolved, DEFAULTS.inbox),
     name: o.name ?? (path.basename(resolved) || resolved),
+    agent: o.agent ?? null,
     trust: o.trust ?? false,
     isolation: o.isolation ?? DEFAULTS.isolation,
     worktree: o.worktree ?? { baseRef: null, keep: DEFAULTS.worktree.keep, commit: DEFAULTS.worktree.commit },

@@ -40,7 +40,7 @@ export interface RawConfig {
     cooldown?: { afterTask?: RawDuration; afterFailure?: RawDuration };
   };
   projects?: Array<{
-    path: string; inbox?: string; name?: string; trust?: boolean;
+    path: string; inbox?: string; name?: string; agent?: string; trust?: boolean;
     isolation?: 'none' | 'worktree';
     worktree?: { baseRef?: string; keep?: WorktreeKeep; commit?: 'auto' | 'off' };
   }>;

@@ -5,19 +5,28 @@ import type { RawConfig } from './raw.js';
 import type { Problem } from './problem.js';
 import { didYouMean } from './suggest.js';
 
-/** `pool.agent` must name a profile; list them all, since the fix is to pick one. */
-function poolAgentRule(value: DesiredState): Problem[] {
-  return unknownAgent(value.pool.agent, Object.keys(value.agents));
+/** `pool.agent` and each `projects[].agent` must name a profile; list them all, since the fix is to pick one. */
+function agentNameRules(value: DesiredState): Problem[] {
+  const defined = Object.keys(value.agents);
+  return [
+    ...unknownAgent(value.pool.agent, defined, ['pool', 'agent']),
+    ...value.projects.flatMap((p, i) => (p.agent === null ? [] : unknownAgent(p.agent, defined, ['projects', i, 'agent']))),
+  ];
 }
 
-function unknownAgent(name: string, defined: readonly string[]): Problem[] {
+function unknownAgent(name: string, defined: readonly string[], path: Problem['path']): Problem[] {
   if (defined.includes(name)) return [];
   const names = [...new Set(defined)].sort();
   const guess = didYouMean(name, names);
   return [{
-    path: ['pool', 'agent'], at: 'value',
+    path, at: 'value',
     message: `unknown agent "${name}"; ${guess ? `did you mean "${guess}"? The` : 'the'} agents defined are ${names.join(', ')}`,
   }];
+}
+
+/** The profiles the config puts to work: the pool's and the projects' own (a task may name any other). */
+function agentsInUse(value: DesiredState): string[] {
+  return [...new Set([value.pool.agent, ...value.projects.flatMap((p) => (p.agent === null ? [] : [p.agent]))])].filter((n) => value.agents[n]);
 }
 
 /**
@@ -28,8 +37,13 @@ export function rawAgentRules(data: unknown): Problem[] {
   const raw = (typeof data === 'object' && data !== null ? data : {}) as Partial<RawConfig>;
   const agents = typeof raw.agents === 'object' && raw.agents !== null && !Array.isArray(raw.agents) ? raw.agents : {};
   const out: Problem[] = [];
+  const defined = [...Object.keys(SHIPPED_PROFILES), ...Object.keys(agents)];
   const name = typeof raw.pool === 'object' && raw.pool !== null ? (raw.pool as { agent?: unknown }).agent : undefined;
-  if (typeof name === 'string') out.push(...unknownAgent(name, [...Object.keys(SHIPPED_PROFILES), ...Object.keys(agents)]));
+  if (typeof name === 'string') out.push(...unknownAgent(name, defined, ['pool', 'agent']));
+  (Array.isArray(raw.projects) ? raw.projects : []).forEach((p, i) => {
+    const agent = typeof p === 'object' && p !== null ? (p as { agent?: unknown }).agent : undefined;
+    if (typeof agent === 'string') out.push(...unknownAgent(agent, defined, ['projects', i, 'agent']));
+  });
   try {
     out.push(...extendsRules({ ...raw, agents } as RawConfig), ...patternRules({ ...raw, agents } as RawConfig));
   } catch {
@@ -91,15 +105,18 @@ function patternRules(raw: RawConfig): Problem[] {
 }
 
 /**
- * The pool's agent must be able to receive a task: in its argv ({prompt} or {promptFile}), or by paste
+ * An agent in use must be able to receive a task: in its argv ({prompt} or {promptFile}), or by paste
  * with a way to know it is ready and that it took the prompt (hooks, or ready and busy screen patterns).
  */
 function deliveryRule(raw: RawConfig, value: DesiredState): Problem[] {
-  const profile = value.agents[value.pool.agent];
-  if (!profile || deliversInArgv(profile.command) || profile.driver === 'claude-hooks') return [];
+  return agentsInUse(value).flatMap((name) => deliveryProblem(raw, value, name));
+}
+
+function deliveryProblem(raw: RawConfig, value: DesiredState, name: string): Problem[] {
+  const profile = value.agents[name]!;
+  if (deliversInArgv(profile.command) || profile.driver === 'claude-hooks') return [];
   if (profile.screen.ready.length > 0 && profile.screen.busy.length > 0) return [];
-  const name = profile.name;
-  const path = raw.agents && Object.hasOwn(raw.agents, name) ? ['agents', name] : ['pool', 'agent'];
+  const path = raw.agents && Object.hasOwn(raw.agents, name) ? ['agents', name] : usedAt(value, name);
   return [{
     path, at: path[0] === 'agents' ? 'key' : 'value',
     message: `agent "${name}" cannot be given a task: pass it in the command with {prompt} or {promptFile}, ` +
@@ -113,7 +130,10 @@ function deliveryRule(raw: RawConfig, value: DesiredState): Problem[] {
  * fails. Say so here instead.
  */
 function hooksNeedSettingsRule(raw: RawConfig, value: DesiredState): Problem[] {
-  const name = value.pool.agent;
+  return agentsInUse(value).flatMap((name) => hooksNeedSettingsProblem(raw, value, name));
+}
+
+function hooksNeedSettingsProblem(raw: RawConfig, value: DesiredState, name: string): Problem[] {
   const entry = raw.agents && Object.hasOwn(raw.agents, name) ? raw.agents[name] : undefined;
   const profile = value.agents[name];
   if (!entry?.command || profile?.driver !== 'claude-hooks' || deliversInArgv(profile.command) || profile.command.some((w) => w.includes('{settings}'))) return [];
@@ -124,21 +144,26 @@ function hooksNeedSettingsRule(raw: RawConfig, value: DesiredState): Problem[] {
   }];
 }
 
-/** `projects[].trust` needs a pool agent that knows where its CLI keeps folder trust. */
+/** Where a profile in use is named: the pool's agent, or else the first project that names it. */
+function usedAt(value: DesiredState, name: string): Problem['path'] {
+  if (value.pool.agent === name) return ['pool', 'agent'];
+  return ['projects', value.projects.findIndex((p) => p.agent === name), 'agent'];
+}
+
+/** `projects[].trust` needs a project agent (its own, or the pool's) that knows where its CLI keeps folder trust. */
 function trustRule(raw: RawConfig, value: DesiredState): Problem[] {
-  const profile = value.agents[value.pool.agent];
-  if (!profile || profile.folderTrust !== 'none') return [];
-  return (raw.projects ?? []).flatMap((p, i) =>
-    p.trust
+  return (raw.projects ?? []).flatMap((p, i) => {
+    const profile = value.agents[value.projects[i]?.agent ?? value.pool.agent];
+    return p.trust && profile && profile.folderTrust === 'none'
       ? [{
           path: ['projects', i, 'trust'], at: 'value' as const,
           message: `agent "${profile.name}" has no way to record folder trust (folderTrust: none); remove trust here, or use a claude-based profile`,
         }]
-      : [],
-  );
+      : [];
+  });
 }
 
-/** The agent checks: pool.agent exists, every extends resolves, every screen pattern compiles, tasks can reach it. */
+/** The agent checks: the agents named exist, every extends resolves, every screen pattern compiles, tasks can reach them. */
 export function agentRules(raw: RawConfig, value: DesiredState): Problem[] {
-  return [...poolAgentRule(value), ...extendsRules(raw), ...patternRules(raw), ...deliveryRule(raw, value), ...hooksNeedSettingsRule(raw, value), ...trustRule(raw, value)];
+  return [...agentNameRules(value), ...extendsRules(raw), ...patternRules(raw), ...deliveryRule(raw, value), ...hooksNeedSettingsRule(raw, value), ...trustRule(raw, value)];
 }

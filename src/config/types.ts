@@ -90,6 +90,8 @@ export interface ProjectSpec {
   inbox: string;
   /** Short name for logs; defaults to the last path segment. */
   name: string;
+  /** The agent profile for this project's tasks; null: the pool's. */
+  agent: string | null;
   /** Record folder trust in the agent's own settings before launching there (the profile's `folderTrust`). */
   trust: boolean;
   /**

@@ -33,7 +33,7 @@ export async function observe(
   }
 
   const queues = await Promise.all(
-    d.projects.map((p) => scanner.scan(p, { now, settleMs: d.tasks.settleMs, maxBytes: d.tasks.maxBytes })),
+    d.projects.map((p) => scanner.scan(p, { now, settleMs: d.tasks.settleMs, maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) })),
   );
 
   const agents = new Map<string, AgentSignals>();

@@ -3,7 +3,7 @@ import type { SlotView } from '../machines/types.js';
 import { pickTasks } from '../tasks/order.js';
 import type { ActiveTask } from '../tasks/types.js';
 import { actionSession as actionSessionName, sortActions, type Action } from './actions.js';
-import { desiredSlots, isPoolName, profileOf, slotIndex } from './pool.js';
+import { desiredSlots, isPoolName, profileOf, slotIndex, taskProfile } from './pool.js';
 import { explainVerdict } from './explain.js';
 import { savedTags, staleSlotTags } from './slot-tags.js';
 import { dispose } from './retry.js';
@@ -35,7 +35,6 @@ export interface PlanContext {
 export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string, SlotView>, ctx: PlanContext = {}): Action[] {
   const inFlight = ctx.inFlight ?? new Set<string>();
   const actions: Action[] = [];
-  const profile = profileOf(d, d.pool.agent);
   const wanted = desiredSlots(d);
   const wantedSet = new Set(wanted);
   const activeByPath = new Map<string, ActiveTask>();
@@ -140,13 +139,14 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     idle.splice(Math.max(0, idle.length - picked.filter((t) => settlingPaths.has(t.path)).length));
     for (const task of picked.filter((t) => !settlingPaths.has(t.path))) {
       const priority = task.where === 'active' ? activeByPath.get(task.path)?.sidecar.priority ?? task.priority : task.priority;
-      const want = { project: task.project, model: profile.models[priority], agent: profile.name };
+      const agent = taskProfile(d, task);
+      const want = { project: task.project, model: agent.models[priority], agent: agent.name };
       // A retry (its record may say to resume) or a task that resumes an agent session needs its own launch.
       const fit = task.where === 'inbox' && !task.resume ? ready.findIndex((name) => fitsWarm(views.get(name)!.warm, views.get(name)!.agent, want)) : -1;
       if (fit !== -1) {
         const session = ready.splice(fit, 1)[0]!;
         actions.push({ kind: 'claim-task', session, task, warm: true });
-        actions.push({ kind: 'submit-task', session, task: task.path, agent: profile.name, warm: views.get(session)!.warm! });
+        actions.push({ kind: 'submit-task', session, task: task.path, agent: agent.name, warm: views.get(session)!.warm! });
         continue;
       }
       // A task whose warm agent is still starting waits for it, rather than replace another one's.
@@ -158,7 +158,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
       const session = idle.shift() ?? ready.shift();
       if (!session) break;
       actions.push({ kind: 'claim-task', session, task });
-      actions.push({ kind: 'launch-agent', session, task: task.path, agent: profile.name, model: want.model, priority, project: task.project });
+      actions.push({ kind: 'launch-agent', session, task: task.path, agent: agent.name, model: want.model, priority, project: task.project });
     }
   }
   // Prewarm: idle slots left over start their agent ahead of the next task.

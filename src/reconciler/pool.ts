@@ -21,3 +21,19 @@ export function slotIndex(d: DesiredState, name: string): number {
 export function profileOf(d: DesiredState, agent: string | null | undefined): AgentProfile {
   return (agent ? d.agents[agent] : undefined) ?? d.agents[d.pool.agent]!;
 }
+
+/**
+ * The profile a task runs on: the one it names (`agent:`), else its project's, else the pool's. A task
+ * that needs Claude Code (`needs_claude_code: true`) runs on a Claude Code profile (one driven by its hooks)
+ * whatever that says: the pool's when it is one, else the shipped `claude`.
+ */
+export function taskProfile(d: DesiredState, task: { project: string; agent?: string; needsClaudeCode?: true }): AgentProfile {
+  const chosen = profileOf(d, task.agent ?? d.projects.find((p) => p.path === task.project)?.agent);
+  if (!task.needsClaudeCode || isClaudeCode(chosen)) return chosen;
+  const pool = profileOf(d, d.pool.agent);
+  return isClaudeCode(pool) ? pool : d.agents.claude!;
+}
+
+function isClaudeCode(profile: AgentProfile): boolean {
+  return profile.driver === 'claude-hooks';
+}

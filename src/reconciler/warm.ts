@@ -4,19 +4,21 @@ import type { WarmAgent } from '../machines/types.js';
 import { desiredSlots, profileOf } from './pool.js';
 
 /**
- * Prewarm, as pure rules: which idle slot starts which agent ahead of its task. A warm agent runs the pool
- * profile with the model most priorities share, in the folder of one project; the slots take the projects
- * in turn. It is for profiles that paste the task (one that takes it in its argv has nothing to wait for)
- * and for projects with isolation none (a worktree is made per task, so no folder is known ahead).
+ * Prewarm, as pure rules: which idle slot starts which agent ahead of its task. A warm agent runs the
+ * profile of one project (its own, else the pool's) with the model most priorities share, in that
+ * project's folder; the slots take the projects in turn. It is for profiles that paste the task (one that
+ * takes it in its argv has nothing to wait for) and for projects with isolation none (a worktree is made
+ * per task, so no folder is known ahead).
  */
 export function warmTarget(d: DesiredState, session: string): { agent: string; model: string; project: string } | null {
   if (!d.pool.prewarm) return null;
-  const profile = profileOf(d, d.pool.agent);
-  if (deliversInArgv(profile.command)) return null;
   const projects = d.projects.filter((p) => p.isolation === 'none');
   const i = desiredSlots(d).indexOf(session);
   if (projects.length === 0 || i === -1) return null;
-  return { agent: profile.name, model: warmModel(profile), project: projects[i % projects.length]!.path };
+  const project = projects[i % projects.length]!;
+  const profile = profileOf(d, project.agent ?? d.pool.agent);
+  if (deliversInArgv(profile.command)) return null;
+  return { agent: profile.name, model: warmModel(profile), project: project.path };
 }
 
 /** The model most priorities map to; on a tie, the default priority's. */

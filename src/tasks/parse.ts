@@ -47,7 +47,7 @@ export function parseTask(bytes: Uint8Array): TaskParseResult {
 }
 
 function toMeta(data: Record<string, unknown>): TaskMeta | string {
-  const { title, priority: rawPriority = 'default', tags = [], needs_claude_code, resume, ...extra } = data;
+  const { title, priority: rawPriority = 'default', tags = [], needs_claude_code, resume, agent, ...extra } = data;
   // The older dispatcher took `Critical` and `CRITICAL` for critical: any case of a known word is that word.
   const priority = typeof rawPriority === 'string' ? rawPriority.toLowerCase() : rawPriority;
   if (typeof priority !== 'string' || !(PRIORITIES as readonly string[]).includes(priority)) {
@@ -57,6 +57,7 @@ function toMeta(data: Record<string, unknown>): TaskMeta | string {
   const tagList = typeof tags === 'string' ? [tags] : tags;
   if (!Array.isArray(tagList) || !tagList.every((t) => typeof t === 'string')) return 'tags must be a list of strings';
   if (needs_claude_code !== undefined && typeof needs_claude_code !== 'boolean') return 'needs_claude_code must be true or false';
+  if (agent !== undefined && (typeof agent !== 'string' || agent.trim() === '')) return 'agent must be the name of an agent profile, e.g. agent: claude';
   if (resume !== undefined && (typeof resume !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(resume))) {
     return 'resume must be an agent session id (letters, digits, ".", "_" or "-")';
   }
@@ -66,6 +67,7 @@ function toMeta(data: Record<string, unknown>): TaskMeta | string {
     tags: tagList,
     ...(needs_claude_code !== undefined ? { needsClaudeCode: needs_claude_code } : {}),
     ...(resume !== undefined ? { resume } : {}),
+    ...(agent !== undefined ? { agent: (agent as string).trim() } : {}),
     extra,
   };
 }

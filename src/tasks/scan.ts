@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ProjectSpec } from '../config/types.js';
 import { isTaskName, queueDirs, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
-import type { ActiveTask, PendingTask, RejectedTask, Sidecar } from './types.js';
+import type { ActiveTask, PendingTask, RejectedTask, Sidecar, TaskMeta } from './types.js';
 import { isAlive } from '../util/pid.js';
 import { ArrivalTracker } from './arrivals.js';
 
@@ -28,11 +28,16 @@ export interface ScanOptions {
   now: number;
   settleMs: number;
   maxBytes: number;
+  /** The agent profiles a task may name (`agent:`); one naming another is rejected. Unchecked when absent. */
+  agents?: ReadonlySet<string>;
 }
+
+/** What a task file says of how it is to be run: its priority and what it asks of its agent. */
+type Wants = Pick<PendingTask, 'priority' | 'resume' | 'agent' | 'needsClaudeCode'>;
 
 interface CacheEntry {
   key: string;
-  result: { priority: PendingTask['priority']; resume: boolean } | { reason: string };
+  result: Wants | { reason: string };
 }
 
 /**
@@ -82,16 +87,19 @@ export class QueueScanner {
         const bytes = await readFile(path).catch(() => null);
         if (!bytes) continue;
         const parsed = parseTask(bytes);
-        entry = { key, result: parsed.ok ? { priority: parsed.task.meta.priority, resume: parsed.task.meta.resume !== undefined } : { reason: parsed.reason } };
+        entry = { key, result: parsed.ok ? wants(parsed.task.meta) : { reason: parsed.reason } };
         this.cache.set(path, entry);
       }
       if (settling) {
         // Read while it settles, for its priority only; a half-written file that does not parse yet says nothing.
-        if (!('reason' in entry.result)) q.settling.push({ path, project: project.path, name, priority: entry.result.priority, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
+        if (!('reason' in entry.result)) q.settling.push({ path, project: project.path, name, ...entry.result, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
       } else if ('reason' in entry.result) {
         q.rejected.push({ path, project: project.path, name, reason: entry.result.reason });
+      } else if (entry.result.agent !== undefined && opts.agents && !opts.agents.has(entry.result.agent)) {
+        const known = [...opts.agents].sort().join(', ');
+        q.rejected.push({ path, project: project.path, name, reason: `the task asks for agent "${entry.result.agent}", which the config does not define; use one of ${known}` });
       } else {
-        q.pending.push({ path, project: project.path, name, priority: entry.result.priority, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox', ...(entry.result.resume ? { resume: true as const } : {}) });
+        q.pending.push({ path, project: project.path, name, ...entry.result, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
       }
     }
     for (const path of this.cache.keys()) if (path.startsWith(dirs.inbox) && !seen.has(path)) this.cache.delete(path);
@@ -102,6 +110,8 @@ export class QueueScanner {
         q.pending.push({
           path: a.path, project: project.path, name: a.name, priority: a.sidecar.priority,
           arrivedAt: a.sidecar.arrivedAt, attempts: a.sidecar.attempts, notBefore: a.sidecar.notBefore, where: 'active',
+          ...(a.sidecar.agent !== undefined ? { agent: a.sidecar.agent } : {}),
+          ...(a.sidecar.needsClaudeCode ? { needsClaudeCode: true as const } : {}),
         });
       }
     }
@@ -217,6 +227,16 @@ export async function readSidecar(path: string): Promise<Sidecar | null> {
   } catch {
     return null;
   }
+}
+
+/** The parts of a task's front matter the planner needs, without keys for what it does not say. */
+function wants(meta: TaskMeta): Wants {
+  return {
+    priority: meta.priority,
+    ...(meta.resume !== undefined ? { resume: true as const } : {}),
+    ...(meta.agent !== undefined ? { agent: meta.agent } : {}),
+    ...(meta.needsClaudeCode ? { needsClaudeCode: true as const } : {}),
+  };
 }
 
 export function freshSidecar(project: string, task: string, arrivedAt: number, priority: Sidecar['priority'] = 'default'): Sidecar {

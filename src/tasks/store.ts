@@ -27,7 +27,7 @@ export async function claimTask(task: PendingTask, session: string, now: number)
   if (task.where === 'inbox') {
     let sidecar: Sidecar | null = null;
     const path = await intoFreeName(queueDirs(dirname(task.path)).active, task.name, async (dest) => {
-      sidecar = { ...freshSidecar(task.project, basename(dest), task.arrivedAt, task.priority), ...claimedBy(session, 1, now) };
+      sidecar = { ...freshSidecar(task.project, basename(dest), task.arrivedAt, task.priority), ...asks(task), ...claimedBy(session, 1, now) };
       // The sidecar is written under a name of this claim's own and moved into place only by the winner.
       const pending = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomUUID()}${SIDECAR_SUFFIX}`);
       await writeJsonAtomic(pending, sidecar);
@@ -55,6 +55,11 @@ export async function claimTask(task: PendingTask, session: string, now: number)
 function entry(s: Sidecar, o: { outcome: string; reason: string; now: number; git?: GitRecord | null; log?: string | null }): HistoryEntry {
   const git = o.git ? { git: { branch: o.git.branch, head: o.git.head, worktree: o.git.worktree, kept: o.git.kept } } : {};
   return { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now, ...git, ...(o.log ? { log: o.log } : {}) };
+}
+
+/** What a task asked of its agent, kept in its sidecar so that its retries ask the same. */
+function asks(task: PendingTask): Pick<Sidecar, 'agent' | 'needsClaudeCode'> {
+  return { ...(task.agent !== undefined ? { agent: task.agent } : {}), ...(task.needsClaudeCode ? { needsClaudeCode: true as const } : {}) };
 }
 
 function claimedBy(session: string, attempts: number, now: number): Partial<Sidecar> {

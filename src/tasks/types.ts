@@ -7,6 +7,8 @@ export interface TaskMeta {
   priority: Priority;
   tags: string[];
   needsClaudeCode?: boolean;
+  /** The agent profile the task asks for (`agent:` in the front matter). */
+  agent?: string;
   /** An agent session id to resume (`resume:` in the front matter). */
   resume?: string;
   /** Every other front-matter key, kept as is. */
@@ -35,6 +37,10 @@ export interface PendingTask {
   where: 'inbox' | 'active';
   /** The task continues an agent session (`resume:` in its front matter): it needs an agent launched for it. */
   resume?: true;
+  /** The agent profile it asks for (`agent:`), else its project's, else the pool's. */
+  agent?: string;
+  /** Runs only on a Claude Code profile (`needs_claude_code: true`, as the older dispatcher had it). */
+  needsClaudeCode?: true;
 }
 
 /** A file in an inbox that can never run, with the reason. */
@@ -52,6 +58,9 @@ export interface Sidecar {
   project: string;
   title?: string;
   priority: Priority;
+  /** What the task asked of its agent (front matter), kept for its retries. */
+  agent?: string;
+  needsClaudeCode?: true;
   arrivedAt: number;
   attempts: number;
   /**

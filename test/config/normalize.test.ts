@@ -43,7 +43,7 @@ describe('normalize', () => {
 
   it('defaults a project inbox and name, and normalizes its paths', () => {
     const v = valueOf(yaml(...HEAD, 'projects:', '  - path: /src/app/', '  - {path: /src/x/../lib, inbox: /q//in/, name: L}'));
-    const none = { trust: false, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off' } };
+    const none = { agent: null, trust: false, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off' } };
     expect(v.projects).toEqual([
       { path: '/src/app', inbox: '/src/app/.agent-queue/inbox', name: 'app', ...none },
       { path: '/src/lib', inbox: '/q/in', name: 'L', ...none },

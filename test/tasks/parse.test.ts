@@ -60,6 +60,12 @@ describe('parseTask', () => {
     expect(reason(parse('---\nneeds_claude_code: yes\n---\nx'))).toBe('needs_claude_code must be true or false');
   });
 
+  it('takes the agent a task names, and refuses one that is not a name', () => {
+    expect(ok('---\nagent: codex\n---\nx').meta.agent).toBe('codex');
+    expect(reason(parse('---\nagent: [codex]\n---\nx'))).toBe('agent must be the name of an agent profile, e.g. agent: claude');
+    expect(reason(parse('---\nagent: ""\n---\nx'))).toBe('agent must be the name of an agent profile, e.g. agent: claude');
+  });
+
   it('validates the resume id so it is safe on a command line', () => {
     expect(ok('---\nresume: 3f2a9c1e-7b7d-4a6f-9d7e-2c5b1f0e8a11\n---\nx').meta.resume).toBe('3f2a9c1e-7b7d-4a6f-9d7e-2c5b1f0e8a11');
     for (const bad of ['"a b"', '"$(rm -rf ~)"', '"a;b"', "'x\\ny'", '""', '42', '[a]']) {

@@ -43,6 +43,21 @@ describe('QueueScanner', () => {
     expect(q.pending[0]!.arrivedAt).toBeGreaterThan(0);
   });
 
+  it('takes the agent a task asks for, rejects one the config does not define, and keeps it for a retry', async () => {
+    await put('codex.md', '---\nagent: other\nneeds_claude_code: true\n---\nA\n');
+    await put('typo.md', '---\nagent: clade\n---\nB\n');
+    const opts = settled({ agents: new Set(['claude', 'other']) });
+    const q = await new QueueScanner().scan(project, opts);
+    expect(q.pending.map((t) => [t.name, t.agent, t.needsClaudeCode])).toEqual([['codex.md', 'other', true]]);
+    expect(q.rejected).toEqual([expect.objectContaining({ name: 'typo.md', reason: 'the task asks for agent "clade", which the config does not define; use one of claude, other' })]);
+    // Claimed, then back in the queue for a retry: its sidecar still says what it asked for.
+    const claimed = await claimTask(q.pending[0]!, 's-1', Date.now());
+    expect(claimed.sidecar).toMatchObject({ agent: 'other', needsClaudeCode: true });
+    await requeueTask(claimed.path, { outcome: 'failed', reason: 'x', now: Date.now(), notBefore: 0, refundAttempt: false });
+    const again = await new QueueScanner().scan(project, opts);
+    expect(again.pending.map((t) => [t.name, t.where, t.agent, t.needsClaudeCode])).toEqual([['codex.md', 'active', 'other', true]]);
+  });
+
   it('ignores dotfiles, *.tmp, *.part, *.md.dispatched and other non-.md names', async () => {
     for (const n of ['.hidden.md', '.a.md.swp', 'x.tmp', 'x.md.tmp', 'y.part', 'y.md.part', 'old.md.dispatched', 'notes.txt', '.md', 'README']) await put(n);
     await put('real.md');
