@@ -44,6 +44,6 @@ describe('a pool that mixes agents', () => {
     expect(launched.sort()).toEqual([['named.md', 'second', true], ['plain.md', 'first', false]]);
     const failed = JSON.parse(await readFile(join(env.project, '.agent-queue', 'failed', 'typo.md.result.json'), 'utf8'));
     expect(failed.reason).toBe('the task asks for agent "secnd", which the config does not define; use one of claude, fake, first, generic, second');
-    expect(c.lines.filter((l) => (l.level ?? 0) >= 40 && l.msg !== 'task rejected').map((l) => l.msg)).toEqual([]);
+    expect(c.lines.filter((l) => (l.level ?? 0) >= 40).map((l) => `${l.msg}: ${String(l.task ?? l.path ?? '').split('/').pop()}`)).toEqual(['rejected a task that cannot run: typo.md']);
   }, 60_000);
 });
