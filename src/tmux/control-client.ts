@@ -162,7 +162,29 @@ export class ControlTmuxClient extends TmuxCommands {
     // Ours made before this version lack it: without it, removing the anchor would end the client. Another
     // program's session is never changed; if it goes, the client ends and the next call attaches anew.
     if (anchor.ours) await conn.send(['set-option', '-t', anchor.id, 'detach-on-destroy', 'off']).catch(() => {});
+    await this.endStaleClients(conn).catch(() => {});
     return conn;
+  }
+
+  /**
+   * The command channels of controllers that died without closing theirs (killed with SIGKILL): such a
+   * client outlives its controller, and once the server is told to exit it waits for that client forever,
+   * with its socket already gone (seen in the chaos test: a server left running after kill-server). One
+   * controller runs per server (its lock), so any other client with this channel's flags is a leftover.
+   */
+  private async endStaleClients(conn: Connection): Promise<void> {
+    const rows = await conn.send(['list-clients', '-F', '#{client_pid} #{client_flags}']);
+    for (const row of rows.split('\n')) {
+      const [pid, flags = ''] = row.trim().split(' ');
+      const mine = Number(pid) === conn.pid;
+      if (!mine && Number(pid) > 0 && STALE_FLAGS.every((f) => flags.split(',').includes(f))) {
+        try {
+          process.kill(Number(pid), 'SIGTERM');
+        } catch {
+          // gone already, or not ours to end
+        }
+      }
+    }
   }
 
   /** A session to attach to, by id, one of ours if there is one; null when no server runs or it has none. */
@@ -193,6 +215,9 @@ interface Pending {
 }
 
 /** One `tmux -C` client process: lines out, replies in, in order. */
+/** The client flags of a controller's command channel (`-C attach-session -f no-output,ignore-size`). */
+const STALE_FLAGS = ['control-mode', 'no-output', 'ignore-size'];
+
 class Connection {
   readonly attached: Promise<void>;
   private readonly child: ChildProcess;
@@ -230,6 +255,11 @@ class Connection {
 
   get alive(): boolean {
     return this.ended === null;
+  }
+
+  /** The client process's pid, as tmux's `client_pid` shows it. */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   send(args: readonly string[]): Promise<string> {

@@ -1,4 +1,5 @@
 /** What only the control-mode transport does: one client, pipelined commands, reconnecting, wedged servers. */
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +141,28 @@ describe('ControlTmuxClient', () => {
     const before = heard;
     await server!.run('kill-session', '-t', '=ccl-auto-2'); // behind its back
     await waitFor(async () => heard > before, { what: 'the listener told of the removal' });
+  });
+
+  it('ends the command channel a killed controller left attached, and leaves any other client alone', async () => {
+    const c = client();
+    await c.newSession(session(1));
+    await c.close();
+    // A dead controller's channel (same flags) and a person's own control-mode client (tmux -C, as iTerm2 uses).
+    const attach = (...args: string[]) => {
+      const full = ['-L', server!.socket, '-C', 'attach-session', ...args, '-t', 'ccl-auto-1'];
+      guardArgs(full);
+      return spawn('tmux', full, { stdio: ['pipe', 'ignore', 'ignore'] });
+    };
+    const stale = attach('-f', 'no-output,ignore-size');
+    const person = attach();
+    const ended = new Promise((r) => stale.once('exit', r));
+    await waitFor(async () => (await controlClients()).length === 2, { what: 'both clients attached' });
+    const next = (open = new ControlTmuxClient({ socket: server!.socket }, 'tmux'));
+    await next.listPanes([OPT.pool]);
+    await ended;
+    await waitFor(async () => (await controlClients()).length === 2, { what: 'the new channel and the person\'s client' });
+    expect(person.exitCode).toBeNull();
+    person.kill();
   });
 
   it('says clearly when the tmux binary is missing', async () => {
