@@ -32,9 +32,8 @@ export async function observe(
     tmuxState = { ok: false, error: (err as Error).message, ...(err instanceof BackendError && err.kind === 'unavailable' ? { hopeless: true } : {}) };
   }
 
-  const queues = await Promise.all(
-    d.projects.map((p) => scanner.scan(p, { now, settleMs: d.tasks.settleMs, maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) })),
-  );
+  const scanOptions = { now, settleMs: d.tasks.settleMs, maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) };
+  const queues = await Promise.all(d.projects.map((p) => scanner.scan(p, scanOptions)));
 
   const agents = new Map<string, AgentSignals>();
   const problems: string[] = [];

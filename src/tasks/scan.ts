@@ -110,8 +110,7 @@ export class QueueScanner {
         q.pending.push({
           path: a.path, project: project.path, name: a.name, priority: a.sidecar.priority,
           arrivedAt: a.sidecar.arrivedAt, attempts: a.sidecar.attempts, notBefore: a.sidecar.notBefore, where: 'active',
-          ...(a.sidecar.agent !== undefined ? { agent: a.sidecar.agent } : {}),
-          ...(a.sidecar.needsClaudeCode ? { needsClaudeCode: true as const } : {}),
+          ...asks(a.sidecar),
         });
       }
     }
@@ -231,12 +230,15 @@ export async function readSidecar(path: string): Promise<Sidecar | null> {
 
 /** The parts of a task's front matter the planner needs, without keys for what it does not say. */
 function wants(meta: TaskMeta): Wants {
-  return {
-    priority: meta.priority,
-    ...(meta.resume !== undefined ? { resume: true as const } : {}),
-    ...(meta.agent !== undefined ? { agent: meta.agent } : {}),
-    ...(meta.needsClaudeCode ? { needsClaudeCode: true as const } : {}),
-  };
+  return { priority: meta.priority, ...(meta.resume !== undefined ? { resume: true as const } : {}), ...asks(meta) };
+}
+
+/**
+ * What a task asks of its agent, without keys for what it does not ask: from its front matter, its
+ * pending entry, or its sidecar (where a claim keeps it, so that its retries ask the same).
+ */
+export function asks(t: { agent?: string; needsClaudeCode?: boolean }): Pick<Sidecar, 'agent' | 'needsClaudeCode'> {
+  return { ...(t.agent !== undefined ? { agent: t.agent } : {}), ...(t.needsClaudeCode ? { needsClaudeCode: true as const } : {}) };
 }
 
 export function freshSidecar(project: string, task: string, arrivedAt: number, priority: Sidecar['priority'] = 'default'): Sidecar {

@@ -6,7 +6,7 @@ import { serially } from '../util/serial.js';
 import { exists } from '../util/fs.js';
 import { queueDirs, RESULT_SUFFIX, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
-import { freshSidecar, readSidecar } from './scan.js';
+import { asks, freshSidecar, readSidecar } from './scan.js';
 import type { ActiveTask, GitRecord, HistoryEntry, ParsedTask, PendingTask, RejectedTask, ResultRecord, Sidecar } from './types.js';
 
 /**
@@ -55,11 +55,6 @@ export async function claimTask(task: PendingTask, session: string, now: number)
 function entry(s: Sidecar, o: { outcome: string; reason: string; now: number; git?: GitRecord | null; log?: string | null }): HistoryEntry {
   const git = o.git ? { git: { branch: o.git.branch, head: o.git.head, worktree: o.git.worktree, kept: o.git.kept } } : {};
   return { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now, ...git, ...(o.log ? { log: o.log } : {}) };
-}
-
-/** What a task asked of its agent, kept in its sidecar so that its retries ask the same. */
-function asks(task: PendingTask): Pick<Sidecar, 'agent' | 'needsClaudeCode'> {
-  return { ...(task.agent !== undefined ? { agent: task.agent } : {}), ...(task.needsClaudeCode ? { needsClaudeCode: true as const } : {}) };
 }
 
 function claimedBy(session: string, attempts: number, now: number): Partial<Sidecar> {

@@ -175,11 +175,12 @@ export class ControlTmuxClient extends TmuxCommands {
   private async endStaleClients(conn: Connection): Promise<void> {
     const rows = await conn.send(['list-clients', '-F', '#{client_pid} #{client_flags}']);
     for (const row of rows.split('\n')) {
-      const [pid, flags = ''] = row.trim().split(' ');
-      const mine = Number(pid) === conn.pid;
-      if (!mine && Number(pid) > 0 && STALE_FLAGS.every((f) => flags.split(',').includes(f))) {
+      const [field, list = ''] = row.trim().split(' ');
+      const pid = Number(field);
+      const flags = list.split(',');
+      if (pid > 0 && pid !== conn.pid && STALE_FLAGS.every((f) => flags.includes(f))) {
         try {
-          process.kill(Number(pid), 'SIGTERM');
+          process.kill(pid, 'SIGTERM');
         } catch {
           // gone already, or not ours to end
         }
@@ -214,10 +215,10 @@ interface Pending {
   reject: (err: TmuxError) => void;
 }
 
-/** One `tmux -C` client process: lines out, replies in, in order. */
 /** The client flags of a controller's command channel (`-C attach-session -f no-output,ignore-size`). */
 const STALE_FLAGS = ['control-mode', 'no-output', 'ignore-size'];
 
+/** One `tmux -C` client process: lines out, replies in, in order. */
 class Connection {
   readonly attached: Promise<void>;
   private readonly child: ChildProcess;
