@@ -15,7 +15,10 @@ export interface HookSummary {
 
 export const EMPTY_SUMMARY: HookSummary = { started: false, prompts: [] };
 
-/** Pure: the lines of an events file → a summary. Unparsable lines (a torn write) are skipped. */
+/**
+ * Pure: the lines of an events file → a summary. Unparsable lines (a torn write) are skipped. Claude Code
+ * and Codex CLI name their events alike; Gemini CLI's BeforeAgent is a prompt taken, AfterAgent a turn's end.
+ */
 export function summarizeEvents(text: string): HookSummary {
   const s: HookSummary = { started: false, prompts: [] };
   for (const line of text.split('\n')) {
@@ -35,6 +38,7 @@ export function summarizeEvents(text: string): HookSummary {
         s.transcriptPath = str('transcript_path') ?? s.transcriptPath;
         break;
       case 'UserPromptSubmit':
+      case 'BeforeAgent':
         s.prompts.push(str('prompt') ?? '');
         // A new turn: an earlier turn's end does not end this one.
         delete s.stop;
@@ -42,6 +46,9 @@ export function summarizeEvents(text: string): HookSummary {
         break;
       case 'Stop':
         s.stop = { lastMessage: str('last_assistant_message') ?? '', backgroundTasks: describeTasks(e.background_tasks) };
+        break;
+      case 'AfterAgent':
+        s.stop = { lastMessage: str('prompt_response') ?? '', backgroundTasks: [] };
         break;
       case 'StopFailure':
         s.stopFailure = { error: str('error') ?? 'unknown', lastMessage: str('last_assistant_message') ?? '' };

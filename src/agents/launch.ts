@@ -16,13 +16,18 @@ export interface LaunchVars {
   agentSessionId: string;
   /** True when the task resumes `agentSessionId` instead of starting it. */
   resume: boolean;
+  /** The agent's hooks as its CLI takes them in argv (Codex: a config override), or ''. */
+  hooks?: string;
   /** The message, for profiles that take it in argv (`{prompt}`), and the file holding it (`{promptFile}`). */
   prompt?: string;
   promptFile?: string;
 }
 
-/** Pure: a profile's argv template and the values of one launch → argv. Text never passes a shell. */
-export function buildArgv(profile: AgentProfile, v: LaunchVars): string[] {
+/**
+ * Pure: a profile's argv and env templates and the values of one launch → the argv and env to start it
+ * with. Text never passes a shell.
+ */
+export function buildLaunch(profile: AgentProfile, v: LaunchVars): { argv: string[]; env: Record<string, string> } {
   const values: Record<string, string> = {
     model: v.model,
     settings: v.settings,
@@ -30,15 +35,22 @@ export function buildArgv(profile: AgentProfile, v: LaunchVars): string[] {
     eventsFile: v.eventsFile,
     project: v.project,
     agentSessionId: v.agentSessionId,
+    hooks: v.hooks ?? '',
     prompt: v.prompt ?? '',
     promptFile: v.promptFile ?? '',
     agentpoolDir: AGENTPOOL_DIR,
     node: process.execPath,
   };
   const fill = (word: string) => word.replace(/\{(\w+)\}/g, (all, k: string) => values[k] ?? all);
-  return profile.command.flatMap((word) =>
+  const argv = profile.command.flatMap((word) =>
     word === '{...sessionArgs}' ? (v.resume ? profile.resumeArgs : profile.newSessionArgs).map(fill) : [fill(word)],
   );
+  return { argv, env: Object.fromEntries(Object.entries(profile.env).map(([k, val]) => [k, fill(val)])) };
+}
+
+/** The argv alone (see buildLaunch). */
+export function buildArgv(profile: AgentProfile, v: LaunchVars): string[] {
+  return buildLaunch(profile, v).argv;
 }
 
 /** Where a pool session's agentpool files live under the state directory. */
@@ -57,16 +69,11 @@ export async function readHookSummary(stateDir: string, session: string): Promis
 }
 
 /**
- * Claude Code settings whose hooks append every event of interest to `eventsFile`. They also turn off the
- * CLI's own continuation after a usage limit: agentpool cools the session down and runs the task again.
+ * The command line an agent's hooks run: agentpool's hook program (src/agents/hook.ts), which appends the
+ * event's payload to `eventsFile`. The CLI runs it through a shell; only our own paths go in it, quoted.
  */
-export function hookSettings(eventsFile: string): object {
-  const command = [process.execPath, join(AGENTPOOL_DIR, 'dist', 'agents', 'hook.js'), eventsFile].map(shellQuote).join(' ');
-  const entry = [{ hooks: [{ type: 'command', command }] }];
-  return {
-    autoContinueAtUsageLimit: false,
-    hooks: Object.fromEntries(['SessionStart', 'UserPromptSubmit', 'Stop', 'StopFailure', 'Notification'].map((e) => [e, entry])),
-  };
+export function hookCommand(eventsFile: string): string {
+  return [process.execPath, join(AGENTPOOL_DIR, 'dist', 'agents', 'hook.js'), eventsFile].map(shellQuote).join(' ');
 }
 
 /** The hook command is run by the agent through a shell; only our own paths go in it, quoted. */

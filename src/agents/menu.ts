@@ -1,5 +1,6 @@
 /**
- * Menus as agent CLIs draw them: a column of options, one marked by a cursor (`❯`), numbered or not.
+ * Menus as agent CLIs draw them: a column of options, one marked by a cursor (Claude Code `❯`, Codex `›`,
+ * Gemini CLI `●`), numbered or not, maybe inside a box (`│ … │`).
  * Pure: a captured screen → the options and where the cursor is; and the one key that moves toward the
  * option wanted. Answers name options by their text, so a reordered or renumbered menu is still answered
  * right, and Enter goes only to the option that was asked for.
@@ -12,16 +13,17 @@ export interface Menu {
   cursor: number;
 }
 
-const CURSOR = /^(\s*)❯[\s\u00a0]+(\S.*)$/;
+const CURSOR = /^(\s*)[❯›●][\s\u00a0]+(\S.*)$/;
 const RULE = /^\s*─{8,}\s*$/;
 
 /**
  * The menu at the bottom of the screen, or null when none shows. The cursor line is the last line that
- * starts with `❯` and is not an input box (a `❯` right under a `─` rule); the options are the lines around
- * it whose text starts in the cursor line's text column (deeper lines are an option's continuation).
+ * starts with a cursor and is not an input box (a cursor right under a `─` rule); the options are the lines
+ * around it whose text starts in the cursor line's text column (deeper lines are an option's continuation).
+ * A box's side borders count as blanks.
  */
 export function readMenu(screen: string): Menu | null {
-  const lines = screen.split('\n').map((l) => l.replace(/\s+$/, ''));
+  const lines = screen.split('\n').map((l) => l.replace(/^(\s*)│/, '$1 ').replace(/│\s*$/, '').replace(/\s+$/, ''));
   let at = -1;
   let col = 0;
   for (let i = lines.length - 1; i >= 0; i--) {

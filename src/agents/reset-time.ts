@@ -1,7 +1,9 @@
 /**
  * When does a usage limit reset? Agents say it in words: "resets 12:50am (America/Los_Angeles)",
  * "Your limit will reset at 1pm (Etc/GMT+5)", "resets 5am", and for more than a day ahead with a date:
- * "resets Nov 27, 3:03am (UTC)", "resets Jan 5, 2027, 3pm (UTC)" (Claude Code 2.1.197).
+ * "resets Nov 27, 3:03am (UTC)", "resets Jan 5, 2027, 3pm (UTC)" (Claude Code 2.1.197); Codex CLI 0.171
+ * "Try again at 2:58 AM." or "Try again at Dec 3rd, 2026 2:58 AM."; Gemini CLI 0.61 "Access resets at
+ * 3:04 AM UTC.".
  *
  * Pure: text + now → epoch ms of that wall-clock time in that zone (the local zone when none is named), or
  * undefined when the text names none. A time of day without a date is the next such time. Claude Code
@@ -10,10 +12,11 @@
  */
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const RESET = new RegExp(
-  '\\bresets?\\b(?:\\s+at)?\\s+' +
-    // An optional date: "Nov 27, " or "Jan 5, 2027, ".
-    `(?:(${MONTHS.join('|')})[a-z]*\\.?\\s+(\\d{1,2}),?\\s+(?:(\\d{4}),?\\s+)?(?:at\\s+)?)?` +
-    '(\\d{1,2})(?::(\\d{2}))?\\s*(am|pm)?(?:\\s*\\(([^)]+)\\))?',
+  '(?:\\bresets?\\b|\\btry again\\b)(?:\\s+at)?\\s+' +
+    // An optional date: "Nov 27, ", "Jan 5, 2027, ", Codex's "Dec 3rd, 2026 ".
+    `(?:(${MONTHS.join('|')})[a-z]*\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(?:(\\d{4}),?\\s+)?(?:at\\s+)?)?` +
+    // The zone in parentheses (Claude Code) or as a bare UTC/GMT (Gemini CLI: "3:04 AM UTC").
+    '(\\d{1,2})(?::(\\d{2}))?\\s*(am|pm)?(?:\\s*\\(([^)]+)\\)|\\s+(UTC|GMT)\\b)?',
   'i',
 );
 const MINUTE = 60_000;
@@ -21,7 +24,8 @@ const MINUTE = 60_000;
 export function parseResetTime(text: string, now: number, localZone?: string): number | undefined {
   const m = RESET.exec(text);
   if (!m) return undefined;
-  const [, monthName, dayText, yearText, hourText, minuteText, ampmText, zoneText] = m;
+  const [, monthName, dayText, yearText, hourText, minuteText, ampmText, zoneInParens, bareZone] = m;
+  const zoneText = zoneInParens ?? bareZone;
   let hour = Number(hourText);
   const minute = minuteText ? Number(minuteText) : 0;
   const ampm = ampmText?.toLowerCase();

@@ -91,8 +91,84 @@ const claude: AgentProfile = {
   taskTimeoutMs: 2 * 60 * 60_000,
 };
 
+/**
+ * Codex CLI (`@openai/codex`, screens of 0.171.0 in test/fixtures/screens/codex-<version>/). Its hooks
+ * come as a config override (`-c {hooks}`, src/drivers/codex.ts) and run without a review only with
+ * --dangerously-bypass-hook-trust; --no-daemon keeps it from leaving a shared background server behind
+ * in a pool session. `codex resume <id>` is a subcommand, so the session arguments come first. It takes no
+ * session id up front: the task's record gets the one its SessionStart hook reports.
+ */
+const codex: AgentProfile = {
+  name: 'codex',
+  command: ['codex', '{...sessionArgs}', '--model', '{model}', '--no-daemon', '--dangerously-bypass-approvals-and-sandbox', '--dangerously-bypass-hook-trust', '-c', '{hooks}'],
+  env: {},
+  models: { critical: 'gpt-5.5', high: 'gpt-5.5', default: 'gpt-5.5', low: 'gpt-5.5' },
+  resumeArgs: ['resume', '{agentSessionId}'],
+  newSessionArgs: [],
+  driver: 'codex-hooks',
+  done: 'hook',
+  screen: {
+    // The input line, `› Ask Codex to do anything` until something is typed; it stays while Codex works.
+    ready: ['^› '],
+    // Its menus put the same `›` before a numbered option, over an `enter … · esc …` footer.
+    dialog: ['^\\s*› \\d+\\. ', 'Trust this folder\\?', 'Hooks need review'],
+    busy: ['esc to interrupt'],
+    // A failed turn ends with one `■ <message>` line, and no hook.
+    error: ['^■ (?!.*(?:usage limit|last status: 429)).*$'],
+    rateLimit: ['hit your usage limit', 'exceeded retry limit, last status: 429', 'Quota exceeded\\.'],
+  },
+  answers: [
+    { name: 'trust-folder', match: `Trust this folder\\?[\\s\\S]*${option('Trust and continue')}`, choose: 'Trust and continue' },
+  ],
+  folderTrust: 'none',
+  pasteChunk: null,
+  exit: { text: '/quit', keys: ['Enter'], timeoutMs: 5_000 },
+  promptTimeoutMs: 30_000,
+  submitVerifyMs: 3_000,
+  submitRetries: 3,
+  taskTimeoutMs: 2 * 60 * 60_000,
+};
+
+/**
+ * Gemini CLI (`@google/gemini-cli`, screens of 0.61.0 in test/fixtures/screens/gemini-<version>/). Its
+ * hooks come in the settings file named by GEMINI_CLI_SYSTEM_SETTINGS_PATH (src/drivers/gemini.ts). It takes
+ * a session id up front. Its folder-trust question is answered "Trust folder" (the folder is a project the
+ * operator listed); the dialog after a usage limit "Stop", so it does not keep retrying on its own.
+ */
+const gemini: AgentProfile = {
+  name: 'gemini',
+  command: ['gemini', '--model', '{model}', '--yolo', '{...sessionArgs}'],
+  env: { GEMINI_CLI_SYSTEM_SETTINGS_PATH: '{settings}' },
+  models: { critical: 'gemini-2.5-pro', high: 'gemini-2.5-pro', default: 'gemini-2.5-flash', low: 'gemini-2.5-flash' },
+  resumeArgs: ['--resume', '{agentSessionId}'],
+  newSessionArgs: ['--session-id', '{agentSessionId}'],
+  driver: 'gemini-hooks',
+  done: 'hook',
+  screen: {
+    // The input line: ` >   Type your message or @path/to/file` (`*` in YOLO mode); it stays while Gemini works.
+    ready: ['^ [>*] +Type your message'],
+    dialog: ['Do you trust the files in this folder\\?', '^\\s*│?\\s*● \\d+\\. '],
+    busy: ['esc to cancel'],
+    error: ['^\\s*✕?\\s*\\[API Error: (?!.*(?:429|RESOURCE_EXHAUSTED|[Qq]uota)).*$'],
+    rateLimit: ['Usage limit reached for', 'RESOURCE_EXHAUSTED', 'exceeded your current quota', 'experiencing high demand'],
+  },
+  answers: [
+    { name: 'trust-folder', match: `Do you trust the files in this folder\\?`, choose: 'Trust folder' },
+    { name: 'rate-limit-options', match: `Usage limit reached for`, choose: 'Stop' },
+  ],
+  folderTrust: 'none',
+  pasteChunk: null,
+  exit: { text: '/quit', keys: ['Enter'], timeoutMs: 5_000 },
+  promptTimeoutMs: 30_000,
+  submitVerifyMs: 3_000,
+  submitRetries: 3,
+  taskTimeoutMs: 2 * 60 * 60_000,
+};
+
 export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
   claude,
+  codex,
+  gemini,
   // The bundled stand-in for Claude Code: the same screens, hooks and exit, a different program.
   fake: {
     ...claude,

@@ -1,3 +1,4 @@
+import { HOOK_WIRINGS } from '../drivers/index.js';
 import { deliversInArgv } from './agents.js';
 import { SHIPPED_PROFILES } from './profiles.js';
 import type { DesiredState } from './types.js';
@@ -114,20 +115,20 @@ function deliveryRule(raw: RawConfig, value: DesiredState): Problem[] {
 
 function deliveryProblem(raw: RawConfig, value: DesiredState, name: string): Problem[] {
   const profile = value.agents[name]!;
-  if (deliversInArgv(profile.command) || profile.driver === 'claude-hooks') return [];
+  if (deliversInArgv(profile.command) || HOOK_WIRINGS[profile.driver]) return [];
   if (profile.screen.ready.length > 0 && profile.screen.busy.length > 0) return [];
   const path = raw.agents && Object.hasOwn(raw.agents, name) ? ['agents', name] : usedAt(value, name);
   return [{
     path, at: path[0] === 'agents' ? 'key' : 'value',
     message: `agent "${name}" cannot be given a task: pass it in the command with {prompt} or {promptFile}, ` +
-      'or give screen.ready and screen.busy patterns (or driver: claude-hooks) so a pasted task can be verified',
+      'or give screen.ready and screen.busy patterns (or a hooks driver: claude-hooks, codex-hooks, gemini-hooks) so a pasted task can be verified',
   }];
 }
 
 /**
  * A command given in the file replaces the whole argv, so pointing `claude` at another executable can
- * drop `--settings {settings}` by mistake: the hooks never run, no prompt is ever confirmed, every task
- * fails. Say so here instead.
+ * drop `--settings {settings}` by mistake (or Codex's `-c {hooks}`, or Gemini's settings variable): the
+ * hooks never run, no prompt is ever confirmed, every task fails. Say so here instead.
  */
 function hooksNeedSettingsRule(raw: RawConfig, value: DesiredState): Problem[] {
   return agentsInUse(value).flatMap((name) => hooksNeedSettingsProblem(raw, value, name));
@@ -136,10 +137,14 @@ function hooksNeedSettingsRule(raw: RawConfig, value: DesiredState): Problem[] {
 function hooksNeedSettingsProblem(raw: RawConfig, value: DesiredState, name: string): Problem[] {
   const entry = raw.agents && Object.hasOwn(raw.agents, name) ? raw.agents[name] : undefined;
   const profile = value.agents[name];
-  if (!entry?.command || profile?.driver !== 'claude-hooks' || deliversInArgv(profile.command) || profile.command.some((w) => w.includes('{settings}'))) return [];
+  const wiring = profile && HOOK_WIRINGS[profile.driver];
+  if (!entry || !profile || !wiring || deliversInArgv(profile.command)) return [];
+  const { placeholder, in: where, how } = wiring.needs;
+  const words = where === 'command' ? profile.command : Object.values(profile.env);
+  if (!(where === 'command' ? entry.command : entry.env) || words.some((w) => w.includes(placeholder))) return [];
   return [{
-    path: ['agents', name, 'command'], at: 'key',
-    message: `agent "${name}" uses the claude-hooks driver but its command does not pass the hook settings: add --settings, "{settings}" ` +
+    path: ['agents', name, where], at: 'key',
+    message: `agent "${name}" uses the ${profile.driver} driver but its ${where} does not pass the hooks: ${how} ` +
       '(agentpool learns from the hooks that a task arrived and ended), or set driver: screen',
   }];
 }

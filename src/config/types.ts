@@ -7,7 +7,7 @@
 export const PRIORITIES = ['critical', 'high', 'default', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export type DriverKind = 'claude-hooks' | 'screen';
+export type DriverKind = 'claude-hooks' | 'codex-hooks' | 'gemini-hooks' | 'screen';
 
 /** done: a task went to done/; failed: to failed/; stuck: an attempt ended by a prompt or task timeout. */
 export type NotifyEvent = 'done' | 'failed' | 'stuck';
@@ -17,12 +17,14 @@ export interface AgentProfile {
   name: string;
   /**
    * argv template, run without a shell in the task's project directory. Placeholders inside an element:
-   * `{model}`, `{settings}` (hook settings file), `{session}` (pool session name), `{eventsFile}`,
+   * `{model}`, `{settings}` (hook settings file), `{hooks}` (the hooks as a Codex config override),
+   * `{session}` (pool session name), `{eventsFile}`, `{agentSessionId}`, `{prompt}`, `{promptFile}`,
    * `{project}`, `{agentpoolDir}` (this package's root), `{node}` (the running node binary).
    * An element that is exactly `{...sessionArgs}` expands to `resumeArgs` when the task resumes an agent
    * session and to `newSessionArgs` otherwise.
    */
   command: string[];
+  /** Added to the agent's environment; values take the command's placeholders. */
   env: Record<string, string>;
   /** Model per task priority. */
   models: Record<Priority, string>;
@@ -31,8 +33,8 @@ export interface AgentProfile {
   /** e.g. ["--session-id", "{agentSessionId}"]; empty when the agent cannot be given an id. */
   newSessionArgs: string[];
   /**
-   * How agentpool talks to the agent (src/drivers/): `claude-hooks` injects Claude Code's hooks through
-   * `--settings <file>` and reads their events; `screen` reads the screen only. (`hooks: true|false` in a
+   * How agentpool talks to the agent (src/drivers/): `claude-hooks`, `codex-hooks` and `gemini-hooks`
+   * inject that CLI's hooks and read their events; `screen` reads the screen only. (`hooks: true|false` in a
    * config file is the older spelling of these two.)
    */
   driver: DriverKind;

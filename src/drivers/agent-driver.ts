@@ -13,8 +13,8 @@ import type { SlotState, Verdict } from '../machines/types.js';
  */
 export interface AgentDriver {
   readonly kind: DriverKind;
-  /** Writes the files the agent needs for one launch and returns its argv. */
-  prepare(c: DriverContext, launch: LaunchSpec): Promise<string[]>;
+  /** Writes the files the agent needs for one launch and returns its argv and env. */
+  prepare(c: DriverContext, launch: LaunchSpec): Promise<Launch>;
   /** What the agent says now, for a slot in `at.state`; the screen is read only where a decision needs it. */
   read(c: DriverContext, io: AgentIO, at: ReadAt): Promise<AgentSignals>;
   /** Pure: whether a working agent has ended its task, and how; null while it works. */
@@ -58,6 +58,12 @@ export interface ReadAt {
   dead: boolean;
   /** The verdict's cause of a stopping slot: a prompt timeout's reason quotes the dialog showing. */
   cause?: Verdict['cause'];
+}
+
+/** What to start: the argv, and the profile's env with its placeholders filled. */
+export interface Launch {
+  argv: string[];
+  env: Record<string, string>;
 }
 
 /** The agent program's process, as the backend sees it. */

@@ -1,56 +1,29 @@
-import { rename } from 'node:fs/promises';
-import { EMPTY_SUMMARY, type HookSummary } from '../agents/events.js';
-import { hookSettings, readHookSummary, sessionFiles } from '../agents/launch.js';
-import { privateDir, writePrivateFile } from '../agents/private-files.js';
-import type { AgentDriver } from './agent-driver.js';
-import { launchFiles, screenDriver, screenSignals } from './screen.js';
-import { pasteAndSubmit } from './terminal.js';
+import { hookCommand } from '../agents/launch.js';
+import { hookDriver, type HookWiring } from './hooks.js';
 
 /**
- * The driver for Claude Code (and agents that speak its hooks): agentpool passes settings whose hooks
- * append every SessionStart, UserPromptSubmit, Stop and StopFailure to a per-session events file
- * (src/agents/hook.ts), and reads that file. A prompt is proven taken by its UserPromptSubmit; a turn's
- * end by Stop. The screen is read for what hooks do not tell: the ready prompt, dialogs, limits.
+ * Claude Code: its hooks come in the settings file passed with `--settings {settings}`, and so does the
+ * switch that stops it from continuing a task by itself once a usage limit resets (agentpool cools the
+ * session down and runs the task again). It reports a failed turn too (StopFailure).
  */
-export const claudeHooksDriver: AgentDriver = {
-  ...screenDriver,
+export const claudeWiring: HookWiring = {
   kind: 'claude-hooks',
-
-  async prepare(c, launch) {
-    const files = sessionFiles(c.stateDir, c.session);
-    await privateDir(files.dir);
-    // A fresh events file per launch: everything in it is about this task.
-    await rename(files.events, `${files.events}.prev`).catch(() => {});
-    await writePrivateFile(files.events, '');
-    return launchFiles(c, launch, hookSettings(files.events));
-  },
-
-  async read(c, io, at) {
-    let events: HookSummary = EMPTY_SUMMARY;
-    let problem: string | undefined;
-    try {
-      events = await readHookSummary(c.stateDir, c.session);
-    } catch (err) {
-      problem = `${c.session}: ${(err as Error).message}`;
-    }
-    const wants =
-      at.state === 'warming' ||
-      at.state === 'awaitingPrompt' ||
-      (at.state === 'stopping' && at.cause === 'prompt-timeout') ||
-      (at.state === 'working' && (c.profile.done === 'idle' || events.stopFailure !== undefined));
-    return { prompted: events.prompts.length > 0, events, ...(await screenSignals(c, io, wants || at.dead)), ...(problem ? { problem } : {}) };
-  },
-
-  submit(c, io, message) {
-    const taken = async () => (await readHookSummary(c.stateDir, c.session)).prompts.length > 0;
-    return pasteAndSubmit(c, io, message, taken, 'UserPromptSubmit hook event');
-  },
-
-  async identity(c) {
-    const events = await readHookSummary(c.stateDir, c.session).catch(() => EMPTY_SUMMARY);
-    return {
-      ...(events.agentSessionId ? { agentSessionId: events.agentSessionId } : {}),
-      ...(events.transcriptPath ? { transcriptPath: events.transcriptPath } : {}),
-    };
-  },
+  settings: (command) => ({
+    autoContinueAtUsageLimit: false,
+    hooks: hookTable(['SessionStart', 'UserPromptSubmit', 'Stop', 'StopFailure', 'Notification'], command),
+  }),
+  needs: { placeholder: '{settings}', in: 'command', how: 'add --settings, "{settings}"' },
+  failsOnScreen: false,
 };
+
+/** Hooks in the shape Claude Code and Gemini CLI share: each event runs the one command. */
+export function hookTable(events: readonly string[], command: string): Record<string, unknown> {
+  return Object.fromEntries(events.map((e) => [e, [{ hooks: [{ type: 'command', command }] }]]));
+}
+
+export const claudeHooksDriver = hookDriver(claudeWiring);
+
+/** The settings file Claude Code gets for hooks that append to `eventsFile`. */
+export function hookSettings(eventsFile: string): object {
+  return claudeWiring.settings(hookCommand(eventsFile));
+}

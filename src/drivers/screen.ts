@@ -1,7 +1,7 @@
-import { buildArgv, sessionFiles } from '../agents/launch.js';
+import { buildLaunch, sessionFiles } from '../agents/launch.js';
 import { privateDir, writePrivateFile } from '../agents/private-files.js';
 import { readScreen } from '../agents/screen.js';
-import type { AgentDriver, AgentIO, AgentSignals, DriverContext, LaunchSpec } from './agent-driver.js';
+import type { AgentDriver, AgentIO, AgentSignals, DriverContext, Launch, LaunchSpec } from './agent-driver.js';
 import { answerDialog, askToExit, pasteAndSubmit } from './terminal.js';
 import { workingVerdict } from './verdict.js';
 
@@ -42,16 +42,16 @@ export const screenDriver: AgentDriver = {
 };
 
 /**
- * The private files of one launch (settings, and the message for a profile that takes it as a file) and
- * the argv. The settings file is written even when empty: a command that passes {settings} needs it.
+ * The private files of one launch (settings, and the message for a profile that takes it as a file), the
+ * argv and the env. The settings file is written even when empty: a command that passes {settings} needs it.
  */
-export async function launchFiles(c: DriverContext, launch: LaunchSpec, settings: object): Promise<string[]> {
+export async function launchFiles(c: DriverContext, launch: LaunchSpec, settings: object, hooks = ''): Promise<Launch> {
   const files = sessionFiles(c.stateDir, c.session);
   await privateDir(files.dir);
   await writePrivateFile(files.settings, JSON.stringify(settings, null, 2));
   if (launch.message !== undefined) await writePrivateFile(files.prompt, launch.message);
-  return buildArgv(c.profile, {
-    model: launch.model, settings: files.settings, session: c.session, eventsFile: files.events,
+  return buildLaunch(c.profile, {
+    model: launch.model, settings: files.settings, session: c.session, eventsFile: files.events, hooks,
     project: launch.project, agentSessionId: launch.agentSessionId, resume: launch.resume,
     ...(launch.message !== undefined ? { prompt: launch.message, promptFile: files.prompt } : {}),
   });

@@ -13,7 +13,7 @@ import { closeWorkspace, openWorkspace } from './workspace.js';
 import { saveAttemptLog } from './attempt-log.js';
 import { taskId } from './task-id.js';
 import type { Action } from './actions.js';
-import type { DriverContext } from '../drivers/agent-driver.js';
+import type { DriverContext, Launch } from '../drivers/agent-driver.js';
 
 /**
  * The steps of a task's life that touch its agent: launch, submit, stop. Each is the driver's work plus the
@@ -40,19 +40,20 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   // A profile that takes the task in its argv gets it at launch: starting the process is the delivery.
   const inArgv = deliversInArgv(c.profile.command);
   const message = inArgv ? messageFor(x.d, task, parsed.body) : undefined;
-  let argv: string[];
+  let started: Launch;
   try {
-    argv = await driver.prepare(c, { model: a.model, project: a.project, agentSessionId, resume: resumeId !== null, ...(message !== undefined ? { message } : {}) });
+    started = await driver.prepare(c, { model: a.model, project: a.project, agentSessionId, resume: resumeId !== null, ...(message !== undefined ? { message } : {}) });
   } catch (err) {
     return fail(`cannot prepare the session's private files: ${(err as Error).message}`);
   }
+  const { argv } = started;
   const now = x.clock.now();
   const sidecar = await updateSidecar(task, {
     state: inArgv ? 'submitted' : 'launched', model: a.model, agentSessionId: agentSessionId || null, launchedAt: now, session: a.session,
     ...(inArgv ? { submittedAt: now } : {}),
   });
   try {
-    await io.backend.start(io.ref, { cwd: workspace.cwd, argv, env: { ...c.profile.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_TASK: task, AGENTPOOL_PROJECT: a.project } });
+    await io.backend.start(io.ref, { cwd: workspace.cwd, argv, env: { ...started.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_TASK: task, AGENTPOOL_PROJECT: a.project } });
   } catch (err) {
     return fail(`could not start the agent (${argv[0]}): ${(err as Error).message}`);
   }
@@ -81,17 +82,17 @@ export async function warm(x: Act, a: Extract<Action, { kind: 'warm-agent' }>): 
   const untrusted = await trustFolder(x, c, a.session, a.project, a.project);
   if (untrusted) return fail(untrusted);
   const agentSessionId = c.profile.newSessionArgs.length ? randomUUID() : '';
-  let argv: string[];
+  let started: Launch;
   try {
-    argv = await driver.prepare(c, { model: a.model, project: a.project, agentSessionId, resume: false });
+    started = await driver.prepare(c, { model: a.model, project: a.project, agentSessionId, resume: false });
   } catch (err) {
     return fail(`cannot prepare the session's private files: ${(err as Error).message}`);
   }
   const now = x.clock.now();
   try {
-    await io.backend.start(io.ref, { cwd: a.project, argv, env: { ...c.profile.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_PROJECT: a.project } });
+    await io.backend.start(io.ref, { cwd: a.project, argv: started.argv, env: { ...started.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_PROJECT: a.project } });
   } catch (err) {
-    return fail(`could not start the agent (${argv[0]}): ${(err as Error).message}`);
+    return fail(`could not start the agent (${started.argv[0]}): ${(err as Error).message}`);
   }
   const warmAgent = { project: a.project, model: a.model, agentSessionId, launchedAt: now };
   const note = { msg: 'warming an agent for the next task', fields: { agent: c.profile.name, model: a.model, cwd: a.project } };

@@ -121,7 +121,7 @@ describe('the claude profile in the config', () => {
 
   it('rejects a command for the pool agent that drops the hook settings while hooks are on', () => {
     const errors = errorsOf(yaml(...HEAD, '  agent: claude', 'agents:', '  claude:', `    command: [${exe}, --dangerously-skip-permissions]`));
-    expect(errors).toEqual([expect.stringMatching(/:9:5: agents\.claude\.command: agent "claude" uses the claude-hooks driver but its command does not pass the hook settings: add --settings, "\{settings\}"/)]);
+    expect(errors).toEqual([expect.stringMatching(/:9:5: agents\.claude\.command: agent "claude" uses the claude-hooks driver but its command does not pass the hooks: add --settings, "\{settings\}"/)]);
     // Fine with hooks off (then screen patterns verify the paste).
     expect(() => valueOf(yaml(...HEAD, '  agent: claude', 'agents:', '  claude:', `    command: [${exe}]`, '    hooks: false'))).not.toThrow();
   });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { AGENTPOOL_DIR, buildArgv, buildMessage, hookSettings, sessionFiles, shellQuote, type LaunchVars } from '../../src/agents/launch.js';
+import { hookSettings } from '../../src/drivers/claude-hooks.js';
+import { AGENTPOOL_DIR, buildArgv, buildMessage, sessionFiles, shellQuote, type LaunchVars } from '../../src/agents/launch.js';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import type { AgentProfile } from '../../src/config/types.js';
 

@@ -91,4 +91,12 @@ describe('parseResetTime', () => {
     const screen = ['> [t.md] do it', '', "● You've hit your session limit · resets 3pm (UTC)", '  /upgrade to increase your usage limit.'].join('\n');
     expect(parseResetTime(screen, NOW)).toBe(Date.UTC(2024, 0, 16, 15, 0));
   });
+
+  it("reads Codex CLI's and Gemini CLI's wording", () => {
+    // Codex 0.171: local time, with a date when not today; the apostrophe is U+2019.
+    expect(parseResetTime('■ You’ve hit your usage limit. Try again at 3:58 PM.', NOW, 'UTC')).toBe(Date.UTC(2024, 0, 16, 15, 58));
+    expect(parseResetTime('Try again at Jan 18th, 2024 2:58 AM.', NOW, 'UTC')).toBe(Date.UTC(2024, 0, 18, 2, 58));
+    // Gemini 0.61: a bare zone name after the time.
+    expect(parseResetTime('Usage limit reached for gemini-2.5-flash.\nAccess resets at 3:04 PM UTC.', NOW, 'America/New_York')).toBe(Date.UTC(2024, 0, 16, 15, 4));
+  });
 });

@@ -27,7 +27,7 @@ describe('YAML and document errors', () => {
     const text = yaml('tmux:', '  socket: x', 'pool:', '  prefix: w-', '  size: -2', '  agent: claud', '  cooldwn: {afterTask: 1s}', 'tasks:', '  maxAttempts: "3"');
     expect(errorsOf(text)).toEqual([
       `${FILE}:5:9: pool.size: must be an integer from 0 to 1000, got -2`,
-      `${FILE}:6:10: pool.agent: unknown agent "claud"; did you mean "claude"? The agents defined are claude, fake, generic`,
+      `${FILE}:6:10: pool.agent: unknown agent "claud"; did you mean "claude"? The agents defined are claude, codex, fake, gemini, generic`,
       `${FILE}:7:3: pool.cooldwn: unknown key; did you mean "cooldown"?`,
       `${FILE}:9:16: tasks.maxAttempts: must be an integer from 1 to 100, got "3"`,
     ]);

@@ -16,7 +16,7 @@ describe('the example config', () => {
     expect(r.value.pool).toMatchObject({ prefix: 'ccl-auto-', startIndex: 1, size: 4, agent: 'claude' });
     expect(r.value.projects.map((p) => p.isolation)).toEqual(['none', 'worktree']);
     expect(r.value.dedicated).toEqual(['ccl-main']);
-    expect(Object.keys(r.value.agents)).toEqual(['claude', 'fake', 'generic', 'aider']);
+    expect(Object.keys(r.value.agents)).toEqual(['claude', 'codex', 'gemini', 'fake', 'generic', 'aider']);
   });
 
   it('points editors at the schema on its first line', () => {

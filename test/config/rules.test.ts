@@ -71,20 +71,20 @@ describe('semantic rules', () => {
 
   it('rejects an unknown pool.agent and lists the agents', () => {
     expect(errorsOf(yaml(...HEAD, '  agent: claud'))).toEqual([
-      `${FILE}:6:10: pool.agent: unknown agent "claud"; did you mean "claude"? The agents defined are claude, fake, generic`,
+      `${FILE}:6:10: pool.agent: unknown agent "claud"; did you mean "claude"? The agents defined are claude, codex, fake, gemini, generic`,
     ]);
-    expect(errorsOf(yaml(...HEAD, '  agent: codex', 'agents:', '  mine: {command: [x]}'))).toEqual([
-      `${FILE}:6:10: pool.agent: unknown agent "codex"; the agents defined are claude, fake, generic, mine`,
+    expect(errorsOf(yaml(...HEAD, '  agent: qwen', 'agents:', '  mine: {command: [x]}'))).toEqual([
+      `${FILE}:6:10: pool.agent: unknown agent "qwen"; the agents defined are claude, codex, fake, gemini, generic, mine`,
     ]);
   });
 
   it('rejects an unknown projects[].agent, and a project agent that cannot be given a task', () => {
     expect(errorsOf(yaml(...HEAD, 'projects:', '  - path: /src/app', '    agent: fak'))).toEqual([
-      `${FILE}:8:12: projects[0].agent: unknown agent "fak"; did you mean "fake"? The agents defined are claude, fake, generic`,
+      `${FILE}:8:12: projects[0].agent: unknown agent "fak"; did you mean "fake"? The agents defined are claude, codex, fake, gemini, generic`,
     ]);
     expect(errorsOf(yaml(...HEAD, 'projects:', '  - path: /src/app', '    agent: mine', 'agents:', '  mine: {extends: generic, command: [x]}'))).toEqual([
       `${FILE}:10:3: agents.mine: agent "mine" cannot be given a task: pass it in the command with {prompt} or {promptFile}, ` +
-        'or give screen.ready and screen.busy patterns (or driver: claude-hooks) so a pasted task can be verified',
+        'or give screen.ready and screen.busy patterns (or a hooks driver: claude-hooks, codex-hooks, gemini-hooks) so a pasted task can be verified',
     ]);
     const d = valueOf(yaml(...HEAD, 'projects:', '  - path: /src/app', '    agent: fake', '  - path: /src/other'));
     expect(d.projects.map((p) => p.agent)).toEqual(['fake', null]);
@@ -93,7 +93,7 @@ describe('semantic rules', () => {
   it('rejects an extends of an unknown profile', () => {
     expect(errorsOf(yaml(...HEAD, 'agents:', '  mine:', '    extends: clade'))).toEqual([
       `${FILE}:8:14: agents.mine.extends: unknown profile "clade"; did you mean "claude"? ` +
-        'Extend a shipped profile (claude, fake, generic) or one defined above',
+        'Extend a shipped profile (claude, codex, gemini, fake, generic) or one defined above',
     ]);
   });
 

@@ -59,6 +59,8 @@ export interface Session {
 
 export interface PoolEnvOptions {
   size?: number;
+  /** The folder the world's temp folder is made in (default: the OS temp folder). */
+  parent?: string;
   dedicated?: string[];
   resync?: string;
 }
@@ -95,7 +97,7 @@ export interface PoolEnv {
 }
 
 export async function createPoolEnv(o: PoolEnvOptions = {}): Promise<PoolEnv> {
-  const dir = await mkdtemp(join(tmpdir(), 'agentpool-it-'));
+  const dir = await mkdtemp(join(o.parent ?? tmpdir(), 'agentpool-it-'));
   const project = join(dir, 'project');
   await mkdir(project);
   const configFile = join(dir, 'desired-state.yaml');

@@ -16,7 +16,7 @@ import { mkdir, mkdtemp, readFile, readdir, realpath, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hookSettings } from '../../src/agents/launch.js';
+import { hookSettings } from '../../src/drivers/claude-hooks.js';
 import { defaultAnswer, lastUserText, startFakeAnthropic, type Behaviour, type FakeAnthropic } from '../helpers/fake-anthropic.js';
 import { createPoolEnv, ensureBuilt, REPO_ROOT, type ConfigObject, type LogLine, type PoolEnv, type RunningController } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';

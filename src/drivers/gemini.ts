@@ -1,0 +1,18 @@
+import { hookDriver, type HookWiring } from './hooks.js';
+import { hookTable } from './claude-hooks.js';
+
+/**
+ * Gemini CLI (0.61): its hooks have Claude Code's shape under other names (BeforeAgent: a prompt taken,
+ * AfterAgent: a turn's end). Gemini has no flag for a settings file, so the profile points
+ * GEMINI_CLI_SYSTEM_SETTINGS_PATH at {settings}: the system layer, above the user's own settings, which are
+ * left as they are. Gemini ignores that file when any folder above it is writable by others (a state
+ * directory under /tmp), and says so on screen. No hook reports a failed turn: that is read from the screen.
+ */
+export const geminiWiring: HookWiring = {
+  kind: 'gemini-hooks',
+  settings: (command) => ({ hooks: hookTable(['SessionStart', 'BeforeAgent', 'AfterAgent'], command) }),
+  needs: { placeholder: '{settings}', in: 'env', how: 'set env GEMINI_CLI_SYSTEM_SETTINGS_PATH: "{settings}"' },
+  failsOnScreen: true,
+};
+
+export const geminiDriver = hookDriver(geminiWiring);

@@ -1,0 +1,79 @@
+import { rename } from 'node:fs/promises';
+import { EMPTY_SUMMARY, type HookSummary } from '../agents/events.js';
+import { hookCommand, readHookSummary, sessionFiles } from '../agents/launch.js';
+import { privateDir, writePrivateFile } from '../agents/private-files.js';
+import type { DriverKind } from '../config/types.js';
+import type { AgentDriver } from './agent-driver.js';
+import { launchFiles, screenDriver, screenSignals } from './screen.js';
+import { pasteAndSubmit } from './terminal.js';
+
+/**
+ * How one CLI's hooks are wired to agentpool's hook program (src/agents/hook.ts), which appends each
+ * event's payload to the session's events file. Every CLI driven this way reports a session's start, a
+ * prompt taken and a turn's end, each in its own words (src/agents/events.ts reads them all).
+ */
+export interface HookWiring {
+  kind: DriverKind;
+  /** The settings file of one launch ({settings}), given the hook command line. */
+  settings(command: string): object;
+  /** The hooks as the CLI takes them in its argv ({hooks}); '' when it takes them from {settings}. */
+  argv?(command: string): string;
+  /** Where the profile must pass the wiring for the hooks to run, for the config check. */
+  needs: { placeholder: '{settings}' | '{hooks}'; in: 'command' | 'env'; how: string };
+  /**
+   * True when the CLI has no hook for a failed turn (Codex 0.171, Gemini CLI 0.61): the screen of a
+   * working agent is then read every pass, for the error or limit it shows.
+   */
+  failsOnScreen: boolean;
+}
+
+/**
+ * The driver for a CLI that reports through hooks: a prompt is proven taken by its prompt event, a turn's
+ * end by its stop event. The screen is read for what hooks do not tell: the ready prompt, dialogs, limits,
+ * and failed turns where no hook reports them.
+ */
+export function hookDriver(w: HookWiring): AgentDriver {
+  return {
+    ...screenDriver,
+    kind: w.kind,
+
+    async prepare(c, launch) {
+      const files = sessionFiles(c.stateDir, c.session);
+      await privateDir(files.dir);
+      // A fresh events file per launch: everything in it is about this task.
+      await rename(files.events, `${files.events}.prev`).catch(() => {});
+      await writePrivateFile(files.events, '');
+      const command = hookCommand(files.events);
+      return launchFiles(c, launch, w.settings(command), w.argv?.(command) ?? '');
+    },
+
+    async read(c, io, at) {
+      let events: HookSummary = EMPTY_SUMMARY;
+      let problem: string | undefined;
+      try {
+        events = await readHookSummary(c.stateDir, c.session);
+      } catch (err) {
+        problem = `${c.session}: ${(err as Error).message}`;
+      }
+      const wants =
+        at.state === 'warming' ||
+        at.state === 'awaitingPrompt' ||
+        (at.state === 'stopping' && at.cause === 'prompt-timeout') ||
+        (at.state === 'working' && (w.failsOnScreen || c.profile.done === 'idle' || events.stopFailure !== undefined));
+      return { prompted: events.prompts.length > 0, events, ...(await screenSignals(c, io, wants || at.dead)), ...(problem ? { problem } : {}) };
+    },
+
+    submit(c, io, message) {
+      const taken = async () => (await readHookSummary(c.stateDir, c.session)).prompts.length > 0;
+      return pasteAndSubmit(c, io, message, taken, 'prompt hook event');
+    },
+
+    async identity(c) {
+      const events = await readHookSummary(c.stateDir, c.session).catch(() => EMPTY_SUMMARY);
+      return {
+        ...(events.agentSessionId ? { agentSessionId: events.agentSessionId } : {}),
+        ...(events.transcriptPath ? { transcriptPath: events.transcriptPath } : {}),
+      };
+    },
+  };
+}

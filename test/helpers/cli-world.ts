@@ -1,0 +1,156 @@
+/**
+ * A world for driving a real agent CLI (Codex, Gemini) through its shipped profile: a loopback API stand-in,
+ * a private HOME holding the CLI's own first-run settings, a project, a tmux server and a controller. Each
+ * test gets its own. Plus what such tests share: finding the pinned CLI that scripts/setup-cli.sh installed
+ * (or why it could not be), waiting for a task's record, and what to print when a wait fails.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createPoolEnv, REPO_ROOT, type ConfigObject, type LogLine, type PoolEnv, type RunningController } from './pool-env.js';
+import type { StandIn } from './stand-in.js';
+import { waitFor } from './tmux-server.js';
+
+export type CliName = 'codex' | 'gemini';
+
+/**
+ * The CLI's executable in .cache/<cli>/<version>/, or why it is not there. A CLI whose install failed is
+ * skipped with the reason; one that was never set up fails with the command to run.
+ */
+export function locateCli(cli: CliName, version: string, pinned: string): { exe: string; skip?: undefined } | { skip: string; exe?: undefined } {
+  const dir = join(REPO_ROOT, '.cache', cli, version);
+  const exe = join(dir, 'node_modules', '.bin', cli);
+  if (existsSync(exe)) return { exe };
+  const failed = join(dir, '.install-failed');
+  if (existsSync(failed)) return { skip: `the ${cli} CLI ${version} could not be installed: ${readFileSync(failed, 'utf8').trim()}` };
+  throw new Error(`the ${cli} CLI ${version} is not installed (no ${exe}): run "bash scripts/setup-cli.sh ${cli}${version === pinned ? '' : ` ${version}`}" (npm test runs it)`);
+}
+
+export const SUFFIX = ' When you are done, summarize what you changed.';
+
+export interface CliWorld {
+  env: PoolEnv;
+  api: StandIn;
+  home: string;
+  /** The project's real path (the CLIs key trust and transcripts by it). */
+  project: string;
+  controller?: RunningController;
+  start(): RunningController;
+  result(dir: 'done' | 'failed', name: string): Promise<Record<string, any>>;
+  /** Waits for `name` in done/ (or failed/, which fails the wait at once) and returns its record. */
+  waitDone(name: string, timeoutMs?: number): Promise<Record<string, any>>;
+  /** The hook events of a session's current and previous agent, oldest first. */
+  events(session: string): Promise<Array<Record<string, any>>>;
+  sidecar(name: string): Promise<Record<string, any>>;
+}
+
+export interface CliWorldOptions {
+  cli: CliName;
+  api: StandIn;
+  /** The agent's profile entry: at least `command` (the real executable) and `env`. */
+  agent: ConfigObject;
+  /** Writes the CLI's own settings into the world's HOME. */
+  prepareHome(home: string, project: string): Promise<void>;
+  size?: number;
+  afterFailure?: string;
+  /** Make the world's folder under this one (Gemini CLI refuses a settings file below a world-writable folder). */
+  parent?: string;
+}
+
+/**
+ * A folder for worlds whose every parent only its owner can write: Gemini CLI ignores a system settings
+ * file under a folder others can write (the OS temp folder is one).
+ */
+export async function privateParent(): Promise<string> {
+  const dir = join(homedir(), '.cache', 'agentpool-tests');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+const worlds: CliWorld[] = [];
+
+/** Ends every world made since the last call (an afterEach). */
+export async function cleanupWorlds(): Promise<void> {
+  for (const w of worlds.splice(0)) {
+    await w.env.cleanup();
+    await w.api.close();
+  }
+}
+
+export async function cliWorld(o: CliWorldOptions): Promise<CliWorld> {
+  const env = await createPoolEnv({ size: o.size ?? 1, resync: '1s', ...(o.parent ? { parent: o.parent } : {}) });
+  const project = await realpath(env.project);
+  const home = join(env.dir, 'home');
+  await mkdir(home, { recursive: true });
+  await o.prepareHome(home, project);
+  await env.writeConfig({
+    pool: { agent: o.cli, cooldown: { afterTask: '50ms', afterFailure: o.afterFailure ?? '1s' } },
+    projects: [{ path: project }],
+    // submitVerify is long so that a hook slowed by a busy machine is not taken for a dropped Enter.
+    agents: { [o.cli]: { submitVerify: '10s', ...o.agent } },
+    tasks: { settle: '50ms', retryBackoff: '200ms', instructionSuffix: SUFFIX },
+  });
+  const queueFile = (dir: string, name: string) => join(project, '.agent-queue', dir, name);
+  const w: CliWorld = {
+    env, api: o.api, home, project,
+    start() {
+      w.controller = env.startController();
+      return w.controller;
+    },
+    async result(dir, name) {
+      return JSON.parse(await readFile(queueFile(dir, `${name}.result.json`), 'utf8'));
+    },
+    async waitDone(name, timeoutMs = 60_000) {
+      try {
+        await waitFor(() => {
+          if (existsSync(queueFile('failed', name))) throw Object.assign(new Error(`${name} went to failed/`), { final: true });
+          return existsSync(queueFile('done', name)) && existsSync(queueFile('done', `${name}.result.json`));
+        }, { timeoutMs, intervalMs: 100, what: `${name} in done/` });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${await diagnose(w)}`);
+      }
+      return w.result('done', name);
+    },
+    async events(session) {
+      const file = join(env.dir, 'state', 'sessions', session, 'events.jsonl');
+      const text = (await readFile(`${file}.prev`, 'utf8').catch(() => '')) + (await readFile(file, 'utf8').catch(() => ''));
+      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+    },
+    async sidecar(name) {
+      return JSON.parse(await readFile(queueFile('active', `${name}.state.json`), 'utf8'));
+    },
+  };
+  worlds.push(w);
+  return w;
+}
+
+/** What a person would look at when a wait fails: the end of the log, the panes, the stand-in's requests. */
+export async function diagnose(w: CliWorld): Promise<string> {
+  const log = (w.controller?.lines ?? []).slice(-25).map((l) => JSON.stringify(l)).join('\n');
+  const panes = await w.env.tmux.tryRun('list-panes', '-a', '-F', '#{session_name} #{pane_id} dead=#{pane_dead}');
+  const screens: string[] = [];
+  for (const line of panes.stdout.split('\n').filter(Boolean)) {
+    const id = line.split(' ')[1]!;
+    const shot = await w.env.tmux.tryRun('capture-pane', '-p', '-J', '-t', id);
+    screens.push(`--- ${line}\n${shot.stdout.replace(/\s+$/gm, '').replace(/\n{3,}/g, '\n\n')}`);
+  }
+  const reqs = w.api.requests.map((r) => `${r.method} ${r.path} ${r.kind} ${r.behaviour ?? ''}`).join('\n');
+  return `controller log (last lines):\n${log}\ncontroller stderr:\n${w.controller?.stderr() ?? ''}\nscreens:\n${screens.join('\n')}\nrequests:\n${reqs}`;
+}
+
+export const logged = (c: RunningController, msg: string) => c.lines.filter((l: LogLine) => l.msg === msg);
+
+/** Every submitted task was taken at the first Enter (agentpool waits for the paste to show before it). */
+export function firstEnterPresses(c: RunningController): unknown[] {
+  return logged(c, 'submitted task').map((l) => l.enterPresses);
+}
+
+/** A task of about 20 KB, many lines, with what a shell or tmux would mangle: quotes, $(...), backticks, #{...}, non-ASCII. */
+export function hostileBody(): string {
+  const lines = ['Check every line below and report.'];
+  for (let i = 1; lines.join('\n').length < 20_000; i++) {
+    lines.push(`${i}: "double" 'single' $(rm -rf ~) \`uname -a\`; echo done; #{pane_id} %s \\n ~/x ünïcødé ✓ 日本語 ❯ — ${'x'.repeat(i % 7)}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,85 @@
+/**
+ * A loopback stand-in for the Gemini API, good enough for the real Gemini CLI to finish a turn offline
+ * (docs/research/codex-gemini-cli.md, B2): `POST /v1beta/models/<model>:streamGenerateContent?alt=sse`
+ * answered with `data:` events of candidates. Other generateContent calls (a next-speaker or loop check)
+ * are side requests. A usage limit is the 429 google.rpc error the CLI reads as a terminal quota error: a
+ * RetryInfo delay of more than 5 minutes (a shorter one it waits out and retries by itself).
+ */
+import type { ServerResponse } from 'node:http';
+import { defaultAnswer, json, openStream, pause, pieces, startStandIn, type StandIn } from './stand-in.js';
+
+/** The text of the last user turn of a generateContent request. */
+export function lastUserParts(body: any): string {
+  const contents: any[] = Array.isArray(body?.contents) ? body.contents : [];
+  for (let i = contents.length - 1; i >= 0; i--) {
+    const c = contents[i];
+    if (c?.role !== 'user') continue;
+    const texts = (Array.isArray(c.parts) ? c.parts : []).filter((p: any) => typeof p?.text === 'string').map((p: any) => p.text as string);
+    if (texts.length) return texts.join('');
+  }
+  return '';
+}
+
+const rpcError = (code: number, status: string, message: string, details: object[] = []) => ({ error: { code, status, message, details } });
+
+export async function startFakeGemini(): Promise<StandIn> {
+  return startStandIn(async (req, res, rec, next) => {
+    const m = /^\/v1beta\/models\/([^:/?]+):(streamGenerateContent|generateContent|countTokens)/.exec(rec.path);
+    if (req.method !== 'POST' || !m) return json(res, 404, rpcError(404, 'NOT_FOUND', `no route ${req.method} ${rec.path}`));
+    if (m[2] === 'countTokens') {
+      rec.kind = 'side';
+      return json(res, 200, { totalTokens: 100 });
+    }
+    // The agent's turn is streamed and carries its tools; anything else is the CLI asking itself something.
+    if (m[2] !== 'streamGenerateContent' || !Array.isArray(rec.body?.tools)) {
+      rec.kind = 'side';
+      return m[2] === 'streamGenerateContent' ? stream(res, ['{}']) : json(res, 200, { candidates: [candidate('{}')], usageMetadata: usage(1) });
+    }
+    rec.kind = 'turn';
+    rec.prompt = lastUserParts(rec.body);
+    const b = next();
+    const text = ('text' in b && b.text) || defaultAnswer(rec.prompt);
+    switch (b.kind) {
+      case 'answer':
+        return stream(res, [text]);
+      case 'slow':
+        return stream(res, pieces(text, b.chunks ?? 4), b.delayMs);
+      case 'break':
+        return stream(res, [text.slice(0, 8)], 0, true);
+      case 'server-error':
+        return json(res, 500, rpcError(500, 'INTERNAL', 'An internal error has occurred.'));
+      case 'unavailable':
+        return json(res, 503, rpcError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'));
+      case 'rate-limit': {
+        const resetAt = typeof b.resetAt === 'function' ? b.resetAt() : b.resetAt;
+        const seconds = Math.max(0, Math.ceil((resetAt - Date.now()) / 1000));
+        return json(res, 429, rpcError(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota.', [
+          { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` },
+        ]));
+      }
+    }
+  });
+
+  function candidate(text: string, finished = true) {
+    return { content: { role: 'model', parts: [{ text }] }, ...(finished ? { finishReason: 'STOP' } : {}), index: 0 };
+  }
+
+  function usage(n: number) {
+    return { promptTokenCount: 10, candidatesTokenCount: n, totalTokenCount: 10 + n };
+  }
+
+  async function stream(res: ServerResponse, parts: string[], delayMs = 0, breakAfter = false): Promise<void> {
+    openStream(res);
+    for (const [i, p] of parts.entries()) {
+      if (delayMs) await pause(delayMs);
+      if (res.destroyed) return;
+      const last = i === parts.length - 1 && !breakAfter;
+      res.write(`data: ${JSON.stringify({ candidates: [candidate(p, last)], ...(last ? { usageMetadata: usage(Math.ceil(parts.join('').length / 4)) } : {}) })}\n\n`);
+    }
+    if (breakAfter) {
+      res.socket?.destroy();
+      return;
+    }
+    res.end();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * A loopback stand-in for the OpenAI Responses API, good enough for the real Codex CLI to finish a turn
+ * offline (docs/research/codex-gemini-cli.md, A2): `POST /v1/responses` answered with the streaming events
+ * Codex parses (response.created, output_item.added, output_text.delta, output_item.done,
+ * response.completed). The thread-title request Codex makes beside the first turn is a side request. A
+ * usage limit is the 429 Codex reads as one: `{"error":{"type":"usage_limit_reached","resets_at":<s>}}`.
+ */
+import type { ServerResponse } from 'node:http';
+import { defaultAnswer, json, openStream, pause, pieces, startStandIn, type StandIn } from './stand-in.js';
+
+/** The text of the last user message of a Responses request, skipping the context Codex adds (`<environment_context>` …). */
+export function lastInputText(body: any): string {
+  const items: any[] = Array.isArray(body?.input) ? body.input : [];
+  for (let i = items.length - 1; i >= 0; i--) {
+    const it = items[i];
+    if (it?.role !== 'user') continue;
+    const texts = (Array.isArray(it.content) ? it.content : [])
+      .filter((c: any) => c?.type === 'input_text' && typeof c.text === 'string' && !/^\s*<[\w_-]+>/.test(c.text) && !c.text.startsWith('# AGENTS.md'))
+      .map((c: any) => c.text as string);
+    if (texts.length) return texts[texts.length - 1]!;
+  }
+  return '';
+}
+
+/** Codex asks for a thread title in a request of its own, marked in `x-codex-turn-metadata`. */
+function isTitleRequest(headers: Record<string, unknown>): boolean {
+  return /"thread_source"\s*:\s*"thread_title"/.test(String(headers['x-codex-turn-metadata'] ?? ''));
+}
+
+export async function startFakeOpenAI(): Promise<StandIn> {
+  let nextId = 1;
+  return startStandIn(async (req, res, rec, next) => {
+    if (req.method !== 'POST' || !rec.path.startsWith('/v1/responses')) {
+      return json(res, 404, { error: { type: 'not_found', message: `no route ${req.method} ${rec.path}` } });
+    }
+    if (isTitleRequest(req.headers)) {
+      rec.kind = 'side';
+      return stream(res, ['Agentpool task']);
+    }
+    rec.kind = 'turn';
+    rec.prompt = lastInputText(rec.body);
+    const b = next();
+    const text = ('text' in b && b.text) || defaultAnswer(rec.prompt);
+    switch (b.kind) {
+      case 'answer':
+        return stream(res, [text]);
+      case 'slow':
+        return stream(res, pieces(text, b.chunks ?? 4), b.delayMs);
+      case 'break':
+        return stream(res, [text.slice(0, 8)], 0, true);
+      case 'server-error':
+        return json(res, 500, { error: { type: 'server_error', message: 'The server had an error while processing your request.' } });
+      case 'unavailable':
+        return json(res, 503, { error: { type: 'service_unavailable', message: 'The service is temporarily unavailable.' } });
+      case 'rate-limit': {
+        const resetAt = typeof b.resetAt === 'function' ? b.resetAt() : b.resetAt;
+        return json(res, 429, { error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', resets_at: Math.floor(resetAt / 1000) } });
+      }
+    }
+  });
+
+  async function stream(res: ServerResponse, parts: string[], delayMs = 0, breakAfter = false): Promise<void> {
+    const id = nextId++;
+    openStream(res);
+    const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    const item = { type: 'message', role: 'assistant', id: `msg_${id}` };
+    send('response.created', { response: { id: `resp_${id}` } });
+    send('response.output_item.added', { output_index: 0, item: { ...item, content: [] } });
+    for (const p of parts) {
+      if (delayMs) await pause(delayMs);
+      if (res.destroyed) return;
+      send('response.output_text.delta', { output_index: 0, content_index: 0, item_id: item.id, delta: p });
+    }
+    if (breakAfter) {
+      res.socket?.destroy();
+      return;
+    }
+    const text = parts.join('');
+    send('response.output_item.done', { output_index: 0, item: { ...item, content: [{ type: 'output_text', text }] } });
+    send('response.completed', { response: { id: `resp_${id}`, usage: { input_tokens: 10, output_tokens: Math.max(1, Math.ceil(text.length / 4)), total_tokens: 10 + Math.max(1, Math.ceil(text.length / 4)) } } });
+    res.end();
+  }
+}
