@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { isTmuxError } from '../tmux/errors.js';
+import { endProcessGroup } from '../util/pid.js';
 import type { TmuxClient } from '../tmux/client.js';
 import { BackendError, TAG_NAMES, type BackendSession, type Program, type SessionBackend, type SlotTags } from './session-backend.js';
 
@@ -54,15 +55,25 @@ export class TmuxBackend implements SessionBackend {
   }
 
   destroy(ref: string): Promise<void> {
-    return guard(() => this.tmux.killSession(ids(ref).session));
+    return this.replacing(ref, () => this.tmux.killSession(ids(ref).session));
   }
 
   start(ref: string, p: Program): Promise<void> {
-    return guard(() => this.tmux.respawnPane(ids(ref).pane, { cwd: p.cwd, command: p.argv, ...(p.env ? { env: p.env } : {}) }));
+    return this.replacing(ref, () => this.tmux.respawnPane(ids(ref).pane, { cwd: p.cwd, command: p.argv, ...(p.env ? { env: p.env } : {}) }));
   }
 
   rest(ref: string): Promise<void> {
-    return guard(() => this.tmux.respawnPane(ids(ref).pane, { cwd: homedir(), command: IDLE_COMMAND }));
+    return this.replacing(ref, () => this.tmux.respawnPane(ids(ref).pane, { cwd: homedir(), command: IDLE_COMMAND }));
+  }
+
+  /**
+   * Replaces or kills a pane's program, and makes sure it ends: a program that ignores the SIGHUP tmux
+   * sends (Gemini CLI) would otherwise run on without a pane.
+   */
+  private async replacing(ref: string, act: () => Promise<void>): Promise<void> {
+    const pid = (await this.tmux.panePid?.(ids(ref).pane).catch(() => null)) ?? null;
+    await guard(act);
+    if (pid !== null) endProcessGroup(pid);
   }
 
   deliver(ref: string, text: string): Promise<void> {

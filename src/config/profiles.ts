@@ -132,12 +132,17 @@ const codex: AgentProfile = {
 /**
  * Gemini CLI (`@google/gemini-cli`, screens of 0.61.0 in test/fixtures/screens/gemini-<version>/). Its
  * hooks come in the settings file named by GEMINI_CLI_SYSTEM_SETTINGS_PATH (src/drivers/gemini.ts). It takes
- * a session id up front. Its folder-trust question is answered "Trust folder" (the folder is a project the
- * operator listed); the dialog after a usage limit "Stop", so it does not keep retrying on its own.
+ * a session id up front. Its folder-trust question is pre-answered with --skip-trust (the folder is a project
+ * the operator listed; answering it instead makes Gemini restart and leaves the question on screen); the
+ * dialog after a usage limit is answered "Stop", so it does not keep retrying on its own. A dialog counts
+ * only while its box is the last thing on screen: one answered stays above what follows.
  */
+/** A Gemini CLI dialog that says `text`, while it is open: its box (`╰──╯`) closes the screen. */
+const geminiBox = (text: string) => `${text}[\\s\\S]*╰─+╯\\s*(?![\\s\\S])`;
+
 const gemini: AgentProfile = {
   name: 'gemini',
-  command: ['gemini', '--model', '{model}', '--yolo', '{...sessionArgs}'],
+  command: ['gemini', '--model', '{model}', '--yolo', '--skip-trust', '{...sessionArgs}'],
   env: { GEMINI_CLI_SYSTEM_SETTINGS_PATH: '{settings}' },
   models: { critical: 'gemini-2.5-pro', high: 'gemini-2.5-pro', default: 'gemini-2.5-flash', low: 'gemini-2.5-flash' },
   resumeArgs: ['--resume', '{agentSessionId}'],
@@ -147,14 +152,14 @@ const gemini: AgentProfile = {
   screen: {
     // The input line: ` >   Type your message or @path/to/file` (`*` in YOLO mode); it stays while Gemini works.
     ready: ['^ [>*] +Type your message'],
-    dialog: ['Do you trust the files in this folder\\?', '^\\s*│?\\s*● \\d+\\. '],
-    busy: ['esc to cancel'],
+    dialog: [geminiBox('Do you trust the files in this folder\\?'), geminiBox('Usage limit reached for')],
+    // Its spinner: `⠋ Thinking... (esc to cancel, 3s)`, and while its hooks run `⠦ Executing Hooks: …`.
+    busy: ['esc to cancel', '^\\s*\\S Executing Hooks?:'],
     error: ['^\\s*✕?\\s*\\[API Error: (?!.*(?:429|RESOURCE_EXHAUSTED|[Qq]uota)).*$'],
     rateLimit: ['Usage limit reached for', 'RESOURCE_EXHAUSTED', 'exceeded your current quota', 'experiencing high demand'],
   },
   answers: [
-    { name: 'trust-folder', match: `Do you trust the files in this folder\\?`, choose: 'Trust folder' },
-    { name: 'rate-limit-options', match: `Usage limit reached for`, choose: 'Stop' },
+    { name: 'rate-limit-options', match: geminiBox('Usage limit reached for'), choose: 'Stop' },
   ],
   folderTrust: 'none',
   pasteChunk: null,

@@ -1,6 +1,6 @@
 import { answerDialog as answerWith } from '../agents/answer-dialog.js';
 import { splitForPaste } from '../agents/paste.js';
-import { findAnswer } from '../agents/screen.js';
+import { findAnswer, readScreen } from '../agents/screen.js';
 import type { DialogAnswer } from '../config/types.js';
 import type { AgentIO, DriverContext } from './agent-driver.js';
 import { poll } from '../util/poll.js';
@@ -40,11 +40,22 @@ export async function pasteAndSubmit(
  * over the control-mode transport), which costs a wait and a second Enter, or an agent killed instead of
  * asked. So the Enter waits until the paste shows.
  */
-async function pasteThenWait(io: AgentIO, pieces: readonly string[]): Promise<void> {
+async function pasteThenWait(io: AgentIO, pieces: readonly string[], o: { settled?: boolean } = {}): Promise<void> {
   const before = await io.backend.readScreen(io.ref).catch(() => null);
   for (const piece of pieces) await io.backend.deliver(io.ref, piece);
-  if (before !== null) await poll(async () => (await io.backend.readScreen(io.ref)) !== before, PASTE_SHOWS_MS, PASTE_POLL_MS);
+  if (before === null) return;
+  let last = before;
+  // settled: the screen also stopped changing for one poll (a completion menu caught up with the text).
+  await poll(async () => {
+    const now = await io.backend.readScreen(io.ref);
+    const ok = now !== before && (!o.settled || now === last);
+    last = now;
+    return ok;
+  }, PASTE_SHOWS_MS, o.settled ? SETTLE_POLL_MS : PASTE_POLL_MS);
 }
+
+/** The gap between two reads that must agree for a screen to count as settled. */
+const SETTLE_POLL_MS = 25;
 
 /** Screens are read this often while a paste is expected to show: ~0.1 ms each over control mode. */
 const PASTE_POLL_MS = 2;
@@ -70,11 +81,17 @@ export async function answerDialog(c: DriverContext, io: AgentIO, answer: Dialog
 export async function askToExit(c: DriverContext, io: AgentIO): Promise<boolean> {
   const { profile } = c;
   const exited = async () => (await io.backend.list()).some((s) => s.ref === io.ref && s.process.dead);
+  // A turn's end hook can come while the agent is still busy with it (Gemini CLI 0.61 runs its AfterAgent
+  // hooks under a spinner, and drops what is typed meanwhile): the exit text waits, a little, for that.
+  const idle = async () => !readScreen(profile.screen, await io.backend.readScreen(io.ref).catch(() => '')).busy;
+  await poll(idle, BUSY_GRACE_MS);
   let late = false;
   for (let round = 0; round < 3; round++) {
     const answered = await answerShowingDialogs(c, io);
     if (round > 0 && !answered && !late) return false;
-    if (profile.exit.text) await pasteThenWait(io, [profile.exit.text]).catch(() => {});
+    // Settled: Gemini CLI 0.61 filters its command menu a frame after the text shows, and an Enter before
+    // that chooses the menu's first entry (/clear) instead of the exit.
+    if (profile.exit.text) await pasteThenWait(io, [profile.exit.text], { settled: true }).catch(() => {});
     // A dialog that opened as the text went in took it (seen: Claude 2.1.330's usage-limit menu, 0.1 ms
     // after the hook, over control mode): Enter would choose its default. It is answered, and asked again.
     late = profile.answers.length > 0 && findAnswer(profile.answers, await io.backend.readScreen(io.ref).catch(() => '')) !== undefined;
@@ -84,6 +101,9 @@ export async function askToExit(c: DriverContext, io: AgentIO): Promise<boolean>
   }
   return false;
 }
+
+/** How long an agent asked to exit may stay busy before the exit text is typed anyway. */
+const BUSY_GRACE_MS = 3_000;
 
 /** Answers the dialogs the profile knows while one shows (a few at most). Says whether it answered any. */
 async function answerShowingDialogs(c: DriverContext, io: AgentIO): Promise<boolean> {

@@ -61,6 +61,8 @@ export interface TmuxClient {
   setOptions(sessionId: string, options: Readonly<Record<string, string>>): Promise<void>;
   /** Kills whatever runs in the pane and starts `command` there, with the pane's scrollback cleared. */
   respawnPane(paneId: string, spec: Respawn): Promise<void>;
+  /** The pid of the pane's program (the leader of its process group), or null. */
+  panePid?(paneId: string): Promise<number | null>;
   /** Puts `text` into a named buffer (never through argv) and pastes it with bracketed paste. */
   pasteText(paneId: string, text: string): Promise<void>;
   /** Sends named keys (e.g. `Enter`, `C-c`); never text. */

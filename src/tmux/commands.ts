@@ -119,6 +119,13 @@ export abstract class TmuxCommands implements TmuxClient {
     );
   }
 
+  async panePid(paneId: string): Promise<number | null> {
+    // Nothing for a dead pane: its pid may belong to another program by now.
+    const out = await this.run(['display-message', '-p', '-t', paneId, '#{?pane_dead,,#{pane_pid}}']);
+    const pid = Number(out.trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : null;
+  }
+
   async respawnPane(paneId: string, spec: Respawn): Promise<void> {
     // The new program, and the old one's scrollback gone with it.
     await this.runAll([['respawn-pane', '-k', '-t', paneId, '-c', spec.cwd, ...envArgs(spec.env), '--', ...spec.command], ['clear-history', '-t', paneId]]);

@@ -5,7 +5,7 @@
  * (or why it could not be), waiting for a task's record, and what to print when a wait fails.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, realpath } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createPoolEnv, REPO_ROOT, type ConfigObject, type LogLine, type PoolEnv, type RunningController } from './pool-env.js';
@@ -136,7 +136,15 @@ export async function diagnose(w: CliWorld): Promise<string> {
     screens.push(`--- ${line}\n${shot.stdout.replace(/\s+$/gm, '').replace(/\n{3,}/g, '\n\n')}`);
   }
   const reqs = w.api.requests.map((r) => `${r.method} ${r.path} ${r.kind} ${r.behaviour ?? ''}`).join('\n');
-  return `controller log (last lines):\n${log}\ncontroller stderr:\n${w.controller?.stderr() ?? ''}\nscreens:\n${screens.join('\n')}\nrequests:\n${reqs}`;
+  // The screen each attempt ended on (saved before the agent was asked to exit).
+  const logsDir = join(w.env.dir, 'state', 'logs', 'project');
+  const attempts: string[] = [];
+  for (const f of (await readdir(logsDir).catch(() => [] as string[])).sort()) {
+    const text = await readFile(join(logsDir, f), 'utf8');
+    attempts.push(`--- ${f}\n${text.split('\n').filter((l) => l.trim()).slice(-15).join('\n')}`);
+  }
+  return `controller log (last lines):\n${log}\ncontroller stderr:\n${w.controller?.stderr() ?? ''}\nscreens:\n${screens.join('\n')}\n` +
+    `attempt logs (last lines):\n${attempts.join('\n')}\nrequests:\n${reqs}`;
 }
 
 export const logged = (c: RunningController, msg: string) => c.lines.filter((l: LogLine) => l.msg === msg);

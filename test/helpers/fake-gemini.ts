@@ -3,18 +3,20 @@
  * (docs/research/codex-gemini-cli.md, B2): `POST /v1beta/models/<model>:streamGenerateContent?alt=sse`
  * answered with `data:` events of candidates. Other generateContent calls (a next-speaker or loop check)
  * are side requests. A usage limit is the 429 google.rpc error the CLI reads as a terminal quota error: a
- * RetryInfo delay of more than 5 minutes (a shorter one it waits out and retries by itself).
+ * per-day quota violation, with a RetryInfo delay until the reset.
  */
 import type { ServerResponse } from 'node:http';
 import { defaultAnswer, json, openStream, pause, pieces, startStandIn, type StandIn } from './stand-in.js';
 
-/** The text of the last user turn of a generateContent request. */
+/** The text of the last user turn of a generateContent request, without the `<session_context>` part the CLI adds. */
 export function lastUserParts(body: any): string {
   const contents: any[] = Array.isArray(body?.contents) ? body.contents : [];
   for (let i = contents.length - 1; i >= 0; i--) {
     const c = contents[i];
     if (c?.role !== 'user') continue;
-    const texts = (Array.isArray(c.parts) ? c.parts : []).filter((p: any) => typeof p?.text === 'string').map((p: any) => p.text as string);
+    const texts = (Array.isArray(c.parts) ? c.parts : [])
+      .filter((p: any) => typeof p?.text === 'string' && !p.text.startsWith('<session_context>'))
+      .map((p: any) => p.text as string);
     if (texts.length) return texts.join('');
   }
   return '';
@@ -53,7 +55,9 @@ export async function startFakeGemini(): Promise<StandIn> {
       case 'rate-limit': {
         const resetAt = typeof b.resetAt === 'function' ? b.resetAt() : b.resetAt;
         const seconds = Math.max(0, Math.ceil((resetAt - Date.now()) / 1000));
-        return json(res, 429, rpcError(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota.', [
+        // A per-day quota: terminal whatever the delay (a shorter per-minute one the CLI would wait out).
+        return json(res, 429, rpcError(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota, please check your plan and billing details.', [
+          { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] },
           { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` },
         ]));
       }

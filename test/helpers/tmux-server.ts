@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { endProcessGroup } from '../../src/util/pid.js';
 
 export const TEST_SOCKET_PREFIX = 'aptest-';
 
@@ -55,7 +56,10 @@ export function testTmux(socket = uniqueSocket()): TestTmux {
       return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
     async kill() {
+      // The panes' programs get SIGHUP from the server as it goes; one that ignores it (Gemini CLI) is ended.
+      const live = await exec(['list-panes', '-a', '-F', '#{?pane_dead,,#{pane_pid}}']);
       await exec(['kill-server']);
+      for (const pid of live.stdout.split('\n').map(Number).filter((n) => n > 1)) endProcessGroup(pid, 1_000);
     },
   };
 }

@@ -110,6 +110,97 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
     expect(logged(c, 'could not answer a dialog')).toEqual([]);
     expect(c.lines.filter((l) => (l.level ?? 0) >= 40)).toEqual([]);
   }, 90_000);
-});
 
-export type { StandInBehaviour };
+  it('fails the turn on a 500 and on a stream cut midway (the screen says so; no hook does), and the retry succeeds', async () => {
+    const w = await codexWorld();
+    w.api.queue({ kind: 'server-error' }, { kind: 'break' });
+    await dropTask(w.project, 'flaky.md', 'Survive the outage.\n');
+    const c = w.start();
+    const r = await w.waitDone('flaky.md');
+    expect(r).toMatchObject({ outcome: 'done', attempts: 3, lastMessage: 'Finished flaky.md: nothing to change.' });
+    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['failed', 'failed', 'done']);
+    // 0.171 words a 500 as high demand, and a cut stream as a disconnect.
+    expect(r.history[0].reason).toMatch(/^the agent showed an error: ■ We’re currently experiencing high demand/);
+    expect(r.history[1].reason).toMatch(/^the agent showed an error: ■ .*(stream|disconnect|closed)/i);
+    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['server-error', 'break', 'answer']);
+    expect(logged(c, 'task will be retried')).toHaveLength(2);
+    // A failed turn: a prompt taken, and no Stop.
+    const names = (await w.events('ccl-auto-1')).map((e) => e.hook_event_name);
+    expect(names).toEqual(['SessionStart', 'UserPromptSubmit', 'SessionStart', 'UserPromptSubmit', 'Stop']);
+  }, 90_000);
+
+  it('cools down until the reset its usage-limit message names, keeps the attempt, then succeeds', async () => {
+    const w = await codexWorld({ afterFailure: '10m' });
+    // Codex shows the reset to the minute ("Try again at 4:31 AM."): a reset on a minute boundary at least
+    // 15 s after the 429, so the agent is gone before it. The wait is 15-75 s.
+    let resetAt = 0;
+    w.api.queue({ kind: 'rate-limit', resetAt: () => (resetAt = Math.ceil((Date.now() + 15_000) / 60_000) * 60_000) });
+    await dropTask(w.project, 'limited.md', 'Hit the limit once.\n');
+    const c = w.start();
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'cooldown after the limit', 30_000);
+    const until = Number((await w.env.tmux.run('show-options', '-v', '-t', 'ccl-auto-1', '@agentpool-until')).trim());
+    expect(new Date(until).toISOString()).toBe(new Date(resetAt).toISOString());
+    const sidecar = await w.sidecar('limited.md');
+    expect(sidecar).toMatchObject({ state: 'queued', attempts: 0, notBefore: resetAt });
+    expect(sidecar.history[0]).toMatchObject({ outcome: 'limited', reason: expect.stringMatching(/hit your usage limit\. Try again at/) });
+
+    const r = await w.waitDone('limited.md', 110_000);
+    expect(r).toMatchObject({ outcome: 'done', attempts: 1 });
+    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['limited', 'done']);
+    expect(r.claimedAt).toBeGreaterThanOrEqual(resetAt);
+    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['rate-limit', 'answer']);
+    expect(logged(c, 'the agent did not exit when asked')).toEqual([]);
+  }, 180_000);
+
+  it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async () => {
+    const w = await codexWorld();
+    const body = hostileBody();
+    await dropTask(w.project, 'big.md', `${body}\n`);
+    const c = w.start();
+    const r = await w.waitDone('big.md');
+    expect(firstEnterPresses(c)).toEqual([1]);
+    const expected = `[big.md] ${body}${SUFFIX}`;
+    const turns = w.api.turns();
+    expect(turns).toHaveLength(1);
+    const received = lastInputText(turns[0]!.body);
+    expect(received.length).toBe(expected.length);
+    expect(received === expected).toBe(true);
+    expect((await w.events('ccl-auto-1')).find((e) => e.hook_event_name === 'UserPromptSubmit')!.prompt === expected).toBe(true);
+    expect(r.lastMessage).toBe('Finished big.md: nothing to change.');
+  }, 90_000);
+
+  it('runs two tasks at once on two pool sessions', async () => {
+    const w = await codexWorld({ size: 2 });
+    const slow: StandInBehaviour = { kind: 'slow', chunks: 4, delayMs: 700 };
+    w.api.queue(slow, slow);
+    await dropTask(w.project, 'left.md', 'Take the left side.\n');
+    await dropTask(w.project, 'right.md', 'Take the right side.\n');
+    const c = w.start();
+    const [left, right] = [await w.waitDone('left.md'), await w.waitDone('right.md')];
+    expect(firstEnterPresses(c)).toEqual([1, 1]);
+    expect(new Set([left.session, right.session])).toEqual(new Set(['ccl-auto-1', 'ccl-auto-2']));
+    expect(left.agentSessionId).not.toBe(right.agentSessionId);
+    expect(left.lastMessage).toBe('Finished left.md: nothing to change.');
+    expect(right.lastMessage).toBe('Finished right.md: nothing to change.');
+    const turns = w.api.turns();
+    expect(turns.map((t) => t.behaviour)).toEqual(['slow', 'slow']);
+    expect(Math.max(...turns.map((t) => t.at))).toBeLessThan(Math.min(...turns.map((t) => t.finishedAt!)));
+  }, 90_000);
+
+  it('resumes an agent session named in the front matter with `codex resume <id>`', async () => {
+    const w = await codexWorld();
+    await dropTask(w.project, 'first.md', 'Remember the word "banana".\n');
+    const c = w.start();
+    const first = await w.waitDone('first.md');
+    await dropTask(w.project, 'second.md', `---\nresume: ${first.agentSessionId}\n---\nWhat was the word?\n`);
+    const second = await w.waitDone('second.md');
+    expect(second).toMatchObject({ outcome: 'done', agentSessionId: first.agentSessionId });
+    const launches = logged(c, 'launched agent').map((l) => l.argv as string[]);
+    expect(launches[1]!.slice(1, 3)).toEqual(['resume', first.agentSessionId]);
+    // The second turn carries the first one: the same conversation continued.
+    const asked = JSON.stringify(w.api.turns()[1]!.body.input);
+    expect(asked).toContain('Remember the word \\"banana\\".');
+    expect(asked).toContain('Finished first.md: nothing to change.');
+    expect(lastInputText(w.api.turns()[1]!.body)).toBe(`[second.md] What was the word?${SUFFIX}`);
+  }, 90_000);
+});

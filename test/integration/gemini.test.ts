@@ -1,0 +1,191 @@
+/**
+ * The real Gemini CLI (the pinned version scripts/setup-cli.sh installs) driven by the controller through
+ * the shipped `gemini` profile, against a loopback stand-in for the Gemini API (test/helpers/fake-gemini.ts).
+ * Offline: GOOGLE_GEMINI_BASE_URL points the CLI at the stand-in, and its usage statistics and update
+ * checks are off in its own settings, so nothing leaves 127.0.0.1. Each world lives under a folder only its
+ * owner can write (privateParent): Gemini ignores a settings file below the OS temp folder.
+ *
+ * These skip, saying why, only when the CLI could not be installed. AGENTPOOL_GEMINI_VERSION runs them
+ * against another version (`bash scripts/setup-cli.sh gemini <version>` first; `npm run test:agents-latest`).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
+import { cleanupWorlds, cliWorld, diagnose, firstEnterPresses, hostileBody, locateCli, logged, privateParent, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
+import { lastUserParts, startFakeGemini } from '../helpers/fake-gemini.js';
+import { ensureBuilt } from '../helpers/pool-env.js';
+import { defaultAnswer, type StandInBehaviour } from '../helpers/stand-in.js';
+import { dropTask } from '../helpers/tasks.js';
+
+const PINNED = '0.61.0';
+const VERSION = process.env.AGENTPOOL_GEMINI_VERSION?.trim() || PINNED;
+const CLI = locateCli('gemini', VERSION, PINNED);
+if (CLI.skip) console.warn(`SKIPPING the Gemini CLI tests: ${CLI.skip}`);
+
+// What a developer's own session exports must not reach these agents.
+for (const k of Object.keys(process.env)) if (/^(GEMINI_|GOOGLE_)/.test(k)) delete process.env[k];
+
+afterEach(cleanupWorlds);
+
+const API_KEY = 'agentpool-test-key';
+
+/**
+ * Gemini's own settings: the API key as the way to sign in (else it asks), no usage statistics, no update
+ * check, and one attempt per request (its own retries would hide a failed request for a minute).
+ */
+async function prepareHome(home: string): Promise<void> {
+  await mkdir(join(home, '.gemini'), { recursive: true });
+  await writeFile(join(home, '.gemini', 'settings.json'), JSON.stringify({
+    security: { auth: { selectedType: 'gemini-api-key' } },
+    privacy: { usageStatisticsEnabled: false },
+    general: { enableAutoUpdateNotification: false, enableAutoUpdate: false, maxAttempts: 1 },
+  }, null, 2));
+}
+
+async function geminiWorld(o: { size?: number; afterFailure?: string } = {}): Promise<CliWorld> {
+  const api = await startFakeGemini();
+  const w = await cliWorld({
+    cli: 'gemini', api, ...o, parent: await privateParent(),
+    // The shipped profile's argv with the real executable as command[0]: what the README tells users to write.
+    agent: { command: [CLI.exe!, ...SHIPPED_PROFILES.gemini!.command.slice(1)], env: { GEMINI_API_KEY: API_KEY, GOOGLE_GEMINI_BASE_URL: api.url } },
+    prepareHome,
+  });
+  await w.env.writeConfig({ agents: { gemini: { env: { HOME: w.home } } } });
+  return w;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through the gemini profile${CLI.skip ? ` (skipped: ${CLI.skip})` : ''}`, () => {
+  beforeAll(() => ensureBuilt(), 120_000);
+
+  it('ready → submitted → done with the session id it was given, and no trust question', async () => {
+    const w = await geminiWorld();
+    await dropTask(w.project, 'hello.md', '---\ntitle: Greet\n---\nSay hello to the pool.\n');
+    const c = w.start();
+    const r = await w.waitDone('hello.md');
+
+    const prompt = `[hello.md] Say hello to the pool.${SUFFIX}`;
+    expect(r).toMatchObject({ outcome: 'done', attempts: 1, session: 'ccl-auto-1', model: 'gemini-2.5-flash', lastMessage: defaultAnswer(prompt) });
+    expect(r.agentSessionId).toMatch(UUID);
+    const launched = logged(c, 'launched agent')[0]!;
+    expect((launched.argv as string[])[0]).toBe(CLI.exe);
+    expect(launched.argv).toEqual(expect.arrayContaining(['--session-id', r.agentSessionId, '--model', 'gemini-2.5-flash']));
+    expect(existsSync(r.transcriptPath)).toBe(true);
+    expect(await readFile(r.transcriptPath, 'utf8')).toContain('Say hello to the pool.');
+    // --skip-trust: no trust question, and nothing written about it.
+    expect(logged(c, 'answered a dialog')).toEqual([]);
+    expect(existsSync(join(w.home, '.gemini', 'trustedFolders.json'))).toBe(false);
+    for (const [from, to] of [['launching', 'awaiting-prompt'], ['awaiting-prompt', 'working'], ['working', 'stopping'], ['stopping', 'cooldown']]) {
+      expect(c.lines.some((l) => l.from === from && l.to === to), `${from} → ${to}`).toBe(true);
+    }
+    expect(firstEnterPresses(c)).toEqual([1]);
+    await c.waitForLine((l) => l.msg === 'the agent exited when asked', 'the exit').catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await diagnose(w)}`);
+    });
+
+    const turns = w.api.turns();
+    expect(turns).toHaveLength(1);
+    expect(lastUserParts(turns[0]!.body)).toBe(prompt);
+    expect(turns[0]!.headers['x-goog-api-key']).toBe(API_KEY);
+    const events = await w.events('ccl-auto-1');
+    expect(events.map((e) => e.hook_event_name)).toEqual(['SessionStart', 'BeforeAgent', 'AfterAgent']);
+    expect(events.every((e) => e.session_id === r.agentSessionId)).toBe(true);
+    expect(events[1]!.prompt).toBe(prompt);
+    expect(c.lines.filter((l) => (l.level ?? 0) >= 40)).toEqual([]);
+  }, 90_000);
+
+  it('fails the turn on a 500 and on a stream cut midway (the screen says so; no hook does), and the retry succeeds', async () => {
+    const w = await geminiWorld();
+    w.api.queue({ kind: 'server-error' }, { kind: 'break' });
+    await dropTask(w.project, 'flaky.md', 'Survive the outage.\n');
+    const c = w.start();
+    const r = await w.waitDone('flaky.md');
+    expect(r).toMatchObject({ outcome: 'done', attempts: 3, lastMessage: 'Finished flaky.md: nothing to change.' });
+    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['failed', 'failed', 'done']);
+    expect(r.history[0].reason).toMatch(/^the agent showed an error: /);
+    expect(r.history[1].reason).toMatch(/^the agent showed an error: /);
+    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['server-error', 'break', 'answer']);
+    expect(logged(c, 'task will be retried')).toHaveLength(2);
+    const names = (await w.events('ccl-auto-1')).map((e) => e.hook_event_name);
+    expect(names).toEqual(['SessionStart', 'BeforeAgent', 'SessionStart', 'BeforeAgent', 'AfterAgent']);
+  }, 90_000);
+
+  it('answers the usage-limit dialog with Stop, cools down until the reset it names, keeps the attempt, then succeeds', async () => {
+    const w = await geminiWorld({ afterFailure: '10m' });
+    // Gemini shows the reset to the minute ("Access resets at 4:31 AM UTC."): a reset on a minute boundary at
+    // least 15 s after the 429, so the agent is gone before it. The wait is 15-75 s.
+    let resetAt = 0;
+    w.api.queue({ kind: 'rate-limit', resetAt: () => (resetAt = Math.ceil((Date.now() + 15_000) / 60_000) * 60_000) });
+    await dropTask(w.project, 'limited.md', 'Hit the limit once.\n');
+    const c = w.start();
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'cooldown after the limit', 30_000);
+    const until = Number((await w.env.tmux.run('show-options', '-v', '-t', 'ccl-auto-1', '@agentpool-until')).trim());
+    expect(new Date(until).toISOString()).toBe(new Date(resetAt).toISOString());
+    const sidecar = await w.sidecar('limited.md');
+    expect(sidecar).toMatchObject({ state: 'queued', attempts: 0, notBefore: resetAt });
+    expect(sidecar.history[0]).toMatchObject({ outcome: 'limited', reason: expect.stringMatching(/Usage limit reached for gemini-2\.5-flash/) });
+    expect(logged(c, 'answered a dialog').map((l) => `${l.dialog}:${l.choose}`)).toEqual(['rate-limit-options:Stop']);
+
+    const r = await w.waitDone('limited.md', 110_000);
+    expect(r).toMatchObject({ outcome: 'done', attempts: 1 });
+    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['limited', 'done']);
+    expect(r.claimedAt).toBeGreaterThanOrEqual(resetAt);
+    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['rate-limit', 'answer']);
+    expect(logged(c, 'the agent did not exit when asked')).toEqual([]);
+  }, 180_000);
+
+  it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async () => {
+    const w = await geminiWorld();
+    const body = hostileBody();
+    await dropTask(w.project, 'big.md', `${body}\n`);
+    const c = w.start();
+    const r = await w.waitDone('big.md');
+    expect(firstEnterPresses(c)).toEqual([1]);
+    const expected = `[big.md] ${body}${SUFFIX}`;
+    const turns = w.api.turns();
+    expect(turns).toHaveLength(1);
+    const received = lastUserParts(turns[0]!.body);
+    expect(received.length).toBe(expected.length);
+    expect(received === expected).toBe(true);
+    expect((await w.events('ccl-auto-1')).find((e) => e.hook_event_name === 'BeforeAgent')!.prompt === expected).toBe(true);
+    expect(r.lastMessage).toBe('Finished big.md: nothing to change.');
+  }, 90_000);
+
+  it('runs two tasks at once on two pool sessions', async () => {
+    const w = await geminiWorld({ size: 2 });
+    const slow: StandInBehaviour = { kind: 'slow', chunks: 4, delayMs: 700 };
+    w.api.queue(slow, slow);
+    await dropTask(w.project, 'left.md', 'Take the left side.\n');
+    await dropTask(w.project, 'right.md', 'Take the right side.\n');
+    const c = w.start();
+    const [left, right] = [await w.waitDone('left.md'), await w.waitDone('right.md')];
+    expect(firstEnterPresses(c)).toEqual([1, 1]);
+    expect(new Set([left.session, right.session])).toEqual(new Set(['ccl-auto-1', 'ccl-auto-2']));
+    expect(left.agentSessionId).not.toBe(right.agentSessionId);
+    expect(left.lastMessage).toBe('Finished left.md: nothing to change.');
+    expect(right.lastMessage).toBe('Finished right.md: nothing to change.');
+    const turns = w.api.turns();
+    expect(turns.map((t) => t.behaviour)).toEqual(['slow', 'slow']);
+    expect(Math.max(...turns.map((t) => t.at))).toBeLessThan(Math.min(...turns.map((t) => t.finishedAt!)));
+  }, 90_000);
+
+  it('resumes an agent session named in the front matter with --resume', async () => {
+    const w = await geminiWorld();
+    await dropTask(w.project, 'first.md', 'Remember the word "banana".\n');
+    const c = w.start();
+    const first = await w.waitDone('first.md');
+    await dropTask(w.project, 'second.md', `---\nresume: ${first.agentSessionId}\n---\nWhat was the word?\n`);
+    const second = await w.waitDone('second.md');
+    expect(second).toMatchObject({ outcome: 'done', agentSessionId: first.agentSessionId });
+    const launches = logged(c, 'launched agent').map((l) => l.argv as string[]);
+    expect(launches[1]).toEqual(expect.arrayContaining(['--resume', first.agentSessionId]));
+    expect(launches[1]).not.toContain('--session-id');
+    const asked = JSON.stringify(w.api.turns()[1]!.body.contents);
+    expect(asked).toContain('Remember the word \\"banana\\".');
+    expect(asked).toContain('Finished first.md: nothing to change.');
+    expect(lastUserParts(w.api.turns()[1]!.body)).toBe(`[second.md] What was the word?${SUFFIX}`);
+  }, 90_000);
+});
