@@ -37,6 +37,7 @@ function overlay(name: string, base: AgentProfile, e: RawAgent): AgentProfile {
     },
     promptTimeoutMs: ms(e.promptTimeout, b.promptTimeoutMs),
     submitVerifyMs: ms(e.submitVerify, b.submitVerifyMs),
+    enterDelayMs: ms(e.enterDelay, b.enterDelayMs),
     submitRetries: e.submitRetries ?? b.submitRetries,
     taskTimeoutMs: ms(e.taskTimeout, b.taskTimeoutMs),
   };

@@ -87,6 +87,7 @@ const claude: AgentProfile = {
   exit: { text: '/exit', keys: ['Enter'], timeoutMs: 5_000 },
   promptTimeoutMs: 30_000,
   submitVerifyMs: 3_000,
+  enterDelayMs: 0,
   submitRetries: 3,
   taskTimeoutMs: 2 * 60 * 60_000,
 };
@@ -125,6 +126,7 @@ const codex: AgentProfile = {
   exit: { text: '/quit', keys: ['Enter'], timeoutMs: 5_000 },
   promptTimeoutMs: 30_000,
   submitVerifyMs: 3_000,
+  enterDelayMs: 0,
   submitRetries: 3,
   taskTimeoutMs: 2 * 60 * 60_000,
 };
@@ -163,9 +165,15 @@ const gemini: AgentProfile = {
   ],
   folderTrust: 'none',
   pasteChunk: null,
-  exit: { text: '/quit', keys: ['Enter'], timeoutMs: 5_000 },
+  // Ctrl-C twice: the first clears the input ("Press Ctrl+C again to exit."), the second exits. `/quit`
+  // goes through a command menu that filters a moment after the text shows, and an Enter before that runs
+  // its first entry (/clear).
+  exit: { text: '', keys: ['C-c', 'C-c'], timeoutMs: 5_000 },
   promptTimeoutMs: 30_000,
   submitVerifyMs: 3_000,
+  // It takes an Enter that comes within 30 ms of the last typed or pasted character for a new line, by
+  // when it handles them: with two agents starting on two busy cores 50 ms was not always enough, 150 was.
+  enterDelayMs: 150,
   submitRetries: 3,
   taskTimeoutMs: 2 * 60 * 60_000,
 };
@@ -208,6 +216,7 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
     exit: { text: '', keys: ['C-c'], timeoutMs: 2_000 },
     promptTimeoutMs: 30_000,
     submitVerifyMs: 2_000,
+    enterDelayMs: 0,
     submitRetries: 2,
     taskTimeoutMs: 2 * 60 * 60_000,
   },

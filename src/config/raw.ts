@@ -25,6 +25,7 @@ export interface RawAgent {
   exit?: { text?: string; keys?: string[]; timeout?: RawDuration };
   promptTimeout?: RawDuration;
   submitVerify?: RawDuration;
+  enterDelay?: RawDuration;
   submitRetries?: number;
   taskTimeout?: RawDuration;
 }

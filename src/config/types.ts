@@ -67,6 +67,8 @@ export interface AgentProfile {
   promptTimeoutMs: number;
   /** How long to wait for proof that a pasted prompt was taken before pressing Enter again. */
   submitVerifyMs: number;
+  /** How long the screen must stay the same after a paste before Enter is pressed; 0: as soon as the paste shows. */
+  enterDelayMs: number;
   submitRetries: number;
   taskTimeoutMs: number;
 }

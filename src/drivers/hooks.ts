@@ -25,6 +25,12 @@ export interface HookWiring {
    * working agent is then read every pass, for the error or limit it shows.
    */
   failsOnScreen: boolean;
+  /**
+   * True when the CLI draws its prompt before it can take one, and its SessionStart hook says when it can
+   * (Gemini CLI 0.61 shows its input line about three seconds before it has started; text pasted meanwhile
+   * can lose characters). Such an agent is ready once that hook fired and its screen is not busy.
+   */
+  readyAfterStart?: boolean;
 }
 
 /**
@@ -60,7 +66,9 @@ export function hookDriver(w: HookWiring): AgentDriver {
         at.state === 'awaitingPrompt' ||
         (at.state === 'stopping' && at.cause === 'prompt-timeout') ||
         (at.state === 'working' && (w.failsOnScreen || c.profile.done === 'idle' || events.stopFailure !== undefined));
-      return { prompted: events.prompts.length > 0, events, ...(await screenSignals(c, io, wants || at.dead)), ...(problem ? { problem } : {}) };
+      const seen = await screenSignals(c, io, wants || at.dead);
+      if (w.readyAfterStart && seen.screen) seen.screen = { ...seen.screen, ready: seen.screen.ready && events.started && !seen.screen.busy };
+      return { prompted: events.prompts.length > 0, events, ...seen, ...(problem ? { problem } : {}) };
     },
 
     submit(c, io, message) {

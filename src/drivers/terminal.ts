@@ -17,14 +17,15 @@ import { poll } from '../util/poll.js';
 const PASTE_SHOWS_MS = 1_000;
 
 /**
- * Pastes `message` (in pieces within the profile's `pasteChunk`), then presses Enter up to
+ * Pastes `message` (in pieces within the profile's `pasteChunk`), waits until it shows (and, with the
+ * profile's `enterDelayMs`, until the screen stays the same that long), then presses Enter up to
  * 1 + submitRetries times, waiting `submitVerifyMs` after each for `taken` to say the agent has it.
  */
 export async function pasteAndSubmit(
   c: DriverContext, io: AgentIO, message: string, taken: () => Promise<boolean>, proofName: string,
 ): Promise<{ ok: true; presses: number } | { ok: false; reason: string }> {
   const { profile } = c;
-  await pasteThenWait(io, splitForPaste(message, profile.pasteChunk));
+  await pasteThenWait(io, splitForPaste(message, profile.pasteChunk), profile.enterDelayMs);
   for (let press = 1; press <= 1 + profile.submitRetries; press++) {
     await io.backend.sendKeys(io.ref, ['Enter']);
     if (await poll(taken, profile.submitVerifyMs)) return { ok: true, presses: press };
@@ -40,22 +41,22 @@ export async function pasteAndSubmit(
  * over the control-mode transport), which costs a wait and a second Enter, or an agent killed instead of
  * asked. So the Enter waits until the paste shows.
  */
-async function pasteThenWait(io: AgentIO, pieces: readonly string[], o: { settled?: boolean } = {}): Promise<void> {
+async function pasteThenWait(io: AgentIO, pieces: readonly string[], settleMs = 0): Promise<void> {
   const before = await io.backend.readScreen(io.ref).catch(() => null);
   for (const piece of pieces) await io.backend.deliver(io.ref, piece);
   if (before === null) return;
   let last = before;
-  // settled: the screen also stopped changing for one poll (a completion menu caught up with the text).
+  // settleMs: the screen must also stay the same over that gap (the CLI caught up with the text).
   await poll(async () => {
     const now = await io.backend.readScreen(io.ref);
-    const ok = now !== before && (!o.settled || now === last);
+    const ok = now !== before && (settleMs === 0 || now === last);
     last = now;
     return ok;
-  }, PASTE_SHOWS_MS, o.settled ? SETTLE_POLL_MS : PASTE_POLL_MS);
+  }, PASTE_SHOWS_MS, settleMs || PASTE_POLL_MS);
 }
 
-/** The gap between two reads that must agree for a screen to count as settled. */
-const SETTLE_POLL_MS = 25;
+/** The gap over which an exit command's screen must not change (its command menu caught up). */
+const EXIT_SETTLE_MS = 25;
 
 /** Screens are read this often while a paste is expected to show: ~0.1 ms each over control mode. */
 const PASTE_POLL_MS = 2;
@@ -89,9 +90,9 @@ export async function askToExit(c: DriverContext, io: AgentIO): Promise<boolean>
   for (let round = 0; round < 3; round++) {
     const answered = await answerShowingDialogs(c, io);
     if (round > 0 && !answered && !late) return false;
-    // Settled: Gemini CLI 0.61 filters its command menu a frame after the text shows, and an Enter before
-    // that chooses the menu's first entry (/clear) instead of the exit.
-    if (profile.exit.text) await pasteThenWait(io, [profile.exit.text], { settled: true }).catch(() => {});
+    // Settled: an exit command opens the CLI's command menu, which filters a frame after the text shows; an
+    // Enter before that runs the menu's first entry (seen: Gemini CLI 0.61 ran /clear).
+    if (profile.exit.text) await pasteThenWait(io, [profile.exit.text], EXIT_SETTLE_MS).catch(() => {});
     // A dialog that opened as the text went in took it (seen: Claude 2.1.330's usage-limit menu, 0.1 ms
     // after the hook, over control mode): Enter would choose its default. It is answered, and asked again.
     late = profile.answers.length > 0 && findAnswer(profile.answers, await io.backend.readScreen(io.ref).catch(() => '')) !== undefined;

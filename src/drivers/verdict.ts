@@ -22,7 +22,12 @@ export function workingVerdict(profile: AgentProfile, sig: AgentSignals | undefi
   }
   // A turn that ended with shells or subagents still running is not the end of the task: the agent takes
   // their results in a later turn (and a later Stop). The task timeout bounds the wait.
-  if (events?.stop && events.stop.backgroundTasks.length === 0) return { outcome: 'done', reason: 'the agent finished its turn', lastMessage: events.stop.lastMessage };
+  // A CLI that ends a failed turn like any other (Gemini CLI 0.61: AfterAgent, "[no response text]") says
+  // on screen that it failed; that is read below.
+  const failedOnScreen = screen?.error !== undefined || screen?.rateLimit !== undefined;
+  if (events?.stop && events.stop.backgroundTasks.length === 0 && !failedOnScreen) {
+    return { outcome: 'done', reason: 'the agent finished its turn', lastMessage: events.stop.lastMessage };
+  }
   if (proc.dead) {
     if (profile.done === 'exit' && proc.status === 0) return { outcome: 'done', reason: 'the agent exited with status 0' };
     return { outcome: 'failed', reason: `the agent exited${exitDescription(proc)} while working on the task (crash?)${lastWords(sig)}` };

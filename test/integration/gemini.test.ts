@@ -81,7 +81,7 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     for (const [from, to] of [['launching', 'awaiting-prompt'], ['awaiting-prompt', 'working'], ['working', 'stopping'], ['stopping', 'cooldown']]) {
       expect(c.lines.some((l) => l.from === from && l.to === to), `${from} → ${to}`).toBe(true);
     }
-    expect(firstEnterPresses(c)).toEqual([1]);
+    expect(firstEnterPresses(c), await diagnose(w)).toEqual([1]);
     await c.waitForLine((l) => l.msg === 'the agent exited when asked', 'the exit').catch(async (err: Error) => {
       throw new Error(`${err.message}\n${await diagnose(w)}`);
     });
@@ -97,45 +97,48 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     expect(c.lines.filter((l) => (l.level ?? 0) >= 40)).toEqual([]);
   }, 90_000);
 
-  it('fails the turn on a 500 and on a stream cut midway (the screen says so; no hook does), and the retry succeeds', async () => {
+  it('fails the turn on a stream cut midway (its hook says the turn ended; the screen says it failed), and the retry succeeds; a 500 it retries itself', async () => {
     const w = await geminiWorld();
-    w.api.queue({ kind: 'server-error' }, { kind: 'break' });
+    w.api.queue({ kind: 'break' });
     await dropTask(w.project, 'flaky.md', 'Survive the outage.\n');
     const c = w.start();
     const r = await w.waitDone('flaky.md');
-    expect(r).toMatchObject({ outcome: 'done', attempts: 3, lastMessage: 'Finished flaky.md: nothing to change.' });
-    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['failed', 'failed', 'done']);
-    expect(r.history[0].reason).toMatch(/^the agent showed an error: /);
-    expect(r.history[1].reason).toMatch(/^the agent showed an error: /);
-    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['server-error', 'break', 'answer']);
-    expect(logged(c, 'task will be retried')).toHaveLength(2);
-    const names = (await w.events('ccl-auto-1')).map((e) => e.hook_event_name);
-    expect(names).toEqual(['SessionStart', 'BeforeAgent', 'SessionStart', 'BeforeAgent', 'AfterAgent']);
-  }, 90_000);
+    expect(r).toMatchObject({ outcome: 'done', attempts: 2, lastMessage: 'Finished flaky.md: nothing to change.' });
+    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['failed', 'done']);
+    expect(r.history[0].reason).toMatch(/^the agent showed an error: ✕ \[API Error: /);
+    expect(logged(c, 'task will be retried')).toHaveLength(1);
+    // 0.61 ends a failed turn with AfterAgent too, its response "[no response text]".
+    const events = await w.events('ccl-auto-1');
+    expect(events.map((e) => e.hook_event_name)).toEqual(['SessionStart', 'BeforeAgent', 'AfterAgent', 'SessionStart', 'BeforeAgent', 'AfterAgent']);
+    expect(events[2]!.prompt_response).toBe('[no response text]');
 
-  it('answers the usage-limit dialog with Stop, cools down until the reset it names, keeps the attempt, then succeeds', async () => {
-    const w = await geminiWorld({ afterFailure: '10m' });
-    // Gemini shows the reset to the minute ("Access resets at 4:31 AM UTC."): a reset on a minute boundary at
-    // least 15 s after the 429, so the agent is gone before it. The wait is 15-75 s.
-    let resetAt = 0;
-    w.api.queue({ kind: 'rate-limit', resetAt: () => (resetAt = Math.ceil((Date.now() + 15_000) / 60_000) * 60_000) });
+    // A 500 is retried by the CLI itself, within the turn: the task is done at its first attempt.
+    w.api.queue({ kind: 'server-error' });
+    await dropTask(w.project, 'blip.md', 'Ride out a blip.\n');
+    const blip = await w.waitDone('blip.md');
+    expect(blip).toMatchObject({ outcome: 'done', attempts: 1, lastMessage: 'Finished blip.md: nothing to change.' });
+    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['break', 'answer', 'server-error', 'answer']);
+  }, 120_000);
+
+  it('answers the usage-limit dialog with Stop, cools down, keeps the attempt, then succeeds', async () => {
+    const w = await geminiWorld({ afterFailure: '2s' });
+    // A per-day quota: the CLI gives up at once and shows its dialog. It names a reset only for a wait of
+    // more than five minutes (the fixture usage-limit-reset.txt); here there is none, so the cooldown is
+    // afterFailure.
+    w.api.queue({ kind: 'rate-limit', resetAt: () => Date.now() + 20_000 });
     await dropTask(w.project, 'limited.md', 'Hit the limit once.\n');
     const c = w.start();
-    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'cooldown after the limit', 30_000);
-    const until = Number((await w.env.tmux.run('show-options', '-v', '-t', 'ccl-auto-1', '@agentpool-until')).trim());
-    expect(new Date(until).toISOString()).toBe(new Date(resetAt).toISOString());
-    const sidecar = await w.sidecar('limited.md');
-    expect(sidecar).toMatchObject({ state: 'queued', attempts: 0, notBefore: resetAt });
-    expect(sidecar.history[0]).toMatchObject({ outcome: 'limited', reason: expect.stringMatching(/Usage limit reached for gemini-2\.5-flash/) });
-    expect(logged(c, 'answered a dialog').map((l) => `${l.dialog}:${l.choose}`)).toEqual(['rate-limit-options:Stop']);
-
-    const r = await w.waitDone('limited.md', 110_000);
+    const r = await w.waitDone('limited.md', 60_000);
     expect(r).toMatchObject({ outcome: 'done', attempts: 1 });
     expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['limited', 'done']);
-    expect(r.claimedAt).toBeGreaterThanOrEqual(resetAt);
+    expect(r.history[0].reason).toMatch(/usage or rate limit: .*Usage limit reached for gemini-2\.5-flash/);
+    expect(logged(c, 'answered a dialog').map((l) => `${l.dialog}:${l.choose}`)).toEqual(['rate-limit-options:Stop']);
+    const cooldown = c.lines.find((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown')!;
+    const retried = c.lines.find((l) => l.msg === 'task will be retried')!;
+    expect(Date.parse(retried.retryAt as string) - (cooldown.time as number)).toBeLessThanOrEqual(2_500);
     expect(w.api.turns().map((t) => t.behaviour)).toEqual(['rate-limit', 'answer']);
     expect(logged(c, 'the agent did not exit when asked')).toEqual([]);
-  }, 180_000);
+  }, 120_000);
 
   it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async () => {
     const w = await geminiWorld();
@@ -162,11 +165,13 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     await dropTask(w.project, 'right.md', 'Take the right side.\n');
     const c = w.start();
     const [left, right] = [await w.waitDone('left.md'), await w.waitDone('right.md')];
-    expect(firstEnterPresses(c)).toEqual([1, 1]);
+    expect(firstEnterPresses(c), await diagnose(w)).toEqual([1, 1]);
     expect(new Set([left.session, right.session])).toEqual(new Set(['ccl-auto-1', 'ccl-auto-2']));
     expect(left.agentSessionId).not.toBe(right.agentSessionId);
-    expect(left.lastMessage).toBe('Finished left.md: nothing to change.');
-    expect(right.lastMessage).toBe('Finished right.md: nothing to change.');
+    // 0.61's AfterAgent repeats pieces of a streamed answer after it ("Finished left.md: nothing to change.
+    // left.md:  nothing t o change."); the screen shows it once.
+    expect(left.lastMessage.startsWith('Finished left.md: nothing to change.')).toBe(true);
+    expect(right.lastMessage.startsWith('Finished right.md: nothing to change.')).toBe(true);
     const turns = w.api.turns();
     expect(turns.map((t) => t.behaviour)).toEqual(['slow', 'slow']);
     expect(Math.max(...turns.map((t) => t.at))).toBeLessThan(Math.min(...turns.map((t) => t.finishedAt!)));
