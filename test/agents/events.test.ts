@@ -103,4 +103,22 @@ describe('summarizeEvents', () => {
     expect(stop([])).toEqual({ lastMessage: 'm', backgroundTasks: [] });
     expect(stop(undefined)).toEqual({ lastMessage: 'm', backgroundTasks: [] });
   });
+
+  it("reads Gemini CLI's BeforeAgent as a prompt taken and AfterAgent as the turn's end", () => {
+    const s = summarizeEvents(lines(
+      { hook_event_name: 'SessionStart', session_id: 'g-1', transcript_path: '/t/g-1.jsonl', source: 'startup' },
+      { hook_event_name: 'BeforeAgent', session_id: 'g-1', prompt: 'do it' },
+      { hook_event_name: 'AfterAgent', session_id: 'g-1', prompt: 'do it', prompt_response: 'Done.' },
+    ));
+    expect(s).toEqual({ started: true, agentSessionId: 'g-1', transcriptPath: '/t/g-1.jsonl', prompts: ['do it'], stop: { lastMessage: 'Done.', backgroundTasks: [] } });
+  });
+
+  it('keeps the session the prompt went to: a start after it (Gemini CLI 0.61 starts one with source "clear" as it exits) is not the task\'s', () => {
+    const s = summarizeEvents(lines(
+      { hook_event_name: 'SessionStart', session_id: 'early' },
+      { hook_event_name: 'BeforeAgent', session_id: 'task', transcript_path: '/t/task.jsonl', prompt: 'x' },
+      { hook_event_name: 'SessionStart', session_id: 'late', transcript_path: '/t/late.jsonl', source: 'clear' },
+    ));
+    expect(s).toMatchObject({ agentSessionId: 'task', transcriptPath: '/t/task.jsonl' });
+  });
 });

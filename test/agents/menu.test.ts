@@ -41,6 +41,26 @@ describe('readMenu', () => {
   });
 });
 
+describe('readMenu of other CLIs', () => {
+  it("reads Gemini CLI's boxed menu with its ● cursor", () => {
+    const screen = [
+      '╭──────────────────────────────────────────╮',
+      '│ Usage limit reached for gemini-2.5-flash. │',
+      '│                                          │',
+      '│ ● 1. Keep trying                         │',
+      '│   2. Stop                                │',
+      '╰──────────────────────────────────────────╯',
+    ].join('\n');
+    expect(readMenu(screen)).toEqual({ options: ['Keep trying', 'Stop'], cursor: 0 });
+    expect(menuKey(readMenu(screen)!, 'Stop')).toBe('Down');
+  });
+
+  it("reads Codex CLI's menu with its › cursor", () => {
+    const screen = ['  Trust this folder?', '', '› 1. Trust and continue', '  2. Back to Agent Command Center', '', '  enter continue · esc back'].join('\n');
+    expect(readMenu(screen)).toEqual({ options: ['Trust and continue', 'Back to Agent Command Center'], cursor: 0 });
+  });
+});
+
 describe('menuKey', () => {
   const menu = { options: ['No, exit', 'Yes, I trust this folder', 'Later'], cursor: 0 };
   it('moves one step toward the option named by its text, and confirms only on it', () => {

@@ -1,0 +1,103 @@
+/**
+ * The hook drivers of Codex CLI and Gemini CLI beside Claude Code's: how each takes agentpool's hooks, and
+ * what a read says about an agent, over an in-memory backend (no processes).
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { sessionFiles } from '../../src/agents/launch.js';
+import { privateDir, writePrivateFile as writeFile } from '../../src/agents/private-files.js';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
+import { claudeWiring } from '../../src/drivers/claude-hooks.js';
+import { codexWiring } from '../../src/drivers/codex.js';
+import { geminiWiring } from '../../src/drivers/gemini.js';
+import { DRIVERS } from '../../src/drivers/index.js';
+import { FakeBackend } from '../helpers/fake-backend.js';
+
+const COMMAND = `'/usr/bin/node' '/opt/agent pool/dist/agents/hook.js' '/state/sessions/s-1/events.jsonl'`;
+
+describe('hook wiring', () => {
+  it('gives Codex its hooks as one -c override: an inline TOML table of the events it reports', () => {
+    const arg = codexWiring.argv!(COMMAND);
+    const entry = `[{hooks=[{type="command",command=${JSON.stringify(COMMAND)}}]}]`;
+    expect(arg).toBe(`hooks={SessionStart=${entry},UserPromptSubmit=${entry},Stop=${entry}}`);
+    // A quote or backslash in a path stays inside its TOML string.
+    expect(codexWiring.argv!(`'/a "b" \\c'`)).toContain('command="\'/a \\"b\\" \\\\c\'"');
+    expect(codexWiring.settings(COMMAND)).toEqual({});
+  });
+
+  it("gives Gemini its hooks in a settings file, Claude's shape under Gemini's event names", () => {
+    const entry = [{ hooks: [{ type: 'command', command: COMMAND }] }];
+    expect(geminiWiring.settings(COMMAND)).toEqual({ hooks: { SessionStart: entry, BeforeAgent: entry, AfterAgent: entry } });
+    expect(geminiWiring.argv).toBeUndefined();
+  });
+
+  it('says where each shipped profile passes the hooks, and each does', () => {
+    const passes = (name: string) => {
+      const p = SHIPPED_PROFILES[name]!;
+      const { placeholder, in: where } = { claude: claudeWiring, codex: codexWiring, gemini: geminiWiring }[name as 'claude']!.needs;
+      return (where === 'command' ? p.command : Object.values(p.env)).some((w) => w.includes(placeholder));
+    };
+    expect(['claude', 'codex', 'gemini'].map(passes)).toEqual([true, true, true]);
+    expect(SHIPPED_PROFILES.gemini!.env).toEqual({ GEMINI_CLI_SYSTEM_SETTINGS_PATH: '{settings}' });
+  });
+});
+
+async function world(profile: 'codex' | 'gemini') {
+  const stateDir = await mkdtemp(join(tmpdir(), 'agentpool-hooks-'));
+  const backend = new FakeBackend();
+  const ref = await backend.create('s-1', {});
+  const c = { profile: SHIPPED_PROFILES[profile]!, session: 's-1', stateDir, log: pino({ level: 'silent' }) };
+  await privateDir(sessionFiles(stateDir, 's-1').dir);
+  return { c, io: { backend, ref }, backend, driver: DRIVERS[SHIPPED_PROFILES[profile]!.driver], events: sessionFiles(stateDir, 's-1').events };
+}
+
+const GEMINI_READY = [' YOLO Ctrl+Y', ' *   Type your message or @path/to/file', ' workspace (/directory)'].join('\n');
+
+describe('the hook drivers', () => {
+  it('prepares a Gemini launch: the settings file named in its env, a fresh events file, the session id in argv', async () => {
+    const { c, driver, events } = await world('gemini');
+    await writeFile(events, '{"hook_event_name":"SessionStart"}\n');
+    const launch = await driver.prepare(c, { model: 'gemini-2.5-flash', project: '/p', agentSessionId: 'id-1', resume: false });
+    const files = sessionFiles(c.stateDir, 's-1');
+    expect(launch.env).toEqual({ GEMINI_CLI_SYSTEM_SETTINGS_PATH: files.settings });
+    expect(launch.argv).toEqual(['gemini', '--model', 'gemini-2.5-flash', '--yolo', '--skip-trust', '--session-id', 'id-1']);
+    expect(JSON.parse(await readFile(files.settings, 'utf8')).hooks.AfterAgent[0].hooks[0].command).toContain(files.events);
+    expect(await readFile(events, 'utf8')).toBe('');
+  });
+
+  it('prepares a Codex launch: the hooks in argv, and `resume <id>` first when resuming', async () => {
+    const { c, driver } = await world('codex');
+    const fresh = await driver.prepare(c, { model: 'gpt-5.5', project: '/p', agentSessionId: '', resume: false });
+    expect(fresh.argv.slice(0, 3)).toEqual(['codex', '--model', 'gpt-5.5']);
+    expect(fresh.argv.at(-2)).toBe('-c');
+    expect(fresh.argv.at(-1)).toMatch(/^hooks=\{SessionStart=/);
+    const resumed = await driver.prepare(c, { model: 'gpt-5.5', project: '/p', agentSessionId: 'abc', resume: true });
+    expect(resumed.argv.slice(0, 3)).toEqual(['codex', 'resume', 'abc']);
+  });
+
+  it('takes a Gemini agent for ready only once its SessionStart hook fired and its screen is not busy', async () => {
+    const { c, io, backend, driver, events } = await world('gemini');
+    backend.sessions.get(io.ref)!.screen = GEMINI_READY;
+    const at = { state: 'awaitingPrompt', dead: false } as const;
+    expect((await driver.read(c, io, at)).screen?.ready).toBe(false);
+    await writeFile(events, '{"hook_event_name":"SessionStart","session_id":"g-1"}\n');
+    backend.sessions.get(io.ref)!.screen = `  ⠦ Executing Hook: node hook.js\n${GEMINI_READY}`;
+    expect((await driver.read(c, io, at)).screen?.ready).toBe(false);
+    backend.sessions.get(io.ref)!.screen = GEMINI_READY;
+    expect((await driver.read(c, io, at)).screen?.ready).toBe(true);
+  });
+
+  it('reads the screen of a working Codex agent every pass: no hook reports a failed turn', async () => {
+    const { c, io, backend, driver, events } = await world('codex');
+    await writeFile(events, '{"hook_event_name":"UserPromptSubmit","prompt":"x","session_id":"c-1"}\n');
+    backend.sessions.get(io.ref)!.screen = '› x\n\n■ We’re currently experiencing high demand, which may cause temporary errors.\n\n› Ask Codex to do anything';
+    const sig = await driver.read(c, io, { state: 'working', dead: false });
+    expect(sig.prompted).toBe(true);
+    const v = driver.verdict(c.profile, sig, { dead: false, status: null, signal: null }, Date.now());
+    expect(v).toMatchObject({ outcome: 'failed', reason: 'the agent showed an error: ■ We’re currently experiencing high demand, which may cause temporary errors.' });
+    expect(await driver.identity(c)).toEqual({ agentSessionId: 'c-1' });
+  });
+});
