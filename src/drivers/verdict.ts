@@ -34,7 +34,8 @@ export function workingVerdict(profile: AgentProfile, sig: AgentSignals | undefi
   }
   if (screen) {
     if (screen.rateLimit) {
-      const until = parseResetTime(screen.rateLimit, now);
+      // The limit's line, else the screen: Gemini CLI 0.61 names the reset on the line below its limit.
+      const until = parseResetTime(screen.rateLimit, now) ?? parseResetTime(sig?.screenText ?? '', now);
       return { outcome: 'limited', reason: `usage or rate limit: ${screen.rateLimit}`, ...(until ? { until } : {}) };
     }
     if (screen.error) return { outcome: 'failed', reason: `the agent showed an error: ${screen.error}` };

@@ -2,8 +2,7 @@
  * A loopback stand-in for the Gemini API, good enough for the real Gemini CLI to finish a turn offline
  * (docs/research/codex-gemini-cli.md, B2): `POST /v1beta/models/<model>:streamGenerateContent?alt=sse`
  * answered with `data:` events of candidates. Other generateContent calls (a next-speaker or loop check)
- * are side requests. A usage limit is the 429 google.rpc error the CLI reads as a terminal quota error: a
- * per-day quota violation, with a RetryInfo delay until the reset.
+ * are side requests. A usage limit is a 429 google.rpc error the CLI reads as a terminal quota error.
  */
 import type { ServerResponse } from 'node:http';
 import { defaultAnswer, json, openStream, pause, pieces, startStandIn, type StandIn } from './stand-in.js';
@@ -55,9 +54,13 @@ export async function startFakeGemini(): Promise<StandIn> {
       case 'rate-limit': {
         const resetAt = typeof b.resetAt === 'function' ? b.resetAt() : b.resetAt;
         const seconds = Math.max(0, Math.ceil((resetAt - Date.now()) / 1000));
-        // A per-day quota: terminal whatever the delay (a shorter per-minute one the CLI would wait out).
+        // Terminal for the CLI either way: a wait of more than 5 minutes (it shows when access resets), or
+        // else a per-day quota (it shows no reset; a shorter per-minute one it would wait out by itself).
+        const daily = seconds <= 300
+          ? [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] }]
+          : [];
         return json(res, 429, rpcError(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota, please check your plan and billing details.', [
-          { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] },
+          ...daily,
           { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` },
         ]));
       }

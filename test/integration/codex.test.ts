@@ -8,13 +8,15 @@
  * against another version (`bash scripts/setup-cli.sh codex <version>` first; `npm run test:agents-latest`).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { cleanupWorlds, cliWorld, firstEnterPresses, hostileBody, locateCli, logged, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
 import { lastInputText, startFakeOpenAI } from '../helpers/fake-openai.js';
-import { ensureBuilt } from '../helpers/pool-env.js';
+import { ensureBuilt, REPO_ROOT } from '../helpers/pool-env.js';
+import { captureScreens, type CaptureStep } from '../helpers/capture-screens.js';
 import { defaultAnswer, type StandInBehaviour } from '../helpers/stand-in.js';
 import { dropTask } from '../helpers/tasks.js';
 
@@ -204,3 +206,45 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
     expect(lastInputText(w.api.turns()[1]!.body)).toBe(`[second.md] What was the word?${SUFFIX}`);
   }, 90_000);
 });
+
+/**
+ * Not a test: rewrites the screen fixtures in test/fixtures/screens/codex-<version>/ from the real CLI
+ * (`AGENTPOOL_CAPTURE_SCREENS=1 npx vitest run test/integration/codex.test.ts -t capture`). The
+ * expectations in expected.json are kept by hand.
+ */
+if (process.env.AGENTPOOL_CAPTURE_SCREENS && CLI.exe) {
+  describe('capture', () => {
+    it('captures the screens of Codex CLI', async () => {
+      const api = await startFakeOpenAI();
+      const dir = await mkdtemp(join(tmpdir(), 'agentpool-capture-'));
+      try {
+        const home = join(dir, 'home');
+        const project = join(dir, 'project');
+        await mkdir(project, { recursive: true });
+        await prepareHome(home, api.url);
+        const argv = [CLI.exe!, ...SHIPPED_PROFILES.codex!.command.slice(1).filter((w) => w !== '{...sessionArgs}' && w !== '-c' && w !== '{hooks}').map((w) => w.replace('{model}', 'gpt-standin'))];
+        const nextMinute = () => Math.ceil((Date.now() + 120_000) / 60_000) * 60_000;
+        const out = process.env.AGENTPOOL_CAPTURE_INTO || join(REPO_ROOT, 'test', 'fixtures', 'screens', `codex-${VERSION}`);
+        const env = { HOME: home, CODEX_HOME: join(home, '.codex'), STANDIN_API_KEY: 'sk-agentpool-test' };
+        const ready = { name: '', until: /› Ask Codex to do anything/ };
+        // Each failure in an agent of its own, as agentpool runs them: one task per agent.
+        for (const steps of [
+          [
+            { name: 'ready', until: /› Ask Codex to do anything/ },
+            { name: 'busy', queue: [{ kind: 'slow', chunks: 8, delayMs: 800 }], type: '[t.md] Say hello.', until: /esc to interrupt/ },
+            { name: 'answered', until: /Finished t\.md: nothing to change\.[\s\S]*Worked for/ },
+          ],
+          [ready, { name: 'error-stream-cut', queue: [{ kind: 'break' }], type: 'Again.', until: /^■ /m }],
+          [ready, { name: 'error-500', queue: [{ kind: 'server-error' }], type: 'Once more.', until: /^■ /m }],
+          [ready, { name: 'usage-limit', queue: [{ kind: 'rate-limit', resetAt: nextMinute }], type: 'Hit the limit.', until: /hit your usage limit/ }],
+          [ready, { name: 'usage-limit-other-day', queue: [{ kind: 'rate-limit', resetAt: () => nextMinute() + 30 * 3_600_000 }], type: 'And again.', until: /Try again at [A-Z][a-z]{2} \d/ }],
+        ] as CaptureStep[][]) {
+          await captureScreens({ out, api, argv, cwd: project, env, steps });
+        }
+      } finally {
+        await api.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, 180_000);
+  });
+}

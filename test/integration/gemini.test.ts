@@ -9,13 +9,14 @@
  * against another version (`bash scripts/setup-cli.sh gemini <version>` first; `npm run test:agents-latest`).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { cleanupWorlds, cliWorld, diagnose, firstEnterPresses, hostileBody, locateCli, logged, privateParent, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
 import { lastUserParts, startFakeGemini } from '../helpers/fake-gemini.js';
-import { ensureBuilt } from '../helpers/pool-env.js';
+import { ensureBuilt, REPO_ROOT } from '../helpers/pool-env.js';
+import { captureScreens, type CaptureStep } from '../helpers/capture-screens.js';
 import { defaultAnswer, type StandInBehaviour } from '../helpers/stand-in.js';
 import { dropTask } from '../helpers/tasks.js';
 
@@ -194,3 +195,48 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     expect(lastUserParts(w.api.turns()[1]!.body)).toBe(`[second.md] What was the word?${SUFFIX}`);
   }, 90_000);
 });
+
+/**
+ * Not a test: rewrites the screen fixtures in test/fixtures/screens/gemini-<version>/ from the real CLI
+ * (`AGENTPOOL_CAPTURE_SCREENS=1 npx vitest run test/integration/gemini.test.ts -t capture`). The
+ * expectations in expected.json are kept by hand.
+ */
+if (process.env.AGENTPOOL_CAPTURE_SCREENS && CLI.exe) {
+  describe('capture', () => {
+    it('captures the screens of Gemini CLI', async () => {
+      const api = await startFakeGemini();
+      const dir = await mkdtemp(join(await privateParent(), 'agentpool-capture-'));
+      try {
+        const home = join(dir, 'home');
+        const project = join(dir, 'project');
+        await mkdir(project, { recursive: true });
+        await prepareHome(home);
+        const argv = [CLI.exe!, ...SHIPPED_PROFILES.gemini!.command.slice(1).filter((w) => w !== '{...sessionArgs}').map((w) => w.replace('{model}', 'gemini-2.5-flash'))];
+        const out = process.env.AGENTPOOL_CAPTURE_INTO || join(REPO_ROOT, 'test', 'fixtures', 'screens', `gemini-${VERSION}`);
+        const env = { HOME: home, GEMINI_API_KEY: API_KEY, GOOGLE_GEMINI_BASE_URL: api.url };
+        // The trust question, which the profile's --skip-trust keeps away.
+        await captureScreens({ out, api, cwd: project, env, argv: argv.filter((w) => w !== '--skip-trust'), steps: [{ name: 'trust-dialog', until: /Do you trust the files in this folder\?[\s\S]*╰/ }] });
+        const ready = { name: '', until: /Type your message or @path\/to\/file/ };
+        // Each failure in an agent of its own, as agentpool runs them: one task per agent.
+        for (const steps of [
+          [
+            { name: 'ready', until: /Type your message or @path\/to\/file/ },
+            { name: 'busy', queue: [{ kind: 'slow', chunks: 8, delayMs: 800 }], type: '[t.md] Say hello.', until: /esc to cancel/ },
+            { name: 'answered', until: /✦ Finished t\.md: nothing to change\.(?![\s\S]*esc to cancel)/ },
+          ],
+          [ready, { name: 'error-stream-cut', queue: [{ kind: 'break' }], type: 'Again.', until: /\[API Error:/ }],
+          [
+            ready,
+            { name: 'usage-limit-reset', queue: [{ kind: 'rate-limit', resetAt: () => Date.now() + 20 * 60_000 }], type: 'Hit the limit.', until: /Usage limit reached for[\s\S]*╰/ },
+          ],
+          [ready, { name: 'usage-limit-daily', queue: [{ kind: 'rate-limit', resetAt: () => Date.now() + 60_000 }], type: 'And again.', until: /Keep trying[\s\S]*╰/ }],
+        ] as CaptureStep[][]) {
+          await captureScreens({ out, api, argv, cwd: project, env, steps });
+        }
+      } finally {
+        await api.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, 180_000);
+  });
+}

@@ -1,6 +1,6 @@
 /**
- * The shipped claude profile's screen patterns and dialog answers over real screens of every captured
- * Claude Code version (test/fixtures/screens/claude-<version>/, each with its expected.json).
+ * The shipped profiles' screen patterns and dialog answers over real screens of every captured version of
+ * each CLI (test/fixtures/screens/<profile>-<version>/, each with its expected.json).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,19 +19,21 @@ interface Expected {
   rateLimit?: string;
   answer?: string;
   reset?: string;
+  /** When the screen was captured (ISO): a reset is read relative to it. Default: now. */
+  at?: string;
   lastWords?: string;
 }
 
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'screens');
-const claude = SHIPPED_PROFILES.claude!;
-const versions = readdirSync(ROOT).filter((d) => d.startsWith('claude-')).sort();
+const versions = readdirSync(ROOT).filter((d) => /^[a-z]+-\d/.test(d)).sort();
 
-it('has captured screens of at least one Claude Code version', () => {
-  expect(versions).toContain('claude-2.1.197');
+it('has captured screens of every CLI a shipped profile drives', () => {
+  expect(versions).toEqual(expect.arrayContaining(['claude-2.1.197', 'claude-2.1.330', 'codex-0.171.0', 'gemini-0.61.0']));
 });
 
 describe.each(versions)('%s', (version) => {
   const dir = join(ROOT, version);
+  const profile = SHIPPED_PROFILES[version.slice(0, version.indexOf('-'))]!;
   const { $comment: _comment, ...expected } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, Expected> & { $comment?: string };
   const screen = (file: string) => readFileSync(join(dir, file), 'utf8');
 
@@ -41,7 +43,7 @@ describe.each(versions)('%s', (version) => {
   });
 
   it.each(Object.entries(expected))('reads %s', (file, e) => {
-    const r = readScreen(claude.screen, screen(file), claude.answers);
+    const r = readScreen(profile.screen, screen(file), profile.answers);
     expect({ ready: r.ready, dialog: r.dialog, busy: r.busy }).toEqual({ ready: e.ready, dialog: e.dialog, busy: e.busy });
     if (e.error) expect(r.error).toContain(e.error);
     else expect(r.error).toBeUndefined();
@@ -49,7 +51,8 @@ describe.each(versions)('%s', (version) => {
     else expect(r.rateLimit).toBeUndefined();
     expect(r.answer ? `${r.answer.name}:${r.answer.choose ?? r.answer.keys?.join('+')}` : undefined).toBe(e.answer);
     if (e.reset) {
-      const at = parseResetTime(r.rateLimit!, Date.now());
+      const now = e.at ? Date.parse(e.at) : Date.now();
+      const at = parseResetTime(r.rateLimit!, now) ?? parseResetTime(screen(file), now);
       expect(at, 'a reset time in the limit line').toBeDefined();
       const iso = new Date(at!).toISOString();
       expect(e.reset.includes('-') ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16)).toBe(e.reset);
