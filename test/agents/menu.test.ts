@@ -54,11 +54,6 @@ describe('readMenu of other CLIs', () => {
     expect(readMenu(screen)).toEqual({ options: ['Keep trying', 'Stop'], cursor: 0 });
     expect(menuKey(readMenu(screen)!, 'Stop')).toBe('Down');
   });
-
-  it("reads Codex CLI's menu with its › cursor", () => {
-    const screen = ['  Trust this folder?', '', '› 1. Trust and continue', '  2. Back to Agent Command Center', '', '  enter continue · esc back'].join('\n');
-    expect(readMenu(screen)).toEqual({ options: ['Trust and continue', 'Back to Agent Command Center'], cursor: 0 });
-  });
 });
 
 describe('menuKey', () => {
