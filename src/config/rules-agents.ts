@@ -26,7 +26,7 @@ function unknownAgent(name: string, defined: readonly string[], path: Problem['p
 }
 
 /** The profiles the config puts to work: the pool's and the projects' own (a task may name any other). */
-function agentsInUse(value: DesiredState): string[] {
+export function agentsInUse(value: DesiredState): string[] {
   return [...new Set([value.pool.agent, ...value.projects.flatMap((p) => (p.agent === null ? [] : [p.agent]))])].filter((n) => value.agents[n]);
 }
 

@@ -1,4 +1,5 @@
-import { CLAUDE_VERSIONS } from '../agents/claude-versions.js';
+import { TESTED_CLIS } from '../agents/cli-versions.js';
+import type { DriverKind } from '../config/types.js';
 
 /** One finding of `agentpool doctor`: what was checked, how it stands, and what to do about it. */
 export interface Finding {
@@ -14,8 +15,23 @@ export interface Facts {
   config: { file: string; error?: string };
   tmux: { version: string | null };
   uid: number;
-  agent?: {
+  /** Every agent the config puts to work: the pool's first, then the projects' own. */
+  agents: AgentFacts[];
+  /**
+   * The first folder above the state directory that others may write, when an agent reads its hook
+   * settings from there (Gemini CLI ignores a settings file below such a folder); null when none is.
+   */
+  stateDirOpenAt?: string | null;
+  projects: Array<{
+    path: string; exists: boolean; trustOption: boolean; trusted: boolean;
+    /** Task worktrees (isolation: worktree) that no task refers to any more. */
+    orphanedWorktrees: string[];
+  }>;
+}
+
+export interface AgentFacts {
     name: string;
+    driver: DriverKind;
     /** command[0] as configured, and where it was found (null: not found). */
     command: string;
     path: string | null;
@@ -30,12 +46,6 @@ export interface Facts {
     claudeConfig?: { file: string; json: Record<string, any> | null; error?: string };
     claudeSettings?: Record<string, any> | null;
     credentialsFile?: boolean;
-  };
-  projects: Array<{
-    path: string; exists: boolean; trustOption: boolean; trusted: boolean;
-    /** Task worktrees (isolation: worktree) that no task refers to any more. */
-    orphanedWorktrees: string[];
-  }>;
 }
 
 /** Pure: the facts → findings, in the order a person fixes things. */
@@ -47,9 +57,17 @@ export function diagnose(f: Facts): Finding[] {
       : { check: 'config', status: 'ok', message: f.config.file },
   );
   out.push(tmuxFinding(f.tmux.version));
-  if (f.agent) out.push(...agentFindings(f.agent, f.uid));
+  for (const a of f.agents) out.push(...agentFindings(a, f.uid));
+  if (f.stateDirOpenAt) {
+    out.push({
+      check: 'state dir', status: 'fail',
+      message: `Gemini CLI ignores its hook settings below ${f.stateDirOpenAt}, which others may write: no task of a gemini agent would be seen to arrive or end`,
+      fix: 'set controller.stateDir to a folder whose every parent only its owner (or root) can write, e.g. ~/.local/state/agentpool',
+    });
+  }
+  const claude = f.agents.some((a) => a.claude);
   for (const p of f.projects) {
-    out.push(projectFinding(p, f.agent?.claude ?? false));
+    out.push(projectFinding(p, claude));
     if (p.orphanedWorktrees.length) out.push(orphansFinding(p));
   }
   return out;
@@ -62,7 +80,7 @@ function tmuxFinding(version: string | null): Finding {
   return { check: 'tmux', status: 'ok', message: version, ...(major === 3 && minor < 2 ? { fix: 'tested with 3.3a; 3.2 or newer is recommended' } : {}) };
 }
 
-function agentFindings(a: NonNullable<Facts['agent']>, uid: number): Finding[] {
+function agentFindings(a: AgentFacts, uid: number): Finding[] {
   const out: Finding[] = [];
   if (a.path === null) {
     out.push({
@@ -72,19 +90,9 @@ function agentFindings(a: NonNullable<Facts['agent']>, uid: number): Finding[] {
     return out;
   }
   out.push({ check: `agent ${a.name}`, status: 'ok', message: `${a.path}${a.versionText ? ` (${a.versionText.trim().split('\n')[0]})` : ''}` });
+  const tested = TESTED_CLIS[a.driver];
+  if (tested) out.push(versionFinding(a, tested));
   if (!a.claude) return out;
-
-  if (a.version === null) {
-    out.push({ check: 'claude version', status: 'warn', message: `"${a.path} --version" said nothing agentpool could read`, fix: 'run it by hand to see why' });
-  } else if (!(CLAUDE_VERSIONS as readonly string[]).includes(a.version)) {
-    out.push({
-      check: 'claude version', status: 'warn',
-      message: `Claude Code ${a.version} has no captured screens in this agentpool (tested: ${CLAUDE_VERSIONS.join(', ')}): its dialogs and limit messages may not be recognised`,
-      fix: 'run npm run test:claude-latest from agentpool\'s source to check it, or pin a tested version',
-    });
-  } else {
-    out.push({ check: 'claude version', status: 'ok', message: `${a.version} (screens captured and tested)` });
-  }
 
   if (uid === 0 && a.skipsPermissions && a.env.IS_SANDBOX !== '1') {
     out.push({
@@ -129,6 +137,19 @@ function agentFindings(a: NonNullable<Facts['agent']>, uid: number): Finding[] {
     out.push({ check: 'bypass mode', status: 'ok', message: accepted ? 'the bypass-permissions warning is pre-accepted' : 'the bypass-permissions warning will be answered on screen' });
   }
   return out;
+}
+
+function versionFinding(a: AgentFacts, tested: NonNullable<(typeof TESTED_CLIS)[DriverKind]>): Finding {
+  const check = `${tested.cli} version`;
+  if (a.version === null) return { check, status: 'warn', message: `"${a.path} --version" said nothing agentpool could read`, fix: 'run it by hand to see why' };
+  if (!tested.versions.includes(a.version)) {
+    return {
+      check, status: 'warn',
+      message: `${tested.name} ${a.version} has no captured screens in this agentpool (tested: ${tested.versions.join(', ')}): its dialogs and limit messages may not be recognised`,
+      fix: `run npm run test:agents-latest from agentpool's source to check it, or pin a tested version`,
+    };
+  }
+  return { check, status: 'ok', message: `${a.version} (screens captured and tested)` };
 }
 
 function orphansFinding(p: Facts['projects'][number]): Finding {

@@ -1,56 +1,72 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { claudeConfigFile, isFolderTrusted } from '../agents/claude-trust.js';
-import { parseClaudeVersion } from '../agents/claude-versions.js';
-import type { DesiredState } from '../config/types.js';
+import { parseCliVersion } from '../agents/cli-versions.js';
+import { agentsInUse } from '../config/rules-agents.js';
+import type { AgentProfile, DesiredState } from '../config/types.js';
 import { tmuxEnv } from '../tmux/exec-client.js';
 import { isDirectory } from '../util/fs.js';
 import { agentPath, agentProgram, findExecutable } from '../util/which.js';
-import type { Facts } from './checks.js';
+import type { AgentFacts, Facts } from './checks.js';
 import { taskWorktrees } from '../git/task-worktrees.js';
 
-/** Looks at the machine for `agentpool doctor`: tmux, the pool's agent, its settings, the projects. */
+/** Looks at the machine for `agentpool doctor`: tmux, every agent in use and its settings, the projects. */
 export async function gatherFacts(file: string, d: DesiredState | null, configError: string | undefined): Promise<Facts> {
   const facts: Facts = {
     config: { file, ...(configError !== undefined ? { error: configError } : {}) },
     tmux: { version: await versionOf('tmux', ['-V'], tmuxEnv()) },
     uid: process.getuid?.() ?? -1,
+    agents: [],
     projects: [],
   };
   if (!d) return facts;
-  const profile = d.agents[d.pool.agent];
-  const claude = profile?.folderTrust === 'claude-json';
-  if (profile) {
-    const env = { ...process.env, ...profile.env };
-    const command = agentProgram(profile);
-    const path = await findExecutable(command, agentPath(profile));
-    const versionText = path ? await versionOf(path, ['--version'], env) : null;
-    facts.agent = {
-      name: profile.name, command, path, claude, versionText, version: versionText ? parseClaudeVersion(versionText) : null, env,
-      skipsPermissions: profile.command.includes('--dangerously-skip-permissions'),
-    };
-    if (claude) {
-      const cfgFile = claudeConfigFile(env);
-      facts.agent.claudeConfig = { file: cfgFile, ...(await readJson(cfgFile)) };
-      // Claude Code's own folder: settings.json and a saved login.
-      const dir = env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude');
-      facts.agent.claudeSettings = (await readJson(join(dir, 'settings.json'))).json;
-      facts.agent.credentialsFile = await stat(join(dir, '.credentials.json')).then(() => true, () => false);
-    }
-  }
+  facts.agents = await Promise.all(agentsInUse(d).map((name) => gatherAgent(d.agents[name]!)));
+  if (facts.agents.some((a) => a.driver === 'gemini-hooks')) facts.stateDirOpenAt = await openAncestor(d.controller.stateDir);
+  const claude = facts.agents.find((a) => a.claude);
   const worktrees = await taskWorktrees(d).catch(() => []);
   facts.projects = await Promise.all(
     d.projects.map(async (p) => ({
       path: p.path,
       exists: await isDirectory(p.path),
       trustOption: p.trust,
-      trusted: claude && facts.agent ? await isFolderTrusted(claudeConfigFile(facts.agent.env), p.path).catch(() => false) : false,
+      trusted: claude ? await isFolderTrusted(claudeConfigFile(claude.env), p.path).catch(() => false) : false,
       orphanedWorktrees: worktrees.filter((w) => w.project === p.name && w.state === 'orphaned').map((w) => w.path),
     })),
   );
   return facts;
+}
+
+/** What doctor learns of one agent profile: its program, its version, and for Claude Code its settings. */
+async function gatherAgent(profile: AgentProfile): Promise<AgentFacts> {
+  const claude = profile.folderTrust === 'claude-json';
+  const env = { ...process.env, ...profile.env };
+  const command = agentProgram(profile);
+  const path = await findExecutable(command, agentPath(profile));
+  const versionText = path ? await versionOf(path, ['--version'], env) : null;
+  const agent: AgentFacts = {
+    name: profile.name, driver: profile.driver, command, path, claude, versionText, version: versionText ? parseCliVersion(versionText) : null, env,
+    skipsPermissions: profile.command.includes('--dangerously-skip-permissions'),
+  };
+  if (claude) {
+    const cfgFile = claudeConfigFile(env);
+    agent.claudeConfig = { file: cfgFile, ...(await readJson(cfgFile)) };
+    // Claude Code's own folder: settings.json and a saved login.
+    const dir = env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude');
+    agent.claudeSettings = (await readJson(join(dir, 'settings.json'))).json;
+    agent.credentialsFile = await stat(join(dir, '.credentials.json')).then(() => true, () => false);
+  }
+  return agent;
+}
+
+/** The first folder from `dir` up (the nearest existing one first) that its group or others may write, or null. */
+async function openAncestor(dir: string): Promise<string | null> {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const st = await stat(at).catch(() => null);
+    if (st && (st.mode & 0o022) !== 0) return at;
+    if (dirname(at) === at) return null;
+  }
 }
 
 async function versionOf(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<string | null> {

@@ -1,23 +1,23 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLAUDE_VERSIONS, parseClaudeVersion } from '../../src/agents/claude-versions.js';
-import { diagnose, type Facts } from '../../src/doctor/checks.js';
+import { CLAUDE_VERSIONS, parseCliVersion, TESTED_CLIS } from '../../src/agents/cli-versions.js';
+import { diagnose, type AgentFacts, type Facts } from '../../src/doctor/checks.js';
 
 const KEY = 'sk-ant-api03-0123456789abcdefghijklmnopqrst';
 const ready: Facts = {
   config: { file: '/etc/agentpool/desired-state.yaml' },
   tmux: { version: 'tmux 3.3a' },
   uid: 1000,
-  agent: {
-    name: 'claude', command: 'claude', path: '/usr/local/bin/claude', claude: true, versionText: '2.1.330 (Claude Code)', version: '2.1.330',
+  agents: [{
+    name: 'claude', driver: 'claude-hooks', command: 'claude', path: '/usr/local/bin/claude', claude: true, versionText: '2.1.330 (Claude Code)', version: '2.1.330',
     env: { HOME: '/home/ana', ANTHROPIC_API_KEY: KEY }, skipsPermissions: true,
     claudeConfig: { file: '/home/ana/.claude.json', json: { hasCompletedOnboarding: true, customApiKeyResponses: { approved: [KEY.slice(-20)], rejected: [] } } },
     claudeSettings: null, credentialsFile: false,
-  },
+  }],
   projects: [{ path: '/src/app', exists: true, trustOption: false, trusted: true, orphanedWorktrees: [] }],
 };
-const with_ = (agent: Partial<NonNullable<Facts['agent']>>, rest: Partial<Facts> = {}): Facts => ({ ...ready, ...rest, agent: { ...ready.agent!, ...agent } });
+const with_ = (agent: Partial<AgentFacts>, rest: Partial<Facts> = {}): Facts => ({ ...ready, ...rest, agents: [{ ...ready.agents[0]!, ...agent }] });
 const failing = (f: Facts) => diagnose(f).filter((x) => x.status === 'fail').map((x) => x.check);
 const warning = (f: Facts) => diagnose(f).filter((x) => x.status === 'warn').map((x) => x.check);
 
@@ -32,7 +32,7 @@ describe('diagnose', () => {
     expect(failing({ ...ready, tmux: { version: 'tmux 2.9a' } })).toEqual(['tmux']);
     expect(failing(with_({ path: null }))).toEqual(['agent claude']);
     expect(failing({ ...with_({}), uid: 0 })).toEqual(['root']);
-    expect(failing({ ...with_({ env: { ...ready.agent!.env, IS_SANDBOX: '1' } }), uid: 0 })).toEqual([]);
+    expect(failing({ ...with_({ env: { ...ready.agents[0]!.env, IS_SANDBOX: '1' } }), uid: 0 })).toEqual([]);
     expect(failing(with_({ claudeConfig: { file: '/home/ana/.claude.json', json: null } }))).toEqual(['onboarding', 'api key']);
     expect(failing(with_({ claudeConfig: { file: '/home/ana/.claude.json', json: { hasCompletedOnboarding: true } } }))).toEqual(['api key']);
     expect(failing({ ...ready, config: { file: 'x.yaml', error: 'x.yaml:3:1: pool: missing' } })).toEqual(['config']);
@@ -41,7 +41,7 @@ describe('diagnose', () => {
 
   it('warns about a Claude Code version whose screens were never captured', () => {
     const [finding] = diagnose(with_({ version: '2.1.400', versionText: '2.1.400 (Claude Code)' })).filter((f) => f.check === 'claude version');
-    expect(finding).toMatchObject({ status: 'warn', message: expect.stringContaining(`tested: ${CLAUDE_VERSIONS.join(', ')}`), fix: expect.stringContaining('npm run test:claude-latest') });
+    expect(finding).toMatchObject({ status: 'warn', message: expect.stringContaining(`tested: ${CLAUDE_VERSIONS.join(', ')}`), fix: expect.stringContaining('npm run test:agents-latest') });
   });
 
   it('warns about a missing project and orphaned task worktrees, and says how each project\'s trust will go', () => {
@@ -61,19 +61,36 @@ describe('diagnose', () => {
   });
 
   it('asks for no Claude settings of an agent that is not Claude Code', () => {
-    const f = diagnose(with_({ claude: false, name: 'aider', env: {} }));
+    const f = diagnose(with_({ claude: false, name: 'aider', driver: 'screen', env: {} }));
     expect(f.map((x) => x.check)).toEqual(['config', 'tmux', 'agent aider', 'project /src/app']);
+  });
+
+  it('looks at every agent in use, each with its own tested versions', () => {
+    const codex: AgentFacts = { name: 'codex', driver: 'codex-hooks', command: 'codex', path: '/usr/bin/codex', claude: false, versionText: 'codex-cli 0.171.0', version: '0.171.0', env: {}, skipsPermissions: false };
+    const gemini: AgentFacts = { ...codex, name: 'gemini', driver: 'gemini-hooks', command: 'gemini', path: null, versionText: null, version: null };
+    const f = diagnose({ ...ready, agents: [ready.agents[0]!, codex, { ...gemini, path: '/usr/bin/gemini', versionText: '0.62.0', version: '0.62.0' }] });
+    expect(f.filter((x) => /version|agent/.test(x.check)).map((x) => `${x.status} ${x.check}`)).toEqual([
+      'ok agent claude', 'ok claude version', 'ok agent codex', 'ok codex version', 'ok agent gemini', 'warn gemini version',
+    ]);
+    expect(f.find((x) => x.check === 'gemini version')!.message).toMatch(/^Gemini CLI 0\.62\.0 has no captured screens in this agentpool \(tested: 0\.61\.0\)/);
+    expect(failing({ ...ready, agents: [...ready.agents, gemini] })).toEqual(['agent gemini']);
+  });
+
+  it('fails a state directory below a folder others may write when a Gemini agent reads its hooks from there', () => {
+    expect(failing({ ...ready, stateDirOpenAt: '/tmp' })).toEqual(['state dir']);
+    expect(diagnose({ ...ready, stateDirOpenAt: '/tmp' }).find((x) => x.check === 'state dir')!.fix).toMatch(/controller\.stateDir/);
   });
 });
 
-describe('the tested Claude Code versions', () => {
+describe('the tested versions of each CLI', () => {
   it('are exactly the versions with captured screens', () => {
-    const folders = readdirSync(join(import.meta.dirname, '..', 'fixtures', 'screens')).filter((d) => d.startsWith('claude-')).map((d) => d.slice(7));
-    expect([...CLAUDE_VERSIONS].sort()).toEqual(folders.sort());
+    const folders = readdirSync(join(import.meta.dirname, '..', 'fixtures', 'screens')).filter((d) => /^[a-z]+-\d/.test(d)).sort();
+    const tested = Object.values(TESTED_CLIS).flatMap((t) => t!.versions.map((v) => `${t!.cli}-${v}`)).sort();
+    expect(tested).toEqual(folders);
   });
 
   it('reads the version from --version', () => {
-    expect(parseClaudeVersion('2.1.330 (Claude Code)\n')).toBe('2.1.330');
-    expect(parseClaudeVersion('nothing')).toBeNull();
+    expect(parseCliVersion('2.1.330 (Claude Code)\n')).toBe('2.1.330');
+    expect(parseCliVersion('nothing')).toBeNull();
   });
 });
