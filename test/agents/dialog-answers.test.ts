@@ -125,4 +125,15 @@ describe('the claude profile in the config', () => {
     // Fine with hooks off (then screen patterns verify the paste).
     expect(() => valueOf(yaml(...HEAD, '  agent: claude', 'agents:', '  claude:', `    command: [${exe}]`, '    hooks: false'))).not.toThrow();
   });
+
+  it("rejects a codex command without its hooks override, and gemini env that drops its settings file", () => {
+    expect(errorsOf(yaml(...HEAD, '  agent: codex', 'agents:', '  codex:', '    command: [codex, --model, "{model}"]'))).toEqual([
+      expect.stringMatching(/agents\.codex\.command: agent "codex" uses the codex-hooks driver but its command does not pass the hooks: add "-c", "\{hooks\}"/),
+    ]);
+    expect(errorsOf(yaml(...HEAD, '  agent: gemini', 'agents:', '  gemini:', '    env: {GEMINI_CLI_SYSTEM_SETTINGS_PATH: /etc/gemini.json}'))).toEqual([
+      expect.stringMatching(/agents\.gemini\.env: agent "gemini" uses the gemini-hooks driver but its env does not pass the hooks: set env GEMINI_CLI_SYSTEM_SETTINGS_PATH: "\{settings\}"/),
+    ]);
+    // Adding a key keeps the shipped one (env merges key by key).
+    expect(() => valueOf(yaml(...HEAD, '  agent: gemini', 'agents:', '  gemini:', '    env: {GEMINI_API_KEY: k}'))).not.toThrow();
+  });
 });
