@@ -145,7 +145,9 @@ const geminiBox = (text: string) => `${text}[\\s\\S]*╰─+╯\\s*(?![\\s\\S])`
 const gemini: AgentProfile = {
   name: 'gemini',
   command: ['gemini', '--model', '{model}', '--yolo', '--skip-trust', '{...sessionArgs}'],
-  env: { GEMINI_CLI_SYSTEM_SETTINGS_PATH: '{settings}' },
+  // CI=true (or GITHUB_ACTIONS=true) in the controller's environment makes Gemini run headless, waiting
+  // for a prompt on stdin with no screen at all: its agents get them as false.
+  env: { GEMINI_CLI_SYSTEM_SETTINGS_PATH: '{settings}', CI: 'false', GITHUB_ACTIONS: 'false' },
   models: { critical: 'gemini-2.5-pro', high: 'gemini-2.5-pro', default: 'gemini-2.5-flash', low: 'gemini-2.5-flash' },
   resumeArgs: ['--resume', '{agentSessionId}'],
   newSessionArgs: ['--session-id', '{agentSessionId}'],

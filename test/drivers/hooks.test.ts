@@ -41,7 +41,7 @@ describe('hook wiring', () => {
       return (where === 'command' ? p.command : Object.values(p.env)).some((w) => w.includes(placeholder));
     };
     expect(['claude', 'codex', 'gemini'].map(passes)).toEqual([true, true, true]);
-    expect(SHIPPED_PROFILES.gemini!.env).toEqual({ GEMINI_CLI_SYSTEM_SETTINGS_PATH: '{settings}' });
+    expect(SHIPPED_PROFILES.gemini!.env).toMatchObject({ GEMINI_CLI_SYSTEM_SETTINGS_PATH: '{settings}' });
   });
 });
 
@@ -62,7 +62,8 @@ describe('the hook drivers', () => {
     await writeFile(events, '{"hook_event_name":"SessionStart"}\n');
     const launch = await driver.prepare(c, { model: 'gemini-2.5-flash', project: '/p', agentSessionId: 'id-1', resume: false });
     const files = sessionFiles(c.stateDir, 's-1');
-    expect(launch.env).toEqual({ GEMINI_CLI_SYSTEM_SETTINGS_PATH: files.settings });
+    // CI=true would make Gemini run headless (no screen): its agents never get it.
+    expect(launch.env).toEqual({ GEMINI_CLI_SYSTEM_SETTINGS_PATH: files.settings, CI: 'false', GITHUB_ACTIONS: 'false' });
     expect(launch.argv).toEqual(['gemini', '--model', 'gemini-2.5-flash', '--yolo', '--skip-trust', '--session-id', 'id-1']);
     expect(JSON.parse(await readFile(files.settings, 'utf8')).hooks.AfterAgent[0].hooks[0].command).toContain(files.events);
     expect(await readFile(events, 'utf8')).toBe('');

@@ -43,7 +43,7 @@ describe('a pool that mixes agents', () => {
     const launched = c.lines.filter((l) => l.msg === 'launched agent').map((l) => [String(l.task).split('/').pop(), l.agent, (l.argv as string[]).includes('haiku')]);
     expect(launched.sort()).toEqual([['named.md', 'second', true], ['plain.md', 'first', false]]);
     const failed = JSON.parse(await readFile(join(env.project, '.agent-queue', 'failed', 'typo.md.result.json'), 'utf8'));
-    expect(failed.reason).toBe('the task asks for agent "secnd", which the config does not define; use one of claude, fake, first, generic, second');
+    expect(failed.reason).toBe('the task asks for agent "secnd", which the config does not define; use one of claude, codex, fake, first, gemini, generic, second');
     expect(c.lines.filter((l) => (l.level ?? 0) >= 40).map((l) => `${l.msg}: ${String(l.task ?? l.path ?? '').split('/').pop()}`)).toEqual(['rejected a task that cannot run: typo.md']);
   }, 60_000);
 });
