@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config';
 /**
  * The two tests that run twenty agents at once (chaos, inside-tmux) run last and one at a time: beside the
  * rest of the suite on 2 cores an agent took seconds to show its prompt or take a paste, which those tests
- * rightly count as trouble. Everything else runs two files at a time first.
+ * rightly count as trouble. So do the real Gemini CLI's: two of them starting beside another test file took
+ * more than 30 s to take a prompt in a CI run. Everything else runs two files at a time first.
  */
-const HEAVY = ['test/integration/chaos.test.ts', 'test/integration/inside-tmux.test.ts'];
+const HEAVY = ['test/integration/chaos.test.ts', 'test/integration/inside-tmux.test.ts', 'test/integration/gemini.test.ts'];
 
 export default defineConfig({
   test: {

@@ -171,7 +171,9 @@ const gemini: AgentProfile = {
   // goes through a command menu that filters a moment after the text shows, and an Enter before that runs
   // its first entry (/clear).
   exit: { text: '', keys: ['C-c', 'C-c'], timeoutMs: 5_000 },
-  promptTimeoutMs: 30_000,
+  // It starts slowly: a 100 MB bundle, run twice (it relaunches itself with a bigger heap). Two starting
+  // at once beside other work on two cores took more than 30 s to take a prompt.
+  promptTimeoutMs: 60_000,
   submitVerifyMs: 3_000,
   // It takes an Enter that comes within 30 ms of the last typed or pasted character for a new line, by
   // when it handles them: with two agents starting on two busy cores 50 ms was not always enough, 150 was.

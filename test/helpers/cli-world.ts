@@ -12,13 +12,13 @@ import { createPoolEnv, REPO_ROOT, type ConfigObject, type LogLine, type PoolEnv
 import type { StandIn } from './stand-in.js';
 import { waitFor } from './tmux-server.js';
 
-export type CliName = 'codex' | 'gemini';
+export type CliName = 'claude' | 'codex' | 'gemini';
 
 /**
- * The CLI's executable in .cache/<cli>/<version>/, or why it is not there. A CLI whose install failed is
+ * The CLI's executable in .cache/<cli>/<version>/ (Codex, Gemini; Claude Code has its own), or why it is not there. A CLI whose install failed is
  * skipped with the reason; one that was never set up fails with the command to run.
  */
-export function locateCli(cli: CliName, version: string, pinned: string): { exe: string; skip?: undefined } | { skip: string; exe?: undefined } {
+export function locateCli(cli: 'codex' | 'gemini', version: string, pinned: string): { exe: string; skip?: undefined } | { skip: string; exe?: undefined } {
   const dir = join(REPO_ROOT, '.cache', cli, version);
   const exe = join(dir, 'node_modules', '.bin', cli);
   if (existsSync(exe)) return { exe };
@@ -29,9 +29,9 @@ export function locateCli(cli: CliName, version: string, pinned: string): { exe:
 
 export const SUFFIX = ' When you are done, summarize what you changed.';
 
-export interface CliWorld {
+export interface CliWorld<A extends StandIn<any> = StandIn> {
   env: PoolEnv;
-  api: StandIn;
+  api: A;
   home: string;
   /** The project's real path (the CLIs key trust and transcripts by it). */
   project: string;
@@ -45,9 +45,9 @@ export interface CliWorld {
   sidecar(name: string): Promise<Record<string, any>>;
 }
 
-export interface CliWorldOptions {
+export interface CliWorldOptions<A extends StandIn<any>> {
   cli: CliName;
-  api: StandIn;
+  api: A;
   /** The agent's profile entry: at least `command` (the real executable) and `env`. */
   agent: ConfigObject;
   /** Writes the CLI's own settings into the world's HOME. */
@@ -68,7 +68,7 @@ export async function privateParent(): Promise<string> {
   return dir;
 }
 
-const worlds: CliWorld[] = [];
+const worlds: Array<CliWorld<StandIn<any>>> = [];
 
 /** Ends every world made since the last call (an afterEach). */
 export async function cleanupWorlds(): Promise<void> {
@@ -78,7 +78,7 @@ export async function cleanupWorlds(): Promise<void> {
   }
 }
 
-export async function cliWorld(o: CliWorldOptions): Promise<CliWorld> {
+export async function cliWorld<A extends StandIn<any>>(o: CliWorldOptions<A>): Promise<CliWorld<A>> {
   const env = await createPoolEnv({ size: o.size ?? 1, resync: '1s', ...(o.parent ? { parent: o.parent } : {}) });
   const project = await realpath(env.project);
   const home = join(env.dir, 'home');
@@ -92,7 +92,7 @@ export async function cliWorld(o: CliWorldOptions): Promise<CliWorld> {
     tasks: { settle: '50ms', retryBackoff: '200ms', instructionSuffix: SUFFIX },
   });
   const queueFile = (dir: string, name: string) => join(project, '.agent-queue', dir, name);
-  const w: CliWorld = {
+  const w: CliWorld<A> = {
     env, api: o.api, home, project,
     start() {
       w.controller = env.startController();
@@ -126,7 +126,7 @@ export async function cliWorld(o: CliWorldOptions): Promise<CliWorld> {
 }
 
 /** What a person would look at when a wait fails: the end of the log, the panes, the stand-in's requests. */
-export async function diagnose(w: CliWorld): Promise<string> {
+export async function diagnose(w: CliWorld<StandIn<any>>): Promise<string> {
   const log = (w.controller?.lines ?? []).slice(-25).map((l) => JSON.stringify(l)).join('\n');
   const panes = await w.env.tmux.tryRun('list-panes', '-a', '-F', '#{session_name} #{pane_id} dead=#{pane_dead}');
   const screens: string[] = [];

@@ -6,26 +6,10 @@
  * `rate-limit`, `slow`, `break`); a turn with nothing queued gets a normal answer. Every request is
  * recorded (method, path, headers, parsed body) so a test can assert what the agent was asked.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { defaultAnswer, json as sendJson, pause, pieces, startStandIn, type RecordedRequest, type StandIn } from './stand-in.js';
 
-export interface RecordedRequest {
-  method: string;
-  /** Path with query, e.g. `/v1/messages?beta=true`. */
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** The JSON body, parsed; undefined when there was none or it was not JSON. */
-  body: any;
-  /** What the stand-in made of it: a turn of the agent (consumes a behaviour) or a side request. */
-  kind: 'turn' | 'side' | 'other';
-  /** The behaviour a turn got. */
-  behaviour?: Behaviour['kind'];
-  /** The text of the last user message, for a turn. */
-  prompt?: string;
-  /** When the request arrived and when its response ended (or broke), epoch ms. */
-  at: number;
-  finishedAt?: number;
-}
+export { defaultAnswer, type RecordedRequest };
 
 export type Behaviour =
   /** A normal streamed answer; `text` defaults to a function of the last user message. */
@@ -47,24 +31,8 @@ export type Behaviour =
   /** Starts streaming, sends part of the text, then destroys the connection. */
   | { kind: 'break'; text?: string };
 
-export interface FakeAnthropic {
-  /** `http://127.0.0.1:<port>`, for ANTHROPIC_BASE_URL. */
-  readonly url: string;
-  readonly requests: RecordedRequest[];
-  /** Queues behaviours for the next turns, in order. */
-  queue(...b: Behaviour[]): void;
-  /** How many queued behaviours are still waiting for a turn. */
-  pending(): number;
-  /** The recorded agent turns (POST /v1/messages that were not side requests). */
-  turns(): RecordedRequest[];
-  close(): Promise<void>;
-}
-
-/** The text a default answer gives: recognisable, and derived from what was asked. */
-export function defaultAnswer(prompt: string): string {
-  const tag = /^\[([^\]\n]+)\]/.exec(prompt)?.[1];
-  return tag ? `Finished ${tag}: nothing to change.` : 'Hello from the stand-in API.';
-}
+/** `url` is for ANTHROPIC_BASE_URL; `turns()` are the agent's turns (POST /v1/messages that were not side requests). */
+export type FakeAnthropic = StandIn<Behaviour>;
 
 /** The text of the last user message of a Messages request body, without system reminders the CLI adds. */
 export function lastUserText(body: any): string {
@@ -94,34 +62,9 @@ function isSideRequest(path: string, body: any): boolean {
 }
 
 export async function startFakeAnthropic(): Promise<FakeAnthropic> {
-  const requests: RecordedRequest[] = [];
-  const behaviours: Behaviour[] = [];
-  const sockets = new Set<import('node:net').Socket>();
   let nextId = 1;
-
-  const server: Server = createServer((req, res) => {
-    void handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let body: any;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      body = undefined;
-    }
-    const path = req.url ?? '/';
-    const rec: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body, kind: 'other', at: Date.now() };
-    requests.push(rec);
-    res.on('close', () => (rec.finishedAt = Date.now()));
-
+  return startStandIn<Behaviour>(async (req, res, rec, next) => {
+    const { path, body } = rec;
     if (req.method === 'HEAD' || req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(req.method === 'GET' ? '{}' : undefined);
@@ -143,18 +86,12 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     }
     rec.kind = 'turn';
     rec.prompt = prompt;
-    const b: Behaviour = behaviours.shift() ?? { kind: 'answer' };
-    rec.behaviour = b.kind;
+    const b = next();
     switch (b.kind) {
       case 'answer':
         return body?.stream === false ? json(res, 200, message(body, b.text ?? defaultAnswer(prompt))) : stream(res, body, [b.text ?? defaultAnswer(prompt)]);
-      case 'slow': {
-        const text = b.text ?? defaultAnswer(prompt);
-        const n = Math.max(1, b.chunks ?? 4);
-        const size = Math.ceil(text.length / n);
-        const parts = Array.from({ length: n }, (_, i) => text.slice(i * size, (i + 1) * size)).filter(Boolean);
-        return stream(res, body, parts, b.delayMs);
-      }
+      case 'slow':
+        return stream(res, body, pieces(b.text ?? defaultAnswer(prompt), b.chunks ?? 4), b.delayMs);
       case 'break':
         return stream(res, body, [(b.text ?? defaultAnswer(prompt)).slice(0, 8)], 0, true);
       case 'overloaded':
@@ -183,7 +120,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
         return json(res, 429, { type: 'error', error: { type: 'rate_limit_error', message: 'This request would exceed your account\'s rate limit. Please try again later.' } }, headers);
       }
     }
-  }
+  }, { kind: 'answer' });
 
   function message(body: any, text: string) {
     return {
@@ -207,7 +144,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
     send('ping', {});
     for (const p of parts) {
-      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      if (delayMs) await pause(delayMs);
       if (res.destroyed) return;
       send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: p } });
     }
@@ -223,25 +160,6 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   }
 
   function json(res: ServerResponse, status: number, obj: object, headers: Record<string, string> = {}): void {
-    res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_fake_${nextId++}`, ...headers });
-    res.end(JSON.stringify(obj));
+    sendJson(res, status, obj, { 'request-id': `req_fake_${nextId++}`, ...headers });
   }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    queue: (...b) => void behaviours.push(...b),
-    pending: () => behaviours.length,
-    turns: () => requests.filter((r) => r.kind === 'turn'),
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
 }

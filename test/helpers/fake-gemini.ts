@@ -65,7 +65,7 @@ export async function startFakeGemini(): Promise<StandIn> {
         ]));
       }
     }
-  });
+  }, { kind: 'answer' });
 
   function candidate(text: string, finished = true) {
     return { content: { role: 'model', parts: [{ text }] }, ...(finished ? { finishReason: 'STOP' } : {}), index: 0 };

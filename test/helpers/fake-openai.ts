@@ -57,7 +57,7 @@ export async function startFakeOpenAI(): Promise<StandIn> {
         return json(res, 429, { error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', resets_at: Math.floor(resetAt / 1000) } });
       }
     }
-  });
+  }, { kind: 'answer' });
 
   async function stream(res: ServerResponse, parts: string[], delayMs = 0, breakAfter = false): Promise<void> {
     const id = nextId++;

@@ -1,5 +1,6 @@
 /**
- * What every loopback API stand-in shares (fake-openai.ts for Codex CLI, fake-gemini.ts for Gemini CLI):
+ * What every loopback API stand-in shares (fake-anthropic.ts for Claude Code, fake-openai.ts for Codex CLI,
+ * fake-gemini.ts for Gemini CLI):
  * an HTTP server on a free 127.0.0.1 port that records each request, a queue of behaviours for the agent's
  * turns (a turn with nothing queued gets a normal answer), and a close that drops open streams. Each API's
  * module says which requests are turns and how each behaviour is rendered in its wire format.
@@ -16,7 +17,8 @@ export interface RecordedRequest {
   body: any;
   /** A turn of the agent (consumes a behaviour), a side request (a title, a count), or anything else. */
   kind: 'turn' | 'side' | 'other';
-  behaviour?: StandInBehaviour['kind'];
+  /** The behaviour a turn got. */
+  behaviour?: string;
   /** The text of the last user message, for a turn. */
   prompt?: string;
   /** When the request arrived and when its response ended (or broke), epoch ms. */
@@ -39,12 +41,12 @@ export type StandInBehaviour =
   /** HTTP 429 saying the usage limit resets at `resetAt` (epoch ms; a function is called when the turn arrives). */
   | { kind: 'rate-limit'; resetAt: number | (() => number) };
 
-export interface StandIn {
+export interface StandIn<B extends { kind: string } = StandInBehaviour> {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
   readonly requests: RecordedRequest[];
   /** Queues behaviours for the next turns, in order. */
-  queue(...b: StandInBehaviour[]): void;
+  queue(...b: B[]): void;
   pending(): number;
   turns(): RecordedRequest[];
   close(): Promise<void>;
@@ -65,11 +67,11 @@ export function pieces(text: string, n: number): string[] {
 export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Route one request: set `rec.kind` (and `rec.prompt` for a turn), take a behaviour with `next()`, answer. */
-export type Route = (req: IncomingMessage, res: ServerResponse, rec: RecordedRequest, next: () => StandInBehaviour) => Promise<void>;
+export type Route<B> = (req: IncomingMessage, res: ServerResponse, rec: RecordedRequest, next: () => B) => Promise<void>;
 
-export async function startStandIn(route: Route): Promise<StandIn> {
+export async function startStandIn<B extends { kind: string } = StandInBehaviour>(route: Route<B>, fallback: NoInfer<B>): Promise<StandIn<B>> {
   const requests: RecordedRequest[] = [];
-  const behaviours: StandInBehaviour[] = [];
+  const behaviours: B[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch(() => res.destroy());
@@ -93,7 +95,7 @@ export async function startStandIn(route: Route): Promise<StandIn> {
     requests.push(rec);
     res.on('close', () => (rec.finishedAt = Date.now()));
     await route(req, res, rec, () => {
-      const b = behaviours.shift() ?? { kind: 'answer' };
+      const b = behaviours.shift() ?? fallback;
       rec.behaviour = b.kind;
       return b;
     });

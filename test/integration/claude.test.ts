@@ -12,13 +12,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hookSettings } from '../../src/drivers/claude-hooks.js';
 import { defaultAnswer, lastUserText, startFakeAnthropic, type Behaviour, type FakeAnthropic } from '../helpers/fake-anthropic.js';
-import { createPoolEnv, ensureBuilt, REPO_ROOT, type ConfigObject, type LogLine, type PoolEnv, type RunningController } from '../helpers/pool-env.js';
+import { cleanupWorlds, cliWorld, logged, type CliWorld } from '../helpers/cli-world.js';
+import { ensureBuilt, REPO_ROOT, type ConfigObject, type RunningController } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
 import { testTmux, waitFor } from '../helpers/tmux-server.js';
 import { execa } from 'execa';
@@ -95,29 +96,9 @@ function claudeCommand(exe: string): string[] {
   return [exe, '--model', '{model}', '--settings', '{settings}', '--dangerously-skip-permissions', '{...sessionArgs}'];
 }
 
-interface World {
-  env: PoolEnv;
-  api: FakeAnthropic;
-  home: string;
-  /** The project's real path (the CLI keys trust and transcripts by it). */
-  project: string;
-  controller?: RunningController;
-  start(): RunningController;
-  result(dir: 'done' | 'failed', name: string): Promise<Record<string, any>>;
-  /** Waits for `name` in done/ (or failed/, which fails the wait at once) and returns its record. */
-  waitDone(name: string, timeoutMs?: number): Promise<Record<string, any>>;
-  /** The hook events of a session's current and previous agent, oldest first. */
-  events(session: string): Promise<Array<Record<string, any>>>;
-  sidecar(name: string): Promise<Record<string, any>>;
-}
+type World = CliWorld<FakeAnthropic>;
 
-const worlds: World[] = [];
-afterEach(async () => {
-  for (const w of worlds.splice(0)) {
-    await w.env.cleanup();
-    await w.api.close();
-  }
-});
+afterEach(cleanupWorlds);
 
 async function claudeWorld(o: {
   size?: number;
@@ -126,68 +107,15 @@ async function claudeWorld(o: {
   afterFailure?: string;
   agent?: ConfigObject;
 }): Promise<World> {
-  const exe = CLI.exe!;
   const api = await startFakeAnthropic();
-  const env = await createPoolEnv({ size: o.size ?? 1, resync: '1s' });
-  const project = await realpath(env.project);
-  const home = join(env.dir, 'home');
-  await prepareHome(home, project, o.answered ?? 'all');
-  await env.writeConfig({
-    pool: { agent: 'claude', cooldown: { afterTask: '50ms', afterFailure: o.afterFailure ?? '1s' } },
-    projects: [{ path: project }],
-    // submitVerify is long so that a hook slowed by a busy machine is not taken for a dropped Enter.
-    agents: { claude: { command: claudeCommand(exe), env: claudeEnv(home, api.url, o.auth ?? 'api-key'), submitVerify: '10s', ...o.agent } },
-    tasks: { settle: '50ms', retryBackoff: '200ms', instructionSuffix: SUFFIX },
+  const w = await cliWorld({
+    cli: 'claude', api, ...(o.size ? { size: o.size } : {}), ...(o.afterFailure ? { afterFailure: o.afterFailure } : {}),
+    agent: { command: claudeCommand(CLI.exe!), ...o.agent },
+    prepareHome: (home, project) => prepareHome(home, project, o.answered ?? 'all'),
   });
-  const queueFile = (dir: string, name: string) => join(project, '.agent-queue', dir, name);
-  const w: World = {
-    env, api, home, project,
-    start() {
-      w.controller = env.startController();
-      return w.controller;
-    },
-    async result(dir, name) {
-      return JSON.parse(await readFile(queueFile(dir, `${name}.result.json`), 'utf8'));
-    },
-    async waitDone(name, timeoutMs = 45_000) {
-      try {
-        await waitFor(() => {
-          if (existsSync(queueFile('failed', name))) throw Object.assign(new Error(`${name} went to failed/`), { final: true });
-          return existsSync(queueFile('done', name)) && existsSync(queueFile('done', `${name}.result.json`));
-        }, { timeoutMs, intervalMs: 100, what: `${name} in done/` });
-      } catch (err) {
-        throw new Error(`${(err as Error).message}\n${await diagnose(w)}`);
-      }
-      return w.result('done', name);
-    },
-    async events(session) {
-      const file = join(env.dir, 'state', 'sessions', session, 'events.jsonl');
-      const text = (await readFile(`${file}.prev`, 'utf8').catch(() => '')) + (await readFile(file, 'utf8').catch(() => ''));
-      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
-    },
-    async sidecar(name) {
-      return JSON.parse(await readFile(queueFile('active', `${name}.state.json`), 'utf8'));
-    },
-  };
-  worlds.push(w);
+  await w.env.writeConfig({ agents: { claude: { env: claudeEnv(w.home, api.url, o.auth ?? 'api-key') } } });
   return w;
 }
-
-/** What a person would look at when a wait fails: the end of the log, the panes, the stand-in's requests. */
-async function diagnose(w: World): Promise<string> {
-  const log = (w.controller?.lines ?? []).slice(-25).map((l) => JSON.stringify(l)).join('\n');
-  const panes = await w.env.tmux.tryRun('list-panes', '-a', '-F', '#{session_name} #{pane_id} dead=#{pane_dead}');
-  const screens: string[] = [];
-  for (const line of panes.stdout.split('\n').filter(Boolean)) {
-    const id = line.split(' ')[1]!;
-    const shot = await w.env.tmux.tryRun('capture-pane', '-p', '-J', '-t', id);
-    screens.push(`--- ${line}\n${shot.stdout.replace(/\s+$/gm, '').replace(/\n{3,}/g, '\n\n')}`);
-  }
-  const reqs = w.api.requests.map((r) => `${r.method} ${r.path} ${r.kind} ${r.behaviour ?? ''}`).join('\n');
-  return `controller log (last lines):\n${log}\ncontroller stderr:\n${w.controller?.stderr() ?? ''}\nscreens:\n${screens.join('\n')}\nrequests:\n${reqs}`;
-}
-
-const logged = (c: RunningController, msg: string) => c.lines.filter((l: LogLine) => l.msg === msg);
 
 /** Every submitted task was taken at the first Enter (agentpool waits for the paste to show before it). */
 function expectFirstEnterTaken(c: RunningController): void {
