@@ -31,21 +31,22 @@ export function summarizeEvents(text: string): HookSummary {
     }
     if (e === null || typeof e !== 'object') continue;
     const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
+    const adoptSession = () => {
+      s.agentSessionId = str('session_id') ?? s.agentSessionId;
+      s.transcriptPath = str('transcript_path') ?? s.transcriptPath;
+    };
     switch (e.hook_event_name) {
       case 'SessionStart':
         s.started = true;
         // Once a prompt went to a session, that is the one: a later start (Gemini CLI 0.61 starts a fresh
         // session with source "clear" as it exits) is not the task's.
-        if (s.prompts.length > 0) break;
-        s.agentSessionId = str('session_id') ?? s.agentSessionId;
-        s.transcriptPath = str('transcript_path') ?? s.transcriptPath;
+        if (s.prompts.length === 0) adoptSession();
         break;
       case 'UserPromptSubmit':
       case 'BeforeAgent':
         // The session the prompt went to is the one to resume (Gemini CLI 0.61's SessionStart can name
         // another: a session it started before it took the one it was given with --session-id).
-        s.agentSessionId = str('session_id') ?? s.agentSessionId;
-        s.transcriptPath = str('transcript_path') ?? s.transcriptPath;
+        adoptSession();
         s.prompts.push(str('prompt') ?? '');
         // A new turn: an earlier turn's end does not end this one.
         delete s.stop;

@@ -48,11 +48,6 @@ export function buildLaunch(profile: AgentProfile, v: LaunchVars): { argv: strin
   return { argv, env: Object.fromEntries(Object.entries(profile.env).map(([k, val]) => [k, fill(val)])) };
 }
 
-/** The argv alone (see buildLaunch). */
-export function buildArgv(profile: AgentProfile, v: LaunchVars): string[] {
-  return buildLaunch(profile, v).argv;
-}
-
 /** Where a pool session's agentpool files live under the state directory. */
 export function sessionFiles(stateDir: string, session: string): { dir: string; settings: string; events: string; prompt: string } {
   const dir = join(stateDir, 'sessions', session);

@@ -39,6 +39,15 @@ const claudeScreen: AgentProfile['screen'] = {
   ],
 };
 
+/** The pacing of an agent driven through its terminal: how long it may take to show its prompt, to prove it took a paste, to finish a task. */
+const interactiveTiming = {
+  promptTimeoutMs: 30_000,
+  submitVerifyMs: 3_000,
+  enterDelayMs: 0,
+  submitRetries: 3,
+  taskTimeoutMs: 2 * 60 * 60_000,
+} satisfies Partial<AgentProfile>;
+
 /** A menu line offering `text`, with or without the cursor and a number: `❯ 1. Yes, I accept`, `  Yes, I accept`. */
 const option = (text: string) => `^\\s*(?:❯\\s*)?(?:\\d+\\.\\s*)?${text}\\s*$`;
 
@@ -85,11 +94,7 @@ const claude: AgentProfile = {
   // <pasted_content> tags; pieces within both arrive as typed (test/fixtures/screens/claude-2.1.330/).
   pasteChunk: { chars: 800, newlines: 2 },
   exit: { text: '/exit', keys: ['Enter'], timeoutMs: 5_000 },
-  promptTimeoutMs: 30_000,
-  submitVerifyMs: 3_000,
-  enterDelayMs: 0,
-  submitRetries: 3,
-  taskTimeoutMs: 2 * 60 * 60_000,
+  ...interactiveTiming,
 };
 
 /**
@@ -124,11 +129,7 @@ const codex: AgentProfile = {
   folderTrust: 'none',
   pasteChunk: null,
   exit: { text: '/quit', keys: ['Enter'], timeoutMs: 5_000 },
-  promptTimeoutMs: 30_000,
-  submitVerifyMs: 3_000,
-  enterDelayMs: 0,
-  submitRetries: 3,
-  taskTimeoutMs: 2 * 60 * 60_000,
+  ...interactiveTiming,
 };
 
 /**
@@ -171,15 +172,13 @@ const gemini: AgentProfile = {
   // goes through a command menu that filters a moment after the text shows, and an Enter before that runs
   // its first entry (/clear).
   exit: { text: '', keys: ['C-c', 'C-c'], timeoutMs: 5_000 },
+  ...interactiveTiming,
   // It starts slowly: a 100 MB bundle, run twice (it relaunches itself with a bigger heap). Two starting
   // at once beside other work on two cores took more than 30 s to take a prompt.
   promptTimeoutMs: 60_000,
-  submitVerifyMs: 3_000,
   // It takes an Enter that comes within 30 ms of the last typed or pasted character for a new line, by
   // when it handles them: with two agents starting on two busy cores 50 ms was not always enough, 150 was.
   enterDelayMs: 150,
-  submitRetries: 3,
-  taskTimeoutMs: 2 * 60 * 60_000,
 };
 
 export const SHIPPED_PROFILES: Record<string, AgentProfile> = {

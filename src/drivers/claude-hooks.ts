@@ -1,5 +1,5 @@
 import { hookCommand } from '../agents/launch.js';
-import { hookDriver, type HookWiring } from './hooks.js';
+import { hookDriver, hookTable, type HookWiring } from './hooks.js';
 
 /**
  * Claude Code: its hooks come in the settings file passed with `--settings {settings}`, and so does the
@@ -15,11 +15,6 @@ export const claudeWiring: HookWiring = {
   needs: { placeholder: '{settings}', in: 'command', how: 'add --settings, "{settings}"' },
   failsOnScreen: false,
 };
-
-/** Hooks in the shape Claude Code and Gemini CLI share: each event runs the one command. */
-export function hookTable(events: readonly string[], command: string): Record<string, unknown> {
-  return Object.fromEntries(events.map((e) => [e, [{ hooks: [{ type: 'command', command }] }]]));
-}
 
 export const claudeHooksDriver = hookDriver(claudeWiring);
 

@@ -1,5 +1,4 @@
-import { hookDriver, type HookWiring } from './hooks.js';
-import { hookTable } from './claude-hooks.js';
+import { hookDriver, hookTable, type HookWiring } from './hooks.js';
 
 /**
  * Gemini CLI (0.61): its hooks have Claude Code's shape under other names (BeforeAgent: a prompt taken,

@@ -33,6 +33,11 @@ export interface HookWiring {
   readyAfterStart?: boolean;
 }
 
+/** Hooks in the shape Claude Code and Gemini CLI share in their settings: each event runs the one command. */
+export function hookTable(events: readonly string[], command: string): Record<string, unknown> {
+  return Object.fromEntries(events.map((e) => [e, [{ hooks: [{ type: 'command', command }] }]]));
+}
+
 /**
  * The driver for a CLI that reports through hooks: a prompt is proven taken by its prompt event, a turn's
  * end by its stop event. The screen is read for what hooks do not tell: the ready prompt, dialogs, limits,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { hookSettings } from '../../src/drivers/claude-hooks.js';
-import { AGENTPOOL_DIR, buildArgv, buildMessage, sessionFiles, shellQuote, type LaunchVars } from '../../src/agents/launch.js';
+import { AGENTPOOL_DIR, buildLaunch, buildMessage, sessionFiles, shellQuote, type LaunchVars } from '../../src/agents/launch.js';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import type { AgentProfile } from '../../src/config/types.js';
 
@@ -16,7 +16,9 @@ const vars: LaunchVars = {
 };
 const profile = (o: Partial<AgentProfile>): AgentProfile => ({ ...SHIPPED_PROFILES.generic!, ...o });
 
-describe('buildArgv', () => {
+describe('buildLaunch', () => {
+  const buildArgv = (p: Parameters<typeof buildLaunch>[0], v: LaunchVars) => buildLaunch(p, v).argv;
+
   it('fills the claude profile for a new session', () => {
     expect(buildArgv(SHIPPED_PROFILES.claude!, vars)).toEqual([
       'claude', '--model', 'opus', '--settings', vars.settings, '--dangerously-skip-permissions', '--session-id', vars.agentSessionId,
