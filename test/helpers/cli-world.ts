@@ -9,7 +9,9 @@ import { mkdir, readdir, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createPoolEnv, REPO_ROOT, type ConfigObject, type LogLine, type PoolEnv, type RunningController } from './pool-env.js';
-import type { StandIn } from './stand-in.js';
+import { expect } from 'vitest';
+import type { StandIn, StandInBehaviour } from './stand-in.js';
+import { dropTask } from './tasks.js';
 import { waitFor } from './tmux-server.js';
 
 export type CliName = 'claude' | 'codex' | 'gemini';
@@ -155,10 +157,50 @@ export function firstEnterPresses(c: RunningController): unknown[] {
 }
 
 /** A task of about 20 KB, many lines, with what a shell or tmux would mangle: quotes, $(...), backticks, #{...}, non-ASCII. */
-export function hostileBody(): string {
+function hostileBody(): string {
   const lines = ['Check every line below and report.'];
   for (let i = 1; lines.join('\n').length < 20_000; i++) {
     lines.push(`${i}: "double" 'single' $(rm -rf ~) \`uname -a\`; echo done; #{pane_id} %s \\n ~/x ünïcødé ✓ 日本語 ❯ — ${'x'.repeat(i % 7)}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Runs the 20 KB hostile task (hostileBody) and checks that it was taken at the first Enter and reached the
+ * API (`received` reads a turn's body) and the agent's prompt hook (`promptEvent`) byte for byte.
+ */
+export async function expectHostileTaskWhole(w: CliWorld, o: { received: (body: any) => string; promptEvent: string }): Promise<void> {
+  const body = hostileBody();
+  await dropTask(w.project, 'big.md', `${body}\n`);
+  const c = w.start();
+  const r = await w.waitDone('big.md');
+  expect(firstEnterPresses(c)).toEqual([1]);
+  const expected = `[big.md] ${body}${SUFFIX}`;
+  const turns = w.api.turns();
+  expect(turns).toHaveLength(1);
+  const received = o.received(turns[0]!.body);
+  expect(received.length).toBe(expected.length);
+  expect(received === expected).toBe(true);
+  expect((await w.events('ccl-auto-1')).find((e) => e.hook_event_name === o.promptEvent)!.prompt === expected).toBe(true);
+  expect(r.lastMessage).toBe('Finished big.md: nothing to change.');
+}
+
+/**
+ * Runs two slow tasks in a world of two sessions and checks that both streamed at the same time, each on
+ * its own session and agent session, each taken at the first Enter. Returns their records.
+ */
+export async function expectTwoAtOnce(w: CliWorld): Promise<[Record<string, any>, Record<string, any>]> {
+  const slow: StandInBehaviour = { kind: 'slow', chunks: 4, delayMs: 700 };
+  w.api.queue(slow, slow);
+  await dropTask(w.project, 'left.md', 'Take the left side.\n');
+  await dropTask(w.project, 'right.md', 'Take the right side.\n');
+  const c = w.start();
+  const [left, right] = [await w.waitDone('left.md'), await w.waitDone('right.md')];
+  expect(firstEnterPresses(c), await diagnose(w)).toEqual([1, 1]);
+  expect(new Set([left.session, right.session])).toEqual(new Set(['ccl-auto-1', 'ccl-auto-2']));
+  expect(left.agentSessionId).not.toBe(right.agentSessionId);
+  const turns = w.api.turns();
+  expect(turns.map((t) => t.behaviour)).toEqual(['slow', 'slow']);
+  expect(Math.max(...turns.map((t) => t.at))).toBeLessThan(Math.min(...turns.map((t) => t.finishedAt!)));
+  return [left, right];
 }

@@ -7,7 +7,7 @@
  * recorded (method, path, headers, parsed body) so a test can assert what the agent was asked.
  */
 import type { ServerResponse } from 'node:http';
-import { defaultAnswer, json as sendJson, pause, pieces, startStandIn, type RecordedRequest, type StandIn } from './stand-in.js';
+import { defaultAnswer, json as sendJson, pause, resetOf, startStandIn, streamedAs, type RecordedRequest, type StandIn } from './stand-in.js';
 
 export { defaultAnswer, type RecordedRequest };
 
@@ -87,19 +87,16 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     rec.kind = 'turn';
     rec.prompt = prompt;
     const b = next();
+    if (b.kind === 'answer' && body?.stream === false) return json(res, 200, message(body, b.text ?? defaultAnswer(prompt)));
+    const plan = streamedAs(b, prompt);
+    if (plan) return stream(res, body, plan.parts, plan.delayMs, plan.cut);
     switch (b.kind) {
-      case 'answer':
-        return body?.stream === false ? json(res, 200, message(body, b.text ?? defaultAnswer(prompt))) : stream(res, body, [b.text ?? defaultAnswer(prompt)]);
-      case 'slow':
-        return stream(res, body, pieces(b.text ?? defaultAnswer(prompt), b.chunks ?? 4), b.delayMs);
-      case 'break':
-        return stream(res, body, [(b.text ?? defaultAnswer(prompt)).slice(0, 8)], 0, true);
       case 'overloaded':
         return json(res, 529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
       case 'server-error':
         return json(res, 500, { type: 'error', error: { type: 'api_error', message: 'Internal server error' } });
       case 'rate-limit': {
-        const resetAt = typeof b.resetAt === 'function' ? b.resetAt() : b.resetAt;
+        const resetAt = resetOf(b);
         const iso = new Date(resetAt).toISOString();
         const headers: Record<string, string> = {
           'retry-after': String(Math.max(0, Math.ceil((resetAt - Date.now()) / 1000))),

@@ -5,7 +5,7 @@
  * are side requests. A usage limit is a 429 google.rpc error the CLI reads as a terminal quota error.
  */
 import type { ServerResponse } from 'node:http';
-import { defaultAnswer, json, openStream, pause, pieces, startStandIn, type StandIn } from './stand-in.js';
+import { json, openStream, pause, resetOf, startStandIn, streamedAs, type StandIn } from './stand-in.js';
 
 /** The text of the last user turn of a generateContent request, without the `<session_context>` part the CLI adds. */
 export function lastUserParts(body: any): string {
@@ -39,21 +39,15 @@ export async function startFakeGemini(): Promise<StandIn> {
     rec.kind = 'turn';
     rec.prompt = lastUserParts(rec.body);
     const b = next();
-    const text = ('text' in b && b.text) || defaultAnswer(rec.prompt);
+    const plan = streamedAs(b, rec.prompt);
+    if (plan) return stream(res, plan.parts, plan.delayMs, plan.cut);
     switch (b.kind) {
-      case 'answer':
-        return stream(res, [text]);
-      case 'slow':
-        return stream(res, pieces(text, b.chunks ?? 4), b.delayMs);
-      case 'break':
-        return stream(res, [text.slice(0, 8)], 0, true);
       case 'server-error':
         return json(res, 500, rpcError(500, 'INTERNAL', 'An internal error has occurred.'));
       case 'unavailable':
         return json(res, 503, rpcError(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'));
       case 'rate-limit': {
-        const resetAt = typeof b.resetAt === 'function' ? b.resetAt() : b.resetAt;
-        const seconds = Math.max(0, Math.ceil((resetAt - Date.now()) / 1000));
+        const seconds = Math.max(0, Math.ceil((resetOf(b) - Date.now()) / 1000));
         // Terminal for the CLI either way: a wait of more than 5 minutes (it shows when access resets), or
         // else a per-day quota (it shows no reset; a shorter per-minute one it would wait out by itself).
         const daily = seconds <= 300

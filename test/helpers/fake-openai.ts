@@ -6,7 +6,7 @@
  * usage limit is the 429 Codex reads as one: `{"error":{"type":"usage_limit_reached","resets_at":<s>}}`.
  */
 import type { ServerResponse } from 'node:http';
-import { defaultAnswer, json, openStream, pause, pieces, startStandIn, type StandIn } from './stand-in.js';
+import { json, openStream, pause, resetOf, startStandIn, streamedAs, type StandIn } from './stand-in.js';
 
 /** The text of the last user message of a Responses request, skipping the context Codex adds (`<environment_context>` …). */
 export function lastInputText(body: any): string {
@@ -40,22 +40,15 @@ export async function startFakeOpenAI(): Promise<StandIn> {
     rec.kind = 'turn';
     rec.prompt = lastInputText(rec.body);
     const b = next();
-    const text = ('text' in b && b.text) || defaultAnswer(rec.prompt);
+    const plan = streamedAs(b, rec.prompt);
+    if (plan) return stream(res, plan.parts, plan.delayMs, plan.cut);
     switch (b.kind) {
-      case 'answer':
-        return stream(res, [text]);
-      case 'slow':
-        return stream(res, pieces(text, b.chunks ?? 4), b.delayMs);
-      case 'break':
-        return stream(res, [text.slice(0, 8)], 0, true);
       case 'server-error':
         return json(res, 500, { error: { type: 'server_error', message: 'The server had an error while processing your request.' } });
       case 'unavailable':
         return json(res, 503, { error: { type: 'service_unavailable', message: 'The service is temporarily unavailable.' } });
-      case 'rate-limit': {
-        const resetAt = typeof b.resetAt === 'function' ? b.resetAt() : b.resetAt;
-        return json(res, 429, { error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', resets_at: Math.floor(resetAt / 1000) } });
-      }
+      case 'rate-limit':
+        return json(res, 429, { error: { type: 'usage_limit_reached', message: 'The usage limit has been reached', resets_at: Math.floor(resetOf(b) / 1000) } });
     }
   }, { kind: 'answer' });
 

@@ -58,6 +58,23 @@ export function defaultAnswer(prompt: string): string {
   return tag ? `Finished ${tag}: nothing to change.` : 'Hello from the stand-in API.';
 }
 
+/**
+ * How a turn that streams is streamed, the same in every stand-in: `answer` in one piece, `slow` in
+ * `chunks` pieces `delayMs` apart, `break` cut after 8 characters. null for a behaviour that does not stream.
+ */
+export function streamedAs(b: { kind: string; text?: string; chunks?: number; delayMs?: number }, prompt: string): { parts: string[]; delayMs: number; cut: boolean } | null {
+  const text = b.text ?? defaultAnswer(prompt);
+  if (b.kind === 'answer') return { parts: [text], delayMs: 0, cut: false };
+  if (b.kind === 'slow') return { parts: pieces(text, b.chunks ?? 4), delayMs: b.delayMs ?? 0, cut: false };
+  if (b.kind === 'break') return { parts: [text.slice(0, 8)], delayMs: 0, cut: true };
+  return null;
+}
+
+/** A rate limit's reset, epoch ms: a function is called when the turn arrives. */
+export function resetOf(b: { resetAt: number | (() => number) }): number {
+  return typeof b.resetAt === 'function' ? b.resetAt() : b.resetAt;
+}
+
 /** `text` in `n` pieces, for a slow stream. */
 export function pieces(text: string, n: number): string[] {
   const size = Math.ceil(text.length / Math.max(1, n));

@@ -13,11 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
-import { cleanupWorlds, cliWorld, firstEnterPresses, hostileBody, locateCli, logged, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
+import { cleanupWorlds, cliWorld, firstEnterPresses, expectHostileTaskWhole, expectTwoAtOnce, locateCli, logged, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
 import { lastInputText, startFakeOpenAI } from '../helpers/fake-openai.js';
 import { ensureBuilt, REPO_ROOT } from '../helpers/pool-env.js';
 import { captureScreens, type CaptureStep } from '../helpers/capture-screens.js';
-import { defaultAnswer, type StandInBehaviour } from '../helpers/stand-in.js';
+import { defaultAnswer } from '../helpers/stand-in.js';
 import { dropTask } from '../helpers/tasks.js';
 
 const PINNED = '0.171.0';
@@ -155,38 +155,13 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
   }, 180_000);
 
   it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async () => {
-    const w = await codexWorld();
-    const body = hostileBody();
-    await dropTask(w.project, 'big.md', `${body}\n`);
-    const c = w.start();
-    const r = await w.waitDone('big.md');
-    expect(firstEnterPresses(c)).toEqual([1]);
-    const expected = `[big.md] ${body}${SUFFIX}`;
-    const turns = w.api.turns();
-    expect(turns).toHaveLength(1);
-    const received = lastInputText(turns[0]!.body);
-    expect(received.length).toBe(expected.length);
-    expect(received === expected).toBe(true);
-    expect((await w.events('ccl-auto-1')).find((e) => e.hook_event_name === 'UserPromptSubmit')!.prompt === expected).toBe(true);
-    expect(r.lastMessage).toBe('Finished big.md: nothing to change.');
+    await expectHostileTaskWhole(await codexWorld(), { received: lastInputText, promptEvent: 'UserPromptSubmit' });
   }, 90_000);
 
   it('runs two tasks at once on two pool sessions', async () => {
-    const w = await codexWorld({ size: 2 });
-    const slow: StandInBehaviour = { kind: 'slow', chunks: 4, delayMs: 700 };
-    w.api.queue(slow, slow);
-    await dropTask(w.project, 'left.md', 'Take the left side.\n');
-    await dropTask(w.project, 'right.md', 'Take the right side.\n');
-    const c = w.start();
-    const [left, right] = [await w.waitDone('left.md'), await w.waitDone('right.md')];
-    expect(firstEnterPresses(c)).toEqual([1, 1]);
-    expect(new Set([left.session, right.session])).toEqual(new Set(['ccl-auto-1', 'ccl-auto-2']));
-    expect(left.agentSessionId).not.toBe(right.agentSessionId);
+    const [left, right] = await expectTwoAtOnce(await codexWorld({ size: 2 }));
     expect(left.lastMessage).toBe('Finished left.md: nothing to change.');
     expect(right.lastMessage).toBe('Finished right.md: nothing to change.');
-    const turns = w.api.turns();
-    expect(turns.map((t) => t.behaviour)).toEqual(['slow', 'slow']);
-    expect(Math.max(...turns.map((t) => t.at))).toBeLessThan(Math.min(...turns.map((t) => t.finishedAt!)));
   }, 90_000);
 
   it('resumes an agent session named in the front matter with `codex resume <id>`', async () => {

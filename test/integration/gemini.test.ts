@@ -13,11 +13,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
-import { cleanupWorlds, cliWorld, diagnose, firstEnterPresses, hostileBody, locateCli, logged, privateParent, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
+import { cleanupWorlds, cliWorld, diagnose, firstEnterPresses, expectHostileTaskWhole, expectTwoAtOnce, locateCli, logged, privateParent, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
 import { lastUserParts, startFakeGemini } from '../helpers/fake-gemini.js';
 import { ensureBuilt, REPO_ROOT } from '../helpers/pool-env.js';
 import { captureScreens, type CaptureStep } from '../helpers/capture-screens.js';
-import { defaultAnswer, type StandInBehaviour } from '../helpers/stand-in.js';
+import { defaultAnswer } from '../helpers/stand-in.js';
 import { dropTask } from '../helpers/tasks.js';
 
 const PINNED = '0.61.0';
@@ -142,40 +142,15 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
   }, 120_000);
 
   it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async () => {
-    const w = await geminiWorld();
-    const body = hostileBody();
-    await dropTask(w.project, 'big.md', `${body}\n`);
-    const c = w.start();
-    const r = await w.waitDone('big.md');
-    expect(firstEnterPresses(c)).toEqual([1]);
-    const expected = `[big.md] ${body}${SUFFIX}`;
-    const turns = w.api.turns();
-    expect(turns).toHaveLength(1);
-    const received = lastUserParts(turns[0]!.body);
-    expect(received.length).toBe(expected.length);
-    expect(received === expected).toBe(true);
-    expect((await w.events('ccl-auto-1')).find((e) => e.hook_event_name === 'BeforeAgent')!.prompt === expected).toBe(true);
-    expect(r.lastMessage).toBe('Finished big.md: nothing to change.');
+    await expectHostileTaskWhole(await geminiWorld(), { received: lastUserParts, promptEvent: 'BeforeAgent' });
   }, 90_000);
 
   it('runs two tasks at once on two pool sessions', async () => {
-    const w = await geminiWorld({ size: 2 });
-    const slow: StandInBehaviour = { kind: 'slow', chunks: 4, delayMs: 700 };
-    w.api.queue(slow, slow);
-    await dropTask(w.project, 'left.md', 'Take the left side.\n');
-    await dropTask(w.project, 'right.md', 'Take the right side.\n');
-    const c = w.start();
-    const [left, right] = [await w.waitDone('left.md'), await w.waitDone('right.md')];
-    expect(firstEnterPresses(c), await diagnose(w)).toEqual([1, 1]);
-    expect(new Set([left.session, right.session])).toEqual(new Set(['ccl-auto-1', 'ccl-auto-2']));
-    expect(left.agentSessionId).not.toBe(right.agentSessionId);
+    const [left, right] = await expectTwoAtOnce(await geminiWorld({ size: 2 }));
     // 0.61's AfterAgent repeats pieces of a streamed answer after it ("Finished left.md: nothing to change.
     // left.md:  nothing t o change."); the screen shows it once.
     expect(left.lastMessage.startsWith('Finished left.md: nothing to change.')).toBe(true);
     expect(right.lastMessage.startsWith('Finished right.md: nothing to change.')).toBe(true);
-    const turns = w.api.turns();
-    expect(turns.map((t) => t.behaviour)).toEqual(['slow', 'slow']);
-    expect(Math.max(...turns.map((t) => t.at))).toBeLessThan(Math.min(...turns.map((t) => t.finishedAt!)));
   }, 90_000);
 
   it('resumes an agent session named in the front matter with --resume', async () => {
