@@ -71,6 +71,16 @@ export interface TmuxClient {
   capturePane(paneId: string, history?: number): Promise<string>;
   /** Ends the server this client talks to. Only for servers agentpool started. */
   killServer(): Promise<void>;
+  /**
+   * Ends the command channels on this socket whose controller died (they can hold a server that was told
+   * to exit, which then refuses everyone); returns their pids. Only this user's, only this socket's.
+   */
+  endStrayChannels(): Promise<number[]>;
+  /**
+   * Ends the server's process without asking the server (which may refuse or not answer): the process
+   * holding the socket file. Returns its pid, or null when none was found (or the system cannot say).
+   */
+  endServerProcess(): Promise<number | null>;
   /** Lets go of a long-lived connection, if the transport keeps one. */
   close?(): Promise<void>;
   /** Calls `listener` when the server says its sessions changed, if the transport hears it. */

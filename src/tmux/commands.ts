@@ -1,6 +1,8 @@
 import { unlink } from 'node:fs/promises';
 import { socketFile, type NewSession, type NewSessionIds, type PaneInfo, type Respawn, type TmuxClient, type TmuxSocket } from './client.js';
 import { TmuxError } from './errors.js';
+import { endStrayChannels, findServer } from './strays.js';
+import { endProcess } from '../util/processes.js';
 import { parseRows, template } from './format.js';
 
 /** No pane_current_command: tmux reads /proc for each pane to print it, a third of a 1,000-pane listing. */
@@ -153,6 +155,18 @@ export abstract class TmuxCommands implements TmuxClient {
     }
     // tmux leaves its socket file behind; a server we ended leaves nothing.
     await unlink(socketFile(this.socket)).catch(() => {});
+  }
+
+  endStrayChannels(): Promise<number[]> {
+    return endStrayChannels(this.socket);
+  }
+
+  async endServerProcess(): Promise<number | null> {
+    const pid = await findServer(this.socket);
+    if (pid === null) return null;
+    await endProcess(pid, 2_000);
+    await unlink(socketFile(this.socket)).catch(() => {});
+    return pid;
   }
 }
 

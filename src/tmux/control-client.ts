@@ -6,6 +6,7 @@ import { TmuxError } from './errors.js';
 import { ExecTmuxClient, missingBinaryError, timeoutError, tmuxEnv } from './exec-client.js';
 import { parseRows, template } from './format.js';
 import { serially } from '../util/serial.js';
+import { CHANNEL_FLAGS, channelCommand } from './strays.js';
 
 /** How long to wait before trying again to reach a server that did not answer; doubles up to the cap. */
 const BACKOFF_FIRST_MS = 500;
@@ -99,6 +100,11 @@ export class ControlTmuxClient extends TmuxCommands {
     conn?.close('the transport was closed');
   }
 
+  override async endServerProcess(): Promise<number | null> {
+    await this.close();
+    return super.endServerProcess();
+  }
+
   override async killServer(): Promise<void> {
     // The client ends with the server; its answer may not come back through it.
     await this.close();
@@ -146,7 +152,7 @@ export class ControlTmuxClient extends TmuxCommands {
       this.absentUntil = Date.now() + 1_000;
       return null;
     }
-    const args = [...socketArgs(this.socket), '-f', '/dev/null', '-C', 'attach-session', '-f', 'no-output,ignore-size', '-t', anchor.id];
+    const args = [...socketArgs(this.socket), '-f', '/dev/null', '-C', 'attach-session', '-f', CHANNEL_FLAGS, '-t', anchor.id];
     const conn = new Connection(this.binary, args, this.label, this.timeoutMs, (err) => this.onWedged(err), () => this.listeners.forEach((l) => l()));
     try {
       await conn.attached;
@@ -162,30 +168,9 @@ export class ControlTmuxClient extends TmuxCommands {
     // Ours made before this version lack it: without it, removing the anchor would end the client. Another
     // program's session is never changed; if it goes, the client ends and the next call attaches anew.
     if (anchor.ours) await conn.send(['set-option', '-t', anchor.id, 'detach-on-destroy', 'off']).catch(() => {});
-    await this.endStaleClients(conn).catch(() => {});
+    // A channel left by a controller that died would hold this server once it is told to exit.
+    await this.endStrayChannels().catch(() => {});
     return conn;
-  }
-
-  /**
-   * The command channels of controllers that died without closing theirs (killed with SIGKILL): such a
-   * client outlives its controller, and once the server is told to exit it waits for that client forever,
-   * with its socket already gone (seen in the chaos test: a server left running after kill-server). One
-   * controller runs per server (its lock), so any other client with this channel's flags is a leftover.
-   */
-  private async endStaleClients(conn: Connection): Promise<void> {
-    const rows = await conn.send(['list-clients', '-F', '#{client_pid} #{client_flags}']);
-    for (const row of rows.split('\n')) {
-      const [field, list = ''] = row.trim().split(' ');
-      const pid = Number(field);
-      const flags = list.split(',');
-      if (pid > 0 && pid !== conn.pid && STALE_FLAGS.every((f) => flags.includes(f))) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          // gone already, or not ours to end
-        }
-      }
-    }
   }
 
   /** A session to attach to, by id, one of ours if there is one; null when no server runs or it has none. */
@@ -215,9 +200,6 @@ interface Pending {
   reject: (err: TmuxError) => void;
 }
 
-/** The client flags of a controller's command channel (`-C attach-session -f no-output,ignore-size`). */
-const STALE_FLAGS = ['control-mode', 'no-output', 'ignore-size'];
-
 /** One `tmux -C` client process: lines out, replies in, in order. */
 class Connection {
   readonly attached: Promise<void>;
@@ -239,7 +221,8 @@ class Connection {
   ) {
     this.attached = new Promise((resolve, reject) => (this.onAttach = { resolve, reject }));
     this.attached.catch(() => {}); // observed by connect(); a rejection no one awaits is not a crash
-    this.child = spawn(binary, args, { env: tmuxEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const command = channelCommand(binary, args, tmuxEnv());
+    this.child = spawn(command.file, command.args, { env: command.env, stdio: ['pipe', 'pipe', 'pipe'] });
     // A daemon's command channel, never a reason for the process to stay up.
     this.child.unref();
     for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();

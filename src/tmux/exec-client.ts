@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { socketArgs, type TmuxSocket } from './client.js';
 import { TmuxCommands } from './commands.js';
-import { TmuxError, isNoServerMessage } from './errors.js';
+import { TmuxError, isNoServerMessage, isRefusedMessage } from './errors.js';
 import { withReleasedPipes } from '../util/release-pipes.js';
 
 /**
@@ -62,15 +62,20 @@ export class ExecTmuxClient extends TmuxCommands {
       const code = (r as { code?: string }).code;
       if (code === 'ENOENT') throw missingBinaryError(this.binary, full, r);
       const stderr = String(r.stderr ?? '').trim();
-      const kind = isNoServerMessage(stderr) ? 'no-server' : 'failed';
+      const kind = isRefusedMessage(stderr) ? 'refused' : isNoServerMessage(stderr) ? 'no-server' : 'failed';
+      const why = kind === 'refused' ? `${stderr}: ${REFUSED}` : stderr || r.shortMessage;
       throw new TmuxError(
-        `${this.label} ${args[0]} failed${r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}: ${stderr || r.shortMessage}`,
+        `${this.label} ${args[0]} failed${r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}: ${why}`,
         this.binary, full, stderr, r.exitCode, kind, { cause: r },
       );
     }
     return String(r.stdout);
   }
 }
+
+/** What a refused connection means, for the people who read the message. */
+const REFUSED = 'the tmux server takes connections and closes them at once: it was told to exit and a client still holds it ' +
+  '(often the command channel of a controller killed with SIGKILL), or it is crashing';
 
 export function timeoutError(label: string, args: readonly string[], ms: number, binary: string, full: readonly string[], cause?: unknown): TmuxError {
   return new TmuxError(

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TAG_OPTION as OPT } from '../../src/backend/tmux.js';
 import { ControlTmuxClient } from '../../src/tmux/control-client.js';
+import { CHANNEL_OWNER_VAR } from '../../src/tmux/strays.js';
+import { isAlive } from '../../src/util/pid.js';
 import { guardArgs, testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
 
 let server: TestTmux | undefined;
@@ -147,22 +149,23 @@ describe('ControlTmuxClient', () => {
     const c = client();
     await c.newSession(session(1));
     await c.close();
-    // A dead controller's channel (same flags) and a person's own control-mode client (tmux -C, as iTerm2 uses).
-    const attach = (...args: string[]) => {
-      const full = ['-L', server!.socket, '-C', 'attach-session', ...args, '-t', 'ccl-auto-1'];
-      guardArgs(full);
-      return spawn('tmux', full, { stdio: ['pipe', 'ignore', 'ignore'] });
-    };
-    const stale = attach('-f', 'no-output,ignore-size');
-    const person = attach();
-    const ended = new Promise((r) => stale.once('exit', r));
+    // A dead controller's channel: started for a process that is gone, its stdin still open (held by a
+    // `cat` reading our pipe, as a dead controller's pipe can be held); and a person's own control-mode client (tmux -C, as iTerm2 uses).
+    const args = ['-L', server!.socket, '-C', 'attach-session', '-f', 'no-output,ignore-size', '-t', 'ccl-auto-1'];
+    guardArgs(args);
+    const starter = spawn('sh', ['-c', `exec 3<&0; cat <&3 | ${CHANNEL_OWNER_VAR}=$$ tmux "$@" >/dev/null & echo $!`, 'sh', ...args], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const stalePid = Number(await new Promise<string>((r) => starter.stdout!.once('data', (b: Buffer) => r(b.toString()))));
+    const full = ['-L', server!.socket, '-C', 'attach-session', '-t', 'ccl-auto-1'];
+    guardArgs(full);
+    const person = spawn('tmux', full, { stdio: ['pipe', 'ignore', 'ignore'] });
     await waitFor(async () => (await controlClients()).length === 2, { what: 'both clients attached' });
     const next = (open = new ControlTmuxClient({ socket: server!.socket }, 'tmux'));
     await next.listPanes([OPT.pool]);
-    await ended;
+    await waitFor(async () => !isAlive(stalePid), { what: 'the stale channel ended' });
     await waitFor(async () => (await controlClients()).length === 2, { what: 'the new channel and the person\'s client' });
     expect(person.exitCode).toBeNull();
     person.kill();
+    starter.stdin!.end(); // and the cat goes
   });
 
   it('says clearly when the tmux binary is missing', async () => {
