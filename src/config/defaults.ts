@@ -8,7 +8,7 @@ export const DEFAULTS = {
   pool: {
     startIndex: 1,
     agent: 'claude',
-    prewarm: true,
+    prewarm: 2 as number | boolean,
     cooldown: { afterTask: '5s', afterFailure: '5m' },
   },
   tasks: {

@@ -43,6 +43,11 @@ function defaultStateDir(raw: RawConfig, env: ConfigEnv): string {
   return path.join(base, 'agentpool', socketId(raw.tmux));
 }
 
+/** `pool.prewarm` as a number of agents: true is every slot, false none. */
+function warmCount(prewarm: boolean | number, size: number): number {
+  return prewarm === true ? size : prewarm === false ? 0 : prewarm;
+}
+
 /**
  * Schema-valid YAML → DesiredState: defaults filled, durations in ms, paths resolved. Total on any input
  * ajv accepted; it checks nothing (that is the rules' job). Relative directories resolve against the
@@ -65,7 +70,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       startIndex: raw.pool.startIndex ?? d.pool.startIndex,
       size: raw.pool.size,
       agent: raw.pool.agent ?? d.pool.agent,
-      prewarm: raw.pool.prewarm ?? d.pool.prewarm,
+      prewarm: warmCount(raw.pool.prewarm ?? d.pool.prewarm, raw.pool.size),
       cooldown: {
         afterTaskMs: parseDuration(raw.pool.cooldown?.afterTask ?? d.pool.cooldown.afterTask),
         afterFailureMs: parseDuration(raw.pool.cooldown?.afterFailure ?? d.pool.cooldown.afterFailure),

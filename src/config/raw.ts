@@ -37,7 +37,7 @@ export interface RawConfig {
     startIndex?: number;
     size: number;
     agent?: string;
-    prewarm?: boolean;
+    prewarm?: boolean | number;
     cooldown?: { afterTask?: RawDuration; afterFailure?: RawDuration };
   };
   projects?: Array<{

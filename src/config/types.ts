@@ -129,8 +129,11 @@ export interface DesiredState {
     size: number;
     /** Name of the agent profile in `agents`. */
     agent: string;
-    /** Start idle sessions' agents ahead of their tasks (see reconciler/warm.ts). */
-    prewarm: boolean;
+    /**
+     * At most this many agents started ahead of their tasks, waiting at their prompt (see reconciler/warm.ts);
+     * 0 for none. `prewarm: true` in the file is the pool's size, `false` is 0.
+     */
+    prewarm: number;
     cooldown: { afterTaskMs: number; afterFailureMs: number };
   };
   /** Shipped profiles (claude, generic, fake) merged with the file's own `agents:`. */

@@ -22,7 +22,8 @@ import type { SlotContext, SlotState, Verdict, WarmAgent } from './types.js';
 
 export type SlotEvent =
   | { type: 'CREATED' }
-  | { type: 'ADOPT'; state: Exclude<SlotState, 'absent'>; task: string | null; deadline: number | null; draining: boolean; verdict?: Verdict | null; agent?: string | null }
+  /** `warm`: for `warming` and `ready`, the warm agent the session was saved with. */
+  | { type: 'ADOPT'; state: Exclude<SlotState, 'absent'>; task: string | null; deadline: number | null; draining: boolean; verdict?: Verdict | null; agent?: string | null; warm?: WarmAgent | null }
   | { type: 'VANISHED' }
   | { type: 'DRAIN' }
   /** `reuse`: the task goes to the slot's warm agent, which has shown its prompt; `deadline` is the prompt timeout. */
@@ -57,7 +58,7 @@ export const sessionMachine = setup({
   actions: {
     adopt: assign(({ event }) =>
       event.type === 'ADOPT'
-        ? { task: event.task, deadline: event.deadline, draining: event.draining, verdict: event.verdict ?? null, agent: event.agent ?? null }
+        ? { task: event.task, deadline: event.deadline, draining: event.draining, verdict: event.verdict ?? null, agent: event.agent ?? null, warm: event.warm ?? null }
         : {},
     ),
     /** FAILED and AGENT_ENDED carry the verdict. */
@@ -78,6 +79,8 @@ export const sessionMachine = setup({
         CREATED: 'idle',
         ADOPT: [
           { guard: { type: 'adoptTo', params: 'idle' }, target: 'idle', actions: 'adopt' },
+          { guard: { type: 'adoptTo', params: 'warming' }, target: 'warming', actions: 'adopt' },
+          { guard: { type: 'adoptTo', params: 'ready' }, target: 'ready', actions: 'adopt' },
           { guard: { type: 'adoptTo', params: 'launching' }, target: 'launching', actions: 'adopt' },
           { guard: { type: 'adoptTo', params: 'awaitingPrompt' }, target: 'awaitingPrompt', actions: 'adopt' },
           { guard: { type: 'adoptTo', params: 'working' }, target: 'working', actions: 'adopt' },

@@ -4,6 +4,7 @@ import { exitDescription, lastWords } from '../drivers/verdict.js';
 import type { SlotEvent } from '../machines/session-machine.js';
 import { SLOT_STATES, type SlotState, type SlotView, type Verdict } from '../machines/types.js';
 import { isPoolName, profileOf } from './pool.js';
+import { parseWarmTag } from './slot-tags.js';
 import type { Sidecar } from '../tasks/types.js';
 import type { ObservedSession, Snapshot } from './snapshot.js';
 
@@ -61,6 +62,20 @@ export function interpret(
   return out;
 }
 
+/**
+ * A warm agent found on a session (its tags name it, slot-tags.ts): ready when its screen shows its prompt
+ * now, else still warming until its prompt timeout from its start. null when the tags name none (one saved
+ * by an older agentpool): the slot is adopted idle and its agent replaced.
+ */
+function adoptWarm(s: ObservedSession, snap: Snapshot, profile: AgentProfile): SlotEvent | null {
+  const warm = parseWarmTag(s.saved.task);
+  if (!warm || !s.saved.agent) return null;
+  const screen = snap.agents.get(s.name)?.screen;
+  const ready = !s.process.dead && screen?.ready === true && !screen.answer;
+  const common = { task: null, draining: false, agent: s.saved.agent, warm } as const;
+  return ready ? { type: 'ADOPT', state: 'ready', deadline: null, ...common } : { type: 'ADOPT', state: 'warming', deadline: warm.launchedAt + profile.promptTimeoutMs, ...common };
+}
+
 /** The tasks in active/ whose sidecar names `session` as the one working on them, with their states. */
 function claimedBy(snap: Snapshot, session: string): Map<string, Sidecar['state']> {
   const out = new Map<string, Sidecar['state']>();
@@ -88,10 +103,10 @@ function adopt(s: ObservedSession, snap: Snapshot, profile: AgentProfile): SlotE
   switch (saved) {
     case 'absent':
     case 'idle':
-    // A warm agent's model and session are not saved: it is replaced (the next warm-up starts anew).
+      return idle;
     case 'warming':
     case 'ready':
-      return idle;
+      return adoptWarm(s, snap, profile) ?? idle;
     case 'cooldown':
       return { type: 'ADOPT', state: 'cooldown', task: null, deadline: s.saved.until ?? now, draining: false };
     case 'launching':

@@ -7,7 +7,7 @@ import { desiredSlots, isPoolName, profileOf, slotIndex, taskProfile } from './p
 import { explainVerdict } from './explain.js';
 import { savedTags, staleSlotTags } from './slot-tags.js';
 import { dispose } from './retry.js';
-import { fitsWarm, warmTarget } from './warm.js';
+import { fitsWarm, warmUps } from './warm.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -161,12 +161,17 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
       actions.push({ kind: 'launch-agent', session, task: task.path, agent: agent.name, model: want.model, priority, project: task.project });
     }
   }
-  // Prewarm: idle slots left over start their agent ahead of the next task.
-  if (!snap.agentMissing) {
-    for (const session of idle) {
-      const target = creating.has(session) ? null : warmTarget(d, session);
-      if (target) actions.push({ kind: 'warm-agent', session, ...target });
-    }
+  // Prewarm: idle slots left over start agents ahead of the next tasks, up to pool.prewarm warm at once;
+  // a slot created by this plan warms right after its creation, so one pass does what it can. A slot being
+  // made or left idle by actions still running may be starting a warm agent: it counts as one until they end.
+  if (!snap.agentMissing && d.pool.prewarm > 0) {
+    const claimed = new Set(actions.flatMap((a) => (a.kind === 'claim-task' ? [a.session] : [])));
+    const warm = wanted.flatMap((name) => {
+      const v = views.get(name);
+      return v && (v.state === 'warming' || v.state === 'ready') && !claimed.has(name) ? [v.warm] : [];
+    });
+    const unknown = wanted.filter((name) => inFlight.has(name) && ['absent', 'idle'].includes(views.get(name)?.state ?? 'absent')).length;
+    for (const w of warmUps(d, idle, warm, unknown)) actions.push({ kind: 'warm-agent', ...w });
   }
   // A resting slot whose saved state lags its machine (a cooldown that ended, a turn the agent's own
   // signals started) gets it written, so status and a restarted controller see what the machine does.

@@ -14,7 +14,7 @@ describe('normalize', () => {
     expect(v.file).toBe('/etc/agentpool/desired-state.yaml');
     expect(v.tmux).toEqual({ socket: 'test', transport: 'control' });
     expect(v.pool).toEqual({
-      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude', prewarm: true,
+      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude', prewarm: 2,
       cooldown: { afterTaskMs: 5_000, afterFailureMs: 300_000 },
     });
     expect(v.projects).toEqual([]);
@@ -26,6 +26,13 @@ describe('normalize', () => {
       resumeIdDir: null,
     });
     expect(v.controller).toEqual({ resyncMs: 10_000, stateDir: '/home/you/.local/state/agentpool/test', metrics: null });
+  });
+
+  it('reads pool.prewarm as a number of agents: true is every slot, false none', () => {
+    const at = (v: string) => valueOf(yaml(...HEAD.map((l) => l.replace(/size: 2/, 'size: 5')), `  prewarm: ${v}`)).pool.prewarm;
+    expect([at('true'), at('false'), at('3'), at('0')]).toEqual([5, 0, 3, 0]);
+    expect(errorsOf(yaml(...HEAD, '  prewarm: -1'))[0]).toMatch(/pool\.prewarm/);
+    expect(errorsOf(yaml(...HEAD, '  prewarm: some'))[0]).toMatch(/pool\.prewarm/);
   });
 
   it('reads controller.metrics as host and port, loopback when the host is left out', () => {

@@ -33,8 +33,8 @@ async function prompts(file: string): Promise<Prompted[]> {
   return (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Prompted);
 }
 
-/** A pool of warm fake agents over `projects` project folders. */
-async function warmEnv(size: number, projects = 1) {
+/** A pool of warm fake agents over `projects` project folders; at most `prewarm` warm (every slot by default). */
+async function warmEnv(size: number, projects = 1, prewarm: number | boolean = true) {
   const e = await createPoolEnv({ size, resync: '1s' });
   const folders = [e.project];
   for (let i = 2; i <= projects; i++) {
@@ -43,12 +43,28 @@ async function warmEnv(size: number, projects = 1) {
   }
   const fakeLog = join(e.dir, 'fake-agent.log');
   await e.writeConfig({
-    pool: { agent: 'quick', prewarm: true, cooldown: { afterTask: '0ms', afterFailure: '200ms' } },
+    pool: { agent: 'quick', prewarm, cooldown: { afterTask: '0ms', afterFailure: '200ms' } },
     projects: folders.map((path) => ({ path })),
     agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '100', FAKE_AGENT_LOG: fakeLog } } },
     tasks: { settle: '0ms', retryBackoff: '100ms' },
   });
   return { env: e, folders, fakeLog };
+}
+
+/**
+ * The most slots warm (warming or ready) at once, replaying the transitions in the controller's log (a
+ * transition an action caused carries that action's message, so they are told by their fields).
+ */
+function mostWarm(c: RunningController): number {
+  const warm = new Set<string>();
+  let most = 0;
+  for (const l of c.lines) {
+    if (typeof l.event !== 'string' || typeof l.from !== 'string' || typeof l.to !== 'string' || l.from === l.to) continue;
+    if (l.to === 'warming' || l.to === 'ready') warm.add(String(l.session));
+    else warm.delete(String(l.session));
+    most = Math.max(most, warm.size);
+  }
+  return most;
 }
 
 const readyCount = (c: RunningController, session: string) => lines(c, 'transition', (l) => l.session === session && l.to === 'ready').length;
@@ -115,4 +131,54 @@ describe('prewarm', () => {
     expect(got[0]!.model).toBe('opus');
     expect(got[0]!.pid).not.toBe(pid);
   }, 90_000);
+
+  it('reconcile --once creates and warms a fresh pool in one pass, and the next dry run has nothing to do', async () => {
+    const w = await warmEnv(3, 2);
+    env = w.env;
+    const once = await env.reconcile('--once', '--log-format', 'json');
+    expect(once.exitCode, once.all).toBe(0);
+    const log = once.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
+    expect(log.filter((l) => l.msg === 'created pool session').map((l) => l.session)).toEqual(['ccl-auto-1', 'ccl-auto-2', 'ccl-auto-3']);
+    expect(log.filter((l) => l.msg === 'warming an agent for the next task').map((l) => l.session).sort(), once.all).toEqual(['ccl-auto-1', 'ccl-auto-2', 'ccl-auto-3']);
+    const inSync = /is in sync: nothing to do/;
+    const dry = await env.reconcile('--dry-run');
+    expect(dry.stdout, dry.all).toMatch(inSync);
+    // Still nothing once the agents show their prompts: a warm agent found on its session is adopted as it is.
+    await waitFor(async () => {
+      for (const s of ['ccl-auto-1', 'ccl-auto-2', 'ccl-auto-3']) if (!/^─+\n❯/m.test(await env!.tmux.run('capture-pane', '-p', '-t', s))) return false;
+      return true;
+    }, { timeoutMs: 20_000, what: 'the three agents at their prompts' });
+    const again = await env.reconcile('--dry-run');
+    expect(again.stdout, again.all).toMatch(inSync);
+    // A controller started now hands a task to one of those agents, without starting another.
+    const c = env.startController();
+    await dropTask(w.folders[1]!, 'adopted.md', 'To an adopted warm agent.\n');
+    await c.waitForLine((l) => l.msg === 'task done', 'the task done', 20_000);
+    expect(lines(c, 'submitted task'), logOf(c)).toEqual([expect.objectContaining({ warmAgent: true, enterPresses: 1 })]);
+    expect(lines(c, 'launched agent')).toEqual([]);
+    const got = await prompts(w.fakeLog);
+    expect(got.map((p) => p.cwd)).toEqual([w.folders[1]]);
+  }, 90_000);
+
+  it('prewarm: 2 on a pool of 6 keeps at most 2 agents warm, before, during and after a burst of tasks', async () => {
+    const w = await warmEnv(6, 2, 2);
+    env = w.env;
+    const c = env.startController();
+    await waitFor(() => lines(c, 'transition', (l) => l.to === 'ready').length >= 2, { timeoutMs: 20_000, what: 'two agents warm' });
+    for (let i = 0; i < 5; i++) await dropTask(w.folders[i % 2]!, `burst-${i}.md`, `Burst task ${i}.\n`);
+    await waitFor(() => lines(c, 'task done').length === 5, { timeoutMs: 60_000, what: 'the five tasks done' });
+    // Two warm again once the queue is empty, one for each project.
+    await waitFor(() => {
+      const warmNow = new Map<string, string>();
+      for (const l of c.lines) if (typeof l.event === 'string' && typeof l.to === 'string' && l.from !== l.to) warmNow.set(String(l.session), l.to);
+      return [...warmNow.values()].filter((s) => s === 'ready').length === 2;
+    }, { timeoutMs: 20_000, what: 'two agents warm again' });
+    expect(mostWarm(c), logOf(c)).toBe(2);
+    const warmUps = lines(c, 'warming an agent for the next task');
+    expect(new Set(warmUps.slice(0, 2).map((l) => l.cwd))).toEqual(new Set(w.folders));
+    // The tasks beyond the warm agents got fresh ones; each prompt arrived once.
+    expect(lines(c, 'submitted task')).toHaveLength(5);
+    expect((await prompts(w.fakeLog)).map((p) => p.prompt.match(/Burst task \d/)?.[0]).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `Burst task ${i}`));
+    expect(c.lines.filter((l) => (l.level ?? 0) >= WARN), logOf(c)).toEqual([]);
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import type { HookSummary } from '../../src/agents/events.js';
 import type { ScreenReading } from '../../src/agents/screen.js';
 import type { SlotState, SlotView } from '../../src/machines/types.js';
 import type { AgentSignals, ObservedSession, Snapshot } from '../../src/reconciler/snapshot.js';
+import { slotStateTags } from '../../src/reconciler/slot-tags.js';
 import type { ProjectQueue } from '../../src/tasks/scan.js';
 import type { ActiveTask, PendingTask, RejectedTask, Sidecar } from '../../src/tasks/types.js';
 
@@ -145,6 +146,9 @@ export const MODEL: Record<Priority, string> = { critical: 'opus', high: 'sonnet
 export function synced(sessions: ObservedSession[], v: ReadonlyMap<string, SlotView>): ObservedSession[] {
   return sessions.map((s) => {
     const w = v.get(s.name);
-    return w ? { ...s, saved: { state: w.state, task: w.task ?? '', until: w.deadline, agent: w.agent ?? '' } } : s;
+    if (!w) return s;
+    const tags = slotStateTags(w);
+    if (!tags) return { ...s, saved: { state: w.state, task: w.task ?? '', until: w.deadline, agent: w.agent ?? '' } };
+    return { ...s, saved: { state: tags.state, task: tags.task, until: tags.until ? Number(tags.until) : null, agent: tags.agent } };
   });
 }

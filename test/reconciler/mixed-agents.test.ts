@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DesiredState } from '../../src/config/types.js';
 import { plan } from '../../src/reconciler/plan.js';
 import { taskProfile } from '../../src/reconciler/pool.js';
-import { warmModel, warmTarget } from '../../src/reconciler/warm.js';
+import { warmModel, warmUps } from '../../src/reconciler/warm.js';
 import { BILLING, desiredFor, idlePool, NOW, pending, queue, snapshot, view, views, observed, synced, WEBAPP } from './fixtures.js';
 
 /** A pool of `agent` with a second profile `other` (a screen-driven CLI, not Claude Code) and the webapp project set to it. */
@@ -54,9 +54,11 @@ describe('plan: a pool of several agents', () => {
   });
 
   it('warms each project\'s own agent, and gives a warm agent only tasks of its profile', () => {
-    const d = { ...mixed('claude', 2), pool: { ...mixed('claude', 2).pool, prewarm: true } };
-    expect(warmTarget(d, 'ccl-auto-1')).toEqual({ agent: 'other', model: 'small', project: WEBAPP });
-    expect(warmTarget(d, 'ccl-auto-2')).toEqual({ agent: 'claude', model: warmModel(d.agents.claude!), project: BILLING });
+    const d = { ...mixed('claude', 2), pool: { ...mixed('claude', 2).pool, prewarm: 2 } };
+    expect(warmUps(d, ['ccl-auto-1', 'ccl-auto-2'], [])).toEqual([
+      { session: 'ccl-auto-1', agent: 'other', model: 'small', project: WEBAPP },
+      { session: 'ccl-auto-2', agent: 'claude', model: warmModel(d.agents.claude!), project: BILLING },
+    ]);
     // A warm `other` agent in webapp is not given a webapp task that asks for claude.
     const warm = { project: WEBAPP, model: 'small', agentSessionId: '', launchedAt: NOW - 60_000 };
     const v = views(view('ccl-auto-1', 'ready', { agent: 'other', warm }));

@@ -4,25 +4,38 @@ import type { WarmAgent } from '../../src/machines/types.js';
 import type { Action } from '../../src/reconciler/actions.js';
 import { interpret } from '../../src/reconciler/interpret.js';
 import { plan } from '../../src/reconciler/plan.js';
-import { warmModel, warmTarget } from '../../src/reconciler/warm.js';
+import { warmModel, warmUps } from '../../src/reconciler/warm.js';
+import { parseWarmTag, slotStateTags, warmTag } from '../../src/reconciler/slot-tags.js';
 import { BILLING, desired, desiredFor, idlePool, NOW, observed, pending, queue, signals, snapshot, synced, view, views, WEBAPP } from './fixtures.js';
 
-/** The fixtures' pool (claude, projects webapp and billing) with prewarm on. */
-function warmPool(size: number, edit: (d: DesiredState) => DesiredState = (d) => d): DesiredState {
+/** The fixtures' pool (claude, projects webapp and billing) with `prewarm` agents warm at most (every slot by default). */
+function warmPool(size: number, edit: (d: DesiredState) => DesiredState = (d) => d, prewarm = size): DesiredState {
   const d = desired(size);
-  return edit({ ...d, pool: { ...d.pool, prewarm: true } });
+  return edit({ ...d, pool: { ...d.pool, prewarm } });
 }
 
 const kinds = (actions: Action[]) => actions.map((a) => `${a.kind} ${'session' in a ? a.session : ''}`.trim());
 const warmOn = (project: string, model = 'claude-sonnet-4-6'): WarmAgent => ({ project, model, agentSessionId: 'a1', launchedAt: NOW - 60_000 });
 
-describe('warmTarget and warmModel', () => {
-  it('warms the pool agent with the model most priorities share, the projects taken in turn by slot', () => {
+describe('warmUps and warmModel', () => {
+  const slots = ['ccl-auto-1', 'ccl-auto-2', 'ccl-auto-3'];
+
+  it('warms the pool agent with the model most priorities share, the projects taken in turn', () => {
     const d = warmPool(3);
     const model = warmModel(d.agents.claude!);
     expect(Object.values(d.agents.claude!.models).filter((m) => m === model).length).toBeGreaterThanOrEqual(2);
-    expect(['ccl-auto-1', 'ccl-auto-2', 'ccl-auto-3'].map((s) => warmTarget(d, s)?.project)).toEqual([WEBAPP, BILLING, WEBAPP]);
-    expect(warmTarget(d, 'ccl-auto-1')).toEqual({ agent: 'claude', model, project: WEBAPP });
+    expect(warmUps(d, slots, []).map((w) => w.project)).toEqual([WEBAPP, BILLING, WEBAPP]);
+    expect(warmUps(d, slots, [])[0]).toEqual({ session: 'ccl-auto-1', agent: 'claude', model, project: WEBAPP });
+  });
+
+  it('warms at most pool.prewarm agents, counting those warm and those that may be starting, for the projects with fewest', () => {
+    const d = warmPool(6, (x) => x, 2);
+    expect(warmUps(d, slots, []).map((w) => `${w.session} ${w.project}`)).toEqual([`ccl-auto-1 ${WEBAPP}`, `ccl-auto-2 ${BILLING}`]);
+    // One webapp agent warm: the one warm-up left goes to billing.
+    expect(warmUps(d, slots, [warmOn(WEBAPP)]).map((w) => `${w.session} ${w.project}`)).toEqual([`ccl-auto-1 ${BILLING}`]);
+    expect(warmUps(d, slots, [warmOn(WEBAPP), warmOn(WEBAPP)])).toEqual([]);
+    expect(warmUps(d, slots, [warmOn(BILLING)], 1)).toEqual([]);
+    expect(warmUps(d, slots, [], 1).map((w) => w.session)).toEqual(['ccl-auto-1']);
   });
 
   it('breaks a tie with the default priority\'s model', () => {
@@ -32,13 +45,10 @@ describe('warmTarget and warmModel', () => {
     expect(warmModel({ ...profile, models: { critical: 'a', high: 'a', default: 'c', low: 'a' } })).toBe('a');
   });
 
-  it('warms nothing when prewarm is off, for a profile that takes the task in its argv, or with only worktree projects', () => {
-    expect(warmTarget(desired(1), 'ccl-auto-1')).toBeNull();
+  it('warms nothing when prewarm is off, or for a profile that takes the task in its argv', () => {
+    expect(warmUps(desired(1), ['ccl-auto-1'], [])).toEqual([]);
     const argv = desiredFor('oneshot', 1, 'agents:', '  oneshot:', '    extends: generic', '    command: [agent, "{prompt}"]');
-    expect(warmTarget({ ...argv, pool: { ...argv.pool, prewarm: true } }, 'ccl-auto-1')).toBeNull();
-    const worktrees = warmPool(1, (d) => ({ ...d, projects: d.projects.map((p) => ({ ...p, isolation: 'worktree' as const })) }));
-    expect(warmTarget(worktrees, 'ccl-auto-1')).toBeNull();
-    expect(warmTarget(warmPool(1), 'ccl-auto-7')).toBeNull(); // not a slot of the pool
+    expect(warmUps({ ...argv, pool: { ...argv.pool, prewarm: 1 } }, ['ccl-auto-1'], [])).toEqual([]);
   });
 });
 
@@ -48,9 +58,29 @@ describe('plan: prewarm', () => {
     const actions = plan(warmPool(3), snapshot({ sessions }), v, { cordoned: new Set(['ccl-auto-2']) });
     expect(actions.filter((a) => a.kind === 'warm-agent')).toEqual([
       { kind: 'warm-agent', session: 'ccl-auto-1', agent: 'claude', model: warmModel(warmPool(1).agents.claude!), project: WEBAPP },
-      { kind: 'warm-agent', session: 'ccl-auto-3', agent: 'claude', model: warmModel(warmPool(1).agents.claude!), project: WEBAPP },
+      { kind: 'warm-agent', session: 'ccl-auto-3', agent: 'claude', model: warmModel(warmPool(1).agents.claude!), project: BILLING },
     ]);
     expect(kinds(actions)).toEqual(['warm-agent ccl-auto-1', 'warm-agent ccl-auto-3']);
+  });
+
+  it('warms a slot in the pass that creates it, at most pool.prewarm at once', () => {
+    const d = warmPool(6, (x) => x, 2);
+    expect(kinds(plan(d, snapshot({}), new Map()))).toEqual([
+      'create-session ccl-auto-1', 'warm-agent ccl-auto-1', 'create-session ccl-auto-2', 'warm-agent ccl-auto-2',
+      'create-session ccl-auto-3', 'create-session ccl-auto-4', 'create-session ccl-auto-5', 'create-session ccl-auto-6',
+    ]);
+  });
+
+  it('keeps at most pool.prewarm warm, counting slots whose actions may be starting one', () => {
+    const d = warmPool(6, (x) => x, 2);
+    const names = ['ccl-auto-1', 'ccl-auto-2', 'ccl-auto-3', 'ccl-auto-4', 'ccl-auto-5', 'ccl-auto-6'];
+    const { sessions, views: v } = idlePool(names);
+    v.set('ccl-auto-1', view('ccl-auto-1', 'ready', { agent: 'claude', warm: warmOn(WEBAPP) }));
+    const synced1 = synced([...sessions.values()], v);
+    expect(kinds(plan(d, snapshot({ sessions: synced1 }), v))).toEqual(['warm-agent ccl-auto-2']);
+    expect(plan(d, snapshot({ sessions: synced1 }), v, { inFlight: new Set(['ccl-auto-3']) })).toEqual([]);
+    v.set('ccl-auto-2', view('ccl-auto-2', 'warming', { agent: 'claude', warm: warmOn(BILLING) }));
+    expect(plan(d, snapshot({ sessions: synced([...sessions.values()], v) }), v)).toEqual([]);
   });
 
   it('gives a task straight to a warm agent of its project and model: a claim and a submit, no launch', () => {
@@ -128,10 +158,35 @@ describe('interpret: warm agents', () => {
     ]);
   });
 
-  it('adopts a session saved as ready as idle: a warm agent\'s model and session are not saved, so it is replaced', () => {
+  it('adopts a warm agent saved on its session: ready when its screen shows the prompt, else warming until its prompt timeout', () => {
+    const d = warmPool(2);
+    const w = warmOn(WEBAPP);
+    const saved = { state: 'warming', task: warmTag(w), until: null, agent: 'claude' };
+    const snap = snapshot({
+      sessions: [observed('ccl-auto-1', { saved }), observed('ccl-auto-2', { saved })],
+      agents: { 'ccl-auto-1': signals({ screen: { ready: true } }), 'ccl-auto-2': signals({ screen: { ready: false } }) },
+    });
+    expect(interpret(d, snap, new Map())).toEqual([
+      { session: 'ccl-auto-1', event: { type: 'ADOPT', state: 'ready', task: null, deadline: null, draining: false, agent: 'claude', warm: w } },
+      { session: 'ccl-auto-2', event: { type: 'ADOPT', state: 'warming', task: null, deadline: w.launchedAt + d.agents.claude!.promptTimeoutMs, draining: false, agent: 'claude', warm: w } },
+    ]);
+  });
+
+  it('adopts as idle a session saved as warm without its agent (an older agentpool\'s): that agent is replaced', () => {
     const snap = snapshot({ sessions: [observed('ccl-auto-1', { saved: { state: 'ready', task: '', until: null, agent: 'claude' } })] });
     expect(interpret(warmPool(1), snap, new Map())).toEqual([
       { session: 'ccl-auto-1', event: { type: 'ADOPT', state: 'idle', task: null, deadline: null, draining: false } },
     ]);
+  });
+});
+
+describe('slot tags of a warm agent', () => {
+  it('are the same warming or ready, and name the agent', () => {
+    const w = warmOn(BILLING);
+    const warming = slotStateTags(view('ccl-auto-1', 'warming', { agent: 'claude', warm: w, deadline: NOW + 30_000 }));
+    expect(warming).toEqual({ state: 'warming', task: warmTag(w), until: '', agent: 'claude' });
+    expect(slotStateTags(view('ccl-auto-1', 'ready', { agent: 'claude', warm: w }))).toEqual(warming);
+    expect(parseWarmTag(warming!.task)).toEqual(w);
+    for (const bad of ['', '/src/webapp/.agent-queue/active/a.md', '{"project":1}', '{nope']) expect(parseWarmTag(bad)).toBeNull();
   });
 });
