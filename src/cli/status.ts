@@ -5,6 +5,7 @@ import { ConfigInvalidError, defaultConfigPath, loadDesired, stateDirOfFile } fr
 import { PRIORITIES, type DesiredState } from '../config/types.js';
 import { STATE_LABEL, type SlotState } from '../machines/types.js';
 import { desiredSlots } from '../reconciler/pool.js';
+import { parseWarmTag } from '../reconciler/slot-tags.js';
 import { readStatusFile, statusFreshMs, withAbsentSlots, type SessionStatus, type StatusFile } from '../reconciler/status-file.js';
 import { isTaskName, queueDirs } from '../tasks/layout.js';
 import { listTasks } from '../tasks/list.js';
@@ -105,7 +106,8 @@ async function fromTags(d: DesiredState, backend: SessionBackend): Promise<Sessi
       role: d.dedicated.includes(name) ? 'dedicated' : t.pool === d.pool.prefix ? (wanted.has(name) ? 'pool' : 'surplus') : 'unowned',
       state: t.pool === d.pool.prefix ? STATE_LABEL[(t.state || 'idle') as SlotState] ?? t.state : '-',
       since: null,
-      task: t.task ? t.task.slice(t.task.lastIndexOf('/') + 1) : '',
+      // A warm slot's `task` tag holds its waiting agent, not a task (slot-tags.ts).
+      task: t.task && !parseWarmTag(t.task) ? t.task.slice(t.task.lastIndexOf('/') + 1) : '',
       project: '', model: null, attempt: null,
       until: t.until ? Number(t.until) : null,
       lastError: null,
