@@ -1,9 +1,9 @@
 import { answerDialog as answerWith } from '../agents/answer-dialog.js';
-import { splitForPaste } from '../agents/paste.js';
 import { findAnswer, readScreen } from '../agents/screen.js';
 import type { DialogAnswer } from '../config/types.js';
 import type { AgentIO, DriverContext } from './agent-driver.js';
 import { poll } from '../util/poll.js';
+import { PASTE_SHOWS_MS, submitWaits } from './submit-waits.js';
 
 /**
  * The keyboard protocol every driver of an interactive CLI shares: paste the task, press Enter until the
@@ -13,35 +13,43 @@ import { poll } from '../util/poll.js';
  * log shows every press and answer.
  */
 
-/** How long a paste may take to show on screen before Enter is pressed anyway. */
-const PASTE_SHOWS_MS = 1_000;
-
 /**
  * Pastes `message` (in pieces within the profile's `pasteChunk`), waits until it shows (and, with the
- * profile's `enterDelayMs`, until the screen stays the same that long), then presses Enter up to
- * 1 + submitRetries times, waiting `submitVerifyMs` after each for `taken` to say the agent has it.
+ * profile's `enterDelayMs` or a long message, until the screen holds still that long), then presses Enter up
+ * to 1 + submitRetries times, waiting after each for `taken` to say the agent has it. Every wait grows with
+ * the message's size (submit-waits.ts). An agent whose screen shows it working has the prompt, proof or not:
+ * it is never pressed again nor failed as one that did not take it.
  */
 export async function pasteAndSubmit(
   c: DriverContext, io: AgentIO, message: string, taken: () => Promise<boolean>, proofName: string,
 ): Promise<{ ok: true; presses: number } | { ok: false; reason: string }> {
   const { profile } = c;
-  await pasteThenWait(io, splitForPaste(message, profile.pasteChunk), profile.enterDelayMs);
+  const waits = submitWaits(profile, message);
+  await pasteThenWait(io, waits.pieces, waits.settleMs, waits.showMs);
+  const working = async () => readScreen(profile.screen, await io.backend.readScreen(io.ref)).busy;
   for (let press = 1; press <= 1 + profile.submitRetries; press++) {
     await io.backend.sendKeys(io.ref, ['Enter']);
-    if (await poll(taken, profile.submitVerifyMs)) return { ok: true, presses: press };
-    c.log.warn({ session: c.session, press }, 'the agent has not taken the prompt yet; pressing Enter again');
+    if (await poll(taken, waits.verifyMs)) return { ok: true, presses: press };
+    // Late proof is still proof; a screen that says the agent works means it took the prompt.
+    if (await taken().catch(() => false)) return { ok: true, presses: press };
+    if (await working().catch(() => false)) {
+      c.log.info({ session: c.session, press, bytes: waits.bytes }, `the agent shows it is working but gave no ${proofName} yet; taken as submitted`);
+      return { ok: true, presses: press };
+    }
+    c.log.warn({ session: c.session, press, bytes: waits.bytes, waitedMs: waits.verifyMs }, 'the agent has not taken the prompt yet; pressing Enter again');
   }
   return { ok: false, reason: `the agent did not take the prompt after ${1 + profile.submitRetries} Enter presses (no ${proofName})` };
 }
 
 /**
- * Pastes `pieces` and waits, briefly, until the screen shows them. An Enter that arrives while the agent is
- * still taking in a paste can be dropped (Claude Code 2.1.197 in the first ~100 ms after its prompt appears,
- * the paste taking 50-150 ms to show; 2.1.330 dropped the Enter of an `/exit` sent 0.1 ms after its paste
- * over the control-mode transport), which costs a wait and a second Enter, or an agent killed instead of
- * asked. So the Enter waits until the paste shows.
+ * Pastes `pieces` and waits, for at most `showMs`, until the screen shows them. An Enter that arrives while
+ * the agent is still taking in a paste can be dropped (Claude Code 2.1.197 in the first ~100 ms after its
+ * prompt appears, the paste taking 50-150 ms to show; 2.1.330 dropped the Enter of an `/exit` sent 0.1 ms
+ * after its paste over the control-mode transport), which costs a wait and a second Enter, or an agent killed
+ * instead of asked. So the Enter waits until the paste shows: for a long one, until the screen holds still,
+ * since the agent reads it seconds after tmux took it (bench/paste.mjs).
  */
-async function pasteThenWait(io: AgentIO, pieces: readonly string[], settleMs = 0): Promise<void> {
+async function pasteThenWait(io: AgentIO, pieces: readonly string[], settleMs = 0, showMs = PASTE_SHOWS_MS): Promise<void> {
   const before = await io.backend.readScreen(io.ref).catch(() => null);
   for (const piece of pieces) await io.backend.deliver(io.ref, piece);
   if (before === null) return;
@@ -52,7 +60,7 @@ async function pasteThenWait(io: AgentIO, pieces: readonly string[], settleMs = 
     const ok = now !== before && (settleMs === 0 || now === last);
     last = now;
     return ok;
-  }, PASTE_SHOWS_MS, settleMs || PASTE_POLL_MS);
+  }, showMs, settleMs || PASTE_POLL_MS);
 }
 
 /** The gap over which an exit command's screen must not change (its command menu caught up). */

@@ -32,6 +32,11 @@ export type SlotEvent =
   | { type: 'READY' }
   | { type: 'CLAIM_FAILED' }
   | { type: 'LAUNCHED'; deadline: number; agent: string }
+  /**
+   * A paste that may outlast the prompt timeout has begun (a long task, a slow transport): the timer stops,
+   * and the submit's own waits, each bounded and grown with the task's size, end it with SUBMITTED or FAILED.
+   */
+  | { type: 'PASTING' }
   | { type: 'SUBMITTED'; deadline: number }
   | { type: 'FAILED'; verdict: Verdict }
   | { type: 'AGENT_ENDED'; verdict: Verdict }
@@ -143,6 +148,8 @@ export const sessionMachine = setup({
       },
       on: {
         VANISHED: 'absent',
+        // Re-entered, so the timer starts again from the new (absent) deadline.
+        PASTING: { target: 'awaitingPrompt', reenter: true, actions: assign({ deadline: null }) },
         SUBMITTED: { target: 'working', actions: assign({ deadline: ({ event }) => event.deadline }) },
         FAILED: { target: 'stopping', actions: 'recordVerdict' },
         AGENT_ENDED: { target: 'stopping', actions: 'recordVerdict' },

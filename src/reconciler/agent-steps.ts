@@ -14,6 +14,7 @@ import { saveAttemptLog } from './attempt-log.js';
 import { taskId } from './task-id.js';
 import type { Action } from './actions.js';
 import type { DriverContext, Launch } from '../drivers/agent-driver.js';
+import { submitWaits } from '../drivers/submit-waits.js';
 
 /**
  * The steps of a task's life that touch its agent: launch, submit, stop. Each is the driver's work plus the
@@ -108,6 +109,14 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   // warm agent's launch becomes the task's here.
   const launched = a.warm ? { model: a.warm.model, agentSessionId: a.warm.agentSessionId || null, launchedAt: a.warm.launchedAt, session: a.session } : {};
   await updateSidecar(task, { state: 'submitting', ...launched });
+  // A long task can take longer to paste than the prompt timeout leaves (bench/paste.mjs): its timer must
+  // not end an attempt whose agent is taking the prompt. The submit's own waits are bounded.
+  const waits = submitWaits(c.profile, message);
+  const deadline = x.slots.view(a.session).deadline;
+  if (deadline !== null && x.clock.now() + waits.budgetMs > deadline) {
+    const fields = { bytes: waits.bytes, pieces: waits.pieces.length, budgetMs: waits.budgetMs };
+    await recordWith(x, a.session, { msg: 'pasting a long task: the prompt timeout waits for it', fields }, { type: 'PASTING' });
+  }
   const r = await driver.submit(c, io, message);
   if (!r.ok) return record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason: r.reason } });
   const now = x.clock.now();

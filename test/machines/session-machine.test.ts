@@ -125,6 +125,26 @@ describe('session machine (through Slots)', () => {
     expect(h.state()).toBe('working');
   });
 
+  it('a long paste (PASTING) stops the prompt timer without a transition; the submit ends it either way', () => {
+    const h = harness();
+    driveTo(h, 'awaitingPrompt');
+    h.sim.increment(20_000);
+    const n = h.transitions.length;
+    h.send({ type: 'PASTING' });
+    expect(h.slots.view(S)).toMatchObject({ state: 'awaitingPrompt', task: '/p/active/t.md', deadline: null });
+    expect(h.transitions).toHaveLength(n);
+    h.sim.increment(10 * 60_000);
+    expect(h.state()).toBe('awaitingPrompt');
+    h.send({ type: 'SUBMITTED', deadline: T0 + 3_600_000 });
+    expect(h.state()).toBe('working');
+
+    const g = harness();
+    driveTo(g, 'awaitingPrompt');
+    g.send({ type: 'PASTING' });
+    g.send({ type: 'FAILED', verdict: { outcome: 'failed', reason: 'the agent did not take the prompt' } });
+    expect(g.slots.view(S)).toMatchObject({ state: 'stopping', verdict: { reason: 'the agent did not take the prompt' } });
+  });
+
   it('FAILED while launching goes to stopping with the verdict; CLAIM_FAILED goes back to idle', () => {
     const h = harness();
     driveTo(h, 'launching');
@@ -272,6 +292,8 @@ describe('session machine (through Slots)', () => {
       ['awaitingPrompt', { type: 'LAUNCHED', deadline: T0 + 99, agent: 'claude' }],
       ['awaitingPrompt', { type: 'STOPPED', until: T0 }],
       ['working', { type: 'SUBMITTED', deadline: T0 + 99 }],
+      ['working', { type: 'PASTING' }],
+      ['idle', { type: 'PASTING' }],
       ['working', { type: 'CLAIM_FAILED' }],
       ['stopping', { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'again' } }],
       ['stopping', { type: 'FAILED', verdict: { outcome: 'failed', reason: 'again' } }],
