@@ -26,6 +26,7 @@ export function withDeadline(b: SessionBackend, ms: number): SessionBackend {
     readScreen: timed('reading the screen', b.readScreen),
     setTags: timed('writing tags', b.setTags),
     ...(b.close ? { close: () => b.close!() } : {}),
+    ...(b.repair ? { repair: timed('repairing the host', b.repair) } : {}),
     ...(b.onChange ? { onChange: (l: () => void) => b.onChange!(l) } : {}),
   };
 }

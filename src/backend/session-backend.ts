@@ -57,9 +57,18 @@ export interface SessionBackend {
   setTags(ref: string, tags: Partial<SlotTags>): Promise<void>;
   /** Lets go of what the backend holds open (a control-mode client); the next call opens it again. */
   close?(): Promise<void>;
+  /**
+   * Ends what keeps the host from answering, without asking the host (it may refuse or not answer):
+   * `strays`, what controllers that died left attached to it (harmless to everything else); `restart`,
+   * the host's server itself, with every session on it (the next call starts a new one). Returns what it
+   * did, a sentence each; [] when there was nothing to do.
+   */
+  repair?(how: Repair): Promise<string[]>;
   /** Calls `listener` when the host says its sessions changed (a tmux control-mode notification). */
   onChange?(listener: () => void): void;
 }
+
+export type Repair = 'strays' | 'restart';
 
 /**
  * A backend call that failed. `unavailable`: nothing will work until a person fixes what `message` says

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { isTmuxError } from '../tmux/errors.js';
 import { endProcessGroup } from '../util/pid.js';
 import type { TmuxClient } from '../tmux/client.js';
-import { BackendError, TAG_NAMES, type BackendSession, type Program, type SessionBackend, type SlotTags } from './session-backend.js';
+import { BackendError, TAG_NAMES, type BackendSession, type Program, type Repair, type SessionBackend, type SlotTags } from './session-backend.js';
 
 /** What an idle pool session runs: nothing that reads input, so stray keys do no harm. */
 export const IDLE_COMMAND = ['sh', '-c', 'echo "agentpool: idle pool session, waiting for a task"; exec tail -f /dev/null'];
@@ -94,6 +94,17 @@ export class TmuxBackend implements SessionBackend {
 
   async close(): Promise<void> {
     await this.tmux.close?.();
+  }
+
+  async repair(how: Repair): Promise<string[]> {
+    if (how === 'strays') {
+      const pids = await this.tmux.endStrayChannels();
+      return pids.length ? [`ended ${pids.length === 1 ? 'a command channel' : `${pids.length} command channels`} left attached by a controller that is gone (pid ${pids.join(', ')})`] : [];
+    }
+    const pid = await this.tmux.endServerProcess();
+    return pid !== null
+      ? [`ended the tmux server (pid ${pid}) of ${this.label}; its sessions went with it, and a new server is started`]
+      : [`found no process holding the socket of ${this.label} to end; end the tmux server by hand (ps -o pid,stat,args -C tmux)`];
   }
 
   onChange(listener: () => void): void {

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { isTmuxError } from '../tmux/errors.js';
+import { BackendError } from '../backend/session-backend.js';
 import { ConfigInvalidError } from '../config/load.js';
 import { LockHeldError } from '../reconciler/lock.js';
 import { buildProgram } from './program.js';
@@ -64,9 +65,10 @@ function report(err: unknown): number {
     process.stderr.write(`agentpool: ${err.message}\n`);
     return 1;
   }
-  if (isTmuxError(err)) {
+  // The environment, not a bug: tmux missing, a server that refuses or does not answer.
+  if (isTmuxError(err) || err instanceof BackendError) {
     process.stderr.write(`agentpool: ${err.message}\n`);
-    return 1;
+    return 2;
   }
   process.stderr.write(`agentpool: unexpected error — please report it with the output below.\n${(err as Error).stack ?? String(err)}\n`);
   return 70;

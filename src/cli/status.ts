@@ -52,7 +52,7 @@ async function statusReport(v: CliValues): Promise<{ text: string; warning?: str
     ? { running: true, pid: live.pid, config: live.config, generation: live.generation, lastReload: live.lastReload, statusAgeMs: now - live.writtenAt }
     : { running: false, lastStatusAgeMs: file ? now - file.status.writtenAt : null };
   if (v.output === 'json') {
-    const out = { tmux: backend?.label ?? null, controller, pool: { prefix: pool.prefix, desired: pool.desired, agent: pool.agent }, sessions, queues, problems: live?.problems ?? [] };
+    const out = { tmux: backend?.label ?? null, controller, pool: { prefix: pool.prefix, desired: pool.desired, agent: pool.agent }, sessions, queues, problems: live?.problems ?? [], repairs: live?.repairs ?? [] };
     return { text: `${JSON.stringify(out, null, 2)}\n`, ...(warning ? { warning } : {}) };
   }
   let text = '';
@@ -79,7 +79,10 @@ async function statusReport(v: CliValues): Promise<{ text: string; warning?: str
     );
   }
   for (const p of live?.problems ?? []) text += `\nproblem: ${p}`;
-  if (live?.problems.length) text += '\n';
+  // What the controller did to a server that misbehaved, in the last hour: why sessions may have restarted.
+  const repairs = (live?.repairs ?? []).filter((r) => now - r.at < 3_600_000);
+  for (const r of repairs) text += `\nrepaired ${shortDuration(now - r.at)} ago: ${r.what}`;
+  if (live?.problems.length || repairs.length) text += '\n';
   return { text, ...(warning ? { warning } : {}) };
 }
 

@@ -75,7 +75,7 @@ export class Controller {
       () => this.wake('timer'),
     );
     this.reconciler = new Reconciler(
-      { backend: this.backend, slots: this.slots, clock, log: o.log, wake: () => this.wake('action finished'), cordoned: () => this.controls.cordoned, events: this.metrics },
+      { backend: this.backend, slots: this.slots, clock, log: o.log, wake: (afterMs) => (afterMs ? this.wakeAfter(afterMs) : this.wake('action finished')), cordoned: () => this.controls.cordoned, events: this.metrics },
       desired,
     );
     this.controls = new Controls({
@@ -137,6 +137,10 @@ export class Controller {
     if (this.running) this.loop.wake(why);
   }
 
+  private wakeAfter(ms: number): void {
+    if (this.running) this.loop.wakeAfter(ms, 'retry after a failed action');
+  }
+
   /** Runs until stop(): reconciles now, on every trigger and on the periodic resync. */
   start(): void {
     this.running = true;
@@ -146,8 +150,9 @@ export class Controller {
       if (this.running) this.metricsServer = s;
       else s?.close();
     });
-    // The first pass scans the inboxes, and the watchers need them: create them first.
-    void this.prepareProjects().finally(() => {
+    // The first pass scans the inboxes, and the watchers need them: create them first. What a controller
+    // killed before us left attached to the server goes before it can hold the server (tmux/strays.ts).
+    void Promise.all([this.prepareProjects(), this.reconciler.sweep()]).finally(() => {
       if (!this.running) return; // stopped meanwhile
       this.watchWork();
       this.loop.wake('start');
@@ -156,7 +161,7 @@ export class Controller {
 
   /** One pass, then wait for its actions to finish. Returns what the pass could not see (blindSpots). */
   async once(): Promise<string[]> {
-    await this.prepareProjects();
+    await Promise.all([this.prepareProjects(), this.reconciler.sweep()]);
     // A hopeless backend is one of the blind spots the pass reported; --once says so with its exit code.
     await this.reconciler.pass().catch((err: unknown) => {
       if (!(err instanceof TerminalError)) throw err;
@@ -225,7 +230,7 @@ export class Controller {
       version: 1, pid: process.pid, config: this.o.configFile, startedAt: this.startedAt, writtenAt: Date.now(),
       generation: this.generation, lastReload: this.lastReload,
       pool: { prefix: d.pool.prefix, desired: d.pool.size, actual: sessions.filter((r) => r.role === 'pool' && r.state !== 'absent').length, agent: d.pool.agent },
-      sessions, problems: this.reconciler.lastBlindSpots, transitions: this.journal.transitions(),
+      sessions, problems: this.reconciler.lastBlindSpots, repairs: [...this.reconciler.repairs], transitions: this.journal.transitions(),
     }).catch((err: Error) => this.o.log.warn({ err: err.message }, 'cannot write the status file'));
   }
 

@@ -31,6 +31,7 @@ export class Loop {
   private failures = 0;
   private current: Promise<void> = Promise.resolve();
   private reasons = new Set<string>();
+  private later = new Set<NodeJS.Timeout>();
 
   constructor(private readonly o: LoopOptions) {}
 
@@ -39,6 +40,16 @@ export class Loop {
     this.reasons.add(reason);
     this.dirty = true;
     if (!this.running) this.current = this.run();
+  }
+
+  /** Wakes after `ms`: a retry after something failed, never sooner. */
+  wakeAfter(ms: number, reason: string): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.later.delete(t);
+      this.wake(reason);
+    }, ms);
+    this.later.add(t);
   }
 
   /** Runs again after a halt (or just wakes): something a person changed may have fixed it. */
@@ -50,6 +61,8 @@ export class Loop {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    for (const t of this.later) clearTimeout(t);
+    this.later.clear();
     await this.current;
   }
 

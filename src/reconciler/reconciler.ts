@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { SessionBackend } from '../backend/session-backend.js';
+import type { Repair, SessionBackend } from '../backend/session-backend.js';
+import { BackendHealth, type HealthStep } from './backend-health.js';
 import type { DesiredState } from '../config/types.js';
 import type { Clock } from '../machines/clock.js';
 import type { Slots } from '../machines/slots.js';
@@ -9,7 +10,7 @@ import { actionSession, type Action } from './actions.js';
 import { dispatch } from './dispatch.js';
 import { InFlight } from './in-flight.js';
 import { interpret } from './interpret.js';
-import { TerminalError } from './loop.js';
+import { retryDelay, TerminalError } from './loop.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
 import { isPoolName, profileOf } from './pool.js';
@@ -30,8 +31,11 @@ export interface ReconcilerDeps {
   slots: Slots;
   clock: Clock;
   log: Logger;
-  /** Called when background work (a session's actions) finished, so the loop runs again. */
-  wake: () => void;
+  /**
+   * Called when background work (a session's actions) finished, so the loop runs again: at once, or after
+   * `afterMs` when it failed (a backoff: a host that fails every call is never asked in a tight loop).
+   */
+  wake: (afterMs?: number) => void;
   /** Sessions that take no new work (`agentpool cordon`). */
   cordoned?: () => ReadonlySet<string>;
   /** Told about submits, ended attempts and errors (the controller's metrics). */
@@ -50,6 +54,13 @@ export class Reconciler {
   private readonly claiming = new Set<string>();
   private readonly lastServed = new Map<string, number>();
   private reported = new Set<string>();
+  /** Session action groups that failed in a row: how long the loop waits before it runs again for them. */
+  private groupFailures = 0;
+  private readonly health = new BackendHealth();
+  /** A session not ours was seen on the host in this run: its server is never ended. */
+  private foreignSeen = false;
+  /** What the controller did to a host that misbehaved, most recent last (at most 10), for the status file. */
+  repairs: ReadonlyArray<{ at: number; what: string }> = [];
   /** What the last pass could not see (blindSpots of its snapshot). */
   lastBlindSpots: string[] = [];
   /** The world as the last pass saw it. */
@@ -85,7 +96,9 @@ export class Reconciler {
   async pass(): Promise<PassResult> {
     const { snapshot, actions } = await this.planOnly();
     this.lastSnapshot = snapshot;
-    this.report(snapshot);
+    const health = snapshot.tmux.ok || snapshot.tmux.hopeless ? this.hostAnswered(snapshot) : this.hostFailed(snapshot.now);
+    this.report(snapshot, health ? [`tmux: ${health.plan}`] : []);
+    if (health?.repair) await this.repair(health.repair);
     const groups = new Map<string, Action[]>();
     for (const a of actions) {
       const s = actionSession(a);
@@ -101,7 +114,42 @@ export class Reconciler {
     }
     for (const [session, group] of groups) this.startGroup(session, group, snapshot);
     if (!snapshot.tmux.ok && snapshot.tmux.hopeless) throw new TerminalError(snapshot.tmux.error);
-    return { requeueAfterMs: this.nextDue(snapshot) };
+    return { requeueAfterMs: health ? health.retryInMs : this.nextDue(snapshot) };
+  }
+
+  /** The host answered (or cannot work at all, which a person must fix): a misbehaviour, if any, is over. */
+  private hostAnswered(snapshot: Snapshot): null {
+    if (snapshot.tmux.ok) {
+      for (const s of snapshot.sessions.values()) if (!s.owned) this.foreignSeen = true;
+    }
+    if (this.health.ok()) this.deps.log.info('tmux answers again');
+    return null;
+  }
+
+  /**
+   * The host could not be listed (it refused, did not answer, or answered garbage): what to do about it.
+   * Its server is ended only when nothing but the pool lives there (src/reconciler/backend-health.ts).
+   */
+  private hostFailed(now: number): HealthStep {
+    return this.health.failed(now, this.desired.dedicated.length === 0 && !this.foreignSeen);
+  }
+
+  /** Asks the backend to repair itself; says what it did. */
+  private async repair(how: Repair): Promise<void> {
+    if (!this.deps.backend.repair) return;
+    try {
+      for (const did of await this.deps.backend.repair(how)) {
+        this.deps.log.warn({ repair: how }, `tmux: ${did}`);
+        this.repairs = [...this.repairs, { at: Date.now(), what: did }].slice(-10);
+      }
+    } catch (err) {
+      this.deps.log.error({ repair: how, err: (err as Error).message }, 'tmux: the repair failed; the next look tries again');
+    }
+  }
+
+  /** Ends what controllers that died left attached to the host (at start: before they can hold it). */
+  async sweep(): Promise<void> {
+    await this.repair('strays');
   }
 
   /** Resolves when every background action has finished. */
@@ -111,16 +159,23 @@ export class Reconciler {
 
   private startGroup(session: string, group: Action[], snapshot: Snapshot): void {
     const claims = group.flatMap((a) => (a.kind === 'claim-task' ? [a.task] : []));
+    let failed = false;
     const started = this.inFlight.start(
       session,
-      () => dispatch(this.actDeps(snapshot), group),
+      async () => {
+        await dispatch(this.actDeps(snapshot), group);
+        this.groupFailures = 0;
+      },
       (err) => {
+        failed = true;
+        this.groupFailures++;
+        const retryInMs = retryDelay(this.groupFailures);
         this.deps.events?.error('action');
-        this.deps.log.error({ session, actions: group.map((a) => a.kind), err: err.message }, 'action failed; the next pass retries');
+        this.deps.log.error({ session, actions: group.map((a) => a.kind), err: err.message, retryInMs }, 'action failed; the next pass retries');
       },
       () => {
         for (const t of claims) this.claiming.delete(t.path);
-        this.deps.wake();
+        this.deps.wake(failed ? retryDelay(this.groupFailures) : undefined);
       },
     );
     if (!started) return; // planned without this session's work in flight: cannot happen, and is not done twice
@@ -172,9 +227,9 @@ export class Reconciler {
     };
   }
 
-  /** Problems are logged when they appear, not on every pass. */
-  private report(snapshot: Snapshot): void {
-    this.lastBlindSpots = blindSpots(snapshot);
+  /** Problems are logged when they appear, not on every pass. `also`: what the controller does about them. */
+  private report(snapshot: Snapshot, also: readonly string[] = []): void {
+    this.lastBlindSpots = [...blindSpots(snapshot), ...also];
     const now = new Set<string>(this.lastBlindSpots);
     for (const s of snapshot.sessions.values()) {
       if (!s.owned && this.desired.pool.size > 0 && isPoolName(this.desired, s.name)) {

@@ -44,8 +44,10 @@ export interface StatusFile {
   lastReload: { at: number; ok: boolean; errors: string[] } | null;
   pool: { prefix: string; desired: number; actual: number; agent: string };
   sessions: SessionStatus[];
-  /** What the last pass could not see (a missing inbox, tmux not answering). */
+  /** What the last pass could not see (a missing inbox, tmux not answering), and what the controller does about it. */
   problems: string[];
+  /** What the controller did to a tmux server that misbehaved (a stray channel ended, the server restarted), most recent last. */
+  repairs?: Array<{ at: number; what: string }>;
   /** Each session's recent transitions, oldest first (src/reconciler/journal.ts). */
   transitions?: Record<string, RecordedTransition[]>;
 }

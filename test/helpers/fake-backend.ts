@@ -1,4 +1,4 @@
-import type { BackendSession, Program, SessionBackend, SlotTags } from '../../src/backend/session-backend.js';
+import type { BackendSession, Program, Repair, SessionBackend, SlotTags } from '../../src/backend/session-backend.js';
 import { TAG_NAMES } from '../../src/backend/session-backend.js';
 
 /** One session of the in-memory backend. */
@@ -25,10 +25,25 @@ export class FakeBackend implements SessionBackend {
   onKeys: (s: FakeSession, keys: readonly string[]) => void = () => {};
   /** When set, `start` fails with it (after recording the call). */
   startError: Error | null = null;
+  /** When set, `list` fails with it: a host that refuses or does not answer. */
+  listError: Error | null = null;
+  /** What a repair does; by default a restart clears the host (its sessions go, and it answers again). */
+  onRepair: (how: Repair) => string[] = (how) => {
+    if (how !== 'restart') return [];
+    this.sessions.clear();
+    this.listError = null;
+    return ['restarted the fake host'];
+  };
 
   async list(): Promise<BackendSession[]> {
     this.calls.push('list');
+    if (this.listError) throw this.listError;
     return [...this.sessions.values()].map((s) => ({ name: s.name, ref: s.ref, tags: { ...s.tags }, process: { ...s.process }, createdHere: true }));
+  }
+
+  async repair(how: Repair): Promise<string[]> {
+    this.calls.push(`repair ${how}`);
+    return this.onRepair(how);
   }
 
   async create(name: string, tags: Partial<SlotTags>): Promise<string> {

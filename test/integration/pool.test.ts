@@ -79,6 +79,16 @@ describe('a world that cannot be seen whole is never "in sync"', () => {
     expect(r.all).toMatch(/"level":40.*tmux binary .*was not found: install tmux/);
   });
 
+  it('every command that reads the sessions says tmux is missing and exits 2, never "please report"', async () => {
+    const path = await noTmux();
+    for (const args of [['status'], ['status', '-o', 'json'], ['logs', 'ccl-auto-1']]) {
+      const r = await env.run('agentpool', [...args, '--config', env.configFile], { env: path });
+      expect(r.exitCode, `${args.join(' ')}: ${r.all}`).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/agentpool: the tmux binary "tmux" was not found: install tmux/);
+      expect(r.stderr, args.join(' ')).not.toMatch(/please report/);
+    }
+  });
+
   it('--once against a tmux server stopped with SIGSTOP exits 2 within its deadline and says what is wrong', async () => {
     await env.tmux.run('new-session', '-d', '-s', 'ux-main', '--', 'sleep', '600');
     const pid = Number((await env.tmux.run('display-message', '-p', '#{pid}')).trim());

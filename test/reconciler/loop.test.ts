@@ -49,6 +49,21 @@ describe('Loop', () => {
     await h.loop.stop();
   });
 
+  it('wakes after a delay when asked to (a retry after a failed action), not before, and not after stop()', async () => {
+    const h = harness();
+    h.loop.wake('start');
+    await vi.advanceTimersByTimeAsync(20);
+    h.loop.wakeAfter(2_000, 'retry');
+    await vi.advanceTimersByTimeAsync(1_990);
+    expect(h.passes).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(h.passes).toEqual([0, 2_020]);
+    h.loop.wakeAfter(1_000, 'retry');
+    await h.loop.stop();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(h.passes).toEqual([0, 2_020]);
+  });
+
   it('runs again at the resync interval, or sooner when a pass asks (requeueAfterMs)', async () => {
     const h = harness([{ requeueAfterMs: 1_000 }, {}]);
     h.loop.wake('start');

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendError } from '../../src/backend/session-backend.js';
 import { TerminalError } from '../../src/reconciler/loop.js';
+import { RESTART_AFTER_MS } from '../../src/reconciler/backend-health.js';
 import { Reconciler } from '../../src/reconciler/reconciler.js';
 import { actWorld, type ActWorld } from './act-world.js';
 
@@ -17,7 +18,8 @@ async function harness(size: number) {
   const w = await actWorld(size);
   worlds.push(w.dir);
   let wakes = 0;
-  const r = new Reconciler({ backend: w.backend, slots: w.slots, clock: w.clock, log: pino({ level: 'silent' }), wake: () => wakes++ }, w.d);
+  const delayed: number[] = [];
+  const r = new Reconciler({ backend: w.backend, slots: w.slots, clock: w.clock, log: pino({ level: 'silent' }), wake: (afterMs) => (afterMs ? delayed.push(afterMs) : wakes++) }, w.d);
   /** One pass and its background actions. */
   const pass = async () => {
     w.backend.calls.length = 0;
@@ -25,7 +27,7 @@ async function harness(size: number) {
     await r.idle();
     return result;
   };
-  return { w, r, pass, wakes: () => wakes };
+  return { w, r, pass, wakes: () => wakes, delayed };
 }
 
 const states = (w: ActWorld) => w.slots.views().map((v) => `${v.session}:${v.state}`);
@@ -93,7 +95,66 @@ describe('Reconciler.pass', () => {
       throw new BackendError('fake backend: listing the sessions got no answer within 10 s', 'timeout');
     };
     await h.pass();
-    expect(h.r.lastBlindSpots).toEqual(['tmux: fake backend: listing the sessions got no answer within 10 s']);
+    expect(h.r.lastBlindSpots).toEqual(['tmux: fake backend: listing the sessions got no answer within 10 s', expect.stringMatching(/^tmux: agentpool ends stray command channels/)]);
     expect(h.w.slots.views()).toEqual([]);
+  });
+
+  it('runs again after a growing delay when a session\'s actions fail, never at once in a tight loop', async () => {
+    const h = await harness(1);
+    h.w.backend.create = async () => {
+      throw new BackendError('tmux -L x new-session failed: boom', 'failed');
+    };
+    for (let i = 0; i < 4; i++) await h.pass();
+    expect(h.wakes()).toBe(0);
+    expect(h.delayed).toEqual([500, 1_000, 2_000, 4_000]);
+  });
+
+  it('names a host that refuses, ends strays at once, looks again on a backoff, and restarts the host after RESTART_AFTER_MS', async () => {
+    const h = await harness(2);
+    await h.pass();
+    expect(states(h.w)).toEqual(['ccl-auto-1:idle', 'ccl-auto-2:idle']);
+    h.w.backend.listError = new BackendError('tmux -L x list-panes failed: server exited unexpectedly', 'failed');
+    h.w.backend.onRepair = (how) => (how === 'strays' ? [] : ['ended the server']);
+    const first = await h.pass();
+    expect(h.w.backend.calls).toEqual(['list', 'repair strays']);
+    expect(first.requeueAfterMs).toBe(500);
+    expect(h.r.lastBlindSpots).toEqual([
+      'tmux: tmux -L x list-panes failed: server exited unexpectedly',
+      expect.stringMatching(/^tmux: agentpool ends stray command channels and looks again after 0.5 s, doubling to every 5 s; if it still fails at .* it ends the server/),
+    ]);
+    const retries: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      h.w.sim.increment(1_000);
+      retries.push((await h.pass()).requeueAfterMs!);
+      expect(h.w.backend.calls).toEqual(['list', 'repair strays']);
+    }
+    expect(retries).toEqual([1_000, 2_000, 4_000]);
+    h.w.sim.increment(RESTART_AFTER_MS);
+    await h.pass();
+    expect(h.w.backend.calls).toEqual(['list', 'repair restart']);
+    expect(h.r.repairs.map((r) => r.what)).toEqual(['ended the server']);
+    // The host answers again (a new server, empty): the pool is built anew, and the problem is gone.
+    h.w.backend.listError = null;
+    h.w.backend.sessions.clear();
+    await h.pass();
+    await h.pass();
+    expect(states(h.w)).toEqual(['ccl-auto-1:idle', 'ccl-auto-2:idle']);
+    expect(h.r.lastBlindSpots).toEqual([]);
+  });
+
+  it('never restarts a host where a session that is not the pool\'s was seen', async () => {
+    const h = await harness(1);
+    await h.w.backend.create('my-own-shell', {});
+    h.w.backend.sessions.get('fake-1')!.tags.pool = '';
+    const list = h.w.backend.list.bind(h.w.backend);
+    h.w.backend.list = async () => (await list()).map((s) => ({ ...s, createdHere: s.name !== 'my-own-shell' }));
+    await h.pass();
+    h.w.backend.listError = new BackendError('no answer', 'timeout');
+    for (let i = 0; i < 6; i++) {
+      await h.pass();
+      h.w.sim.increment(RESTART_AFTER_MS);
+    }
+    expect(h.w.backend.calls).toEqual(['list', 'repair strays']);
+    expect(h.r.lastBlindSpots.at(-1)).toMatch(/it will not end the server, which hosts sessions that are not the pool's/);
   });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { endProcess, listProcesses, processEnvVar, socketHolders } from '../../src/util/processes.js';
 import { socketFile } from '../../src/tmux/client.js';
@@ -29,7 +29,7 @@ describe('processes', () => {
     const stubborn = spawn('sh', ['-c', 'trap "" TERM; echo ready; exec sleep 600'], { stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise((r) => stubborn.stdout!.once('data', r));
     process.kill(stopped.pid!, 'SIGSTOP');
-    const gone = (c: typeof stopped) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)));
+    const gone = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)));
     await Promise.all([endProcess(stopped.pid!), endProcess(stubborn.pid!, 200)]);
     await Promise.all([gone(stopped), gone(stubborn)]);
     expect(stopped.signalCode).toBe('SIGTERM');
