@@ -86,9 +86,9 @@ function claimedBy(snap: Snapshot, session: string): Map<string, Sidecar['state'
 /**
  * A session found without a machine (a controller restart): its slot state comes from what agentpool saved
  * on it, checked against the task's sidecar and the agent's own events. The delivery policy: a prompt the
- * agent reported (UserPromptSubmit) is working; one claimed but never pasted is sent once; one whose paste
- * began but whose arrival cannot be proven is not pasted into the same agent again — the task goes to a
- * fresh agent, and its history says so.
+ * agent reported (UserPromptSubmit) is working, and so is one whose paste began and whose screen shows it
+ * working; one claimed but never pasted is sent once; one whose paste began but whose arrival cannot be
+ * proven is not pasted into the same agent again — the task goes to a fresh agent, and its history says so.
  */
 function adopt(s: ObservedSession, snap: Snapshot, profile: AgentProfile): SlotEvent {
   const now = snap.now;
@@ -112,7 +112,11 @@ function adopt(s: ObservedSession, snap: Snapshot, profile: AgentProfile): SlotE
     case 'launching':
     case 'awaitingPrompt': {
       if (!task) return idle;
-      if (snap.agents.get(s.name)?.prompted) return { type: 'ADOPT', state: 'working', task, deadline: taskDeadline, draining: false, ...agent };
+      const signals = snap.agents.get(s.name);
+      if (signals?.prompted) return { type: 'ADOPT', state: 'working', task, deadline: taskDeadline, draining: false, ...agent };
+      // A paste that began, into an agent whose screen shows it working: it took the prompt, whether or not
+      // its proof came (a long task's hook event can lag); it is never given the task again.
+      if (claimed.get(task) === 'submitting' && signals?.screen?.busy) return { type: 'ADOPT', state: 'working', task, deadline: taskDeadline, draining: false, ...agent };
       if (claimed.get(task) === 'submitting') {
         const verdict: Verdict = {
           outcome: 'interrupted',

@@ -76,6 +76,17 @@ describe('interpret: adoption', () => {
     }
   });
 
+  it('adopts a paste that began into an agent whose screen shows it working as working (its proof may lag), never as interrupted', () => {
+    const q = queue(WEBAPP, { active: [active(WEBAPP, 't.md', { state: 'submitting', session: 'ccl-auto-1' })] });
+    const agents = { 'ccl-auto-1': signals({ hooks: { prompts: [] }, screen: { busy: true } }) };
+    const out = interpret(desired(1), snapshot({ sessions: [observed('ccl-auto-1', saved('awaitingPrompt', T, NOW + 5))], queues: [q], agents }), new Map());
+    expect(eventFor(out)).toEqual({ type: 'ADOPT', state: 'working', task: T, deadline: NOW + 2 * 3_600_000, draining: false });
+    // Before any paste, a busy screen proves nothing (an agent still starting): it waits for its prompt.
+    const launched = queue(WEBAPP, { active: [active(WEBAPP, 't.md', { state: 'launched', session: 'ccl-auto-1' })] });
+    const early = interpret(desired(1), snapshot({ sessions: [observed('ccl-auto-1', saved('awaitingPrompt', T, NOW + 5))], queues: [launched], agents }), new Map());
+    expect(eventFor(early)).toMatchObject({ type: 'ADOPT', state: 'awaitingPrompt' });
+  });
+
   it('adopts a paste that began but was never confirmed as stopping with an interrupted verdict (never pasted twice)', () => {
     const q = queue(WEBAPP, { active: [active(WEBAPP, 't.md', { state: 'submitting', session: 'ccl-auto-1' })] });
     const agents = { 'ccl-auto-1': signals({ hooks: { prompts: [] } }) };
