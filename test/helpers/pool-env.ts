@@ -37,6 +37,8 @@ export interface LogLine {
 }
 
 export interface RunningController {
+  /** The controller's process id. */
+  readonly pid: number;
   /** Every stdout line so far, parsed; grows while the controller runs. */
   readonly lines: LogLine[];
   /** stderr so far (a crash shows up here). */
@@ -219,6 +221,7 @@ function spawnController(args: readonly string[], env: Record<string, string>): 
   });
 
   const c: RunningController = {
+    pid: child.pid!,
     lines,
     stderr: () => stderr,
     exited: () => result,
