@@ -31,8 +31,10 @@ export function formatPlan(d: DesiredState, actions: readonly Action[]): string[
           : `cwd=${a.project}`;
         return `session/${a.session} launch ${a.agent} model=${a.model} ${where}`;
       }
-      case 'warm-agent':
-        return `session/${a.session} warm ${a.agent} model=${a.model} cwd=${a.project} (ahead of the next task)`;
+      case 'warm-agent': {
+        const where = d.projects.find((p) => p.path === a.project)?.isolation === 'worktree' ? `in a new worktree of ${a.project} at its base commit` : `cwd=${a.project}`;
+        return `session/${a.session} warm ${a.agent} model=${a.model} ${where} (ahead of the next task)`;
+      }
       case 'submit-task':
         return `session/${a.session} submit ${basename(a.task)}${a.warm ? ' to the warm agent' : ''}`;
       case 'answer-dialog':

@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import type { DesiredState, ProjectSpec } from '../config/types.js';
 import { listTasks } from '../tasks/list.js';
 import { readActive, readResult } from '../tasks/store.js';
@@ -8,14 +8,16 @@ import { listWorktrees, removeWorktree, topOf } from './worktree.js';
 /**
  * The task worktrees agentpool made, found from git's own list (never by scanning folders), each with the
  * task that refers to it: `active` (a task at work there), `kept` (a finished or retried attempt's, kept
- * by the keep policy or because it holds uncommitted work), or `orphaned` (no task refers to it: its task
- * file was moved away, or a controller died between making it and recording it).
+ * by the keep policy or because it holds uncommitted work), `warm` (made ahead for a warm agent, detached
+ * at the base commit: the controller removes it when its agent goes without a task, or when that session
+ * warms again), or `orphaned` (no task refers to it: its task file was moved away, or a controller died
+ * between making it and recording it).
  */
 export interface TaskWorktree {
   project: string;
   path: string;
   branch: string | null;
-  state: 'active' | 'kept' | 'orphaned';
+  state: 'active' | 'kept' | 'warm' | 'orphaned';
   /** The task file that refers to it. */
   task: string | null;
 }
@@ -34,7 +36,8 @@ export async function taskWorktrees(d: DesiredState): Promise<TaskWorktree[]> {
     const refs = await referencedBy(p);
     for (const w of ours) {
       const ref = refs.get(w.path);
-      out.push({ project: p.name, path: w.path, branch: w.branch, state: ref?.state ?? 'orphaned', task: ref?.task ?? null });
+      const warm = !ref && w.branch === null && basename(w.path).startsWith('warm-');
+      out.push({ project: p.name, path: w.path, branch: w.branch, state: ref?.state ?? (warm ? 'warm' : 'orphaned'), task: ref?.task ?? null });
     }
   }
   return out;

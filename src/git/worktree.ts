@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, realpath } from 'node:fs/promises';
 import { exists } from '../util/fs.js';
 import { join, relative } from 'node:path';
@@ -51,13 +52,7 @@ export async function createWorktree(
 ): Promise<Worktree> {
   const repo = await topOf(o.project);
   return serially(`git:${repo}`, async () => {
-    const ref = o.baseRef ?? 'HEAD';
-    const base = await gitMaybe(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-    if (!base) {
-      throw new WorktreeError(o.baseRef === null
-        ? `the repository ${repo} has no commit yet: make a first commit (each task's branch starts from one), or set isolation: none`
-        : `worktree.baseRef "${o.baseRef}" is not a commit in ${repo}: name a branch, tag or commit that exists`);
-    }
+    const base = await baseCommit(repo, o.baseRef);
     // The real path, as git reports it in `worktree list`.
     await mkdir(o.root, { recursive: true });
     const { branch, path } = await freeBranch(repo, await realpath(o.root), branchLeaf(o.taskName));
@@ -68,6 +63,73 @@ export async function createWorktree(
     await git(repo, ['worktree', 'add', '--quiet', '-b', branch, path, base]);
     return w;
   });
+}
+
+/** A worktree made ahead of a task (prewarm), detached at the base commit, for an agent to wait in. */
+export type WarmWorktree = Pick<Worktree, 'repo' | 'path' | 'base' | 'cwd'>;
+
+/** The folder name of warm worktrees made for `session`: warm-<session>-<when>. */
+export function warmWorktreePrefix(session: string): string {
+  return `warm-${session}-`;
+}
+
+/**
+ * Makes a worktree of the repository holding `project` at its base commit, detached (no branch: the task
+ * that takes it names the branch), in `root`/warm-<session>-<when>. Worktrees made earlier for `session`
+ * that are still detached, clean and not `inUse` are removed first (a warm agent whose controller died
+ * before it was recorded leaves one).
+ */
+export async function createWarmWorktree(
+  o: { project: string; root: string; session: string; baseRef: string | null; inUse: (path: string) => boolean },
+): Promise<WarmWorktree> {
+  const repo = await topOf(o.project);
+  return serially(`git:${repo}`, async () => {
+    const base = await baseCommit(repo, o.baseRef);
+    await mkdir(o.root, { recursive: true });
+    const root = await realpath(o.root);
+    for (const w of await listWorktrees(repo)) {
+      const name = w.path.slice(root.length + 1);
+      if (!w.path.startsWith(`${root}/`) || !name.startsWith(warmWorktreePrefix(o.session)) || w.branch !== null || o.inUse(w.path)) continue;
+      await gitMaybe(repo, ['worktree', 'remove', w.path]); // refused when it has changes: then it stays
+    }
+    const path = join(root, `${warmWorktreePrefix(o.session)}${Date.now().toString(36)}${randomBytes(2).toString('hex')}`);
+    await git(repo, ['worktree', 'add', '--quiet', '--detach', path, base]);
+    return { repo, path, base, cwd: join(path, relative(repo, await realpath(o.project))) };
+  });
+}
+
+/**
+ * Gives a warm worktree its task: a new branch agentpool/<task> (or the next free name) from the base
+ * commit now (a base that moved since the worktree was made is checked out: nothing was done there yet).
+ * `record` runs before the branch is made, as for createWorktree.
+ */
+export async function branchWarmWorktree(w: WarmWorktree, o: { taskName: string; baseRef: string | null }, record: (w: Worktree) => Promise<void>): Promise<Worktree> {
+  return serially(`git:${w.repo}`, async () => {
+    const base = await baseCommit(w.repo, o.baseRef);
+    let branch = '';
+    for (let i = 1; !branch; i++) {
+      const name = `agentpool/${branchLeaf(o.taskName)}${i === 1 ? '' : `-${i}`}`;
+      if ((await gitMaybe(w.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])) === null) branch = name;
+    }
+    const changes = await git(w.repo, ['status', '--porcelain', '--untracked-files=normal']);
+    const task: Worktree = { ...w, branch, base, mainTreeChanges: lines(changes) };
+    await record(task);
+    await git(w.path, ['switch', '--quiet', '-c', branch, base]);
+    return task;
+  });
+}
+
+/** Removes a warm worktree no task took (never a branch); git refuses one with changes, which stays. */
+export async function removeWarmWorktree(w: Pick<WarmWorktree, 'repo' | 'path'>): Promise<void> {
+  await removeWorktree(w);
+}
+
+async function baseCommit(repo: string, baseRef: string | null): Promise<string> {
+  const base = await gitMaybe(repo, ['rev-parse', '--verify', '--quiet', `${baseRef ?? 'HEAD'}^{commit}`]);
+  if (base) return base;
+  throw new WorktreeError(baseRef === null
+    ? `the repository ${repo} has no commit yet: make a first commit (each task's branch starts from one), or set isolation: none`
+    : `worktree.baseRef "${baseRef}" is not a commit in ${repo}: name a branch, tag or commit that exists`);
 }
 
 /** What the attempt left: commits on its branch since the base, their diffstat, uncommitted files. */

@@ -41,6 +41,8 @@ export interface WarmAgent {
   model: string;
   agentSessionId: string;
   launchedAt: number;
+  /** For a project with isolation: worktree, the worktree made for it ahead, detached at the base commit. */
+  worktree?: { repo: string; path: string; base: string; cwd: string };
 }
 
 export interface SlotView extends SlotContext {

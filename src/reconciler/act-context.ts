@@ -6,6 +6,7 @@ import { driverFor } from '../drivers/index.js';
 import type { Clock } from '../machines/clock.js';
 import type { SlotEvent } from '../machines/session-machine.js';
 import type { Note, Slots } from '../machines/slots.js';
+import type { WarmAgent } from '../machines/types.js';
 import { profileOf } from './pool.js';
 import { slotStateTags, type SlotStateTags } from './slot-tags.js';
 import type { ObservedSession } from './snapshot.js';
@@ -31,10 +32,12 @@ export interface Act extends ActDeps {
   claimed: Map<string, string>;
   /** The slot-state tags last written on each session by this group. */
   written: Map<string, SlotStateTags>;
+  /** Worktrees of warm agents replaced by a fresh agent for a task: they go once that agent started. */
+  retiredWarm: Map<string, NonNullable<WarmAgent['worktree']>>;
 }
 
 export function newAct(deps: ActDeps): Act {
-  return { ...deps, refs: new Map([...deps.sessions].map(([name, s]) => [name, s.ref])), claimed: new Map(), written: new Map() };
+  return { ...deps, refs: new Map([...deps.sessions].map(([name, s]) => [name, s.ref])), claimed: new Map(), written: new Map(), retiredWarm: new Map() };
 }
 
 /**

@@ -9,7 +9,7 @@ import { exists, isDirectory } from '../util/fs.js';
 import { notify } from '../notify/notify.js';
 import { finishTask, readActive, readResult, readTask, requeueTask, updateSidecar } from '../tasks/store.js';
 import { agentFor, record, recordWith, type Act } from './act-context.js';
-import { closeWorkspace, openWorkspace } from './workspace.js';
+import { claimWarmWorkspace, closeWarmWorkspace, closeWorkspace, openWarmWorkspace, openWorkspace } from './workspace.js';
 import { saveAttemptLog } from './attempt-log.js';
 import { taskId } from './task-id.js';
 import type { Action } from './actions.js';
@@ -80,23 +80,32 @@ export async function warm(x: Act, a: Extract<Action, { kind: 'warm-agent' }>): 
   if (!(await isDirectory(a.project))) return; // the pass reports the missing folder; nothing warms there
   // A resume id left for this session is for its next launch: that one is a task's, not a warm-up.
   if (x.d.tasks.resumeIdDir && (await exists(join(x.d.tasks.resumeIdDir, `${a.session}-resume-id.txt`)))) return;
-  const untrusted = await trustFolder(x, c, a.session, a.project, a.project);
-  if (untrusted) return fail(untrusted);
+  // A project with isolation: worktree: the agent waits in a worktree made for it at the base commit.
+  const project = x.d.projects.find((p) => p.path === a.project);
+  const worktree = project?.isolation === 'worktree' ? await openWarmWorkspace(x, project, a.session) : undefined;
+  if (worktree && 'error' in worktree) return fail(worktree.error);
+  const failIn = async (reason: string) => {
+    await closeWarmWorkspace(x, a.session, worktree);
+    return fail(reason);
+  };
+  const untrusted = await trustFolder(x, c, a.session, a.project, worktree?.repo ?? a.project);
+  if (untrusted) return failIn(untrusted);
   const agentSessionId = c.profile.newSessionArgs.length ? randomUUID() : '';
   let started: Launch;
   try {
     started = await driver.prepare(c, { model: a.model, project: a.project, agentSessionId, resume: false });
   } catch (err) {
-    return fail(`cannot prepare the session's private files: ${(err as Error).message}`);
+    return failIn(`cannot prepare the session's private files: ${(err as Error).message}`);
   }
   const now = x.clock.now();
+  const cwd = worktree?.cwd ?? a.project;
   try {
-    await io.backend.start(io.ref, { cwd: a.project, argv: started.argv, env: { ...started.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_PROJECT: a.project } });
+    await io.backend.start(io.ref, { cwd, argv: started.argv, env: { ...started.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_PROJECT: a.project } });
   } catch (err) {
-    return fail(`could not start the agent (${started.argv[0]}): ${(err as Error).message}`);
+    return failIn(`could not start the agent (${started.argv[0]}): ${(err as Error).message}`);
   }
-  const warmAgent = { project: a.project, model: a.model, agentSessionId, launchedAt: now };
-  const note = { msg: 'warming an agent for the next task', fields: { agent: c.profile.name, model: a.model, cwd: a.project } };
+  const warmAgent = { project: a.project, model: a.model, agentSessionId, launchedAt: now, ...(worktree ? { worktree } : {}) };
+  const note = { msg: 'warming an agent for the next task', fields: { agent: c.profile.name, model: a.model, cwd } };
   await recordWith(x, a.session, note, { type: 'WARM', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name, warm: warmAgent });
 }
 
@@ -108,6 +117,12 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   // Written before the paste: after a crash, `submitting` without the agent's word means "not proven". A
   // warm agent's launch becomes the task's here.
   const launched = a.warm ? { model: a.warm.model, agentSessionId: a.warm.agentSessionId || null, launchedAt: a.warm.launchedAt, session: a.session } : {};
+  // A warm agent waiting in a worktree made ahead: the task takes that worktree, on a branch of its own.
+  const project = a.warm?.worktree && x.d.projects.find((p) => p.path === a.warm!.project);
+  if (project && a.warm?.worktree) {
+    const failed = await claimWarmWorkspace(x, task, project, a.warm.worktree);
+    if (failed) return record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason: failed.error } });
+  }
   await updateSidecar(task, { state: 'submitting', ...launched });
   // A long task can take longer to paste than the prompt timeout leaves (bench/paste.mjs): its timer must
   // not end an attempt whose agent is taking the prompt. The submit's own waits are bounded.
@@ -141,8 +156,10 @@ export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): 
     if (await driver.stop(c, io)) x.log.info({ session: a.session }, 'the agent exited when asked');
     else x.log.warn({ session: a.session }, 'the agent did not exit when asked; it is ended with its pane');
   }
-  // Whatever is still there goes; the slot gets its idle program back.
+  // Whatever is still there goes; the slot gets its idle program back, and a warm agent's worktree that no
+  // task took goes with it.
   if (io) await io.backend.rest(io.ref).catch(() => {});
+  if (!a.task) await closeWarmWorkspace(x, a.session, x.slots.view(a.session).warm?.worktree);
   if (a.task) {
     const identity = await driver.identity(c).catch(() => ({}));
     if (Object.keys(identity).length) await updateSidecar(a.task, identity).catch(() => {});

@@ -5,7 +5,7 @@ import type { Action } from './actions.js';
 import { launch, stop, submit, warm } from './agent-steps.js';
 import { profileOf } from './pool.js';
 import { IDLE_TAGS } from './slot-tags.js';
-import { closeWorkspace } from './workspace.js';
+import { closeWarmWorkspace, closeWorkspace } from './workspace.js';
 
 export type { ActDeps as DispatchDeps };
 
@@ -32,11 +32,13 @@ async function perform(x: Act, a: Action): Promise<void> {
       x.written.set(a.session, IDLE_TAGS);
       return recordWith(x, a.session, { msg: 'created pool session', fields: { ref } }, { type: 'CREATED' });
     }
-    case 'kill-session':
+    case 'kill-session': {
+      const warmWorktree = slots.view(a.session).warm?.worktree;
       await backend.destroy(a.ref);
       log.info({ session: a.session, reason: a.reason }, 'removed pool session');
       slots.remove(a.session);
-      return;
+      return closeWarmWorkspace(x, a.session, warmWorktree);
+    }
     case 'retag':
       await backend.setTags(a.ref, a.tags);
       if (a.why === 'ownership') log.warn({ session: a.session, found: a.found }, 'repaired the ownership tags of a pool session');
@@ -71,7 +73,10 @@ async function perform(x: Act, a: Action): Promise<void> {
     }
     case 'claim-task':
       try {
+        // A warm agent replaced by a fresh one for this task: its worktree, which no task took, goes.
+        const replaced = a.warm ? undefined : x.slots.view(a.session).warm?.worktree;
         const claimed = await claimTask(a.task, a.session, clock.now());
+        if (replaced) x.retiredWarm.set(a.session, replaced);
         x.claimed.set(a.task.path, claimed.path);
         const reuse = a.warm ? { reuse: { deadline: clock.now() + profileOf(d, x.slots.view(a.session).agent).promptTimeoutMs } } : {};
         const fields = { attempt: claimed.sidecar.attempts, priority: claimed.sidecar.priority, ...(a.warm ? { warmAgent: true } : {}) };
@@ -81,7 +86,8 @@ async function perform(x: Act, a: Action): Promise<void> {
         return record(x, a.session, { type: 'CLAIM_FAILED' });
       }
     case 'launch-agent':
-      return launch(x, a);
+      await launch(x, a);
+      return closeWarmWorkspace(x, a.session, x.retiredWarm.get(a.session));
     case 'warm-agent':
       return warm(x, a);
     case 'submit-task':

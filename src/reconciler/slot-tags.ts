@@ -52,6 +52,8 @@ export function parseWarmTag(tag: string): WarmAgent | null {
   try {
     const w = JSON.parse(tag) as Partial<WarmAgent>;
     if (typeof w.project !== 'string' || typeof w.model !== 'string' || typeof w.agentSessionId !== 'string' || typeof w.launchedAt !== 'number') return null;
+    const wt = w.worktree;
+    if (wt !== undefined && !(wt && [wt.repo, wt.path, wt.base, wt.cwd].every((v) => typeof v === 'string'))) return null;
     return w as WarmAgent;
   } catch {
     return null;

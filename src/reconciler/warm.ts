@@ -18,11 +18,12 @@ export interface WarmUp {
  * keeps a few for the next tasks, not one per slot. A warm agent runs the profile of one project (its own,
  * else the pool's) with the model most priorities share, in that project's folder; each warm-up goes to
  * a project with the fewest warm agents, so the projects take turns.
- * It is for profiles that paste the task: one that takes it in its argv has nothing to wait for.
+ * It is for profiles that paste the task: one that takes it in its argv has nothing to wait for. In a
+ * project with isolation: worktree it waits in a worktree made ahead at the base commit, and the task it
+ * takes gets that worktree on a branch of its own (workspace.ts).
  */
 export function warmUps(d: DesiredState, idle: readonly string[], warm: ReadonlyArray<WarmAgent | null>, unknown = 0): WarmUp[] {
   const targets = d.projects.flatMap((p) => {
-    if (p.isolation !== 'none') return [];
     const profile = profileOf(d, p.agent ?? d.pool.agent);
     return deliversInArgv(profile.command) ? [] : [{ project: p.path, agent: profile.name, model: warmModel(profile) }];
   });

@@ -1,7 +1,10 @@
 import { basename } from 'node:path';
 import type { ProjectSpec } from '../config/types.js';
 import { worktreeRoot } from '../git/task-worktrees.js';
-import { commitLeftovers, createWorktree, inspectWorktree, removeWorktree, WorktreeError } from '../git/worktree.js';
+import {
+  branchWarmWorktree, commitLeftovers, createWarmWorktree, createWorktree, inspectWorktree, removeWarmWorktree, removeWorktree, WorktreeError,
+  type WarmWorktree,
+} from '../git/worktree.js';
 import { readActive, readTask, updateSidecar } from '../tasks/store.js';
 import type { GitRecord } from '../tasks/types.js';
 import { isDirectory } from '../util/fs.js';
@@ -99,4 +102,46 @@ async function titleOf(task: string): Promise<string> {
   const parsed = await readTask(task).catch(() => null);
   const firstLine = parsed?.body.split('\n').map((l) => l.replace(/^#+\s*/, '').trim()).find(Boolean);
   return (parsed?.meta.title ?? firstLine ?? basename(task, '.md')).slice(0, 200);
+}
+
+/**
+ * Prewarm in a project with isolation: worktree: the worktree a warm agent waits in, made ahead at the
+ * base commit without a branch (earlier ones of this session that nobody uses are removed first).
+ */
+export async function openWarmWorkspace(x: Act, project: ProjectSpec, session: string): Promise<WarmWorktree | { error: string }> {
+  const inUse = new Set(x.slots.views().flatMap((v) => (v.warm?.worktree ? [v.warm.worktree.path] : [])));
+  try {
+    const w = await createWarmWorktree({ project: project.path, root: worktreeRoot(x.d, project), session, baseRef: project.worktree.baseRef, inUse: (p) => inUse.has(p) });
+    if (!(await isDirectory(w.cwd))) {
+      await removeWarmWorktree(w).catch(() => {});
+      return { error: `the project folder ${project.path} is not in the base commit ${w.base.slice(0, 12)}, so the worktree has no ${w.cwd}: commit it, or set isolation: none` };
+    }
+    x.log.info({ session, project: project.path, worktree: w.path, base: w.base }, 'made a worktree for a warm agent');
+    return w;
+  } catch (err) {
+    return { error: err instanceof WorktreeError ? err.message : `cannot make a worktree for the warm agent: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * The task given to a warm agent of a worktree project takes its worktree: the sidecar names it (with its
+ * new branch) before the branch is made, so the attempt's worktree is closed like any other.
+ */
+export async function claimWarmWorkspace(x: Act, task: string, project: ProjectSpec, w: WarmWorktree): Promise<{ error: string } | null> {
+  try {
+    const t = await branchWarmWorktree(w, { taskName: basename(task), baseRef: project.worktree.baseRef }, async (planned) => void (await updateSidecar(task, { worktree: planned })));
+    x.log.info({ task, ...taskId(x.d, task), worktree: t.path, branch: t.branch, base: t.base, mainTreeChanges: t.mainTreeChanges }, 'gave the warm agent\'s worktree to the task');
+    return null;
+  } catch (err) {
+    return { error: `cannot give the warm agent's worktree a branch for the task: ${(err as Error).message}` };
+  }
+}
+
+/** A warm agent's worktree that no task took goes with its agent (git keeps one with changes). */
+export async function closeWarmWorkspace(x: Act, session: string, w: WarmWorktree | undefined): Promise<void> {
+  if (!w) return;
+  await removeWarmWorktree(w).then(
+    () => x.log.info({ session, worktree: w.path }, 'removed the worktree of a warm agent that took no task'),
+    (err: Error) => x.log.warn({ session, worktree: w.path, err: err.message }, 'could not remove the worktree of a warm agent; it is kept'),
+  );
 }

@@ -6,7 +6,8 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { notARepository } from '../../src/git/git.js';
 import {
-  branchLeaf, commitLeftovers, createWorktree, inspectWorktree, listWorktrees, removeWorktree, type Worktree,
+  branchLeaf, branchWarmWorktree, commitLeftovers, createWarmWorktree, createWorktree, inspectWorktree, listWorktrees, removeWarmWorktree,
+  removeWorktree, type Worktree,
 } from '../../src/git/worktree.js';
 
 let dir: string;
@@ -107,5 +108,47 @@ describe('task worktrees', () => {
     expect(branchLeaf('..weird..name.lock.md')).toBe('weird.name');
     expect(branchLeaf('über~^:?*[x].md')).toBe('ber-x');
     expect(branchLeaf('.md')).toBe('task');
+  });
+});
+
+describe('warm worktrees (prewarm)', () => {
+  const root = () => join(dir, 'state', 'worktrees', 'repo');
+  const warm = (session: string, inUse: (p: string) => boolean = () => false) =>
+    createWarmWorktree({ project: join(repo, 'sub'), root: root(), session, baseRef: null, inUse });
+
+  it('waits detached at the base commit, then takes the task\'s branch from the base now, recorded first', async () => {
+    const head = await sh(repo, 'rev-parse', 'HEAD');
+    const w = await warm('ccl-auto-1');
+    expect(w).toMatchObject({ base: head, cwd: join(w.path, 'sub') });
+    expect(w.path.startsWith(join(root(), 'warm-ccl-auto-1-'))).toBe(true);
+    expect(await listWorktrees(repo)).toEqual([{ path: w.path, branch: null, head }]);
+    // The base moves on before a task comes: the task starts from where it is now.
+    await writeFile(join(repo, 'sub', 'b.txt'), 'two\n');
+    await sh(repo, 'add', '.');
+    await sh(repo, 'commit', '--quiet', '-m', 'second');
+    const now = await sh(repo, 'rev-parse', 'HEAD');
+    await sh(repo, 'branch', 'agentpool/fix');
+    let recorded: Worktree | null = null;
+    const t = await branchWarmWorktree(w, { taskName: 'fix.md', baseRef: null }, async (planned) => {
+      recorded = planned;
+    });
+    expect(recorded).toEqual(t);
+    expect(t).toMatchObject({ path: w.path, cwd: w.cwd, branch: 'agentpool/fix-2', base: now, mainTreeChanges: 0 });
+    expect(await readFile(join(w.cwd, 'b.txt'), 'utf8')).toBe('two\n');
+    expect((await listWorktrees(repo)).map((x) => x.branch)).toEqual(['agentpool/fix-2']);
+    expect((await inspectWorktree(t)).commits).toEqual([]);
+  });
+
+  it('removes the session\'s earlier warm worktrees nobody uses (never one on a branch, nor another session\'s), and removes one that no task took', async () => {
+    const left = await warm('ccl-auto-1');
+    const other = await warm('ccl-auto-2');
+    const used = await warm('ccl-auto-1', (p) => p === left.path);
+    expect((await listWorktrees(repo)).map((x) => x.path).sort()).toEqual([left.path, other.path, used.path].sort());
+    const taken = await branchWarmWorktree(used, { taskName: 't.md', baseRef: null }, async () => {});
+    const again = await warm('ccl-auto-1');
+    expect((await listWorktrees(repo)).map((x) => x.path).sort()).toEqual([other.path, taken.path, again.path].sort());
+    await removeWarmWorktree(again);
+    expect(existsSync(again.path)).toBe(false);
+    expect(await sh(repo, 'branch', '--list', 'agentpool/t')).toContain('agentpool/t');
   });
 });

@@ -3,7 +3,8 @@
  * ahead of the tasks, a task goes to an agent already at its prompt, the agent exits after its task and a new
  * one warms up; a warm agent that dies is replaced, and a task for another model gets a fresh agent.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPoolEnv, ensureBuilt, type LogLine, type PoolEnv, type RunningController } from '../helpers/pool-env.js';
@@ -18,6 +19,7 @@ afterEach(async () => {
 });
 
 const WARN = 40;
+const git = (cwd: string, ...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd }).then((r) => r.stdout);
 const lines = (c: RunningController, msg: string, more: (l: LogLine) => boolean = () => true) => c.lines.filter((l) => l.msg === msg && more(l));
 const logOf = (c: RunningController) => c.lines.map((l) => JSON.stringify(l)).join('\n');
 
@@ -181,4 +183,46 @@ describe('prewarm', () => {
     expect((await prompts(w.fakeLog)).map((p) => p.prompt.match(/Burst task \d/)?.[0]).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `Burst task ${i}`));
     expect(c.lines.filter((l) => (l.level ?? 0) >= WARN), logOf(c)).toEqual([]);
   }, 120_000);
+
+  it('gives a worktree project\'s task to a warm agent waiting in a worktree made ahead, on the task\'s own branch', async () => {
+    env = await createPoolEnv({ size: 2, resync: '1s' });
+    const app = join(env.dir, 'app');
+    await mkdir(app);
+    for (const args of [['init', '--quiet', '--initial-branch=main']]) await git(app, ...args);
+    await writeFile(join(app, 'shared.txt'), 'base\n');
+    await writeFile(join(app, '.gitignore'), '.agent-queue/\n');
+    await git(app, 'add', '.');
+    await git(app, 'commit', '--quiet', '-m', 'base');
+    const fakeLog = join(env.dir, 'fake-agent.log');
+    await env.writeConfig({
+      pool: { agent: 'quick', prewarm: 1, cooldown: { afterTask: '0ms', afterFailure: '200ms' } },
+      projects: [{ path: app, isolation: 'worktree' }],
+      agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '100', FAKE_AGENT_EDIT: '1', FAKE_AGENT_LOG: fakeLog } } },
+      tasks: { settle: '0ms', retryBackoff: '100ms' },
+    });
+    const c = env.startController();
+    await waitFor(() => lines(c, 'transition', (l) => l.to === 'ready').length >= 1, { timeoutMs: 20_000, what: 'an agent warm' });
+    const warmed = lines(c, 'made a worktree for a warm agent')[0]!;
+    const root = join(await realpath(env.dir), 'state', 'worktrees', 'app');
+    expect(String(warmed.worktree).startsWith(join(root, 'warm-'))).toBe(true);
+    expect(lines(c, 'warming an agent for the next task')[0]).toMatchObject({ cwd: warmed.worktree });
+    expect(await git(app, 'worktree', 'list', '--porcelain')).toMatch(/\ndetached$/m);
+    await dropTask(app, 'fix.md', 'Fix the shared file.\nfile: shared.txt\ncommit: yes\n');
+    await c.waitForLine((l) => l.msg === 'task done', 'the task done', 20_000);
+    expect(lines(c, 'submitted task'), logOf(c)).toEqual([expect.objectContaining({ warmAgent: true, enterPresses: 1 })]);
+    expect(lines(c, 'launched agent')).toEqual([]);
+    // The task's record: its branch, from the base, with its one commit, in the warm agent's worktree.
+    const record = JSON.parse(await readFile(join(app, '.agent-queue', 'done', 'fix.md.result.json'), 'utf8'));
+    expect(record.git).toMatchObject({ branch: 'agentpool/fix', base: await git(app, 'rev-parse', 'HEAD'), worktree: warmed.worktree, kept: false, uncommitted: 0 });
+    expect(record.git.commits.map((x: { subject: string }) => x.subject)).toEqual(['Fix the shared file.']);
+    expect(await git(app, 'show', 'agentpool/fix:shared.txt')).toBe('base\nFix the shared file.');
+    expect((await prompts(fakeLog)).map((p) => p.cwd)).toEqual([warmed.worktree]);
+    // The next warm agent waits in a worktree of its own; the task's went with its attempt.
+    await waitFor(() => lines(c, 'transition', (l) => l.to === 'ready').length >= 2, { timeoutMs: 20_000, what: 'the next agent warm' });
+    const next = lines(c, 'made a worktree for a warm agent')[1]!;
+    expect(next.worktree).not.toBe(warmed.worktree);
+    expect((await git(app, 'worktree', 'list', '--porcelain')).split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice(9))).toEqual([await realpath(app), next.worktree]);
+    expect(await git(app, 'status', '--porcelain')).toBe('');
+    expect(c.lines.filter((l) => (l.level ?? 0) >= WARN), logOf(c)).toEqual([]);
+  }, 90_000);
 });

@@ -45,6 +45,11 @@ describe('warmUps and warmModel', () => {
     expect(warmModel({ ...profile, models: { critical: 'a', high: 'a', default: 'c', low: 'a' } })).toBe('a');
   });
 
+  it('warms for projects with isolation: worktree too', () => {
+    const d = warmPool(2, (x) => ({ ...x, projects: x.projects.map((p) => ({ ...p, isolation: 'worktree' as const })) }));
+    expect(warmUps(d, ['ccl-auto-1', 'ccl-auto-2'], []).map((w) => w.project)).toEqual([WEBAPP, BILLING]);
+  });
+
   it('warms nothing when prewarm is off, or for a profile that takes the task in its argv', () => {
     expect(warmUps(desired(1), ['ccl-auto-1'], [])).toEqual([]);
     const argv = desiredFor('oneshot', 1, 'agents:', '  oneshot:', '    extends: generic', '    command: [agent, "{prompt}"]');
