@@ -96,7 +96,7 @@ export class Reconciler {
   async pass(): Promise<PassResult> {
     const { snapshot, actions } = await this.planOnly();
     this.lastSnapshot = snapshot;
-    const health = snapshot.tmux.ok || snapshot.tmux.hopeless ? this.hostAnswered(snapshot) : this.hostFailed(snapshot.now);
+    const health = this.hostStep(snapshot);
     this.report(snapshot, health ? [`tmux: ${health.plan}`] : []);
     if (health?.repair) await this.repair(health.repair);
     const groups = new Map<string, Action[]>();
@@ -117,21 +117,16 @@ export class Reconciler {
     return { requeueAfterMs: health ? health.retryInMs : this.nextDue(snapshot) };
   }
 
-  /** The host answered (or cannot work at all, which a person must fix): a misbehaviour, if any, is over. */
-  private hostAnswered(snapshot: Snapshot): null {
-    if (snapshot.tmux.ok) {
-      for (const s of snapshot.sessions.values()) if (!s.owned) this.foreignSeen = true;
-    }
+  /**
+   * What to do about the host this pass: nothing when it answered (or cannot work at all, which a person
+   * must fix); else the health policy's step (src/reconciler/backend-health.ts). Its server may be ended
+   * only when nothing but the pool lives there: no dedicated session configured, none not ours ever seen.
+   */
+  private hostStep(snapshot: Snapshot): HealthStep | null {
+    if (!snapshot.tmux.ok && !snapshot.tmux.hopeless) return this.health.failed(snapshot.now, this.desired.dedicated.length === 0 && !this.foreignSeen);
+    if (snapshot.tmux.ok) for (const s of snapshot.sessions.values()) if (!s.owned) this.foreignSeen = true;
     if (this.health.ok()) this.deps.log.info('tmux answers again');
     return null;
-  }
-
-  /**
-   * The host could not be listed (it refused, did not answer, or answered garbage): what to do about it.
-   * Its server is ended only when nothing but the pool lives there (src/reconciler/backend-health.ts).
-   */
-  private hostFailed(now: number): HealthStep {
-    return this.health.failed(now, this.desired.dedicated.length === 0 && !this.foreignSeen);
   }
 
   /** Asks the backend to repair itself; says what it did. */
