@@ -14,6 +14,12 @@ export interface Finding {
 export interface Facts {
   config: { file: string; error?: string };
   tmux: { version: string | null };
+  /**
+   * How the pool's tmux server answered a listing, when tmux is installed and the config read:
+   * none (no server yet), ok, refused (it takes connections and closes them), timeout, failed; with the
+   * command channels on its socket whose controller is gone.
+   */
+  server?: { label: string; answer: 'none' | 'ok' | 'refused' | 'timeout' | 'failed'; message: string; strays: number[] };
   uid: number;
   /** Every agent the config puts to work: the pool's first, then the projects' own. */
   agents: AgentFacts[];
@@ -57,6 +63,7 @@ export function diagnose(f: Facts): Finding[] {
       : { check: 'config', status: 'ok', message: f.config.file },
   );
   out.push(tmuxFinding(f.tmux.version));
+  if (f.server) out.push(serverFinding(f.server));
   for (const a of f.agents) out.push(...agentFindings(a, f.uid));
   if (f.stateDirOpenAt) {
     out.push({
@@ -71,6 +78,28 @@ export function diagnose(f: Facts): Finding[] {
     if (p.orphanedWorktrees.length) out.push(orphansFinding(p));
   }
   return out;
+}
+
+function serverFinding(s: NonNullable<Facts['server']>): Finding {
+  const strays = s.strays.length ? `command channel${s.strays.length > 1 ? 's' : ''} of a controller that is gone (pid ${s.strays.join(', ')})` : '';
+  const check = 'tmux server';
+  switch (s.answer) {
+    case 'none':
+      return { check, status: 'ok', message: `no server runs on ${s.label} yet: the controller starts one` };
+    case 'ok':
+      return strays
+        ? { check, status: 'warn', message: `${s.label} answers, with ${strays} attached: it would hold the server once told to exit`, fix: `a controller ends them when it starts; or kill ${s.strays.join(' ')}` }
+        : { check, status: 'ok', message: `${s.label} answers` };
+    case 'refused':
+      return {
+        check, status: 'fail', message: `${s.label} takes connections and closes them at once ("server exited unexpectedly")${strays ? `: ${strays} ${s.strays.length > 1 ? 'hold' : 'holds'} it` : ''}`,
+        fix: strays ? `kill ${s.strays.join(' ')} (a running controller does it by itself); the server then exits` : 'end the server (ps -o pid,stat,args -C tmux); a running controller does it by itself after 15 s',
+      };
+    case 'timeout':
+      return { check, status: 'fail', message: `${s.label} does not answer: ${s.message}`, fix: 'kill -CONT the server if it is stopped (state T in ps -o pid,stat,args -C tmux), or end it; a running controller ends it after 15 s' };
+    default:
+      return { check, status: 'fail', message: `${s.label} answered with an error: ${s.message}`, fix: 'look at the message; end the server if it persists' };
+  }
 }
 
 function tmuxFinding(version: string | null): Finding {

@@ -6,7 +6,9 @@ import { claudeConfigFile, isFolderTrusted } from '../agents/claude-trust.js';
 import { parseCliVersion } from '../agents/cli-versions.js';
 import { agentsInUse } from '../config/rules-agents.js';
 import type { AgentProfile, DesiredState } from '../config/types.js';
-import { tmuxEnv } from '../tmux/exec-client.js';
+import { ExecTmuxClient, tmuxEnv } from '../tmux/exec-client.js';
+import { isTmuxError } from '../tmux/errors.js';
+import { findStrayChannels } from '../tmux/strays.js';
 import { isDirectory } from '../util/fs.js';
 import { agentPath, agentProgram, findExecutable } from '../util/which.js';
 import type { AgentFacts, Facts } from './checks.js';
@@ -22,6 +24,7 @@ export async function gatherFacts(file: string, d: DesiredState | null, configEr
     projects: [],
   };
   if (!d) return facts;
+  if (facts.tmux.version !== null) facts.server = await gatherServer(d);
   facts.agents = await Promise.all(agentsInUse(d).map((name) => gatherAgent(d.agents[name]!)));
   if (facts.agents.some((a) => a.driver === 'gemini-hooks')) facts.stateDirOpenAt = await openAncestor(d.controller.stateDir);
   const claude = facts.agents.find((a) => a.claude);
@@ -36,6 +39,20 @@ export async function gatherFacts(file: string, d: DesiredState | null, configEr
     })),
   );
   return facts;
+}
+
+/** How the pool's tmux server answers one listing (with a short deadline), and the stray channels on its socket. */
+async function gatherServer(d: DesiredState): Promise<NonNullable<Facts['server']>> {
+  const client = new ExecTmuxClient(d.tmux, 'tmux', 5_000);
+  const strays = (await findStrayChannels(d.tmux).catch(() => [])).map((p) => p.pid);
+  try {
+    await client.run(['list-sessions', '-F', '#{session_id}']);
+    return { label: client.label, answer: 'ok', message: '', strays };
+  } catch (err) {
+    if (!isTmuxError(err)) throw err;
+    const answer = err.kind === 'no-server' ? 'none' : err.kind === 'refused' || err.kind === 'timeout' ? err.kind : 'failed';
+    return { label: client.label, answer, message: err.message, strays };
+  }
 }
 
 /** What doctor learns of one agent profile: its program, its version, and for Claude Code its settings. */

@@ -39,6 +39,16 @@ describe('diagnose', () => {
     for (const f of diagnose(with_({ path: null }))) if (f.status === 'fail') expect(f.fix).toBeTruthy();
   });
 
+  it('says how the pool\'s tmux server answers, and names the stray channel that holds one that refuses', () => {
+    const server = (answer: NonNullable<Facts['server']>['answer'], strays: number[] = []) => diagnose({ ...ready, server: { label: 'tmux -L agentpool', answer, message: 'x', strays } }).find((f) => f.check === 'tmux server')!;
+    expect(server('none')).toMatchObject({ status: 'ok', message: 'no server runs on tmux -L agentpool yet: the controller starts one' });
+    expect(server('ok')).toMatchObject({ status: 'ok' });
+    expect(server('ok', [42])).toMatchObject({ status: 'warn', message: expect.stringContaining('command channel of a controller that is gone (pid 42)'), fix: expect.stringContaining('kill 42') });
+    expect(server('refused', [42, 43])).toMatchObject({ status: 'fail', message: expect.stringMatching(/closes them at once .*command channels of a controller that is gone \(pid 42, 43\) holds it/), fix: expect.stringMatching(/^kill 42 43/) });
+    expect(server('refused')).toMatchObject({ status: 'fail', fix: expect.stringContaining('end the server') });
+    expect(server('timeout')).toMatchObject({ status: 'fail', fix: expect.stringContaining('kill -CONT') });
+  });
+
   it('warns about a Claude Code version whose screens were never captured', () => {
     const [finding] = diagnose(with_({ version: '2.1.400', versionText: '2.1.400 (Claude Code)' })).filter((f) => f.check === 'claude version');
     expect(finding).toMatchObject({ status: 'warn', message: expect.stringContaining(`tested: ${CLAUDE_VERSIONS.join(', ')}`), fix: expect.stringContaining('npm run test:agents-latest') });
