@@ -44,7 +44,7 @@ describe('diagnose', () => {
     expect(server('none')).toMatchObject({ status: 'ok', message: 'no server runs on tmux -L agentpool yet: the controller starts one' });
     expect(server('ok')).toMatchObject({ status: 'ok' });
     expect(server('ok', [42])).toMatchObject({ status: 'warn', message: expect.stringContaining('command channel of a controller that is gone (pid 42)'), fix: expect.stringContaining('kill 42') });
-    expect(server('refused', [42, 43])).toMatchObject({ status: 'fail', message: expect.stringMatching(/closes them at once .*command channels of a controller that is gone \(pid 42, 43\) holds it/), fix: expect.stringMatching(/^kill 42 43/) });
+    expect(server('refused', [42, 43])).toMatchObject({ status: 'fail', message: expect.stringMatching(/closes them at once .*command channels of a controller that is gone \(pid 42, 43\) hold it/), fix: expect.stringMatching(/^kill 42 43/) });
     expect(server('refused')).toMatchObject({ status: 'fail', fix: expect.stringContaining('end the server') });
     expect(server('timeout')).toMatchObject({ status: 'fail', fix: expect.stringContaining('kill -CONT') });
   });
