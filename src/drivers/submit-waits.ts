@@ -3,15 +3,17 @@ import type { AgentProfile } from '../config/types.js';
 
 /**
  * How long each step of handing a task to an interactive agent may take, for a message of its size. The
- * rule comes from bench/paste.mjs (figures in bench/README.md), the fake agent on both tmux transports:
+ * rule comes from bench/paste.mjs (figures in bench/README.md): the fake agent on both tmux transports, on
+ * a quiet machine and on one at load 9:
  *
- * - tmux takes the pieces at ~0.2–0.8 ms each over control mode and ~9–12 ms each over exec (two spawned
+ * - tmux takes the pieces at ~0.2–2 ms each over control mode and ~9–25 ms each over exec (two spawned
  *   `tmux` processes a piece); the driver waits for that as it happens, so it needs no allowance here, but
  *   the slot's prompt timeout does (see `budgetMs`).
- * - The agent then lags behind what tmux took: up to 2.6 s for 1 MB over control mode (~2.6 ms per KB);
- *   meanwhile its screen never held still longer than 41 ms. So a long paste is taken to have shown once
- *   the screen holds still for LARGE_SETTLE_MS, and the wait for that grows by SHOW_MS_PER_KB.
- * - An Enter takes 0.1–0.2 s to become a prompt hook event whatever the size, but it queues behind any of
+ * - The agent then reads behind what tmux took: the 1 MB line showed whole 2.6 s (quiet) and 4.8 s (load 9)
+ *   after tmux took its last piece over control mode, up to ~4.8 ms per KB; meanwhile its screen never held
+ *   still longer than 41 ms (quiet) or 129 ms (load 9). So a long paste has shown once the screen holds
+ *   still LARGE_SETTLE_MS, and the wait for that grows by SHOW_MS_PER_KB: about twice the worst of each.
+ * - An Enter takes 0.1–0.6 s to become a prompt hook event whatever the size, but it queues behind any of
  *   the paste the agent has not read yet: the wait after each Enter grows by the same per-KB allowance.
  */
 export interface SubmitWaits {
@@ -32,12 +34,12 @@ export interface SubmitWaits {
 /** The wait for a paste to show, before the per-KB allowance: what a short task always had. */
 export const PASTE_SHOWS_MS = 1_000;
 /** Per KB (1,000 bytes) of message, added to the wait for the paste to show and to each wait for proof: twice the agent's worst measured lag. */
-export const SHOW_MS_PER_KB = 5;
+export const SHOW_MS_PER_KB = 10;
 /** From this size on, a paste has shown only once the screen holds still (a short one shows in one frame). */
 export const LARGE_PASTE_BYTES = 16_000;
-/** The stillness that says a long paste has shown: about four times the longest measured between frames. */
-export const LARGE_SETTLE_MS = 150;
-/** What one piece may cost to paste, for the budget: about four times the exec transport's measured cost. */
+/** The stillness that says a long paste has shown: over twice the longest measured between frames. */
+export const LARGE_SETTLE_MS = 300;
+/** What one piece may cost to paste, for the budget: twice the exec transport's cost at load 9. */
 export const PIECE_BUDGET_MS = 50;
 
 /** Pure: the waits for handing `message` to an agent of `profile`. */

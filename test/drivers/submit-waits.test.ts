@@ -10,13 +10,13 @@ describe('submitWaits', () => {
     const w = submitWaits(fake, '[a.md] Fix the typo.');
     expect(w).toMatchObject({ pieces: ['[a.md] Fix the typo.'], bytes: 20, settleMs: 0 });
     expect(w.showMs).toBe(PASTE_SHOWS_MS + 1);
-    expect(w.verifyMs).toBe(fake.submitVerifyMs + 1);
+    expect(w.verifyMs).toBe(fake.submitVerifyMs + 1); // 20 bytes: 0.2 ms, rounded up
   });
 
-  it('grows every wait by 5 ms per KB: a 1 MB task gets 5 s more to show and after each Enter, and must hold still', () => {
+  it('grows every wait by 10 ms per KB: a 1 MB task gets 10 s more to show and after each Enter, and must hold still', () => {
     const w = submitWaits(fake, 'x'.repeat(1_000_000));
-    expect(w.showMs).toBe(PASTE_SHOWS_MS + 5_000);
-    expect(w.verifyMs).toBe(fake.submitVerifyMs + 5_000);
+    expect(w.showMs).toBe(PASTE_SHOWS_MS + 10_000);
+    expect(w.verifyMs).toBe(fake.submitVerifyMs + 10_000);
     expect(w.settleMs).toBe(LARGE_SETTLE_MS);
     expect(w.pieces).toHaveLength(1_250); // the fake profile pastes as Claude Code does: 800 characters a piece
   });
