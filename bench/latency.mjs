@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Dispatch latency (issue 12, bench 1 and 2): task file renamed into the inbox → prompt received by the fake
 // agent (its own timestamp), one task at a time so queueing does not count; for the exec and control-mode
-// transports, with prewarm off (a fresh agent per task) and on (a warm agent at its prompt). Then the older
+// transports, with prewarm off (a fresh agent per task) and on (a warm agent at its prompt), and for a project
+// with isolation: worktree (its warm agent waits in a worktree made ahead; the task gets its branch at the
+// claim) on the control transport. Then the older
 // dispatcher's sequence against the same fake agent, in the same run, and the ratios. Prints; never asserts.
 // Run: npm run build && node bench/latency.mjs   (TASKS=200 per combination, OLD_TASKS=20)
 import { basename } from 'node:path';
@@ -11,8 +13,8 @@ import { percentile, spread, until, world } from './lib.mjs';
 const N = Number(process.env.TASKS ?? 200);
 const OLD_N = Number(process.env.OLD_TASKS ?? 20);
 
-async function ours({ transport, prewarm }) {
-  const w = world({ size: 4, transport, prewarm, agentEnv: { FAKE_AGENT_WORK_MS: 20 } });
+async function ours({ transport, prewarm, isolation = 'none' }) {
+  const w = world({ size: 4, transport, prewarm, isolation, agentEnv: { FAKE_AGENT_WORK_MS: 20 } });
   const c = w.controller();
   const count = (pred) => c.lines.filter(pred).length;
   const ready = () => count((l) => l.to === 'ready') - count((l) => l.msg === 'claimed task' && l.warmAgent);
@@ -40,15 +42,19 @@ async function ours({ transport, prewarm }) {
 }
 
 const rows = [];
-const only = process.env.ONLY; // e.g. ONLY=control-on
-for (const transport of ['exec', 'control']) {
-  for (const prewarm of [false, true]) {
-    if (only && only !== `${transport}-${prewarm ? 'on' : 'off'}`) continue;
-    const r = await ours({ transport, prewarm });
-    rows.push({ transport, prewarm, ...r });
-    console.log(`ours, ${transport} transport, prewarm ${prewarm ? 'on ' : 'off'}: ${spread(r.latencies)}${prewarm ? ` (${r.warm} of ${N} to a warm agent)` : ''}`);
-    console.log(`  file → claimed ${spread(r.toClaim)}; claimed → prompt received ${spread(r.claimToPrompt)}`);
-  }
+const only = process.env.ONLY; // e.g. ONLY=control-on, ONLY=control-on-worktree
+const combinations = [
+  ...['exec', 'control'].flatMap((transport) => [false, true].map((prewarm) => ({ transport, prewarm, isolation: 'none' }))),
+  { transport: 'control', prewarm: true, isolation: 'worktree' },
+];
+for (const { transport, prewarm, isolation } of combinations) {
+  const name = `${transport}-${prewarm ? 'on' : 'off'}${isolation === 'worktree' ? '-worktree' : ''}`;
+  if (only && only !== name) continue;
+  const r = await ours({ transport, prewarm, isolation });
+  rows.push({ transport, prewarm, isolation, ...r });
+  const what = `${transport} transport, prewarm ${prewarm ? 'on ' : 'off'}${isolation === 'worktree' ? ', isolation: worktree' : ''}`;
+  console.log(`ours, ${what}: ${spread(r.latencies)}${prewarm ? ` (${r.warm} of ${N} to a warm agent)` : ''}`);
+  console.log(`  file → claimed ${spread(r.toClaim)}; claimed → prompt received ${spread(r.claimToPrompt)}`);
 }
 const w = world({ size: 0 });
 const old = await olderDispatcher({ socket: w.socket, project: w.project, n: OLD_N, fakeLog: w.fakeLog, prompts: () => w.prompts() });
@@ -57,6 +63,6 @@ console.log(`older dispatcher's sequence, same fake agent: ${spread(old)}`);
 const oldP50 = percentile(old, 0.5);
 for (const r of rows) {
   const p50 = percentile(r.latencies, 0.5);
-  console.log(`ratio, older p50 / ours p50 (${r.transport}, prewarm ${r.prewarm ? 'on' : 'off'}): ${(oldP50 / Math.max(1, p50)).toFixed(1)}×`);
+  console.log(`ratio, older p50 / ours p50 (${r.transport}, prewarm ${r.prewarm ? 'on' : 'off'}${r.isolation === 'worktree' ? ', worktree' : ''}): ${(oldP50 / Math.max(1, p50)).toFixed(1)}×`);
 }
 console.log(`targets: prewarm p50 ≤ 30 ms, p99 ≤ 100 ms, ≥ 30× faster than the older sequence (${basename(import.meta.url)}, ${new Date().toISOString().slice(0, 10)})`);

@@ -14,9 +14,10 @@ let worlds = 0;
 
 /**
  * `transport` and `prewarm` as in the config (control and on by default, as for users); `agent` names a
- * profile of the config (`quick`, the fake agent with `agentEnv`, by default).
+ * profile of the config (`quick`, the fake agent with `agentEnv`, by default); `isolation: 'worktree'` makes
+ * the project a git repository with one commit whose tasks each run in a worktree of their own.
  */
-export function world({ size, agentEnv = {}, extra = '', transport = 'control', prewarm = true, agent = 'quick', resync = '1s', suffix = null }) {
+export function world({ size, agentEnv = {}, extra = '', transport = 'control', prewarm = true, agent = 'quick', resync = '1s', suffix = null, isolation = 'none' }) {
   const dir = mkdtempSync(join(tmpdir(), 'agentpool-bench-'));
   const tmuxDir = (process.env.TMUX_TMPDIR = mkdtempSync(join(tmpdir(), 'agentpool-bench-tmux-')));
   delete process.env.TMUX;
@@ -26,6 +27,13 @@ export function world({ size, agentEnv = {}, extra = '', transport = 'control', 
   process.on('exit', () => spawnSync('tmux', ['-L', socket, 'kill-server'], { env: { ...process.env, TMUX_TMPDIR: tmuxDir }, stdio: 'ignore' }));
   const project = join(dir, 'project');
   mkdirSync(join(project, '.agent-queue', 'inbox'), { recursive: true });
+  if (isolation === 'worktree') {
+    writeFileSync(join(project, '.gitignore'), '.agent-queue/\n');
+    const git = (...args) => spawnSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], { cwd: project, stdio: 'ignore' });
+    git('init', '--quiet', '--initial-branch=main');
+    git('add', '.');
+    git('commit', '--quiet', '-m', 'base');
+  }
   const configFile = join(dir, 'desired-state.yaml');
   const env = Object.entries({ FAKE_AGENT_LOG: join(dir, 'fake-agent.log'), ...agentEnv }).map(([k, v]) => `      ${k}: ${JSON.stringify(String(v))}`).join('\n');
   const fakeLog = join(dir, 'fake-agent.log');
@@ -49,6 +57,7 @@ ${env}
     done: exit
 projects:
   - path: ${JSON.stringify(project)}
+    isolation: ${isolation}
 tasks: { settle: 0ms, retryBackoff: 50ms, maxAttempts: 5${suffix === null ? '' : `, instructionSuffix: ${JSON.stringify(suffix)}`} }
 controller: { resync: ${resync}, stateDir: ${JSON.stringify(join(dir, 'state'))} }
 ${extra}`);

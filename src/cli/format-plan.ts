@@ -40,7 +40,7 @@ export function formatPlan(d: DesiredState, actions: readonly Action[]): string[
       case 'answer-dialog':
         return `session/${a.session} answer-dialog ${a.answer.name} (${a.answer.choose !== undefined ? `choose "${a.answer.choose}"` : `keys ${(a.answer.keys ?? []).join(' ')}`})`;
       case 'stop-agent':
-        return `session/${a.session} stop-agent → task ${a.disposition} (${a.verdict.reason})`;
+        return a.task ? `session/${a.session} stop-agent → task ${a.disposition} (${a.verdict.reason})` : `session/${a.session} stop-agent (${a.verdict.reason})`;
     }
   });
 }

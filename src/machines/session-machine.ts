@@ -69,6 +69,7 @@ export const sessionMachine = setup({
     /** FAILED and AGENT_ENDED carry the verdict. */
     recordVerdict: assign(({ event }) => ('verdict' in event && event.verdict ? { verdict: event.verdict, deadline: null } : {})),
     timedOut: assign((_, p: { reason: string; cause: 'prompt-timeout' | 'task-timeout' }) => ({ verdict: { outcome: 'failed' as const, ...p }, deadline: null })),
+    retire: assign(({ event }) => (event.type === 'STOPPED' ? { deadline: event.until, task: null, agent: null, warm: null } : {})),
   },
 }).createMachine({
   id: 'slot',
@@ -117,6 +118,7 @@ export const sessionMachine = setup({
         READY: { target: 'ready', actions: assign({ deadline: null }) },
         FAILED: { target: 'stopping', actions: 'recordVerdict' },
         AGENT_ENDED: { target: 'stopping', actions: 'recordVerdict' },
+        STOPPED: { target: 'cooldown', actions: 'retire' },
       },
     },
     ready: {
@@ -129,6 +131,8 @@ export const sessionMachine = setup({
         ],
         FAILED: { target: 'stopping', actions: 'recordVerdict' },
         AGENT_ENDED: { target: 'stopping', actions: 'recordVerdict' },
+        // More agents warm than pool.prewarm allows (it was lowered): this one was stopped.
+        STOPPED: { target: 'cooldown', actions: 'retire' },
       },
     },
     launching: {

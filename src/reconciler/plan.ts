@@ -28,6 +28,11 @@ export interface PlanContext {
   cordoned?: ReadonlySet<string>;
 }
 
+/** Whether the plan already has an action for `session`. */
+function busyWith(actions: readonly Action[], session: string): boolean {
+  return actions.some((a) => actionSessionName(a) === session);
+}
+
 /**
  * Pure: desired state + observed world + slot machines → the actions that converge them. A converged world
  * gives []. Dry-run prints exactly this list.
@@ -164,14 +169,23 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   // Prewarm: idle slots left over start agents ahead of the next tasks, up to pool.prewarm warm at once;
   // a slot created by this plan warms right after its creation, so one pass does what it can. A slot being
   // made or left idle by actions still running may be starting a warm agent: it counts as one until they end.
+  // A warm agent counts until it has its task: one claimed by this plan is replaced by the next pass, so
+  // never more than pool.prewarm agents wait at once, not even for a moment.
   if (!snap.agentMissing && d.pool.prewarm > 0) {
-    const claimed = new Set(actions.flatMap((a) => (a.kind === 'claim-task' ? [a.session] : [])));
     const warm = wanted.flatMap((name) => {
       const v = views.get(name);
-      return v && (v.state === 'warming' || v.state === 'ready') && !claimed.has(name) ? [v.warm] : [];
+      return v && (v.state === 'warming' || v.state === 'ready') ? [v.warm] : [];
     });
     const unknown = wanted.filter((name) => inFlight.has(name) && ['absent', 'idle'].includes(views.get(name)?.state ?? 'absent')).length;
     for (const w of warmUps(d, idle, warm, unknown)) actions.push({ kind: 'warm-agent', ...w });
+  }
+  // More agents warm than pool.prewarm allows now (it was lowered): the last ones are stopped, those still
+  // starting first. A warm slot with actions running is left out (they may be stopping it already).
+  const warmSlots = wanted.filter((name) => ['warming', 'ready'].includes(views.get(name)?.state ?? '') && !inFlight.has(name) && !busyWith(actions, name));
+  const byLast = [...warmSlots].reverse().sort((a, b) => Number(views.get(a)!.state === 'ready') - Number(views.get(b)!.state === 'ready'));
+  for (const session of byLast.slice(0, Math.max(0, warmSlots.length - d.pool.prewarm))) {
+    const verdict = { outcome: 'done' as const, reason: `more agents are warm than pool.prewarm (${d.pool.prewarm}) keeps` };
+    actions.push({ kind: 'stop-agent', session, agent: profileOf(d, views.get(session)!.agent).name, task: null, verdict, disposition: 'done', refundAttempt: false, notBefore: 0, cooldownUntil: snap.now });
   }
   // A resting slot whose saved state lags its machine (a cooldown that ended, a turn the agent's own
   // signals started) gets it written, so status and a restarted controller see what the machine does.

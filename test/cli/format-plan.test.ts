@@ -46,12 +46,13 @@ describe('formatPlan', () => {
   });
 
   it('shows each disposition of stop-agent', () => {
-    const stop = (disposition: 'done' | 'retry' | 'fail', reason: string): Action => ({
-      kind: 'stop-agent', session: 'ccl-auto-1', agent: 'claude', task: null, verdict: { outcome: 'failed', reason }, disposition, refundAttempt: false, notBefore: 0, cooldownUntil: 0,
+    const stop = (disposition: 'done' | 'retry' | 'fail', reason: string, task: string | null = '/src/webapp/.agent-queue/active/a.md'): Action => ({
+      kind: 'stop-agent', session: 'ccl-auto-1', agent: 'claude', task, verdict: { outcome: 'failed', reason }, disposition, refundAttempt: false, notBefore: 0, cooldownUntil: 0,
     });
-    expect(formatPlan(d, [stop('retry', 'crash'), stop('fail', 'gave up')])).toEqual([
+    expect(formatPlan(d, [stop('retry', 'crash'), stop('fail', 'gave up'), stop('done', 'more agents are warm than pool.prewarm (1) keeps', null)])).toEqual([
       'session/ccl-auto-1 stop-agent → task retry (crash)',
       'session/ccl-auto-1 stop-agent → task fail (gave up)',
+      'session/ccl-auto-1 stop-agent (more agents are warm than pool.prewarm (1) keeps)',
     ]);
   });
 

@@ -54,17 +54,18 @@ async function warmEnv(size: number, projects = 1, prewarm: number | boolean = t
 }
 
 /**
- * The most slots warm (warming or ready) at once, replaying the transitions in the controller's log (a
- * transition an action caused carries that action's message, so they are told by their fields).
+ * The most slots warm (warming or ready) at once, from line `fromLine` of the controller's log on, replaying
+ * its transitions (a transition an action caused carries that action's message, so they are told by their
+ * fields).
  */
-function mostWarm(c: RunningController): number {
+function mostWarm(c: RunningController, fromLine = 0): number {
   const warm = new Set<string>();
   let most = 0;
-  for (const l of c.lines) {
+  for (const [i, l] of c.lines.entries()) {
     if (typeof l.event !== 'string' || typeof l.from !== 'string' || typeof l.to !== 'string' || l.from === l.to) continue;
     if (l.to === 'warming' || l.to === 'ready') warm.add(String(l.session));
     else warm.delete(String(l.session));
-    most = Math.max(most, warm.size);
+    if (i >= fromLine) most = Math.max(most, warm.size);
   }
   return most;
 }
@@ -183,6 +184,25 @@ describe('prewarm', () => {
     expect((await prompts(w.fakeLog)).map((p) => p.prompt.match(/Burst task \d/)?.[0]).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `Burst task ${i}`));
     expect(c.lines.filter((l) => (l.level ?? 0) >= WARN), logOf(c)).toEqual([]);
   }, 120_000);
+
+  it('stops the warm agents beyond pool.prewarm when the config lowers it', async () => {
+    const w = await warmEnv(3, 1, true);
+    env = w.env;
+    const c = env.startController();
+    await waitFor(() => lines(c, 'transition', (l) => l.to === 'ready').length >= 3, { timeoutMs: 20_000, what: 'three agents warm' });
+    await env.writeConfig({ pool: { prewarm: 1 } });
+    await waitFor(() => c.lines.filter((l) => l.from === 'ready' && l.to === 'cooldown').length >= 2, { timeoutMs: 20_000, what: 'two warm agents stopped' });
+    expect(lines(c, 'the agent exited when asked')).toHaveLength(2);
+    await c.waitForLine((l) => l.msg === 'config reloaded', 'the reload');
+    // One stays warm and takes the next task; none is warmed in the other two slots meanwhile.
+    await dropTask(env.project, 'after.md', 'After the reload.\n');
+    await c.waitForLine((l) => l.msg === 'task done', 'the task done', 20_000);
+    expect(lines(c, 'submitted task'), logOf(c)).toEqual([expect.objectContaining({ warmAgent: true })]);
+    await waitFor(() => lines(c, 'transition', (l) => l.to === 'ready').length >= 4, { timeoutMs: 20_000, what: 'the next agent warm' });
+    const stopped = c.lines.findLastIndex((l) => l.from === 'ready' && l.to === 'cooldown');
+    expect(mostWarm(c, stopped + 1), logOf(c)).toBe(1);
+    expect(c.lines.filter((l) => (l.level ?? 0) >= WARN), logOf(c)).toEqual([]);
+  }, 60_000);
 
   it('gives a worktree project\'s task to a warm agent waiting in a worktree made ahead, on the task\'s own branch', async () => {
     env = await createPoolEnv({ size: 2, resync: '1s' });

@@ -405,6 +405,19 @@ describe('session machine: prewarm', () => {
     expect(h.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['absent→idle', 'idle→warming', 'warming→ready', 'ready→awaiting-prompt']);
   });
 
+  it('adopts a warm agent warming or ready, and stops one beyond pool.prewarm straight to a cooldown', () => {
+    const h = harness();
+    h.send({ type: 'ADOPT', state: 'ready', task: null, deadline: null, draining: false, agent: 'claude', warm });
+    expect(h.slots.view(S)).toMatchObject({ state: 'ready', agent: 'claude', warm });
+    h.send({ type: 'STOPPED', until: T0 });
+    expect(h.slots.view(S)).toMatchObject({ state: 'cooldown', agent: null, warm: null });
+    h.sim.increment(1);
+    expect(h.state()).toBe('idle');
+    const w = harness();
+    w.send({ type: 'ADOPT', state: 'warming', task: null, deadline: T0 + 30_000, draining: false, agent: 'claude', warm });
+    expect(w.slots.view(S)).toMatchObject({ state: 'warming', deadline: T0 + 30_000, warm });
+  });
+
   it('gives a task another agent needs to a fresh launch, replacing the warm one', () => {
     const h = harness();
     h.send({ type: 'CREATED' });

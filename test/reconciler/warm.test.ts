@@ -86,6 +86,25 @@ describe('plan: prewarm', () => {
     expect(plan(d, snapshot({ sessions: synced1 }), v, { inFlight: new Set(['ccl-auto-3']) })).toEqual([]);
     v.set('ccl-auto-2', view('ccl-auto-2', 'warming', { agent: 'claude', warm: warmOn(BILLING) }));
     expect(plan(d, snapshot({ sessions: synced([...sessions.values()], v) }), v)).toEqual([]);
+    // A warm agent given a task by this plan counts until it has it: its replacement warms in the next pass.
+    const q = [queue(WEBAPP, { pending: [pending(WEBAPP, 'a.md')] }), queue(BILLING)];
+    const model = warmModel(d.agents.claude!);
+    v.set('ccl-auto-1', view('ccl-auto-1', 'ready', { agent: 'claude', warm: warmOn(WEBAPP, model) }));
+    expect(kinds(plan(d, snapshot({ sessions: synced([...sessions.values()], v), queues: q }), v))).toEqual(['claim-task ccl-auto-1', 'submit-task ccl-auto-1']);
+  });
+
+  it('stops the warm agents beyond pool.prewarm (it was lowered), those still starting first, then the last', () => {
+    const d = warmPool(4, (x) => x, 1);
+    const v = views(
+      view('ccl-auto-1', 'ready', { agent: 'claude', warm: warmOn(WEBAPP) }), view('ccl-auto-2', 'warming', { agent: 'claude', warm: warmOn(BILLING) }),
+      view('ccl-auto-3', 'ready', { agent: 'claude', warm: warmOn(WEBAPP) }), view('ccl-auto-4', 'idle'),
+    );
+    const sessions = synced(['ccl-auto-1', 'ccl-auto-2', 'ccl-auto-3', 'ccl-auto-4'].map((n) => observed(n)), v);
+    const actions = plan(d, snapshot({ sessions }), v);
+    expect(kinds(actions)).toEqual(['stop-agent ccl-auto-2', 'stop-agent ccl-auto-3']);
+    expect(actions[0]).toMatchObject({ task: null, disposition: 'done', cooldownUntil: NOW, verdict: { outcome: 'done', reason: 'more agents are warm than pool.prewarm (1) keeps' } });
+    // One already being stopped is not counted again.
+    expect(kinds(plan(d, snapshot({ sessions }), v, { inFlight: new Set(['ccl-auto-3']) }))).toEqual(['stop-agent ccl-auto-2']);
   });
 
   it('gives a task straight to a warm agent of its project and model: a claim and a submit, no launch', () => {
