@@ -134,7 +134,7 @@ export abstract class TmuxCommands implements TmuxClient {
   }
 
   async pasteText(paneId: string, text: string): Promise<void> {
-    const buffer = `agentpool-${paneId.replace(/\W/g, '')}`;
+    const buffer = pasteBuffer(paneId);
     await this.loadBuffer(buffer, text);
     await this.run(['paste-buffer', '-p', '-d', '-b', buffer, '-t', paneId]);
   }
@@ -200,6 +200,11 @@ function decodeValue(v: string): string {
   } catch {
     return v;
   }
+}
+
+/** The buffer a paste into `paneId` goes through (one per pane: pastes into two panes never mix). */
+export function pasteBuffer(paneId: string): string {
+  return `agentpool-${paneId.replace(/\W/g, '')}`;
 }
 
 /** The name a session is created under before it is tagged and renamed: never a pool name. */
