@@ -33,7 +33,8 @@ function load(): { schema: SchemaNode; validate: ValidateFunction } {
   if (!loaded) {
     const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as SchemaNode;
     // verbose: errors carry the failing schema and data, which the messages are phrased from.
-    const ajv = new Ajv({ allErrors: true, verbose: true });
+    // allowUnionTypes: pool.prewarm is a boolean or a number (`type: [boolean, integer]`, plain JSON Schema).
+    const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true });
     loaded = { schema, validate: ajv.compile(schema) };
   }
   return loaded;
