@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TAG_OPTION as OPT } from '../../src/backend/tmux.js';
 import { ControlTmuxClient } from '../../src/tmux/control-client.js';
 import { CHANNEL_OWNER_VAR } from '../../src/tmux/strays.js';
-import { isAlive } from '../../src/util/pid.js';
+import { listProcesses } from '../../src/util/processes.js';
 import { guardArgs, testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
 
 let server: TestTmux | undefined;
@@ -149,23 +149,31 @@ describe('ControlTmuxClient', () => {
     const c = client();
     await c.newSession(session(1));
     await c.close();
-    // A dead controller's channel: started for a process that is gone, its stdin still open (held by a
-    // `cat` reading our pipe, as a dead controller's pipe can be held); and a person's own control-mode client (tmux -C, as iTerm2 uses).
+    // A dead controller's channel: one started by a process (as a controller starts it, naming itself)
+    // that was then killed; stopped first, so it cannot act on the end of its input before it is looked
+    // at. And a person's own control-mode client (tmux -C, as iTerm2 uses).
     const args = ['-L', server!.socket, '-C', 'attach-session', '-f', 'no-output,ignore-size', '-t', 'ccl-auto-1'];
     guardArgs(args);
-    const starter = spawn('sh', ['-c', `exec 3<&0; cat <&3 | ${CHANNEL_OWNER_VAR}=$$ tmux "$@" >/dev/null & echo $!`, 'sh', ...args], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const starter = spawn(process.execPath, ['-e', `
+      const c = require('node:child_process').spawn('tmux', ${JSON.stringify(args)}, { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, ${CHANNEL_OWNER_VAR}: String(process.pid) } });
+      console.log(c.pid);
+      setInterval(() => {}, 1000);
+    `], { stdio: ['ignore', 'pipe', 'ignore'] });
     const stalePid = Number(await new Promise<string>((r) => starter.stdout!.once('data', (b: Buffer) => r(b.toString()))));
     const full = ['-L', server!.socket, '-C', 'attach-session', '-t', 'ccl-auto-1'];
     guardArgs(full);
     const person = spawn('tmux', full, { stdio: ['pipe', 'ignore', 'ignore'] });
     await waitFor(async () => (await controlClients()).length === 2, { what: 'both clients attached' });
+    process.kill(stalePid, 'SIGSTOP');
+    starter.kill('SIGKILL');
+    await waitFor(async () => (await listProcesses()).find((p) => p.pid === stalePid)?.ppid !== starter.pid, { what: 'the channel outliving its starter' });
     const next = (open = new ControlTmuxClient({ socket: server!.socket }, 'tmux'));
     await next.listPanes([OPT.pool]);
-    await waitFor(async () => !isAlive(stalePid), { what: 'the stale channel ended' });
+    // Gone, or a zombie whose argv is gone (where nobody reaps orphans).
+    await waitFor(async () => !(await listProcesses()).some((p) => p.pid === stalePid && p.argv.length > 0), { what: 'the stale channel ended' });
     await waitFor(async () => (await controlClients()).length === 2, { what: 'the new channel and the person\'s client' });
     expect(person.exitCode).toBeNull();
     person.kill();
-    starter.stdin!.end(); // and the cat goes
   });
 
   it('says clearly when the tmux binary is missing', async () => {
