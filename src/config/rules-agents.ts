@@ -121,7 +121,7 @@ function deliveryProblem(raw: RawConfig, value: DesiredState, name: string): Pro
   return [{
     path, at: path[0] === 'agents' ? 'key' : 'value',
     message: `agent "${name}" cannot be given a task: pass it in the command with {prompt} or {promptFile}, ` +
-      'or give screen.ready and screen.busy patterns (or a hooks driver: claude-hooks, codex-hooks, gemini-hooks) so a pasted task can be verified',
+      `or give screen.ready and screen.busy patterns (or a hooks driver: ${Object.keys(HOOK_WIRINGS).join(', ')}) so a pasted task can be verified`,
   }];
 }
 

@@ -7,7 +7,12 @@
 export const PRIORITIES = ['critical', 'high', 'default', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export type DriverKind = 'claude-hooks' | 'codex-hooks' | 'gemini-hooks' | 'screen';
+/**
+ * Every way of driving an agent a profile may name in `driver:`, the one list of them: src/drivers/ keys its
+ * drivers by it, and the schema's enum (agents.*.driver) equals it (test/config/driver-kinds.test.ts).
+ */
+export const DRIVER_KINDS = ['claude-hooks', 'codex-hooks', 'gemini-hooks', 'screen'] as const;
+export type DriverKind = (typeof DRIVER_KINDS)[number];
 
 /** done: a task went to done/; failed: to failed/; stuck: an attempt ended by a prompt or task timeout. */
 export type NotifyEvent = 'done' | 'failed' | 'stuck';

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.js';
+import { DRIVER_KINDS } from '../../src/config/types.js';
+import { DRIVERS, HOOK_WIRINGS } from '../../src/drivers/index.js';
+
+describe('driver kinds', () => {
+  it('the schema offers exactly the kinds of DRIVER_KINDS', () => {
+    const driver = configSchema().definitions?.agent?.properties?.driver;
+    expect(driver?.enum).toEqual([...DRIVER_KINDS]);
+  });
+
+  it('every kind has its driver, and each driver and hook wiring says its own kind', () => {
+    expect(Object.keys(DRIVERS).sort()).toEqual([...DRIVER_KINDS].sort());
+    for (const [kind, driver] of Object.entries(DRIVERS)) expect(driver.kind).toBe(kind);
+    for (const [kind, wiring] of Object.entries(HOOK_WIRINGS)) expect(wiring.kind).toBe(kind);
+  });
+});
