@@ -1,6 +1,6 @@
 import { loadConfigFile, defaultConfigPath } from '../config/load.js';
 import { formatConfigError } from '../config/types.js';
-import { agentProgramProblem } from '../util/which.js';
+import { agentProgramProblem } from '../agents/program.js';
 import type { CliValues } from './main.js';
 
 /** Checks a config file; every error as FILE:LINE:COL: path: what is wrong and how to fix it (or as JSON). */

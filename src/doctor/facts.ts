@@ -10,7 +10,8 @@ import { ExecTmuxClient, tmuxEnv } from '../tmux/exec-client.js';
 import { isTmuxError } from '../tmux/errors.js';
 import { findStrayChannels } from '../tmux/strays.js';
 import { isDirectory } from '../util/fs.js';
-import { agentPath, agentProgram, findExecutable } from '../util/which.js';
+import { agentPath, agentProgram } from '../agents/program.js';
+import { findExecutable } from '../util/which.js';
 import type { AgentFacts, Facts } from './checks.js';
 import { taskWorktrees } from '../git/task-worktrees.js';
 

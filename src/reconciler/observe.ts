@@ -5,7 +5,7 @@ import { driverFor } from '../drivers/index.js';
 import type { ReadAt } from '../drivers/agent-driver.js';
 import type { SlotState, SlotView } from '../machines/types.js';
 import type { QueueScanner } from '../tasks/scan.js';
-import { agentProgramProblem } from '../util/which.js';
+import { agentProgramProblem } from '../agents/program.js';
 import { profileOf } from './pool.js';
 import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
 
