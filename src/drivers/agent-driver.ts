@@ -17,6 +17,12 @@ export interface AgentDriver {
   prepare(c: DriverContext, launch: LaunchSpec): Promise<Launch>;
   /** What the agent says now, for a slot in `at.state`; the screen is read only where a decision needs it. */
   read(c: DriverContext, io: AgentIO, at: ReadAt): Promise<AgentSignals>;
+  /**
+   * Pure: how long a slot in `state` may go without a look when nothing wakes the controller (its events
+   * file, its session coming or going), in ms; null when those triggers and the resync are enough. Where
+   * it is not null, `read` in that state reads the screen: what only the screen shows is seen this soon.
+   */
+  pollMs(state: SlotState, profile: AgentProfile): number | null;
   /** Pure: whether a working agent has ended its task, and how; null while it works. */
   verdict(profile: AgentProfile, sig: AgentSignals | undefined, proc: AgentProcess, now: number): Verdict | null;
   /** Hands a ready agent its message and returns once the agent proved it took it, or why it did not. */

@@ -2,8 +2,9 @@ import { rename } from 'node:fs/promises';
 import { EMPTY_SUMMARY, type HookSummary } from '../agents/events.js';
 import { hookCommand, readHookSummary, sessionFiles } from '../agents/launch.js';
 import { privateDir, writePrivateFile } from '../agents/private-files.js';
-import type { DriverKind } from '../config/types.js';
+import type { AgentProfile, DriverKind } from '../config/types.js';
 import type { AgentDriver } from './agent-driver.js';
+import { screenCadence } from './cadence.js';
 import { launchFiles, screenDriver, screenSignals } from './screen.js';
 import { pasteAndSubmit } from './terminal.js';
 
@@ -21,8 +22,9 @@ export interface HookWiring {
   /** Where the profile must pass the wiring for the hooks to run, for the config check. */
   needs: { placeholder: '{settings}' | '{hooks}'; in: 'command' | 'env'; how: string };
   /**
-   * True when the CLI has no hook for a failed turn (Codex 0.171, Gemini CLI 0.61): the screen of a
-   * working agent is then read every pass, for the error or limit it shows.
+   * True when the CLI can fail a turn without a hook saying so (Codex 0.171 fires none; Gemini CLI 0.61
+   * none after a terminal quota error): the screen of a working agent is then read every pass, and looked
+   * at every second, for the error or limit it shows.
    */
   failsOnScreen: boolean;
   /**
@@ -31,6 +33,11 @@ export interface HookWiring {
    * can lose characters). Such an agent is ready once that hook fired and its screen is not busy.
    */
   readyAfterStart?: boolean;
+}
+
+/** Whether only the screen may say that a working agent's turn ended: a failure no hook reports, or a profile done when idle. */
+function screenEnds(w: HookWiring, profile: AgentProfile): boolean {
+  return w.failsOnScreen || profile.done === 'idle';
 }
 
 /** Hooks in the shape Claude Code and Gemini CLI share in their settings: each event runs the one command. */
@@ -70,11 +77,14 @@ export function hookDriver(w: HookWiring): AgentDriver {
         at.state === 'warming' ||
         at.state === 'awaitingPrompt' ||
         (at.state === 'stopping' && at.cause === 'prompt-timeout') ||
-        (at.state === 'working' && (w.failsOnScreen || c.profile.done === 'idle' || events.stopFailure !== undefined));
+        (at.state === 'working' && (screenEnds(w, c.profile) || events.stopFailure !== undefined));
       const seen = await screenSignals(c, io, wants || at.dead);
       if (w.readyAfterStart && seen.screen) seen.screen = { ...seen.screen, ready: seen.screen.ready && events.started && !seen.screen.busy };
       return { prompted: events.prompts.length > 0, events, ...seen, ...(problem ? { problem } : {}) };
     },
+
+    // A StopFailure is a hook (the events file wakes the loop): only a screen that alone ends a turn is polled.
+    pollMs: (state, profile) => screenCadence(state, screenEnds(w, profile)),
 
     submit(c, io, message) {
       const taken = async () => (await readHookSummary(c.stateDir, c.session)).prompts.length > 0;

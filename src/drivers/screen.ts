@@ -2,6 +2,7 @@ import { buildLaunch, sessionFiles } from '../agents/launch.js';
 import { privateDir, writePrivateFile } from '../agents/private-files.js';
 import { readScreen } from '../agents/screen.js';
 import type { AgentDriver, AgentIO, AgentSignals, DriverContext, Launch, LaunchSpec } from './agent-driver.js';
+import { screenCadence } from './cadence.js';
 import { answerDialog, askToExit, pasteAndSubmit } from './terminal.js';
 import { workingVerdict } from './verdict.js';
 
@@ -21,6 +22,9 @@ export const screenDriver: AgentDriver = {
     const wants = at.state === 'warming' || at.state === 'awaitingPrompt' || at.state === 'working' || (at.state === 'stopping' && at.cause === 'prompt-timeout');
     return { prompted: false, events: null, ...(await screenSignals(c, io, wants || at.dead)) };
   },
+
+  // Its screen is all it says: a working agent is looked at every second.
+  pollMs: (state) => screenCadence(state, true),
 
   verdict: workingVerdict,
 

@@ -6,6 +6,7 @@ import type { Clock } from '../machines/clock.js';
 import type { Slots } from '../machines/slots.js';
 import type { SlotView } from '../machines/types.js';
 import { QueueScanner } from '../tasks/scan.js';
+import { driverFor } from '../drivers/index.js';
 import { actionSession, type Action } from './actions.js';
 import { dispatch } from './dispatch.js';
 import { InFlight } from './in-flight.js';
@@ -16,10 +17,6 @@ import { plan } from './plan.js';
 import { isPoolName, profileOf } from './pool.js';
 import { blindSpots, type Snapshot } from './snapshot.js';
 import type { TaskEvents } from '../metrics/metrics.js';
-
-/** How often screens are looked at while nothing else wakes the loop (one capture-pane per such slot). */
-const SCREEN_POLL_STARTING_MS = 100;
-const SCREEN_POLL_WORKING_MS = 1_000;
 
 export interface PassResult {
   /** Run again after this long even if nothing wakes the loop (a file settling, a retry coming due). */
@@ -237,9 +234,8 @@ export class Reconciler {
   }
 
   /**
-   * When to look again without a trigger: a file settling, a retry coming due, and — because a screen
-   * change wakes nothing — soon while an agent is starting up (its prompt or a dialog shows on screen
-   * only), and every second while an agent only its screen speaks for works.
+   * When to look again without a trigger: a file settling, a retry coming due, and a slot whose driver
+   * asks to be looked at (a screen change wakes nothing; src/drivers/cadence.ts).
    */
   private nextDue(snapshot: Snapshot): number | undefined {
     let due = Infinity;
@@ -248,8 +244,9 @@ export class Reconciler {
       for (const t of q.pending) if (t.notBefore > snapshot.now) due = Math.min(due, t.notBefore);
     }
     for (const v of this.deps.slots.views()) {
-      if (v.state === 'awaitingPrompt' || v.state === 'warming') due = Math.min(due, snapshot.now + SCREEN_POLL_STARTING_MS);
-      else if (v.state === 'working' && profileOf(this.desired, v.agent).driver === 'screen') due = Math.min(due, snapshot.now + SCREEN_POLL_WORKING_MS);
+      const profile = profileOf(this.desired, v.agent);
+      const ms = driverFor(profile).pollMs(v.state, profile);
+      if (ms !== null) due = Math.min(due, snapshot.now + ms);
     }
     return due === Infinity ? undefined : Math.max(10, due - snapshot.now);
   }

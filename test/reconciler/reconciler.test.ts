@@ -80,6 +80,25 @@ describe('Reconciler.pass', () => {
     expect(session.tags.state).toBe('idle');
   });
 
+  it("runs again as soon as a slot's driver asks for a look (src/drivers/cadence.ts), not at a cadence of its own", async () => {
+    const h = await harness(1);
+    await h.w.inboxTask('fix-login.md');
+    await h.pass();
+    expect((await h.pass()).requeueAfterMs).toBe(100); // starting: its prompt shows on screen only
+    h.w.backend.byName('ccl-auto-1').screen = '> ';
+    await h.pass();
+    const working = await h.pass();
+    expect(states(h.w)).toEqual(['ccl-auto-1:working']);
+    expect(working.requeueAfterMs).toBe(1_000); // only its screen says when it ends
+    // The same working agent as a hook driver sees it: Claude Code's hooks report a failed turn, Codex's do not.
+    const as = (driver: 'claude-hooks' | 'codex-hooks') => h.r.setDesired({ ...h.w.d, agents: { ...h.w.d.agents, screeny: { ...h.w.d.agents.screeny!, driver, done: 'hook' } } });
+    as('claude-hooks');
+    expect((await h.pass()).requeueAfterMs).toBeUndefined();
+    as('codex-hooks');
+    expect((await h.pass()).requeueAfterMs).toBe(1_000);
+    expect(states(h.w)).toEqual(['ccl-auto-1:working']);
+  });
+
   it('a backend that cannot work at all (tmux not installed) ends the pass with a TerminalError naming the fix', async () => {
     const h = await harness(1);
     h.w.backend.list = async () => {
