@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatConfigError, type ConfigError, type ConfigResult, type DesiredState } from './types.js';
 import { parseDocument } from 'yaml';
-import { stateDirFor } from './normalize.js';
+import { stateDirFor, worktreeFolders } from './normalize.js';
 import { parseConfig, processEnv } from './parse.js';
+import { notARepository } from '../util/git.js';
 
 /**
  * Reads and parses a config file. Never throws for a missing or unreadable file: that becomes one
@@ -22,7 +23,22 @@ export async function loadConfigFile(file: string): Promise<ConfigResult> {
       : 'pass the path of a readable YAML file with --config FILE';
     return { errors: [{ file: abs, line: 1, col: 1, path: '', message: `cannot read the config file (${code}): ${fix}` }] };
   }
-  return parseConfig(text, abs);
+  return parseConfig(text, abs, { ...processEnv(), repositories: await repositoryFacts(text) });
+}
+
+/**
+ * What git says of the folder of each project with isolation: worktree, asked here so the pipeline forks
+ * nothing. A file that does not parse names none: the pipeline reports it before any rule runs.
+ */
+async function repositoryFacts(text: string): Promise<Record<string, string | null>> {
+  let data: unknown;
+  try {
+    data = parseDocument(text).toJS();
+  } catch {
+    return {};
+  }
+  const folders = worktreeFolders(data);
+  return Object.fromEntries(await Promise.all(folders.map(async (f) => [f, await notARepository(f)] as const)));
 }
 
 /** Where the config is when none is given: $AGENTPOOL_CONFIG if set, else ./desired-state.yaml. */

@@ -9,6 +9,12 @@ import { mergeAgents } from './agents.js';
 export interface ConfigEnv {
   HOME?: string;
   XDG_STATE_HOME?: string;
+  /**
+   * What git said of the folder of each project with isolation: worktree (keyed by its resolved path, as in
+   * ProjectSpec.path): why it cannot hold task worktrees, or null when it can. The loader asks
+   * (src/config/load.ts); a folder not listed here is not checked.
+   */
+  repositories?: Readonly<Record<string, string | null>>;
 }
 
 /** `~` and `~/x` expand to HOME; other names stay (`~user` is not supported). */
@@ -122,6 +128,21 @@ export function projectSpec(projectPath: string, o: Partial<Omit<ProjectSpec, 'p
     isolation: o.isolation ?? DEFAULTS.isolation,
     worktree: o.worktree ?? { baseRef: null, keep: DEFAULTS.worktree.keep, commit: DEFAULTS.worktree.commit },
   };
+}
+
+/**
+ * The folders of the projects with isolation: worktree, resolved as a ProjectSpec's path is, read from a
+ * document that may not be valid yet (entries of another shape are skipped): what the loader asks git
+ * about before the pipeline runs.
+ */
+export function worktreeFolders(data: unknown): string[] {
+  const projects: unknown = data !== null && typeof data === 'object' ? (data as { projects?: unknown }).projects : undefined;
+  if (!Array.isArray(projects)) return [];
+  const folders = projects.flatMap((p: unknown) => {
+    const { path: folder, isolation } = (p !== null && typeof p === 'object' ? p : {}) as { path?: unknown; isolation?: unknown };
+    return isolation === 'worktree' && typeof folder === 'string' ? [projectSpec(folder).path] : [];
+  });
+  return [...new Set(folders)];
 }
 
 /** `host:port`, `:port` (loopback) or `[v6]:port`, as the metrics server listens. */

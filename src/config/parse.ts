@@ -29,7 +29,8 @@ function shapeOfDocument(data: unknown): Problem[] {
  * at its stage, each with the file, a 1-based line and column, the path and a sentence saying how to fix
  * it, sorted by position. A later stage runs only when the earlier ones found nothing, because its
  * findings about a broken document would be noise. `file` is only used in messages and to resolve
- * relative directories; `env` defaults to this process's HOME and XDG_STATE_HOME.
+ * relative directories; `env` defaults to this process's HOME and XDG_STATE_HOME. It forks nothing: what
+ * git says of worktree projects comes in `env.repositories`, gathered by the loader (load.ts).
  */
 export function parseConfig(text: string, file: string, env: ConfigEnv = processEnv()): ConfigResult {
   const abs = path.resolve(file);

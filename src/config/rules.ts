@@ -3,7 +3,6 @@ import type { RawConfig } from './raw.js';
 import type { ConfigEnv } from './normalize.js';
 import type { Problem } from './problem.js';
 import { agentRules } from './rules-agents.js';
-import { notARepository } from '../git/git.js';
 
 /**
  * Two projects on one path, or two projects reading one inbox, would each take the other's tasks; two of
@@ -45,14 +44,14 @@ function projectRules(value: DesiredState): Problem[] {
 }
 
 /**
- * isolation: worktree needs a git repository (git is asked, so this is the one rule that looks at the
- * disk); worktree settings without it would silently do nothing.
+ * isolation: worktree needs a git repository (the loader asks git and passes its answers in
+ * `env.repositories`); worktree settings without it would silently do nothing.
  */
-function isolationRules(raw: RawConfig, value: DesiredState): Problem[] {
+function isolationRules(raw: RawConfig, value: DesiredState, env: ConfigEnv): Problem[] {
   const problems: Problem[] = [];
   value.projects.forEach((p, i) => {
     if (p.isolation === 'worktree') {
-      const why = notARepository(p.path);
+      const why = env.repositories?.[p.path] ?? null;
       if (why) problems.push({ path: ['projects', i, 'isolation'], at: 'value', message: `isolation: worktree needs a git repository, and ${why}; run git init there (and make a first commit), or use isolation: none` });
     } else if (raw.projects?.[i]?.worktree) {
       problems.push({ path: ['projects', i, 'worktree'], at: 'key', message: 'worktree settings only apply with isolation: worktree; add that, or remove them' });
@@ -129,5 +128,5 @@ function homeRules(raw: RawConfig, env: ConfigEnv): Problem[] {
  * normalized value can be used as it is.
  */
 export function checkRules(raw: RawConfig, value: DesiredState, env: ConfigEnv): Problem[] {
-  return [...projectRules(value), ...isolationRules(raw, value), ...metricsRules(value), ...dedicatedRules(value), ...agentRules(raw, value), ...homeRules(raw, env)];
+  return [...projectRules(value), ...isolationRules(raw, value, env), ...metricsRules(value), ...dedicatedRules(value), ...agentRules(raw, value), ...homeRules(raw, env)];
 }

@@ -3,7 +3,8 @@ import { mkdir, realpath } from 'node:fs/promises';
 import { exists } from '../util/fs.js';
 import { join, relative } from 'node:path';
 import { serially } from '../util/serial.js';
-import { git, gitMaybe } from './git.js';
+import type { Worktree, WorktreeReport } from '../tasks/types.js';
+import { git, gitMaybe } from '../util/git.js';
 
 /**
  * A task attempt's own git worktree: made from a base commit on a new branch agentpool/<task>, looked at
@@ -12,31 +13,9 @@ import { git, gitMaybe } from './git.js';
  * would otherwise make one of two concurrent `worktree add`s fail).
  */
 
-/** Where an attempt works; kept in the task's sidecar before the agent starts. */
-export interface Worktree {
-  /** The repository's top folder (of its main working tree). */
-  repo: string;
-  path: string;
-  branch: string;
-  /** The commit the branch starts from. */
-  base: string;
-  /** Where the agent runs: the project's folder inside the worktree. */
-  cwd: string;
-  /** Files changed in the main working tree when the worktree was made: they are not in it. */
-  mainTreeChanges: number;
-}
-
-/** What an attempt did on its branch. */
-export interface WorktreeReport {
-  branch: string;
-  base: string;
-  /** The branch's commit now; null when the branch was never made. */
-  head: string | null;
-  commits: Array<{ sha: string; subject: string }>;
-  diffstat: { files: number; insertions: number; deletions: number };
-  /** Files changed in the worktree and not on a commit. */
-  uncommitted: number;
-}
+// What the sidecar and the result record keep of a worktree is the task store's vocabulary (tasks/ must not
+// import git/); re-exported for this file's callers.
+export type { Worktree, WorktreeReport } from '../tasks/types.js';
 
 export class WorktreeError extends Error {}
 

@@ -1,5 +1,32 @@
 import type { Priority } from '../config/types.js';
-import type { Worktree, WorktreeReport } from '../git/worktree.js';
+
+/**
+ * Where an attempt works (src/git/worktree.ts makes it); kept in the task's sidecar before the agent starts.
+ */
+export interface Worktree {
+  /** The repository's top folder (of its main working tree). */
+  repo: string;
+  path: string;
+  branch: string;
+  /** The commit the branch starts from. */
+  base: string;
+  /** Where the agent runs: the project's folder inside the worktree. */
+  cwd: string;
+  /** Files changed in the main working tree when the worktree was made: they are not in it. */
+  mainTreeChanges: number;
+}
+
+/** What an attempt did on its branch. */
+export interface WorktreeReport {
+  branch: string;
+  base: string;
+  /** The branch's commit now; null when the branch was never made. */
+  head: string | null;
+  commits: Array<{ sha: string; subject: string }>;
+  diffstat: { files: number; insertions: number; deletions: number };
+  /** Files changed in the worktree and not on a commit. */
+  uncommitted: number;
+}
 
 /** What a task file says about itself (its YAML front matter). */
 export interface TaskMeta {

@@ -1,7 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { defaultConfigPath, loadConfigFile } from '../../src/config/load.js';
+import { worktreeFolders } from '../../src/config/normalize.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { formatConfigError, type ConfigError } from '../../src/config/types.js';
 import { parseDuration } from '../../src/config/duration.js';
@@ -32,6 +37,35 @@ describe('loadConfigFile', () => {
         message: 'cannot read the config file (ENOENT): create it or pass --config FILE',
       }],
     });
+  });
+});
+
+describe('loadConfigFile asks git about worktree projects, so the pipeline need not', () => {
+  it('refuses isolation: worktree outside a git repository, and takes it once git init ran there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agentpool-load-'));
+    try {
+      const file = join(dir, 'desired-state.yaml');
+      const plain = join(dir, 'plain');
+      await mkdir(plain);
+      // A project folder that does not exist yet is reported by the controller's passes, as without worktrees.
+      await writeFile(file, ['tmux: {socket: t}', 'pool: {prefix: w-, size: 1}', 'projects:', `  - {path: ${plain}, isolation: worktree}`, `  - {path: ${dir}/gone, isolation: worktree}`, ''].join('\n'));
+      const r = await loadConfigFile(file);
+      expect('errors' in r && r.errors.map(formatConfigError)).toEqual([
+        `${file}:4:${plain.length + 25}: projects[0].isolation: isolation: worktree needs a git repository, and ${plain} is not a git repository ` +
+          '(git: fatal: not a git repository (or any of the parent directories): .git); run git init there (and make a first commit), or use isolation: none',
+      ]);
+      await execa('git', ['init', '--quiet'], { cwd: plain });
+      const ok = await loadConfigFile(file);
+      expect('value' in ok && ok.value.projects.map((p) => p.isolation)).toEqual(['worktree', 'worktree']);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  it('names the worktree projects of a document that may not be valid yet, resolved as projects are', () => {
+    expect(worktreeFolders({ projects: [{ path: '/a/./b/', isolation: 'worktree' }, { path: '/c' }, { path: 3, isolation: 'worktree' }, null, { path: '/a/b', isolation: 'worktree' }] }))
+      .toEqual(['/a/b']);
+    expect([null, 'text', { projects: 'x' }].map(worktreeFolders)).toEqual([[], [], []]);
   });
 });
 

@@ -1,9 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { errorsOf, FILE, HEAD, valueOf, yaml } from './helpers.js';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ENV, errorsOf, FILE, HEAD, valueOf, yaml } from './helpers.js';
 
 describe('semantic rules', () => {
   it('rejects the same project twice, after resolving the path', () => {
@@ -13,21 +9,16 @@ describe('semantic rules', () => {
   });
 
   it('refuses isolation: worktree outside a git repository, and worktree settings without it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'agentpool-rules-'));
-    try {
-      // A project folder that does not exist yet is reported by the controller's passes, as without worktrees.
-      expect(errorsOf(yaml(...HEAD, 'projects:', `  - path: ${dir}`, '    isolation: worktree', `  - path: ${dir}/gone`, '    isolation: worktree'))).toEqual([
-        `${FILE}:8:16: projects[0].isolation: isolation: worktree needs a git repository, and ${dir} is not a git repository ` +
-          `(git: fatal: not a git repository (or any of the parent directories): .git); run git init there (and make a first commit), or use isolation: none`,
-      ]);
-      expect(errorsOf(yaml(...HEAD, 'projects:', `  - path: ${dir}`, '    worktree: {keep: always}'))).toEqual([
-        `${FILE}:8:5: projects[0].worktree: worktree settings only apply with isolation: worktree; add that, or remove them`,
-      ]);
-      execFileSync('git', ['init', '--quiet'], { cwd: dir });
-      expect(valueOf(yaml(...HEAD, 'projects:', `  - path: ${dir}`, '    isolation: worktree')).projects[0]!.isolation).toBe('worktree');
-    } finally {
-      rmSync(dir, { recursive: true });
-    }
+    // What git said comes from the loader (test/config/load.test.ts asks the real one); the rules fork nothing.
+    const said = '/src/plain is not a git repository (git: fatal: not a git repository (or any of the parent directories): .git)';
+    const env = { ...ENV, repositories: { '/src/plain': said, '/src/repo': null } };
+    expect(errorsOf(yaml(...HEAD, 'projects:', '  - path: /src/plain', '    isolation: worktree', '  - path: /src/repo', '    isolation: worktree'), env)).toEqual([
+      `${FILE}:8:16: projects[0].isolation: isolation: worktree needs a git repository, and ${said}; run git init there (and make a first commit), or use isolation: none`,
+    ]);
+    expect(errorsOf(yaml(...HEAD, 'projects:', '  - path: /src/repo', '    worktree: {keep: always}'), env)).toEqual([
+      `${FILE}:8:5: projects[0].worktree: worktree settings only apply with isolation: worktree; add that, or remove them`,
+    ]);
+    expect(valueOf(yaml(...HEAD, 'projects:', '  - path: /src/repo', '    isolation: worktree'), env).projects[0]!.isolation).toBe('worktree');
   });
 
   it('rejects two projects of one name, which would share their logs and worktree folders', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { notARepository } from '../../src/git/git.js';
+import { notARepository } from '../../src/util/git.js';
 import {
   branchLeaf, branchWarmWorktree, commitLeftovers, createWarmWorktree, createWorktree, inspectWorktree, listWorktrees, removeWarmWorktree,
   removeWorktree, type Worktree,
@@ -63,9 +63,9 @@ describe('task worktrees', () => {
     const plain = join(dir, 'plain');
     await mkdir(plain);
     await expect(make('t.md', { project: plain })).rejects.toThrow(/is not in a git repository/);
-    expect(notARepository(plain)).toMatch(/is not a git repository/);
-    expect(notARepository(join(dir, 'gone'))).toBeNull();
-    expect(notARepository(repo)).toBeNull();
+    expect(await notARepository(plain)).toMatch(/is not a git repository/);
+    expect(await notARepository(join(dir, 'gone'))).toBeNull();
+    expect(await notARepository(repo)).toBeNull();
   });
 
   it('reports commits, a diffstat and uncommitted files; commits leftovers; removes only a clean worktree', async () => {

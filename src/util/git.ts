@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { execa, execaSync } from 'execa';
+import { execa } from 'execa';
+import { exists } from './fs.js';
 
 /**
  * git as agentpool runs it: argv only (no shell), in a given folder, never asking a person anything
@@ -33,12 +33,13 @@ export async function gitMaybe(cwd: string, args: readonly string[]): Promise<st
 
 /**
  * Why `folder` cannot hold task worktrees, or null when it can (or when it does not exist: a missing
- * project is reported by every pass, like any other): for config validation, which is synchronous. A
- * repository without a commit yet can (its tasks fail with that reason until it has one).
+ * project is reported by every pass, like any other). A repository without a commit yet can (its tasks
+ * fail with that reason until it has one). The config loader asks this and hands the answers to the
+ * config rules, which fork nothing.
  */
-export function notARepository(folder: string): string | null {
-  if (!existsSync(folder)) return null;
-  const r = execaSync('git', ['rev-parse', '--show-toplevel'], { cwd: folder, env: ENV, reject: false, stdin: 'ignore', timeout: TIMEOUT_MS });
+export async function notARepository(folder: string): Promise<string | null> {
+  if (!(await exists(folder))) return null;
+  const r = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: folder, env: ENV, reject: false, stdin: 'ignore', timeout: TIMEOUT_MS });
   if (r.exitCode === 0) return null;
   const e = r as unknown as { code?: string; cause?: { code?: string } };
   if (e.code === 'ENOENT' || e.cause?.code === 'ENOENT') {
