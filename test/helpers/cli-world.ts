@@ -56,6 +56,8 @@ export interface CliWorldOptions<A extends StandIn<any>> {
   prepareHome(home: string, project: string): Promise<void>;
   size?: number;
   afterFailure?: string;
+  /** The controller's resync (1s by default: a test that is not about it does not wait on it). */
+  resync?: string;
   /** Make the world's folder under this one (Gemini CLI refuses a settings file below a world-writable folder). */
   parent?: string;
 }
@@ -81,7 +83,7 @@ export async function cleanupWorlds(): Promise<void> {
 }
 
 export async function cliWorld<A extends StandIn<any>>(o: CliWorldOptions<A>): Promise<CliWorld<A>> {
-  const env = await createPoolEnv({ size: o.size ?? 1, resync: '1s', ...(o.parent ? { parent: o.parent } : {}) });
+  const env = await createPoolEnv({ size: o.size ?? 1, resync: o.resync ?? '1s', ...(o.parent ? { parent: o.parent } : {}) });
   const project = await realpath(env.project);
   const home = join(env.dir, 'home');
   await mkdir(home, { recursive: true });

@@ -32,8 +32,8 @@ export type StandInBehaviour =
   | { kind: 'answer'; text?: string }
   /** A normal answer whose text arrives in `chunks` pieces, `delayMs` apart. */
   | { kind: 'slow'; text?: string; chunks?: number; delayMs: number }
-  /** Starts streaming, sends part of the text, then destroys the connection. */
-  | { kind: 'break'; text?: string }
+  /** Starts streaming, sends part of the text (after `delayMs`), then destroys the connection. */
+  | { kind: 'break'; text?: string; delayMs?: number }
   /** HTTP 500. */
   | { kind: 'server-error' }
   /** HTTP 503. */
@@ -60,13 +60,14 @@ export function defaultAnswer(prompt: string): string {
 
 /**
  * How a turn that streams is streamed, the same in every stand-in: `answer` in one piece, `slow` in
- * `chunks` pieces `delayMs` apart, `break` cut after 8 characters. null for a behaviour that does not stream.
+ * `chunks` pieces `delayMs` apart, `break` cut after 8 characters (sent after `delayMs`). null for a behaviour
+ * that does not stream.
  */
 export function streamedAs(b: { kind: string; text?: string; chunks?: number; delayMs?: number }, prompt: string): { parts: string[]; delayMs: number; cut: boolean } | null {
   const text = b.text ?? defaultAnswer(prompt);
   if (b.kind === 'answer') return { parts: [text], delayMs: 0, cut: false };
   if (b.kind === 'slow') return { parts: pieces(text, b.chunks ?? 4), delayMs: b.delayMs ?? 0, cut: false };
-  if (b.kind === 'break') return { parts: [text.slice(0, 8)], delayMs: 0, cut: true };
+  if (b.kind === 'break') return { parts: [text.slice(0, 8)], delayMs: b.delayMs ?? 0, cut: true };
   return null;
 }
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
-import { cleanupWorlds, cliWorld, firstEnterPresses, expectHostileTaskWhole, expectTwoAtOnce, locateCli, logged, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
+import { cleanupWorlds, cliWorld, diagnose, firstEnterPresses, expectHostileTaskWhole, expectTwoAtOnce, locateCli, logged, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
 import { lastInputText, startFakeOpenAI } from '../helpers/fake-openai.js';
 import { ensureBuilt, REPO_ROOT } from '../helpers/pool-env.js';
 import { captureScreens, type CaptureStep } from '../helpers/capture-screens.js';
@@ -56,7 +56,7 @@ async function prepareHome(home: string, apiUrl: string): Promise<void> {
   ].join('\n'));
 }
 
-async function codexWorld(o: { size?: number; afterFailure?: string } = {}): Promise<CliWorld> {
+async function codexWorld(o: { size?: number; afterFailure?: string; resync?: string } = {}): Promise<CliWorld> {
   const api = await startFakeOpenAI();
   return cliWorld({
     cli: 'codex', api, ...o,
@@ -129,6 +129,32 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
     // A failed turn: a prompt taken, and no Stop.
     const names = (await w.events('ccl-auto-1')).map((e) => e.hook_event_name);
     expect(names).toEqual(['SessionStart', 'UserPromptSubmit', 'SessionStart', 'UserPromptSubmit', 'Stop']);
+  }, 90_000);
+
+  it('sees a failed turn, which no hook reports, before the resync: a working agent\'s screen is looked at every second', async () => {
+    const RESYNC_MS = 60_000;
+    const w = await codexWorld({ resync: `${RESYNC_MS / 1000}s` });
+    // The stream is cut 3 s into the turn: after the passes the prompt's hooks woke, so only a look at the
+    // screen can see the failure before the resync.
+    w.api.queue({ kind: 'break', delayMs: 3_000 });
+    await dropTask(w.project, 'cut.md', 'Lose the connection.\n');
+    const started = Date.now();
+    const c = w.start();
+    // No pass runs by itself before RESYNC_MS after the last one, which came after the start.
+    const before = () => started + RESYNC_MS - Date.now();
+    const failed = await c.waitForLine((l) => l.msg === 'transition' && l.from === 'working' && l.to === 'stopping', 'the failed turn seen', before())
+      .catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await diagnose(w)}`);
+      });
+    expect(failed.reason).toMatch(/^the agent showed an error: ■ .*(stream|disconnect|closed)/i);
+
+    // The retry waits on triggers and timers too, never on the resync.
+    const r = await w.waitDone('cut.md', before());
+    expect(r).toMatchObject({ outcome: 'done', attempts: 2 });
+    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['failed', 'done']);
+    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['break', 'answer']);
+    // No hook said the first turn failed: a prompt taken, and no Stop.
+    expect((await w.events('ccl-auto-1')).map((e) => e.hook_event_name)).toEqual(['SessionStart', 'UserPromptSubmit', 'SessionStart', 'UserPromptSubmit', 'Stop']);
   }, 90_000);
 
   it('cools down until the reset its usage-limit message names, keeps the attempt, then succeeds', async () => {
