@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { DesiredState } from '../config/types.js';
 import type { Action } from '../reconciler/actions.js';
 import { branchLeaf } from '../git/worktree.js';
-import { projectName } from '../reconciler/task-id.js';
+import { projectName } from '../tasks/task-id.js';
 
 /** kubectl-style lines, one per action: `session/ccl-auto-3 create`. */
 export function formatPlan(d: DesiredState, actions: readonly Action[]): string[] {

@@ -5,7 +5,7 @@ import { createBackend } from '../backend/factory.js';
 import type { SessionBackend } from '../backend/session-backend.js';
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import { taskTransitions, type RecordedTransition } from '../reconciler/journal.js';
-import { isPoolName } from '../reconciler/pool.js';
+import { isPoolName } from '../config/pool.js';
 import { readStatusFile, statusFreshMs } from '../reconciler/status-file.js';
 import { readActive } from '../tasks/store.js';
 import { taskFacts } from '../tasks/list.js';

@@ -4,7 +4,7 @@ import type { SessionBackend } from '../backend/session-backend.js';
 import { ConfigInvalidError, defaultConfigPath, loadDesired, stateDirOfFile } from '../config/load.js';
 import { PRIORITIES, type DesiredState } from '../config/types.js';
 import { STATE_LABEL, type SlotState } from '../machines/types.js';
-import { desiredSlots } from '../reconciler/pool.js';
+import { desiredSlots } from '../config/pool.js';
 import { parseWarmTag } from '../reconciler/slot-tags.js';
 import { readStatusFile, statusFreshMs, withAbsentSlots, type SessionStatus, type StatusFile } from '../reconciler/status-file.js';
 import { isTaskName, queueDirs } from '../tasks/layout.js';

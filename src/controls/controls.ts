@@ -9,8 +9,8 @@ import { SIDECAR_SUFFIX } from '../tasks/layout.js';
 import { readSidecar } from '../tasks/scan.js';
 import { cancelTask, retryTask, updateSidecar } from '../tasks/store.js';
 import type { ActiveTask } from '../tasks/types.js';
-import { isPoolName } from '../reconciler/pool.js';
-import { projectOfTask } from '../reconciler/task-id.js';
+import { isPoolName } from '../config/pool.js';
+import { projectOfTask } from '../tasks/task-id.js';
 import { answerRequest, pendingRequests, type ControlReply, type ControlRequest } from './requests.js';
 
 export interface ControlsDeps {

@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { PRIORITIES, type DesiredState } from '../config/types.js';
 import { SLOT_STATES, STATE_LABEL, type SlotView } from '../machines/types.js';
 import type { Snapshot } from '../reconciler/snapshot.js';
-import { projectName } from '../reconciler/task-id.js';
+import { projectName } from '../tasks/task-id.js';
 
 /**
  * The controller's Prometheus metrics (prom-client, on a registry of its own): what a dashboard or an

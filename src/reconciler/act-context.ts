@@ -7,7 +7,7 @@ import type { Clock } from '../machines/clock.js';
 import type { SlotEvent } from '../machines/session-machine.js';
 import type { Note, Slots } from '../machines/slots.js';
 import type { WarmAgent } from '../machines/types.js';
-import { profileOf } from './pool.js';
+import { profileOf } from '../config/pool.js';
 import { slotStateTags, type SlotStateTags } from './slot-tags.js';
 import type { ObservedSession } from './snapshot.js';
 import type { TaskEvents } from '../metrics/metrics.js';

@@ -11,7 +11,7 @@ import { finishTask, readActive, readResult, readTask, requeueTask, updateSideca
 import { agentFor, record, recordWith, type Act } from './act-context.js';
 import { claimWarmWorkspace, closeWarmWorkspace, closeWorkspace, openWarmWorkspace, openWorkspace } from './workspace.js';
 import { saveAttemptLog } from './attempt-log.js';
-import { taskId } from './task-id.js';
+import { taskId } from '../tasks/task-id.js';
 import type { Action } from './actions.js';
 import type { DriverContext, Launch } from '../drivers/agent-driver.js';
 import { submitWaits } from '../drivers/submit-waits.js';

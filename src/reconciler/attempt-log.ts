@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { DesiredState } from '../config/types.js';
 import type { AgentIO } from '../drivers/agent-driver.js';
 import { readActive } from '../tasks/store.js';
-import { projectName } from './task-id.js';
+import { projectName } from '../tasks/task-id.js';
 
 /** Lines of scrollback kept per attempt, and bytes at most (the end is kept). */
 const HISTORY_LINES = 2_000;

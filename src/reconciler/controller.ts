@@ -19,7 +19,7 @@ import { sessionStatus, writeStatusFile, type StatusFile } from './status-file.j
 import { Controls } from '../controls/controls.js';
 import { Metrics } from '../metrics/metrics.js';
 import { SlotJournal } from './journal.js';
-import { taskId } from './task-id.js';
+import { taskId } from '../tasks/task-id.js';
 import type { Server } from 'node:http';
 import { requestsDir } from '../controls/requests.js';
 

@@ -3,7 +3,7 @@ import { claimTask, finishTask, readActive, readResult, rejectTask, requeueTask 
 import { agentFor, newAct, record, recordWith, type Act, type ActDeps } from './act-context.js';
 import type { Action } from './actions.js';
 import { launch, stop, submit, warm } from './agent-steps.js';
-import { profileOf } from './pool.js';
+import { profileOf } from '../config/pool.js';
 import { IDLE_TAGS } from './slot-tags.js';
 import { closeWarmWorkspace, closeWorkspace } from './workspace.js';
 

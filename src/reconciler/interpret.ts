@@ -3,7 +3,7 @@ import { driverFor } from '../drivers/index.js';
 import { exitDescription, lastWords } from '../drivers/verdict.js';
 import type { SlotEvent } from '../machines/session-machine.js';
 import { SLOT_STATES, type SlotState, type SlotView, type Verdict } from '../machines/types.js';
-import { isPoolName, profileOf } from './pool.js';
+import { isPoolName, profileOf } from '../config/pool.js';
 import { parseWarmTag } from './slot-tags.js';
 import type { Sidecar } from '../tasks/types.js';
 import type { ObservedSession, Snapshot } from './snapshot.js';

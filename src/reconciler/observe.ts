@@ -6,7 +6,7 @@ import type { ReadAt } from '../drivers/agent-driver.js';
 import type { SlotState, SlotView } from '../machines/types.js';
 import type { QueueScanner } from '../tasks/scan.js';
 import { agentProgramProblem } from '../agents/program.js';
-import { profileOf } from './pool.js';
+import { profileOf } from '../config/pool.js';
 import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
 
 /** Slot states whose agent is read each pass. A ready (warm) agent is not: its process alone is watched. */

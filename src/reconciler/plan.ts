@@ -3,7 +3,7 @@ import type { SlotView } from '../machines/types.js';
 import { pickTasks } from '../tasks/order.js';
 import type { ActiveTask } from '../tasks/types.js';
 import { actionSession as actionSessionName, sortActions, type Action } from './actions.js';
-import { desiredSlots, isPoolName, profileOf, slotIndex, taskProfile } from './pool.js';
+import { desiredSlots, isPoolName, profileOf, slotIndex, taskProfile } from '../config/pool.js';
 import { explainVerdict } from './explain.js';
 import { savedTags, staleSlotTags } from './slot-tags.js';
 import { dispose } from './retry.js';

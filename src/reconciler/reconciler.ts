@@ -14,7 +14,7 @@ import { interpret } from './interpret.js';
 import { retryDelay, TerminalError } from './loop.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
-import { isPoolName, profileOf } from './pool.js';
+import { isPoolName, profileOf } from '../config/pool.js';
 import { blindSpots, type Snapshot } from './snapshot.js';
 import type { TaskEvents } from '../metrics/metrics.js';
 

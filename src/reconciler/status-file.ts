@@ -5,10 +5,10 @@ import { compareSessions } from '../machines/slots.js';
 import { STATE_LABEL, type SlotView } from '../machines/types.js';
 import { writeJsonAtomic } from '../tasks/atomic.js';
 import { isAlive } from '../util/pid.js';
-import { desiredSlots, isPoolName } from './pool.js';
+import { desiredSlots, isPoolName } from '../config/pool.js';
 import type { Snapshot } from './snapshot.js';
 import type { RecordedTransition } from './journal.js';
-import { projectName } from './task-id.js';
+import { projectName } from '../tasks/task-id.js';
 
 /** One session as `agentpool status` shows it. */
 export interface SessionStatus {

@@ -1,7 +1,7 @@
 import { deliversInArgv } from '../config/agents.js';
 import { PRIORITIES, type AgentProfile, type DesiredState } from '../config/types.js';
 import type { WarmAgent } from '../machines/types.js';
-import { desiredSlots, profileOf } from './pool.js';
+import { desiredSlots, profileOf } from '../config/pool.js';
 
 /** A warm-up to plan: which idle slot starts which agent, with which model, for which project. */
 export interface WarmUp {

@@ -9,7 +9,7 @@ import { readActive, readTask, updateSidecar } from '../tasks/store.js';
 import type { GitRecord } from '../tasks/types.js';
 import { isDirectory } from '../util/fs.js';
 import type { Act } from './act-context.js';
-import { taskId } from './task-id.js';
+import { taskId } from '../tasks/task-id.js';
 
 /**
  * Where a task attempt works (projects[].isolation). `none`: the project folder. `worktree`: a git worktree

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredState } from '../../src/config/types.js';
 import { plan } from '../../src/reconciler/plan.js';
-import { taskProfile } from '../../src/reconciler/pool.js';
+import { taskProfile } from '../../src/config/pool.js';
 import { warmModel, warmUps } from '../../src/reconciler/warm.js';
 import { BILLING, desiredFor, idlePool, NOW, pending, queue, snapshot, view, views, observed, synced, WEBAPP } from './fixtures.js';
 

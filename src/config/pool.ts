@@ -1,4 +1,9 @@
-import type { AgentProfile, DesiredState } from '../config/types.js';
+import type { AgentProfile, DesiredState } from './types.js';
+
+/**
+ * What the desired state says about the pool: its session names and which profile runs a slot or a task.
+ * Pure functions of the config, read alike by the reconciler, the controls and the views.
+ */
 
 /** The session names the pool should have, in slot order. */
 export function desiredSlots(d: DesiredState): string[] {
