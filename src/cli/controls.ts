@@ -1,7 +1,7 @@
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
 import { sendRequest, type ControlKind } from '../controls/requests.js';
-import { readStatusFile, statusFreshMs } from '../reconciler/status-file.js';
+import { readStatusFile, statusFreshMs } from '../status/status-file.js';
 import { shortDuration } from './table.js';
 import { findTask } from './find-task.js';
 import { UsageError, type CliValues } from './main.js';

@@ -6,7 +6,7 @@ import { PRIORITIES, type DesiredState } from '../config/types.js';
 import { STATE_LABEL, type SlotState } from '../machines/types.js';
 import { desiredSlots } from '../config/pool.js';
 import { parseWarmTag } from '../reconciler/slot-tags.js';
-import { readStatusFile, statusFreshMs, withAbsentSlots, type SessionStatus, type StatusFile } from '../reconciler/status-file.js';
+import { readStatusFile, statusFreshMs, withAbsentSlots, type SessionStatus, type StatusFile } from '../status/status-file.js';
 import { isTaskName, queueDirs } from '../tasks/layout.js';
 import { listTasks } from '../tasks/list.js';
 import type { CliValues } from './main.js';

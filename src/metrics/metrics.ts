@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PRIORITIES, type DesiredState } from '../config/types.js';
 import { SLOT_STATES, STATE_LABEL, type SlotView } from '../machines/types.js';
-import type { Snapshot } from '../reconciler/snapshot.js';
+import type { ProjectQueue } from '../tasks/scan.js';
 import { projectName } from '../tasks/task-id.js';
 
 /**
@@ -41,8 +41,11 @@ export class Metrics implements TaskEvents {
     for (const o of ['done', 'failed', 'retried', 'cancelled']) this.finishedTotal.inc({ outcome: o }, 0);
   }
 
-  /** The gauges, from a pass: every state and every project's priorities, zeros included. */
-  observePass(d: DesiredState, snap: Snapshot, views: Iterable<SlotView>, seconds: number): void {
+  /**
+   * The gauges, from a pass (its snapshot's queues and its slots): every state and every project's
+   * priorities, zeros included.
+   */
+  observePass(d: DesiredState, snap: { queues: readonly ProjectQueue[] }, views: Iterable<SlotView>, seconds: number): void {
     this.passes.observe(seconds);
     const byState = new Map<string, number>(SLOT_STATES.map((s) => [STATE_LABEL[s], 0]));
     for (const v of views) byState.set(STATE_LABEL[v.state], (byState.get(STATE_LABEL[v.state]) ?? 0) + 1);

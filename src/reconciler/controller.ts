@@ -15,10 +15,10 @@ import type { SessionBackend } from '../backend/session-backend.js';
 import { acquireLock } from './lock.js';
 import { Loop, TerminalError } from './loop.js';
 import { Reconciler } from './reconciler.js';
-import { sessionStatus, writeStatusFile, type StatusFile } from './status-file.js';
+import { sessionStatus, writeStatusFile, type StatusFile } from '../status/status-file.js';
 import { Controls } from '../controls/controls.js';
 import { Metrics } from '../metrics/metrics.js';
-import { SlotJournal } from './journal.js';
+import { SlotJournal } from '../status/journal.js';
 import { taskId } from '../tasks/task-id.js';
 import type { Server } from 'node:http';
 import { requestsDir } from '../controls/requests.js';
@@ -217,7 +217,7 @@ export class Controller {
   }
 
   /**
-   * The status file `agentpool status` reads (src/reconciler/status-file.ts). Written after every pass of a
+   * The status file `agentpool status` reads (src/status/status-file.ts). Written after every pass of a
    * controller that holds the lock (not by dry runs); a failure to write it is logged, never fatal.
    */
   private async writeStatus(): Promise<void> {

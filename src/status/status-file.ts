@@ -6,7 +6,7 @@ import { STATE_LABEL, type SlotView } from '../machines/types.js';
 import { writeJsonAtomic } from '../tasks/atomic.js';
 import { isAlive } from '../util/pid.js';
 import { desiredSlots, isPoolName } from '../config/pool.js';
-import type { Snapshot } from './snapshot.js';
+import type { ProjectQueue } from '../tasks/scan.js';
 import type { RecordedTransition } from './journal.js';
 import { projectName } from '../tasks/task-id.js';
 
@@ -48,7 +48,7 @@ export interface StatusFile {
   problems: string[];
   /** What the controller did to a tmux server that misbehaved (a stray channel ended, the server restarted), most recent last. */
   repairs?: Array<{ at: number; what: string }>;
-  /** Each session's recent transitions, oldest first (src/reconciler/journal.ts). */
+  /** Each session's recent transitions, oldest first (src/status/journal.ts). */
   transitions?: Record<string, RecordedTransition[]>;
 }
 
@@ -59,8 +59,17 @@ export interface SlotHistory {
   cordoned: ReadonlySet<string>;
 }
 
+/**
+ * What the status rows need of a pass's snapshot (the reconciler's Snapshot is one): the sessions seen and
+ * the queues. Named here so this room imports nothing from the pass.
+ */
+export interface ObservedForStatus {
+  sessions: ReadonlyMap<string, { name: string; owned: boolean; tags: { pool: string } }>;
+  queues: readonly ProjectQueue[];
+}
+
 /** Pure: the sessions of a pass as `status` shows them, in natural order, with absent slots of the pool. */
-export function sessionStatus(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string, SlotView>, h: SlotHistory): SessionStatus[] {
+export function sessionStatus(d: DesiredState, snap: ObservedForStatus, views: ReadonlyMap<string, SlotView>, h: SlotHistory): SessionStatus[] {
   const wanted = new Set(desiredSlots(d));
   const sidecars = new Map(snap.queues.flatMap((q) => q.active.map((a) => [a.path, a.sidecar] as const)));
   const rows: SessionStatus[] = [];

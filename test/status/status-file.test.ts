@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stateDirFor } from '../../src/config/normalize.js';
-import { readStatusFile, sessionStatus, writeStatusFile, type StatusFile } from '../../src/reconciler/status-file.js';
-import { active, desired, NOW, observed, queue, snapshot, view, views, WEBAPP } from './fixtures.js';
+import { readStatusFile, sessionStatus, writeStatusFile, type StatusFile } from '../../src/status/status-file.js';
+import { active, desired, NOW, observed, queue, snapshot, view, views, WEBAPP } from '../reconciler/fixtures.js';
 
 describe('sessionStatus', () => {
   it('shows each slot with its state, since when, task, project, model, attempt and last error; absent slots and foreign sessions too', () => {
