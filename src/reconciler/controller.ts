@@ -1,10 +1,5 @@
-import { watch, type FSWatcher } from 'chokidar';
-import { watch as fsWatch, type FSWatcher as FsWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { isDirectory } from '../util/fs.js';
-import { ensureQueueDirs } from '../tasks/store.js';
-import { pruneWorktrees } from '../git/worktree.js';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfigFile, loadDesired } from '../config/load.js';
 import { formatConfigError, type DesiredState, type ProjectSpec } from '../config/types.js';
@@ -12,7 +7,7 @@ import { realClock, type Clock } from '../machines/clock.js';
 import { Slots } from '../machines/slots.js';
 import { backendLockFile, createBackend } from '../backend/factory.js';
 import type { SessionBackend } from '../backend/session-backend.js';
-import { acquireLock } from './lock.js';
+import { acquireControllerLocks } from './lock.js';
 import { Loop, TerminalError } from './loop.js';
 import { Reconciler } from './reconciler.js';
 import { sessionStatus, writeStatusFile, type StatusFile } from '../status/status-file.js';
@@ -22,6 +17,8 @@ import { SlotJournal } from '../status/journal.js';
 import { taskId } from '../tasks/task-id.js';
 import type { Server } from 'node:http';
 import { requestsDir } from '../controls/requests.js';
+import { Triggers } from './triggers.js';
+import { prepareProjects, projectsToPrepare } from './prepare.js';
 
 export interface ControllerOptions {
   configFile: string;
@@ -46,8 +43,7 @@ export class Controller {
   private metricsServer: Server | null = null;
   private readonly controls: Controls;
   private readonly loop: Loop;
-  private watchers: FSWatcher[] = [];
-  private inboxWatchers: FsWatcher[] = [];
+  private readonly triggers: Triggers;
   /** Between start() and stop(). */
   private running = false;
   private releaseLock: (() => Promise<void>) | null = null;
@@ -103,6 +99,10 @@ export class Controller {
       resyncMs: () => this.desired.controller.resyncMs,
       log: o.log,
     });
+    this.triggers = new Triggers({
+      configFile: o.configFile, log: o.log, desired: () => this.desired, arrivals: this.reconciler.arrivals,
+      wake: (why) => this.loop.wake(why), reload: (why) => void this.reload(why),
+    });
   }
 
   static async create(o: ControllerOptions): Promise<Controller> {
@@ -110,18 +110,7 @@ export class Controller {
     const c = new Controller(o, desired);
     await c.controls.load();
     if (o.lock !== false) {
-      // One controller per tmux server, whatever its state directory, and one per state directory.
-      const releaseServer = await acquireLock(backendLockFile(desired), `the tmux server ${c.backend.label}`, o.configFile);
-      try {
-        const releaseState = await acquireLock(join(desired.controller.stateDir, 'controller.lock'), `the state directory ${desired.controller.stateDir}`, o.configFile);
-        c.releaseLock = async () => {
-          await releaseState();
-          await releaseServer();
-        };
-      } catch (err) {
-        await releaseServer();
-        throw err;
-      }
+      c.releaseLock = await acquireControllerLocks(backendLockFile(desired), c.backend.label, desired.controller.stateDir, o.configFile);
       await mkdir(join(desired.controller.stateDir, 'sessions'), { recursive: true, mode: 0o700 });
       await mkdir(requestsDir(desired.controller.stateDir), { recursive: true, mode: 0o700 });
     }
@@ -144,7 +133,7 @@ export class Controller {
   /** Runs until stop(): reconciles now, on every trigger and on the periodic resync. */
   start(): void {
     this.running = true;
-    this.watchConfig();
+    this.triggers.watchConfig();
     const at = this.desired.controller.metrics;
     if (at) void this.metrics.serve(at, this.o.log).then((s) => {
       if (this.running) this.metricsServer = s;
@@ -154,7 +143,7 @@ export class Controller {
     // killed before us left attached to the server goes before it can hold the server (tmux/strays.ts).
     void Promise.all([this.prepareProjects(), this.reconciler.sweep()]).finally(() => {
       if (!this.running) return; // stopped meanwhile
-      this.watchWork();
+      this.triggers.watchWork();
       this.loop.wake('start');
     });
   }
@@ -195,7 +184,7 @@ export class Controller {
     this.o.log.info({ why, size: next.pool.size, projects: next.projects.length }, 'config reloaded');
     if (JSON.stringify(next.projects) !== JSON.stringify(prev.projects)) {
       await this.prepareProjects();
-      await this.rewatchWork();
+      await this.triggers.rewatchWork();
     }
     this.loop.resume('config changed');
     return true;
@@ -206,9 +195,7 @@ export class Controller {
     this.running = false;
     this.metricsServer?.close();
     this.metricsServer = null;
-    await Promise.all(this.watchers.map((w) => w.close()));
-    this.watchers = [];
-    for (const w of this.inboxWatchers.splice(0)) w.close();
+    await this.triggers.close();
     await this.loop.stop();
     await this.reconciler.idle();
     this.slots.stopAll();
@@ -234,80 +221,12 @@ export class Controller {
     }).catch((err: Error) => this.o.log.warn({ err: err.message }, 'cannot write the status file'));
   }
 
-  /** The projects whose folder exists but whose inbox does not: start and reload create their queue folders. */
-  async projectsToPrepare(): Promise<ProjectSpec[]> {
-    const out: ProjectSpec[] = [];
-    for (const p of this.desired.projects) if ((await isDirectory(p.path)) && !(await isDirectory(p.inbox))) out.push(p);
-    return out;
+  /** The projects whose queue folders start and reload would create. */
+  projectsToPrepare(): Promise<ProjectSpec[]> {
+    return projectsToPrepare(this.desired);
   }
 
-  /**
-   * Creates the queue folders of projects that exist (a missing project is reported by each pass), and
-   * lets git forget task worktrees whose folders are gone (`git worktree prune`).
-   */
-  private async prepareProjects(): Promise<void> {
-    for (const p of this.desired.projects) {
-      if (!(await isDirectory(p.path))) continue;
-      await ensureQueueDirs(p.inbox).catch((err: Error) => this.o.log.warn({ project: p.path, err: err.message }, 'cannot create the queue folders'));
-      if (p.isolation === 'worktree') await pruneWorktrees(p.path).catch((err: Error) => this.o.log.warn({ project: p.path, err: err.message }, 'cannot prune the git worktrees of the project'));
-    }
-  }
-
-  private watchConfig(): void {
-    const w = watch(this.o.configFile, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 } });
-    w.on('all', () => void this.reload('config file changed'));
-    w.on('error', (err) => this.o.log.warn({ err: String(err) }, 'config watcher error'));
-    this.watchers.push(w);
-  }
-
-  private watchWork(): void {
-    const inboxes = this.desired.projects.map((p) => p.inbox);
-    // inotify through fs.watch: it wakes the loop, says how each file arrived (src/tasks/arrivals.ts) and
-    // which files the next scan must look at again (src/tasks/scan.ts). chokidar below covers what these
-    // miss: an inbox missing now, or one removed and made again, is seen from its queue folder, and watched.
-    for (const inbox of inboxes) {
-      try {
-        const w = fsWatch(inbox, (event, name) => {
-          if (!name) return;
-          this.reconciler.arrivals.note(event === 'change' ? 'change' : 'rename', join(inbox, name.toString()));
-          this.loop.wake('inbox changed');
-        });
-        const arrivals = this.reconciler.arrivals;
-        arrivals.watching(inbox, true);
-        // Without its watcher, the inbox is listed whole again each pass (src/tasks/scan.ts).
-        w.on('error', () => w.close());
-        w.on('close', () => arrivals.watching(inbox, false));
-        this.inboxWatchers.push(w);
-      } catch {
-        // a missing inbox: reported by the pass; its queue folder is watched below until it is there
-      }
-    }
-    const events = join(this.desired.controller.stateDir, 'sessions');
-    const requests = requestsDir(this.desired.controller.stateDir);
-    const onError = (err: unknown) => this.o.log.warn({ err: String(err) }, 'watcher error; the periodic resync still runs');
-    const w = watch([events, requests], { ignoreInitial: true, depth: 1 });
-    w.on('all', (_ev, path) => {
-      if (path.startsWith(requests)) {
-        if (!path.endsWith('.reply.json')) this.loop.wake('control request');
-      } else this.loop.wake('agent event');
-    });
-    w.on('error', onError);
-    // Never the inboxes themselves: chokidar keeps a watcher and a stat per file (600 MB for 100,000 tasks).
-    const queues = watch(inboxes.map((i) => dirname(i)), { ignoreInitial: true, depth: 0 });
-    queues.on('addDir', (path) => {
-      this.loop.wake('inbox changed');
-      // An inbox that appeared, or was made again (its old watcher watches the folder that went): watch it.
-      if (inboxes.includes(path)) void this.rewatchWork();
-    });
-    queues.on('error', onError);
-    this.watchers.push(w, queues);
-  }
-
-  private async rewatchWork(): Promise<void> {
-    for (const w of this.inboxWatchers.splice(0)) w.close();
-    const [configWatcher, ...rest] = this.watchers;
-    await Promise.all(rest.map((w) => w.close()));
-    this.watchers = configWatcher ? [configWatcher] : [];
-    this.watchWork();
+  private prepareProjects(): Promise<void> {
+    return prepareProjects(this.desired, this.o.log);
   }
 }

@@ -1,5 +1,5 @@
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isAlive } from '../util/pid.js';
 
 /** Who holds a lock, as written in the lock file. */
@@ -55,4 +55,23 @@ async function readOwner(file: string): Promise<LockOwner | null> {
     // a torn write: treated as stale
   }
   return null;
+}
+
+/**
+ * The locks of a running controller, taken in order: one controller per backend host (`hostLock`, e.g.
+ * beside the tmux server's socket), whatever its state directory, and one per state directory. Returns
+ * one release for both; takes neither when the second is held.
+ */
+export async function acquireControllerLocks(hostLock: string, host: string, stateDir: string, config: string): Promise<() => Promise<void>> {
+  const releaseHost = await acquireLock(hostLock, `the tmux server ${host}`, config);
+  try {
+    const releaseState = await acquireLock(join(stateDir, 'controller.lock'), `the state directory ${stateDir}`, config);
+    return async () => {
+      await releaseState();
+      await releaseHost();
+    };
+  } catch (err) {
+    await releaseHost();
+    throw err;
+  }
 }

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import type { Repair, SessionBackend } from '../backend/session-backend.js';
-import { BackendHealth, type HealthStep } from './backend-health.js';
+import type { SessionBackend } from '../backend/session-backend.js';
+import { HostRepairs } from './host-repairs.js';
+import { nextDue } from './next-due.js';
 import type { DesiredState } from '../config/types.js';
 import type { Clock } from '../machines/clock.js';
 import type { Slots } from '../machines/slots.js';
 import type { SlotView } from '../machines/types.js';
 import { QueueScanner } from '../tasks/scan.js';
-import { driverFor } from '../drivers/index.js';
 import { actionSession, type Action } from './actions.js';
 import { dispatch } from './dispatch.js';
 import { InFlight } from './in-flight.js';
@@ -14,7 +14,7 @@ import { interpret } from './interpret.js';
 import { retryDelay, TerminalError } from './loop.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
-import { isPoolName, profileOf } from '../config/pool.js';
+import { ProblemLog, squatters } from './problems.js';
 import { blindSpots, type Snapshot } from './snapshot.js';
 import type { TaskEvents } from '../metrics/metrics.js';
 
@@ -50,20 +50,19 @@ export class Reconciler {
   private readonly inFlight = new InFlight();
   private readonly claiming = new Set<string>();
   private readonly lastServed = new Map<string, number>();
-  private reported = new Set<string>();
+  private readonly problems: ProblemLog;
   /** Session action groups that failed in a row: how long the loop waits before it runs again for them. */
   private groupFailures = 0;
-  private readonly health = new BackendHealth();
-  /** A session not ours was seen on the host in this run: its server is never ended. */
-  private foreignSeen = false;
-  /** What the controller did to a host that misbehaved, most recent last (at most 10), for the status file. */
-  repairs: ReadonlyArray<{ at: number; what: string }> = [];
+  private readonly host: HostRepairs;
   /** What the last pass could not see (blindSpots of its snapshot). */
   lastBlindSpots: string[] = [];
   /** The world as the last pass saw it. */
   lastSnapshot: Snapshot | null = null;
 
-  constructor(private readonly deps: ReconcilerDeps, private desired: DesiredState) {}
+  constructor(private readonly deps: ReconcilerDeps, private desired: DesiredState) {
+    this.host = new HostRepairs(deps.backend, deps.log);
+    this.problems = new ProblemLog(deps.log);
+  }
 
   setDesired(d: DesiredState): void {
     this.desired = d;
@@ -93,9 +92,10 @@ export class Reconciler {
   async pass(): Promise<PassResult> {
     const { snapshot, actions } = await this.planOnly();
     this.lastSnapshot = snapshot;
-    const health = this.hostStep(snapshot);
-    this.report(snapshot, health ? [`tmux: ${health.plan}`] : []);
-    if (health?.repair) await this.repair(health.repair);
+    const health = this.host.step(this.desired, snapshot);
+    this.lastBlindSpots = [...blindSpots(snapshot), ...(health ? [`tmux: ${health.plan}`] : [])];
+    this.problems.report([...this.lastBlindSpots, ...squatters(this.desired, snapshot)]);
+    if (health?.repair) await this.host.repair(health.repair);
     const groups = new Map<string, Action[]>();
     for (const a of actions) {
       const s = actionSession(a);
@@ -111,37 +111,17 @@ export class Reconciler {
     }
     for (const [session, group] of groups) this.startGroup(session, group, snapshot);
     if (!snapshot.tmux.ok && snapshot.tmux.hopeless) throw new TerminalError(snapshot.tmux.error);
-    return { requeueAfterMs: health ? health.retryInMs : this.nextDue(snapshot) };
-  }
-
-  /**
-   * What to do about the host this pass: nothing when it answered (or cannot work at all, which a person
-   * must fix); else the health policy's step (src/reconciler/backend-health.ts). Its server may be ended
-   * only when nothing but the pool lives there: no dedicated session configured, none not ours ever seen.
-   */
-  private hostStep(snapshot: Snapshot): HealthStep | null {
-    if (!snapshot.tmux.ok && !snapshot.tmux.hopeless) return this.health.failed(snapshot.now, this.desired.dedicated.length === 0 && !this.foreignSeen);
-    if (snapshot.tmux.ok) for (const s of snapshot.sessions.values()) if (!s.owned) this.foreignSeen = true;
-    if (this.health.ok()) this.deps.log.info('tmux answers again');
-    return null;
-  }
-
-  /** Asks the backend to repair itself; says what it did. */
-  private async repair(how: Repair): Promise<void> {
-    if (!this.deps.backend.repair) return;
-    try {
-      for (const did of await this.deps.backend.repair(how)) {
-        this.deps.log.warn({ repair: how }, `tmux: ${did}`);
-        this.repairs = [...this.repairs, { at: Date.now(), what: did }].slice(-10);
-      }
-    } catch (err) {
-      this.deps.log.error({ repair: how, err: (err as Error).message }, 'tmux: the repair failed; the next look tries again');
-    }
+    return { requeueAfterMs: health ? health.retryInMs : nextDue(this.desired, snapshot, this.deps.slots.views()) };
   }
 
   /** Ends what controllers that died left attached to the host (at start: before they can hold it). */
   async sweep(): Promise<void> {
-    await this.repair('strays');
+    await this.host.repair('strays');
+  }
+
+  /** What the controller did to a host that misbehaved, most recent last (at most 10), for the status file. */
+  get repairs(): ReadonlyArray<{ at: number; what: string }> {
+    return this.host.done;
   }
 
   /** Resolves when every background action has finished. */
@@ -217,37 +197,5 @@ export class Reconciler {
       d: this.desired, backend: this.deps.backend, slots: this.deps.slots, clock: this.deps.clock, log: this.deps.log, sessions: snapshot.sessions,
       ...(this.deps.events ? { events: this.deps.events } : {}),
     };
-  }
-
-  /** Problems are logged when they appear, not on every pass. `also`: what the controller does about them. */
-  private report(snapshot: Snapshot, also: readonly string[] = []): void {
-    this.lastBlindSpots = [...blindSpots(snapshot), ...also];
-    const now = new Set<string>(this.lastBlindSpots);
-    for (const s of snapshot.sessions.values()) {
-      if (!s.owned && this.desired.pool.size > 0 && isPoolName(this.desired, s.name)) {
-        now.add(`session ${s.name} has a pool name but was not created by agentpool; it is left alone and its slot stays empty`);
-      }
-    }
-    for (const p of now) if (!this.reported.has(p)) this.deps.log.warn(p);
-    for (const p of this.reported) if (!now.has(p)) this.deps.log.info({ resolved: p }, 'problem resolved');
-    this.reported = now;
-  }
-
-  /**
-   * When to look again without a trigger: a file settling, a retry coming due, and a slot whose driver
-   * asks to be looked at (a screen change wakes nothing; src/drivers/cadence.ts).
-   */
-  private nextDue(snapshot: Snapshot): number | undefined {
-    let due = Infinity;
-    for (const q of snapshot.queues) {
-      if (q.settlingUntil !== null) due = Math.min(due, q.settlingUntil);
-      for (const t of q.pending) if (t.notBefore > snapshot.now) due = Math.min(due, t.notBefore);
-    }
-    for (const v of this.deps.slots.views()) {
-      const profile = profileOf(this.desired, v.agent);
-      const ms = driverFor(profile).pollMs(v.state, profile);
-      if (ms !== null) due = Math.min(due, snapshot.now + ms);
-    }
-    return due === Infinity ? undefined : Math.max(10, due - snapshot.now);
   }
 }
