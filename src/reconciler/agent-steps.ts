@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { buildMessage } from '../agents/launch.js';
-import { claudeConfigFile, recordFolderTrust } from '../agents/claude-trust.js';
 import { deliversInArgv } from '../config/agents.js';
 import type { DesiredState } from '../config/types.js';
 import { exists, isDirectory } from '../util/fs.js';
@@ -13,7 +12,8 @@ import { claimWarmWorkspace, closeWarmWorkspace, closeWorkspace, openWarmWorkspa
 import { saveAttemptLog } from './attempt-log.js';
 import { taskId } from '../tasks/task-id.js';
 import type { Action } from './actions.js';
-import type { DriverContext, Launch } from '../drivers/agent-driver.js';
+import { startAgent } from './start-agent.js';
+import type { Sidecar } from '../tasks/types.js';
 import { submitWaits } from '../drivers/submit-waits.js';
 
 /**
@@ -32,33 +32,29 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   const project = x.d.projects.find((p) => p.path === a.project);
   const workspace = project ? await openWorkspace(x, task, project) : { cwd: a.project, trust: a.project };
   if ('error' in workspace) return fail(workspace.error);
-  const untrusted = await trustFolder(x, c, a.session, a.project, workspace.trust);
-  if (untrusted) return fail(untrusted);
-  const parsed = await readTask(task).catch((err: Error) => err);
-  if (parsed instanceof Error) return fail(`the task cannot be read: ${parsed.message}`);
-  const resumeId = parsed.meta.resume ?? (await takeResumeId(x.d, a.session));
-  const agentSessionId = resumeId ?? (c.profile.newSessionArgs.length ? randomUUID() : '');
   // A profile that takes the task in its argv gets it at launch: starting the process is the delivery.
   const inArgv = deliversInArgv(c.profile.command);
-  const message = inArgv ? messageFor(x.d, task, parsed.body) : undefined;
-  let started: Launch;
-  try {
-    started = await driver.prepare(c, { model: a.model, project: a.project, agentSessionId, resume: resumeId !== null, ...(message !== undefined ? { message } : {}) });
-  } catch (err) {
-    return fail(`cannot prepare the session's private files: ${(err as Error).message}`);
-  }
-  const { argv } = started;
-  const now = x.clock.now();
-  const sidecar = await updateSidecar(task, {
-    state: inArgv ? 'submitted' : 'launched', model: a.model, agentSessionId: agentSessionId || null, launchedAt: now, session: a.session,
-    ...(inArgv ? { submittedAt: now } : {}),
+  let sidecar: Sidecar | undefined;
+  const started = await startAgent(x, { driver, c, io }, {
+    session: a.session, project: a.project, task, cwd: workspace.cwd, trust: workspace.trust, fail,
+    spec: async () => {
+      const parsed = await readTask(task).catch((err: Error) => err);
+      if (parsed instanceof Error) return `the task cannot be read: ${parsed.message}`;
+      const resumeId = parsed.meta.resume ?? (await takeResumeId(x.d, a.session));
+      const agentSessionId = resumeId ?? (c.profile.newSessionArgs.length ? randomUUID() : '');
+      const message = inArgv ? messageFor(x.d, task, parsed.body) : undefined;
+      return { model: a.model, project: a.project, agentSessionId, resume: resumeId !== null, ...(message !== undefined ? { message } : {}) };
+    },
+    writeAhead: async (now, spec) => {
+      sidecar = await updateSidecar(task, {
+        state: inArgv ? 'submitted' : 'launched', model: a.model, agentSessionId: spec.agentSessionId || null, launchedAt: now, session: a.session,
+        ...(inArgv ? { submittedAt: now } : {}),
+      });
+    },
   });
-  try {
-    await io.backend.start(io.ref, { cwd: workspace.cwd, argv, env: { ...started.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_TASK: task, AGENTPOOL_PROJECT: a.project } });
-  } catch (err) {
-    return fail(`could not start the agent (${argv[0]}): ${(err as Error).message}`);
-  }
-  if (inArgv) x.events?.submitted((now - sidecar.arrivedAt) / 1000);
+  if (!started) return;
+  const { now, argv } = started;
+  if (inArgv) x.events?.submitted((now - sidecar!.arrivedAt) / 1000);
   const launched = { type: 'LAUNCHED', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name } as const;
   const shownArgv = argv.map((w) => (w.length > 200 ? `${w.slice(0, 200)}…` : w));
   const note = { msg: inArgv ? 'launched agent with the task in its argv' : 'launched agent', fields: { agent: c.profile.name, model: a.model, cwd: workspace.cwd, argv: shownArgv } };
@@ -84,29 +80,20 @@ export async function warm(x: Act, a: Extract<Action, { kind: 'warm-agent' }>): 
   const project = x.d.projects.find((p) => p.path === a.project);
   const worktree = project?.isolation === 'worktree' ? await openWarmWorkspace(x, project, a.session) : undefined;
   if (worktree && 'error' in worktree) return fail(worktree.error);
-  const failIn = async (reason: string) => {
-    await closeWarmWorkspace(x, a.session, worktree);
-    return fail(reason);
-  };
-  const untrusted = await trustFolder(x, c, a.session, a.project, worktree?.repo ?? a.project);
-  if (untrusted) return failIn(untrusted);
   const agentSessionId = c.profile.newSessionArgs.length ? randomUUID() : '';
-  let started: Launch;
-  try {
-    started = await driver.prepare(c, { model: a.model, project: a.project, agentSessionId, resume: false });
-  } catch (err) {
-    return failIn(`cannot prepare the session's private files: ${(err as Error).message}`);
-  }
-  const now = x.clock.now();
   const cwd = worktree?.cwd ?? a.project;
-  try {
-    await io.backend.start(io.ref, { cwd, argv: started.argv, env: { ...started.env, AGENTPOOL_SESSION: a.session, AGENTPOOL_PROJECT: a.project } });
-  } catch (err) {
-    return failIn(`could not start the agent (${started.argv[0]}): ${(err as Error).message}`);
-  }
-  const warmAgent = { project: a.project, model: a.model, agentSessionId, launchedAt: now, ...(worktree ? { worktree } : {}) };
+  const started = await startAgent(x, { driver, c, io }, {
+    session: a.session, project: a.project, cwd, trust: worktree?.repo ?? a.project,
+    spec: async () => ({ model: a.model, project: a.project, agentSessionId, resume: false }),
+    fail: async (reason) => {
+      await closeWarmWorkspace(x, a.session, worktree);
+      return fail(reason);
+    },
+  });
+  if (!started) return;
+  const warmAgent = { project: a.project, model: a.model, agentSessionId, launchedAt: started.now, ...(worktree ? { worktree } : {}) };
   const note = { msg: 'warming an agent for the next task', fields: { agent: c.profile.name, model: a.model, cwd } };
-  await recordWith(x, a.session, note, { type: 'WARM', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name, warm: warmAgent });
+  await recordWith(x, a.session, note, { type: 'WARM', deadline: started.now + c.profile.promptTimeoutMs, agent: c.profile.name, warm: warmAgent });
 }
 
 export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>): Promise<void> {
@@ -209,19 +196,6 @@ async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>, log: s
 async function recordOf(path: string, read: (path: string) => Promise<{ project: string } | null>): Promise<{ record: unknown; project: string }> {
   const record = await read(path).catch(() => null);
   return { record, project: record?.project ?? '' };
-}
-
-/** Records the folder as trusted where the project asks it (projects[].trust); why it could not, or null. */
-async function trustFolder(x: Act, c: DriverContext, session: string, projectPath: string, folder: string): Promise<string | null> {
-  const project = x.d.projects.find((p) => p.path === projectPath);
-  if (!project?.trust || c.profile.folderTrust !== 'claude-json') return null;
-  const file = claudeConfigFile({ ...process.env, ...c.profile.env });
-  try {
-    if (await recordFolderTrust(file, folder)) x.log.info({ session, project: projectPath, folder, file }, 'recorded folder trust for the project (projects[].trust)');
-    return null;
-  } catch (err) {
-    return `cannot record folder trust in ${file}: ${(err as Error).message}`;
-  }
 }
 
 function messageFor(d: DesiredState, task: string, body: string): string {
