@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
-import { readCordoned } from '../controls/controls.js';
+import { readCordoned } from '../controls/cordoned.js';
 import { taskTransitions, type RecordedTransition } from '../status/journal.js';
 import { readStatusFile, statusFreshMs, type SessionStatus, type StatusFile } from '../status/status-file.js';
 import { changesOf, taskFacts } from '../tasks/list.js';

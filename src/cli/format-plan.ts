@@ -1,12 +1,16 @@
 import { basename } from 'node:path';
 import type { DesiredState } from '../config/types.js';
-import type { Action } from '../reconciler/actions.js';
+import type { Action, RequestRef } from '../reconciler/actions.js';
 import { branchLeaf } from '../git/worktree.js';
 import { projectName } from '../tasks/task-id.js';
 
-/** kubectl-style lines, one per action: `session/ccl-auto-3 create`. */
-export function formatPlan(d: DesiredState, actions: readonly Action[]): string[] {
+/**
+ * kubectl-style lines, one per action: `session/ccl-auto-3 create`. `now`: the time of the plan, for how
+ * long a person's request has waited.
+ */
+export function formatPlan(d: DesiredState, actions: readonly Action[], now = Date.now()): string[] {
   const task = (project: string, file: string) => `task/${projectName(d, project)}/${basename(file)}`;
+  const asked = (r: RequestRef) => `requested ${Math.max(0, Math.round((now - r.at) / 1000))} s ago`;
   return actions.map((a) => {
     switch (a.kind) {
       case 'create-session':
@@ -41,6 +45,14 @@ export function formatPlan(d: DesiredState, actions: readonly Action[]): string[
         return `session/${a.session} answer-dialog ${a.answer.name} (${a.answer.choose !== undefined ? `choose "${a.answer.choose}"` : `keys ${(a.answer.keys ?? []).join(' ')}`})`;
       case 'stop-agent':
         return a.task ? `session/${a.session} stop-agent → task ${a.disposition} (${a.verdict.reason})` : `session/${a.session} stop-agent (${a.verdict.reason})`;
+      case 'cancel-task': {
+        const stop = a.session ? ` → stop the agent in session/${a.session}` : '';
+        return `${task(a.project, a.path)} cancel${stop} (${a.request ? asked(a.request) : 'recorded before the controller restarted'})`;
+      }
+      case 'retry-task':
+        return `${task(a.project, a.path)} retry (${asked(a.request)})`;
+      case 'cordon-session':
+        return `session/${a.target} ${a.on ? 'cordon' : 'uncordon'} (${asked(a.request)})`;
     }
   });
 }

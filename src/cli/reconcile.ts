@@ -46,7 +46,7 @@ async function dryRun(configFile: string, v: CliValues): Promise<number> {
   const unprepared = await c.projectsToPrepare();
   // A world that could not be seen whole is never "in sync": say what was missing, exit 2 ("cannot tell").
   const blind = blindSpots(snapshot, new Set(unprepared.map((p) => p.path)));
-  const lines = [...unprepared.map((p) => `project/${p.name} create queue folders under ${dirname(p.inbox)}`), ...formatPlan(c.config, actions)];
+  const lines = [...unprepared.map((p) => `project/${p.name} create queue folders under ${dirname(p.inbox)}`), ...formatPlan(c.config, actions, snapshot.now)];
   if (v.output === 'json') process.stdout.write(`${planJson(actions)}\n`);
   else if (lines.length === 0 && blind.length === 0) process.stdout.write(`pool ${c.config.pool.prefix}* on ${c.backend.label} is in sync: nothing to do\n`);
   else if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);

@@ -12,7 +12,7 @@ import { listTasks } from '../tasks/list.js';
 import type { CliValues } from './main.js';
 import { oneLine, shortDuration, table } from './table.js';
 import { watch } from './watch.js';
-import { readCordoned } from '../controls/controls.js';
+import { readCordoned } from '../controls/cordoned.js';
 
 /**
  * What the pool and the queues look like now. With a controller running, from the status file it writes

@@ -7,8 +7,9 @@ import { waitForFile } from '../util/fs.js';
 /**
  * How `agentpool retry|cancel|cordon|uncordon|drain` reach the running controller, so that it stays the
  * only writer of tasks and slots: the CLI writes a request file into `<stateDir>/requests/` (atomically)
- * and waits for the reply file the controller writes beside it once it acted. A request the controller
- * cannot act on yet (the task's agent is mid-action) stays until a later pass can.
+ * and waits for the reply file the controller writes beside it once it acted. Each pass observes the
+ * waiting requests, plans them as actions and dispatches them, so a dry run shows them too. A request the
+ * controller cannot act on yet (the task's agent is mid-action) stays until a later pass can.
  */
 export type ControlKind = 'retry' | 'cancel' | 'cordon' | 'uncordon';
 
@@ -67,7 +68,7 @@ export async function pendingRequests(stateDir: string): Promise<ControlRequest[
 }
 
 /** The controller's answer: the reply is written, then the request goes. */
-export async function answerRequest(stateDir: string, req: ControlRequest, reply: ControlReply): Promise<void> {
+export async function answerRequest(stateDir: string, req: Pick<ControlRequest, 'id'>, reply: ControlReply): Promise<void> {
   const dir = requestsDir(stateDir);
   await writeJsonAtomic(join(dir, `${req.id}${REPLY}`), reply);
   await unlink(join(dir, `${req.id}.json`)).catch(() => {});

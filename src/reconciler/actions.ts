@@ -4,6 +4,13 @@ import type { SlotTags } from '../backend/session-backend.js';
 import { compareSessions } from '../machines/slots.js';
 import type { PendingTask, RejectedTask } from '../tasks/types.js';
 
+/** The person's request (`agentpool retry|cancel|cordon|uncordon|drain`) an action answers once done. */
+export interface RequestRef {
+  id: string;
+  /** When it was made. */
+  at: number;
+}
+
 /**
  * Everything the controller can do, as data. `plan()` returns these; `dispatch()` performs them;
  * `--dry-run` prints them. Sessions are named by pool session name.
@@ -42,13 +49,26 @@ export type Action =
       refundAttempt: boolean;
       notBefore: number;
       cooldownUntil: number;
-    };
+    }
+  /**
+   * Cancel a task (`agentpool cancel`): one in the queue goes to failed/; one a slot holds (`session`) is
+   * marked cancelled, then its agent is stopped. Without `request`: a cancel marked by a controller that died
+   * before it stopped the agent, finished now.
+   */
+  | { kind: 'cancel-task'; path: string; project: string; session?: string; request?: RequestRef }
+  /** A failed task back in the queue, attempts reset (`agentpool retry`). */
+  | { kind: 'retry-task'; path: string; project: string; request: RequestRef }
+  /**
+   * A session takes no new work (`on`), or takes it again. `target` (not `session`): it is not one of the
+   * session's own actions, so it waits for none of them, and it may name no session of the pool (refused).
+   */
+  | { kind: 'cordon-session'; target: string; on: boolean; request: RequestRef };
 
 export type ActionKind = Action['kind'];
 
 /** The session an action belongs to, for one-in-flight bookkeeping; null for task-only actions. */
 export function actionSession(a: Action): string | null {
-  return 'session' in a ? a.session : null;
+  return 'session' in a ? a.session ?? null : null;
 }
 
 /**
@@ -56,7 +76,7 @@ export function actionSession(a: Action): string | null {
  * natural session order (ccl-auto-2 before ccl-auto-10), keeping the order the planner gave within a session.
  */
 export function sortActions(actions: readonly Action[]): Action[] {
-  const path = (a: Action) => (a.kind === 'reject-task' ? a.task.path : a.kind === 'requeue-task' ? a.path : '');
+  const path = (a: Action) => (a.kind === 'reject-task' ? a.task.path : a.kind === 'cordon-session' ? a.target : 'path' in a ? a.path : '');
   return actions
     .map((a, i) => ({ a, i }))
     .sort((x, y) => {

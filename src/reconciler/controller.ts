@@ -11,7 +11,7 @@ import { acquireControllerLocks } from './lock.js';
 import { Loop, TerminalError } from './loop.js';
 import { Reconciler } from './reconciler.js';
 import { sessionStatus, writeStatusFile, type StatusFile } from '../status/status-file.js';
-import { Controls } from '../controls/controls.js';
+import { readCordoned } from '../controls/cordoned.js';
 import { Metrics } from '../metrics/metrics.js';
 import { SlotJournal } from '../status/journal.js';
 import { taskId } from '../tasks/task-id.js';
@@ -41,7 +41,6 @@ export class Controller {
   readonly backend: SessionBackend;
   readonly metrics = new Metrics();
   private metricsServer: Server | null = null;
-  private readonly controls: Controls;
   private readonly loop: Loop;
   private readonly triggers: Triggers;
   /** Between start() and stop(). */
@@ -71,19 +70,12 @@ export class Controller {
       () => this.wake('timer'),
     );
     this.reconciler = new Reconciler(
-      { backend: this.backend, slots: this.slots, clock, log: o.log, wake: (afterMs) => (afterMs ? this.wakeAfter(afterMs) : this.wake('action finished')), cordoned: () => this.controls.cordoned, events: this.metrics },
+      { backend: this.backend, slots: this.slots, clock, log: o.log, wake: (afterMs) => (afterMs ? this.wakeAfter(afterMs) : this.wake('action finished')), events: this.metrics },
       desired,
     );
-    this.controls = new Controls({
-      stateDir: desired.controller.stateDir, slots: this.slots, log: o.log, now: () => clock.now(),
-      busy: (s) => this.reconciler.busy(s), claiming: (p) => this.reconciler.isClaiming(p),
-      activeTasks: () => this.reconciler.lastSnapshot?.queues.flatMap((q) => q.active) ?? [],
-    });
     this.loop = new Loop({
       pass: async () => {
         try {
-          // A person's requests (retry, cancel, cordon) first: the pass then plans with them.
-          if (this.releaseLock) await this.controls.handle(this.desired).catch((err: Error) => o.log.error({ err: err.message }, 'could not read the control requests'));
           const started = performance.now();
           const r = await this.reconciler.pass().catch((err: unknown) => {
             this.metrics.error('pass');
@@ -108,7 +100,6 @@ export class Controller {
   static async create(o: ControllerOptions): Promise<Controller> {
     const desired = await loadDesired(o.configFile);
     const c = new Controller(o, desired);
-    await c.controls.load();
     if (o.lock !== false) {
       c.releaseLock = await acquireControllerLocks(backendLockFile(desired), c.backend.label, desired.controller.stateDir, o.configFile);
       await mkdir(join(desired.controller.stateDir, 'sessions'), { recursive: true, mode: 0o700 });
@@ -212,7 +203,9 @@ export class Controller {
     if (!snap || !this.releaseLock) return;
     const d = this.desired;
     const views = new Map(this.slots.views().map((v) => [v.session, v]));
-    const sessions = sessionStatus(d, snap, views, { since: this.journal.since, lastError: this.journal.lastError, cordoned: this.controls.cordoned });
+    // Read after the pass: a cordon it performed shows at once.
+    const cordoned = await readCordoned(d.controller.stateDir);
+    const sessions = sessionStatus(d, snap, views, { since: this.journal.since, lastError: this.journal.lastError, cordoned });
     await writeStatusFile(d.controller.stateDir, {
       version: 1, pid: process.pid, config: this.o.configFile, startedAt: this.startedAt, writtenAt: Date.now(),
       generation: this.generation, lastReload: this.lastReload,

@@ -6,14 +6,16 @@ import { launch, stop, submit, warm } from './agent-steps.js';
 import { profileOf } from '../config/pool.js';
 import { IDLE_TAGS } from './slot-tags.js';
 import { closeWarmWorkspace, closeWorkspace } from './workspace.js';
+import { performRequest } from './request-steps.js';
 
 export type { ActDeps as DispatchDeps };
 
 /**
  * Performs one session's actions in order (or one task-only action): each action goes to the session
- * backend, the slot's agent driver or the task store, and its result back to the slot machine as events
- * (act-context.ts `record`, which also writes the session's tags). Expected failures (a task taken by
- * someone else, an agent that will not start) become events too; only a broken environment throws.
+ * backend, the slot's agent driver or the task store (a person's request is answered too), and its result
+ * back to the slot machine as events (act-context.ts `record`, which also writes the session's tags).
+ * Expected failures (a task taken by someone else, an agent that will not start) become events too; only
+ * a broken environment throws.
  */
 export async function dispatch(deps: ActDeps, actions: readonly Action[]): Promise<void> {
   const x = newAct(deps);
@@ -99,6 +101,10 @@ async function perform(x: Act, a: Action): Promise<void> {
     }
     case 'stop-agent':
       return stop(x, a);
+    case 'cancel-task':
+    case 'retry-task':
+    case 'cordon-session':
+      return performRequest(x, a);
   }
 }
 

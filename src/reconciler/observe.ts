@@ -8,14 +8,16 @@ import type { QueueScanner } from '../tasks/scan.js';
 import { agentProgramProblem } from '../agents/program.js';
 import { profileOf } from '../config/pool.js';
 import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
+import { pendingRequests } from '../controls/requests.js';
+import { readCordoned } from '../controls/cordoned.js';
 
 /** Slot states whose agent is read each pass. A ready (warm) agent is not: its process alone is watched. */
 const AGENT_STATES = new Set<string>(['warming', 'launching', 'awaitingPrompt', 'working', 'stopping']);
 
 /**
  * One observation of the world: one listing of the backend's sessions, a scan of every project's queue,
- * and for slots with an agent what its driver reads (its events, and its screen only where a decision
- * needs it).
+ * for slots with an agent what its driver reads (its events, and its screen only where a decision needs
+ * it), and a person's waiting requests and cordons.
  */
 export async function observe(
   d: DesiredState,
@@ -33,7 +35,11 @@ export async function observe(
   }
 
   const scanOptions = { now, settleMs: d.tasks.settleMs, maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) };
-  const queues = await Promise.all(d.projects.map((p) => scanner.scan(p, scanOptions)));
+  const [queues, requests, cordoned] = await Promise.all([
+    Promise.all(d.projects.map((p) => scanner.scan(p, scanOptions))),
+    pendingRequests(d.controller.stateDir),
+    readCordoned(d.controller.stateDir),
+  ]);
 
   const agents = new Map<string, AgentSignals>();
   const problems: string[] = [];
@@ -60,7 +66,7 @@ export async function observe(
     }),
   );
   const agentMissing = await agentProgramProblem(profileOf(d, d.pool.agent));
-  return { now, tmux: tmuxState, sessions, queues, agents, problems, ...(agentMissing ? { agentMissing } : {}) };
+  return { now, tmux: tmuxState, sessions, queues, agents, problems, requests, cordoned, ...(agentMissing ? { agentMissing } : {}) };
 }
 
 function observed(d: DesiredState, b: BackendSession): ObservedSession {

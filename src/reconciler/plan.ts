@@ -8,6 +8,7 @@ import { explainVerdict } from './explain.js';
 import { savedTags, staleSlotTags } from './slot-tags.js';
 import { dispose } from './retry.js';
 import { fitsWarm, warmUps } from './warm.js';
+import { planRequests } from './plan-requests.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -24,13 +25,8 @@ export interface PlanContext {
   claiming?: ReadonlySet<string>;
   /** When each project last got a task (fair turns). */
   lastServed?: ReadonlyMap<string, number>;
-  /** Sessions a person cordoned (`agentpool cordon`): they finish their task and take no new one. */
+  /** Sessions cordoned besides those the snapshot says (`agentpool cordon`): they take no new task. */
   cordoned?: ReadonlySet<string>;
-}
-
-/** Whether the plan already has an action for `session`. */
-function busyWith(actions: readonly Action[], session: string): boolean {
-  return actions.some((a) => actionSessionName(a) === session);
 }
 
 /**
@@ -47,6 +43,9 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
 
   // Tasks that can never run.
   for (const q of snap.queues) for (const t of q.rejected) actions.push({ kind: 'reject-task', task: t });
+  // A person's requests (retry, cancel, cordon): the rest of the plan is made as if they were done.
+  const requests = planRequests(d, snap, views, { ...ctx, inFlight });
+  actions.push(...requests.actions);
 
   // Without a view of tmux nobody can tell which claimed task is still running: decide nothing about them.
   if (!snap.tmux.ok) return sortActions(actions);
@@ -108,7 +107,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
 
   // Agents showing a ready prompt get their task; a dialog their profile answers is answered first.
   for (const [session, v] of views) {
-    if (v.state !== 'awaitingPrompt' || !v.task || inFlight.has(session)) continue;
+    if (v.state !== 'awaitingPrompt' || !v.task || inFlight.has(session) || requests.stopping.has(session)) continue;
     const sig = snap.agents.get(session);
     const answer = sig?.screen?.answer;
     const agent = profileOf(d, v.agent).name;
@@ -124,7 +123,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   // fresh agent, in an idle slot first, else in place of a warm agent that fits nothing.
   const creating = new Set(actions.flatMap((a) => (a.kind === 'create-session' ? [a.session] : [])));
   const takes = (name: string, state: 'idle' | 'ready' | 'warming') => {
-    if (ctx.cordoned?.has(name)) return false;
+    if (requests.cordoned.has(name)) return false;
     const v = views.get(name);
     // Draining only matters outside the pool's range; a slot back in range after a grow takes work again.
     return v?.state === state && !inFlight.has(name) && snap.sessions.get(name)?.owned;
@@ -134,7 +133,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   const warming = wanted.filter((name) => takes(name, 'warming'));
   // An agent program that cannot be run would fail every task: they wait in the queue, attempts kept.
   if (idle.length + ready.length > 0 && !snap.agentMissing) {
-    const pending = snap.queues.flatMap((q) => q.pending).filter((t) => !ctx.claiming?.has(t.path));
+    const pending = snap.queues.flatMap((q) => q.pending).filter((t) => !ctx.claiming?.has(t.path) && !requests.cancelling.has(t.path));
     // A file still settling takes its place in the order: its slot waits (at most `settle`) instead of
     // going to work that it outranks.
     const settling = snap.queues.flatMap((q) => q.settling);
@@ -181,7 +180,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   }
   // More agents warm than pool.prewarm allows now (it was lowered): the last ones are stopped, those still
   // starting first. A warm slot with actions running is left out (they may be stopping it already).
-  const warmSlots = wanted.filter((name) => ['warming', 'ready'].includes(views.get(name)?.state ?? '') && !inFlight.has(name) && !busyWith(actions, name));
+  const warmSlots = wanted.filter((name) => ['warming', 'ready'].includes(views.get(name)?.state ?? '') && !inFlight.has(name) && !actions.some((a) => actionSessionName(a) === name));
   const byLast = [...warmSlots].reverse().sort((a, b) => Number(views.get(a)!.state === 'ready') - Number(views.get(b)!.state === 'ready'));
   for (const session of byLast.slice(0, Math.max(0, warmSlots.length - d.pool.prewarm))) {
     const verdict = { outcome: 'done' as const, reason: `more agents are warm than pool.prewarm (${d.pool.prewarm}) keeps` };

@@ -33,8 +33,6 @@ export interface ReconcilerDeps {
    * `afterMs` when it failed (a backoff: a host that fails every call is never asked in a tight loop).
    */
   wake: (afterMs?: number) => void;
-  /** Sessions that take no new work (`agentpool cordon`). */
-  cordoned?: () => ReadonlySet<string>;
   /** Told about submits, ended attempts and errors (the controller's metrics). */
   events?: TaskEvents;
 }
@@ -179,17 +177,7 @@ export class Reconciler {
   }
 
   private planContext() {
-    return { inFlight: this.inFlight.keys(), claiming: this.claiming, lastServed: this.lastServed, cordoned: this.deps.cordoned?.() ?? new Set<string>() };
-  }
-
-  /** Whether `session` has actions running now. */
-  busy(session: string): boolean {
-    return this.inFlight.keys().has(session);
-  }
-
-  /** Whether `path` is being claimed now. */
-  isClaiming(path: string): boolean {
-    return this.claiming.has(path);
+    return { inFlight: this.inFlight.keys(), claiming: this.claiming, lastServed: this.lastServed };
   }
 
   private actDeps(snapshot: Snapshot) {

@@ -1,5 +1,6 @@
 import type { AgentProcess, AgentSignals } from '../drivers/agent-driver.js';
 import type { ProjectQueue } from '../tasks/scan.js';
+import type { ControlRequest } from '../controls/requests.js';
 
 export type { AgentSignals };
 
@@ -39,6 +40,10 @@ export interface Snapshot {
   problems?: readonly string[];
   /** Why the pool's agent program cannot be run (not found), or absent when it can: no task is claimed then. */
   agentMissing?: string;
+  /** A person's requests waiting for the controller (`agentpool retry|cancel|cordon|...`), oldest first. */
+  requests?: readonly ControlRequest[];
+  /** The sessions a person cordoned (src/controls/cordoned.ts). */
+  cordoned?: ReadonlySet<string>;
 }
 
 /**

@@ -56,6 +56,27 @@ describe('formatPlan', () => {
     ]);
   });
 
+  it('shows a person\'s requests with how long they have waited', () => {
+    const request = (ago: number) => ({ id: String(ago), at: NOW - ago });
+    const path = (dir: string, name: string) => `${WEBAPP}/.agent-queue/${dir}/${name}`;
+    const actions: Action[] = [
+      { kind: 'cancel-task', path: path('inbox', 'x.md'), project: WEBAPP, request: request(12_400) },
+      { kind: 'retry-task', path: path('failed', 'y.md'), project: WEBAPP, request: request(800) },
+      { kind: 'cordon-session', target: 'ccl-auto-2', on: true, request: request(1_000) },
+      { kind: 'cordon-session', target: 'ccl-auto-2', on: false, request: request(0) },
+      { kind: 'cancel-task', path: path('active', 'z.md'), project: WEBAPP, session: 'ccl-auto-1', request: request(3_000) },
+      { kind: 'cancel-task', path: path('active', 'z.md'), project: WEBAPP, session: 'ccl-auto-1' },
+    ];
+    expect(formatPlan(d, actions, NOW)).toEqual([
+      'task/webapp/x.md cancel (requested 12 s ago)',
+      'task/webapp/y.md retry (requested 1 s ago)',
+      'session/ccl-auto-2 cordon (requested 1 s ago)',
+      'session/ccl-auto-2 uncordon (requested 0 s ago)',
+      'task/webapp/z.md cancel → stop the agent in session/ccl-auto-1 (requested 3 s ago)',
+      'task/webapp/z.md cancel → stop the agent in session/ccl-auto-1 (recorded before the controller restarted)',
+    ]);
+  });
+
   it('names a task of an unknown project by its folder name', () => {
     const r = rejected('/elsewhere/proj-x', 'a.md', 'r');
     expect(formatPlan(d, [{ kind: 'reject-task', task: r }])).toEqual(['task/proj-x/a.md reject → failed/ (r)']);

@@ -3,7 +3,7 @@
  * controller (a request file it answers), does what it says, and fails clearly when no controller runs.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPoolEnv, ensureBuilt, quickPoolEnv, type PoolEnv } from '../helpers/pool-env.js';
@@ -80,4 +80,38 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
     expect((await record(env, 'done', 'c.md')).session).toBe('ccl-auto-2');
     expect(c.lines.filter((l) => (l.level ?? 0) >= WARN).map((l) => l.msg)).toEqual([]);
   }, 150_000);
+
+  it('wait as planned actions that a dry run shows, and the running controller performs', async () => {
+    env = await quickPoolEnv(1, 60_000);
+    const c = env.startController();
+    await c.waitForLine((l) => l.msg === 'controller started', 'start');
+    await dropTask(env.project, 'a.md', 'A.\n');
+    await c.waitForLine((l) => l.msg === 'submitted task', 'a.md at work', 40_000);
+    await waitFor(async () => (await env!.agentpool('status', '-o', 'json')).stdout.includes('"running": true'), { timeoutMs: 30_000, what: 'a live status' });
+
+    // The controller is held still, so the request waits for it as it would for a busy one.
+    const requests = join(env.dir, 'state', 'requests');
+    c.signal('SIGSTOP');
+    let cancel: ReturnType<PoolEnv['agentpool']>;
+    try {
+      cancel = env.agentpool('cancel', 'a.md');
+      await waitFor(async () => (await readdir(requests)).some((n) => n.endsWith('.json') && !n.endsWith('.reply.json')), { timeoutMs: 20_000, what: 'the cancel request' });
+      const dry = await env.reconcile('--dry-run', '--exit-code');
+      expect(dry.exitCode, dry.stderr).toBe(1);
+      expect(dry.stdout).toMatch(/^task\/project\/a\.md cancel → stop the agent in session\/ccl-auto-1 \(requested \d+ s ago\)$/m);
+      const json = JSON.parse((await env.reconcile('--dry-run', '-o', 'json')).stdout);
+      expect(json).toContainEqual(expect.objectContaining({ kind: 'cancel-task', path: queue(env, 'active', 'a.md'), session: 'ccl-auto-1' }));
+      // A dry run changes nothing: the request still waits, the agent still works.
+      expect((await readdir(requests)).filter((n) => !n.startsWith('.'))).toHaveLength(1);
+    } finally {
+      c.signal('SIGCONT');
+    }
+    const r = await cancel;
+    expect([r.exitCode, r.stdout], r.stderr).toEqual([0, 'cancelling a.md: the agent in ccl-auto-1 is stopped and the task goes to failed/']);
+    await waitFor(() => existsSync(queue(env!, 'failed', 'a.md.result.json')), { timeoutMs: 30_000, what: 'a.md in failed/' });
+    expect(await record(env, 'failed', 'a.md')).toMatchObject({ reason: 'cancelled with agentpool cancel', attempts: 1 });
+    expect(c.lines.find((l) => l.request === 'cancel')).toMatchObject({ ok: true, msg: 'cancelling a.md: the agent in ccl-auto-1 is stopped and the task goes to failed/' });
+    expect((await env.reconcile('--dry-run')).stdout).not.toMatch(/cancel/);
+    expect(c.lines.filter((l) => (l.level ?? 0) >= WARN).map((l) => l.msg)).toEqual([]);
+  }, 120_000);
 });

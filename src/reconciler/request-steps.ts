@@ -1,0 +1,96 @@
+import { basename, dirname } from 'node:path';
+import { readCordoned, writeCordoned } from '../controls/cordoned.js';
+import { answerRequest, type ControlReply } from '../controls/requests.js';
+import { isPoolName } from '../config/pool.js';
+import { SIDECAR_SUFFIX } from '../tasks/layout.js';
+import { readSidecar } from '../tasks/scan.js';
+import { cancelTask, retryTask, updateSidecar } from '../tasks/store.js';
+import { exists } from '../util/fs.js';
+import { record, type Act } from './act-context.js';
+import type { Action } from './actions.js';
+
+type RequestAction = Extract<Action, { kind: 'cancel-task' | 'retry-task' | 'cordon-session' }>;
+
+const CANCEL_REASON = 'cancelled with agentpool cancel';
+
+/**
+ * Does what a person asked (plan-requests.ts planned it) and answers the request: the CLI that made it
+ * waits for that reply. A refusal is the requester's to read (the reply says why), not a problem of the
+ * controller's; `later` leaves the request for a later pass (the world moved since the plan).
+ */
+export async function performRequest(x: Act, a: RequestAction): Promise<void> {
+  // A cancel recorded by a controller that died before it stopped the agent: nobody waits for a reply.
+  if (!a.request) return a.kind === 'cancel-task' && a.session ? stopCancelled(x, a.session) : undefined;
+  const kind = a.kind === 'cordon-session' ? (a.on ? 'cordon' : 'uncordon') : a.kind === 'retry-task' ? 'retry' : 'cancel';
+  const reply = await act(x, a).catch((err: Error): ControlReply => ({ ok: false, message: `could not ${kind}: ${err.message}` }));
+  if (reply === 'later') return;
+  await answerRequest(x.d.controller.stateDir, a.request, reply);
+  x.log.info({ request: kind, target: a.kind === 'cordon-session' ? a.target : a.path, ok: reply.ok }, reply.message);
+}
+
+function act(x: Act, a: RequestAction): Promise<ControlReply | 'later'> {
+  switch (a.kind) {
+    case 'cordon-session':
+      return cordon(x, a.target, a.on);
+    case 'retry-task':
+      return retry(x, a.path);
+    case 'cancel-task':
+      return cancel(x, a);
+  }
+}
+
+async function cordon(x: Act, session: string, on: boolean): Promise<ControlReply> {
+  const { d } = x;
+  if (!isPoolName(d, session)) return { ok: false, message: `${session} is not a session of the pool ${d.pool.prefix}*` };
+  const cordoned = await readCordoned(d.controller.stateDir);
+  if (on === cordoned.has(session)) return { ok: true, message: `${session} is ${on ? 'already cordoned' : 'not cordoned'}` };
+  if (on) cordoned.add(session);
+  else cordoned.delete(session);
+  await writeCordoned(d.controller.stateDir, cordoned);
+  if (!on) return { ok: true, message: `${session} takes tasks again` };
+  const task = x.slots.view(session).task;
+  return { ok: true, message: task ? `${session} finishes ${basename(task)}, then takes no new work` : `${session} takes no new work` };
+}
+
+async function retry(x: Act, path: string): Promise<ControlReply> {
+  const where = basename(dirname(path));
+  if (!(await exists(path))) return { ok: false, message: `${path} is not there any more` };
+  if (where !== 'failed') {
+    const why = where === 'done' ? 'it is done; copy it into the inbox to run it again' : where === 'active' ? 'it is active: running, or queued for its next attempt' : 'it is waiting in the inbox';
+    return { ok: false, message: `${basename(path)} cannot be retried: ${why}` };
+  }
+  const dest = await retryTask(path, { now: x.clock.now(), reason: 'retried with agentpool retry' });
+  return { ok: true, message: `${basename(path)} is queued again (${dest}), attempts reset, its history kept` };
+}
+
+async function cancel(x: Act, a: Extract<Action, { kind: 'cancel-task' }>): Promise<ControlReply | 'later'> {
+  const { path, project } = a;
+  const where = basename(dirname(path));
+  if (!(await exists(path))) return { ok: false, message: `${path} is not there any more` };
+  if (where === 'done' || where === 'failed') return { ok: false, message: `${basename(path)} has already ended (in ${where}/)` };
+  if (where !== 'active') {
+    const dest = await cancelTask(path, 'inbox', { now: x.clock.now(), reason: CANCEL_REASON, project });
+    return { ok: true, message: `${basename(path)} cancelled before it started: ${dest}` };
+  }
+  const holder = x.slots.views().find((v) => v.task === path);
+  if (holder) {
+    // Planned for the slot that held it when the pass looked: one that took it since waits for the next.
+    if (holder.session !== a.session) return 'later';
+    if (holder.state === 'stopping') return { ok: false, message: `${basename(path)} is already ending in ${holder.session}` };
+    // Written first: a controller that dies before the agent is stopped finishes the cancel on restart.
+    await updateSidecar(path, { cancel: { at: x.clock.now(), reason: CANCEL_REASON } });
+    await stopCancelled(x, holder.session);
+    return { ok: true, message: `cancelling ${basename(path)}: the agent in ${holder.session} is stopped and the task goes to failed/` };
+  }
+  if (a.session) return 'later'; // its slot let go of it since the pass looked: the next pass sees where it is
+  const sidecar = await readSidecar(path + SIDECAR_SUFFIX);
+  // Left by a session that went away (the next pass requeues it): not yet.
+  if (sidecar && sidecar.state !== 'queued') return 'later';
+  const dest = await cancelTask(path, 'active', { now: x.clock.now(), reason: CANCEL_REASON, project });
+  return { ok: true, message: `${basename(path)} cancelled while it waited for its next attempt: ${dest}` };
+}
+
+/** The slot's agent is to stop, its task cancelled: the next pass plans the stop-agent that settles it. */
+function stopCancelled(x: Act, session: string): Promise<void> {
+  return record(x, session, { type: 'FAILED', verdict: { outcome: 'cancelled', reason: CANCEL_REASON } });
+}
