@@ -5,12 +5,11 @@ import { buildMessage } from '../agents/launch.js';
 import { deliversInArgv } from '../config/agents.js';
 import type { DesiredState } from '../config/types.js';
 import { exists, isDirectory } from '../util/fs.js';
-import { notify } from '../notify/notify.js';
-import { finishTask, readActive, readResult, readTask, requeueTask, updateSidecar } from '../tasks/store.js';
+import { readTask, updateSidecar } from '../tasks/store.js';
 import { agentFor, record, recordWith, type Act } from './act-context.js';
-import { claimWarmWorkspace, closeWarmWorkspace, closeWorkspace, openWarmWorkspace, openWorkspace } from './workspace.js';
+import { claimWarmWorkspace, closeWarmWorkspace, openWarmWorkspace, openWorkspace } from './workspace.js';
 import { saveAttemptLog } from './attempt-log.js';
-import { taskId } from '../tasks/task-id.js';
+import { settle } from './outcome.js';
 import type { Action } from './actions.js';
 import { startAgent } from './start-agent.js';
 import type { Sidecar } from '../tasks/types.js';
@@ -153,49 +152,6 @@ export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): 
     await settle(x, a, log).catch((err: Error) => x.log.error({ session: a.session, task: a.task, err: err.message }, 'could not move the task to its outcome; the next pass sees where it is'));
   }
   await record(x, a.session, { type: 'STOPPED', until: a.cooldownUntil });
-}
-
-async function settle(x: Act, a: Extract<Action, { kind: 'stop-agent' }>, log: string | null): Promise<void> {
-  const task = a.task!;
-  const now = x.clock.now();
-  const summary = a.verdict.lastMessage;
-  const notice = { session: a.session, reason: a.verdict.reason };
-  const sidecar = (await readActive(task))?.sidecar;
-  const attempts = sidecar?.attempts ?? 1;
-  // Cancelled by a person (and the agent then ended some other way): it ends in failed/, not in a retry.
-  if (sidecar?.cancel && a.disposition === 'retry') a = { ...a, disposition: 'fail', verdict: { outcome: 'cancelled', reason: sidecar.cancel.reason } };
-  // The same task id on every line of its life, its attempt, and how long the agent worked on it.
-  const facts = {
-    session: a.session, ...taskId(x.d, task), attempt: attempts,
-    workMs: sidecar?.submittedAt ? now - sidecar.submittedAt : null, sinceArrivalMs: sidecar ? Math.round(now - sidecar.arrivedAt) : null,
-  };
-  const git = await closeWorkspace(x, task, a.disposition === 'done' ? 'done' : a.disposition === 'fail' ? 'failed' : 'requeued').catch((err: Error) => {
-    // The task's outcome matters more than its worktree's report: settle it, keep the worktree as it is.
-    x.log.warn({ session: a.session, task, err: err.message }, 'could not close the task\'s worktree; it is kept as it is');
-    return null;
-  });
-  x.events?.finished(a.disposition === 'done' ? 'done' : a.disposition === 'retry' ? 'retried' : a.verdict.outcome === 'cancelled' ? 'cancelled' : 'failed', attempts);
-  if (a.disposition === 'done') {
-    const dest = await finishTask(task, { outcome: 'done', reason: a.verdict.reason, now, git, log, ...(summary !== undefined ? { lastMessage: summary } : {}) });
-    x.log.info({ ...facts, task: dest }, 'task done');
-    await notify(x.d.notify, { ...notice, event: 'done', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
-  } else if (a.disposition === 'fail') {
-    const dest = await finishTask(task, { outcome: 'failed', reason: a.verdict.reason, now, git, log });
-    if (a.verdict.outcome === 'cancelled') x.log.info({ ...facts, task: dest }, 'task cancelled');
-    else x.log.warn({ ...facts, task: dest, reason: a.verdict.reason }, 'task failed');
-    await notify(x.d.notify, { ...notice, event: 'failed', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
-  } else {
-    await requeueTask(task, { reason: a.verdict.reason, outcome: a.verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git, log });
-    x.log.warn({ ...facts, task, reason: a.verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
-    // An attempt a timer ended: the agent hung at a dialog or ran past its time. Someone may want to look.
-    if (a.verdict.cause) await notify(x.d.notify, { ...notice, event: 'stuck', task, ...(await recordOf(task, async (p) => (await readActive(p))?.sidecar ?? null)) }, x.log);
-  }
-}
-
-/** A task's record and its project, for a notice. */
-async function recordOf(path: string, read: (path: string) => Promise<{ project: string } | null>): Promise<{ record: unknown; project: string }> {
-  const record = await read(path).catch(() => null);
-  return { record, project: record?.project ?? '' };
 }
 
 function messageFor(d: DesiredState, task: string, body: string): string {
