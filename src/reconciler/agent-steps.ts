@@ -5,19 +5,19 @@ import { buildMessage } from '../agents/launch.js';
 import { deliversInArgv } from '../config/agents.js';
 import type { DesiredState } from '../config/types.js';
 import { exists, isDirectory } from '../util/fs.js';
-import { readTask, updateSidecar } from '../tasks/store.js';
+import { Attempt } from '../tasks/attempt.js';
 import { agentFor, record, recordWith, type Act } from './act-context.js';
 import { claimWarmWorkspace, closeWarmWorkspace, openWarmWorkspace, openWorkspace } from './workspace.js';
 import { saveAttemptLog } from './attempt-log.js';
 import { settle } from './outcome.js';
 import type { Action } from './actions.js';
 import { startAgent } from './start-agent.js';
-import type { Sidecar } from '../tasks/types.js';
 import { submitWaits } from '../drivers/submit-waits.js';
 
 /**
  * The steps of a task's life that touch its agent: launch, submit, stop. Each is the driver's work plus the
- * task's record (the sidecar, written before the effect it announces) and the slot's events.
+ * task's record (its attempt in the ledger, tasks/attempt.ts: read once per step, each fact written before
+ * the effect it announces) and the slot's events. How an ended attempt settles is outcome.ts.
  */
 
 export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }>): Promise<void> {
@@ -28,32 +28,27 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   if (!(await isDirectory(a.project))) {
     return fail(`the project folder ${a.project} is missing: restore it or remove the project from the config`);
   }
+  const attempt = await Attempt.open(task);
   const project = x.d.projects.find((p) => p.path === a.project);
-  const workspace = project ? await openWorkspace(x, task, project) : { cwd: a.project, trust: a.project };
+  const workspace = project ? await openWorkspace(x, attempt, project) : { cwd: a.project, trust: a.project };
   if ('error' in workspace) return fail(workspace.error);
   // A profile that takes the task in its argv gets it at launch: starting the process is the delivery.
   const inArgv = deliversInArgv(c.profile.command);
-  let sidecar: Sidecar | undefined;
   const started = await startAgent(x, { driver, c, io }, {
     session: a.session, project: a.project, task, cwd: workspace.cwd, trust: workspace.trust, fail,
     spec: async () => {
-      const parsed = await readTask(task).catch((err: Error) => err);
+      const parsed = await attempt.task().catch((err: Error) => err);
       if (parsed instanceof Error) return `the task cannot be read: ${parsed.message}`;
       const resumeId = parsed.meta.resume ?? (await takeResumeId(x.d, a.session));
       const agentSessionId = resumeId ?? (c.profile.newSessionArgs.length ? randomUUID() : '');
       const message = inArgv ? messageFor(x.d, task, parsed.body) : undefined;
       return { model: a.model, project: a.project, agentSessionId, resume: resumeId !== null, ...(message !== undefined ? { message } : {}) };
     },
-    writeAhead: async (now, spec) => {
-      sidecar = await updateSidecar(task, {
-        state: inArgv ? 'submitted' : 'launched', model: a.model, agentSessionId: spec.agentSessionId || null, launchedAt: now, session: a.session,
-        ...(inArgv ? { submittedAt: now } : {}),
-      });
-    },
+    writeAhead: (now, spec) => attempt.launched({ model: a.model, agentSessionId: spec.agentSessionId || null, session: a.session, at: now, submitted: inArgv }),
   });
   if (!started) return;
   const { now, argv } = started;
-  if (inArgv) x.events?.submitted((now - sidecar!.arrivedAt) / 1000);
+  if (inArgv) x.events?.submitted((now - attempt.sidecar!.arrivedAt) / 1000);
   const launched = { type: 'LAUNCHED', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name } as const;
   const shownArgv = argv.map((w) => (w.length > 200 ? `${w.slice(0, 200)}…` : w));
   const note = { msg: inArgv ? 'launched agent with the task in its argv' : 'launched agent', fields: { agent: c.profile.name, model: a.model, cwd: workspace.cwd, argv: shownArgv } };
@@ -99,17 +94,17 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   const { driver, c, io } = agentFor(x, a.session, a.agent);
   if (!io) return;
   const task = x.claimed.get(a.task) ?? a.task;
-  const message = messageFor(x.d, task, (await readTask(task)).body);
-  // Written before the paste: after a crash, `submitting` without the agent's word means "not proven". A
-  // warm agent's launch becomes the task's here.
-  const launched = a.warm ? { model: a.warm.model, agentSessionId: a.warm.agentSessionId || null, launchedAt: a.warm.launchedAt, session: a.session } : {};
+  const attempt = await Attempt.open(task);
+  const message = messageFor(x.d, task, (await attempt.task()).body);
+  // A warm agent's launch becomes the task's as it is given the task.
+  const launched = a.warm ? { model: a.warm.model, agentSessionId: a.warm.agentSessionId || null, launchedAt: a.warm.launchedAt, session: a.session } : undefined;
   // A warm agent waiting in a worktree made ahead: the task takes that worktree, on a branch of its own.
   const project = a.warm?.worktree && x.d.projects.find((p) => p.path === a.warm!.project);
   if (project && a.warm?.worktree) {
-    const failed = await claimWarmWorkspace(x, task, project, a.warm.worktree);
+    const failed = await claimWarmWorkspace(x, attempt, project, a.warm.worktree);
     if (failed) return record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason: failed.error } });
   }
-  await updateSidecar(task, { state: 'submitting', ...launched });
+  await attempt.submitting(launched);
   // A long task can take longer to paste than the prompt timeout leaves (bench/paste.mjs): its timer must
   // not end an attempt whose agent is taking the prompt. The submit's own waits are bounded.
   const waits = submitWaits(c.profile, message);
@@ -121,7 +116,7 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   const r = await driver.submit(c, io, message);
   if (!r.ok) return record(x, a.session, { type: 'FAILED', verdict: { outcome: 'failed', reason: r.reason } });
   const now = x.clock.now();
-  const sidecar = await updateSidecar(task, { state: 'submitted', submittedAt: now });
+  const sidecar = await attempt.submitted(now);
   x.events?.submitted((now - sidecar.arrivedAt) / 1000);
   const timings = { promptMs: sidecar.launchedAt !== null ? now - sidecar.launchedAt : null, sinceArrivalMs: Math.round(now - sidecar.arrivedAt) };
   const fields = { enterPresses: r.presses, attempt: sidecar.attempts, ...timings, ...(a.warm ? { warmAgent: true } : {}) };
@@ -131,8 +126,10 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
 export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {
   const { driver, c, io } = agentFor(x, a.session, a.agent);
   const s = x.sessions.get(a.session);
+  // The task's record, read once for the whole stop (a cancel waits for it: controls).
+  const attempt = a.task ? await Attempt.open(a.task) : null;
   // What the agent's pane shows now, before an exit text changes it: the attempt's log (agentpool logs).
-  const log = io && a.task ? await saveAttemptLog(x.d, io, a.task).catch(() => null) : null;
+  const log = io && attempt ? await saveAttemptLog(x.d, io, attempt).catch(() => null) : null;
   // A submit cut short by a controller restart may have left the task's text in the agent's input box:
   // the exit text and its Enter would go out with it as one prompt. Such an agent is replaced, not asked;
   // so is one whose task was cancelled (it may be mid-turn, where an exit text would wait for the turn).
@@ -146,10 +143,9 @@ export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): 
   // task took goes with it.
   if (io) await io.backend.rest(io.ref).catch(() => {});
   if (!a.task) await closeWarmWorkspace(x, a.session, x.slots.view(a.session).warm?.worktree);
-  if (a.task) {
-    const identity = await driver.identity(c).catch(() => ({}));
-    if (Object.keys(identity).length) await updateSidecar(a.task, identity).catch(() => {});
-    await settle(x, a, log).catch((err: Error) => x.log.error({ session: a.session, task: a.task, err: err.message }, 'could not move the task to its outcome; the next pass sees where it is'));
+  if (attempt) {
+    await attempt.identity(await driver.identity(c).catch(() => ({}))).catch(() => {});
+    await settle(x, a, attempt, log).catch((err: Error) => x.log.error({ session: a.session, task: a.task, err: err.message }, 'could not move the task to its outcome; the next pass sees where it is'));
   }
   await record(x, a.session, { type: 'STOPPED', until: a.cooldownUntil });
 }

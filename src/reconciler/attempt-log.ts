@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DesiredState } from '../config/types.js';
 import type { AgentIO } from '../drivers/agent-driver.js';
-import { readActive } from '../tasks/store.js';
+import type { Attempt } from '../tasks/attempt.js';
 import { projectName } from '../tasks/task-id.js';
 
 /** Lines of scrollback kept per attempt, and bytes at most (the end is kept). */
@@ -21,12 +21,12 @@ export function attemptLogPath(d: DesiredState, project: string, task: string, a
  * Saves what the agent's pane shows, with its scrollback, as the attempt ends (before the agent is asked
  * to exit), for `agentpool logs`. Bounded; a pane that cannot be read leaves no log, and says nothing.
  */
-export async function saveAttemptLog(d: DesiredState, io: AgentIO, task: string): Promise<string | null> {
-  const active = await readActive(task);
-  if (!active) return null;
+export async function saveAttemptLog(d: DesiredState, io: AgentIO, attempt: Attempt): Promise<string | null> {
+  const s = attempt.sidecar;
+  if (!s) return null;
   const text = await io.backend.readScreen(io.ref, { history: HISTORY_LINES }).catch(() => null);
   if (text === null) return null;
-  const path = attemptLogPath(d, active.project, task, active.sidecar.attempts, active.sidecar.claimedAt);
+  const path = attemptLogPath(d, s.project, attempt.path, s.attempts, s.claimedAt);
   const bytes = Buffer.from(`${text.replace(/[ \t]+$/gm, '').trimEnd()}\n`);
   await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
   await writeFile(path, bytes.length > MAX_BYTES ? bytes.subarray(bytes.length - MAX_BYTES) : bytes, { mode: 0o600 });

@@ -1,6 +1,6 @@
 import type { Verdict } from '../machines/types.js';
 import { notify } from '../notify/notify.js';
-import { finishTask, readActive, readResult, requeueTask } from '../tasks/store.js';
+import type { Attempt } from '../tasks/attempt.js';
 import { taskId } from '../tasks/task-id.js';
 import type { Sidecar } from '../tasks/types.js';
 import type { Act } from './act-context.js';
@@ -33,10 +33,10 @@ export function finishedAs(e: Ending): 'done' | 'retried' | 'cancelled' | 'faile
 }
 
 /** Settles the task of a stopped agent: see the file's comment. `log` is the attempt's saved pane output. */
-export async function settle(x: Act, a: Stop, log: string | null): Promise<void> {
-  const task = a.task!;
+export async function settle(x: Act, a: Stop, attempt: Attempt, log: string | null): Promise<void> {
+  const task = attempt.path;
   const now = x.clock.now();
-  const sidecar = (await readActive(task))?.sidecar;
+  const sidecar = attempt.sidecar;
   const attempts = sidecar?.attempts ?? 1;
   const { disposition, verdict } = endingOf(a, sidecar?.cancel);
   const summary = verdict.lastMessage;
@@ -46,31 +46,31 @@ export async function settle(x: Act, a: Stop, log: string | null): Promise<void>
     session: a.session, ...taskId(x.d, task), attempt: attempts,
     workMs: sidecar?.submittedAt ? now - sidecar.submittedAt : null, sinceArrivalMs: sidecar ? Math.round(now - sidecar.arrivedAt) : null,
   };
-  const git = await closeWorkspace(x, task, disposition === 'done' ? 'done' : disposition === 'fail' ? 'failed' : 'requeued').catch((err: Error) => {
+  const git = await closeWorkspace(x, attempt, disposition === 'done' ? 'done' : disposition === 'fail' ? 'failed' : 'requeued').catch((err: Error) => {
     // The task's outcome matters more than its worktree's report: settle it, keep the worktree as it is.
     x.log.warn({ session: a.session, task, err: err.message }, 'could not close the task\'s worktree; it is kept as it is');
     return null;
   });
   x.events?.finished(finishedAs({ disposition, verdict }), attempts);
   if (disposition === 'done') {
-    const dest = await finishTask(task, { outcome: 'done', reason: verdict.reason, now, git, log, ...(summary !== undefined ? { lastMessage: summary } : {}) });
+    const dest = await attempt.settle({ disposition: 'done', reason: verdict.reason, now, git, log, ...(summary !== undefined ? { lastMessage: summary } : {}) });
     x.log.info({ ...facts, task: dest }, 'task done');
-    await notify(x.d.notify, { ...notice, event: 'done', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
+    await notify(x.d.notify, { ...notice, event: 'done', task: dest, ...(await recordOf(() => attempt.result())) }, x.log);
   } else if (disposition === 'fail') {
-    const dest = await finishTask(task, { outcome: 'failed', reason: verdict.reason, now, git, log });
+    const dest = await attempt.settle({ disposition: 'fail', reason: verdict.reason, now, git, log });
     if (verdict.outcome === 'cancelled') x.log.info({ ...facts, task: dest }, 'task cancelled');
     else x.log.warn({ ...facts, task: dest, reason: verdict.reason }, 'task failed');
-    await notify(x.d.notify, { ...notice, event: 'failed', task: dest, ...(await recordOf(dest, readResult)) }, x.log);
+    await notify(x.d.notify, { ...notice, event: 'failed', task: dest, ...(await recordOf(() => attempt.result())) }, x.log);
   } else {
-    await requeueTask(task, { reason: verdict.reason, outcome: verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git, log });
+    await attempt.settle({ disposition: 'retry', reason: verdict.reason, outcome: verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git, log });
     x.log.warn({ ...facts, task, reason: verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
     // An attempt a timer ended: the agent hung at a dialog or ran past its time. Someone may want to look.
-    if (verdict.cause) await notify(x.d.notify, { ...notice, event: 'stuck', task, ...(await recordOf(task, async (p) => (await readActive(p))?.sidecar ?? null)) }, x.log);
+    if (verdict.cause) await notify(x.d.notify, { ...notice, event: 'stuck', task, ...(await recordOf(async () => attempt.sidecar)) }, x.log);
   }
 }
 
 /** A task's record and its project, for a notice. */
-async function recordOf(path: string, read: (path: string) => Promise<{ project: string } | null>): Promise<{ record: unknown; project: string }> {
-  const record = await read(path).catch(() => null);
+async function recordOf(read: () => Promise<{ project: string } | null>): Promise<{ record: unknown; project: string }> {
+  const record = await read().catch(() => null);
   return { record, project: record?.project ?? '' };
 }

@@ -5,7 +5,7 @@ import {
   branchWarmWorktree, commitLeftovers, createWarmWorktree, createWorktree, inspectWorktree, removeWarmWorktree, removeWorktree, WorktreeError,
   type WarmWorktree,
 } from '../git/worktree.js';
-import { readActive, readTask, updateSidecar } from '../tasks/store.js';
+import { Attempt } from '../tasks/attempt.js';
 import type { GitRecord } from '../tasks/types.js';
 import { isDirectory } from '../util/fs.js';
 import type { Act } from './act-context.js';
@@ -31,9 +31,10 @@ export interface Workspace {
 }
 
 /** Where the task's agent starts, or why it cannot start. */
-export async function openWorkspace(x: Act, task: string, project: ProjectSpec): Promise<Workspace | { error: string }> {
+export async function openWorkspace(x: Act, attempt: Attempt, project: ProjectSpec): Promise<Workspace | { error: string }> {
   if (project.isolation !== 'worktree') return { cwd: project.path, trust: project.path };
-  const recorded = (await readActive(task))?.sidecar.worktree;
+  const task = attempt.path;
+  const recorded = attempt.sidecar?.worktree;
   // A launch after the worktree was made (a controller restarted between the two) uses it as it is.
   if (recorded) {
     if (await isDirectory(recorded.cwd)) return { cwd: recorded.cwd, trust: recorded.repo };
@@ -42,7 +43,7 @@ export async function openWorkspace(x: Act, task: string, project: ProjectSpec):
   try {
     const w = await createWorktree(
       { project: project.path, root: worktreeRoot(x.d, project), taskName: basename(task), baseRef: project.worktree.baseRef },
-      async (planned) => void (await updateSidecar(task, { worktree: planned })),
+      (planned) => attempt.worktree(planned),
     );
     x.log.info({ task, ...taskId(x.d, task), worktree: w.path, branch: w.branch, base: w.base, mainTreeChanges: w.mainTreeChanges }, 'made a worktree for the task');
     // A project folder that is not in the base commit (new, or ignored by git) is not in the worktree either.
@@ -62,17 +63,19 @@ export async function openWorkspace(x: Act, task: string, project: ProjectSpec):
 /**
  * Ends the attempt's worktree, if it has one: commits leftovers (commit: auto), reports the branch, and
  * keeps or removes the worktree. Returns the record's `git`, or null for a task without a worktree.
+ * `of`: the attempt as its step opened it, or the task's path in active/.
  */
-export async function closeWorkspace(x: Act, task: string, outcome: 'done' | 'failed' | 'requeued'): Promise<GitRecord | null> {
-  const active = await readActive(task);
-  const w = active?.sidecar.worktree;
-  if (!active || !w) return null;
-  const project = x.d.projects.find((p) => p.path === active.project);
+export async function closeWorkspace(x: Act, of: Attempt | string, outcome: 'done' | 'failed' | 'requeued'): Promise<GitRecord | null> {
+  const attempt = typeof of === 'string' ? await Attempt.open(of) : of;
+  const task = attempt.path;
+  const w = attempt.sidecar?.worktree;
+  if (!attempt.sidecar || !w) return null;
+  const project = x.d.projects.find((p) => p.path === attempt.sidecar!.project);
   const policy = project?.worktree ?? { keep: 'failed', commit: 'off' };
   let autoCommit: string | null = null;
   if (policy.commit === 'auto') {
     try {
-      autoCommit = await commitLeftovers(w, await titleOf(task));
+      autoCommit = await commitLeftovers(w, await titleOf(attempt));
       if (autoCommit) x.log.info({ task, branch: w.branch, commit: autoCommit }, 'committed what the agent left uncommitted (commit: auto)');
     } catch (err) {
       x.log.warn({ task, worktree: w.path, err: (err as Error).message }, 'could not commit what the agent left uncommitted; the worktree is kept');
@@ -98,8 +101,9 @@ export async function closeWorkspace(x: Act, task: string, outcome: 'done' | 'fa
 }
 
 /** The task's title for a commit message: its `title:`, else its first line, else its file name. */
-async function titleOf(task: string): Promise<string> {
-  const parsed = await readTask(task).catch(() => null);
+async function titleOf(attempt: Attempt): Promise<string> {
+  const task = attempt.path;
+  const parsed = await attempt.task().catch(() => null);
   const firstLine = parsed?.body.split('\n').map((l) => l.replace(/^#+\s*/, '').trim()).find(Boolean);
   return (parsed?.meta.title ?? firstLine ?? basename(task, '.md')).slice(0, 200);
 }
@@ -127,9 +131,10 @@ export async function openWarmWorkspace(x: Act, project: ProjectSpec, session: s
  * The task given to a warm agent of a worktree project takes its worktree: the sidecar names it (with its
  * new branch) before the branch is made, so the attempt's worktree is closed like any other.
  */
-export async function claimWarmWorkspace(x: Act, task: string, project: ProjectSpec, w: WarmWorktree): Promise<{ error: string } | null> {
+export async function claimWarmWorkspace(x: Act, attempt: Attempt, project: ProjectSpec, w: WarmWorktree): Promise<{ error: string } | null> {
+  const task = attempt.path;
   try {
-    const t = await branchWarmWorktree(w, { taskName: basename(task), baseRef: project.worktree.baseRef }, async (planned) => void (await updateSidecar(task, { worktree: planned })));
+    const t = await branchWarmWorktree(w, { taskName: basename(task), baseRef: project.worktree.baseRef }, (planned) => attempt.worktree(planned));
     x.log.info({ task, ...taskId(x.d, task), worktree: t.path, branch: t.branch, base: t.base, mainTreeChanges: t.mainTreeChanges }, 'gave the warm agent\'s worktree to the task');
     return null;
   } catch (err) {

@@ -70,9 +70,13 @@ export async function readActive(path: string): Promise<ActiveTask | null> {
 export async function updateSidecar(path: string, patch: Partial<Sidecar>): Promise<Sidecar> {
   const current = await readSidecar(path + SIDECAR_SUFFIX);
   if (!current) throw new Error(`no sidecar for ${path}`);
-  const next = { ...current, ...patch };
-  await writeJsonAtomic(path + SIDECAR_SUFFIX, next);
-  return next;
+  return writeSidecar(path, { ...current, ...patch });
+}
+
+/** Writes a task's whole sidecar (the attempt ledger's writes, from the sidecar it read once). */
+export async function writeSidecar(path: string, sidecar: Sidecar): Promise<Sidecar> {
+  await writeJsonAtomic(path + SIDECAR_SUFFIX, sidecar);
+  return sidecar;
 }
 
 /** Reads and parses a claimed task for sending. */
@@ -82,14 +86,26 @@ export async function readTask(path: string): Promise<ParsedTask> {
   return r.task;
 }
 
+export interface RequeueOptions {
+  reason: string;
+  outcome: string;
+  notBefore: number;
+  refundAttempt: boolean;
+  now: number;
+  git?: GitRecord | null;
+  log?: string | null;
+}
+
 /** Puts a claimed task back in the queue (in active/, state queued) for another attempt after `notBefore`. */
-export async function requeueTask(
-  path: string,
-  o: { reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number; git?: GitRecord | null; log?: string | null },
-): Promise<void> {
+export async function requeueTask(path: string, o: RequeueOptions): Promise<void> {
   const s = await readSidecar(path + SIDECAR_SUFFIX);
   if (!s) throw new Error(`no sidecar for ${path}`);
-  await writeJsonAtomic(path + SIDECAR_SUFFIX, {
+  await requeueFrom(path, s, o);
+}
+
+/** `requeueTask` from the sidecar as the caller read it (the attempt ledger, which reads it once). */
+export async function requeueFrom(path: string, s: Sidecar, o: RequeueOptions): Promise<Sidecar> {
+  const next: Sidecar = {
     ...s,
     state: 'queued',
     session: null,
@@ -98,7 +114,9 @@ export async function requeueTask(
     // The next attempt gets a worktree of its own; this one's is in the history.
     worktree: null,
     history: [...s.history, entry(s, o)],
-  } satisfies Sidecar);
+  };
+  await writeJsonAtomic(path + SIDECAR_SUFFIX, next);
+  return next;
 }
 
 /**
@@ -106,11 +124,22 @@ export async function requeueTask(
  * that appears in done/ or failed/ always has its record beside it; a crash between the two leaves the
  * task in active/ (it is settled again on the next run, overwriting that record).
  */
-export async function finishTask(
-  path: string,
-  o: { outcome: 'done' | 'failed'; reason: string; now: number; lastMessage?: string; git?: GitRecord | null; log?: string | null },
-): Promise<string> {
-  const s = (await readSidecar(path + SIDECAR_SUFFIX)) ?? freshSidecar('', basename(path), o.now);
+export async function finishTask(path: string, o: FinishOptions): Promise<string> {
+  return finishFrom(path, await readSidecar(path + SIDECAR_SUFFIX), o);
+}
+
+export interface FinishOptions {
+  outcome: 'done' | 'failed';
+  reason: string;
+  now: number;
+  lastMessage?: string;
+  git?: GitRecord | null;
+  log?: string | null;
+}
+
+/** `finishTask` from the sidecar as the caller read it (the attempt ledger, which reads it once). */
+export async function finishFrom(path: string, sidecar: Sidecar | null, o: FinishOptions): Promise<string> {
+  const s = sidecar ?? freshSidecar('', basename(path), o.now);
   const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
   // The worktree, if any, is described by `git` (where it went, what is on its branch); a cancel by the
   // reason it ended with.

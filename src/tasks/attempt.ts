@@ -1,0 +1,105 @@
+import { SIDECAR_SUFFIX } from './layout.js';
+import { readSidecar } from './scan.js';
+import { finishFrom, readResult, readTask, requeueFrom, writeSidecar } from './store.js';
+import type { GitRecord, ParsedTask, ResultRecord, Sidecar, Worktree } from './types.js';
+
+/** How an attempt ends: to done/ or failed/, or back to the queue for another attempt. */
+export type Settlement =
+  | { disposition: 'done' | 'fail'; reason: string; now: number; git: GitRecord | null; log: string | null; lastMessage?: string }
+  | { disposition: 'retry'; reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number; git: GitRecord | null; log: string | null };
+
+/**
+ * The ledger's entry for one attempt of a claimed task in active/: opened for one step of the act side, it
+ * reads the task's sidecar once and writes each fact from what it holds, before the effect that fact
+ * announces (launched before the process starts, submitting before the paste, submitted after the proof,
+ * the worktree before git makes it), so a controller that dies between the two leaves the truth on disk.
+ * Nothing else writes the sidecar while a step runs: a person's cancel waits for the step (controls).
+ */
+export class Attempt {
+  private constructor(
+    /** Where the task is: in active/, or once settled in done/ or failed/. */
+    private where: string,
+    private s: Sidecar | null,
+  ) {}
+
+  /** The attempt of the task at `path` in active/, its sidecar read now (null when it has none). */
+  static async open(path: string): Promise<Attempt> {
+    return new Attempt(path, await readSidecar(path + SIDECAR_SUFFIX));
+  }
+
+  get path(): string {
+    return this.where;
+  }
+
+  /** The sidecar as last read or written; null when the task had none. */
+  get sidecar(): Sidecar | null {
+    return this.s;
+  }
+
+  /** The task's text and front matter. */
+  task(): Promise<ParsedTask> {
+    return readTask(this.where);
+  }
+
+  /** Names the attempt's worktree before git makes it (so a controller that dies meanwhile finds it). */
+  async worktree(planned: Worktree): Promise<void> {
+    await this.write({ worktree: planned });
+  }
+
+  /** Written before the agent starts: `submitted` too when starting it delivers the task (in its argv). */
+  launched(o: { model: string; agentSessionId: string | null; session: string; at: number; submitted: boolean }): Promise<Sidecar> {
+    return this.write({
+      state: o.submitted ? 'submitted' : 'launched', model: o.model, agentSessionId: o.agentSessionId, launchedAt: o.at, session: o.session,
+      ...(o.submitted ? { submittedAt: o.at } : {}),
+    });
+  }
+
+  /**
+   * Written before the paste: after a crash, `submitting` without the agent's word means "not proven".
+   * `warm`: the launch of the warm agent taking the task, which becomes the attempt's.
+   */
+  submitting(warm?: Pick<Sidecar, 'model' | 'agentSessionId' | 'launchedAt' | 'session'>): Promise<Sidecar> {
+    return this.write({ state: 'submitting', ...warm });
+  }
+
+  /** Written once the agent showed it took the task. */
+  submitted(at: number): Promise<Sidecar> {
+    return this.write({ state: 'submitted', submittedAt: at });
+  }
+
+  /** What the agent's CLI says it is (its session id, its transcript), as the attempt ends. */
+  async identity(ids: { agentSessionId?: string; transcriptPath?: string }): Promise<void> {
+    if (Object.keys(ids).length) await this.write(ids);
+  }
+
+  /**
+   * Ends the attempt: the task moves to done/ or failed/ with its record (record first), or goes back to the
+   * queue with this attempt in its history. Returns where the task is now.
+   */
+  async settle(o: Settlement): Promise<string> {
+    if (o.disposition === 'retry') {
+      this.s = await requeueFrom(this.where, this.need(), o);
+      return this.where;
+    }
+    const { disposition, ...rest } = o;
+    this.where = await finishFrom(this.where, this.s, { ...rest, outcome: disposition === 'done' ? 'done' : 'failed' });
+    this.s = null;
+    return this.where;
+  }
+
+  /** The record beside a settled task in done/ or failed/. */
+  result(): Promise<ResultRecord | null> {
+    return readResult(this.where);
+  }
+
+  private async write(patch: Partial<Sidecar>): Promise<Sidecar> {
+    this.s = await writeSidecar(this.where, { ...this.need(), ...patch });
+    return this.s;
+  }
+
+  private need(): Sidecar {
+    if (!this.s) throw new Error(`no sidecar for ${this.where}`);
+    return this.s;
+  }
+}
+
