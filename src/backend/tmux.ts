@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { isTmuxError } from '../tmux/errors.js';
+import { isStagingName } from '../tmux/commands.js';
 import { endProcessGroup } from '../util/pid.js';
 import type { TmuxClient } from '../tmux/client.js';
 import { BackendError, TAG_NAMES, type BackendSession, type Program, type Repair, type SessionBackend, type SlotTags } from './session-backend.js';
@@ -36,6 +37,9 @@ export class TmuxBackend implements SessionBackend {
     const out: BackendSession[] = [];
     for (const p of panes) {
       if (seen.has(p.sessionId)) continue; // pool sessions have one pane; the first one is the agent's
+      // One being made is agentpool's, half-made (ours now, or a dead controller's that newSession replaces):
+      // not a session of anyone else's, nor one to adopt.
+      if (isStagingName(p.sessionName)) continue;
       seen.add(p.sessionId);
       out.push({
         name: p.sessionName,

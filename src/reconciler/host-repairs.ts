@@ -24,7 +24,11 @@ export class HostRepairs {
    */
   step(d: DesiredState, snapshot: Snapshot): HealthStep | null {
     if (!snapshot.tmux.ok && !snapshot.tmux.hopeless) return this.policy.failed(snapshot.now, d.dedicated.length === 0 && !this.foreignSeen);
-    if (snapshot.tmux.ok) for (const s of snapshot.sessions.values()) if (!s.owned) this.foreignSeen = true;
+    const foreign = snapshot.tmux.ok && !this.foreignSeen ? [...snapshot.sessions.values()].find((s) => !s.owned) : undefined;
+    if (foreign) {
+      this.foreignSeen = true;
+      this.log.info({ session: foreign.name }, 'a session that is not the pool\'s lives on the tmux server: agentpool will never end that server');
+    }
     if (this.policy.ok()) this.log.info('tmux answers again');
     return null;
   }

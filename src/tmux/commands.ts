@@ -212,6 +212,11 @@ export function stagingName(name: string): string {
   return `${name}~creating`;
 }
 
+/** Whether `name` is a session still being made (by us, or by a controller that died making it). */
+export function isStagingName(name: string): boolean {
+  return name.endsWith('~creating');
+}
+
 function envArgs(env: Readonly<Record<string, string>> | undefined): string[] {
   return Object.entries(env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
 }

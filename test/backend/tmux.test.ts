@@ -31,6 +31,13 @@ describe.each(TRANSPORTS)('TmuxBackend over the %s transport', (_, make) => {
     expect((await other.list())[0]).toMatchObject({ ref, createdHere: false, tags: { pool: 'ccl-auto-', slot: '1', state: 'idle' } });
   });
 
+  it('does not list a session still being made (its staging name): it is agentpool\'s, half-made, not someone else\'s', async () => {
+    const b = backend();
+    await server!.run('new-session', '-d', '-s', 'ccl-auto-2~creating', '--', 'sleep', '600');
+    const ref = await b.create('ccl-auto-1', { pool: 'ccl-auto-' });
+    expect((await b.list()).map((s) => s.ref)).toEqual([ref]);
+  });
+
   it('writes and removes tags, runs a program and gives the session its idle program back', async () => {
     const b = backend();
     const ref = await b.create('ccl-auto-1', { pool: 'ccl-auto-' });
