@@ -57,9 +57,34 @@ export function testTmux(socket = uniqueSocket()): TestTmux {
     },
     async kill() {
       // The panes' programs get SIGHUP from the server as it goes; one that ignores it (Gemini CLI) is ended.
-      const live = await exec(['list-panes', '-a', '-F', '#{?pane_dead,,#{pane_pid}}']);
+      const live = await exec(['list-panes', '-a', '-F', '#{pid} #{?pane_dead,,#{pane_pid}}']);
+      const rows = live.stdout.split('\n').filter(Boolean).map((r) => r.split(' ').map(Number));
       await exec(['kill-server']);
-      for (const pid of live.stdout.split('\n').map(Number).filter((n) => n > 1)) endProcessGroup(pid, 1_000);
+      for (const [, pid] of rows) if (pid! > 1) endProcessGroup(pid!, 1_000);
+      // kill-server returns before the server is gone: with many panes it takes a while to close them (a
+      // tmux built with libutempter runs a helper for each). Wait, so the next test or the run's end does
+      // not find it still running; end it if it outlives the wait.
+      const server = rows[0]?.[0];
+      if (server && server > 1) {
+        // Gone, or a zombie nobody has reaped yet (where pid 1 does not reap), which holds nothing.
+        const gone = async () => {
+          const stat = await readFile(`/proc/${server}/stat`, 'utf8').catch(() => null);
+          if (stat !== null) return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+          try {
+            process.kill(server, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        };
+        await waitFor(gone, { timeoutMs: 10_000, what: `tmux server ${server} gone` }).catch(() => {
+          try {
+            process.kill(server, 'SIGKILL');
+          } catch {
+            // gone meanwhile
+          }
+        });
+      }
     },
   };
 }
