@@ -35,9 +35,22 @@ export class ExecTmuxClient extends TmuxCommands {
     this.base.push('-f', '/dev/null');
   }
 
-  /** Runs one tmux command (for the control transport, which starts the server this way); returns stdout. */
-  override run(args: readonly string[]): Promise<string> {
-    return this.spawn(args.map(escapeArg));
+  /**
+   * Runs one tmux command (for the control transport, which starts the server this way); returns stdout.
+   * A server whose last session just went refuses connections for a moment while it exits: a read that
+   * is refused is asked again for up to REFUSED_GRACE_MS, so only a server that goes on refusing (held by
+   * a client) counts as refusing, and one that exits counts as none.
+   */
+  override async run(args: readonly string[]): Promise<string> {
+    const until = Date.now() + REFUSED_GRACE_MS;
+    for (;;) {
+      try {
+        return await this.spawn(args.map(escapeArg));
+      } catch (err) {
+        if (!(err instanceof TmuxError && err.kind === 'refused' && READS.has(args[0]!) && Date.now() < until)) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   }
 
   protected async runAll(commands: ReadonlyArray<readonly string[]>): Promise<void> {
@@ -79,6 +92,11 @@ export class ExecTmuxClient extends TmuxCommands {
     return String(r.stdout);
   }
 }
+
+/** How long a read may be refused before the refusal counts: a server exiting by itself is gone well within it. */
+const REFUSED_GRACE_MS = 1_000;
+/** Commands that only read: safe to ask again. */
+const READS = new Set(['list-panes', 'list-sessions', 'list-clients', 'capture-pane', 'display-message']);
 
 /** What a refused connection means, for the people who read the message. */
 const REFUSED = 'the tmux server takes connections and closes them at once: it was told to exit and a client still holds it ' +
