@@ -9,6 +9,10 @@ import type { Clock } from '../../src/machines/clock.js';
 import { Slots, type Transition } from '../../src/machines/slots.js';
 import type { PendingTask } from '../../src/tasks/types.js';
 import { FakeBackend } from '../helpers/fake-backend.js';
+import { pino } from 'pino';
+import type { Action } from '../../src/reconciler/actions.js';
+import { dispatch } from '../../src/reconciler/dispatch.js';
+import type { ObservedSession } from '../../src/reconciler/snapshot.js';
 
 /** The simulated clock's start: a minute ahead of the real one, so files the test writes have settled. */
 export const T0 = Math.ceil(Date.now() / 1000) * 1000 + 60_000;
@@ -78,4 +82,19 @@ export async function actWorld(size = 1, o: { takesEnter?: boolean } = {}): Prom
       return JSON.parse(await readFile(`${task}.state.json`, 'utf8'));
     },
   };
+}
+
+/**
+ * Dispatches `actions` in `w` against the sessions its backend lists now, as a pass would after observing
+ * them; the backend's call log then holds what the actions did, not the listing.
+ */
+export async function dispatchIn(w: ActWorld, actions: Action[]): Promise<void> {
+  const sessions = new Map<string, ObservedSession>(
+    (await w.backend.list()).map((b) => [b.name, {
+      name: b.name, ref: b.ref, process: b.process, owned: true,
+      tags: { pool: b.tags.pool, slot: b.tags.slot }, saved: { state: b.tags.state, task: b.tags.task, until: null, agent: b.tags.agent },
+    }]),
+  );
+  w.backend.calls.length = 0;
+  await dispatch({ d: w.d, backend: w.backend, slots: w.slots, clock: w.clock, log: pino({ level: 'silent' }), sessions }, actions);
 }

@@ -1,13 +1,10 @@
 /** Each act step on a task reads its sidecar once (the attempt ledger, src/tasks/attempt.ts), whatever it writes. */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Action } from '../../src/reconciler/actions.js';
-import { dispatch } from '../../src/reconciler/dispatch.js';
-import type { ObservedSession } from '../../src/reconciler/snapshot.js';
 import { SIDECAR_SUFFIX } from '../../src/tasks/layout.js';
-import { T0, actWorld } from './act-world.js';
+import { T0, actWorld, dispatchIn } from './act-world.js';
 
 const reads = vi.hoisted(() => [] as string[]);
 vi.mock('../../src/tasks/scan.js', async (importOriginal) => {
@@ -26,14 +23,8 @@ async function world() {
   worlds.push(w.dir);
   /** Dispatches the actions and returns how many times they read a sidecar (not a settled task's record). */
   const run = async (...actions: Action[]) => {
-    const sessions = new Map<string, ObservedSession>(
-      (await w.backend.list()).map((b) => [b.name, {
-        name: b.name, ref: b.ref, process: b.process, owned: true,
-        tags: { pool: b.tags.pool, slot: b.tags.slot }, saved: { state: b.tags.state, task: b.tags.task, until: null, agent: b.tags.agent },
-      }]),
-    );
     reads.length = 0;
-    await dispatch({ d: w.d, backend: w.backend, slots: w.slots, clock: w.clock, log: pino({ level: 'silent' }), sessions }, actions);
+    await dispatchIn(w, actions);
     return reads.filter((p) => p.endsWith(SIDECAR_SUFFIX)).length;
   };
   await run({ kind: 'create-session', session: S, slot: 1 });

@@ -1,12 +1,9 @@
 /** The dispatcher against an in-memory backend (no processes): what each action does to the backend, the task files and the slot machine. */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/reconciler/actions.js';
-import { dispatch } from '../../src/reconciler/dispatch.js';
-import type { ObservedSession } from '../../src/reconciler/snapshot.js';
-import { T0, actWorld } from './act-world.js';
+import { T0, actWorld, dispatchIn } from './act-world.js';
 import { updateSidecar } from '../../src/tasks/store.js';
 
 const S = 'ccl-auto-1';
@@ -22,16 +19,7 @@ async function world(o: { takesEnter?: boolean } = {}) {
   const w = await actWorld(1, o);
   worlds.push(w.dir);
   project = w.project;
-  const run = async (...actions: Action[]) => {
-    const sessions = new Map<string, ObservedSession>(
-      (await w.backend.list()).map((b) => [b.name, {
-        name: b.name, ref: b.ref, process: b.process, owned: true,
-        tags: { pool: b.tags.pool, slot: b.tags.slot }, saved: { state: b.tags.state, task: b.tags.task, until: null, agent: b.tags.agent },
-      }]),
-    );
-    w.backend.calls.length = 0;
-    await dispatch({ d: w.d, backend: w.backend, slots: w.slots, clock: w.clock, log: pino({ level: 'silent' }), sessions }, actions);
-  };
+  const run = (...actions: Action[]) => dispatchIn(w, actions);
   return { ...w, run, state: () => w.slots.view(S).state };
 }
 

@@ -2,14 +2,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readCordoned } from '../../src/controls/cordoned.js';
 import { requestsDir } from '../../src/controls/requests.js';
 import type { Action } from '../../src/reconciler/actions.js';
-import { dispatch } from '../../src/reconciler/dispatch.js';
-import type { ObservedSession } from '../../src/reconciler/snapshot.js';
-import { actWorld, T0 } from './act-world.js';
+import { actWorld, T0, dispatchIn } from './act-world.js';
 
 const S = 'ccl-auto-1';
 const worlds: string[] = [];
@@ -22,11 +19,7 @@ async function world() {
   worlds.push(w.dir);
   const stateDir = w.d.controller.stateDir;
   const run = async (...actions: Action[]) => {
-    const sessions = new Map<string, ObservedSession>((await w.backend.list()).map((b) => [b.name, {
-      name: b.name, ref: b.ref, process: b.process, owned: true,
-      tags: { pool: b.tags.pool, slot: b.tags.slot }, saved: { state: b.tags.state, task: b.tags.task, until: null, agent: b.tags.agent },
-    }]));
-    await dispatch({ d: w.d, backend: w.backend, slots: w.slots, clock: w.clock, log: pino({ level: 'silent' }), sessions }, actions);
+    await dispatchIn(w, actions);
   };
   /** A request file as the CLI writes it; returns what the action answering it names. */
   const ask = async (id: string) => {
