@@ -3,7 +3,7 @@ import { socketArgs, type TmuxSocket } from './client.js';
 import { TmuxCommands } from './commands.js';
 import { ControlParser, controlCommand, type ControlEvent } from './control-parser.js';
 import { TmuxError } from './errors.js';
-import { ExecTmuxClient, missingBinaryError, timeoutError, tmuxEnv } from './exec-client.js';
+import { ExecTmuxClient, missingBinaryError, READS, timeoutError, tmuxEnv } from './exec-client.js';
 import { parseRows, template } from './format.js';
 import { serially } from '../util/serial.js';
 import { CHANNEL_FLAGS, channelCommand } from './strays.js';
@@ -12,8 +12,6 @@ import { CHANNEL_FLAGS, channelCommand } from './strays.js';
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_CAP_MS = 30_000;
 
-/** Commands that only read: safe to ask again when the client ended before it answered. */
-const READS = new Set(['list-panes', 'capture-pane', 'list-sessions']);
 
 /** The notifications that say the set of sessions changed. */
 const SESSION_CHANGES = new Set(['sessions-changed']);
@@ -239,11 +237,6 @@ class Connection {
 
   get alive(): boolean {
     return this.ended === null;
-  }
-
-  /** The client process's pid, as tmux's `client_pid` shows it. */
-  get pid(): number | undefined {
-    return this.child.pid;
   }
 
   send(args: readonly string[]): Promise<string> {

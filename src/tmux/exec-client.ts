@@ -95,8 +95,8 @@ export class ExecTmuxClient extends TmuxCommands {
 
 /** How long a read may be refused before the refusal counts: a server exiting by itself is gone well within it. */
 const REFUSED_GRACE_MS = 1_000;
-/** Commands that only read: safe to ask again. */
-const READS = new Set(['list-panes', 'list-sessions', 'list-clients', 'capture-pane', 'display-message']);
+/** Commands that only read: safe to ask again (refused by an exiting server, or their control client ended). */
+export const READS: ReadonlySet<string> = new Set(['list-panes', 'list-sessions', 'list-clients', 'capture-pane', 'display-message']);
 
 /** What a refused connection means, for the people who read the message. */
 const REFUSED = 'the tmux server takes connections and closes them at once: it was told to exit and a client still holds it ' +
