@@ -2,7 +2,7 @@ import { unlink } from 'node:fs/promises';
 import { socketFile, type NewSession, type NewSessionIds, type PaneInfo, type Respawn, type TmuxClient, type TmuxSocket } from './client.js';
 import { TmuxError } from './errors.js';
 import { endStrayChannels, findServer } from './strays.js';
-import { endProcess } from '../util/processes.js';
+import { endProcess } from '../util/pid.js';
 import { parseRows, template } from './format.js';
 
 /** No pane_current_command: tmux reads /proc for each pane to print it, a third of a 1,000-pane listing. */

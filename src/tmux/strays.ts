@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
-import { endProcess, listProcesses, processEnvVar, socketHolders, type ProcessInfo } from '../util/processes.js';
+import { listProcesses, processEnvVar, socketHolders, type ProcessInfo } from '../util/processes.js';
+import { endProcess } from '../util/pid.js';
 import { socketArgs, socketFile, type TmuxSocket } from './client.js';
 
 /**

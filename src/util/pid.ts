@@ -14,14 +14,31 @@ export function isAlive(pid: number): boolean {
  * SIGHUP and would run on, unseen, after its pane got a new program. Nothing happens to a group that is gone.
  */
 export function endProcessGroup(pgid: number, graceMs = 3_000): void {
-  const signal = (s: NodeJS.Signals | 0) => {
-    try {
-      process.kill(-pgid, s);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!signal(0) || !signal('SIGTERM')) return;
-  setTimeout(() => signal(0) && signal('SIGKILL'), graceMs).unref();
+  if (!signal(-pgid, 0) || !signal(-pgid, 'SIGTERM')) return;
+  setTimeout(() => signal(-pgid, 0) && signal(-pgid, 'SIGKILL'), graceMs).unref();
+}
+
+/** Sends `sig` to `pid` (a group: `-pgid`); false when it is gone or not ours. */
+export function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ends `pid`: SIGTERM, and SIGCONT so a stopped process acts on it, then SIGKILL if it still runs after
+ * `graceMs`. Resolves once it is gone or was killed.
+ */
+export async function endProcess(pid: number, graceMs = 1_000): Promise<void> {
+  if (!signal(pid, 'SIGTERM')) return;
+  signal(pid, 'SIGCONT');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!signal(pid, 0)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  signal(pid, 'SIGKILL');
 }

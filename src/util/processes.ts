@@ -77,28 +77,3 @@ export async function socketHolders(path: string, among: readonly ProcessInfo[])
   }));
   return holders.sort((a, b) => a - b);
 }
-
-/** Sends `signal` to `pid`; false when it is gone or not ours. */
-export function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Ends `pid`: SIGTERM, and SIGCONT so a stopped process acts on it, then SIGKILL if it still runs after
- * `graceMs`. Resolves once it is gone or was killed.
- */
-export async function endProcess(pid: number, graceMs = 1_000): Promise<void> {
-  if (!signal(pid, 'SIGTERM')) return;
-  signal(pid, 'SIGCONT');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!signal(pid, 0)) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  signal(pid, 'SIGKILL');
-}

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { endProcess, listProcesses, processEnvVar, socketHolders } from '../../src/util/processes.js';
+import { listProcesses, processEnvVar, socketHolders } from '../../src/util/processes.js';
+import { endProcess } from '../../src/util/pid.js';
 import { socketFile } from '../../src/tmux/client.js';
 import { testTmux } from '../helpers/tmux-server.js';
 
