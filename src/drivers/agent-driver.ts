@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { HookSummary } from '../agents/events.js';
 import type { ScreenReading } from '../agents/screen.js';
 import type { SessionBackend } from '../backend/session-backend.js';
 import type { AgentProfile, DialogAnswer, DriverKind } from '../config/types.js';
@@ -83,10 +82,24 @@ export interface AgentProcess {
 export interface AgentSignals {
   /** The agent confirmed that it took a prompt (Claude: a UserPromptSubmit hook event). */
   prompted: boolean;
-  /** Its own event channel, summarised, for drivers that have one (Claude's hooks). */
-  events: HookSummary | null;
+  /** What the agent's own event channel said of its current turn; null for a driver without one (the screen driver). */
+  turn: AgentTurn | null;
   screen: ScreenReading | null;
   screenText: string | null;
   /** Why a signal could not be read (an events file that is not ours), for the pass's blind spots. */
   problem?: string;
+}
+
+/**
+ * How the agent's current turn (the one its last prompt began) ended, in the drivers' common terms; {} while
+ * it runs. When both are set, the turn failed.
+ */
+export interface AgentTurn {
+  /**
+   * The turn ended: the agent's last message, and what it said it still runs (shells, subagents). While
+   * anything still runs, the task is not finished: the agent takes their results in a later turn.
+   */
+  ended?: { lastMessage: string; stillRunning: string[] };
+  /** The turn failed: the agent's error in its own words, whether that error is a usage or rate limit, and its last message. */
+  failed?: { error: string; limited: boolean; lastMessage: string };
 }

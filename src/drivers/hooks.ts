@@ -3,7 +3,7 @@ import { EMPTY_SUMMARY, type HookSummary } from '../agents/events.js';
 import { hookCommand, readHookSummary, sessionFiles } from '../agents/launch.js';
 import { privateDir, writePrivateFile } from '../agents/private-files.js';
 import type { AgentProfile, DriverKind } from '../config/types.js';
-import type { AgentDriver } from './agent-driver.js';
+import type { AgentDriver, AgentTurn } from './agent-driver.js';
 import { screenCadence } from './cadence.js';
 import { launchFiles, screenDriver, screenSignals } from './screen.js';
 import { pasteAndSubmit } from './terminal.js';
@@ -80,7 +80,7 @@ export function hookDriver(w: HookWiring): AgentDriver {
         (at.state === 'working' && (screenEnds(w, c.profile) || events.stopFailure !== undefined));
       const seen = await screenSignals(c, io, wants || at.dead);
       if (w.readyAfterStart && seen.screen) seen.screen = { ...seen.screen, ready: seen.screen.ready && events.started && !seen.screen.busy };
-      return { prompted: events.prompts.length > 0, events, ...seen, ...(problem ? { problem } : {}) };
+      return { prompted: events.prompts.length > 0, turn: hookTurn(events), ...seen, ...(problem ? { problem } : {}) };
     },
 
     // A StopFailure is a hook (the events file wakes the loop): only a screen that alone ends a turn is polled.
@@ -98,5 +98,14 @@ export function hookDriver(w: HookWiring): AgentDriver {
         ...(events.transcriptPath ? { transcriptPath: events.transcriptPath } : {}),
       };
     },
+  };
+}
+
+/** The current turn as the hooks tell it: a stop event ends it, a StopFailure fails it (`rate_limit`: a limit). */
+export function hookTurn(events: HookSummary): AgentTurn {
+  const { stop, stopFailure } = events;
+  return {
+    ...(stop ? { ended: { lastMessage: stop.lastMessage, stillRunning: stop.backgroundTasks } } : {}),
+    ...(stopFailure ? { failed: { ...stopFailure, limited: stopFailure.error === 'rate_limit' } } : {}),
   };
 }

@@ -20,7 +20,7 @@ export const screenDriver: AgentDriver = {
 
   async read(c, io, at) {
     const wants = at.state === 'warming' || at.state === 'awaitingPrompt' || at.state === 'working' || (at.state === 'stopping' && at.cause === 'prompt-timeout');
-    return { prompted: false, events: null, ...(await screenSignals(c, io, wants || at.dead)) };
+    return { prompted: false, turn: null, ...(await screenSignals(c, io, wants || at.dead)) };
   },
 
   // Its screen is all it says: a working agent is looked at every second.

@@ -5,16 +5,16 @@ import type { Verdict } from '../machines/types.js';
 import type { AgentProcess, AgentSignals } from './agent-driver.js';
 
 /**
- * Pure: whether a working agent has ended its task, from its events (when its driver has them), its
- * process and its screen, in that order of trust.
+ * Pure: whether a working agent has ended its task, from its turn as its event channel told it (when its
+ * driver has one), its process and its screen, in that order of trust.
  */
 export function workingVerdict(profile: AgentProfile, sig: AgentSignals | undefined, proc: AgentProcess, now: number): Verdict | null {
-  const events = sig?.events;
+  const turn = sig?.turn;
   const screen = sig?.screen;
   const limitText = screen?.rateLimit ?? '';
-  if (events?.stopFailure) {
-    const { error, lastMessage } = events.stopFailure;
-    if (error === 'rate_limit' || limitText) {
+  if (turn?.failed) {
+    const { error, limited, lastMessage } = turn.failed;
+    if (limited || limitText) {
       const until = parseResetTime(`${limitText}\n${lastMessage}`, now);
       return { outcome: 'limited', reason: `usage or rate limit: ${limitText || lastMessage || error}`, ...(until ? { until } : {}) };
     }
@@ -25,8 +25,8 @@ export function workingVerdict(profile: AgentProfile, sig: AgentSignals | undefi
   // A CLI that ends a failed turn like any other (Gemini CLI 0.61: AfterAgent, "[no response text]") says
   // on screen that it failed; that is read below.
   const failedOnScreen = screen?.error !== undefined || screen?.rateLimit !== undefined;
-  if (events?.stop && events.stop.backgroundTasks.length === 0 && !failedOnScreen) {
-    return { outcome: 'done', reason: 'the agent finished its turn', lastMessage: events.stop.lastMessage };
+  if (turn?.ended && turn.ended.stillRunning.length === 0 && !failedOnScreen) {
+    return { outcome: 'done', reason: 'the agent finished its turn', lastMessage: turn.ended.lastMessage };
   }
   if (proc.dead) {
     if (profile.done === 'exit' && proc.status === 0) return { outcome: 'done', reason: 'the agent exited with status 0' };

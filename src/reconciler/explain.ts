@@ -18,7 +18,7 @@ export function explainVerdict(verdict: Verdict, sig: AgentSignals | undefined, 
           `Answer it once by hand (tmux attach), pre-set it in the agent's own settings, or add it to agents.${agent}.answers`,
     };
   }
-  const running = sig?.events?.stop?.backgroundTasks ?? [];
+  const running = sig?.turn?.ended?.stillRunning ?? [];
   if (verdict.cause === 'task-timeout' && running.length > 0) {
     return { ...verdict, reason: `${verdict.reason}; its turn had ended, but it was still running: ${running.join(', ')}` };
   }

@@ -13,6 +13,7 @@ import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { claudeWiring } from '../../src/drivers/claude-hooks.js';
 import { codexWiring } from '../../src/drivers/codex.js';
 import { geminiWiring } from '../../src/drivers/gemini.js';
+import { hookTurn } from '../../src/drivers/hooks.js';
 import { DRIVERS } from '../../src/drivers/index.js';
 import { FakeBackend } from '../helpers/fake-backend.js';
 
@@ -42,6 +43,18 @@ describe('hook wiring', () => {
     };
     expect(['claude', 'codex', 'gemini'].map(passes)).toEqual([true, true, true]);
     expect(SHIPPED_PROFILES.gemini!.env).toMatchObject({ GEMINI_CLI_SYSTEM_SETTINGS_PATH: '{settings}' });
+  });
+});
+
+describe('hookTurn', () => {
+  it("tells the turn in the drivers' common terms: a stop event ends it, with what still runs; a StopFailure fails it, a rate_limit one as a limit", () => {
+    const prompted = { started: true, prompts: ['x'] };
+    expect(hookTurn(prompted)).toEqual({});
+    expect(hookTurn({ ...prompted, stop: { lastMessage: 'Build started.', backgroundTasks: ['npm run build'] } }))
+      .toEqual({ ended: { lastMessage: 'Build started.', stillRunning: ['npm run build'] } });
+    expect(hookTurn({ ...prompted, stopFailure: { error: 'rate_limit', lastMessage: 'API Error: rate limit' } }))
+      .toEqual({ failed: { error: 'rate_limit', limited: true, lastMessage: 'API Error: rate limit' } });
+    expect(hookTurn({ ...prompted, stopFailure: { error: 'server_error', lastMessage: '' } })).toEqual({ failed: { error: 'server_error', limited: false, lastMessage: '' } });
   });
 });
 
@@ -97,6 +110,7 @@ describe('the hook drivers', () => {
     backend.sessions.get(io.ref)!.screen = '› x\n\n■ We’re currently experiencing high demand, which may cause temporary errors.\n\n› Ask Codex to do anything';
     const sig = await driver.read(c, io, { state: 'working', dead: false });
     expect(sig.prompted).toBe(true);
+    expect(sig.turn).toEqual({});
     const v = driver.verdict(c.profile, sig, { dead: false, status: null, signal: null }, Date.now());
     expect(v).toMatchObject({ outcome: 'failed', reason: 'the agent showed an error: ■ We’re currently experiencing high demand, which may cause temporary errors.' });
     expect(await driver.identity(c)).toEqual({ agentSessionId: 'c-1' });

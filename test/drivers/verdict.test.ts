@@ -10,7 +10,7 @@ const alive = { dead: false, status: null, signal: null };
 function signals(screenText: string, stop?: string): AgentSignals {
   return {
     prompted: true,
-    events: { started: true, prompts: ['x'], ...(stop !== undefined ? { stop: { lastMessage: stop, backgroundTasks: [] } } : {}) },
+    turn: stop !== undefined ? { ended: { lastMessage: stop, stillRunning: [] } } : {},
     screenText,
     screen: readScreen(gemini.screen, screenText, gemini.answers),
   };

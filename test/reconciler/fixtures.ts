@@ -2,6 +2,7 @@ import { parseConfig } from '../../src/config/parse.js';
 import { formatConfigError, type DesiredState, type Priority } from '../../src/config/types.js';
 import type { HookSummary } from '../../src/agents/events.js';
 import type { ScreenReading } from '../../src/agents/screen.js';
+import { hookTurn } from '../../src/drivers/hooks.js';
 import type { SlotState, SlotView } from '../../src/machines/types.js';
 import type { AgentSignals, ObservedSession, Snapshot } from '../../src/reconciler/snapshot.js';
 import { slotStateTags } from '../../src/reconciler/slot-tags.js';
@@ -107,11 +108,12 @@ export function queue(project: string, o: Partial<ProjectQueue> = {}): ProjectQu
   return { project, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [], ...o };
 }
 
+/** What a hook-driven agent's driver reads when its events file says `hooks` (and its screen `screen`). */
 export function signals(o: { hooks?: Partial<HookSummary>; screen?: Partial<ScreenReading> | null; screenText?: string | null } = {}): AgentSignals {
   const events = { started: true, prompts: [], ...o.hooks };
   return {
     prompted: events.prompts.length > 0,
-    events,
+    turn: hookTurn(events),
     screen: o.screen === null || o.screen === undefined ? null : { ready: false, dialog: false, busy: false, ...o.screen },
     screenText: o.screenText ?? null,
   };
