@@ -1,5 +1,5 @@
 import { notify } from '../notify/notify.js';
-import { claimTask, finishTask, readActive, readResult, rejectTask, requeueTask } from '../tasks/store.js';
+import { Attempt, reject } from '../tasks/ledger.js';
 import { agentFor, newAct, record, recordWith, type Act, type ActDeps } from './act-context.js';
 import type { Action } from './actions.js';
 import { launch, stop, submit, warm } from './agent-steps.js';
@@ -50,18 +50,19 @@ async function perform(x: Act, a: Action): Promise<void> {
       log.info({ session: a.session }, 'draining: the session goes once its task is finished');
       return record(x, a.session, { type: 'DRAIN' });
     case 'reject-task': {
-      const dest = await rejectTask(a.task, clock.now()).catch(ignoreGone);
-      if (!dest) return;
-      log.warn({ task: a.task.path, movedTo: dest, reason: a.task.reason }, 'rejected a task that cannot run');
-      const notice = { event: 'failed', task: dest, project: a.task.project, session: null, reason: a.task.reason } as const;
-      return notify(d.notify, { ...notice, record: await readResult(dest) }, log);
+      const rejected = await reject(a.task, clock.now()).catch(ignoreGone);
+      if (!rejected) return;
+      log.warn({ task: a.task.path, movedTo: rejected.path, reason: a.task.reason }, 'rejected a task that cannot run');
+      const notice = { event: 'failed', task: rejected.path, project: a.task.project, session: null, reason: a.task.reason } as const;
+      return notify(d.notify, { ...notice, record: rejected.record }, log);
     }
     case 'requeue-task': {
+      const attempt = await Attempt.open(a.path);
       // A task cancelled before its agent was stopped (the controller died in between) is not run again.
-      const cancel = (await readActive(a.path))?.sidecar.cancel;
+      const cancel = attempt.sidecar?.cancel;
       if (cancel) {
         const git = await closeWorkspace(x, a.path, 'failed').catch(() => null);
-        const dest = await finishTask(a.path, { outcome: 'failed', reason: cancel.reason, now: clock.now(), git });
+        const dest = await attempt.settle({ disposition: 'fail', reason: cancel.reason, now: clock.now(), git, log: null });
         log.info({ task: dest }, 'task cancelled');
         return;
       }
@@ -69,7 +70,7 @@ async function perform(x: Act, a: Action): Promise<void> {
         log.warn({ task: a.path, err: err.message }, 'could not close the task\'s worktree; it is kept as it is');
         return null;
       });
-      await requeueTask(a.path, { reason: a.reason, outcome: 'requeued', notBefore: a.notBefore, refundAttempt: a.refundAttempt, now: clock.now(), git });
+      await attempt.settle({ disposition: 'retry', reason: a.reason, outcome: 'requeued', notBefore: a.notBefore, refundAttempt: a.refundAttempt, now: clock.now(), git, log: null });
       log.warn({ task: a.path, reason: a.reason }, 'task back in the queue');
       return;
     }
@@ -77,11 +78,11 @@ async function perform(x: Act, a: Action): Promise<void> {
       try {
         // A warm agent replaced by a fresh one for this task: its worktree, which no task took, goes.
         const replaced = a.warm ? undefined : x.slots.view(a.session).warm?.worktree;
-        const claimed = await claimTask(a.task, a.session, clock.now());
+        const claimed = await Attempt.claim(a.task, a.session, clock.now());
         if (replaced) x.retiredWarm.set(a.session, replaced);
         x.claimed.set(a.task.path, claimed.path);
         const reuse = a.warm ? { reuse: { deadline: clock.now() + profileOf(d, x.slots.view(a.session).agent).promptTimeoutMs } } : {};
-        const fields = { attempt: claimed.sidecar.attempts, priority: claimed.sidecar.priority, ...(a.warm ? { warmAgent: true } : {}) };
+        const fields = { attempt: claimed.sidecar!.attempts, priority: claimed.sidecar!.priority, ...(a.warm ? { warmAgent: true } : {}) };
         return await recordWith(x, a.session, { msg: 'claimed task', fields }, { type: 'CLAIMED', task: claimed.path, ...reuse });
       } catch (err) {
         log.info({ session: a.session, task: a.task.path, err: (err as Error).message }, 'task gone before it could be claimed');

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DesiredState, ProjectSpec } from '../config/types.js';
 import { pruneWorktrees } from '../git/worktree.js';
-import { ensureQueueDirs } from '../tasks/store.js';
+import { ensureQueueDirs } from '../tasks/ledger.js';
 import { isDirectory } from '../util/fs.js';
 
 /** The projects whose folder exists but whose inbox does not: start and reload create their queue folders. */

@@ -2,9 +2,7 @@ import { basename, dirname } from 'node:path';
 import { readCordoned, writeCordoned } from '../controls/cordoned.js';
 import { answerRequest, type ControlReply } from '../controls/requests.js';
 import { isPoolName } from '../config/pool.js';
-import { SIDECAR_SUFFIX } from '../tasks/layout.js';
-import { readSidecar } from '../tasks/scan.js';
-import { cancelTask, retryTask, updateSidecar } from '../tasks/store.js';
+import { Attempt, cancelWaiting, retryFailed } from '../tasks/ledger.js';
 import { exists } from '../util/fs.js';
 import { record, type Act } from './act-context.js';
 import type { Action } from './actions.js';
@@ -59,7 +57,7 @@ async function retry(x: Act, path: string): Promise<ControlReply> {
     const why = where === 'done' ? 'it is done; copy it into the inbox to run it again' : where === 'active' ? 'it is active: running, or queued for its next attempt' : 'it is waiting in the inbox';
     return { ok: false, message: `${basename(path)} cannot be retried: ${why}` };
   }
-  const dest = await retryTask(path, { now: x.clock.now(), reason: 'retried with agentpool retry' });
+  const dest = await retryFailed(path, { now: x.clock.now(), reason: 'retried with agentpool retry' });
   return { ok: true, message: `${basename(path)} is queued again (${dest}), attempts reset, its history kept` };
 }
 
@@ -69,7 +67,7 @@ async function cancel(x: Act, a: Extract<Action, { kind: 'cancel-task' }>): Prom
   if (!(await exists(path))) return { ok: false, message: `${path} is not there any more` };
   if (where === 'done' || where === 'failed') return { ok: false, message: `${basename(path)} has already ended (in ${where}/)` };
   if (where !== 'active') {
-    const dest = await cancelTask(path, 'inbox', { now: x.clock.now(), reason: CANCEL_REASON, project });
+    const dest = await cancelWaiting(path, project, { now: x.clock.now(), reason: CANCEL_REASON });
     return { ok: true, message: `${basename(path)} cancelled before it started: ${dest}` };
   }
   const holder = x.slots.views().find((v) => v.task === path);
@@ -78,15 +76,15 @@ async function cancel(x: Act, a: Extract<Action, { kind: 'cancel-task' }>): Prom
     if (holder.session !== a.session) return 'later';
     if (holder.state === 'stopping') return { ok: false, message: `${basename(path)} is already ending in ${holder.session}` };
     // Written first: a controller that dies before the agent is stopped finishes the cancel on restart.
-    await updateSidecar(path, { cancel: { at: x.clock.now(), reason: CANCEL_REASON } });
+    await (await Attempt.open(path)).cancelRequested(x.clock.now(), CANCEL_REASON);
     await stopCancelled(x, holder.session);
     return { ok: true, message: `cancelling ${basename(path)}: the agent in ${holder.session} is stopped and the task goes to failed/` };
   }
   if (a.session) return 'later'; // its slot let go of it since the pass looked: the next pass sees where it is
-  const sidecar = await readSidecar(path + SIDECAR_SUFFIX);
+  const attempt = await Attempt.open(path);
   // Left by a session that went away (the next pass requeues it): not yet.
-  if (sidecar && sidecar.state !== 'queued') return 'later';
-  const dest = await cancelTask(path, 'active', { now: x.clock.now(), reason: CANCEL_REASON, project });
+  if (attempt.sidecar && attempt.sidecar.state !== 'queued') return 'later';
+  const dest = await attempt.settle({ disposition: 'fail', reason: CANCEL_REASON, now: x.clock.now(), git: null, log: null });
   return { ok: true, message: `${basename(path)} cancelled while it waited for its next attempt: ${dest}` };
 }
 

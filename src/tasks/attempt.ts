@@ -1,7 +1,7 @@
 import { SIDECAR_SUFFIX } from './layout.js';
 import { readSidecar } from './scan.js';
-import { finishFrom, readResult, readTask, requeueFrom, writeSidecar } from './store.js';
-import type { GitRecord, ParsedTask, ResultRecord, Sidecar, Worktree } from './types.js';
+import { claimTask, finishFrom, readResult, readTask, requeueFrom, writeSidecar } from './store.js';
+import type { GitRecord, ParsedTask, PendingTask, ResultRecord, Sidecar, Worktree } from './types.js';
 
 /** How an attempt ends: to done/ or failed/, or back to the queue for another attempt. */
 export type Settlement =
@@ -21,6 +21,15 @@ export class Attempt {
     private where: string,
     private s: Sidecar | null,
   ) {}
+
+  /**
+   * Claims `task` for `session` (store.ts claimTask: exactly one claimer wins); the attempt it starts, its
+   * sidecar the one the claim wrote. Throws when the task is gone or taken.
+   */
+  static async claim(task: PendingTask, session: string, now: number): Promise<Attempt> {
+    const claimed = await claimTask(task, session, now);
+    return new Attempt(claimed.path, claimed.sidecar);
+  }
 
   /** The attempt of the task at `path` in active/, its sidecar read now (null when it has none). */
   static async open(path: string): Promise<Attempt> {
@@ -70,6 +79,14 @@ export class Attempt {
   /** What the agent's CLI says it is (its session id, its transcript), as the attempt ends. */
   async identity(ids: { agentSessionId?: string; transcriptPath?: string }): Promise<void> {
     if (Object.keys(ids).length) await this.write(ids);
+  }
+
+  /**
+   * A person's cancel, written before the agent is stopped: a controller that dies in between finishes the
+   * cancel when it finds the mark (instead of queueing the task again).
+   */
+  async cancelRequested(at: number, reason: string): Promise<void> {
+    await this.write({ cancel: { at, reason } });
   }
 
   /**

@@ -67,12 +67,6 @@ export async function readActive(path: string): Promise<ActiveTask | null> {
   return { path, project: sidecar.project, name: basename(path), sidecar };
 }
 
-export async function updateSidecar(path: string, patch: Partial<Sidecar>): Promise<Sidecar> {
-  const current = await readSidecar(path + SIDECAR_SUFFIX);
-  if (!current) throw new Error(`no sidecar for ${path}`);
-  return writeSidecar(path, { ...current, ...patch });
-}
-
 /** Writes a task's whole sidecar (the attempt ledger's writes, from the sidecar it read once). */
 export async function writeSidecar(path: string, sidecar: Sidecar): Promise<Sidecar> {
   await writeJsonAtomic(path + SIDECAR_SUFFIX, sidecar);
@@ -96,14 +90,7 @@ export interface RequeueOptions {
   log?: string | null;
 }
 
-/** Puts a claimed task back in the queue (in active/, state queued) for another attempt after `notBefore`. */
-export async function requeueTask(path: string, o: RequeueOptions): Promise<void> {
-  const s = await readSidecar(path + SIDECAR_SUFFIX);
-  if (!s) throw new Error(`no sidecar for ${path}`);
-  await requeueFrom(path, s, o);
-}
-
-/** `requeueTask` from the sidecar as the caller read it (the attempt ledger, which reads it once). */
+/** Puts a claimed task back in the queue (in active/, state queued) for another attempt after `notBefore`, from its sidecar as the attempt ledger read it. */
 export async function requeueFrom(path: string, s: Sidecar, o: RequeueOptions): Promise<Sidecar> {
   const next: Sidecar = {
     ...s,
@@ -119,15 +106,6 @@ export async function requeueFrom(path: string, s: Sidecar, o: RequeueOptions): 
   return next;
 }
 
-/**
- * Moves a claimed task to done/ or failed/ with its result record. The record is written first, so a task
- * that appears in done/ or failed/ always has its record beside it; a crash between the two leaves the
- * task in active/ (it is settled again on the next run, overwriting that record).
- */
-export async function finishTask(path: string, o: FinishOptions): Promise<string> {
-  return finishFrom(path, await readSidecar(path + SIDECAR_SUFFIX), o);
-}
-
 export interface FinishOptions {
   outcome: 'done' | 'failed';
   reason: string;
@@ -137,7 +115,12 @@ export interface FinishOptions {
   log?: string | null;
 }
 
-/** `finishTask` from the sidecar as the caller read it (the attempt ledger, which reads it once). */
+/**
+ * Moves a claimed task to done/ or failed/ with its result record, from its sidecar as the attempt ledger
+ * read it. The record is written first, so a task that appears in done/ or failed/ always has its record
+ * beside it; a crash between the two leaves the task in active/ (it is settled again on the next run,
+ * overwriting that record).
+ */
 export async function finishFrom(path: string, sidecar: Sidecar | null, o: FinishOptions): Promise<string> {
   const s = sidecar ?? freshSidecar('', basename(path), o.now);
   const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
@@ -190,12 +173,6 @@ export async function retryTask(path: string, o: { now: number; reason: string }
   });
   await unlink(path + RESULT_SUFFIX).catch(() => {});
   return dest;
-}
-
-/** Moves a task no agent holds (in the inbox, or queued in active/) to failed/ with `reason`. */
-export async function cancelTask(path: string, where: 'inbox' | 'active', o: { now: number; reason: string; project: string }): Promise<string> {
-  if (where === 'active') return finishTask(path, { outcome: 'failed', reason: o.reason, now: o.now });
-  return rejectTask({ path, project: o.project, name: basename(path), reason: o.reason }, o.now);
 }
 
 /** Moves an inbox file that can never run to failed/, with the reason. */

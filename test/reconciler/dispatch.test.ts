@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/reconciler/actions.js';
 import { T0, actWorld, dispatchIn } from './act-world.js';
-import { updateSidecar } from '../../src/tasks/store.js';
+import { patchSidecar } from '../helpers/tasks.js';
 
 const S = 'ccl-auto-1';
 
@@ -154,7 +154,7 @@ describe('dispatch', () => {
     const w = await world();
     const task = await launched(w);
     await w.run({ kind: 'submit-task', session: S, task, agent: 'screeny' });
-    await updateSidecar(task, { cancel: { at: T0, reason: 'cancelled with agentpool cancel' } });
+    await patchSidecar(task, { cancel: { at: T0, reason: 'cancelled with agentpool cancel' } });
     w.slots.send(S, { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'crash' } });
     await w.run({
       kind: 'stop-agent', session: S, agent: 'screeny', task, verdict: { outcome: 'failed', reason: 'crash' },
@@ -166,7 +166,7 @@ describe('dispatch', () => {
     const again = await w.inboxTask('u.md');
     await w.run({ kind: 'claim-task', session: S, task: again });
     const active = join(project, '.agent-queue', 'active', 'u.md');
-    await updateSidecar(active, { cancel: { at: T0, reason: 'cancelled with agentpool cancel' } });
+    await patchSidecar(active, { cancel: { at: T0, reason: 'cancelled with agentpool cancel' } });
     await w.run({ kind: 'requeue-task', path: active, project, reason: 'the session went away', refundAttempt: true, notBefore: 0 });
     expect(await readdir(join(project, '.agent-queue', 'failed'))).toContain('u.md');
     expect(await readdir(join(project, '.agent-queue', 'active'))).toEqual([]);

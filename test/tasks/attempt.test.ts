@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Attempt } from '../../src/tasks/attempt.js';
 import { queueDirs, type QueueDirs } from '../../src/tasks/layout.js';
-import { claimTask, ensureQueueDirs, updateSidecar } from '../../src/tasks/store.js';
+import { claimTask, ensureQueueDirs } from '../../src/tasks/store.js';
+import { patchSidecar } from '../helpers/tasks.js';
 import type { Sidecar } from '../../src/tasks/types.js';
 
 const NOW = 1_700_000_000_000;
@@ -67,7 +68,7 @@ describe('attempt ledger', () => {
     await expect(a.submitting()).rejects.toThrow(/no sidecar for .*gone\.md/);
     const task = await claimed();
     const b = await Attempt.open(task);
-    await updateSidecar(task, { cancel: { at: NOW, reason: 'x' } });
+    await patchSidecar(task, { cancel: { at: NOW, reason: 'x' } });
     expect(b.sidecar?.cancel).toBeUndefined(); // read once, when the step opened it
   });
 });

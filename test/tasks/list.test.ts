@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProjectSpec } from '../../src/config/types.js';
 import { listTasks } from '../../src/tasks/list.js';
-import { claimTask, ensureQueueDirs, finishTask, requeueTask } from '../../src/tasks/store.js';
+import { claimTask, ensureQueueDirs } from '../../src/tasks/store.js';
+import { settleTask } from '../helpers/tasks.js';
 import type { PendingTask } from '../../src/tasks/types.js';
 import { projectSpec } from '../../src/config/normalize.js';
 
@@ -36,9 +37,9 @@ describe('listTasks', () => {
     await inbox('waiting.md', '---\npriority: high\n---\nLater\n', T);
     await inbox('broken.md', '---\npriority: urgent\n---\nBad front matter\n', T + 1);
     const retried = await claimTask(await inbox('flaky.md', 'Flaky\n', T - 3_000), 'ccl-auto-2', T + 10);
-    await requeueTask(retried.path, { reason: 'the agent exited with status 1 while working on the task (crash?)', outcome: 'failed', notBefore: 0, refundAttempt: false, now: T + 20 });
+    await settleTask(retried.path, { disposition: 'retry', reason: 'the agent exited with status 1 while working on the task (crash?)', outcome: 'failed', notBefore: 0, refundAttempt: false, now: T + 20 });
     const done = await claimTask(await inbox('fixed.md', '---\npriority: critical\n---\nFix\n', T - 5_000, 'critical'), 'ccl-auto-1', T + 1_000);
-    await finishTask(done.path, { outcome: 'done', reason: 'the agent finished its turn', now: T + 61_000 });
+    await settleTask(done.path, { disposition: 'done', reason: 'the agent finished its turn', now: T + 61_000 });
 
     const rows = await listTasks([project]);
     expect(rows.map((r) => [r.state, r.name, r.priority, r.attempts, r.step, r.session, r.durationMs, r.reason])).toEqual([

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import type { ProjectSpec } from '../../src/config/types.js';
 import { queueDirs, type QueueDirs } from '../../src/tasks/layout.js';
 import { QueueScanner, type ScanOptions } from '../../src/tasks/scan.js';
-import { claimTask, ensureQueueDirs, requeueTask } from '../../src/tasks/store.js';
+import { claimTask, ensureQueueDirs } from '../../src/tasks/store.js';
+import { settleTask } from '../helpers/tasks.js';
 import { projectSpec } from '../../src/config/normalize.js';
 
 let root: string;
@@ -53,7 +54,7 @@ describe('QueueScanner', () => {
     // Claimed, then back in the queue for a retry: its sidecar still says what it asked for.
     const claimed = await claimTask(q.pending[0]!, 's-1', Date.now());
     expect(claimed.sidecar).toMatchObject({ agent: 'other', needsClaudeCode: true });
-    await requeueTask(claimed.path, { outcome: 'failed', reason: 'x', now: Date.now(), notBefore: 0, refundAttempt: false });
+    await settleTask(claimed.path, { disposition: 'retry', outcome: 'failed', reason: 'x', now: Date.now(), notBefore: 0, refundAttempt: false });
     const again = await new QueueScanner().scan(project, opts);
     expect(again.pending.map((t) => [t.name, t.where, t.agent, t.needsClaudeCode])).toEqual([['codex.md', 'active', 'other', true]]);
   });
@@ -154,7 +155,7 @@ describe('QueueScanner', () => {
     const byName = Object.fromEntries(first.pending.map((t) => [t.name, t]));
     const running = await claimTask(byName['run.md']!, 'ccl-auto-1', 1_000);
     const retry = await claimTask(byName['retry.md']!, 'ccl-auto-2', 1_000);
-    await requeueTask(retry.path, { reason: 'crash', outcome: 'failed', notBefore: 99_000, refundAttempt: false, now: 2_000 });
+    await settleTask(retry.path, { disposition: 'retry', reason: 'crash', outcome: 'failed', notBefore: 99_000, refundAttempt: false, now: 2_000 });
 
     const q = await s1.scan(project, settled());
     expect(q.active.map((a) => [a.name, a.sidecar.state, a.sidecar.session]).sort()).toEqual([

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import { queueDirs, type QueueDirs } from '../../src/tasks/layout.js';
 import { readSidecar } from '../../src/tasks/scan.js';
-import { cancelTask, claimTask, ensureQueueDirs, finishTask, readActive, readTask, rejectTask, requeueTask, retryTask, updateSidecar } from '../../src/tasks/store.js';
+import { claimTask, ensureQueueDirs, readActive, readTask, rejectTask, retryTask } from '../../src/tasks/store.js';
+import { cancelWaiting } from '../../src/tasks/ledger.js';
+import { patchSidecar, settleTask } from '../helpers/tasks.js';
 import type { PendingTask, ResultRecord } from '../../src/tasks/types.js';
 
 const NOW = 1_700_000_000_000;
@@ -84,7 +86,7 @@ describe('task store', () => {
 
   it('claiming a queued task in active/ bumps its attempts; a claimed one is refused', async () => {
     const first = await claimTask(await drop('again.md'), 'ccl-auto-1', NOW);
-    await requeueTask(first.path, { reason: 'crash', outcome: 'failed', notBefore: NOW + 30_000, refundAttempt: false, now: NOW + 10 });
+    await settleTask(first.path, { disposition: 'retry', reason: 'crash', outcome: 'failed', notBefore: NOW + 30_000, refundAttempt: false, now: NOW + 10 });
     const queued: PendingTask = { path: first.path, project: root, name: 'again.md', priority: 'high', arrivedAt: NOW - 5_000, attempts: 1, notBefore: NOW + 30_000, where: 'active' };
     const second = await claimTask(queued, 'ccl-auto-3', NOW + 40_000);
     expect(second.path).toBe(first.path);
@@ -106,8 +108,8 @@ describe('task store', () => {
 
   it('requeue sets the state to queued, frees the session and records the attempt in history', async () => {
     const a = await claimTask(await drop('rq.md'), 'ccl-auto-1', NOW);
-    await updateSidecar(a.path, { state: 'submitted', submittedAt: NOW + 1 });
-    await requeueTask(a.path, { reason: 'the agent crashed', outcome: 'failed', notBefore: NOW + 30_000, refundAttempt: false, now: NOW + 100 });
+    await patchSidecar(a.path, { state: 'submitted', submittedAt: NOW + 1 });
+    await settleTask(a.path, { disposition: 'retry', reason: 'the agent crashed', outcome: 'failed', notBefore: NOW + 30_000, refundAttempt: false, now: NOW + 100 });
     const s = await readSidecar(`${a.path}.state.json`);
     expect(s).toMatchObject({ state: 'queued', session: null, attempts: 1, notBefore: NOW + 30_000 });
     expect(s?.history).toEqual([{ attempt: 1, session: 'ccl-auto-1', outcome: 'failed', reason: 'the agent crashed', at: NOW + 100 }]);
@@ -116,23 +118,22 @@ describe('task store', () => {
 
   it('requeue with refundAttempt gives the attempt back, never below 0', async () => {
     const a = await claimTask(await drop('lim.md'), 'ccl-auto-1', NOW);
-    await requeueTask(a.path, { reason: 'usage limit', outcome: 'limited', notBefore: NOW + 1, refundAttempt: true, now: NOW });
+    await settleTask(a.path, { disposition: 'retry', reason: 'usage limit', outcome: 'limited', notBefore: NOW + 1, refundAttempt: true, now: NOW });
     expect((await readSidecar(`${a.path}.state.json`))?.attempts).toBe(0);
-    await requeueTask(a.path, { reason: 'usage limit', outcome: 'limited', notBefore: NOW + 1, refundAttempt: true, now: NOW });
+    await settleTask(a.path, { disposition: 'retry', reason: 'usage limit', outcome: 'limited', notBefore: NOW + 1, refundAttempt: true, now: NOW });
     const s = await readSidecar(`${a.path}.state.json`);
     expect(s?.attempts).toBe(0);
     expect(s?.history.map((h) => h.attempt)).toEqual([1, 0]);
   });
 
-  it('requeue and updateSidecar refuse a task without a sidecar', async () => {
-    await expect(requeueTask(join(dirs.active, 'nope.md'), { reason: 'r', outcome: 'failed', notBefore: 0, refundAttempt: false, now: NOW })).rejects.toThrow(/no sidecar/);
-    await expect(updateSidecar(join(dirs.active, 'nope.md'), { state: 'launched' })).rejects.toThrow(/no sidecar/);
+  it('requeue refuses a task without a sidecar', async () => {
+    await expect(settleTask(join(dirs.active, 'nope.md'), { disposition: 'retry', reason: 'r', outcome: 'failed', notBefore: 0, refundAttempt: false, now: NOW })).rejects.toThrow(/no sidecar/);
   });
 
-  it('finishTask to done/ moves the file, writes the result record and removes the sidecar', async () => {
+  it('settling to done/ moves the file, writes the result record and removes the sidecar', async () => {
     const a = await claimTask(await drop('ok.md', '---\ntitle: t\n---\nbody\n'), 'ccl-auto-1', NOW);
-    await updateSidecar(a.path, { state: 'submitted', model: 'sonnet', agentSessionId: 'abc-1' });
-    const dest = await finishTask(a.path, { outcome: 'done', reason: 'the agent finished its turn', now: NOW + 60_000, lastMessage: 'Done: fixed.' });
+    await patchSidecar(a.path, { state: 'submitted', model: 'sonnet', agentSessionId: 'abc-1' });
+    const dest = await settleTask(a.path, { disposition: 'done', reason: 'the agent finished its turn', now: NOW + 60_000, lastMessage: 'Done: fixed.' });
     expect(dest).toBe(join(dirs.done, 'ok.md'));
     expect(await ls(dirs.active)).toEqual([]);
     expect(await ls(dirs.done)).toEqual(['ok.md', 'ok.md.result.json']);
@@ -146,21 +147,21 @@ describe('task store', () => {
     expect(rec.state).toBeUndefined();
   });
 
-  it('finishTask never overwrites: a name taken in done/ gives name.2.md, then name.3.md', async () => {
+  it('settling never overwrites: a name taken in done/ gives name.2.md, then name.3.md', async () => {
     await writeFile(join(dirs.done, 'same.md'), 'first\n');
     const a = await claimTask(await drop('same.md', 'second\n'), 'ccl-auto-1', NOW);
-    expect(await finishTask(a.path, { outcome: 'done', reason: 'ok', now: NOW })).toBe(join(dirs.done, 'same.2.md'));
+    expect(await settleTask(a.path, { disposition: 'done', reason: 'ok', now: NOW })).toBe(join(dirs.done, 'same.2.md'));
     const b = await claimTask(await drop('same.md', 'third\n'), 'ccl-auto-1', NOW);
-    expect(await finishTask(b.path, { outcome: 'done', reason: 'ok', now: NOW })).toBe(join(dirs.done, 'same.3.md'));
+    expect(await settleTask(b.path, { disposition: 'done', reason: 'ok', now: NOW })).toBe(join(dirs.done, 'same.3.md'));
     expect(await readFile(join(dirs.done, 'same.md'), 'utf8')).toBe('first\n');
     expect(await readFile(join(dirs.done, 'same.2.md'), 'utf8')).toBe('second\n');
     expect(await readFile(join(dirs.done, 'same.3.md'), 'utf8')).toBe('third\n');
     expect(await ls(dirs.done)).toEqual(['same.2.md', 'same.2.md.result.json', 'same.3.md', 'same.3.md.result.json', 'same.md']);
   });
 
-  it('finishTask to failed/ keeps the reason and omits lastMessage', async () => {
+  it('settling to failed/ keeps the reason and omits lastMessage', async () => {
     const a = await claimTask(await drop('bad.md'), 'ccl-auto-1', NOW);
-    const dest = await finishTask(a.path, { outcome: 'failed', reason: 'gave up after 3 attempts', now: NOW + 1 });
+    const dest = await settleTask(a.path, { disposition: 'fail', reason: 'gave up after 3 attempts', now: NOW + 1 });
     expect(dest).toBe(join(dirs.failed, 'bad.md'));
     const rec = await json<ResultRecord>(`${dest}.result.json`);
     expect(rec).toMatchObject({ outcome: 'failed', reason: 'gave up after 3 attempts' });
@@ -182,8 +183,8 @@ describe('task store', () => {
 
   it('retryTask puts a failed task back in active/, queued, with its attempts reset and its history kept', async () => {
     const t = await claimTask(await drop('r.md'), 'ccl-auto-1', NOW);
-    await updateSidecar(t.path, { cancel: { at: NOW, reason: 'cancelled' } });
-    const failed = await finishTask(t.path, { outcome: 'failed', reason: 'crash', now: NOW + 1 });
+    await patchSidecar(t.path, { cancel: { at: NOW, reason: 'cancelled' } });
+    const failed = await settleTask(t.path, { disposition: 'fail', reason: 'crash', now: NOW + 1 });
     expect('cancel' in (await json<ResultRecord>(failed + '.result.json'))).toBe(false);
     const dest = await retryTask(failed, { now: NOW + 2, reason: 'retried with agentpool retry' });
     expect(dest).toBe(join(dirs.active, 'r.md'));
@@ -197,12 +198,12 @@ describe('task store', () => {
     await expect(retryTask(dest, { now: NOW, reason: 'x' })).rejects.toThrow(/no result record/);
   });
 
-  it('cancelTask moves an inbox task, or a queued one in active/, to failed/ with the reason', async () => {
+  it('a cancel moves an inbox task, or a queued one in active/, to failed/ with the reason', async () => {
     const inbox = await drop('i.md');
-    const a = await cancelTask(inbox.path, 'inbox', { now: NOW, reason: 'cancelled', project: root });
+    const a = await cancelWaiting(inbox.path, root, { now: NOW, reason: 'cancelled' });
     const t = await claimTask(await drop('q.md'), 'ccl-auto-1', NOW);
-    await requeueTask(t.path, { reason: 'crash', outcome: 'failed', notBefore: NOW + 60_000, refundAttempt: false, now: NOW });
-    const b = await cancelTask(t.path, 'active', { now: NOW, reason: 'cancelled', project: root });
+    await settleTask(t.path, { disposition: 'retry', reason: 'crash', outcome: 'failed', notBefore: NOW + 60_000, refundAttempt: false, now: NOW });
+    const b = await settleTask(t.path, { disposition: 'fail', now: NOW, reason: 'cancelled' });
     expect([a, b]).toEqual([join(dirs.failed, 'i.md'), join(dirs.failed, 'q.md')]);
     expect((await json<ResultRecord>(b + '.result.json')).history.map((h) => h.outcome)).toEqual(['failed', 'failed']);
     expect((await json<ResultRecord>(a + '.result.json')).reason).toBe('cancelled');
