@@ -1,4 +1,4 @@
-import type { AgentProfile, DesiredState } from './types.js';
+import { DRIVER_TABLE, type AgentProfile, type DesiredState } from './types.js';
 
 /**
  * What the desired state says about the pool: its session names and which profile runs a slot or a task.
@@ -29,16 +29,16 @@ export function profileOf(d: DesiredState, agent: string | null | undefined): Ag
 
 /**
  * The profile a task runs on: the one it names (`agent:`), else its project's, else the pool's. A task
- * that needs Claude Code (`needs_claude_code: true`) runs on a Claude Code profile (one driven by its hooks)
- * whatever that says: the pool's when it is one, else the shipped `claude`.
+ * that needs Claude Code (`needs_claude_code: true`) runs on a Claude Code profile (one whose driver kind
+ * runs it, DRIVER_TABLE) whatever that says: the pool's when it is one, else the shipped `claude`.
  */
 export function taskProfile(d: DesiredState, task: { project: string; agent?: string; needsClaudeCode?: true }): AgentProfile {
   const chosen = profileOf(d, task.agent ?? d.projects.find((p) => p.path === task.project)?.agent);
-  if (!task.needsClaudeCode || isClaudeCode(chosen)) return chosen;
+  if (!task.needsClaudeCode || runsClaudeCode(chosen)) return chosen;
   const pool = profileOf(d, d.pool.agent);
-  return isClaudeCode(pool) ? pool : d.agents.claude!;
+  return runsClaudeCode(pool) ? pool : d.agents.claude!;
 }
 
-function isClaudeCode(profile: AgentProfile): boolean {
-  return profile.driver === 'claude-hooks';
+function runsClaudeCode(profile: AgentProfile): boolean {
+  return DRIVER_TABLE[profile.driver].claudeCode;
 }

@@ -8,11 +8,26 @@ export const PRIORITIES = ['critical', 'high', 'default', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 /**
- * Every way of driving an agent a profile may name in `driver:`, the one list of them: src/drivers/ keys its
- * drivers by it, and the schema's enum (agents.*.driver) equals it (test/config/driver-kinds.test.ts).
+ * Every way of driving an agent a profile may name in `driver:`, the one table of them, with what the kind
+ * tells of the CLI it drives: src/drivers/ keys its drivers by it, and the schema's enum (agents.*.driver)
+ * equals its kinds (test/config/driver-kinds.test.ts).
  */
-export const DRIVER_KINDS = ['claude-hooks', 'codex-hooks', 'gemini-hooks', 'screen'] as const;
-export type DriverKind = (typeof DRIVER_KINDS)[number];
+export const DRIVER_TABLE = {
+  'claude-hooks': { claudeCode: true },
+  'codex-hooks': { claudeCode: false },
+  'gemini-hooks': { claudeCode: false },
+  screen: { claudeCode: false },
+} as const satisfies Record<string, DriverKindFacts>;
+export type DriverKind = keyof typeof DRIVER_TABLE;
+export const DRIVER_KINDS = Object.keys(DRIVER_TABLE) as DriverKind[];
+
+export interface DriverKindFacts {
+  /**
+   * A profile of this kind runs Claude Code, so a task that needs it (`needs_claude_code: true`) may run on
+   * it. Only Claude Code's hooks say so; a profile that drives it by its screen is not known to run it.
+   */
+  claudeCode: boolean;
+}
 
 /** done: a task went to done/; failed: to failed/; stuck: an attempt ended by a prompt or task timeout. */
 export type NotifyEvent = 'done' | 'failed' | 'stuck';

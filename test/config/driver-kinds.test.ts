@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
-import { DRIVER_KINDS } from '../../src/config/types.js';
+import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
+import { DRIVER_KINDS, DRIVER_TABLE } from '../../src/config/types.js';
 import { DRIVERS, HOOK_WIRINGS } from '../../src/drivers/index.js';
 
 describe('driver kinds', () => {
@@ -13,5 +14,10 @@ describe('driver kinds', () => {
     expect(Object.keys(DRIVERS).sort()).toEqual([...DRIVER_KINDS].sort());
     for (const [kind, driver] of Object.entries(DRIVERS)) expect(driver.kind).toBe(kind);
     for (const [kind, wiring] of Object.entries(HOOK_WIRINGS)) expect(wiring.kind).toBe(kind);
+  });
+
+  it("knows Claude Code runs on the claude-hooks kind alone, the shipped claude's: a task that needs it falls back to that profile", () => {
+    expect(DRIVER_KINDS.filter((k) => DRIVER_TABLE[k].claudeCode)).toEqual(['claude-hooks']);
+    expect(DRIVER_TABLE[SHIPPED_PROFILES.claude!.driver].claudeCode).toBe(true);
   });
 });
