@@ -25,6 +25,7 @@ export function withDeadline(b: SessionBackend, ms: number): SessionBackend {
     sendKeys: timed('sending keys', b.sendKeys),
     readScreen: timed('reading the screen', b.readScreen),
     setTags: timed('writing tags', b.setTags),
+    endHost: timed('ending the host', b.endHost),
     ...(b.close ? { close: () => b.close!() } : {}),
     ...(b.repair ? { repair: timed('repairing the host', b.repair) } : {}),
     ...(b.onChange ? { onChange: (l: () => void) => b.onChange!(l) } : {}),

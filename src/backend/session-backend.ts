@@ -64,6 +64,12 @@ export interface SessionBackend {
    * did, a sentence each; [] when there was nothing to do.
    */
   repair?(how: Repair): Promise<string[]>;
+  /**
+   * Ends the host and everything it runs, ours and anyone else's (tmux: its server, and the socket file it
+   * leaves); a host that is not running is already ended. Only for a host agentpool started for itself
+   * alone (the demo's private tmux server), never a user's.
+   */
+  endHost(): Promise<void>;
   /** Calls `listener` when the host says its sessions changed (a tmux control-mode notification). */
   onChange?(listener: () => void): void;
 }

@@ -111,6 +111,10 @@ export class TmuxBackend implements SessionBackend {
       : [`found no process holding the socket of ${this.label} to end; end the tmux server by hand (ps -o pid,stat,args -C tmux)`];
   }
 
+  endHost(): Promise<void> {
+    return guard(() => this.tmux.killServer());
+  }
+
   onChange(listener: () => void): void {
     this.tmux.onChange?.(listener);
   }

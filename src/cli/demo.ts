@@ -5,7 +5,6 @@ import { execa } from 'execa';
 import { listTasks } from '../tasks/list.js';
 import { projectSpec } from '../config/normalize.js';
 import { Controller } from '../reconciler/controller.js';
-import { ExecTmuxClient } from '../tmux/exec-client.js';
 import { isTaskName } from '../tasks/layout.js';
 import { createLogger, type LogFormat } from './logger.js';
 import type { CliValues } from './main.js';
@@ -78,7 +77,7 @@ export async function demoCommand(v: CliValues): Promise<number> {
   stopped = true;
   await c.stop();
   // The demo's own server (its own socket): ended with the demo.
-  await new ExecTmuxClient(c.config.tmux).killServer();
+  await c.backend.endHost();
   const counts = await Promise.all(projects.map(async (p) => ({ project: p, done: await count(p, 'done'), failed: await count(p, 'failed') })));
   const done = counts.reduce((n, c) => n + c.done, 0);
   const failed = counts.reduce((n, c) => n + c.failed, 0);

@@ -1,6 +1,8 @@
 /** The tmux backend against a real, private tmux server: refs, tags and programs through the port. */
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TmuxBackend } from '../../src/backend/tmux.js';
+import { socketFile } from '../../src/tmux/client.js';
 import { ExecTmuxClient } from '../../src/tmux/exec-client.js';
 import { guardedServer, TRANSPORTS } from '../helpers/transports.js';
 import { testTmux, waitFor, type TestTmux } from '../helpers/tmux-server.js';
@@ -58,6 +60,16 @@ describe.each(TRANSPORTS)('TmuxBackend over the %s transport', (_, make) => {
     expect((await b.list())[0]!.process.dead).toBe(false);
     await b.destroy(ref);
     expect(await b.list()).toEqual([]);
+  });
+
+  it('ends its host: every session goes, and the socket file with them; a host already ended is no error', async () => {
+    const b = backend();
+    await b.create('ccl-auto-1', { pool: 'ccl-auto-' });
+    await server!.run('new-session', '-d', '-s', 'someone-else', '--', 'sleep', '600');
+    await b.endHost();
+    expect(existsSync(socketFile({ socket: server!.socket }))).toBe(false);
+    expect(await b.list()).toEqual([]);
+    await b.endHost();
   });
 
   it('reports a missing tmux binary as unavailable: nothing works until it is installed', async () => {

@@ -46,6 +46,12 @@ export class FakeBackend implements SessionBackend {
     return this.onRepair(how);
   }
 
+  /** Ends the fake host: its sessions go. */
+  async endHost(): Promise<void> {
+    this.calls.push('end host');
+    this.sessions.clear();
+  }
+
   async create(name: string, tags: Partial<SlotTags>): Promise<string> {
     this.calls.push(`create ${name}`);
     const ref = `fake-${this.next++}`;

@@ -37,6 +37,9 @@ describe('agentpool demo', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/demo finished: 12 done, 0 failed of 12/);
+    // It ended the server it started, and only that one.
+    expect((await pool.tryRun('list-sessions')).exitCode, 'the demo\'s own server is gone').not.toBe(0);
+    expect(await user.run('list-sessions', '-F', '#{session_name}')).toBe('me');
     // webapp runs in worktrees: each of its six tasks on its own branch, with what it changed.
     const branches = r.stdout.split('\n').filter((l) => l.startsWith('  agentpool/'));
     expect(branches.map((l) => l.trim().split(/\s+/)[0]).sort()).toEqual(
