@@ -1,6 +1,7 @@
 /**
- * No two folders of src/ import each other, directly or round a longer circle (DESIGN §7: a floor imports
- * only floors below it). Counted as the shared folder-cycles tool counts them: value imports, re-exports and
+ * The floors of src/ (docs/architecture.md): a folder imports only folders on its own floor or below, no two
+ * folders import each other, directly or round a longer circle, and the act side reaches task files only
+ * through the attempt ledger. Counted as the shared folder-cycles tool counts them: value imports, re-exports and
  * dynamic imports between folders; `import type`, `export type` and imports of types alone are erased by
  * tsc and do not count.
  */
@@ -80,9 +81,31 @@ function circles(edges: Map<string, Set<string>>): string[][] {
   return found;
 }
 
+/** docs/architecture.md's floors, top to bottom. */
+const FLOORS: Record<string, number> = {
+  cli: 5,
+  doctor: 4,
+  reconciler: 3, controls: 3,
+  drivers: 2, backend: 2,
+  agents: 1, tasks: 1, git: 1, status: 1, metrics: 1, notify: 1,
+  machines: 0, config: 0, tmux: 0, util: 0,
+};
+
 describe('folders of src/', () => {
   it('import one another in no circle', () => {
     expect(circles(folderImports(SRC)).map((c) => c.join(' <-> '))).toEqual([]);
+  });
+
+  it('each sits on a floor and imports nothing above it', () => {
+    const edges = folderImports(SRC);
+    expect([...edges.keys()].filter((f) => FLOORS[f] === undefined)).toEqual([]);
+    const upward = [...edges].flatMap(([from, tos]) => [...tos].filter((to) => FLOORS[to]! > FLOORS[from]!).map((to) => `${from} -> ${to}`));
+    expect(upward).toEqual([]);
+  });
+
+  it('the act side reaches task files only through the ledger (src/tasks/ledger.ts)', () => {
+    const direct = sources(join(SRC, 'reconciler')).filter((f) => /from '\.\.\/tasks\/(store|atomic)\.js'|\breadSidecar\b|SIDECAR_SUFFIX/.test(readFileSync(f, 'utf8')));
+    expect(direct.map((f) => relative(SRC, f))).toEqual([]);
   });
 
   it('the check sees a circle, a longer one, and not a type-only import', () => {

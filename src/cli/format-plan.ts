@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { DesiredState } from '../config/types.js';
 import type { Action, RequestRef } from '../reconciler/actions.js';
 import { branchLeaf } from '../git/worktree.js';
@@ -23,6 +23,10 @@ export function formatPlan(d: DesiredState, actions: readonly Action[], now = Da
           : `session/${a.session} record state ${a.tags.state} (its session said ${a.found.state || '(none)'})`;
       case 'drain-session':
         return `session/${a.session} drain (finishes its task, then goes)`;
+      case 'prepare-project': {
+        const p = d.projects.find((q) => q.path === a.path);
+        return `project/${p?.name ?? a.path} create queue folders under ${p ? dirname(p.inbox) : a.path}`;
+      }
       case 'reject-task':
         return `${task(a.task.project, a.task.path)} reject → failed/ (${a.task.reason})`;
       case 'requeue-task':

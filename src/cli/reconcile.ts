@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { defaultConfigPath } from '../config/load.js';
 import { Controller } from '../reconciler/controller.js';
 import { blindSpots } from '../reconciler/snapshot.js';
@@ -42,11 +41,9 @@ async function dryRun(configFile: string, v: CliValues): Promise<number> {
   const c = await Controller.create({ configFile, log, lock: false });
   const { snapshot, actions } = await c.reconciler.planOnly();
   c.slots.stopAll();
-  // A controller starting now first creates the queue folders of projects that exist without them.
-  const unprepared = await c.projectsToPrepare();
   // A world that could not be seen whole is never "in sync": say what was missing, exit 2 ("cannot tell").
-  const blind = blindSpots(snapshot, new Set(unprepared.map((p) => p.path)));
-  const lines = [...unprepared.map((p) => `project/${p.name} create queue folders under ${dirname(p.inbox)}`), ...formatPlan(c.config, actions, snapshot.now)];
+  const blind = blindSpots(snapshot);
+  const lines = formatPlan(c.config, actions, snapshot.now);
   if (v.output === 'json') process.stdout.write(`${planJson(actions)}\n`);
   else if (lines.length === 0 && blind.length === 0) process.stdout.write(`pool ${c.config.pool.prefix}* on ${c.backend.label} is in sync: nothing to do\n`);
   else if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);

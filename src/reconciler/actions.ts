@@ -25,6 +25,8 @@ export type Action =
    * own signals moved it). `found` holds the values replaced.
    */
   | { kind: 'retag'; session: string; ref: string; why: 'ownership' | 'state'; tags: Partial<SlotTags>; found: Partial<SlotTags> }
+  /** A project whose folder is there without its queue folders: create them (`path`: the project's folder). */
+  | { kind: 'prepare-project'; path: string }
   | { kind: 'reject-task'; task: RejectedTask }
   | { kind: 'requeue-task'; path: string; project: string; reason: string; refundAttempt: boolean; notBefore: number }
   /** `warm`: the task goes to the slot's warm agent (prewarm), which already shows its prompt. */

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfigFile, loadDesired } from '../config/load.js';
-import { formatConfigError, type DesiredState, type ProjectSpec } from '../config/types.js';
+import { formatConfigError, type DesiredState } from '../config/types.js';
 import { realClock, type Clock } from '../machines/clock.js';
 import { Slots } from '../machines/slots.js';
 import { backendLockFile, createBackend } from '../backend/factory.js';
@@ -10,15 +10,13 @@ import type { SessionBackend } from '../backend/session-backend.js';
 import { acquireControllerLocks } from './lock.js';
 import { Loop, TerminalError } from './loop.js';
 import { Reconciler } from './reconciler.js';
-import { sessionStatus, writeStatusFile, type StatusFile } from '../status/status-file.js';
+import { StatusWriter } from '../status/status-writer.js';
 import { readCordoned } from '../controls/cordoned.js';
 import { Metrics } from '../metrics/metrics.js';
-import { SlotJournal } from '../status/journal.js';
 import { taskId } from '../tasks/task-id.js';
 import type { Server } from 'node:http';
 import { requestsDir } from '../controls/requests.js';
 import { Triggers } from './triggers.js';
-import { prepareProjects, projectsToPrepare } from './prepare.js';
 
 export interface ControllerOptions {
   configFile: string;
@@ -46,14 +44,12 @@ export class Controller {
   /** Between start() and stop(). */
   private running = false;
   private releaseLock: (() => Promise<void>) | null = null;
-  /** For the status file: when each slot entered its state, why its last attempt failed, the config's history. */
-  private readonly journal = new SlotJournal();
-  private readonly startedAt = Date.now();
-  private generation = 1;
-  private lastReload: StatusFile['lastReload'] = null;
+  /** The status file, and what it shows besides the machines: when each slot entered its state, the reloads. */
+  private readonly status: StatusWriter;
 
   private constructor(private readonly o: ControllerOptions, private desired: DesiredState) {
     const clock = o.clock ?? realClock;
+    this.status = new StatusWriter(o.configFile, o.log);
     this.backend = o.backend ? o.backend(desired) : createBackend(desired, 'controller');
     // A session killed or made behind its back is looked at now, not at the next resync.
     this.backend.onChange?.(() => this.wake('tmux sessions changed'));
@@ -65,7 +61,7 @@ export class Controller {
         o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...task, ...(t.reason ? { reason: t.reason } : {}), ...t.note?.fields }, t.note?.msg ?? 'transition');
         if (t.from === t.to) return;
         this.metrics.transition(t.from, t.to);
-        this.journal.note(t, clock.now(), t.to === 'stopping' && this.slots.view(t.session).verdict?.outcome !== 'done');
+        this.status.journal.note(t, clock.now(), t.to === 'stopping' && this.slots.view(t.session).verdict?.outcome !== 'done');
       },
       () => this.wake('timer'),
     );
@@ -83,6 +79,8 @@ export class Controller {
           });
           const snap = this.reconciler.lastSnapshot;
           if (snap) this.metrics.observePass(this.desired, snap, this.slots.views(), (performance.now() - started) / 1000);
+          // The pass created queue folders: watch the inboxes in them.
+          if (snap?.unprepared?.length && this.running) await this.triggers.rewatchWork();
           return r;
         } finally {
           await this.writeStatus();
@@ -130,9 +128,9 @@ export class Controller {
       if (this.running) this.metricsServer = s;
       else s?.close();
     });
-    // The first pass scans the inboxes, and the watchers need them: create them first. What a controller
-    // killed before us left attached to the server goes before it can hold the server (tmux/strays.ts).
-    void Promise.all([this.prepareProjects(), this.reconciler.sweep()]).finally(() => {
+    // What a controller killed before us left attached to the server goes before it can hold the server
+    // (tmux/strays.ts). The first pass creates missing queue folders, then their inboxes are watched.
+    void this.reconciler.sweep().finally(() => {
       if (!this.running) return; // stopped meanwhile
       this.triggers.watchWork();
       this.loop.wake('start');
@@ -141,7 +139,7 @@ export class Controller {
 
   /** One pass, then wait for its actions to finish. Returns what the pass could not see (blindSpots). */
   async once(): Promise<string[]> {
-    await Promise.all([this.prepareProjects(), this.reconciler.sweep()]);
+    await this.reconciler.sweep();
     // A hopeless backend is one of the blind spots the pass reported; --once says so with its exit code.
     await this.reconciler.pass().catch((err: unknown) => {
       if (!(err instanceof TerminalError)) throw err;
@@ -156,7 +154,7 @@ export class Controller {
     const r = await loadConfigFile(this.o.configFile);
     if ('errors' in r) {
       this.metrics.reload(false);
-      this.lastReload = { at: Date.now(), ok: false, errors: r.errors.map(formatConfigError) };
+      this.status.reloaded(r.errors.map(formatConfigError));
       for (const e of r.errors) this.o.log.error(formatConfigError(e));
       this.o.log.error({ errors: r.errors.length }, `config ${this.o.configFile} is invalid; keeping the last good config`);
       return false;
@@ -170,13 +168,9 @@ export class Controller {
     this.desired = next;
     this.reconciler.setDesired(next);
     this.metrics.reload(true);
-    this.generation++;
-    this.lastReload = { at: Date.now(), ok: true, errors: [] };
+    this.status.reloaded([]);
     this.o.log.info({ why, size: next.pool.size, projects: next.projects.length }, 'config reloaded');
-    if (JSON.stringify(next.projects) !== JSON.stringify(prev.projects)) {
-      await this.prepareProjects();
-      await this.triggers.rewatchWork();
-    }
+    if (JSON.stringify(next.projects) !== JSON.stringify(prev.projects)) await this.triggers.rewatchWork();
     this.loop.resume('config changed');
     return true;
   }
@@ -194,32 +188,12 @@ export class Controller {
     await this.releaseLock?.();
   }
 
-  /**
-   * The status file `agentpool status` reads (src/status/status-file.ts). Written after every pass of a
-   * controller that holds the lock (not by dry runs); a failure to write it is logged, never fatal.
-   */
+  /** The status file `agentpool status` reads: after every pass of a controller that holds the lock (not dry runs). */
   private async writeStatus(): Promise<void> {
     const snap = this.reconciler.lastSnapshot;
     if (!snap || !this.releaseLock) return;
-    const d = this.desired;
-    const views = new Map(this.slots.views().map((v) => [v.session, v]));
     // Read after the pass: a cordon it performed shows at once.
-    const cordoned = await readCordoned(d.controller.stateDir);
-    const sessions = sessionStatus(d, snap, views, { since: this.journal.since, lastError: this.journal.lastError, cordoned });
-    await writeStatusFile(d.controller.stateDir, {
-      version: 1, pid: process.pid, config: this.o.configFile, startedAt: this.startedAt, writtenAt: Date.now(),
-      generation: this.generation, lastReload: this.lastReload,
-      pool: { prefix: d.pool.prefix, desired: d.pool.size, actual: sessions.filter((r) => r.role === 'pool' && r.state !== 'absent').length, agent: d.pool.agent },
-      sessions, problems: this.reconciler.lastBlindSpots, repairs: [...this.reconciler.repairs], transitions: this.journal.transitions(),
-    }).catch((err: Error) => this.o.log.warn({ err: err.message }, 'cannot write the status file'));
-  }
-
-  /** The projects whose queue folders start and reload would create. */
-  projectsToPrepare(): Promise<ProjectSpec[]> {
-    return projectsToPrepare(this.desired);
-  }
-
-  private prepareProjects(): Promise<void> {
-    return prepareProjects(this.desired, this.o.log);
+    const cordoned = await readCordoned(this.desired.controller.stateDir);
+    await this.status.write(this.desired, snap, this.slots.views(), { cordoned, problems: this.reconciler.lastBlindSpots, repairs: this.reconciler.repairs });
   }
 }

@@ -7,6 +7,7 @@ import { profileOf } from '../config/pool.js';
 import { IDLE_TAGS } from './slot-tags.js';
 import { closeWarmWorkspace, closeWorkspace } from './workspace.js';
 import { performRequest } from './request-steps.js';
+import { prepareProject } from './prepare.js';
 
 export type { ActDeps as DispatchDeps };
 
@@ -49,6 +50,8 @@ async function perform(x: Act, a: Action): Promise<void> {
     case 'drain-session':
       log.info({ session: a.session }, 'draining: the session goes once its task is finished');
       return record(x, a.session, { type: 'DRAIN' });
+    case 'prepare-project':
+      return prepareProject(x, a);
     case 'reject-task': {
       const rejected = await reject(a.task, clock.now()).catch(ignoreGone);
       if (!rejected) return;

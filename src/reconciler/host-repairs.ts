@@ -23,8 +23,8 @@ export class HostRepairs {
    * no dedicated session configured, none not ours ever seen.
    */
   step(d: DesiredState, snapshot: Snapshot): HealthStep | null {
-    if (!snapshot.tmux.ok && !snapshot.tmux.hopeless) return this.policy.failed(snapshot.now, d.dedicated.length === 0 && !this.foreignSeen);
-    const foreign = snapshot.tmux.ok && !this.foreignSeen ? [...snapshot.sessions.values()].find((s) => !s.owned) : undefined;
+    if (!snapshot.backend.ok && !snapshot.backend.hopeless) return this.policy.failed(snapshot.now, d.dedicated.length === 0 && !this.foreignSeen);
+    const foreign = snapshot.backend.ok && !this.foreignSeen ? [...snapshot.sessions.values()].find((s) => !s.owned) : undefined;
     if (foreign) {
       this.foreignSeen = true;
       this.log.info({ session: foreign.name }, 'a session that is not the pool\'s lives on the tmux server: agentpool will never end that server');

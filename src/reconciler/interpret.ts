@@ -25,7 +25,7 @@ export function interpret(
   inFlight: ReadonlySet<string> = new Set(),
 ): SlotInput[] {
   const out: SlotInput[] = [];
-  if (!snap.tmux.ok) return out;
+  if (!snap.backend.ok) return out;
   for (const s of snap.sessions.values()) {
     if (!s.owned || !isPoolName(d, s.name) || inFlight.has(s.name)) continue;
     const state = views.get(s.name)?.state ?? 'absent';

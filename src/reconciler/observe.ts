@@ -10,12 +10,14 @@ import { profileOf } from '../config/pool.js';
 import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
 import { pendingRequests } from '../controls/requests.js';
 import { readCordoned } from '../controls/cordoned.js';
+import { unpreparedProjects } from './prepare.js';
 
 /** Slot states whose agent is read each pass. A ready (warm) agent is not: its process alone is watched. */
 const AGENT_STATES = new Set<string>(['warming', 'launching', 'awaitingPrompt', 'working', 'stopping']);
 
 /**
- * One observation of the world: one listing of the backend's sessions, a scan of every project's queue,
+ * One observation of the world: one listing of the backend's sessions, a scan of every project's queue
+ * (and which projects lack their queue folders),
  * for slots with an agent what its driver reads (its events, and its screen only where a decision needs
  * it), and a person's waiting requests and cordons.
  */
@@ -27,18 +29,19 @@ export async function observe(
   now: number,
 ): Promise<Snapshot> {
   const sessions = new Map<string, ObservedSession>();
-  let tmuxState: Snapshot['tmux'] = { ok: true };
+  let listing: Snapshot['backend'] = { ok: true };
   try {
     for (const b of await backend.list()) if (!sessions.has(b.name)) sessions.set(b.name, observed(d, b));
   } catch (err) {
-    tmuxState = { ok: false, error: (err as Error).message, ...(err instanceof BackendError && err.kind === 'unavailable' ? { hopeless: true } : {}) };
+    listing = { ok: false, error: (err as Error).message, ...(err instanceof BackendError && err.kind === 'unavailable' ? { hopeless: true } : {}) };
   }
 
   const scanOptions = { now, settleMs: d.tasks.settleMs, maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) };
-  const [queues, requests, cordoned] = await Promise.all([
+  const [queues, requests, cordoned, unprepared] = await Promise.all([
     Promise.all(d.projects.map((p) => scanner.scan(p, scanOptions))),
     pendingRequests(d.controller.stateDir),
     readCordoned(d.controller.stateDir),
+    unpreparedProjects(d),
   ]);
 
   const agents = new Map<string, AgentSignals>();
@@ -66,7 +69,7 @@ export async function observe(
     }),
   );
   const agentMissing = await agentProgramProblem(profileOf(d, d.pool.agent));
-  return { now, tmux: tmuxState, sessions, queues, agents, problems, requests, cordoned, ...(agentMissing ? { agentMissing } : {}) };
+  return { now, backend: listing, sessions, queues, agents, problems, requests, cordoned, unprepared, ...(agentMissing ? { agentMissing } : {}) };
 }
 
 function observed(d: DesiredState, b: BackendSession): ObservedSession {

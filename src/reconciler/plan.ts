@@ -7,7 +7,8 @@ import { desiredSlots, isPoolName, profileOf, slotIndex, taskProfile } from '../
 import { explainVerdict } from './explain.js';
 import { savedTags, staleSlotTags } from './slot-tags.js';
 import { dispose } from './retry.js';
-import { fitsWarm, warmUps } from './warm.js';
+import { fitsWarm } from './warm.js';
+import { planWarm } from './plan-warm.js';
 import { planRequests } from './plan-requests.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -41,14 +42,15 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   const activeByPath = new Map<string, ActiveTask>();
   for (const q of snap.queues) for (const a of q.active) activeByPath.set(a.path, a);
 
-  // Tasks that can never run.
+  // Queue folders to create; tasks that can never run.
+  for (const path of snap.unprepared ?? []) actions.push({ kind: 'prepare-project', path });
   for (const q of snap.queues) for (const t of q.rejected) actions.push({ kind: 'reject-task', task: t });
   // A person's requests (retry, cancel, cordon): the rest of the plan is made as if they were done.
   const requests = planRequests(d, snap, views, { ...ctx, inFlight });
   actions.push(...requests.actions);
 
   // Without a view of tmux nobody can tell which claimed task is still running: decide nothing about them.
-  if (!snap.tmux.ok) return sortActions(actions);
+  if (!snap.backend.ok) return sortActions(actions);
 
   // Claimed tasks no slot holds any more (the session vanished, the controller restarted): back to the queue.
   const held = new Set([...views.values()].map((v) => v.task).filter((t): t is string => !!t));
@@ -165,27 +167,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
       actions.push({ kind: 'launch-agent', session, task: task.path, agent: agent.name, model: want.model, priority, project: task.project });
     }
   }
-  // Prewarm: idle slots left over start agents ahead of the next tasks, up to pool.prewarm warm at once;
-  // a slot created by this plan warms right after its creation, so one pass does what it can. A slot being
-  // made or left idle by actions still running may be starting a warm agent: it counts as one until they end.
-  // A warm agent counts until it has its task: one claimed by this plan is replaced by the next pass, so
-  // never more than pool.prewarm agents wait at once, not even for a moment.
-  if (!snap.agentMissing && d.pool.prewarm > 0) {
-    const warm = wanted.flatMap((name) => {
-      const v = views.get(name);
-      return v && (v.state === 'warming' || v.state === 'ready') ? [v.warm] : [];
-    });
-    const unknown = wanted.filter((name) => inFlight.has(name) && ['absent', 'idle'].includes(views.get(name)?.state ?? 'absent')).length;
-    for (const w of warmUps(d, idle, warm, unknown)) actions.push({ kind: 'warm-agent', ...w });
-  }
-  // More agents warm than pool.prewarm allows now (it was lowered): the last ones are stopped, those still
-  // starting first. A warm slot with actions running is left out (they may be stopping it already).
-  const warmSlots = wanted.filter((name) => ['warming', 'ready'].includes(views.get(name)?.state ?? '') && !inFlight.has(name) && !actions.some((a) => actionSessionName(a) === name));
-  const byLast = [...warmSlots].reverse().sort((a, b) => Number(views.get(a)!.state === 'ready') - Number(views.get(b)!.state === 'ready'));
-  for (const session of byLast.slice(0, Math.max(0, warmSlots.length - d.pool.prewarm))) {
-    const verdict = { outcome: 'done' as const, reason: `more agents are warm than pool.prewarm (${d.pool.prewarm}) keeps` };
-    actions.push({ kind: 'stop-agent', session, agent: profileOf(d, views.get(session)!.agent).name, task: null, verdict, disposition: 'done', refundAttempt: false, notBefore: 0, cooldownUntil: snap.now });
-  }
+  actions.push(...planWarm(d, snap, views, { wanted, idle, inFlight, planned: actions }));
   // A resting slot whose saved state lags its machine (a cooldown that ended, a turn the agent's own
   // signals started) gets it written, so status and a restarted controller see what the machine does.
   const busy = new Set(actions.flatMap((a) => (actionSessionName(a) ? [actionSessionName(a)!] : [])));

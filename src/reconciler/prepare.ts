@@ -1,24 +1,39 @@
-import type { Logger } from 'pino';
-import type { DesiredState, ProjectSpec } from '../config/types.js';
+import type { DesiredState } from '../config/types.js';
 import { pruneWorktrees } from '../git/worktree.js';
 import { ensureQueueDirs } from '../tasks/ledger.js';
+import { queueDirs } from '../tasks/layout.js';
 import { isDirectory } from '../util/fs.js';
+import type { Act } from './act-context.js';
+import type { Action } from './actions.js';
 
-/** The projects whose folder exists but whose inbox does not: start and reload create their queue folders. */
-export async function projectsToPrepare(d: DesiredState): Promise<ProjectSpec[]> {
-  const out: ProjectSpec[] = [];
-  for (const p of d.projects) if ((await isDirectory(p.path)) && !(await isDirectory(p.inbox))) out.push(p);
-  return out;
+/**
+ * Observed each pass: the projects (by path) whose folder is there but not all of their queue folders (a
+ * new project, a first start): the plan prepares them. A missing project folder is a problem to report,
+ * never something to create.
+ */
+export async function unpreparedProjects(d: DesiredState): Promise<string[]> {
+  const missing = await Promise.all(d.projects.map(async (p) => (await isDirectory(p.path)) && !(await hasQueueFolders(p.inbox))));
+  return d.projects.filter((_, i) => missing[i]).map((p) => p.path);
+}
+
+async function hasQueueFolders(inbox: string): Promise<boolean> {
+  const found = await Promise.all(Object.values(queueDirs(inbox)).map(isDirectory));
+  return found.every(Boolean);
 }
 
 /**
- * Creates the queue folders of projects that exist (a missing project is reported by each pass), and
- * lets git forget task worktrees whose folders are gone (`git worktree prune`). Failures are logged.
+ * Creates a project's queue folders and, for worktree isolation, lets git forget task worktrees whose
+ * folders are gone (`git worktree prune`). Failures are logged; the next pass observes and tries again.
  */
-export async function prepareProjects(d: DesiredState, log: Logger): Promise<void> {
-  for (const p of d.projects) {
-    if (!(await isDirectory(p.path))) continue;
-    await ensureQueueDirs(p.inbox).catch((err: Error) => log.warn({ project: p.path, err: err.message }, 'cannot create the queue folders'));
-    if (p.isolation === 'worktree') await pruneWorktrees(p.path).catch((err: Error) => log.warn({ project: p.path, err: err.message }, 'cannot prune the git worktrees of the project'));
+export async function prepareProject(x: Act, a: Extract<Action, { kind: 'prepare-project' }>): Promise<void> {
+  const p = x.d.projects.find((q) => q.path === a.path);
+  if (!p) return; // the config changed since the pass looked
+  try {
+    await ensureQueueDirs(p.inbox);
+    x.log.info({ project: p.name, queue: queueDirs(p.inbox) }, 'created the queue folders of the project');
+  } catch (err) {
+    x.log.warn({ project: p.path, err: (err as Error).message }, 'cannot create the queue folders');
+    return;
   }
+  if (p.isolation === 'worktree') await pruneWorktrees(p.path).catch((err: Error) => x.log.warn({ project: p.path, err: err.message }, 'cannot prune the git worktrees of the project'));
 }

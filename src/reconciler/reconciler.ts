@@ -91,7 +91,7 @@ export class Reconciler {
     const { snapshot, actions } = await this.planOnly();
     this.lastSnapshot = snapshot;
     const health = this.host.step(this.desired, snapshot);
-    this.lastBlindSpots = [...blindSpots(snapshot), ...(health ? [`tmux: ${health.plan}`] : [])];
+    this.lastBlindSpots = [...blindSpots(snapshot), ...(health ? [health.plan] : [])];
     this.problems.report([...this.lastBlindSpots, ...squatters(this.desired, snapshot)]);
     if (health?.repair) await this.host.repair(health.repair);
     const groups = new Map<string, Action[]>();
@@ -108,7 +108,7 @@ export class Reconciler {
       groups.get(s)!.push(a);
     }
     for (const [session, group] of groups) this.startGroup(session, group, snapshot);
-    if (!snapshot.tmux.ok && snapshot.tmux.hopeless) throw new TerminalError(snapshot.tmux.error);
+    if (!snapshot.backend.ok && snapshot.backend.hopeless) throw new TerminalError(snapshot.backend.error);
     return { requeueAfterMs: health ? health.retryInMs : nextDue(this.desired, snapshot, this.deps.slots.views()) };
   }
 

@@ -29,10 +29,10 @@ export interface ObservedSession {
 export interface Snapshot {
   now: number;
   /**
-   * False when the backend could not be asked (tmux missing, not answering): no session is known then.
-   * `hopeless`: nothing will work until a person fixes what `error` says.
+   * False when the session backend could not be asked (tmux missing, not answering): no session is known
+   * then. `hopeless`: nothing will work until a person fixes what `error` says.
    */
-  tmux: { ok: true } | { ok: false; error: string; hopeless?: boolean };
+  backend: { ok: true } | { ok: false; error: string; hopeless?: boolean };
   sessions: ReadonlyMap<string, ObservedSession>;
   queues: readonly ProjectQueue[];
   agents: ReadonlyMap<string, AgentSignals>;
@@ -44,17 +44,20 @@ export interface Snapshot {
   requests?: readonly ControlRequest[];
   /** The sessions a person cordoned (src/controls/cordoned.ts). */
   cordoned?: ReadonlySet<string>;
+  /** Projects (by path) whose folder is there but not all of their queue folders: the pass creates them. */
+  unprepared?: readonly string[];
 }
 
 /**
- * What kept this snapshot from seeing the whole world (tmux not answering, a missing or unreadable inbox, a
- * refused event file): a plan made from it may be missing actions, so nothing built on it is "in sync".
- * `except`: projects whose queue problems do not count (their folders are about to be created).
+ * What kept this snapshot from seeing the whole world (the backend not answering, a missing or unreadable
+ * inbox, a refused event file): a plan made from it may be missing actions, so nothing built on it is "in
+ * sync". The queue of a project the plan prepares is not missing: its folders are about to be created.
  */
-export function blindSpots(snap: Snapshot, except: ReadonlySet<string> = new Set()): string[] {
+export function blindSpots(snap: Snapshot): string[] {
+  const preparing = new Set(snap.unprepared);
   return [
-    ...(snap.tmux.ok ? [] : [`tmux: ${snap.tmux.error}`]),
-    ...snap.queues.filter((q) => !except.has(q.project)).flatMap((q) => q.problems),
+    ...(snap.backend.ok ? [] : [snap.backend.error]),
+    ...snap.queues.filter((q) => !preparing.has(q.project)).flatMap((q) => q.problems),
     ...(snap.problems ?? []),
     ...(snap.agentMissing ? [snap.agentMissing] : []),
   ];

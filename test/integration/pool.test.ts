@@ -44,7 +44,7 @@ describe('reconcile --dry-run', () => {
     const r = await env.reconcile('--dry-run', '-o', 'json');
     expect(r.exitCode).toBe(0);
     const actions = JSON.parse(r.stdout) as unknown[];
-    expect(actions).toEqual(SLOTS(4).map((session, i) => ({ kind: 'create-session', session, slot: i + 1 })));
+    expect(actions).toEqual([{ kind: 'prepare-project', path: env.project }, ...SLOTS(4).map((session, i) => ({ kind: 'create-session', session, slot: i + 1 }))]);
   });
 
   it('exits 1 with --exit-code when the plan is not empty', async () => {
@@ -69,7 +69,7 @@ describe('a world that cannot be seen whole is never "in sync"', () => {
       const r = await env.run('reconcile', ['--config', env.configFile, '--dry-run', ...extra], { env: path });
       expect(r.exitCode, r.all).toBe(2);
       expect(r.stdout).not.toMatch(/in sync/);
-      expect(r.stderr).toMatch(/cannot tell what the pool needs; this plan may be missing actions:\n {2}tmux: the tmux binary "tmux" was not found: install tmux/);
+      expect(r.stderr).toMatch(/cannot tell what the pool needs; this plan may be missing actions:\n {2}the tmux binary "tmux" was not found: install tmux/);
     }
   });
 

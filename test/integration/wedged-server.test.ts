@@ -123,7 +123,7 @@ describe('a tmux server that misbehaves', () => {
         const s = await status(e).catch(() => null);
         return s?.problems.some((p) => /got no answer/.test(p)) ? s.problems : undefined;
       }, { timeoutMs: 40_000, what: 'the problem named in status' });
-      expect(problem).toContainEqual(expect.stringMatching(/^tmux: agentpool ends stray command channels .* if it still fails at \d\d:\d\d:\d\d it ends the server and starts a new one/));
+      expect(problem).toContainEqual(expect.stringMatching(/^agentpool ends stray command channels .* if it still fails at \d\d:\d\d:\d\d it ends the server and starts a new one/));
       const cpuAtProblem = await cpuSeconds(c.pid);
       const waitStarted = Date.now();
       const restarted = await c.waitForLine((l) => /tmux: ended the tmux server \(pid \d+\)/.test(l.msg ?? ''), 'the server ended', 60_000);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/reconciler/actions.js';
 import { T0, actWorld, dispatchIn } from './act-world.js';
 import { patchSidecar } from '../helpers/tasks.js';
+import { unpreparedProjects } from '../../src/reconciler/prepare.js';
 
 const S = 'ccl-auto-1';
 
@@ -30,6 +31,15 @@ describe('dispatch', () => {
     expect(w.backend.calls).toEqual([`create ${S}`]);
     expect(w.backend.byName(S).tags).toEqual({ pool: 'ccl-auto-', slot: '1', state: 'idle', task: '', until: '', agent: '' });
     expect(w.state()).toBe('idle');
+  });
+
+  it('prepare-project: the four queue folders are made, and the next observation finds the project prepared', async () => {
+    const w = await world();
+    await rm(join(w.project, '.agent-queue'), { recursive: true, force: true });
+    expect(await unpreparedProjects(w.d)).toEqual([w.project]);
+    await w.run({ kind: 'prepare-project', path: w.project });
+    expect((await readdir(join(w.project, '.agent-queue'))).sort()).toEqual(['active', 'done', 'failed', 'inbox']);
+    expect(await unpreparedProjects(w.d)).toEqual([]);
   });
 
   it('claim then launch: the task moves to active/, the agent starts in the project, the slot waits for its prompt, and its tags say so', async () => {

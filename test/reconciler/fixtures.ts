@@ -123,17 +123,19 @@ export function snapshot(o: {
   sessions?: ObservedSession[];
   queues?: ProjectQueue[];
   agents?: Record<string, AgentSignals>;
-  tmux?: Snapshot['tmux'];
+  backend?: Snapshot['backend'];
   now?: number;
   agentMissing?: string;
+  unprepared?: string[];
 } = {}): Snapshot {
   return {
     now: o.now ?? NOW,
-    tmux: o.tmux ?? { ok: true },
+    backend: o.backend ?? { ok: true },
     sessions: new Map((o.sessions ?? []).map((s) => [s.name, s])),
     queues: o.queues ?? [queue(WEBAPP), queue(BILLING)],
     agents: new Map(Object.entries(o.agents ?? {})),
     ...(o.agentMissing ? { agentMissing: o.agentMissing } : {}),
+    ...(o.unprepared ? { unprepared: o.unprepared } : {}),
   };
 }
 

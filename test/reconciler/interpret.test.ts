@@ -141,7 +141,7 @@ describe('interpret: sessions that went away', () => {
 
   it('says nothing when tmux could not be asked', () => {
     const v = views(view('ccl-auto-1', 'working', { task: T }));
-    expect(interpret(desired(1), snapshot({ tmux: { ok: false, error: 'no server running' } }), v)).toEqual([]);
+    expect(interpret(desired(1), snapshot({ backend: { ok: false, error: 'no server running' } }), v)).toEqual([]);
   });
 
   it('leaves sessions with an action in flight to that action', () => {

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import type { SlotView } from '../../src/machines/types.js';
 import type { Action } from '../../src/reconciler/actions.js';
 import { CREATES_PER_PASS, plan } from '../../src/reconciler/plan.js';
+import { blindSpots } from '../../src/reconciler/snapshot.js';
 import {
   active, BILLING, desired, desiredFor, idlePool, names, NOW, observed, pending, queue, queuedPending, rejected, signals, snapshot, synced, view, views, WEBAPP,
 } from './fixtures.js';
@@ -213,11 +214,24 @@ describe('plan: the profile a slot was launched with', () => {
   });
 });
 
+describe('plan: project preparation', () => {
+  it('creates the queue folders of a project that lacks them, first, even when the backend cannot be asked', () => {
+    const snap = snapshot({ backend: { ok: false, error: 'no server' }, unprepared: [WEBAPP], queues: [queue(WEBAPP, { problems: ['the inbox does not exist'] })] });
+    expect(plan(desired(1), snap, new Map())).toEqual([{ kind: 'prepare-project', path: WEBAPP }]);
+  });
+
+  it('a project being prepared is no blind spot: its missing inbox is about to be made', () => {
+    const q = queue(WEBAPP, { problems: ['the inbox does not exist'] });
+    expect(blindSpots(snapshot({ unprepared: [WEBAPP], queues: [q] }))).toEqual([]);
+    expect(blindSpots(snapshot({ queues: [q] }))).toEqual(['the inbox does not exist']);
+  });
+});
+
 describe('plan: tmux unavailable', () => {
   it('plans no session actions but still rejects tasks that can never run', () => {
     const r = rejected(WEBAPP, 'empty.md');
     const q = queue(WEBAPP, { rejected: [r], pending: [pending(WEBAPP, 'a.md')] });
-    const actions = plan(desired(3), snapshot({ tmux: { ok: false, error: 'no server' }, queues: [q] }), views(view('ccl-auto-1', 'idle')));
+    const actions = plan(desired(3), snapshot({ backend: { ok: false, error: 'no server' }, queues: [q] }), views(view('ccl-auto-1', 'idle')));
     expect(actions).toEqual([{ kind: 'reject-task', task: r }]);
   });
 
@@ -225,10 +239,10 @@ describe('plan: tmux unavailable', () => {
   // be listed (e.g. the first pass after a restart, before any session was adopted) no view holds the claimed
   // tasks, so every claimed/submitted task is requeued although its session may still be working on it; the
   // adopted session then finds its sidecar "queued" and the task runs twice. Fix: return after the rejects when
-  // `!snap.tmux.ok`, before the requeue loop.
+  // `!snap.backend.ok`, before the requeue loop.
   it('does not requeue claimed tasks when it cannot see the sessions that hold them', () => {
     const a = active(WEBAPP, 'busy.md', { state: 'submitted', session: 'ccl-auto-1' });
-    const actions = plan(desired(3), snapshot({ tmux: { ok: false, error: 'tmux: command failed' }, queues: [queue(WEBAPP, { active: [a] })] }), new Map());
+    const actions = plan(desired(3), snapshot({ backend: { ok: false, error: 'tmux: command failed' }, queues: [queue(WEBAPP, { active: [a] })] }), new Map());
     expect(actions).toEqual([]);
   });
 });

@@ -105,7 +105,7 @@ describe('Reconciler.pass', () => {
       throw new BackendError('the tmux binary "tmux" was not found: install tmux (e.g. apt-get install tmux)', 'unavailable');
     };
     await expect(h.pass()).rejects.toThrow(TerminalError);
-    expect(h.r.lastBlindSpots).toEqual(['tmux: the tmux binary "tmux" was not found: install tmux (e.g. apt-get install tmux)']);
+    expect(h.r.lastBlindSpots).toEqual(['the tmux binary "tmux" was not found: install tmux (e.g. apt-get install tmux)']);
   });
 
   it('a backend that does not answer in time is a blind spot of the pass, not a hang and not terminal', async () => {
@@ -114,7 +114,7 @@ describe('Reconciler.pass', () => {
       throw new BackendError('fake backend: listing the sessions got no answer within 10 s', 'timeout');
     };
     await h.pass();
-    expect(h.r.lastBlindSpots).toEqual(['tmux: fake backend: listing the sessions got no answer within 10 s', expect.stringMatching(/^tmux: agentpool ends stray command channels/)]);
+    expect(h.r.lastBlindSpots).toEqual(['fake backend: listing the sessions got no answer within 10 s', expect.stringMatching(/^agentpool ends stray command channels/)]);
     expect(h.w.slots.views()).toEqual([]);
   });
 
@@ -138,8 +138,8 @@ describe('Reconciler.pass', () => {
     expect(h.w.backend.calls).toEqual(['list', 'repair strays']);
     expect(first.requeueAfterMs).toBe(500);
     expect(h.r.lastBlindSpots).toEqual([
-      'tmux: tmux -L x list-panes failed: server exited unexpectedly',
-      expect.stringMatching(/^tmux: agentpool ends stray command channels and looks again after 0.5 s, doubling to every 5 s; if it still fails at .* it ends the server/),
+      'tmux -L x list-panes failed: server exited unexpectedly',
+      expect.stringMatching(/^agentpool ends stray command channels and looks again after 0.5 s, doubling to every 5 s; if it still fails at .* it ends the server/),
     ]);
     const retries: number[] = [];
     for (let i = 0; i < 3; i++) {
