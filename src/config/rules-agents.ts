@@ -1,7 +1,6 @@
-import { HOOK_WIRINGS } from '../drivers/index.js';
 import { deliversInArgv } from './agents.js';
 import { SHIPPED_PROFILES } from './profiles.js';
-import type { DesiredState } from './types.js';
+import { DRIVER_KINDS, DRIVER_TABLE, type DesiredState } from './types.js';
 import type { RawConfig } from './raw.js';
 import type { Problem } from './problem.js';
 import { didYouMean } from './suggest.js';
@@ -115,13 +114,13 @@ function deliveryRule(raw: RawConfig, value: DesiredState): Problem[] {
 
 function deliveryProblem(raw: RawConfig, value: DesiredState, name: string): Problem[] {
   const profile = value.agents[name]!;
-  if (deliversInArgv(profile.command) || HOOK_WIRINGS[profile.driver]) return [];
+  if (deliversInArgv(profile.command) || DRIVER_TABLE[profile.driver].hooks) return [];
   if (profile.screen.ready.length > 0 && profile.screen.busy.length > 0) return [];
   const path = raw.agents && Object.hasOwn(raw.agents, name) ? ['agents', name] : usedAt(value, name);
   return [{
     path, at: path[0] === 'agents' ? 'key' : 'value',
     message: `agent "${name}" cannot be given a task: pass it in the command with {prompt} or {promptFile}, ` +
-      `or give screen.ready and screen.busy patterns (or a hooks driver: ${Object.keys(HOOK_WIRINGS).join(', ')}) so a pasted task can be verified`,
+      `or give screen.ready and screen.busy patterns (or a hooks driver: ${DRIVER_KINDS.filter((k) => DRIVER_TABLE[k].hooks).join(', ')}) so a pasted task can be verified`,
   }];
 }
 
@@ -137,9 +136,9 @@ function hooksNeedSettingsRule(raw: RawConfig, value: DesiredState): Problem[] {
 function hooksNeedSettingsProblem(raw: RawConfig, value: DesiredState, name: string): Problem[] {
   const entry = raw.agents && Object.hasOwn(raw.agents, name) ? raw.agents[name] : undefined;
   const profile = value.agents[name];
-  const wiring = profile && HOOK_WIRINGS[profile.driver];
-  if (!entry || !profile || !wiring || deliversInArgv(profile.command)) return [];
-  const { placeholder, in: where, how } = wiring.needs;
+  const hooks = profile && DRIVER_TABLE[profile.driver].hooks;
+  if (!entry || !profile || !hooks || deliversInArgv(profile.command)) return [];
+  const { placeholder, in: where, how } = hooks;
   const words = where === 'command' ? profile.command : Object.values(profile.env);
   if (!(where === 'command' ? entry.command : entry.env) || words.some((w) => w.includes(placeholder))) return [];
   return [{

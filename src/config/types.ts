@@ -13,10 +13,10 @@ export type Priority = (typeof PRIORITIES)[number];
  * equals its kinds (test/config/driver-kinds.test.ts).
  */
 export const DRIVER_TABLE = {
-  'claude-hooks': { claudeCode: true },
-  'codex-hooks': { claudeCode: false },
-  'gemini-hooks': { claudeCode: false },
-  screen: { claudeCode: false },
+  'claude-hooks': { claudeCode: true, hooks: { placeholder: '{settings}', in: 'command', how: 'add --settings, "{settings}"' } },
+  'codex-hooks': { claudeCode: false, hooks: { placeholder: '{hooks}', in: 'command', how: 'add "-c", "{hooks}" and --dangerously-bypass-hook-trust' } },
+  'gemini-hooks': { claudeCode: false, hooks: { placeholder: '{settings}', in: 'env', how: 'set env GEMINI_CLI_SYSTEM_SETTINGS_PATH: "{settings}"' } },
+  screen: { claudeCode: false, hooks: null },
 } as const satisfies Record<string, DriverKindFacts>;
 export type DriverKind = keyof typeof DRIVER_TABLE;
 export const DRIVER_KINDS = Object.keys(DRIVER_TABLE) as DriverKind[];
@@ -27,6 +27,11 @@ export interface DriverKindFacts {
    * it. Only Claude Code's hooks say so; a profile that drives it by its screen is not known to run it.
    */
   claudeCode: boolean;
+  /**
+   * For a kind that learns of prompts and turns from the CLI's hooks: where a profile must pass their wiring
+   * for them to run (the config check names what is missing; src/drivers/ fills the placeholder). null: no hooks.
+   */
+  hooks: { placeholder: '{settings}' | '{hooks}'; in: 'command' | 'env'; how: string } | null;
 }
 
 /** done: a task went to done/; failed: to failed/; stuck: an attempt ended by a prompt or task timeout. */

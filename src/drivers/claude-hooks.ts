@@ -12,7 +12,6 @@ export const claudeWiring: HookWiring = {
     autoContinueAtUsageLimit: false,
     hooks: hookTable(['SessionStart', 'UserPromptSubmit', 'Stop', 'StopFailure', 'Notification'], command),
   }),
-  needs: { placeholder: '{settings}', in: 'command', how: 'add --settings, "{settings}"' },
   failsOnScreen: false,
 };
 

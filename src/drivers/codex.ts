@@ -14,7 +14,6 @@ export const codexWiring: HookWiring = {
     const entry = `[{hooks=[{type="command",command=${JSON.stringify(command)}}]}]`;
     return `hooks={${['SessionStart', 'UserPromptSubmit', 'Stop'].map((e) => `${e}=${entry}`).join(',')}}`;
   },
-  needs: { placeholder: '{hooks}', in: 'command', how: 'add "-c", "{hooks}" and --dangerously-bypass-hook-trust' },
   failsOnScreen: true,
 };
 

@@ -11,7 +11,6 @@ import { hookDriver, hookTable, type HookWiring } from './hooks.js';
 export const geminiWiring: HookWiring = {
   kind: 'gemini-hooks',
   settings: (command) => ({ hooks: hookTable(['SessionStart', 'BeforeAgent', 'AfterAgent'], command) }),
-  needs: { placeholder: '{settings}', in: 'env', how: 'set env GEMINI_CLI_SYSTEM_SETTINGS_PATH: "{settings}"' },
   failsOnScreen: true,
   readyAfterStart: true,
 };

@@ -19,8 +19,6 @@ export interface HookWiring {
   settings(command: string): object;
   /** The hooks as the CLI takes them in its argv ({hooks}); '' when it takes them from {settings}. */
   argv?(command: string): string;
-  /** Where the profile must pass the wiring for the hooks to run, for the config check. */
-  needs: { placeholder: '{settings}' | '{hooks}'; in: 'command' | 'env'; how: string };
   /**
    * True when the CLI can fail a turn without a hook saying so (Codex 0.171 fires none; Gemini CLI 0.61
    * none after a terminal quota error): the screen of a working agent is then read every pass, and looked

@@ -14,7 +14,7 @@ export const DRIVERS: Record<DriverKind, AgentDriver> = {
   screen: screenDriver,
 };
 
-/** How each hook-driven CLI takes its hooks (the config checks say when a profile leaves them out). */
+/** How each hook-driven CLI takes its hooks: the kinds whose DRIVER_TABLE entry has `hooks`. */
 export const HOOK_WIRINGS: Partial<Record<DriverKind, HookWiring>> = {
   'claude-hooks': claudeWiring,
   'codex-hooks': codexWiring,

@@ -16,6 +16,10 @@ describe('driver kinds', () => {
     for (const [kind, wiring] of Object.entries(HOOK_WIRINGS)) expect(wiring.kind).toBe(kind);
   });
 
+  it('the kinds the table says take hooks are exactly those with a hook wiring', () => {
+    expect(Object.keys(HOOK_WIRINGS).sort()).toEqual(DRIVER_KINDS.filter((k) => DRIVER_TABLE[k].hooks).sort());
+  });
+
   it("knows Claude Code runs on the claude-hooks kind alone, the shipped claude's: a task that needs it falls back to that profile", () => {
     expect(DRIVER_KINDS.filter((k) => DRIVER_TABLE[k].claudeCode)).toEqual(['claude-hooks']);
     expect(DRIVER_TABLE[SHIPPED_PROFILES.claude!.driver].claudeCode).toBe(true);

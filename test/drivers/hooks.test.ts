@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { sessionFiles } from '../../src/agents/launch.js';
 import { privateDir, writePrivateFile as writeFile } from '../../src/agents/private-files.js';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
-import { claudeWiring } from '../../src/drivers/claude-hooks.js';
+import { DRIVER_TABLE } from '../../src/config/types.js';
 import { codexWiring } from '../../src/drivers/codex.js';
 import { geminiWiring } from '../../src/drivers/gemini.js';
 import { hookTurn } from '../../src/drivers/hooks.js';
@@ -38,7 +38,7 @@ describe('hook wiring', () => {
   it('says where each shipped profile passes the hooks, and each does', () => {
     const passes = (name: string) => {
       const p = SHIPPED_PROFILES[name]!;
-      const { placeholder, in: where } = { claude: claudeWiring, codex: codexWiring, gemini: geminiWiring }[name as 'claude']!.needs;
+      const { placeholder, in: where } = DRIVER_TABLE[p.driver].hooks!;
       return (where === 'command' ? p.command : Object.values(p.env)).some((w) => w.includes(placeholder));
     };
     expect(['claude', 'codex', 'gemini'].map(passes)).toEqual([true, true, true]);

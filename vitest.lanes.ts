@@ -1,0 +1,21 @@
+/**
+ * Which test files need what, for both configs (vitest.config.ts: `npm test`; vitest.unit.config.ts: `npm
+ * run test:unit`).
+ */
+
+/** Files that start tmux servers, agents, git or controllers. Everything else is process-free. */
+export const STARTS_PROCESSES = [
+  'test/integration/**',
+  'test/tmux/**',
+  'test/backend/tmux.test.ts',
+  'test/git/**',
+  'test/agents/fake-agent.test.ts',
+  'test/util/processes.test.ts',
+];
+
+/**
+ * Process-free files that replace a module (vi.mock) and so need a module graph of their own; the rest of
+ * the process-free files share one per worker (isolate: false), which halves the lane's time: most of it
+ * was importing the same modules again for each file.
+ */
+export const MOCKS_MODULES = ['test/reconciler/attempt-reads.test.ts'];
