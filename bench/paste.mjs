@@ -93,7 +93,7 @@ async function one(tmux, transport, kb, shape, seq) {
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
-  for (const p of pieces) await tmux.pasteText(pane, p);
+  await tmux.pasteTexts(pane, pieces);
   delivered = now() - t0;
   await watching;
   const tEnter = now();

@@ -47,8 +47,11 @@ export interface SessionBackend {
   start(ref: string, program: Program): Promise<void>;
   /** Ends whatever runs in the session and gives it back its idle program. */
   rest(ref: string): Promise<void>;
-  /** Types `text` into the program as one paste (never as keys: no character is a command). */
-  deliver(ref: string, text: string): Promise<void>;
+  /**
+   * Types each of `pieces` into the program as a paste of its own, in order (never as keys: no character is
+   * a command). A long task comes in pieces the agent takes as typed (a profile's pasteChunk).
+   */
+  deliver(ref: string, pieces: readonly string[]): Promise<void>;
   /** Sends named keys (`Enter`, `Escape`, `C-c`, `Down`). */
   sendKeys(ref: string, keys: readonly string[]): Promise<void>;
   /** The visible screen as plain text; with `history`, up to that many lines scrolled off above it too. */

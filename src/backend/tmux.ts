@@ -80,8 +80,8 @@ export class TmuxBackend implements SessionBackend {
     if (pid !== null) endProcessGroup(pid);
   }
 
-  deliver(ref: string, text: string): Promise<void> {
-    return guard(() => this.tmux.pasteText(ids(ref).pane, text));
+  deliver(ref: string, pieces: readonly string[]): Promise<void> {
+    return guard(() => this.tmux.pasteTexts(ids(ref).pane, pieces));
   }
 
   sendKeys(ref: string, keys: readonly string[]): Promise<void> {

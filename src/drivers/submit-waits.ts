@@ -6,9 +6,9 @@ import type { AgentProfile } from '../config/types.js';
  * rule comes from bench/paste.mjs (figures in bench/README.md): the fake agent on both tmux transports, on
  * a quiet machine and on one at load 9:
  *
- * - tmux takes the pieces at ~0.2–2 ms each over control mode and ~9–25 ms each over exec (two spawned
- *   `tmux` processes a piece); the driver waits for that as it happens, so it needs no allowance here, but
- *   the slot's prompt timeout does (see `budgetMs`).
+ * - tmux takes the pieces at ~0.2–2 ms each over control mode and ~0.3 ms each over exec (which packs
+ *   the pieces into a few processes; 9–25 ms a piece when each had one); the driver waits for that as it
+ *   happens, so it needs no allowance here, but the slot's prompt timeout does (see `budgetMs`).
  * - The agent then reads behind what tmux took: the 1 MB line showed whole 2.6 s (quiet) and 4.8 s (load 9)
  *   after tmux took its last piece over control mode, up to ~4.8 ms per KB; meanwhile its screen never held
  *   still longer than 41 ms (quiet) or 129 ms (load 9). So a long paste has shown once the screen holds
@@ -39,8 +39,8 @@ export const SHOW_MS_PER_KB = 10;
 export const LARGE_PASTE_BYTES = 16_000;
 /** The stillness that says a long paste has shown: over twice the longest measured between frames. */
 export const LARGE_SETTLE_MS = 300;
-/** What one piece may cost to paste, for the budget: twice the exec transport's cost at load 9. */
-export const PIECE_BUDGET_MS = 50;
+/** What one piece may cost to paste, for the budget: five times the worst measured (control mode at load 9). */
+export const PIECE_BUDGET_MS = 10;
 
 /** Pure: the waits for handing `message` to an agent of `profile`. */
 export function submitWaits(profile: AgentProfile, message: string): SubmitWaits {

@@ -51,7 +51,7 @@ export async function pasteAndSubmit(
  */
 async function pasteThenWait(io: AgentIO, pieces: readonly string[], settleMs = 0, showMs = PASTE_SHOWS_MS): Promise<void> {
   const before = await io.backend.readScreen(io.ref).catch(() => null);
-  for (const piece of pieces) await io.backend.deliver(io.ref, piece);
+  await io.backend.deliver(io.ref, pieces);
   if (before === null) return;
   let last = before;
   // settleMs: the screen must also stay the same over that gap (the CLI caught up with the text).

@@ -63,8 +63,10 @@ export interface TmuxClient {
   respawnPane(paneId: string, spec: Respawn): Promise<void>;
   /** The pid of the pane's program (the leader of its process group), or null. */
   panePid?(paneId: string): Promise<number | null>;
-  /** Puts `text` into a named buffer (never through argv) and pastes it with bracketed paste. */
+  /** Puts `text` into a named buffer and pastes it with bracketed paste. */
   pasteText(paneId: string, text: string): Promise<void>;
+  /** pasteText of each of `texts` in order, each its own paste: a long task cut in pieces. */
+  pasteTexts(paneId: string, texts: readonly string[]): Promise<void>;
   /** Sends named keys (e.g. `Enter`, `C-c`); never text. */
   sendKeys(paneId: string, keys: readonly string[]): Promise<void>;
   /** The visible screen as plain text (joined wrapped lines), and up to `history` lines above it. */

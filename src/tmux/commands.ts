@@ -139,6 +139,10 @@ export abstract class TmuxCommands implements TmuxClient {
     await this.run(['paste-buffer', '-p', '-d', '-b', buffer, '-t', paneId]);
   }
 
+  async pasteTexts(paneId: string, texts: readonly string[]): Promise<void> {
+    for (const text of texts) await this.pasteText(paneId, text);
+  }
+
   async sendKeys(paneId: string, keys: readonly string[]): Promise<void> {
     await this.run(['send-keys', '-t', paneId, ...keys]);
   }

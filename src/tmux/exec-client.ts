@@ -69,6 +69,37 @@ export class ExecTmuxClient extends TmuxCommands {
     await this.spawn(['load-buffer', '-b', buffer, '-', ';', 'paste-buffer', '-p', '-d', '-b', buffer, '-t', paneId], text);
   }
 
+  /**
+   * Many pieces in few processes: each process sets and pastes as many pieces as fit in one tmux command
+   * (tmux 3.3a refuses one over 16 KB, "command too long"), the text in argv (escaped like every word).
+   * A multi-line MiB is ~7,000 pieces: one process each took 83 s, this takes a few (bench/paste.mjs).
+   * A piece too long for argv goes alone through stdin.
+   */
+  override async pasteTexts(paneId: string, texts: readonly string[]): Promise<void> {
+    const buffer = escapeArg(pasteBuffer(paneId));
+    let batch: string[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (batch.length) await this.spawn(batch);
+      batch = [];
+      bytes = 0;
+    };
+    for (const text of texts) {
+      if (text === '') continue;
+      if (Buffer.byteLength(text) > ARGV_PIECE_MAX) {
+        await flush();
+        await this.pasteText(paneId, text);
+        continue;
+      }
+      const command = ['set-buffer', '-b', buffer, '--', escapeArg(text), ';', 'paste-buffer', '-p', '-d', '-b', buffer, '-t', paneId];
+      const size = command.reduce((n, word) => n + Buffer.byteLength(word) + 1, 0) + 2;
+      if (bytes + size > COMMAND_MAX) await flush();
+      batch.push(...(batch.length ? [';'] : []), ...command);
+      bytes += size;
+    }
+    await flush();
+  }
+
   /** Runs one tmux process with `args` as they are (already escaped); returns stdout. */
   private async spawn(args: readonly string[], input?: string): Promise<string> {
     const full = [...this.base, ...args];
@@ -92,6 +123,11 @@ export class ExecTmuxClient extends TmuxCommands {
     return String(r.stdout);
   }
 }
+
+/** The most bytes of words one tmux command carries here (tmux 3.3a refuses one over 16 KB). */
+const COMMAND_MAX = 12_000;
+/** A piece longer than this is pasted through stdin, in a process of its own. */
+const ARGV_PIECE_MAX = 8_000;
 
 /** How long a read may be refused before the refusal counts: a server exiting by itself is gone well within it. */
 const REFUSED_GRACE_MS = 1_000;

@@ -49,7 +49,7 @@ describe.each(TRANSPORTS)('TmuxBackend over the %s transport', (_, make) => {
     expect((await b.list())[0]!.tags.task).toBe('');
     await b.start(ref, { argv: ['sh', '-c', 'echo "hello from $WHO"; read line; echo "got $line"; read x; exit 3'], env: { WHO: 'the agent' }, cwd: '/' });
     await waitFor(async () => (await b.readScreen(ref)).includes('hello from the agent'));
-    await b.deliver(ref, 'pasted text');
+    await b.deliver(ref, ['pasted text']);
     await b.sendKeys(ref, ['Enter']);
     await waitFor(async () => (await b.readScreen(ref)).includes('got pasted text'));
     await b.sendKeys(ref, ['Enter']);

@@ -78,10 +78,12 @@ export class FakeBackend implements SessionBackend {
     Object.assign(s, { program: null, process: { dead: false, status: null, signal: null }, screen: 'idle' });
   }
 
-  async deliver(ref: string, text: string): Promise<void> {
+  async deliver(ref: string, pieces: readonly string[]): Promise<void> {
     const s = this.get(ref);
-    this.calls.push(`deliver ${s.name} ${JSON.stringify(text)}`);
-    this.onText(s, text);
+    for (const text of pieces) {
+      this.calls.push(`deliver ${s.name} ${JSON.stringify(text)}`);
+      this.onText(s, text);
+    }
   }
 
   async sendKeys(ref: string, keys: readonly string[]): Promise<void> {

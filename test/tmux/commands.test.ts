@@ -115,6 +115,20 @@ describe.each(TRANSPORTS)('the %s transport', (_, make) => {
     expect(await c.listPanes()).toHaveLength(1); // the server is still there
   });
 
+  it('pastes many pieces in order, each whole: hostile words, one too long for a command, thousands in all', async () => {
+    const c = client();
+    const out = join(await mkdtemp(join(tmpdir(), 'agentpool-pieces-')), 'got.txt');
+    const { paneId } = await c.newSession({ name: 's', cwd: '/', command: ['sh', '-c', 'stty raw -echo; exec cat > "$0"', out], options: {} });
+    await waitFor(async () => (await server!.run('display-message', '-p', '-t', paneId, '#{pane_current_command}')).trim() === 'cat', { what: 'cat reading the pane' });
+    const hostile = [';', 'ends in ;', 'ends in \\;', '-b x', '--', '"q" $HOME ~ #{pane_id} ✓ ❯ %end\t', 'kill-server; send-keys C-c\n'];
+    const pieces = [...hostile, 'x'.repeat(9_000), ...Array.from({ length: 3_000 }, (_, i) => `piece ${i};\n`)];
+    await c.pasteTexts(paneId, pieces);
+    const text = pieces.join('').replaceAll('\n', '\r'); // paste-buffer sends each LF as CR, which a raw terminal keeps
+    await waitFor(async () => (await readFile(out, 'utf8').catch(() => '')).length >= text.length, { timeoutMs: 30_000, what: 'every piece in the file' });
+    expect(await readFile(out, 'utf8')).toBe(text);
+    expect(await c.listPanes()).toHaveLength(1);
+  });
+
   it('ends its server and removes the socket file tmux leaves behind', async () => {
     const c = client();
     await c.newSession({ name: 's', cwd: '/', command: ['sleep', '600'], options: {} });
