@@ -10,7 +10,7 @@ const HEAVY = ['test/integration/chaos.test.ts', 'test/integration/inside-tmux.t
 
 export default defineConfig({
   test: {
-    globalSetup: ['test/helpers/global-setup.ts'],
+    globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/build-setup.ts'],
     setupFiles: ['test/helpers/isolate-tmux.ts'],
     testTimeout: 60_000,
     hookTimeout: 30_000,

@@ -5,16 +5,14 @@
  *
  * Nothing here sleeps to wait for something: callers poll with `waitFor` and a deadline.
  */
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
-import { isAlive } from '../../src/util/pid.js';
+import { BUILT_ENV, buildDist } from './build.js';
 import { testTmux, uniqueSocket, waitFor, type TestTmux } from './tmux-server.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -278,45 +276,10 @@ export function positionOf(text: string, needle: string): { line: number; col: n
   return { line: before.length, col: before[before.length - 1]!.length + 1 };
 }
 
-let built: Promise<void> | undefined;
-
 /**
- * Builds dist/ once per test file (tsc is incremental, so a current build costs about a second). Test
- * files run in parallel workers, so builds take turns through a lock file instead of writing dist/ at once.
- * A build with type errors fails the suite: the bins would run stale or half-edited code.
+ * dist/ as the bins run it: built once per run by the suite's global setup (test/helpers/build.ts), so a
+ * test file only checks that it was; a file run by another config builds it here.
  */
 export function ensureBuilt(): Promise<void> {
-  built ??= withBuildLock(async () => {
-    const r = await execa('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, reject: false, all: true });
-    if (r.exitCode !== 0) throw new Error(`npx tsc -p tsconfig.json failed (${r.exitCode}):\n${r.all}`);
-    if (!existsSync(join(REPO_ROOT, 'dist/cli/main.js'))) throw new Error('the build did not produce dist/cli/main.js');
-  });
-  return built;
-}
-
-async function withBuildLock(fn: () => Promise<void>): Promise<void> {
-  const tag = createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12);
-  const lock = join(tmpdir(), `agentpool-test-build-${tag}.lock`);
-  await waitFor(
-    async () => {
-      try {
-        const fh = await open(lock, 'wx');
-        await fh.writeFile(String(process.pid));
-        await fh.close();
-        return true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        // A lock left by a test process that died is taken over.
-        const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-        if (pid > 0 && !isAlive(pid)) await unlink(lock).catch(() => {});
-        return false;
-      }
-    },
-    { timeoutMs: 120_000, intervalMs: 100, what: `the build lock ${lock}` },
-  );
-  try {
-    await fn();
-  } finally {
-    await unlink(lock).catch(() => {});
-  }
+  return process.env[BUILT_ENV] ? Promise.resolve() : buildDist();
 }
