@@ -1,28 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, Option } from 'commander';
-import { machineGraph } from '../machines/graph.js';
 import { completionScript, SHELLS } from './completion.js';
-import { controlCommand } from './controls.js';
-import { demoCommand } from './demo.js';
-import { describeCommand } from './describe.js';
-import { diffCommand } from './diff.js';
-import { doctorCommand } from './doctor.js';
 import type { CliValues } from './main.js';
-import { reconcileCommand } from './reconcile.js';
-import { statusCommand } from './status.js';
-import { tasksCommand } from './tasks.js';
-import { serviceCommand } from './service.js';
-import { logsCommand } from './logs.js';
-import { validateCommand } from './validate.js';
-import { worktreesCommand } from './worktrees.js';
+import type { controlCommand } from './controls.js';
+
+type ControlName = Parameters<typeof controlCommand>[0];
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * Every command, its arguments and its own options, with commander: `--help` per command, `--version`,
  * unknown options refused with a suggestion, and the data `agentpool completion` turns into shell
- * completion. Each action hands its values to the command's module (src/cli/<command>.ts) and sets the
- * exit code through `done`.
+ * completion. Each action loads its command's module (src/cli/<command>.ts) only when it runs (a command
+ * pays for what it uses, not for every other command's imports), hands it its values and sets the exit
+ * code through `done`.
  */
 export function buildProgram(done: (code: number) => void): Command {
   const program = new Command('agentpool')
@@ -42,10 +33,10 @@ export function buildProgram(done: (code: number) => void): Command {
   program.command('reconcile').description('run the controller until SIGINT/SIGTERM (SIGHUP reloads the config)')
     .addOption(config()).option('--once', 'one pass, then exit').option('--dry-run', 'print the plan and change nothing')
     .addOption(output()).option('--exit-code', 'with --dry-run: exit 1 when the plan is not empty').addOption(logFormat())
-    .action(run(reconcileCommand));
-  program.command('validate').description('check the config file').addOption(config()).addOption(output()).action(run(validateCommand));
+    .action(run(async (v) => (await import('./reconcile.js')).reconcileCommand(v)));
+  program.command('validate').description('check the config file').addOption(config()).addOption(output()).action(run(async (v) => (await import('./validate.js')).validateCommand(v)));
   program.command('status').description('each session and the queues, from the running controller')
-    .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)').action(run(statusCommand));
+    .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)').action(run(async (v) => (await import('./status.js')).statusCommand(v)));
   program.command('top').description('a live full-screen view: sessions, queues, transitions, tasks done (q quits)')
     .addOption(config()).action(run(async (v) => {
       // Ink prints only its last frame when CI is set (it reads the variable as it loads). top runs only on
@@ -55,17 +46,17 @@ export function buildProgram(done: (code: number) => void): Command {
     }));
   program.command('tasks').description('every task with its priority, age, attempts, session, outcome')
     .addOption(config()).option('--project <name>', 'one project').addOption(new Option('--state <state>', 'one state').choices(['inbox', 'active', 'done', 'failed']))
-    .addOption(output()).action(run(tasksCommand));
+    .addOption(output()).action(run(async (v) => (await import('./tasks.js')).tasksCommand(v)));
   program.command('describe').description('one session or task: state, conditions, transitions, what to do next')
     .argument('<kind>', 'session or task').argument('<name>', 'a session name, or a task file').addOption(config()).addOption(output())
-    .action(run(describeCommand));
+    .action(run(async (v, kind, name) => (await import('./describe.js')).describeCommand(v, kind!, name!)));
   program.command('logs').description("a task's or session's agent output and the controller's transitions about it")
     .argument('<target>', 'a task file name or path, or a session name').addOption(config()).option('-f, --follow', 'keep printing the live pane')
-    .action(run(logsCommand));
+    .action(run(async (v, target) => (await import('./logs.js')).logsCommand(v, target!)));
   program.command('diff').description('what a task changed on its branch (isolation: worktree)').argument('<task>', 'a task file name or path')
-    .addOption(config()).action(run(diffCommand));
+    .addOption(config()).action(run(async (v, task) => (await import('./diff.js')).diffCommand(v, task!)));
   program.command('worktrees').description('the task worktrees (active, kept, orphaned)').addOption(config()).addOption(output())
-    .option('--prune', 'remove the orphaned ones (never their branches)').action(run(worktreesCommand));
+    .option('--prune', 'remove the orphaned ones (never their branches)').action(run(async (v) => (await import('./worktrees.js')).worktreesCommand(v)));
   const controls: Array<[string, string, string]> = [
     ['retry', '<task>', 'a failed task back in the queue (attempts reset, history kept)'],
     ['cancel', '<task>', 'stop a task (its agent too) and move it to failed/'],
@@ -75,17 +66,17 @@ export function buildProgram(done: (code: number) => void): Command {
   ];
   for (const [name, arg, what] of controls) {
     program.command(name).description(what).argument(arg).addOption(config())
-      .action(run((v, target) => controlCommand(name as Parameters<typeof controlCommand>[0], v, target)));
+      .action(run(async (v, target) => (await import('./controls.js')).controlCommand(name as ControlName, v, target!)));
   }
   program.command('service').description('a systemd user unit that runs the controller: install or uninstall')
     .addArgument(new Argument('<action>').choices(['install', 'uninstall'])).addOption(config())
     .option('--user', 'a user unit (~/.config/systemd/user), the only kind')
     .option('--dry-run', 'print what it would write or remove')
-    .action(run((v, action) => serviceCommand(action, v)));
-  program.command('doctor').description('check tmux, the agent CLI and its settings before a run').addOption(config()).addOption(output()).action(run(doctorCommand));
-  program.command('demo').description('the whole job on a bundled setup').option('--keep', 'keep running until Ctrl-C').addOption(logFormat()).action(run(demoCommand));
+    .action(run(async (v, action) => (await import('./service.js')).serviceCommand(action!, v)));
+  program.command('doctor').description('check tmux, the agent CLI and its settings before a run').addOption(config()).addOption(output()).action(run(async (v) => (await import('./doctor.js')).doctorCommand(v)));
+  program.command('demo').description('the whole job on a bundled setup').option('--keep', 'keep running until Ctrl-C').addOption(logFormat()).action(run(async (v) => (await import('./demo.js')).demoCommand(v)));
   program.command('graph').description('the session state machine as a Mermaid diagram').action(run(async () => {
-    process.stdout.write(machineGraph());
+    process.stdout.write((await import('../machines/graph.js')).machineGraph());
     return 0;
   }));
   program.command('completion').description('a shell completion script: agentpool completion bash >> ~/.bashrc').addArgument(new Argument('<shell>').choices(SHELLS))
