@@ -10,7 +10,6 @@ import { profileOf } from '../config/pool.js';
 import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
 import { pendingRequests } from '../controls/requests.js';
 import { readCordoned } from '../controls/cordoned.js';
-import { unpreparedProjects } from './prepare.js';
 
 /** Slot states whose agent is read each pass. A ready (warm) agent is not: its process alone is watched. */
 const AGENT_STATES = new Set<string>(['warming', 'launching', 'awaitingPrompt', 'working', 'stopping']);
@@ -37,12 +36,12 @@ export async function observe(
   }
 
   const scanOptions = { now, settleMs: d.tasks.settleMs, maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) };
-  const [queues, requests, cordoned, unprepared] = await Promise.all([
+  const [queues, requests, cordoned] = await Promise.all([
     Promise.all(d.projects.map((p) => scanner.scan(p, scanOptions))),
     pendingRequests(d.controller.stateDir),
     readCordoned(d.controller.stateDir),
-    unpreparedProjects(d),
   ]);
+  const unprepared = queues.filter((q) => q.unprepared).map((q) => q.project);
 
   const agents = new Map<string, AgentSignals>();
   const problems: string[] = [];

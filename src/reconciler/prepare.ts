@@ -1,25 +1,8 @@
-import type { DesiredState } from '../config/types.js';
 import { pruneWorktrees } from '../git/worktree.js';
 import { ensureQueueDirs } from '../tasks/ledger.js';
 import { queueDirs } from '../tasks/layout.js';
-import { isDirectory } from '../util/fs.js';
 import type { Act } from './act-context.js';
 import type { Action } from './actions.js';
-
-/**
- * Observed each pass: the projects (by path) whose folder is there but not all of their queue folders (a
- * new project, a first start): the plan prepares them. A missing project folder is a problem to report,
- * never something to create.
- */
-export async function unpreparedProjects(d: DesiredState): Promise<string[]> {
-  const missing = await Promise.all(d.projects.map(async (p) => (await isDirectory(p.path)) && !(await hasQueueFolders(p.inbox))));
-  return d.projects.filter((_, i) => missing[i]).map((p) => p.path);
-}
-
-async function hasQueueFolders(inbox: string): Promise<boolean> {
-  const found = await Promise.all(Object.values(queueDirs(inbox)).map(isDirectory));
-  return found.every(Boolean);
-}
 
 /**
  * Creates a project's queue folders and, for worktree isolation, lets git forget task worktrees whose

@@ -5,6 +5,7 @@ import { isTaskName, queueDirs, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import type { ActiveTask, PendingTask, RejectedTask, Sidecar, TaskMeta } from './types.js';
 import { isAlive } from '../util/pid.js';
+import { isDirectory } from '../util/fs.js';
 import { ArrivalTracker } from './arrivals.js';
 
 /** What one project's queue looks like now. */
@@ -22,6 +23,8 @@ export interface ProjectQueue {
   settling: PendingTask[];
   /** Problems a person should hear about (missing inbox, a directory named *.md, ...). */
   problems: string[];
+  /** The project's folder is there, but not all four of its queue folders: they are to be made. */
+  unprepared?: true;
 }
 
 export interface ScanOptions {
@@ -48,6 +51,8 @@ export class QueueScanner {
   private readonly cache = new Map<string, CacheEntry>();
   /** Each inbox's last full listing, kept up to date by the watcher's events (see list). */
   private readonly listings = new Map<string, { at: number; files: Map<string, FileFacts>; ino: number | null }>();
+  /** Inboxes (by their inode) seen with all four queue folders: not looked at again while that inode stays. */
+  private readonly prepared = new Map<string, number>();
 
   /** `arrivals`: what the inbox watchers saw arrive by rename (none for a one-shot scan). */
   constructor(readonly arrivals: ArrivalTracker = new ArrivalTracker()) {}
@@ -58,6 +63,7 @@ export class QueueScanner {
     const seen = new Set<string>();
     const mark = this.arrivals.mark();
     const listing = await this.list(project, dirs.inbox, opts.now, q.problems);
+    if (await this.unprepared(project)) q.unprepared = true;
     for (const [path, st] of listing) {
       const name = path.slice(dirs.inbox.length + 1);
       seen.add(path);
@@ -115,6 +121,19 @@ export class QueueScanner {
       }
     }
     return q;
+  }
+
+  /** Whether the project's folder is there without all of its queue folders (a steady one costs nothing). */
+  private async unprepared(project: ProjectSpec): Promise<boolean> {
+    const ino = this.listings.get(project.inbox)?.ino ?? null;
+    if (ino !== null && this.prepared.get(project.inbox) === ino) return false;
+    const dirs = Object.values(queueDirs(project.inbox));
+    if ((await Promise.all(dirs.map(isDirectory))).every(Boolean)) {
+      if (ino !== null) this.prepared.set(project.inbox, ino);
+      return false;
+    }
+    this.prepared.delete(project.inbox);
+    return isDirectory(project.path);
   }
 
   /**

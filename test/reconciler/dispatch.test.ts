@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/reconciler/actions.js';
 import { T0, actWorld, dispatchIn } from './act-world.js';
 import { patchSidecar } from '../helpers/tasks.js';
-import { unpreparedProjects } from '../../src/reconciler/prepare.js';
+import { QueueScanner } from '../../src/tasks/scan.js';
 
 const S = 'ccl-auto-1';
 
@@ -36,10 +36,12 @@ describe('dispatch', () => {
   it('prepare-project: the four queue folders are made, and the next observation finds the project prepared', async () => {
     const w = await world();
     await rm(join(w.project, '.agent-queue'), { recursive: true, force: true });
-    expect(await unpreparedProjects(w.d)).toEqual([w.project]);
+    const scanner = new QueueScanner();
+    const unprepared = async () => (await scanner.scan(w.d.projects[0]!, { now: T0, settleMs: 0, maxBytes: 1_000 })).unprepared;
+    expect(await unprepared()).toBe(true);
     await w.run({ kind: 'prepare-project', path: w.project });
     expect((await readdir(join(w.project, '.agent-queue'))).sort()).toEqual(['active', 'done', 'failed', 'inbox']);
-    expect(await unpreparedProjects(w.d)).toEqual([]);
+    expect(await unprepared()).toBeUndefined();
   });
 
   it('claim then launch: the task moves to active/, the agent starts in the project, the slot waits for its prompt, and its tags say so', async () => {
