@@ -1,6 +1,10 @@
+import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+/** pino-pretty is loaded only for pretty logs: a controller or command logging JSON does not pay for it. */
+const loadPretty = (): typeof PinoPretty => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 
 export type LogFormat = 'pretty' | 'json';
 
@@ -13,7 +17,7 @@ export function createLogger(format: LogFormat | undefined, level = process.env.
   if (chosen === 'json') return pino({ level, base: undefined }, pino.destination({ sync: true }));
   return pino(
     { level, base: undefined },
-    pretty({ colorize: process.stdout.isTTY, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', hideObject: true, messageFormat: oneLine }),
+    loadPretty()({ colorize: process.stdout.isTTY, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', hideObject: true, messageFormat: oneLine }),
   );
 }
 

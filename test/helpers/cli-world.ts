@@ -91,8 +91,9 @@ export async function cliWorld<A extends StandIn<any>>(o: CliWorldOptions<A>): P
   await env.writeConfig({
     pool: { agent: o.cli, cooldown: { afterTask: '50ms', afterFailure: o.afterFailure ?? '1s' } },
     projects: [{ path: project }],
-    // submitVerify is long so that a hook slowed by a busy machine is not taken for a dropped Enter.
-    agents: { [o.cli]: { submitVerify: '10s', ...o.agent } },
+    // submitVerify and promptTimeout are long so that a CLI slowed by a busy machine (a real CLI starting
+    // beside other test files took over 30 s to show its prompt) is not taken for a dropped Enter or a hang.
+    agents: { [o.cli]: { submitVerify: '10s', promptTimeout: '2m', ...o.agent } },
     tasks: { settle: '50ms', retryBackoff: '200ms', instructionSuffix: SUFFIX },
   });
   const queueFile = (dir: string, name: string) => join(project, '.agent-queue', dir, name);
