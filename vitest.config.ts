@@ -1,13 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The two tests that run many agents at once under a killer or a foreign tmux (chaos, inside-tmux) run last,
- * side by side, without the rest of the suite: beside it on 2 cores an agent took seconds to show its prompt
- * or take a paste, which chaos rightly counts as trouble. Everything else runs three files at a time first:
- * many integration tests spend long stretches waiting (a usage limit's reset, a stopped server's deadline),
- * and two at a time left both cores idle then.
+ * The tests that run many agents at once under a killer or a foreign tmux (chaos, inside-tmux), and the real
+ * Gemini CLI's (two of them starting beside another file took over 30 s to take a prompt), run last and one at
+ * a time: beside the rest of the suite on 2 cores an agent took seconds to show its prompt or take a paste,
+ * which chaos rightly counts as trouble (side by side, chaos and inside-tmux took as long as one after the
+ * other: the machine is the limit). Everything else runs three files at a time first: many integration tests
+ * spend long stretches waiting (a usage limit's reset, a stopped server's deadline), and two at a time left
+ * both cores idle then.
  */
-const HEAVY = ['test/integration/chaos.test.ts', 'test/integration/inside-tmux.test.ts'];
+const HEAVY = ['test/integration/chaos.test.ts', 'test/integration/inside-tmux.test.ts', 'test/integration/gemini.test.ts'];
 
 export default defineConfig({
   test: {
@@ -16,9 +18,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 30_000,
     projects: [
-      // Integration tests start tmux servers and agents; two cores do not like many at once.
       { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: HEAVY, maxWorkers: 3, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'heavy', include: HEAVY, maxWorkers: 2, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'heavy', include: HEAVY, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
 });
