@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { exists } from './fs.js';
 
 /**
@@ -18,6 +17,8 @@ export class GitError extends Error {
 
 /** Runs `git <args>` in `cwd` and returns its stdout; throws GitError when it fails. */
 export async function git(cwd: string, args: readonly string[]): Promise<string> {
+  // Loaded on the first git command: a command that reads the config only does not pay for execa.
+  const { execa } = await import('execa');
   const r = await execa('git', args, { cwd, env: ENV, reject: false, stdin: 'ignore', timeout: TIMEOUT_MS, stripFinalNewline: true });
   if (r.exitCode !== 0 || r.failed) throw new GitError(args, cwd, r.stderr || r.message || '');
   return r.stdout;
@@ -39,6 +40,7 @@ export async function gitMaybe(cwd: string, args: readonly string[]): Promise<st
  */
 export async function notARepository(folder: string): Promise<string | null> {
   if (!(await exists(folder))) return null;
+  const { execa } = await import('execa');
   const r = await execa('git', ['rev-parse', '--show-toplevel'], { cwd: folder, env: ENV, reject: false, stdin: 'ignore', timeout: TIMEOUT_MS });
   if (r.exitCode === 0) return null;
   const e = r as unknown as { code?: string; cause?: { code?: string } };
