@@ -78,7 +78,11 @@ export function hookDriver(w: HookWiring): AgentDriver {
         (at.state === 'working' && (screenEnds(w, c.profile) || events.stopFailure !== undefined));
       const seen = await screenSignals(c, io, wants || at.dead);
       if (w.readyAfterStart && seen.screen) seen.screen = { ...seen.screen, ready: seen.screen.ready && events.started && !seen.screen.busy };
-      return { prompted: events.prompts.length > 0, turn: hookTurn(events), ...seen, ...(problem ? { problem } : {}) };
+      const turn = hookTurn(events);
+      // A CLI that says a turn failed only on its screen may fire the turn's end before it draws the error
+      // (Gemini CLI 0.61: AfterAgent, then "[API Error …]"): the end counts once its prompt is back.
+      if (w.failsOnScreen && at.state === 'working' && turn.ended && seen.screen && !(seen.screen.ready && !seen.screen.busy)) delete turn.ended;
+      return { prompted: events.prompts.length > 0, turn, ...seen, ...(problem ? { problem } : {}) };
     },
 
     // A StopFailure is a hook (the events file wakes the loop): only a screen that alone ends a turn is polled.

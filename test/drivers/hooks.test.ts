@@ -104,6 +104,21 @@ describe('the hook drivers', () => {
     expect((await driver.read(c, io, at)).screen?.ready).toBe(true);
   });
 
+  it("takes a Gemini turn's end from its hook only once its prompt is back: the error it fails with may be drawn after the hook", async () => {
+    const { c, io, backend, driver, events } = await world('gemini');
+    await writeFile(events, '{"hook_event_name":"SessionStart"}\n{"hook_event_name":"BeforeAgent","prompt":"x"}\n{"hook_event_name":"AfterAgent","prompt_response":"[no response text]"}\n');
+    const at = { state: 'working', dead: false } as const;
+    const proc = { dead: false, status: null, signal: null };
+    backend.sessions.get(io.ref)!.screen = '  ⠦ Thinking... (esc to cancel, 3s)';
+    const early = await driver.read(c, io, at);
+    expect(early.turn).toEqual({});
+    expect(driver.verdict(c.profile, early, proc, Date.now())).toBeNull();
+    backend.sessions.get(io.ref)!.screen = GEMINI_READY;
+    const after = await driver.read(c, io, at);
+    expect(after.turn?.ended).toBeDefined();
+    expect(driver.verdict(c.profile, after, proc, Date.now())).toMatchObject({ outcome: 'done' });
+  });
+
   it('reads the screen of a working Codex agent every pass: no hook reports a failed turn', async () => {
     const { c, io, backend, driver, events } = await world('codex');
     await writeFile(events, '{"hook_event_name":"UserPromptSubmit","prompt":"x","session_id":"c-1"}\n');
