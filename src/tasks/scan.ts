@@ -7,6 +7,7 @@ import type { ActiveTask, PendingTask, RejectedTask, Sidecar, TaskMeta } from '.
 import { isAlive } from '../util/pid.js';
 import { isDirectory } from '../util/fs.js';
 import { ArrivalTracker } from './arrivals.js';
+import { overLimit, unknownAgent } from './check.js';
 
 /** What one project's queue looks like now. */
 export interface ProjectQueue {
@@ -21,8 +22,10 @@ export interface ProjectQueue {
    * for one rather than give it to lower-priority work (for at most `settle`).
    */
   settling: PendingTask[];
-  /** Problems a person should hear about (missing inbox, a directory named *.md, ...). */
+  /** What kept the scan from seeing the queue (a missing or unreadable inbox): the pass is blind there. */
   problems: string[];
+  /** What a person should hear about that hides nothing from the pass (a directory named *.md). */
+  warnings: string[];
   /** The project's folder is there, but not all four of its queue folders: they are to be made. */
   unprepared?: true;
 }
@@ -51,14 +54,14 @@ export class QueueScanner {
   private readonly cache = new Map<string, CacheEntry>();
   /** Each inbox's last full listing, kept up to date by the watcher's events (see list). */
   private readonly listings = new Map<string, { at: number; files: Map<string, FileFacts>; ino: number | null }>();
-  /** Inboxes (by their inode) seen with all four queue folders: not looked at again while that inode stays. */
-  private readonly prepared = new Map<string, number>();
+  /** Inboxes whose queue folders were looked at: once, when the scanner first meets the project. */
+  private readonly looked = new Set<string>();
 
   /** `arrivals`: what the inbox watchers saw arrive by rename (none for a one-shot scan). */
   constructor(readonly arrivals: ArrivalTracker = new ArrivalTracker()) {}
 
   async scan(project: ProjectSpec, opts: ScanOptions): Promise<ProjectQueue> {
-    const q: ProjectQueue = { project: project.path, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [] };
+    const q: ProjectQueue = { project: project.path, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [], warnings: [] };
     const dirs = queueDirs(project.inbox);
     const seen = new Set<string>();
     const mark = this.arrivals.mark();
@@ -72,12 +75,13 @@ export class QueueScanner {
         continue;
       }
       if (st.dir) {
-        q.problems.push(`${path} is a directory named like a task; rename it (it is left alone)`);
+        q.warnings.push(`${path} is a directory named like a task; rename it (it is left alone)`);
         continue;
       }
       if (!st.file) continue;
-      if (st.size > opts.maxBytes) {
-        q.rejected.push({ path, project: project.path, name, reason: `the file is ${st.size} bytes, over the limit of ${opts.maxBytes} (tasks.maxBytes): split it or raise the limit` });
+      const big = overLimit(st.size, opts.maxBytes);
+      if (big) {
+        q.rejected.push({ path, project: project.path, name, reason: big });
         continue;
       }
       // A file renamed into the inbox after being written is complete: the watcher saw it arrive by rename,
@@ -101,9 +105,8 @@ export class QueueScanner {
         if (!('reason' in entry.result)) q.settling.push({ path, project: project.path, name, ...entry.result, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
       } else if ('reason' in entry.result) {
         q.rejected.push({ path, project: project.path, name, reason: entry.result.reason });
-      } else if (entry.result.agent !== undefined && opts.agents && !opts.agents.has(entry.result.agent)) {
-        const known = [...opts.agents].sort().join(', ');
-        q.rejected.push({ path, project: project.path, name, reason: `the task asks for agent "${entry.result.agent}", which the config does not define; use one of ${known}` });
+      } else if (unknownAgent(entry.result.agent, opts.agents)) {
+        q.rejected.push({ path, project: project.path, name, reason: unknownAgent(entry.result.agent, opts.agents)! });
       } else {
         q.pending.push({ path, project: project.path, name, ...entry.result, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
       }
@@ -123,16 +126,17 @@ export class QueueScanner {
     return q;
   }
 
-  /** Whether the project's folder is there without all of its queue folders (a steady one costs nothing). */
+  /**
+   * Whether the project's folder is there without all of its queue folders, the first time this scanner
+   * meets the project (a controller's start, a reload that adds it, a dry run): they are made then, as a
+   * starting controller makes them. Folders removed later are reported, never made again behind a person
+   * who may be deleting the project (`rm -r` racing a mkdir leaves a folder they meant to remove).
+   */
   private async unprepared(project: ProjectSpec): Promise<boolean> {
-    const ino = this.listings.get(project.inbox)?.ino ?? null;
-    if (ino !== null && this.prepared.get(project.inbox) === ino) return false;
+    if (this.looked.has(project.inbox)) return false;
+    this.looked.add(project.inbox);
     const dirs = Object.values(queueDirs(project.inbox));
-    if ((await Promise.all(dirs.map(isDirectory))).every(Boolean)) {
-      if (ino !== null) this.prepared.set(project.inbox, ino);
-      return false;
-    }
-    this.prepared.delete(project.inbox);
+    if ((await Promise.all(dirs.map(isDirectory))).every(Boolean)) return false;
     return isDirectory(project.path);
   }
 

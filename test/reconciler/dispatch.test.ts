@@ -1,5 +1,5 @@
 /** The dispatcher against an in-memory backend (no processes): what each action does to the backend, the task files and the slot machine. */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action } from '../../src/reconciler/actions.js';
@@ -33,7 +33,7 @@ describe('dispatch', () => {
     expect(w.state()).toBe('idle');
   });
 
-  it('prepare-project: the four queue folders are made, and the next observation finds the project prepared', async () => {
+  it('prepare-project: the four queue folders are made, and a new observation finds the project prepared', async () => {
     const w = await world();
     await rm(join(w.project, '.agent-queue'), { recursive: true, force: true });
     const scanner = new QueueScanner();
@@ -41,7 +41,9 @@ describe('dispatch', () => {
     expect(await unprepared()).toBe(true);
     await w.run({ kind: 'prepare-project', path: w.project });
     expect((await readdir(join(w.project, '.agent-queue'))).sort()).toEqual(['active', 'done', 'failed', 'inbox']);
-    expect(await unprepared()).toBeUndefined();
+    const fresh = await new QueueScanner().scan(w.d.projects[0]!, { now: T0, settleMs: 0, maxBytes: 1_000 });
+    expect(fresh.unprepared).toBeUndefined();
+    expect(await unprepared()).toBeUndefined(); // the first scanner looks once, when it first meets the project
   });
 
   it('claim then launch: the task moves to active/, the agent starts in the project, the slot waits for its prompt, and its tags say so', async () => {
@@ -94,6 +96,18 @@ describe('dispatch', () => {
     await rm(project, { recursive: true, force: true });
     await w.run({ kind: 'launch-agent', session: S, task: t.path, agent: 'screeny', model: 'sonnet', priority: 'default', project });
     expect(w.slots.view(S)).toMatchObject({ state: 'stopping', verdict: { outcome: 'failed', reason: `the project folder ${project} is missing: restore it or remove the project from the config` } });
+  });
+
+  it('launch of a task that can never run (its file broken after the claim): the attempt fails as the task\'s fault, nothing starts', async () => {
+    const w = await world();
+    await w.run({ kind: 'create-session', session: S, slot: 1 });
+    const t = await w.inboxTask('t.md');
+    await w.run({ kind: 'claim-task', session: S, task: t });
+    await writeFile(join(project, '.agent-queue', 'active', 't.md'), '---\npriority: [\n---\nbody\n');
+    const before = w.backend.calls.length;
+    await w.run({ kind: 'launch-agent', session: S, task: join(project, '.agent-queue', 'active', 't.md'), agent: 'screeny', model: 'sonnet', priority: 'default', project });
+    expect(w.slots.view(S)).toMatchObject({ state: 'stopping', verdict: { outcome: 'failed', taskFault: true, reason: expect.stringMatching(/^the task cannot run: .*front matter/) } });
+    expect(w.backend.calls.slice(before).filter((c) => c.startsWith('start'))).toEqual([]);
   });
 
   it('a warm-up that cannot start: the slot stops without asking its idle program anything and cools down for afterFailure', async () => {
