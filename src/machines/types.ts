@@ -18,6 +18,11 @@ export interface Verdict {
   lastMessage?: string;
   /** Set when a timer ended the attempt, so the reason can say what the agent showed or still ran then. */
   cause?: 'prompt-timeout' | 'task-timeout';
+  /**
+   * The task itself can never run (too big, unreadable, naming an unknown agent): it fails at once, without
+   * a retry, and its session takes the next task without a cooldown (the session did nothing wrong).
+   */
+  taskFault?: true;
 }
 
 export interface SlotContext {

@@ -6,6 +6,8 @@ import { deliversInArgv } from '../config/agents.js';
 import type { DesiredState } from '../config/types.js';
 import { exists, isDirectory } from '../util/fs.js';
 import { Attempt } from '../tasks/attempt.js';
+import type { TaskRules } from '../tasks/check.js';
+import type { Verdict } from '../machines/types.js';
 import { agentFor, record, recordWith, type Act } from './act-context.js';
 import { claimWarmWorkspace, closeWarmWorkspace, openWarmWorkspace, openWorkspace } from './workspace.js';
 import { saveAttemptLog } from './attempt-log.js';
@@ -29,6 +31,9 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
     return fail(`the project folder ${a.project} is missing: restore it or remove the project from the config`);
   }
   const attempt = await Attempt.open(task);
+  // Before any branch or worktree: a task that can never run fails alone, its session free at once.
+  const checked = await attempt.check(taskRules(x.d));
+  if (!checked.ok) return record(x, a.session, { type: 'FAILED', verdict: taskFault(checked.reason) });
   const project = x.d.projects.find((p) => p.path === a.project);
   const workspace = project ? await openWorkspace(x, attempt, project) : { cwd: a.project, trust: a.project };
   if ('error' in workspace) return fail(workspace.error);
@@ -37,8 +42,7 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   const started = await startAgent(x, { driver, c, io }, {
     session: a.session, project: a.project, task, cwd: workspace.cwd, trust: workspace.trust, fail,
     spec: async () => {
-      const parsed = await attempt.task().catch((err: Error) => err);
-      if (parsed instanceof Error) return `the task cannot be read: ${parsed.message}`;
+      const parsed = checked.task;
       const resumeId = parsed.meta.resume ?? (await takeResumeId(x.d, a.session));
       const agentSessionId = resumeId ?? (c.profile.newSessionArgs.length ? randomUUID() : '');
       const message = inArgv ? messageFor(x.d, task, parsed.body) : undefined;
@@ -95,7 +99,9 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   if (!io) return;
   const task = x.claimed.get(a.task) ?? a.task;
   const attempt = await Attempt.open(task);
-  const message = messageFor(x.d, task, (await attempt.task()).body);
+  const checked = await attempt.check(taskRules(x.d));
+  if (!checked.ok) return record(x, a.session, { type: 'FAILED', verdict: taskFault(checked.reason) });
+  const message = messageFor(x.d, task, checked.task.body);
   // A warm agent's launch becomes the task's as it is given the task.
   const launched = a.warm ? { model: a.warm.model, agentSessionId: a.warm.agentSessionId || null, launchedAt: a.warm.launchedAt, session: a.session } : undefined;
   // A warm agent waiting in a worktree made ahead: the task takes that worktree, on a branch of its own.
@@ -162,4 +168,13 @@ async function takeResumeId(d: DesiredState, session: string): Promise<string | 
   if (!id) return null;
   await unlink(file).catch(() => {});
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) ? id : null;
+}
+
+/** The rules every task file must meet to run (tasks/check.ts), from the config. */
+export function taskRules(d: DesiredState): TaskRules {
+  return { maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) };
+}
+
+function taskFault(reason: string): Verdict {
+  return { outcome: 'failed', reason: `the task cannot run: ${reason}`, taskFault: true };
 }

@@ -194,6 +194,6 @@ export class Controller {
     if (!snap || !this.releaseLock) return;
     // Read after the pass: a cordon it performed shows at once.
     const cordoned = await readCordoned(this.desired.controller.stateDir);
-    await this.status.write(this.desired, snap, this.slots.views(), { cordoned, problems: this.reconciler.lastBlindSpots, repairs: this.reconciler.repairs });
+    await this.status.write(this.desired, snap, this.slots.views(), { cordoned, problems: [...this.reconciler.lastBlindSpots, ...this.reconciler.lastWarnings], repairs: this.reconciler.repairs });
   }
 }

@@ -15,7 +15,7 @@ import { retryDelay, TerminalError } from './loop.js';
 import { observe } from './observe.js';
 import { plan } from './plan.js';
 import { ProblemLog, squatters } from './problems.js';
-import { blindSpots, type Snapshot } from './snapshot.js';
+import { blindSpots, warnings, type Snapshot } from './snapshot.js';
 import type { TaskEvents } from '../metrics/metrics.js';
 
 export interface PassResult {
@@ -54,6 +54,8 @@ export class Reconciler {
   private readonly host: HostRepairs;
   /** What the last pass could not see (blindSpots of its snapshot). */
   lastBlindSpots: string[] = [];
+  /** What the last pass found worth saying that hid nothing from it (warnings(snapshot)). */
+  lastWarnings: string[] = [];
   /** The world as the last pass saw it. */
   lastSnapshot: Snapshot | null = null;
 
@@ -92,7 +94,8 @@ export class Reconciler {
     this.lastSnapshot = snapshot;
     const health = this.host.step(this.desired, snapshot);
     this.lastBlindSpots = [...blindSpots(snapshot), ...(health ? [health.plan] : [])];
-    this.problems.report([...this.lastBlindSpots, ...squatters(this.desired, snapshot)]);
+    this.lastWarnings = warnings(snapshot);
+    this.problems.report([...this.lastBlindSpots, ...this.lastWarnings, ...squatters(this.desired, snapshot)]);
     if (health?.repair) await this.host.repair(health.repair);
     const groups = new Map<string, Action[]>();
     for (const a of actions) {

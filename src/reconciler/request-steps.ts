@@ -1,8 +1,9 @@
 import { basename, dirname } from 'node:path';
 import { readCordoned, writeCordoned } from '../controls/cordoned.js';
 import { answerRequest, type ControlReply } from '../controls/requests.js';
-import { isPoolName } from '../config/pool.js';
-import { Attempt, cancelWaiting, retryFailed } from '../tasks/ledger.js';
+import { desiredSlots, isPoolName } from '../config/pool.js';
+import { Attempt, cancelWaiting, checkTask, retryFailed } from '../tasks/ledger.js';
+import { taskRules } from './agent-steps.js';
 import { exists } from '../util/fs.js';
 import { record, type Act } from './act-context.js';
 import type { Action } from './actions.js';
@@ -41,6 +42,12 @@ async function cordon(x: Act, session: string, on: boolean): Promise<ControlRepl
   const { d } = x;
   if (!isPoolName(d, session)) return { ok: false, message: `${session} is not a session of the pool ${d.pool.prefix}*` };
   const cordoned = await readCordoned(d.controller.stateDir);
+  // A name of the pool's form that is no slot and no session (a typo, or a slot the pool shrank past): one
+  // that is already cordoned can still be uncordoned.
+  const slots = desiredSlots(d);
+  if (!slots.includes(session) && !x.sessions.has(session) && !(cordoned.has(session) && !on)) {
+    return { ok: false, message: `${session} is not a session of the pool: its slots are ${slots.length ? `${slots[0]} to ${slots.at(-1)}` : 'none (pool.size is 0)'}` };
+  }
   if (on === cordoned.has(session)) return { ok: true, message: `${session} is ${on ? 'already cordoned' : 'not cordoned'}` };
   if (on) cordoned.add(session);
   else cordoned.delete(session);
@@ -57,6 +64,9 @@ async function retry(x: Act, path: string): Promise<ControlReply> {
     const why = where === 'done' ? 'it is done; copy it into the inbox to run it again' : where === 'active' ? 'it is active: running, or queued for its next attempt' : 'it is waiting in the inbox';
     return { ok: false, message: `${basename(path)} cannot be retried: ${why}` };
   }
+  // The file is judged again first: a task rejected for itself would only fail again, costing an agent's time.
+  const checked = await checkTask(path, taskRules(x.d));
+  if (!checked.ok) return { ok: false, message: `${basename(path)} cannot be retried: fix the file first: ${checked.reason}` };
   const dest = await retryFailed(path, { now: x.clock.now(), reason: 'retried with agentpool retry' });
   return { ok: true, message: `${basename(path)} is queued again (${dest}), attempts reset, its history kept` };
 }

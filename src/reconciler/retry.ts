@@ -11,11 +11,13 @@ export interface Disposition {
 
 /**
  * The retry policy, in one place. Done tasks go to done/; a usage limit sends the task back without
- * costing an attempt and cools the session until the limit resets; other failures retry with exponential
- * backoff until `maxAttempts`, then go to failed/.
+ * costing an attempt and cools the session until the limit resets; a task that can never run goes to
+ * failed/ at once and costs its session nothing; other failures retry with exponential backoff until
+ * `maxAttempts`, then go to failed/.
  */
 export function dispose(d: DesiredState, verdict: Verdict, attempts: number, now: number): Disposition {
   const { afterTaskMs, afterFailureMs } = d.pool.cooldown;
+  if (verdict.taskFault) return { disposition: 'fail', refundAttempt: false, notBefore: 0, cooldownUntil: now };
   switch (verdict.outcome) {
     case 'done':
       return { disposition: 'done', refundAttempt: false, notBefore: 0, cooldownUntil: now + afterTaskMs };

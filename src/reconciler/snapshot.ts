@@ -62,3 +62,8 @@ export function blindSpots(snap: Snapshot): string[] {
     ...(snap.agentMissing ? [snap.agentMissing] : []),
   ];
 }
+
+/** What a person should hear about this snapshot that kept nothing from it (a directory named *.md). */
+export function warnings(snap: Snapshot): string[] {
+  return snap.queues.flatMap((q) => q.warnings);
+}

@@ -1,6 +1,7 @@
 import { SIDECAR_SUFFIX } from './layout.js';
 import { readSidecar } from './scan.js';
 import { claimTask, finishFrom, readResult, readTask, requeueFrom, writeSidecar } from './store.js';
+import { checkTask, type TaskRules } from './check.js';
 import type { GitRecord, ParsedTask, PendingTask, ResultRecord, Sidecar, Worktree } from './types.js';
 
 /** How an attempt ends: to done/ or failed/, or back to the queue for another attempt. */
@@ -48,6 +49,11 @@ export class Attempt {
   /** The task's text and front matter. */
   task(): Promise<ParsedTask> {
     return readTask(this.where);
+  }
+
+  /** The task as `task()`, or why it can never run (check.ts): a fault of the task, not of its session. */
+  check(rules: TaskRules): ReturnType<typeof checkTask> {
+    return checkTask(this.where, rules);
   }
 
   /** Names the attempt's worktree before git makes it (so a controller that dies meanwhile finds it). */

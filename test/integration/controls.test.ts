@@ -81,6 +81,30 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
     expect(c.lines.filter((l) => (l.level ?? 0) >= WARN).map((l) => l.msg)).toEqual([]);
   }, 150_000);
 
+  it('retry judges the file again: an over-size or broken task is refused with the reason, never reaches an agent, and costs no session a cooldown', async () => {
+    env = await quickPoolEnv(3, 100, { pool: { cooldown: { afterFailure: '5m' } }, tasks: { maxBytes: 1024 } });
+    const fakeLog = join(env.dir, 'received.log');
+    await env.writeConfig({ agents: { quick: { env: { FAKE_AGENT_LOG: fakeLog } } } });
+    const c = env.startController();
+    await dropTask(env.project, 'huge.md', 'x'.repeat(1025));
+    for (const n of [1, 2, 3]) await dropTask(env.project, `broken-${n}.md`, '---\npriority: [\n---\nbody\n');
+    const bad = ['huge.md', 'broken-1.md', 'broken-2.md', 'broken-3.md'];
+    await waitFor(async () => bad.every((n) => existsSync(queue(env!, 'failed', `${n}.result.json`))), { timeoutMs: 30_000, what: 'the bad tasks rejected' });
+    for (const n of bad) {
+      const r = await env.agentpool('retry', n);
+      expect([r.exitCode, r.stdout], r.stderr).toEqual([1, expect.stringMatching(new RegExp(`^${n.replace('.', '\\.')} cannot be retried: fix the file first: (the file is 1025 bytes|.*front matter)`))]);
+      expect(existsSync(queue(env, 'failed', n))).toBe(true);
+    }
+    // Every session is free: three good tasks run at once, one on each.
+    for (const n of [1, 2, 3]) await dropTask(env.project, `good-${n}.md`, `Good ${n}.\n`);
+    await waitFor(async () => [1, 2, 3].every((n) => existsSync(queue(env!, 'done', `good-${n}.md`))), { timeoutMs: 30_000, what: 'the good tasks done' });
+    const sessions = await Promise.all([1, 2, 3].map(async (n) => (await record(env!, 'done', `good-${n}.md`)).session as string));
+    expect(new Set(sessions).size).toBe(3);
+    const received = existsSync(fakeLog) ? (await readFile(fakeLog, 'utf8')).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { prompt: string }).prompt) : [];
+    expect(received.filter((p) => !/^\[good-\d\.md\]/.test(p))).toEqual([]);
+    expect(c.lines.filter((l) => l.msg === 'transition' && l.to === 'cooldown' && l.from === 'stopping').map((l) => l.reason ?? '')).not.toContainEqual(expect.stringMatching(/cannot run/));
+  });
+
   it('wait as planned actions that a dry run shows, and the running controller performs', async () => {
     env = await quickPoolEnv(1, 60_000);
     const c = env.startController();

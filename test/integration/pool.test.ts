@@ -115,6 +115,14 @@ describe('a world that cannot be seen whole is never "in sync"', () => {
     expect(r.stderr).toContain(join(env.dir, 'gone'));
   });
 
+  it('--dry-run warns of a directory named like a task, and the plan still stands: no "cannot tell"', async () => {
+    await mkdir(join(env.project, '.agent-queue', 'inbox', 'dir.md'), { recursive: true });
+    const r = await env.reconcile('--dry-run', '--exit-code');
+    expect(r.exitCode, r.all).toBe(1); // the plan is not empty (the pool is not made yet), and is whole
+    expect(r.stderr).toBe(`agentpool: warning: ${join(env.project, '.agent-queue', 'inbox', 'dir.md')} is a directory named like a task; rename it (it is left alone)`);
+    expect(r.stdout).toContain('session/ccl-auto-1 create');
+  });
+
   it('a missing agent program keeps the tasks queued with their attempts, says so once, and validate warns', async () => {
     await env.writeConfig({ pool: { agent: 'ghost' }, agents: { ghost: { extends: 'fake', command: ['no-such-agent-cli', '--settings', '{settings}'] } } });
     await mkdir(join(env.project, '.agent-queue', 'inbox'), { recursive: true });

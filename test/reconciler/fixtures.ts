@@ -105,7 +105,7 @@ export function queuedPending(a: ActiveTask): PendingTask {
 }
 
 export function queue(project: string, o: Partial<ProjectQueue> = {}): ProjectQueue {
-  return { project, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [], ...o };
+  return { project, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [], warnings: [], ...o };
 }
 
 /** What a hook-driven agent's driver reads when its events file says `hooks` (and its screen `screen`). */

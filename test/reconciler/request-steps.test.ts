@@ -82,6 +82,26 @@ describe('dispatch: a person\'s requests', () => {
     await w.run({ kind: 'cordon-session', target: S, on: false, request: await w.ask('4') });
     expect((await w.reply('4')).message).toBe(`${S} takes tasks again`);
     expect([...(await readCordoned(w.stateDir))]).toEqual([]);
+    // A name of the pool's form that is no slot of it (a typo): refused, nothing recorded.
+    await w.run({ kind: 'cordon-session', target: 'ccl-auto-9', on: true, request: await w.ask('5') });
+    expect(await w.reply('5')).toEqual({ ok: false, message: 'ccl-auto-9 is not a session of the pool: its slots are ccl-auto-1 to ccl-auto-1' });
+    expect([...(await readCordoned(w.stateDir))]).toEqual([]);
+  });
+
+  it('retry of a failed task judges the file again: one that can never run is refused, stays in failed/, and no agent sees it', async () => {
+    const w = await world();
+    const t = await w.inboxTask('broken.md');
+    await w.run({ kind: 'reject-task', task: { path: t.path, project: w.project, name: 'broken.md', reason: 'the front matter is broken' } });
+    await writeFile(w.queue('failed', 'broken.md'), '---\npriority: [\n---\nbody\n');
+    await w.run({ kind: 'retry-task', path: w.queue('failed', 'broken.md'), project: w.project, request: await w.ask('1') });
+    expect(await w.reply('1')).toEqual({ ok: false, message: expect.stringMatching(/^broken\.md cannot be retried: fix the file first: .*front matter/) });
+    expect(existsSync(w.queue('failed', 'broken.md'))).toBe(true);
+    expect(existsSync(w.queue('active', 'broken.md'))).toBe(false);
+    // Fixed, it is queued again.
+    await writeFile(w.queue('failed', 'broken.md'), 'Fixed now.\n');
+    await w.run({ kind: 'retry-task', path: w.queue('failed', 'broken.md'), project: w.project, request: await w.ask('2') });
+    expect(await w.reply('2')).toMatchObject({ ok: true });
+    expect(existsSync(w.queue('active', 'broken.md'))).toBe(true);
   });
 
   it('retry of a task that has not failed is refused, and says why', async () => {

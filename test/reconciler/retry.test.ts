@@ -17,6 +17,10 @@ describe('dispose (the retry policy)', () => {
     expect(dispose(d, { outcome: 'failed', reason: 'x' }, 2, NOW).notBefore).toBe(NOW + 60_000);
   });
 
+  it('fails a task that can never run at once, on its first attempt, and leaves its session free now', () => {
+    expect(dispose(d, { outcome: 'failed', reason: 'the task cannot run: x', taskFault: true }, 1, NOW)).toEqual({ disposition: 'fail', refundAttempt: false, notBefore: 0, cooldownUntil: NOW });
+  });
+
   it('treats attempts below 1 as the first', () => {
     expect(dispose(d, { outcome: 'failed', reason: 'x' }, 0, NOW).notBefore).toBe(NOW + 30_000);
   });

@@ -92,12 +92,13 @@ describe('QueueScanner', () => {
     expect(q.rejected).toEqual([{ path: join(dirs.inbox, 'link.md'), project: root, name: 'link.md', reason: expect.stringMatching(/symbolic link/) }]);
   });
 
-  it('reports a directory named like a task as a problem and leaves it alone', async () => {
+  it('warns of a directory named like a task and leaves it alone: a warning, not a blind spot', async () => {
     await mkdir(join(dirs.inbox, 'folder.md'));
     const q = await new QueueScanner().scan(project, settled());
     expect(q.pending).toEqual([]);
     expect(q.rejected).toEqual([]);
-    expect(q.problems).toEqual([`${join(dirs.inbox, 'folder.md')} is a directory named like a task; rename it (it is left alone)`]);
+    expect(q.warnings).toEqual([`${join(dirs.inbox, 'folder.md')} is a directory named like a task; rename it (it is left alone)`]);
+    expect(q.problems).toEqual([]);
   });
 
   it('rejects a file over maxBytes, saying the size and the limit', async () => {
@@ -135,7 +136,7 @@ describe('QueueScanner', () => {
   it('reports a missing inbox as a problem and still scans active/', async () => {
     const missing: ProjectSpec = projectSpec(join(root, 'nope'));
     const q = await new QueueScanner().scan(missing, settled());
-    expect(q).toEqual({ project: missing.path, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [expect.stringMatching(/does not exist/)] });
+    expect(q).toEqual({ project: missing.path, pending: [], rejected: [], active: [], settlingUntil: null, settling: [], problems: [expect.stringMatching(/does not exist/)], warnings: [] });
     expect(q.problems[0]).toContain(missing.inbox);
     expect(q.problems[0]).toContain('nope');
   });
