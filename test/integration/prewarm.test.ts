@@ -163,6 +163,24 @@ describe('prewarm', () => {
     expect(got.map((p) => p.cwd)).toEqual([w.folders[1]]);
   }, 90_000);
 
+  it('a running warm pool is in sync for a dry run, and a controller restarted over it keeps its agents warm', async () => {
+    const w = await warmEnv(2);
+    env = w.env;
+    const first = env.startController();
+    await waitFor(() => readyCount(first, 'ccl-auto-1') >= 1 && readyCount(first, 'ccl-auto-2') >= 1, { timeoutMs: 30_000, what: 'both agents ready' });
+    const dry = await env.reconcile('--dry-run', '--exit-code');
+    expect([dry.exitCode, dry.stdout], dry.all).toEqual([0, expect.stringMatching(/is in sync: nothing to do$/)]);
+    await first.stop();
+    const pids = await env.tmux.run('list-panes', '-a', '-F', '#{session_name} #{pane_pid}');
+    const second = env.startController();
+    await waitFor(() => lines(second, 'transition', (l) => l.event === 'ADOPT').length === 2, { timeoutMs: 30_000, what: 'both sessions adopted' });
+    await waitFor(() => readyCount(second, 'ccl-auto-1') + readyCount(second, 'ccl-auto-2') === 2, { timeoutMs: 30_000, what: 'both adopted ready' });
+    // Adopted as they were: no agent started again, none stopped, the same processes in the panes.
+    expect(lines(second, 'transition', (l) => l.to === 'warming' || l.to === 'idle' || l.to === 'stopping'), logOf(second)).toEqual([]);
+    expect(await env.tmux.run('list-panes', '-a', '-F', '#{session_name} #{pane_pid}')).toBe(pids);
+    expect((await env.reconcile('--dry-run', '--exit-code')).exitCode).toBe(0);
+  });
+
   it('prewarm: 2 on a pool of 6 keeps at most 2 agents warm, before, during and after a burst of tasks', async () => {
     const w = await warmEnv(6, 2, 2);
     env = w.env;
