@@ -119,8 +119,9 @@ const codex: AgentProfile = {
     // Its menus put the same `›` before a numbered option, over an `enter … · esc …` footer.
     dialog: ['^\\s*› \\d+\\. ', 'Trust this folder\\?', 'Hooks need review'],
     busy: ['esc to interrupt'],
-    // A failed turn ends with one `■ <message>` line, and no hook.
-    error: ['^■ (?!.*(?:usage limit|last status: 429)).*$'],
+    // A failed turn ends with one `■ <message>` line, and no hook. "Conversation interrupted" is how a
+    // resumed session shows that its last one ended: history, not this turn's failure.
+    error: ['^■ (?!.*(?:usage limit|last status: 429|Conversation interrupted)).*$'],
     rateLimit: ['hit your usage limit', 'exceeded retry limit, last status: 429', 'Quota exceeded\\.'],
   },
   answers: [
