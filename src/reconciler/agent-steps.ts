@@ -6,7 +6,7 @@ import { deliversInArgv } from '../config/agents.js';
 import type { DesiredState } from '../config/types.js';
 import { exists, isDirectory } from '../util/fs.js';
 import { Attempt } from '../tasks/attempt.js';
-import type { TaskRules } from '../tasks/check.js';
+import { taskRules } from '../tasks/ledger.js';
 import type { Verdict } from '../machines/types.js';
 import { agentFor, record, recordWith, type Act } from './act-context.js';
 import { claimWarmWorkspace, closeWarmWorkspace, openWarmWorkspace, openWorkspace } from './workspace.js';
@@ -168,11 +168,6 @@ async function takeResumeId(d: DesiredState, session: string): Promise<string | 
   if (!id) return null;
   await unlink(file).catch(() => {});
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) ? id : null;
-}
-
-/** The rules every task file must meet to run (tasks/check.ts), from the config. */
-export function taskRules(d: DesiredState): TaskRules {
-  return { maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) };
 }
 
 function taskFault(reason: string): Verdict {

@@ -10,6 +10,7 @@ import { profileOf } from '../config/pool.js';
 import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
 import { pendingRequests } from '../controls/requests.js';
 import { readCordoned } from '../controls/cordoned.js';
+import { taskRules } from '../tasks/check.js';
 
 /** Slot states whose agent is read each pass. A ready (warm) agent is not: its process alone is watched. */
 const AGENT_STATES = new Set<string>(['warming', 'launching', 'awaitingPrompt', 'working', 'stopping']);
@@ -35,7 +36,7 @@ export async function observe(
     listing = { ok: false, error: (err as Error).message, ...(err instanceof BackendError && err.kind === 'unavailable' ? { hopeless: true } : {}) };
   }
 
-  const scanOptions = { now, settleMs: d.tasks.settleMs, maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) };
+  const scanOptions = { now, settleMs: d.tasks.settleMs, ...taskRules(d) };
   const [queues, requests, cordoned] = await Promise.all([
     Promise.all(d.projects.map((p) => scanner.scan(p, scanOptions))),
     pendingRequests(d.controller.stateDir),

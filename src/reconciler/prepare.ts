@@ -6,7 +6,8 @@ import type { Action } from './actions.js';
 
 /**
  * Creates a project's queue folders and, for worktree isolation, lets git forget task worktrees whose
- * folders are gone (`git worktree prune`). Failures are logged; the next pass observes and tries again.
+ * folders are gone (`git worktree prune`). Failures are logged; the scanner looks at a project's folders
+ * once (scan.ts), so a person fixes what the log says and restarts or reloads.
  */
 export async function prepareProject(x: Act, a: Extract<Action, { kind: 'prepare-project' }>): Promise<void> {
   const p = x.d.projects.find((q) => q.path === a.path);

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parseTask } from './parse.js';
+import type { DesiredState } from '../config/types.js';
 import type { ParsedTask } from './types.js';
 
 /** The rules a task file must meet to run at all: those the scan applies in the inbox, and a retry and a launch again. */
@@ -8,6 +9,11 @@ export interface TaskRules {
   maxBytes: number;
   /** The agent profiles a task may name (`agent:`); unchecked when absent. */
   agents?: ReadonlySet<string>;
+}
+
+/** The rules from the config: every pass's scan, a retry and a launch judge a task by the same ones. */
+export function taskRules(d: DesiredState): Required<TaskRules> {
+  return { maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) };
 }
 
 /** Why a file of `size` bytes is too big to be a task, or null. */

@@ -9,7 +9,7 @@ import type { RejectedTask, ResultRecord } from './types.js';
  */
 export { Attempt, type Settlement } from './attempt.js';
 export { ensureQueueDirs } from './store.js';
-export { checkTask, type TaskRules } from './check.js';
+export { checkTask, taskRules, type TaskRules } from './check.js';
 
 /** Moves an inbox file that can never run to failed/ with `reason`; its path there and its record. */
 export async function reject(t: RejectedTask, now: number): Promise<{ path: string; record: ResultRecord | null }> {

@@ -7,7 +7,7 @@ import type { ActiveTask, PendingTask, RejectedTask, Sidecar, TaskMeta } from '.
 import { isAlive } from '../util/pid.js';
 import { isDirectory } from '../util/fs.js';
 import { ArrivalTracker } from './arrivals.js';
-import { overLimit, unknownAgent } from './check.js';
+import { overLimit, unknownAgent, type TaskRules } from './check.js';
 
 /** What one project's queue looks like now. */
 export interface ProjectQueue {
@@ -30,12 +30,9 @@ export interface ProjectQueue {
   unprepared?: true;
 }
 
-export interface ScanOptions {
+export interface ScanOptions extends TaskRules {
   now: number;
   settleMs: number;
-  maxBytes: number;
-  /** The agent profiles a task may name (`agent:`); one naming another is rejected. Unchecked when absent. */
-  agents?: ReadonlySet<string>;
 }
 
 /** What a task file says of how it is to be run: its priority and what it asks of its agent. */
@@ -105,7 +102,7 @@ export class QueueScanner {
         if (!('reason' in entry.result)) q.settling.push({ path, project: project.path, name, ...entry.result, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
       } else if ('reason' in entry.result) {
         q.rejected.push({ path, project: project.path, name, reason: entry.result.reason });
-      } else if (unknownAgent(entry.result.agent, opts.agents)) {
+      } else if (unknownAgent(entry.result.agent, opts.agents) !== null) {
         q.rejected.push({ path, project: project.path, name, reason: unknownAgent(entry.result.agent, opts.agents)! });
       } else {
         q.pending.push({ path, project: project.path, name, ...entry.result, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
