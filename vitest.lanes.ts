@@ -10,6 +10,7 @@ export const STARTS_PROCESSES = [
   'test/backend/tmux.test.ts',
   'test/git/**',
   'test/agents/fake-agent.test.ts',
+  'test/agents/hook.test.ts',
   'test/util/processes.test.ts',
 ];
 

@@ -11,6 +11,8 @@ export interface HookSummary {
    */
   stop?: { lastMessage: string; backgroundTasks: string[] };
   stopFailure?: { error: string; lastMessage: string };
+  /** When the last event was written (the events file's change time, ms); set by the reader of the file. */
+  lastEventAt?: number;
 }
 
 export const EMPTY_SUMMARY: HookSummary = { started: false, prompts: [] };

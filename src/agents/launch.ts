@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentProfile } from '../config/types.js';
 import { EMPTY_SUMMARY, summarizeEvents, type HookSummary } from './events.js';
-import { readOwnedFile } from './private-files.js';
+import { readOwnedFileAt } from './private-files.js';
 
 /** The package root (where dist/ and schemas/ live), from this file's own location. */
 export const AGENTPOOL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -59,16 +59,16 @@ export function sessionFiles(stateDir: string, session: string): { dir: string; 
  * not a regular file of ours; a missing file says nothing yet.
  */
 export async function readHookSummary(stateDir: string, session: string): Promise<HookSummary> {
-  const text = await readOwnedFile(sessionFiles(stateDir, session).events);
-  return text ? summarizeEvents(text) : EMPTY_SUMMARY;
+  const file = await readOwnedFileAt(sessionFiles(stateDir, session).events);
+  return file?.text ? { ...summarizeEvents(file.text), lastEventAt: file.changedAt } : EMPTY_SUMMARY;
 }
 
 /**
- * The command line an agent's hooks run: agentpool's hook program (src/agents/hook.ts), which appends the
+ * The command line an agent's hooks run: agentpool's hook script (src/agents/hook.sh), which appends the
  * event's payload to `eventsFile`. The CLI runs it through a shell; only our own paths go in it, quoted.
  */
 export function hookCommand(eventsFile: string): string {
-  return [process.execPath, join(AGENTPOOL_DIR, 'dist', 'agents', 'hook.js'), eventsFile].map(shellQuote).join(' ');
+  return ['/bin/sh', join(AGENTPOOL_DIR, 'src', 'agents', 'hook.sh'), eventsFile].map(shellQuote).join(' ');
 }
 
 /** The hook command is run by the agent through a shell; only our own paths go in it, quoted. */

@@ -35,17 +35,22 @@ export async function writePrivateFile(path: string, content: string): Promise<v
  * mistake or fail the read (a launch renames the events file away while a pass may be reading it).
  */
 export async function readOwnedFile(path: string): Promise<string> {
+  return (await readOwnedFileAt(path))?.text ?? '';
+}
+
+/** readOwnedFile, with the time the file last changed (ms since the epoch); null when it does not exist. */
+export async function readOwnedFileAt(path: string): Promise<{ text: string; changedAt: number } | null> {
   const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
     if (err.code === 'ELOOP') throw new NotOursError(`${path} is a symbolic link; refusing to read it`);
     throw err;
   });
-  if (!fh) return '';
+  if (!fh) return null;
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new NotOursError(`${path} is not a regular file; refusing to read it`);
     if (!ownedByUs(st.uid)) throw new NotOursError(`${path} belongs to uid ${st.uid}, not to this user; refusing to read it`);
-    return await fh.readFile('utf8');
+    return { text: await fh.readFile('utf8'), changedAt: st.mtimeMs };
   } finally {
     await fh.close();
   }

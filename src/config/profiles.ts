@@ -159,8 +159,9 @@ const gemini: AgentProfile = {
     // The input line: ` >   Type your message or @path/to/file` (`*` in YOLO mode); it stays while Gemini works.
     ready: ['^ [>*] +Type your message'],
     dialog: [geminiBox('Do you trust the files in this folder\\?'), geminiBox('Usage limit reached for')],
-    // Its spinner: `⠋ Thinking... (esc to cancel, 3s)`, and while its hooks run `⠦ Executing Hooks: …`.
-    busy: ['esc to cancel', '^\\s*\\S Executing Hooks?:'],
+    // Its spinner: `⠋ Thinking... (esc to cancel, 3s)`; while its hooks run `⠦ Executing Hooks: …`; while
+    // `--resume` loads the conversation (its input is off) `⠋ Resuming session...`.
+    busy: ['esc to cancel', '^\\s*\\S Executing Hooks?:', '^\\s*\\S Resuming session\\.\\.\\.'],
     error: ['^\\s*✕?\\s*\\[API Error: (?!.*(?:429|RESOURCE_EXHAUSTED|[Qq]uota)).*$'],
     rateLimit: ['Usage limit reached for', 'RESOURCE_EXHAUSTED', 'exceeded your current quota', 'experiencing high demand'],
   },

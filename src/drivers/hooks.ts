@@ -9,7 +9,7 @@ import { launchFiles, screenDriver, screenSignals } from './screen.js';
 import { pasteAndSubmit } from './terminal.js';
 
 /**
- * How one CLI's hooks are wired to agentpool's hook program (src/agents/hook.ts), which appends each
+ * How one CLI's hooks are wired to agentpool's hook script (src/agents/hook.sh), which appends each
  * event's payload to the session's events file. Every CLI driven this way reports a session's start, a
  * prompt taken and a turn's end, each in its own words (src/agents/events.ts reads them all).
  */
@@ -28,10 +28,19 @@ export interface HookWiring {
   /**
    * True when the CLI draws its prompt before it can take one, and its SessionStart hook says when it can
    * (Gemini CLI 0.61 shows its input line about three seconds before it has started; text pasted meanwhile
-   * can lose characters). Such an agent is ready once that hook fired and its screen is not busy.
+   * can lose characters). Such an agent is ready once that hook fired, START_SETTLE_MS have passed since
+   * (what the CLI does next shows on screen by then), and its screen is not busy.
    */
   readyAfterStart?: boolean;
 }
+
+/**
+ * How long after its SessionStart hook a `readyAfterStart` agent's screen is trusted: Gemini CLI 0.61,
+ * resuming a session, clears its screen and turns its input off to load the conversation right after that
+ * hook, and its old screen with an empty input line stays for ~0.1 s (a paste then is lost whole). Ten
+ * times that, for a busy machine; its start takes 3-6 s anyway.
+ */
+export const START_SETTLE_MS = 1_000;
 
 /** Whether only the screen may say that a working agent's turn ended: a failure no hook reports, or a profile done when idle. */
 function screenEnds(w: HookWiring, profile: AgentProfile): boolean {
@@ -77,7 +86,11 @@ export function hookDriver(w: HookWiring): AgentDriver {
         (at.state === 'stopping' && at.cause === 'prompt-timeout') ||
         (at.state === 'working' && (screenEnds(w, c.profile) || events.stopFailure !== undefined));
       const seen = await screenSignals(c, io, wants || at.dead);
-      if (w.readyAfterStart && seen.screen) seen.screen = { ...seen.screen, ready: seen.screen.ready && events.started && !seen.screen.busy };
+      if (w.readyAfterStart && seen.screen) {
+        const starting = at.state === 'warming' || at.state === 'awaitingPrompt';
+        const settled = events.started && (!starting || Date.now() - (events.lastEventAt ?? Infinity) >= START_SETTLE_MS);
+        seen.screen = { ...seen.screen, ready: seen.screen.ready && settled && !seen.screen.busy };
+      }
       const turn = hookTurn(events);
       // A CLI that says a turn failed only on its screen may fire the turn's end before it draws the error
       // (Gemini CLI 0.61: AfterAgent, then "[API Error …]"): the end counts once its prompt is back.

@@ -111,7 +111,7 @@ describe('session files and hook settings', () => {
     const events = "/state/it's/events.jsonl";
     const s = hookSettings(events) as { hooks: Record<string, Array<{ hooks: Array<{ type: string; command: string }> }>> };
     expect(Object.keys(s.hooks).sort()).toEqual(['Notification', 'SessionStart', 'Stop', 'StopFailure', 'UserPromptSubmit']);
-    const command = [process.execPath, join(AGENTPOOL_DIR, 'dist', 'agents', 'hook.js'), events].map(shellQuote).join(' ');
+    const command = ['/bin/sh', join(AGENTPOOL_DIR, 'src', 'agents', 'hook.sh'), events].map(shellQuote).join(' ');
     for (const entries of Object.values(s.hooks)) expect(entries).toEqual([{ hooks: [{ type: 'command', command }] }]);
   });
 

@@ -2,7 +2,7 @@
  * The hook drivers of Codex CLI and Gemini CLI beside Claude Code's: how each takes agentpool's hooks, and
  * what a read says about an agent, over an in-memory backend (no processes).
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -13,11 +13,11 @@ import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { DRIVER_TABLE } from '../../src/config/types.js';
 import { codexWiring } from '../../src/drivers/codex.js';
 import { geminiWiring } from '../../src/drivers/gemini.js';
-import { hookTurn } from '../../src/drivers/hooks.js';
+import { hookTurn, START_SETTLE_MS } from '../../src/drivers/hooks.js';
 import { DRIVERS } from '../../src/drivers/index.js';
 import { FakeBackend } from '../helpers/fake-backend.js';
 
-const COMMAND = `'/usr/bin/node' '/opt/agent pool/dist/agents/hook.js' '/state/sessions/s-1/events.jsonl'`;
+const COMMAND = `'/bin/sh' '/opt/agent pool/src/agents/hook.sh' '/state/sessions/s-1/events.jsonl'`;
 
 describe('hook wiring', () => {
   it('gives Codex its hooks as one -c override: an inline TOML table of the events it reports', () => {
@@ -92,13 +92,19 @@ describe('the hook drivers', () => {
     expect(resumed.argv.slice(0, 3)).toEqual(['codex', 'resume', 'abc']);
   });
 
-  it('takes a Gemini agent for ready only once its SessionStart hook fired and its screen is not busy', async () => {
+  it('takes a Gemini agent for ready only once its SessionStart hook fired, a moment has passed since, and its screen is not busy', async () => {
     const { c, io, backend, driver, events } = await world('gemini');
     backend.sessions.get(io.ref)!.screen = GEMINI_READY;
     const at = { state: 'awaitingPrompt', dead: false } as const;
     expect((await driver.read(c, io, at)).screen?.ready).toBe(false);
     await writeFile(events, '{"hook_event_name":"SessionStart","session_id":"g-1"}\n');
-    backend.sessions.get(io.ref)!.screen = `  ⠦ Executing Hook: node hook.js\n${GEMINI_READY}`;
+    // Just after the hook: its old screen may still show (a resumed session clears it and loads next).
+    expect((await driver.read(c, io, at)).screen?.ready).toBe(false);
+    const ago = (ms: number) => utimes(events, new Date(Date.now() - ms), new Date(Date.now() - ms));
+    await ago(START_SETTLE_MS - 300);
+    expect((await driver.read(c, io, at)).screen?.ready).toBe(false);
+    await ago(START_SETTLE_MS + 10);
+    backend.sessions.get(io.ref)!.screen = `  ⠦ Executing Hook: /bin/sh hook.sh\n${GEMINI_READY}`;
     expect((await driver.read(c, io, at)).screen?.ready).toBe(false);
     backend.sessions.get(io.ref)!.screen = GEMINI_READY;
     expect((await driver.read(c, io, at)).screen?.ready).toBe(true);
