@@ -15,6 +15,10 @@ export default defineConfig({
   test: {
     globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/build-setup.ts'],
     setupFiles: ['test/helpers/isolate-tmux.ts'],
+    // The real CLIs' files run two of their tests at a time (their describe is concurrent): a usage
+    // limit's test spends most of a minute waiting for the reset it was given, and the file's other tests
+    // run beside it meanwhile, each in a world of its own.
+    maxConcurrency: 2,
     testTimeout: 60_000,
     hookTimeout: 30_000,
     projects: [

@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createPoolEnv, REPO_ROOT, type ConfigObject, type LogLine, type PoolEnv, type RunningController } from './pool-env.js';
-import { expect } from 'vitest';
+import { expect, type TestContext } from 'vitest';
 import type { StandIn, StandInBehaviour } from './stand-in.js';
 import { dropTask } from './tasks.js';
 import { waitFor } from './tmux-server.js';
@@ -48,6 +48,11 @@ export interface CliWorld<A extends StandIn<any> = StandIn> {
 }
 
 export interface CliWorldOptions<A extends StandIn<any>> {
+  /**
+   * The test the world is for: it ends the world when that test ends (a file's tests may run at once, so
+   * an afterEach would end a neighbour's world too).
+   */
+  test: TestContext;
   cli: CliName;
   api: A;
   /** The agent's profile entry: at least `command` (the real executable) and `env`. */
@@ -72,18 +77,11 @@ export async function privateParent(): Promise<string> {
   return dir;
 }
 
-const worlds: Array<CliWorld<StandIn<any>>> = [];
-
-/** Ends every world made since the last call (an afterEach). */
-export async function cleanupWorlds(): Promise<void> {
-  for (const w of worlds.splice(0)) {
-    await w.env.cleanup();
-    await w.api.close();
-  }
-}
-
 export async function cliWorld<A extends StandIn<any>>(o: CliWorldOptions<A>): Promise<CliWorld<A>> {
+  // Ended in the reverse order: the pool (its agents) first, then the API they talk to.
+  o.test.onTestFinished(() => o.api.close());
   const env = await createPoolEnv({ size: o.size ?? 1, resync: o.resync ?? '1s', ...(o.parent ? { parent: o.parent } : {}) });
+  o.test.onTestFinished(() => env.cleanup());
   const project = await realpath(env.project);
   const home = join(env.dir, 'home');
   await mkdir(home, { recursive: true });
@@ -126,7 +124,6 @@ export async function cliWorld<A extends StandIn<any>>(o: CliWorldOptions<A>): P
       return JSON.parse(await readFile(queueFile('active', `${name}.state.json`), 'utf8'));
     },
   };
-  worlds.push(w);
   return w;
 }
 

@@ -15,10 +15,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { hookSettings } from '../../src/drivers/claude-hooks.js';
 import { defaultAnswer, lastUserText, startFakeAnthropic, type Behaviour, type FakeAnthropic } from '../helpers/fake-anthropic.js';
-import { cleanupWorlds, cliWorld, logged, type CliWorld } from '../helpers/cli-world.js';
+import { cliWorld, logged, type CliWorld } from '../helpers/cli-world.js';
 import { ensureBuilt, REPO_ROOT, type ConfigObject, type RunningController } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
 import { testTmux, waitFor } from '../helpers/tmux-server.js';
@@ -98,9 +98,7 @@ function claudeCommand(exe: string): string[] {
 
 type World = CliWorld<FakeAnthropic>;
 
-afterEach(cleanupWorlds);
-
-async function claudeWorld(o: {
+async function claudeWorld(t: TestContext, o: {
   size?: number;
   auth?: Auth;
   answered?: 'onboarding' | 'all';
@@ -109,7 +107,7 @@ async function claudeWorld(o: {
 }): Promise<World> {
   const api = await startFakeAnthropic();
   const w = await cliWorld({
-    cli: 'claude', api, ...(o.size ? { size: o.size } : {}), ...(o.afterFailure ? { afterFailure: o.afterFailure } : {}),
+    test: t, cli: 'claude', api, ...(o.size ? { size: o.size } : {}), ...(o.afterFailure ? { afterFailure: o.afterFailure } : {}),
     agent: { command: claudeCommand(CLI.exe!), ...o.agent },
     prepareHome: (home, project) => prepareHome(home, project, o.answered ?? 'all'),
   });
@@ -130,13 +128,51 @@ function transcriptFor(home: string, project: string, id: string): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSION} through the claude profile${CLI.skip ? ` (skipped: ${CLI.skip})` : ''}`, () => {
+// Two tests at a time (maxConcurrency in vitest.config.ts), each in its own world: the usage-limit test
+// comes first, and mostly waits for its reset while the others run.
+describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSION} through the claude profile${CLI.skip ? ` (skipped: ${CLI.skip})` : ''}`, { concurrent: true }, () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
-  it('answers the first-run dialogs, then ready → submitted → done with the session id, transcript and answer in the record', async () => {
+  it('cools down until the announced reset on a usage limit, keeps the attempt, then succeeds', async (t) => {
+    const w = await claudeWorld(t, { auth: 'oauth', afterFailure: '10m' });
+    // Claude Code shows the reset to the minute ("resets 3:04am (UTC)"), so a reset a few seconds ahead is
+    // only announced exactly on a minute boundary: the first one at least 15 s after the 429 is served
+    // (time for the controller to see it and the agent to exit before that minute begins, on a loaded
+    // machine too; the agent must be gone before its limit resets). The wait is 15-75 s.
+    let resetAt = 0;
+    w.api.queue({ kind: 'rate-limit', resetAt: () => (resetAt = Math.ceil((Date.now() + 15_000) / 60_000) * 60_000) });
+    await dropTask(w.project, 'limited.md', 'Hit the limit once.\n');
+    const c = w.start();
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'cooldown after the limit', 30_000);
+    const until = Number((await w.env.tmux.run('show-options', '-v', '-t', 'ccl-auto-1', '@agentpool-until')).trim());
+    expect(new Date(until).toISOString()).toBe(new Date(resetAt).toISOString());
+    const limited = (await w.events('ccl-auto-1')).find((e) => e.hook_event_name === 'StopFailure')!;
+    expect(limited).toMatchObject({ error: 'rate_limit', last_assistant_message: expect.stringMatching(/^You've hit your (?:session|5-hour) limit · resets \d{1,2}(:\d\d)?[ap]m \(/) });
+    const sidecar = await w.sidecar('limited.md');
+    expect(sidecar).toMatchObject({ state: 'queued', attempts: 0, notBefore: resetAt });
+    expect(sidecar.history[0]).toMatchObject({ outcome: 'limited', reason: expect.stringContaining('resets') });
+
+    const r = await w.waitDone('limited.md', 110_000);
+    expect(r).toMatchObject({ outcome: 'done', attempts: 1 });
+    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['limited', 'done']);
+    expect(r.claimedAt).toBeGreaterThanOrEqual(resetAt);
+    // Should it fail: which agent (session id) asked, whether it was the SDK's own retry, when, and what.
+    const turns = w.api.turns().map((t) => [t.behaviour, t.headers['x-claude-code-session-id'], t.headers['x-stainless-retry-count'], t.at, t.prompt?.slice(0, 80)]);
+    const story = c.lines.filter((l) => l.msg !== 'pass').map((l) => [l.time, l.msg, l.from, l.to, l.dialog, l.reason]);
+    expect(w.api.turns().map((t) => t.behaviour), JSON.stringify({ resetAt, turns, story })).toEqual(['rate-limit', 'answer']);
+    // Whatever the CLI showed after the limit (2.1.197 a menu; 2.1.330 with the settings agentpool passes,
+    // usually nothing before the exit text) was answered, so the agent took its /exit without a kill; and it
+    // never continued by itself (the turns above: no third one).
+    for (const l of logged(c, 'answered a dialog')) expect(['rate-limit-options', 'cancel-auto-continue']).toContain(l.dialog);
+    expect(logged(c, 'the agent exited when asked').length, c.lines.map((l) => JSON.stringify(l)).join('\n')).toBeGreaterThanOrEqual(2);
+    expect(logged(c, 'the agent did not exit when asked')).toEqual([]);
+  }, 180_000);
+
+
+  it('answers the first-run dialogs, then ready → submitted → done with the session id, transcript and answer in the record', async (t) => {
     // Onboarding and the API key are pre-answered in the CLI's settings; folder trust and the bypass-mode
     // warning are left for the profile to answer.
-    const w = await claudeWorld({ answered: 'onboarding' });
+    const w = await claudeWorld(t, { answered: 'onboarding' });
     await dropTask(w.project, 'hello.md', '---\ntitle: Greet\n---\nSay hello to the pool.\n');
     const c = w.start();
     const r = await w.waitDone('hello.md');
@@ -182,8 +218,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(events[1]!.prompt).toBe(prompt);
   }, 90_000);
 
-  it('records folder trust for a project with trust: true, so the question never shows, and touches no other project', async () => {
-    const w = await claudeWorld({ answered: 'onboarding' });
+  it('records folder trust for a project with trust: true, so the question never shows, and touches no other project', async (t) => {
+    const w = await claudeWorld(t, { answered: 'onboarding' });
     const settingsFile = join(w.home, '.claude.json');
     const before = JSON.parse(await readFile(settingsFile, 'utf8'));
     before.projects = { '/somewhere/else': { hasTrustDialogAccepted: false, allowedTools: ['Bash'] } };
@@ -199,8 +235,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(after.projects['/somewhere/else']).toEqual({ hasTrustDialogAccepted: false, allowedTools: ['Bash'] });
   }, 90_000);
 
-  it('fails the turn on a 500 then 529, and the retry succeeds', async () => {
-    const w = await claudeWorld({});
+  it('fails the turn on a 500 then 529, and the retry succeeds', async (t) => {
+    const w = await claudeWorld(t, {});
     // CLAUDE_CODE_MAX_RETRIES=1: the CLI's own retry of the 500 gets the 529, and then it gives up.
     w.api.queue({ kind: 'server-error' }, { kind: 'overloaded' });
     await dropTask(w.project, 'flaky.md', 'Survive the outage.\n');
@@ -215,43 +251,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(failures).toEqual([expect.objectContaining({ error: 'server_error', last_assistant_message: expect.stringMatching(/^API Error: 529 Overloaded/) })]);
   }, 90_000);
 
-  it('cools down until the announced reset on a usage limit, keeps the attempt, then succeeds', async () => {
-    const w = await claudeWorld({ auth: 'oauth', afterFailure: '10m' });
-    // Claude Code shows the reset to the minute ("resets 3:04am (UTC)"), so a reset a few seconds ahead is
-    // only announced exactly on a minute boundary: the first one at least 15 s after the 429 is served
-    // (time for the controller to see it and the agent to exit before that minute begins, on a loaded
-    // machine too; the agent must be gone before its limit resets). The wait is 15-75 s.
-    let resetAt = 0;
-    w.api.queue({ kind: 'rate-limit', resetAt: () => (resetAt = Math.ceil((Date.now() + 15_000) / 60_000) * 60_000) });
-    await dropTask(w.project, 'limited.md', 'Hit the limit once.\n');
-    const c = w.start();
-    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'cooldown after the limit', 30_000);
-    const until = Number((await w.env.tmux.run('show-options', '-v', '-t', 'ccl-auto-1', '@agentpool-until')).trim());
-    expect(new Date(until).toISOString()).toBe(new Date(resetAt).toISOString());
-    const limited = (await w.events('ccl-auto-1')).find((e) => e.hook_event_name === 'StopFailure')!;
-    expect(limited).toMatchObject({ error: 'rate_limit', last_assistant_message: expect.stringMatching(/^You've hit your (?:session|5-hour) limit · resets \d{1,2}(:\d\d)?[ap]m \(/) });
-    const sidecar = await w.sidecar('limited.md');
-    expect(sidecar).toMatchObject({ state: 'queued', attempts: 0, notBefore: resetAt });
-    expect(sidecar.history[0]).toMatchObject({ outcome: 'limited', reason: expect.stringContaining('resets') });
-
-    const r = await w.waitDone('limited.md', 110_000);
-    expect(r).toMatchObject({ outcome: 'done', attempts: 1 });
-    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['limited', 'done']);
-    expect(r.claimedAt).toBeGreaterThanOrEqual(resetAt);
-    // Should it fail: which agent (session id) asked, whether it was the SDK's own retry, when, and what.
-    const turns = w.api.turns().map((t) => [t.behaviour, t.headers['x-claude-code-session-id'], t.headers['x-stainless-retry-count'], t.at, t.prompt?.slice(0, 80)]);
-    const story = c.lines.filter((l) => l.msg !== 'pass').map((l) => [l.time, l.msg, l.from, l.to, l.dialog, l.reason]);
-    expect(w.api.turns().map((t) => t.behaviour), JSON.stringify({ resetAt, turns, story })).toEqual(['rate-limit', 'answer']);
-    // Whatever the CLI showed after the limit (2.1.197 a menu; 2.1.330 with the settings agentpool passes,
-    // usually nothing before the exit text) was answered, so the agent took its /exit without a kill; and it
-    // never continued by itself (the turns above: no third one).
-    for (const l of logged(c, 'answered a dialog')) expect(['rate-limit-options', 'cancel-auto-continue']).toContain(l.dialog);
-    expect(logged(c, 'the agent exited when asked').length, c.lines.map((l) => JSON.stringify(l)).join('\n')).toBeGreaterThanOrEqual(2);
-    expect(logged(c, 'the agent did not exit when asked')).toEqual([]);
-  }, 180_000);
-
-  it('cools down for afterFailure on an API-key 429, which names no reset, and keeps the attempt', async () => {
-    const w = await claudeWorld({ auth: 'api-key', afterFailure: '2s' });
+  it('cools down for afterFailure on an API-key 429, which names no reset, and keeps the attempt', async (t) => {
+    const w = await claudeWorld(t, { auth: 'api-key', afterFailure: '2s' });
     // With an API key the SDK retries a 429 once (CLAUDE_CODE_MAX_RETRIES=1) after retry-after.
     const resetAt = Date.now() + 1_000;
     w.api.queue({ kind: 'rate-limit', resetAt }, { kind: 'rate-limit', resetAt });
@@ -268,8 +269,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(Date.parse(retried.retryAt as string) - (cooldown.time as number)).toBeLessThanOrEqual(2_500);
   }, 90_000);
 
-  it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async () => {
-    const w = await claudeWorld({});
+  it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async (t) => {
+    const w = await claudeWorld(t, {});
     const lines = ['Check every line below and report.'];
     for (let i = 1; lines.join('\n').length < 20_000; i++) {
       lines.push(`${i}: "double" 'single' $(rm -rf ~) \`uname -a\`; echo done; #{pane_id} %s \\n ~/x ünïcødé ✓ 日本語 ❯ — ${'x'.repeat(i % 7)}`);
@@ -292,8 +293,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(r.lastMessage).toBe('Finished big.md: nothing to change.');
   }, 90_000);
 
-  it('runs each task in its own worktree of a trusted repository, and no worktree asks the trust question', async () => {
-    const w = await claudeWorld({ size: 2, answered: 'onboarding' });
+  it('runs each task in its own worktree of a trusted repository, and no worktree asks the trust question', async (t) => {
+    const w = await claudeWorld(t, { size: 2, answered: 'onboarding' });
     const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: w.project });
     await writeFile(join(w.project, '.gitignore'), '.agent-queue/\n');
     await git('init', '--quiet');
@@ -315,8 +316,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(starts.map((e) => e.cwd).sort()).toEqual([one.git.worktree, two.git.worktree].sort());
   }, 120_000);
 
-  it('runs two tasks at once on two pool sessions', async () => {
-    const w = await claudeWorld({ size: 2 });
+  it('runs two tasks at once on two pool sessions', async (t) => {
+    const w = await claudeWorld(t, { size: 2 });
     const slow: Behaviour = { kind: 'slow', chunks: 4, delayMs: 700 };
     w.api.queue(slow, slow);
     await dropTask(w.project, 'left.md', 'Take the left side.\n');
@@ -334,8 +335,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(Math.max(...turns.map((t) => t.at))).toBeLessThan(Math.min(...turns.map((t) => t.finishedAt!)));
   }, 90_000);
 
-  it('resumes an agent session named in the front matter with --resume', async () => {
-    const w = await claudeWorld({});
+  it('resumes an agent session named in the front matter with --resume', async (t) => {
+    const w = await claudeWorld(t, {});
     await dropTask(w.project, 'first.md', 'Remember the word "banana".\n');
     const c = w.start();
     const first = await w.waitDone('first.md');

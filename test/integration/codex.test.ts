@@ -11,9 +11,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
-import { cleanupWorlds, cliWorld, diagnose, firstEnterPresses, expectHostileTaskWhole, expectTwoAtOnce, locateCli, logged, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
+import { cliWorld, diagnose, firstEnterPresses, expectHostileTaskWhole, expectTwoAtOnce, locateCli, logged, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
 import { lastInputText, startFakeOpenAI } from '../helpers/fake-openai.js';
 import { ensureBuilt, REPO_ROOT } from '../helpers/pool-env.js';
 import { captureScreens, type CaptureStep } from '../helpers/capture-screens.js';
@@ -27,8 +27,6 @@ if (CLI.skip) console.warn(`SKIPPING the Codex CLI tests: ${CLI.skip}`);
 
 // What a developer's own session exports must not reach these agents.
 for (const k of Object.keys(process.env)) if (/^(CODEX_|OPENAI_)/.test(k)) delete process.env[k];
-
-afterEach(cleanupWorlds);
 
 /**
  * Codex's own config: the stand-in as a custom provider (no login, no websocket), no retries of its own (a
@@ -56,10 +54,10 @@ async function prepareHome(home: string, apiUrl: string): Promise<void> {
   ].join('\n'));
 }
 
-async function codexWorld(o: { size?: number; afterFailure?: string; resync?: string } = {}): Promise<CliWorld> {
+async function codexWorld(t: TestContext, o: { size?: number; afterFailure?: string; resync?: string } = {}): Promise<CliWorld> {
   const api = await startFakeOpenAI();
   return cliWorld({
-    cli: 'codex', api, ...o,
+    test: t, cli: 'codex', api, ...o,
     // The shipped profile's argv with the real executable as command[0]: what the README tells users to write.
     agent: {
       command: [CLI.exe!, ...SHIPPED_PROFILES.codex!.command.slice(1)],
@@ -75,11 +73,37 @@ async function codexWorld(o: { size?: number; afterFailure?: string; resync?: st
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through the codex profile${CLI.skip ? ` (skipped: ${CLI.skip})` : ''}`, () => {
+// Two tests at a time (maxConcurrency in vitest.config.ts), each in its own world: the usage-limit test
+// comes first, and mostly waits for its reset while the others run.
+describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through the codex profile${CLI.skip ? ` (skipped: ${CLI.skip})` : ''}`, { concurrent: true }, () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
-  it('ready → submitted → done, with the session id and transcript its hooks report', async () => {
-    const w = await codexWorld();
+  it('cools down until the reset its usage-limit message names, keeps the attempt, then succeeds', async (t) => {
+    const w = await codexWorld(t, { afterFailure: '10m' });
+    // Codex shows the reset to the minute ("Try again at 4:31 AM."): a reset on a minute boundary at least
+    // 15 s after the 429, so the agent is gone before it. The wait is 15-75 s.
+    let resetAt = 0;
+    w.api.queue({ kind: 'rate-limit', resetAt: () => (resetAt = Math.ceil((Date.now() + 15_000) / 60_000) * 60_000) });
+    await dropTask(w.project, 'limited.md', 'Hit the limit once.\n');
+    const c = w.start();
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'cooldown after the limit', 30_000);
+    const until = Number((await w.env.tmux.run('show-options', '-v', '-t', 'ccl-auto-1', '@agentpool-until')).trim());
+    expect(new Date(until).toISOString()).toBe(new Date(resetAt).toISOString());
+    const sidecar = await w.sidecar('limited.md');
+    expect(sidecar).toMatchObject({ state: 'queued', attempts: 0, notBefore: resetAt });
+    expect(sidecar.history[0]).toMatchObject({ outcome: 'limited', reason: expect.stringMatching(/hit your usage limit\. Try again at/) });
+
+    const r = await w.waitDone('limited.md', 110_000);
+    expect(r).toMatchObject({ outcome: 'done', attempts: 1 });
+    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['limited', 'done']);
+    expect(r.claimedAt).toBeGreaterThanOrEqual(resetAt);
+    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['rate-limit', 'answer']);
+    expect(logged(c, 'the agent did not exit when asked')).toEqual([]);
+  }, 180_000);
+
+
+  it('ready → submitted → done, with the session id and transcript its hooks report', async (t) => {
+    const w = await codexWorld(t);
     await dropTask(w.project, 'hello.md', '---\ntitle: Greet\n---\nSay hello to the pool.\n');
     const c = w.start();
     const r = await w.waitDone('hello.md');
@@ -113,8 +137,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
     expect(c.lines.filter((l) => (l.level ?? 0) >= 40)).toEqual([]);
   }, 90_000);
 
-  it('fails the turn on a 500 and on a stream cut midway (the screen says so; no hook does), and the retry succeeds', async () => {
-    const w = await codexWorld();
+  it('fails the turn on a 500 and on a stream cut midway (the screen says so; no hook does), and the retry succeeds', async (t) => {
+    const w = await codexWorld(t);
     w.api.queue({ kind: 'server-error' }, { kind: 'break' });
     await dropTask(w.project, 'flaky.md', 'Survive the outage.\n');
     const c = w.start();
@@ -131,9 +155,9 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
     expect(names).toEqual(['SessionStart', 'UserPromptSubmit', 'SessionStart', 'UserPromptSubmit', 'Stop']);
   }, 90_000);
 
-  it('sees a failed turn, which no hook reports, before the resync: a working agent\'s screen is looked at every second', async () => {
+  it('sees a failed turn, which no hook reports, before the resync: a working agent\'s screen is looked at every second', async (t) => {
     const RESYNC_MS = 60_000;
-    const w = await codexWorld({ resync: `${RESYNC_MS / 1000}s` });
+    const w = await codexWorld(t, { resync: `${RESYNC_MS / 1000}s` });
     // The stream is cut 3 s into the turn: after the passes the prompt's hooks woke, so only a look at the
     // screen can see the failure before the resync.
     w.api.queue({ kind: 'break', delayMs: 3_000 });
@@ -157,41 +181,18 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
     expect((await w.events('ccl-auto-1')).map((e) => e.hook_event_name)).toEqual(['SessionStart', 'UserPromptSubmit', 'SessionStart', 'UserPromptSubmit', 'Stop']);
   }, 90_000);
 
-  it('cools down until the reset its usage-limit message names, keeps the attempt, then succeeds', async () => {
-    const w = await codexWorld({ afterFailure: '10m' });
-    // Codex shows the reset to the minute ("Try again at 4:31 AM."): a reset on a minute boundary at least
-    // 15 s after the 429, so the agent is gone before it. The wait is 15-75 s.
-    let resetAt = 0;
-    w.api.queue({ kind: 'rate-limit', resetAt: () => (resetAt = Math.ceil((Date.now() + 15_000) / 60_000) * 60_000) });
-    await dropTask(w.project, 'limited.md', 'Hit the limit once.\n');
-    const c = w.start();
-    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'cooldown after the limit', 30_000);
-    const until = Number((await w.env.tmux.run('show-options', '-v', '-t', 'ccl-auto-1', '@agentpool-until')).trim());
-    expect(new Date(until).toISOString()).toBe(new Date(resetAt).toISOString());
-    const sidecar = await w.sidecar('limited.md');
-    expect(sidecar).toMatchObject({ state: 'queued', attempts: 0, notBefore: resetAt });
-    expect(sidecar.history[0]).toMatchObject({ outcome: 'limited', reason: expect.stringMatching(/hit your usage limit\. Try again at/) });
-
-    const r = await w.waitDone('limited.md', 110_000);
-    expect(r).toMatchObject({ outcome: 'done', attempts: 1 });
-    expect(r.history.map((h: { outcome: string }) => h.outcome)).toEqual(['limited', 'done']);
-    expect(r.claimedAt).toBeGreaterThanOrEqual(resetAt);
-    expect(w.api.turns().map((t) => t.behaviour)).toEqual(['rate-limit', 'answer']);
-    expect(logged(c, 'the agent did not exit when asked')).toEqual([]);
-  }, 180_000);
-
-  it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async () => {
-    await expectHostileTaskWhole(await codexWorld(), { received: lastInputText, promptEvent: 'UserPromptSubmit' });
+  it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async (t) => {
+    await expectHostileTaskWhole(await codexWorld(t), { received: lastInputText, promptEvent: 'UserPromptSubmit' });
   }, 90_000);
 
-  it('runs two tasks at once on two pool sessions', async () => {
-    const [left, right] = await expectTwoAtOnce(await codexWorld({ size: 2 }));
+  it('runs two tasks at once on two pool sessions', async (t) => {
+    const [left, right] = await expectTwoAtOnce(await codexWorld(t, { size: 2 }));
     expect(left.lastMessage).toBe('Finished left.md: nothing to change.');
     expect(right.lastMessage).toBe('Finished right.md: nothing to change.');
   }, 90_000);
 
-  it('resumes an agent session named in the front matter with `codex resume <id>`', async () => {
-    const w = await codexWorld();
+  it('resumes an agent session named in the front matter with `codex resume <id>`', async (t) => {
+    const w = await codexWorld(t);
     await dropTask(w.project, 'first.md', 'Remember the word "banana".\n');
     const c = w.start();
     const first = await w.waitDone('first.md');

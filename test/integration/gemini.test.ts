@@ -11,9 +11,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
-import { cleanupWorlds, cliWorld, diagnose, firstEnterPresses, expectHostileTaskWhole, expectTwoAtOnce, locateCli, logged, privateParent, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
+import { cliWorld, diagnose, firstEnterPresses, expectHostileTaskWhole, expectTwoAtOnce, locateCli, logged, privateParent, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
 import { lastUserParts, startFakeGemini } from '../helpers/fake-gemini.js';
 import { ensureBuilt, REPO_ROOT } from '../helpers/pool-env.js';
 import { captureScreens, type CaptureStep } from '../helpers/capture-screens.js';
@@ -27,8 +27,6 @@ if (CLI.skip) console.warn(`SKIPPING the Gemini CLI tests: ${CLI.skip}`);
 
 // What a developer's own session exports must not reach these agents.
 for (const k of Object.keys(process.env)) if (/^(GEMINI_|GOOGLE_)/.test(k)) delete process.env[k];
-
-afterEach(cleanupWorlds);
 
 const API_KEY = 'agentpool-test-key';
 
@@ -45,10 +43,10 @@ async function prepareHome(home: string): Promise<void> {
   }, null, 2));
 }
 
-async function geminiWorld(o: { size?: number; afterFailure?: string } = {}): Promise<CliWorld> {
+async function geminiWorld(t: TestContext, o: { size?: number; afterFailure?: string } = {}): Promise<CliWorld> {
   const api = await startFakeGemini();
   const w = await cliWorld({
-    cli: 'gemini', api, ...o, parent: await privateParent(),
+    test: t, cli: 'gemini', api, ...o, parent: await privateParent(),
     // The shipped profile's argv with the real executable as command[0]: what the README tells users to write.
     agent: { command: [CLI.exe!, ...SHIPPED_PROFILES.gemini!.command.slice(1)], env: { GEMINI_API_KEY: API_KEY, GOOGLE_GEMINI_BASE_URL: api.url } },
     prepareHome,
@@ -59,11 +57,13 @@ async function geminiWorld(o: { size?: number; afterFailure?: string } = {}): Pr
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through the gemini profile${CLI.skip ? ` (skipped: ${CLI.skip})` : ''}`, () => {
+// Two tests at a time (maxConcurrency in vitest.config.ts), each in its own world: a Gemini agent spends
+// most of its start waiting, and this file runs alone.
+describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through the gemini profile${CLI.skip ? ` (skipped: ${CLI.skip})` : ''}`, { concurrent: true }, () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
-  it('ready → submitted → done with the session id it was given, and no trust question', async () => {
-    const w = await geminiWorld();
+  it('ready → submitted → done with the session id it was given, and no trust question', async (t) => {
+    const w = await geminiWorld(t);
     await dropTask(w.project, 'hello.md', '---\ntitle: Greet\n---\nSay hello to the pool.\n');
     const c = w.start();
     const r = await w.waitDone('hello.md');
@@ -98,8 +98,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     expect(c.lines.filter((l) => (l.level ?? 0) >= 40)).toEqual([]);
   }, 90_000);
 
-  it('fails the turn on a stream cut midway (its hook says the turn ended; the screen says it failed), and the retry succeeds; a 500 it retries itself', async () => {
-    const w = await geminiWorld();
+  it('fails the turn on a stream cut midway (its hook says the turn ended; the screen says it failed), and the retry succeeds; a 500 it retries itself', async (t) => {
+    const w = await geminiWorld(t);
     w.api.queue({ kind: 'break' });
     await dropTask(w.project, 'flaky.md', 'Survive the outage.\n');
     const c = w.start();
@@ -121,8 +121,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     expect(w.api.turns().map((t) => t.behaviour)).toEqual(['break', 'answer', 'server-error', 'answer']);
   }, 120_000);
 
-  it('answers the usage-limit dialog with Stop, cools down, keeps the attempt, then succeeds', async () => {
-    const w = await geminiWorld({ afterFailure: '2s' });
+  it('answers the usage-limit dialog with Stop, cools down, keeps the attempt, then succeeds', async (t) => {
+    const w = await geminiWorld(t, { afterFailure: '2s' });
     // A per-day quota: the CLI gives up at once and shows its dialog. It names a reset only for a wait of
     // more than five minutes (the fixture usage-limit-reset.txt); here there is none, so the cooldown is
     // afterFailure.
@@ -141,20 +141,20 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     expect(logged(c, 'the agent did not exit when asked')).toEqual([]);
   }, 120_000);
 
-  it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async () => {
-    await expectHostileTaskWhole(await geminiWorld(), { received: lastUserParts, promptEvent: 'BeforeAgent' });
+  it('delivers a 20 KB multi-line task with quotes, $(...), backticks, ; and non-ASCII byte for byte', async (t) => {
+    await expectHostileTaskWhole(await geminiWorld(t), { received: lastUserParts, promptEvent: 'BeforeAgent' });
   }, 90_000);
 
-  it('runs two tasks at once on two pool sessions', async () => {
-    const [left, right] = await expectTwoAtOnce(await geminiWorld({ size: 2 }));
+  it('runs two tasks at once on two pool sessions', async (t) => {
+    const [left, right] = await expectTwoAtOnce(await geminiWorld(t, { size: 2 }));
     // 0.61's AfterAgent repeats pieces of a streamed answer after it ("Finished left.md: nothing to change.
     // left.md:  nothing t o change."); the screen shows it once.
     expect(left.lastMessage.startsWith('Finished left.md: nothing to change.')).toBe(true);
     expect(right.lastMessage.startsWith('Finished right.md: nothing to change.')).toBe(true);
   }, 90_000);
 
-  it('resumes an agent session named in the front matter with --resume', async () => {
-    const w = await geminiWorld();
+  it('resumes an agent session named in the front matter with --resume', async (t) => {
+    const w = await geminiWorld(t);
     await dropTask(w.project, 'first.md', 'Remember the word "banana".\n');
     const c = w.start();
     const first = await w.waitDone('first.md');
