@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { MOCKS_MODULES, STARTS_PROCESSES } from './vitest.lanes.js';
 
 /**
  * The tests that run many agents at once under a killer or a foreign tmux (chaos, inside-tmux), and the real
@@ -22,7 +23,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 30_000,
     projects: [
-      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: HEAVY, maxWorkers: 3, sequence: { groupOrder: 0 } } },
+      // The process-free files share one module graph per worker, as in `npm run test:unit` (vitest.lanes.ts).
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...STARTS_PROCESSES, ...MOCKS_MODULES, ...HEAVY], isolate: false, maxWorkers: 3, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'main', include: [...STARTS_PROCESSES, ...MOCKS_MODULES], exclude: HEAVY, maxWorkers: 3, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'heavy', include: HEAVY, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
