@@ -6,9 +6,10 @@ import { MOCKS_MODULES, STARTS_PROCESSES } from './vitest.lanes.js';
  * Gemini CLI's (two of them starting beside another file took over 30 s to take a prompt), run last and one at
  * a time: beside the rest of the suite on 2 cores an agent took seconds to show its prompt or take a paste,
  * which chaos rightly counts as trouble (side by side, chaos and inside-tmux took as long as one after the
- * other: the machine is the limit). Everything else runs three files at a time first: many integration tests
- * spend long stretches waiting (a usage limit's reset, a stopped server's deadline), and two at a time left
- * both cores idle then.
+ * other: the machine is the limit). Everything else runs four files at a time first: many integration tests
+ * spend long stretches waiting (a usage limit's reset, a stopped server's deadline, a controller's deadline),
+ * and with three at a time both cores were idle a quarter of the run (four took 234 s where three took 255 s
+ * on this 2-core machine; when most of the work was Node starts, four were no faster than three).
  */
 const HEAVY = ['test/integration/chaos.test.ts', 'test/integration/inside-tmux.test.ts', 'test/integration/gemini.test.ts'];
 
@@ -24,8 +25,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     projects: [
       // The process-free files share one module graph per worker, as in `npm run test:unit` (vitest.lanes.ts).
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...STARTS_PROCESSES, ...MOCKS_MODULES, ...HEAVY], isolate: false, maxWorkers: 3, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'main', include: [...STARTS_PROCESSES, ...MOCKS_MODULES], exclude: HEAVY, maxWorkers: 3, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...STARTS_PROCESSES, ...MOCKS_MODULES, ...HEAVY], isolate: false, maxWorkers: 4, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'main', include: [...STARTS_PROCESSES, ...MOCKS_MODULES], exclude: HEAVY, maxWorkers: 4, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'heavy', include: HEAVY, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
