@@ -8,7 +8,7 @@ import { notARepository } from '../util/git.js';
 
 /**
  * Reads and parses a config file. Never throws for a missing or unreadable file: that becomes one
- * ConfigError at 1:1 like any other config problem, so the CLI has a single way to report them.
+ * ConfigError about the file as a whole (line 0), so the CLI has a single way to report them.
  */
 export async function loadConfigFile(file: string): Promise<ConfigResult> {
   const abs = path.resolve(file);
@@ -18,10 +18,10 @@ export async function loadConfigFile(file: string): Promise<ConfigResult> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     const fix =
-      code === 'ENOENT' ? 'create it or pass --config FILE'
-      : code === 'EACCES' ? 'check its permissions or pass --config FILE'
+      code === 'ENOENT' ? 'there is no such file: create it, pass --config FILE, or set AGENTPOOL_CONFIG to its path'
+      : code === 'EACCES' ? 'check its permissions, or pass --config FILE'
       : 'pass the path of a readable YAML file with --config FILE';
-    return { errors: [{ file: abs, line: 1, col: 1, path: '', message: `cannot read the config file (${code}): ${fix}` }] };
+    return { errors: [{ file: abs, line: 0, col: 0, path: '', message: `cannot read the config file (${code}): ${fix}` }] };
   }
   return parseConfig(text, abs, { ...processEnv(), repositories: await repositoryFacts(text) });
 }

@@ -193,6 +193,7 @@ export interface DesiredState {
 
 export interface ConfigError {
   file: string;
+  /** 1-based; 0 when the error is about the file as a whole (it cannot be read). */
   line: number;
   col: number;
   /** JSON-pointer-ish path in the document, e.g. `pool.size` or `projects[1].path`. */
@@ -202,7 +203,8 @@ export interface ConfigError {
 
 export type ConfigResult = { value: DesiredState } | { errors: ConfigError[] };
 
-/** `FILE:LINE:COL: PATH: MESSAGE`, the one format every config error is shown in. */
+/** `FILE:LINE:COL: PATH: MESSAGE`, the one format every config error is shown in (`FILE: MESSAGE` for the file as a whole). */
 export function formatConfigError(e: ConfigError): string {
+  if (e.line === 0) return `${e.file}: ${e.message}`;
   return `${e.file}:${e.line}:${e.col}: ${e.path || '(root)'}: ${e.message}`;
 }

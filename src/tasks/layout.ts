@@ -21,5 +21,14 @@ export function isTaskName(name: string): boolean {
   return name.endsWith('.md') && !name.startsWith('.') && name.length > 3;
 }
 
+/**
+ * Why a file in an inbox that is not a task but looks meant as one (`later.MD`, `notes.txt`,
+ * `plan.markdown`) is left alone; null for anything else (temp, swap and hidden files, `*.md.dispatched`).
+ */
+export function notATask(name: string): string | null {
+  if (isTaskName(name) || name.startsWith('.') || !/\.(md|markdown|txt)$/i.test(name)) return null;
+  return 'not a task: only files named *.md are (rename it to run it)';
+}
+
 export const SIDECAR_SUFFIX = '.state.json';
 export const RESULT_SUFFIX = '.result.json';

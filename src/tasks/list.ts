@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Priority, ProjectSpec } from '../config/types.js';
-import { isTaskName, queueDirs, SIDECAR_SUFFIX } from './layout.js';
+import { isTaskName, notATask, queueDirs, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import { readSidecar } from './scan.js';
 import { readActive, readResult } from './store.js';
@@ -16,7 +16,7 @@ export interface TaskRow {
   state: TaskState;
   name: string;
   path: string;
-  /** null for an inbox file whose front matter does not parse (it will go to failed/). */
+  /** null for an inbox file that does not parse (it will go to failed/; an empty one waits for its text). */
   priority: Priority | null;
   /** Epoch ms it arrived in the inbox. */
   arrivedAt: number;
@@ -46,7 +46,8 @@ export async function listTasks(projects: readonly ProjectSpec[], states: readon
   for (const p of projects) {
     const dirs = queueDirs(p.inbox);
     for (const state of states) {
-      const names = (await readdir(dirs[state]).catch(() => [] as string[])).filter(isTaskName);
+      // The inbox's files that look meant as tasks but are not are shown too, with why they wait.
+      const names = (await readdir(dirs[state]).catch(() => [] as string[])).filter((n) => isTaskName(n) || (state === 'inbox' && notATask(n)));
       for (const name of names) {
         const row = await readRow(p, state, join(dirs[state], name), name);
         if (row) rows.push(row);
@@ -65,6 +66,10 @@ export async function taskFacts(row: Pick<TaskRow, 'state' | 'path'>): Promise<{
 
 async function readRow(p: ProjectSpec, state: TaskState, path: string, name: string): Promise<TaskRow | null> {
   const base = { project: p.name, state, name, path, step: null, session: null, model: null, reason: null, durationMs: null, finishedAt: null, branch: null, changes: null };
+  if (state === 'inbox' && notATask(name)) {
+    const st = await stat(path).catch(() => null);
+    return st?.isFile() ? { ...base, priority: null, arrivedAt: st.mtimeMs, attempts: 0, reason: notATask(name) } : null;
+  }
   if (state === 'inbox') {
     const [st, bytes] = await Promise.all([stat(path).catch(() => null), readFile(path).catch(() => null)]);
     if (!st || !bytes) return null; // taken meanwhile

@@ -2,7 +2,8 @@ import { parse as parseYaml } from 'yaml';
 import { PRIORITIES, type Priority } from '../config/types.js';
 import type { ParsedTask, TaskMeta } from './types.js';
 
-export type TaskParseResult = { ok: true; task: ParsedTask } | { ok: false; reason: string };
+/** `empty`: nothing is written in the file yet (one just created, about to be written: it is not judged). */
+export type TaskParseResult = { ok: true; task: ParsedTask } | { ok: false; reason: string; empty?: true };
 
 const FRONT_MATTER = /^---[ \t]*\r?\n(?:([\s\S]*?)\r?\n)?---[ \t]*(?:\r?\n|$)/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -20,7 +21,7 @@ export function parseTask(bytes: Uint8Array): TaskParseResult {
     return { ok: false, reason: 'the file is not valid UTF-8: save it as UTF-8 text' };
   }
   if (text.startsWith('\uFEFF')) text = text.slice(1);
-  if (text.trim() === '') return { ok: false, reason: 'the file is empty: write the task in it' };
+  if (text.trim() === '') return { ok: false, reason: 'the file is empty: write the task in it', empty: true };
 
   const fm = FRONT_MATTER.exec(text);
   if (!fm) {

@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProjectSpec } from '../config/types.js';
-import { isTaskName, queueDirs, SIDECAR_SUFFIX } from './layout.js';
+import { isTaskName, notATask, queueDirs, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import type { ActiveTask, PendingTask, RejectedTask, Sidecar, TaskMeta } from './types.js';
 import { isAlive } from '../util/pid.js';
@@ -40,7 +40,7 @@ type Wants = Pick<PendingTask, 'priority' | 'resume' | 'agent' | 'needsClaudeCod
 
 interface CacheEntry {
   key: string;
-  result: Wants | { reason: string };
+  result: Wants | { reason: string; empty?: true };
 }
 
 /**
@@ -49,8 +49,11 @@ interface CacheEntry {
  */
 export class QueueScanner {
   private readonly cache = new Map<string, CacheEntry>();
-  /** Each inbox's last full listing, kept up to date by the watcher's events (see list). */
-  private readonly listings = new Map<string, { at: number; files: Map<string, FileFacts>; ino: number | null }>();
+  /**
+   * Each inbox's last full listing, kept up to date by the watcher's events (see list): its tasks' facts,
+   * and the names of the files that look meant as tasks but are not (`others`).
+   */
+  private readonly listings = new Map<string, { at: number; files: Map<string, FileFacts>; others: Set<string>; ino: number | null }>();
   /** Inboxes whose queue folders were looked at: once, when the scanner first meets the project. */
   private readonly looked = new Set<string>();
 
@@ -64,6 +67,7 @@ export class QueueScanner {
     const mark = this.arrivals.mark();
     const listing = await this.list(project, dirs.inbox, opts.now, q.problems);
     if (await this.unprepared(project)) q.unprepared = true;
+    for (const name of [...(this.listings.get(dirs.inbox)?.others ?? [])].sort()) q.warnings.push(`${join(dirs.inbox, name)} is ${notATask(name)}`);
     for (const [path, st] of listing) {
       const name = path.slice(dirs.inbox.length + 1);
       seen.add(path);
@@ -94,10 +98,14 @@ export class QueueScanner {
         const bytes = await readFile(path).catch(() => null);
         if (!bytes) continue;
         const parsed = parseTask(bytes);
-        entry = { key, result: parsed.ok ? wants(parsed.task.meta) : { reason: parsed.reason } };
+        entry = { key, result: parsed.ok ? wants(parsed.task.meta) : { reason: parsed.reason, ...(parsed.empty ? { empty: true as const } : {}) } };
         this.cache.set(path, entry);
       }
-      if (settling) {
+      if ('empty' in entry.result) {
+        // One created before it is written (`touch`, an editor's first save): it waits for its text, however
+        // long that takes; failing it would leave the person's save to make a second task of the same name.
+        q.warnings.push(`${path} is empty: it waits until a task is written in it`);
+      } else if (settling) {
         // Read while it settles, for its priority only; a half-written file that does not parse yet says nothing.
         if (!('reason' in entry.result)) q.settling.push({ path, project: project.path, name, ...entry.result, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
       } else if ('reason' in entry.result) {
@@ -149,14 +157,15 @@ export class QueueScanner {
     // The same folder as listed: one removed and made again is not the one the watcher watches.
     const ino = await lstat(inbox).then((st) => st.ino, () => null);
     if (this.arrivals.coversSinceLastLook(inbox) && last && now - last.at < FULL_LIST_MS && ino === last.ino) {
-      const paths = touched.filter((p) => {
-        const name = p.slice(inbox.length + 1);
-        return isTaskName(name) && !name.includes('/');
-      });
+      const name = (p: string) => p.slice(inbox.length + 1);
+      const paths = touched.filter((p) => !name(p).includes('/') && (isTaskName(name(p)) || notATask(name(p))));
       const facts = await lstatAll(paths);
       for (const path of touched) {
         const st = facts.get(path);
-        if (st) last.files.set(path, st);
+        if (notATask(name(path))) {
+          if (st?.file) last.others.add(name(path));
+          else last.others.delete(name(path));
+        } else if (st) last.files.set(path, st);
         else last.files.delete(path);
       }
       return last.files;
@@ -170,7 +179,9 @@ export class QueueScanner {
       return new Map();
     }
     const files = await lstatAll(names.filter(isTaskName).map((n) => join(inbox, n)));
-    this.listings.set(inbox, { at: now, files, ino });
+    const maybe = await lstatAll(names.filter((n) => notATask(n)).map((n) => join(inbox, n)));
+    const others = new Set([...maybe].filter(([, st]) => st.file).map(([path]) => path.slice(inbox.length + 1)));
+    this.listings.set(inbox, { at: now, files, others, ino });
     return files;
   }
 }

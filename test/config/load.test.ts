@@ -30,13 +30,18 @@ describe('the example config', () => {
 });
 
 describe('loadConfigFile', () => {
-  it('turns a missing file into one error at 1:1 saying how to fix it', async () => {
-    expect(await loadConfigFile('/nonexistent/agentpool.yaml')).toEqual({
+  it('turns a missing file into one error about the file, saying how to fix it, $AGENTPOOL_CONFIG included', async () => {
+    const r = await loadConfigFile('/nonexistent/agentpool.yaml');
+    expect(r).toEqual({
       errors: [{
-        file: '/nonexistent/agentpool.yaml', line: 1, col: 1, path: '',
-        message: 'cannot read the config file (ENOENT): create it or pass --config FILE',
+        file: '/nonexistent/agentpool.yaml', line: 0, col: 0, path: '',
+        message: 'cannot read the config file (ENOENT): there is no such file: create it, pass --config FILE, or set AGENTPOOL_CONFIG to its path',
       }],
     });
+    // No position and no "(root)": the file as a whole.
+    expect(formatConfigError((r as { errors: ConfigError[] }).errors[0]!)).toBe(
+      '/nonexistent/agentpool.yaml: cannot read the config file (ENOENT): there is no such file: create it, pass --config FILE, or set AGENTPOOL_CONFIG to its path',
+    );
   });
 });
 

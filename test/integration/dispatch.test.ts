@@ -111,7 +111,7 @@ describe('dispatch', () => {
     for (const p of w.projects) expect(await filesIn(p, 'active')).toEqual([]);
   }, 90_000);
 
-  it('sends a malformed task to failed/ with its reason and ignores *.md.dispatched; the notify command hears of each end', async () => {
+  it('sends a malformed task to failed/ with its reason, leaves a blank one waiting for its text and ignores *.md.dispatched; the notify command hears of each end', async () => {
     const w = await dispatchEnv({ size: 1 });
     env = w.env;
     // A notify command that appends one line per call: the event, the task, and the outcome in the record on stdin.
@@ -124,18 +124,18 @@ describe('dispatch', () => {
     await dropTask(env.project, 'old.md.dispatched', 'ran by the old dispatcher\n');
     await dropTask(env.project, 'good.md', 'A fine task\n');
     env.startController();
-    await waitFor(async () => (await filesIn(env!.project, 'done')).includes('good.md') && (await filesIn(env!.project, 'failed')).length === 3, { timeoutMs: 20_000, what: 'good done, 3 failed' });
+    await waitFor(async () => (await filesIn(env!.project, 'done')).includes('good.md') && (await filesIn(env!.project, 'failed')).length === 2, { timeoutMs: 20_000, what: 'good done, 2 failed' });
     expect((await resultOf(env.project, 'failed', 'bad-priority.md')).reason).toMatch(/unknown priority "urgent"/);
     expect((await resultOf(env.project, 'failed', 'broken-yaml.md')).reason).toMatch(/front matter is not valid YAML/);
-    expect((await resultOf(env.project, 'failed', 'empty.md')).reason).toMatch(/empty/);
-    expect(await readdir(join(env.project, '.agent-queue', 'inbox'))).toEqual(['old.md.dispatched']);
+    expect((await readdir(join(env.project, '.agent-queue', 'inbox'))).sort()).toEqual(['empty.md', 'old.md.dispatched']);
+    const status = JSON.parse(await readFile(join(env.dir, 'state', 'status.json'), 'utf8')) as { problems: string[] };
+    expect(status.problems).toEqual([`${join(env.project, '.agent-queue', 'inbox', 'empty.md')} is empty: it waits until a task is written in it`]);
     expect((await fakeLog(w.fakeLog)).map((e) => e.prompt.split(']')[0])).toEqual(['[good.md']);
     const heard = async () => (await readFile(notices, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    await waitFor(async () => (await heard()).length === 4, { what: 'four notices' });
+    await waitFor(async () => (await heard()).length === 3, { what: 'three notices' });
     expect((await heard()).sort((a, b) => a.task.localeCompare(b.task))).toEqual([
       { event: 'failed', task: 'bad-priority.md', outcome: 'failed', project: env.project },
       { event: 'failed', task: 'broken-yaml.md', outcome: 'failed', project: env.project },
-      { event: 'failed', task: 'empty.md', outcome: 'failed', project: env.project },
       { event: 'done', task: 'good.md', outcome: 'done', project: env.project },
     ]);
   });

@@ -3,7 +3,7 @@
  * leaves a file written in place to settle: its inbox watchers tell which is which.
  */
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPoolEnv, ensureBuilt, type PoolEnv } from '../helpers/pool-env.js';
@@ -41,4 +41,40 @@ describe('inbox arrivals', () => {
     await waitFor(() => c.lines.filter((l) => l.msg === 'claimed task').length >= 20, { what: 'the 20 claims logged' });
     expect(c.lines.filter((l) => l.msg === 'claimed task')).toHaveLength(20);
   }, 180_000);
+
+  it('leaves a file created empty waiting past the settle, and runs it once when an editor writes it later', async () => {
+    env = await createPoolEnv({ size: 1 });
+    const log = join(env.dir, 'fake-agent.log');
+    await env.writeConfig({
+      pool: { agent: 'quick', cooldown: { afterTask: '0ms' } },
+      agents: { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '50', FAKE_AGENT_LOG: log } } },
+      tasks: { settle: '300ms' },
+    });
+    const queue = (dir: string) => join(env!.project, '.agent-queue', dir);
+    const c = env.startController();
+    await waitFor(() => existsSync(queue('inbox')), { what: 'the inbox' });
+    // `touch inbox/later.md`: the person will write it in an editor in a moment.
+    const file = join(queue('inbox'), 'later.md');
+    await writeFile(file, '');
+    const settled = (await stat(file)).mtimeMs + 300;
+    const status = async () => JSON.parse(await readFile(join(env!.dir, 'state', 'status.json'), 'utf8').catch(() => '{}')) as { writtenAt?: number; problems?: string[] };
+    const waiting = `${file} is empty: it waits until a task is written in it`;
+    // A pass well after the settle still has it waiting, and says so.
+    await waitFor(async () => {
+      const s = await status();
+      return (s.writtenAt ?? 0) > settled + 1_000 && s.problems?.includes(waiting);
+    }, { what: 'a pass after the settle naming the empty file' });
+    expect(await readdir(queue('failed'))).toEqual([]);
+    expect(existsSync(file)).toBe(true);
+    // The editor's save, in place.
+    await writeFile(file, 'Written three seconds later.\n');
+    await waitFor(() => existsSync(join(queue('done'), 'later.md.result.json')), { what: 'later.md done' });
+    expect((await readdir(queue('done'))).sort()).toEqual(['later.md', 'later.md.result.json']);
+    expect(await readdir(queue('failed'))).toEqual([]);
+    expect(c.lines.filter((l) => l.msg === 'claimed task')).toHaveLength(1);
+    const prompts = (await readFile(log, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l).prompt as string);
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toMatch(/^\[later\.md\] Written three seconds later\./);
+    await waitFor(async () => !(await status()).problems?.includes(waiting), { what: 'the warning gone' });
+  }, 60_000);
 });

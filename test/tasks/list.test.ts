@@ -52,6 +52,21 @@ describe('listTasks', () => {
     expect(rows[0]!.arrivedAt).toBe(T);
   });
 
+  it('shows an inbox file that looks meant as a task but is not one, saying why it waits; and an empty one', async () => {
+    await inbox('notes.txt', 'Meant as a task\n', T);
+    await inbox('later.MD', 'Meant as a task\n', T + 1);
+    await inbox('touched.md', '', T + 2);
+    await inbox('.later.md.swp', 'editor state', T + 3);
+    await inbox('old.md.dispatched', 'the older dispatcher', T + 4);
+    await inbox('build.log', 'not ours', T + 5);
+    const rows = await listTasks([project], ['inbox']);
+    expect(rows.map((r) => [r.name, r.priority, r.reason])).toEqual([
+      ['notes.txt', null, 'not a task: only files named *.md are (rename it to run it)'],
+      ['later.MD', null, 'not a task: only files named *.md are (rename it to run it)'],
+      ['touched.md', null, 'the file is empty: write the task in it'],
+    ]);
+  });
+
   it('lists only the states asked for, and nothing for a project whose folders are missing', async () => {
     await inbox('a.md', 'A\n', T);
     expect((await listTasks([project], ['done', 'failed']))).toEqual([]);

@@ -111,14 +111,42 @@ describe('QueueScanner', () => {
     ]);
   });
 
-  it('rejects files that can never run with the parser’s reason', async () => {
+  it('leaves an empty or blank file waiting for its text, with a warning: it may be one just created, about to be written', async () => {
     await put('empty.md', '');
+    await put('blank.md', ' \n\n');
+    const scanner = new QueueScanner();
+    const q = await scanner.scan(project, settled());
+    expect(q.rejected).toEqual([]);
+    expect(q.pending).toEqual([]);
+    expect(q.settling).toEqual([]);
+    expect(q.warnings.sort()).toEqual([
+      `${join(dirs.inbox, 'blank.md')} is empty: it waits until a task is written in it`,
+      `${join(dirs.inbox, 'empty.md')} is empty: it waits until a task is written in it`,
+    ]);
+    await put('empty.md', 'Now a task.\n');
+    expect((await scanner.scan(project, settled())).pending.map((t) => t.name)).toEqual(['empty.md']);
+  });
+
+  it('warns of a file that looks meant as a task but is not one, and leaves it alone; other files it ignores', async () => {
+    await put('notes.txt', 'Meant as a task\n');
+    await put('later.MD', 'Meant as a task\n');
+    await put('.later.md.swp', 'editor state');
+    await put('old.md.dispatched', 'the older dispatcher');
+    await put('build.log', 'not ours');
+    const q = await new QueueScanner().scan(project, settled());
+    expect(q.warnings).toEqual([
+      `${join(dirs.inbox, 'later.MD')} is not a task: only files named *.md are (rename it to run it)`,
+      `${join(dirs.inbox, 'notes.txt')} is not a task: only files named *.md are (rename it to run it)`,
+    ]);
+    expect([...q.pending, ...q.rejected, ...q.settling]).toEqual([]);
+  });
+
+  it('rejects files that can never run with the parser’s reason', async () => {
     await writeFile(join(dirs.inbox, 'bin.md'), Buffer.from([0x61, 0x00, 0x62]));
     await put('prio.md', '---\npriority: asap\n---\nx');
     const q = await new QueueScanner().scan(project, settled());
     const reasons = Object.fromEntries(q.rejected.map((r) => [r.name, r.reason]));
     expect(reasons).toEqual({
-      'empty.md': 'the file is empty: write the task in it',
       'bin.md': expect.stringMatching(/NUL bytes/),
       'prio.md': expect.stringMatching(/unknown priority "asap"/),
     });
