@@ -27,6 +27,10 @@ export interface CliValues {
   prune?: boolean;
   user?: boolean;
   follow?: boolean;
+  agent?: string;
+  size?: string;
+  socket?: string;
+  force?: boolean;
 }
 
 /** The only place that prints for humans on failure and calls process.exit. */

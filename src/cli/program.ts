@@ -34,6 +34,10 @@ export function buildProgram(done: (code: number) => void): Command {
     .addOption(config()).option('--once', 'one pass, then exit').option('--dry-run', 'print the plan and change nothing')
     .addOption(output()).option('--exit-code', 'with --dry-run: exit 1 when the plan is not empty').addOption(logFormat())
     .action(run(async (v) => (await import('./reconcile.js')).reconcileCommand(v)));
+  program.command('init').description('write a desired-state.yaml for the current folder: the agent CLI on PATH, git worktrees if it is a repository')
+    .addOption(config()).option('--agent <profile>', 'the agent profile (default: the first of claude, codex, gemini on PATH)')
+    .option('--size <n>', 'how many agent sessions (default 2)').option('--socket <name>', 'the tmux socket name (default: agentpool, or the first free agentpool-N)')
+    .option('--force', 'replace an existing file').action(run(async (v) => (await import('./init.js')).initCommand(v)));
   program.command('validate').description('check the config file').addOption(config()).addOption(output()).action(run(async (v) => (await import('./validate.js')).validateCommand(v)));
   program.command('status').description('each session and the queues, from the running controller')
     .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)').action(run(async (v) => (await import('./status.js')).statusCommand(v)));

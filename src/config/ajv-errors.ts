@@ -60,6 +60,12 @@ export function translateAjvErrors(errors: ErrorObject[], root: unknown): Proble
       case 'oneOf':
         problems.push({ path, at: 'key', message: oneOfMessage(parent, e.data) });
         break;
+      case 'not': {
+        // `not: {required: [a, b]}` is "a or b, not both" (tmux.socket and tmux.socketPath).
+        const both = parent.not?.required ?? [];
+        problems.push({ path, at: 'key', message: both.length > 1 ? `set only one of ${quoteList(both, 'and')}, not both` : 'must not match this form' });
+        break;
+      }
       default:
         // type, range, pattern and enum failures of one value all get one "must be X, got Y" sentence.
         if (valueErrorSeen.has(e.instancePath)) break;

@@ -4,8 +4,10 @@
  * name, controller.stateDir) live in normalize.ts because they depend on other values.
  */
 export const DEFAULTS = {
-  tmux: { transport: 'control' as 'control' | 'exec' },
+  /** `socket` only when the config names neither a socket nor a socket path. */
+  tmux: { socket: 'agentpool', transport: 'control' as 'control' | 'exec' },
   pool: {
+    prefix: 'agent-',
     startIndex: 1,
     agent: 'claude',
     prewarm: 2 as number | boolean,

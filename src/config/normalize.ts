@@ -26,19 +26,21 @@ export function expandHome(p: string, home: string | undefined): string {
 
 /** A directory name for the default stateDir that stands for this tmux server. */
 function socketId(tmux: RawConfig['tmux']): string {
-  if (tmux.socket !== undefined) return tmux.socket;
-  return (tmux.socketPath ?? '').replace(/^\/+/, '').replace(/[^A-Za-z0-9_.-]+/g, '_');
+  if (tmux?.socketPath !== undefined) return tmux.socketPath.replace(/^\/+/, '').replace(/[^A-Za-z0-9_.-]+/g, '_');
+  return tmux?.socket ?? DEFAULTS.tmux.socket;
 }
 
 /**
  * Where agentpool keeps its files for a config: `controller.stateDir` resolved against the config file's
- * folder, else a folder per tmux server; null when the config names neither. Reads only those two keys, so
- * `agentpool status` finds a running controller even while the file has errors elsewhere.
+ * folder, else a folder per tmux server (the default socket's when it names none); null when those keys are
+ * not text. Reads only those keys, so `agentpool status` finds a running controller even while the file has
+ * errors elsewhere.
  */
 export function stateDirFor(raw: { tmux?: Partial<RawConfig['tmux']>; controller?: RawConfig['controller'] }, file: string, env: ConfigEnv): string | null {
   const dir = raw.controller?.stateDir;
   if (typeof dir === 'string' && dir !== '') return path.resolve(path.dirname(file), expandHome(dir, env.HOME));
-  if (typeof raw.tmux?.socket !== 'string' && typeof raw.tmux?.socketPath !== 'string') return null;
+  const t = raw.tmux;
+  if ((t?.socket !== undefined && typeof t.socket !== 'string') || (t?.socketPath !== undefined && typeof t.socketPath !== 'string')) return null;
   return defaultStateDir(raw as RawConfig, env);
 }
 
@@ -68,11 +70,11 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
   return {
     file,
     tmux: {
-      ...(raw.tmux.socket !== undefined ? { socket: raw.tmux.socket } : { socketPath: path.resolve(raw.tmux.socketPath!) }),
-      transport: raw.tmux.transport ?? d.tmux.transport,
+      ...(raw.tmux?.socketPath !== undefined ? { socketPath: path.resolve(raw.tmux.socketPath) } : { socket: raw.tmux?.socket ?? d.tmux.socket }),
+      transport: raw.tmux?.transport ?? d.tmux.transport,
     },
     pool: {
-      prefix: raw.pool.prefix,
+      prefix: raw.pool.prefix ?? d.pool.prefix,
       startIndex: raw.pool.startIndex ?? d.pool.startIndex,
       size: raw.pool.size,
       agent: raw.pool.agent ?? d.pool.agent,

@@ -15,10 +15,10 @@ import { showValue } from './describe.js';
 
 function shapeOfDocument(data: unknown): Problem[] {
   if (data === null || data === undefined) {
-    return [{ path: [], at: 'value', message: 'the file has no settings; it needs at least tmux: and pool: (see desired-state.example.yaml)' }];
+    return [{ path: [], at: 'value', message: 'the file has no settings; it needs at least pool: (see desired-state.example.yaml, or run agentpool init)' }];
   }
   if (typeof data !== 'object' || Array.isArray(data)) {
-    return [{ path: [], at: 'value', message: `the document must be a mapping of keys (tmux:, pool:, ...), got ${showValue(data)}` }];
+    return [{ path: [], at: 'value', message: `the document must be a mapping of keys (pool:, projects:, ...), got ${showValue(data)}` }];
   }
   return [];
 }

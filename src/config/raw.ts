@@ -31,9 +31,9 @@ export interface RawAgent {
 }
 
 export interface RawConfig {
-  tmux: { socket?: string; socketPath?: string; transport?: TmuxTransport };
+  tmux?: { socket?: string; socketPath?: string; transport?: TmuxTransport };
   pool: {
-    prefix: string;
+    prefix?: string;
     startIndex?: number;
     size: number;
     agent?: string;

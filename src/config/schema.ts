@@ -22,6 +22,7 @@ export interface SchemaNode {
   minItems?: number;
   minLength?: number;
   oneOf?: SchemaNode[];
+  not?: SchemaNode;
   definitions?: Record<string, SchemaNode>;
   default?: unknown;
   $ref?: string;

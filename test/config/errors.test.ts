@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { errorsOf, FILE, HEAD, yaml } from './helpers.js';
+import { errorsOf, FILE, HEAD, valueOf, yaml } from './helpers.js';
 
 describe('YAML and document errors', () => {
   it('points an unclosed bracket at the bracket', () => {
@@ -40,17 +40,17 @@ describe('YAML and document errors', () => {
   });
 
   it('rejects an empty file and a file of comments only', () => {
-    const msg = 'the file has no settings; it needs at least tmux: and pool: (see desired-state.example.yaml)';
+    const msg = 'the file has no settings; it needs at least pool: (see desired-state.example.yaml, or run agentpool init)';
     expect(errorsOf('')).toEqual([`${FILE}:1:1: (root): ${msg}`]);
     expect(errorsOf(yaml('# nothing yet', ''))).toEqual([`${FILE}:1:1: (root): ${msg}`]);
   });
 
   it('rejects a document that is not a mapping', () => {
     expect(errorsOf(yaml('# a list', '- tmux', '- pool'))).toEqual([
-      `${FILE}:2:1: (root): the document must be a mapping of keys (tmux:, pool:, ...), got a list`,
+      `${FILE}:2:1: (root): the document must be a mapping of keys (pool:, projects:, ...), got a list`,
     ]);
     expect(errorsOf(yaml('just text'))).toEqual([
-      `${FILE}:1:1: (root): the document must be a mapping of keys (tmux:, pool:, ...), got "just text"`,
+      `${FILE}:1:1: (root): the document must be a mapping of keys (pool:, projects:, ...), got "just text"`,
     ]);
   });
 });
@@ -98,21 +98,25 @@ describe('schema errors', () => {
   });
 
   it('reports a missing required key at the mapping that lacks it', () => {
-    expect(errorsOf(yaml('tmux:', '  socket: test', 'pool:', '  size: 2'))).toEqual([
-      `${FILE}:3:1: pool: missing required key "prefix"`,
+    expect(errorsOf(yaml('tmux:', '  socket: test', 'pool:', '  prefix: w-'))).toEqual([
+      `${FILE}:3:1: pool: missing required key "size"`,
     ]);
-    expect(errorsOf(yaml('# no tmux', 'pool:', '  prefix: w-', '  size: 2'))).toEqual([
-      `${FILE}:2:1: (root): missing required key "tmux"`,
+    expect(errorsOf(yaml('# no pool', 'tmux: {socket: test}'))).toEqual([
+      `${FILE}:2:1: (root): missing required key "pool"`,
     ]);
   });
 
-  it('wants exactly one of tmux.socket and tmux.socketPath', () => {
+  it('takes at most one of tmux.socket and tmux.socketPath; without either, the socket named agentpool and sessions agent-1..', () => {
     expect(errorsOf(yaml('tmux:', '  socket: a', '  socketPath: /tmp/a.sock', 'pool: {prefix: w-, size: 1}'))).toEqual([
       `${FILE}:1:1: tmux: set only one of "socket" and "socketPath", not both`,
     ]);
-    expect(errorsOf(yaml('pool: {prefix: w-, size: 1}', 'tmux: {}'))).toEqual([
-      `${FILE}:2:1: tmux: missing a key: set exactly one of "socket" or "socketPath"`,
-    ]);
+    // The three-line config: a pool of agents, on the default socket, for one project.
+    const v = valueOf(yaml('pool: {size: 2}', 'projects:', '  - path: /src/app'));
+    expect(v.tmux).toEqual({ socket: 'agentpool', transport: 'control' });
+    expect(v.pool.prefix).toBe('agent-');
+    expect(v.controller.stateDir).toBe('/home/you/.local/state/agentpool/agentpool');
+    expect(valueOf(yaml('pool: {size: 1}', 'tmux: {}')).tmux).toEqual({ socket: 'agentpool', transport: 'control' });
+    expect(valueOf(yaml('pool: {size: 1}', 'tmux: {socketPath: /run/ap.sock}')).tmux).toEqual({ socketPath: '/run/ap.sock', transport: 'control' });
   });
 
   it('says a project path must be absolute', () => {

@@ -1,6 +1,6 @@
 /** The command line itself (commander): help per command, --version, suggestions, completion, validate -o json. */
-import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => env.cleanup());
 
 const agentpool = (...args: string[]) => execa(process.execPath, [join(REPO_ROOT, 'bin/agentpool.js'), ...args], { reject: false, cwd: REPO_ROOT });
-const COMMANDS = ['reconcile', 'validate', 'status', 'tasks', 'describe', 'diff', 'worktrees', 'retry', 'cancel', 'cordon', 'uncordon', 'drain', 'doctor', 'demo', 'graph', 'completion'];
+const COMMANDS = ['init', 'reconcile', 'validate', 'status', 'tasks', 'describe', 'diff', 'worktrees', 'retry', 'cancel', 'cordon', 'uncordon', 'drain', 'doctor', 'demo', 'graph', 'completion'];
 
 describe('the agentpool command line', () => {
   it('prints its version, an overview, and each command\'s own options', async () => {
@@ -67,5 +67,28 @@ describe('the agentpool command line', () => {
     const r = await agentpool('validate', '--config', broken, '-o', 'json');
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ valid: false, errors: [{ line: 4, col: 9, path: 'pool.size', text: expect.stringContaining('broken.yaml:4:9: pool.size:') }] });
+  });
+
+  it('init in an empty git folder writes a short config that reconcile --once brings up; it never replaces a file', async () => {
+    const folder = join(env.dir, 'fresh');
+    await mkdir(folder);
+    await execa('git', ['init', '-q'], { cwd: folder });
+    // Its own HOME: the pool's state folder goes there, not into the real one.
+    const here = (...args: string[]) => execa(process.execPath, [join(REPO_ROOT, 'bin/agentpool.js'), ...args], { reject: false, cwd: folder, env: { HOME: join(env.dir, 'home'), AGENTPOOL_CONFIG: '' } });
+    const init = await here('init', '--agent', 'fake', '--socket', env.socket);
+    expect(init.exitCode, init.stderr).toBe(0);
+    expect(init.stdout).toMatch(/^wrote desired-state\.yaml: 2 fake sessions for .*fresh, each task in its own git worktree\nNext:\n  agentpool doctor /);
+    const text = await readFile(join(folder, 'desired-state.yaml'), 'utf8');
+    expect(text.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'))).toEqual([
+      'pool:', '  size: 2', '  agent: fake', 'tmux:', `  socket: ${env.socket}`, 'projects:', `  - path: ${JSON.stringify(folder)}`, '    isolation: worktree   # each task on its own branch, in its own worktree',
+    ]);
+    const once = await here('reconcile', '--once');
+    expect(once.exitCode, once.stderr).toBe(0);
+    const sessions = await env.tmux.run('list-sessions', '-F', '#{session_name}');
+    expect(sessions.split('\n').filter((n) => n.startsWith('agent-')).sort()).toEqual(['agent-1', 'agent-2']);
+    for (const d of ['inbox', 'active', 'done', 'failed']) expect(existsSync(join(folder, '.agent-queue', d)), d).toBe(true);
+    const again = await here('init');
+    expect([again.exitCode, again.stderr]).toEqual([1, expect.stringContaining('desired-state.yaml exists; edit it, or pass --force to replace it')]);
+    expect(await readFile(join(folder, 'desired-state.yaml'), 'utf8')).toBe(text);
   });
 });
