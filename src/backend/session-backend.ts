@@ -22,8 +22,11 @@ export interface BackendSession {
   name: string;
   ref: string;
   tags: SlotTags;
-  /** The program's process: dead with its exit status or signal once it ended (the session stays). */
-  process: { dead: boolean; status: number | null; signal: number | null };
+  /**
+   * The program's process: dead with its exit status or signal once it ended (the session stays); `pid`
+   * where the host is this machine.
+   */
+  process: { dead: boolean; status: number | null; signal: number | null; pid?: number };
   /** Created by this backend (this process): ours even if its tags were lost. */
   createdHere: boolean;
 }

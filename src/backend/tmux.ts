@@ -45,7 +45,7 @@ export class TmuxBackend implements SessionBackend {
         name: p.sessionName,
         ref: `${p.sessionId}/${p.paneId}`,
         tags: Object.fromEntries(TAG_NAMES.map((t) => [t, p.options[TAG_OPTION[t]] ?? ''])) as unknown as SlotTags,
-        process: { dead: p.paneDead, status: p.paneDeadStatus, signal: p.paneDeadSignal },
+        process: { dead: p.paneDead, status: p.paneDeadStatus, signal: p.paneDeadSignal, pid: p.panePid },
         createdHere: this.created.has(`${p.serverPid}/${p.sessionId}`),
       });
     }

@@ -38,6 +38,9 @@ export function buildProgram(done: (code: number) => void): Command {
     .addOption(config()).option('--agent <profile>', 'the agent profile (default: the first of claude, codex, gemini on PATH)')
     .option('--size <n>', 'how many agent sessions (default 2)').option('--socket <name>', 'the tmux socket name (default: agentpool, or the first free agentpool-N)')
     .option('--force', 'replace an existing file').action(run(async (v) => (await import('./init.js')).initCommand(v)));
+  program.command('down').description('end the pool: stop the controller, ask each agent to exit, end the sessions (and the tmux server when only the pool was on it)')
+    .addOption(config()).option('--force', 'kill a controller that does not stop, and end the agents without asking')
+    .action(run(async (v) => (await import('./down.js')).downCommand(v)));
   program.command('validate').description('check the config file').addOption(config()).addOption(output()).action(run(async (v) => (await import('./validate.js')).validateCommand(v)));
   program.command('status').description('each session and the queues, from the running controller')
     .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)').action(run(async (v) => (await import('./status.js')).statusCommand(v)));
