@@ -26,8 +26,11 @@ describe.each(TRANSPORTS)('TmuxBackend over the %s transport', (_, make) => {
     expect(await b.list()).toEqual([{
       name: 'ccl-auto-1', ref, createdHere: true,
       tags: { pool: 'ccl-auto-', slot: '1', state: 'idle', task: '', until: '', agent: '' },
-      process: { dead: false, status: null, signal: null },
+      process: { dead: false, status: null, signal: null, pid: expect.any(Number) },
     }]);
+    // The pid is the program's: a process of this machine, running.
+    const [s] = await b.list();
+    expect(() => process.kill(s!.process.pid!, 0)).not.toThrow();
     // Another process (a fresh controller, `agentpool status`) sees the same tags, but did not make it.
     const other = new TmuxBackend(make({ socket: server!.socket }));
     expect((await other.list())[0]).toMatchObject({ ref, createdHere: false, tags: { pool: 'ccl-auto-', slot: '1', state: 'idle' } });
@@ -54,7 +57,7 @@ describe.each(TRANSPORTS)('TmuxBackend over the %s transport', (_, make) => {
     await waitFor(async () => (await b.readScreen(ref)).includes('got pasted text'));
     await b.sendKeys(ref, ['Enter']);
     const dead = await waitFor(async () => (await b.list()).find((s) => s.process.dead && s.process.status !== null));
-    expect(dead.process).toEqual({ dead: true, status: 3, signal: null });
+    expect(dead.process).toMatchObject({ dead: true, status: 3, signal: null });
     await b.rest(ref);
     await waitFor(async () => (await b.readScreen(ref)).includes('idle pool session'));
     expect((await b.list())[0]!.process.dead).toBe(false);
