@@ -51,6 +51,8 @@ describe('the status file', () => {
     expect(stateDirFor({ tmux: { socket: 'agentpool' } }, '/etc/a/desired-state.yaml', env)).toBe('/home/u/.local/state/agentpool/agentpool');
     expect(stateDirFor({ tmux: { socket: 'x' }, controller: { stateDir: 'state' } }, '/etc/a/desired-state.yaml', env)).toBe('/etc/a/state');
     expect(stateDirFor({ controller: { stateDir: '~/s' } }, '/etc/a/desired-state.yaml', env)).toBe('/home/u/s');
-    expect(stateDirFor({}, '/etc/a/desired-state.yaml', env)).toBeNull();
+    // Without either key, the default socket's; with keys that are not text, none.
+    expect(stateDirFor({}, '/etc/a/desired-state.yaml', env)).toBe('/home/u/.local/state/agentpool/agentpool');
+    expect(stateDirFor({ tmux: { socket: 3 as unknown as string } }, '/etc/a/desired-state.yaml', env)).toBeNull();
   });
 });
