@@ -2,16 +2,21 @@ import { defineConfig } from 'vitest/config';
 import { MOCKS_MODULES, STARTS_PROCESSES } from './vitest.lanes.js';
 
 /**
- * The tests that run many agents at once under a killer or a foreign tmux (chaos, inside-tmux), and the real
- * Gemini CLI's (two of them starting beside another file took over 30 s to take a prompt), run last and one at
- * a time: beside the rest of the suite on 2 cores an agent took seconds to show its prompt or take a paste,
- * which chaos rightly counts as trouble (side by side, chaos and inside-tmux took as long as one after the
- * other: the machine is the limit). Everything else runs four files at a time first: many integration tests
- * spend long stretches waiting (a usage limit's reset, a stopped server's deadline, a controller's deadline),
- * and with three at a time both cores were idle a quarter of the run (four took 234 s where three took 255 s
- * on this 2-core machine; when most of the work was Node starts, four were no faster than three).
+ * Everything but the heaviest files runs first, four files at a time: many integration tests spend long
+ * stretches waiting (a usage limit's reset, a stopped server's deadline, a controller's deadline), and with
+ * three at a time both cores were idle a quarter of the run (four took 234 s where three took 255 s on
+ * this 2-core machine; when most of the work was Node starts, four were no faster than three).
+ *
+ * Then the files that run many agents at once under a killer or a foreign tmux (chaos, inside-tmux), and
+ * the real Gemini CLI's (two of them starting beside other test files took over 30 s to take a prompt):
+ * beside the rest of the suite on 2 cores an agent took seconds to show its prompt or take a paste, which
+ * inside-tmux rightly counts as trouble (side by side, chaos and inside-tmux took as long as one after the
+ * other: the machine is the limit). Gemini's file, which mostly waits for its CLI, runs beside chaos, which
+ * tolerates a slow agent (a stall is a minute without progress); inside-tmux runs last, alone.
  */
-const HEAVY = ['test/integration/chaos.test.ts', 'test/integration/inside-tmux.test.ts', 'test/integration/gemini.test.ts'];
+const GEMINI_AND_CHAOS = ['test/integration/chaos.test.ts', 'test/integration/gemini.test.ts'];
+const ALONE = ['test/integration/inside-tmux.test.ts'];
+const HEAVY = [...GEMINI_AND_CHAOS, ...ALONE];
 
 export default defineConfig({
   test: {
@@ -27,7 +32,8 @@ export default defineConfig({
       // The process-free files share one module graph per worker, as in `npm run test:unit` (vitest.lanes.ts).
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...STARTS_PROCESSES, ...MOCKS_MODULES, ...HEAVY], isolate: false, maxWorkers: 4, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'main', include: [...STARTS_PROCESSES, ...MOCKS_MODULES], exclude: HEAVY, maxWorkers: 4, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'heavy', include: HEAVY, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'heavy', include: GEMINI_AND_CHAOS, maxWorkers: 2, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 2 } } },
     ],
   },
 });
