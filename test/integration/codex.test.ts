@@ -114,6 +114,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
     expect(r.transcriptPath).toMatch(new RegExp(`/\\.codex/sessions/.*rollout-.*${r.agentSessionId}\\.jsonl$`));
     expect(existsSync(r.transcriptPath)).toBe(true);
     expect(await readFile(r.transcriptPath, 'utf8')).toContain('Say hello to the pool.');
+    // The task's record is written before the slot's last transition is logged.
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'the slot cooling down');
     for (const [from, to] of [['launching', 'awaiting-prompt'], ['awaiting-prompt', 'working'], ['working', 'stopping'], ['stopping', 'cooldown']]) {
       expect(c.lines.some((l) => l.from === from && l.to === to), `${from} → ${to}`).toBe(true);
     }

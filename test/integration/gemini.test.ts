@@ -79,6 +79,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     // --skip-trust: no trust question, and nothing written about it.
     expect(logged(c, 'answered a dialog')).toEqual([]);
     expect(existsSync(join(w.home, '.gemini', 'trustedFolders.json'))).toBe(false);
+    // The task's record is written before the slot's last transition is logged.
+    await c.waitForLine((l) => l.msg === 'transition' && l.from === 'stopping' && l.to === 'cooldown', 'the slot cooling down');
     for (const [from, to] of [['launching', 'awaiting-prompt'], ['awaiting-prompt', 'working'], ['working', 'stopping'], ['stopping', 'cooldown']]) {
       expect(c.lines.some((l) => l.from === from && l.to === to), `${from} → ${to}`).toBe(true);
     }

@@ -14,13 +14,15 @@ afterEach(async () => {
 });
 
 describe('agentpool top', () => {
-  it('shows the sessions, queues, transitions and tasks done, redraws as the pool works, and quits on q', async () => {
+  it('shows the sessions, queues, transitions and tasks done in an 80×24 pane, redraws as the pool works, and gives the screen back on q', async () => {
     env = await quickPoolEnv(2, 300);
     const c = env.startController();
     await c.waitForLine((l) => l.msg === 'controller started', 'start');
     const bin = join(REPO_ROOT, 'bin/agentpool.js');
-    // On the test's own server, beside the pool (the viewer session is not a pool name, so it is left alone).
-    await env.tmux.run('new-session', '-d', '-s', 'viewer', '-x', '160', '-y', '45', '--', process.execPath, bin, 'top', '--config', env.configFile);
+    // On the test's own server, beside the pool (the viewer session is not a pool name, so it is left alone),
+    // from a shell that printed something before and prints something after, as a person's would.
+    const shell = `echo before top; '${process.execPath}' '${bin}' top --config '${env.configFile}'; echo after top; exec sleep 600`;
+    await env.tmux.run('new-session', '-d', '-s', 'viewer', '-x', '80', '-y', '24', '--', 'sh', '-c', shell);
     const screen = () => env!.tmux.run('capture-pane', '-p', '-t', '=viewer:');
     let last = '';
     const first = await waitFor(async () => {
@@ -39,9 +41,16 @@ describe('agentpool top', () => {
     }, { timeoutMs: 60_000, what: 'the done task and its transitions redrawn' });
     expect(after.match(/agentpool top —/g)).toHaveLength(1);
     expect(after).toMatch(/\[ +█\]/);
+    expect(after.split('\n')[0]).toMatch(/^agentpool top — pool ccl-auto-\* 2\/2 sessions/);
+    expect(after.split('\n').every((l) => l.length < 80)).toBe(true);
 
     await env.tmux.run('send-keys', '-t', '=viewer:', 'q');
-    await waitFor(async () => !(await env!.sessions()).some((s) => s.name === 'viewer'), { timeoutMs: 10_000, what: 'top gone after q' });
+    // The shell's screen as it was, and the shell going on below it: nothing of top is left on it.
+    const back = await waitFor(async () => {
+      const s = await screen();
+      return /after top/.test(s) ? s : undefined;
+    }, { timeoutMs: 10_000, what: 'the shell going on after q' });
+    expect(back.trim().split('\n')).toEqual(['before top', 'after top']);
   }, 150_000);
 
   it('says that it needs a terminal when its output is not one', async () => {
