@@ -5,6 +5,7 @@ import { readStatusFile, statusFreshMs } from '../status/status-file.js';
 import { shortDuration } from './table.js';
 import { findTask } from './find-task.js';
 import { UsageError, type CliValues } from './main.js';
+import { agentpoolCommand } from './hints.js';
 
 /** How long a control waits for the controller to act (it acts between passes, which wake on the request). */
 const REPLY_TIMEOUT_MS = 20_000;
@@ -18,7 +19,7 @@ export async function controlCommand(command: 'retry' | 'cancel' | 'cordon' | 'u
   const what = command === 'retry' || command === 'cancel' ? 'a task: a file name such as fix-login.md, or its path' : 'a session name, such as ccl-auto-2';
   if (!arg) throw new UsageError(`${command} needs ${what}`);
   const d = await loadDesired(v.config ?? defaultConfigPath());
-  await requireController(d);
+  await requireController(d, v);
   const target = command === 'retry' || command === 'cancel' ? (await findTask(d, arg)).path : arg;
   const kind: ControlKind = command === 'drain' ? 'cordon' : command;
   const reply = await sendRequest(d.controller.stateDir, kind, target, REPLY_TIMEOUT_MS);
@@ -27,22 +28,22 @@ export async function controlCommand(command: 'retry' | 'cancel' | 'cordon' | 'u
   }
   process.stdout.write(`${reply.message}\n`);
   if (!reply.ok) return 1;
-  return command === 'drain' ? drain(d, arg, Date.now()) : 0;
+  return command === 'drain' ? drain(d, v, arg, Date.now()) : 0;
 }
 
 /** The controller that runs for this config, or a clear error. */
-async function requireController(d: DesiredState): Promise<void> {
+async function requireController(d: DesiredState, v: CliValues): Promise<void> {
   const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
   if (file?.live) return;
   const last = file ? ` (the last one wrote its status ${shortDuration(Date.now() - file.status.writtenAt)} ago)` : '';
-  throw new UsageError(`no controller is running for ${d.file}${last}: start one with agentpool reconcile; controls go through it, so that it stays the only writer of tasks`, 1);
+  throw new UsageError(`no controller is running for ${d.file}${last}: start one with ${agentpoolCommand(v, 'reconcile')}; controls go through it, so that it stays the only writer of tasks`, 1);
 }
 
 /**
  * Waits until the cordoned session has no task, as the controller's status file says: one written after
  * the cordon (an older one may not show a claim that was landing as the cordon came).
  */
-async function drain(d: DesiredState, session: string, cordonedAt: number): Promise<number> {
+async function drain(d: DesiredState, v: CliValues, session: string, cordonedAt: number): Promise<number> {
   let said = '';
   for (;;) {
     const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
@@ -57,6 +58,6 @@ async function drain(d: DesiredState, session: string, cordonedAt: number): Prom
     said = row.task;
     await new Promise((r) => setTimeout(r, 500));
   }
-  process.stdout.write(`${session} is drained: it takes no new work until agentpool uncordon ${session}\n`);
+  process.stdout.write(`${session} is drained: it takes no new work until ${agentpoolCommand(v, `uncordon ${session}`)}\n`);
   return 0;
 }

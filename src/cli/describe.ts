@@ -8,10 +8,11 @@ import { changesOf, taskFacts } from '../tasks/list.js';
 import type { HistoryEntry, Sidecar } from '../tasks/types.js';
 import { findTask } from './find-task.js';
 import { UsageError, type CliValues } from './main.js';
+import { agentpoolCommand, attachHint } from './hints.js';
 import { oneLine, preciseDuration, shortDuration, table } from './table.js';
 
 /** A condition in the kubectl manner: what holds, why, and since when. */
-interface Condition {
+export interface Condition {
   type: string;
   status: 'True' | 'False';
   reason: string;
@@ -28,7 +29,7 @@ export async function describeCommand(v: CliValues, kind: string | undefined, na
   if ((kind !== 'session' && kind !== 'task') || !name) throw new UsageError('describe needs what and which: describe session NAME, or describe task FILE');
   const d = await loadDesired(v.config ?? defaultConfigPath());
   const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
-  const view = kind === 'session' ? await describeSession(d, file, name) : await describeTask(d, file, name);
+  const view = kind === 'session' ? await describeSession(d, v, file, name) : await describeTask(d, v, file, name);
   process.stdout.write(v.output === 'json' ? `${JSON.stringify(view.data, null, 2)}\n` : view.text);
   return 0;
 }
@@ -38,7 +39,7 @@ interface View {
   text: string;
 }
 
-async function describeSession(d: DesiredState, file: { status: StatusFile; live: boolean } | null, name: string): Promise<View> {
+async function describeSession(d: DesiredState, v: CliValues, file: { status: StatusFile; live: boolean } | null, name: string): Promise<View> {
   const now = Date.now();
   const row = file?.status.sessions.find((s) => s.session === name);
   if (!row) {
@@ -48,7 +49,7 @@ async function describeSession(d: DesiredState, file: { status: StatusFile; live
   const transitions = file!.status.transitions?.[name] ?? [];
   const cordoned = row.cordoned || (await readCordoned(d.controller.stateDir)).has(name);
   const conditions = sessionConditions(row, cordoned, now);
-  const next = sessionNext(d, row, cordoned, file!.live, now);
+  const next = sessionNext(d, v, row, cordoned, file!.live, now);
   const data = { session: row, live: file!.live, statusAgeMs: now - file!.status.writtenAt, conditions, transitions, next };
   let text = fields([
     ['Name', name],
@@ -64,29 +65,32 @@ async function describeSession(d: DesiredState, file: { status: StatusFile; live
   return { data, text };
 }
 
-function sessionConditions(row: SessionStatus, cordoned: boolean, now: number): Condition[] {
+/** Pure: a session's conditions, as `kubectl describe` shows a Pod's; each agrees with its State. */
+export function sessionConditions(row: SessionStatus, cordoned: boolean, now: number): Condition[] {
   const since = row.since;
+  // A warm agent at its prompt (ready) takes the next task as an idle session does, only sooner.
+  const takes = (row.state === 'idle' || row.state === 'ready') && !cordoned;
   return [
     { type: 'Working', status: row.state === 'working' ? 'True' : 'False', reason: row.state === 'working' ? 'AgentTookTask' : stateReason(row.state), message: row.task ? `${row.task}` : '', since },
-    { type: 'Ready', status: row.state === 'idle' && !cordoned ? 'True' : 'False', reason: cordoned ? 'Cordoned' : stateReason(row.state), message: row.state === 'idle' && !cordoned ? 'takes the next task' : '', since },
+    { type: 'Ready', status: takes ? 'True' : 'False', reason: cordoned ? 'Cordoned' : stateReason(row.state), message: takes ? (row.state === 'ready' ? 'a warm agent at its prompt takes the next task at once' : 'takes the next task') : '', since },
     { type: 'CoolingDown', status: row.state === 'cooldown' ? 'True' : 'False', reason: row.state === 'cooldown' ? 'AfterTask' : '', message: row.state === 'cooldown' && row.until && row.until > now ? `until ${new Date(row.until).toISOString()}` : '', since: row.state === 'cooldown' ? since : null },
     { type: 'LastAttemptFailed', status: row.lastError ? 'True' : 'False', reason: row.lastError ? 'Failed' : '', message: row.lastError ?? '', since: null },
   ];
 }
 
-function sessionNext(d: DesiredState, row: SessionStatus, cordoned: boolean, live: boolean, now: number): string[] {
+function sessionNext(d: DesiredState, v: CliValues, row: SessionStatus, cordoned: boolean, live: boolean, now: number): string[] {
   const next: string[] = [];
-  const attach = `tmux ${'socket' in d.tmux ? `-L ${d.tmux.socket}` : `-S ${d.tmux.socketPath}`} attach -t ${row.session}`;
-  if (!live) next.push('no controller is running: start one with agentpool reconcile');
-  if (row.state === 'awaiting-prompt' && row.since !== null && now - row.since > 15_000) next.push(`the agent has shown no ready prompt for ${shortDuration(now - row.since)}: look at its screen with ${attach} (a dialog agentpool does not answer?)`);
-  if (row.state === 'working' && row.task) next.push(`watch it work with ${attach} (detach with C-b d; do not type into it); agentpool cancel ${row.task} stops it`);
+  const attach = attachHint(d, row.session);
+  if (!live) next.push(`no controller is running: start one with ${agentpoolCommand(v, 'reconcile')}`);
+  if (row.state === 'awaiting-prompt' && row.since !== null && now - row.since > 15_000) next.push(`the agent has shown no ready prompt for ${shortDuration(now - row.since)}, a dialog agentpool does not answer? Look at its screen: ${attach}`);
+  if (row.state === 'working' && row.task) next.push(`${agentpoolCommand(v, `cancel ${row.task}`)} stops it; watch it work (do not type into it): ${attach}`);
   if (row.lastError) next.push(`its last attempt failed: ${oneLine(row.lastError, 200)}`);
-  if (cordoned) next.push(`agentpool uncordon ${row.session} lets it take tasks again`);
+  if (cordoned) next.push(`${agentpoolCommand(v, `uncordon ${row.session}`)} lets it take tasks again`);
   if (row.role === 'unowned') next.push('a session agentpool did not create has this name: rename or end it, and the slot is made');
   return next;
 }
 
-async function describeTask(d: DesiredState, file: { status: StatusFile; live: boolean } | null, arg: string): Promise<View> {
+async function describeTask(d: DesiredState, v: CliValues, file: { status: StatusFile; live: boolean } | null, arg: string): Promise<View> {
   const now = Date.now();
   const row = await findTask(d, arg);
   const { sidecar, record } = await taskFacts(row);
@@ -100,11 +104,11 @@ async function describeTask(d: DesiredState, file: { status: StatusFile; live: b
     { type: 'Finished', status: record ? 'True' : 'False', reason: record ? (record.outcome === 'done' ? 'Done' : 'Failed') : '', message: record?.reason ?? '', since: record?.finishedAt ?? null },
   ];
   const next: string[] = [];
-  if (row.state === 'failed') next.push(`agentpool retry ${row.name} puts it back in the queue (attempts reset, history kept)`);
+  if (row.state === 'failed') next.push(`${agentpoolCommand(v, `retry ${row.name}`)} puts it back in the queue (attempts reset, history kept)`);
   if (row.state === 'inbox' && row.reason) next.push(`it cannot run: ${row.reason}`);
-  if (row.state === 'inbox' && !row.reason) next.push('it waits for a free session: agentpool status shows which are busy, cooling down or cordoned; reconcile --dry-run shows whether it would be claimed now');
-  if (row.state === 'active') next.push(`agentpool cancel ${row.name} stops it and moves it to failed/`);
-  if (record?.git) next.push(`agentpool diff ${row.name} shows what it changed`);
+  if (row.state === 'inbox' && !row.reason) next.push(`it waits for a free session: ${agentpoolCommand(v, 'status')} shows which are busy, cooling down or cordoned; ${agentpoolCommand(v, 'reconcile --dry-run')} shows whether it would be claimed now`);
+  if (row.state === 'active') next.push(`${agentpoolCommand(v, `cancel ${row.name}`)} stops it and moves it to failed/`);
+  if (record?.git) next.push(`${agentpoolCommand(v, `diff ${row.name}`)} shows what it changed`);
   const data = { task: row, record, sidecar, times: Object.fromEntries(times), conditions, transitions, next };
   let text = fields([
     ['Name', row.name],

@@ -10,6 +10,7 @@ import { readStatusFile, statusFreshMs } from '../status/status-file.js';
 import { listTasks } from '../tasks/list.js';
 import { isAlive } from '../util/pid.js';
 import { UsageError, type CliValues } from './main.js';
+import { agentpoolCommand } from './hints.js';
 
 /** How long the controller may take to stop after SIGTERM (it finishes the step it is in). */
 const CONTROLLER_STOP_MS = 15_000;
@@ -61,7 +62,7 @@ export async function downCommand(v: CliValues): Promise<number> {
   if (working.length) said.push(`${count(working.length, 'task')} go back to the queue when the pool starts again: ${working.map((t) => t.name).join(', ')}`);
   process.stdout.write(`${said.join('\n')}\n`);
   if (left.length === 0) return 0;
-  process.stderr.write(`agentpool down: ${count(left.length, 'agent process', 'agent processes')} still running ${AGENT_EXIT_MS / 1000} s after their sessions ended (pid ${left.join(', ')}): agentpool down --force kills them\n`);
+  process.stderr.write(`agentpool down: ${count(left.length, 'agent process', 'agent processes')} still running ${AGENT_EXIT_MS / 1000} s after their sessions ended (pid ${left.join(', ')}): ${agentpoolCommand(v, 'down --force')} kills them\n`);
   return 1;
 }
 

@@ -61,7 +61,8 @@ export class Controller {
         o.log.info({ session: t.session, from: t.from, to: t.to, event: t.event, ...task, ...(t.reason ? { reason: t.reason } : {}), ...t.note?.fields }, t.note?.msg ?? 'transition');
         if (t.from === t.to) return;
         this.metrics.transition(t.from, t.to);
-        this.status.journal.note(t, clock.now(), t.to === 'stopping' && this.slots.view(t.session).verdict?.outcome !== 'done');
+        const ended = t.to !== 'stopping' ? null : this.slots.view(t.session).verdict?.outcome === 'done' ? 'done' : 'failed';
+        this.status.journal.note(t, clock.now(), ended);
       },
       () => this.wake('timer'),
     );

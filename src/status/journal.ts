@@ -24,10 +24,14 @@ export class SlotJournal {
   readonly lastError = new Map<string, string>();
   private readonly recent = new Map<string, RecordedTransition[]>();
 
-  /** `failed`: the transition ended an attempt that did not succeed. */
-  note(t: Transition, at: number, failed: boolean): void {
+  /**
+   * `ended`: how the attempt the transition ended went, null when it ended none. A failed one is the
+   * slot's last error until an attempt of the slot succeeds.
+   */
+  note(t: Transition, at: number, ended: 'done' | 'failed' | null): void {
     this.since.set(t.session, at);
-    if (failed && t.reason) this.lastError.set(t.session, t.reason);
+    if (ended === 'failed' && t.reason) this.lastError.set(t.session, t.reason);
+    if (ended === 'done') this.lastError.delete(t.session);
     const list = this.recent.get(t.session) ?? [];
     list.push({ at, from: t.from, to: t.to, event: t.event, ...(t.task ? { task: t.task } : {}), ...(t.reason ? { reason: t.reason } : {}) });
     this.recent.set(t.session, list.slice(-KEEP));

@@ -27,7 +27,8 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
     await dropTask(env.project, 'a.md', 'A.\n');
     const r = await env.agentpool('cancel', 'a.md');
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/no controller is running for .*desired-state\.yaml: start one with agentpool reconcile/);
+    // The hint runs as printed: with the --config the command was given.
+    expect(r.stderr).toContain(`no controller is running for ${env.configFile}: start one with agentpool reconcile --config '${env.configFile}';`);
     expect(existsSync(queue(env, 'inbox', 'a.md'))).toBe(true);
   });
 
@@ -66,7 +67,7 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
     // Drain waits for that task to end.
     r = await env.agentpool('drain', 'ccl-auto-1');
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout.split('\n')).toEqual(['ccl-auto-1 finishes a.md, then takes no new work', 'waiting for ccl-auto-1 to finish a.md (working)', 'ccl-auto-1 is drained: it takes no new work until agentpool uncordon ccl-auto-1']);
+    expect(r.stdout.split('\n')).toEqual(['ccl-auto-1 finishes a.md, then takes no new work', 'waiting for ccl-auto-1 to finish a.md (working)', `ccl-auto-1 is drained: it takes no new work until agentpool uncordon ccl-auto-1 --config '${env.configFile}'`]);
     const done = await record(env, 'done', 'a.md');
     expect(done.attempts).toBe(1);
     expect(done.history.map((h: { outcome: string }) => h.outcome)).toEqual(['failed', 'retried', 'done']);
