@@ -43,7 +43,12 @@ export interface AgentFacts {
     path: string | null;
     /** The agent runs Claude Code (its profile keeps folder trust in Claude Code's config). */
     claude: boolean;
-    /** `--version` output, or null when it could not be run. */
+    /**
+     * The program is the CLI its profile's driver names (claude, codex, gemini), so doctor asked it for
+     * `--version`. Doctor runs no other program: a generic profile's command is the user's own.
+     */
+    versionAsked: boolean;
+    /** `--version` output, or null when it was not asked or said nothing. */
     versionText: string | null;
     version: string | null;
     /** The agent's environment as its pane gets it (the controller's, then the profile's env). */
@@ -120,7 +125,7 @@ function agentFindings(a: AgentFacts, uid: number): Finding[] {
   }
   out.push({ check: `agent ${a.name}`, status: 'ok', message: `${a.path}${a.versionText ? ` (${a.versionText.trim().split('\n')[0]})` : ''}` });
   const tested = TESTED_CLIS[a.driver];
-  if (tested) out.push(versionFinding(a, tested));
+  if (tested && a.versionAsked) out.push(versionFinding(a, tested));
   if (!a.claude) return out;
 
   if (uid === 0 && a.skipsPermissions && a.env.IS_SANDBOX !== '1') {

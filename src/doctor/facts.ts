@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { claudeConfigFile, isFolderTrusted } from '../agents/claude-trust.js';
-import { parseCliVersion } from '../agents/cli-versions.js';
+import { parseCliVersion, TESTED_CLIS } from '../agents/cli-versions.js';
 import { agentsInUse } from '../config/rules-agents.js';
 import type { AgentProfile, DesiredState } from '../config/types.js';
 import { ExecTmuxClient, tmuxEnv } from '../tmux/exec-client.js';
@@ -62,9 +62,12 @@ async function gatherAgent(profile: AgentProfile): Promise<AgentFacts> {
   const env = { ...process.env, ...profile.env };
   const command = agentProgram(profile);
   const path = await findExecutable(command, agentPath(profile));
-  const versionText = path ? await versionOf(path, ['--version'], env) : null;
+  // Only a program doctor knows is run, for its version: never a generic profile's command (a person's own
+  // script, which may do anything), nor the fake agent's Node.
+  const versionAsked = path !== null && TESTED_CLIS[profile.driver]?.cli === basename(path);
+  const versionText = versionAsked ? await versionOf(path, ['--version'], env) : null;
   const agent: AgentFacts = {
-    name: profile.name, driver: profile.driver, command, path, claude, versionText, version: versionText ? parseCliVersion(versionText) : null, env,
+    name: profile.name, driver: profile.driver, command, path, claude, versionAsked, versionText, version: versionText ? parseCliVersion(versionText) : null, env,
     skipsPermissions: profile.command.includes('--dangerously-skip-permissions'),
   };
   if (claude) {

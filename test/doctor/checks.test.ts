@@ -10,7 +10,7 @@ const ready: Facts = {
   tmux: { version: 'tmux 3.3a' },
   uid: 1000,
   agents: [{
-    name: 'claude', driver: 'claude-hooks', command: 'claude', path: '/usr/local/bin/claude', claude: true, versionText: '2.1.330 (Claude Code)', version: '2.1.330',
+    name: 'claude', driver: 'claude-hooks', command: 'claude', path: '/usr/local/bin/claude', claude: true, versionAsked: true, versionText: '2.1.330 (Claude Code)', version: '2.1.330',
     env: { HOME: '/home/ana', ANTHROPIC_API_KEY: KEY }, skipsPermissions: true,
     claudeConfig: { file: '/home/ana/.claude.json', json: { hasCompletedOnboarding: true, customApiKeyResponses: { approved: [KEY.slice(-20)], rejected: [] } } },
     claudeSettings: null, credentialsFile: false,
@@ -76,7 +76,7 @@ describe('diagnose', () => {
   });
 
   it('looks at every agent in use, each with its own tested versions', () => {
-    const codex: AgentFacts = { name: 'codex', driver: 'codex-hooks', command: 'codex', path: '/usr/bin/codex', claude: false, versionText: 'codex-cli 0.171.0', version: '0.171.0', env: {}, skipsPermissions: false };
+    const codex: AgentFacts = { name: 'codex', driver: 'codex-hooks', command: 'codex', path: '/usr/bin/codex', claude: false, versionAsked: true, versionText: 'codex-cli 0.171.0', version: '0.171.0', env: {}, skipsPermissions: false };
     const gemini: AgentFacts = { ...codex, name: 'gemini', driver: 'gemini-hooks', command: 'gemini', path: null, versionText: null, version: null };
     const f = diagnose({ ...ready, agents: [ready.agents[0]!, codex, { ...gemini, path: '/usr/bin/gemini', versionText: '0.62.0', version: '0.62.0' }] });
     expect(f.filter((x) => /version|agent/.test(x.check)).map((x) => `${x.status} ${x.check}`)).toEqual([
@@ -84,6 +84,12 @@ describe('diagnose', () => {
     ]);
     expect(f.find((x) => x.check === 'gemini version')!.message).toMatch(/^Gemini CLI 0\.62\.0 has no captured screens in this agentpool \(tested: 0\.61\.0\)/);
     expect(failing({ ...ready, agents: [...ready.agents, gemini] })).toEqual(['agent gemini']);
+  });
+
+  it('says nothing of the version of a program it did not ask (the fake agent runs on node, a claude-hooks profile)', () => {
+    const fake = diagnose(with_({ name: 'fake', command: '/usr/bin/node', path: '/usr/bin/node', claude: false, versionAsked: false, versionText: null, version: null }));
+    expect(fake.filter((x) => x.status !== 'ok')).toEqual([]);
+    expect(fake.map((x) => x.check)).not.toContain('claude version');
   });
 
   it('fails a state directory below a folder others may write when a Gemini agent reads its hooks from there', () => {

@@ -69,6 +69,30 @@ describe('the agentpool command line', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ valid: false, errors: [{ line: 4, col: 9, path: 'pool.size', text: expect.stringContaining('broken.yaml:4:9: pool.size:') }] });
   });
 
+  it('doctor runs no program but the agent CLIs it knows: a generic agent\'s script is looked up, never run', async () => {
+    const dir = join(env.dir, 'doctor');
+    await mkdir(dir);
+    const ran = join(dir, 'ran');
+    const script = join(dir, 'my-agent');
+    await writeFile(script, `#!/bin/sh\necho "$@" > '${ran}'\n`, { mode: 0o755 });
+    const config = join(dir, 'desired-state.yaml');
+    await writeFile(config, [
+      `tmux: {socket: ${env.socket}}`,
+      'pool: {size: 1, agent: mine}',
+      'agents:',
+      `  mine: {extends: generic, command: ["${script}", "{prompt}"]}`,
+      '',
+    ].join('\n'));
+    const r = await agentpool('doctor', '--config', config);
+    expect(r.stdout).toContain(`agent mine`);
+    expect(r.stdout).toContain(script);
+    expect(existsSync(ran), 'the script ran').toBe(false);
+    // The fake agent (Node, under a Claude-shaped profile) is not asked for a Claude Code version either.
+    await writeFile(config, [`tmux: {socket: ${env.socket}}`, 'pool: {size: 1, agent: fake}', ''].join('\n'));
+    const fake = await agentpool('doctor', '--config', config);
+    expect(fake.stdout).not.toMatch(/claude version/);
+  });
+
   it('init in an empty git folder writes a short config that reconcile --once brings up; it never replaces a file', async () => {
     const folder = join(env.dir, 'fresh');
     await mkdir(folder);
