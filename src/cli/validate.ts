@@ -2,6 +2,7 @@ import { loadConfigFile, defaultConfigPath } from '../config/load.js';
 import { formatConfigError } from '../config/types.js';
 import { agentProgramProblem } from '../agents/program.js';
 import type { CliValues } from './main.js';
+import { isDirectory } from '../util/fs.js';
 
 /** Checks a config file; every error as FILE:LINE:COL: path: what is wrong and how to fix it (or as JSON). */
 export async function validateCommand(v: CliValues): Promise<number> {
@@ -17,13 +18,17 @@ export async function validateCommand(v: CliValues): Promise<number> {
     return 1;
   }
   const d = r.value;
-  const missing = await agentProgramProblem(d.agents[d.pool.agent]!);
+  // What the file may rightly name but the machine does not have yet: the controller would say it on
+  // every pass, so validate says it once here.
+  const program = await agentProgramProblem(d.agents[d.pool.agent]!);
+  const folders = (await Promise.all(d.projects.map(async (p) => (await isDirectory(p.path)) ? null : `project folder ${p.path} does not exist: create it (or fix projects[].path); its tasks cannot run until it does`)));
+  const warnings = [program, ...folders].filter((w): w is string => !!w);
   if (json) {
     const pool = { prefix: d.pool.prefix, size: d.pool.size, startIndex: d.pool.startIndex, agent: d.pool.agent };
-    process.stdout.write(`${JSON.stringify({ valid: true, file: d.file, pool, projects: d.projects.map((p) => p.path), warnings: missing ? [missing] : [] }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ valid: true, file: d.file, pool, projects: d.projects.map((p) => p.path), warnings }, null, 2)}\n`);
     return 0;
   }
-  if (missing) process.stderr.write(`warning: ${missing}\n`);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   process.stdout.write(`${d.file} is valid: pool of ${d.pool.size} (${d.pool.prefix}${d.pool.startIndex}…) running "${d.pool.agent}", ${d.projects.length} project(s)\n`);
   return 0;
 }

@@ -218,10 +218,11 @@ describe('agentpool validate', () => {
     expect(r.all).toContain(`${file}:${line}:${col}: pool.colour: `);
   });
 
-  it('accepts the example file, whose project paths do not exist', async () => {
+  it('accepts the example file, and warns that its project folders do not exist here', async () => {
     const r = await env.run('agentpool', ['validate', '--config', join(REPO_ROOT, 'desired-state.example.yaml')]);
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stdout).toContain('is valid');
+    expect(r.stderr).toContain('warning: project folder /home/you/src/webapp does not exist: create it (or fix projects[].path); its tasks cannot run until it does');
   });
 
   it('accepts the config the tests use', async () => {
