@@ -19,8 +19,9 @@ const CONTROLLER_STOP_MS = 15_000;
  * `agentpool down`: ends the pool. The controller first (SIGTERM, as Ctrl-C: it leaves the agents running),
  * then, holding its locks so that none starts meanwhile, the pool's sessions: a warm agent waiting for a
  * task is asked to exit the way its profile says; one in the middle of a turn, which would not take an
- * exit command, gets the terminal's hangup (SIGHUP) as its session ends, as when a terminal closes. It
- * waits until every agent process is gone, and ends the tmux server when nothing else lived on it.
+ * exit command, is ended with its session: the terminal's hangup, then SIGTERM to its process group and
+ * SIGKILL 3 s later for what ignores both (the backend's destroy). It waits until every agent process is
+ * gone, and ends the tmux server when nothing else lived on it.
  * `--force`: a controller that does not stop is killed, agents are not asked, and any still running after
  * the wait are killed. Task files stay where they are: a task an agent was working on goes back to the
  * queue when the pool starts again, as after any stop.

@@ -9,7 +9,7 @@ import { projectName } from '../tasks/task-id.js';
 /**
  * The controller's Prometheus metrics (prom-client, on a registry of its own): what a dashboard or an
  * alert needs about a pool. Gauges are set from each pass's snapshot; counters and histograms are fed by
- * the controller as things happen (TaskEvents below). Served by `serve()` on controller.metrics.
+ * the controller as things happen (TaskEvents below). Served by `listen()` on controller.metrics.
  */
 export interface TaskEvents {
   /** A task reached its agent: seconds since it arrived in the inbox. */
@@ -35,6 +35,10 @@ export class Metrics implements TaskEvents {
   private readonly passes = new Histogram({ name: 'agentpool_pass_duration_seconds', help: 'How long a reconcile pass took (observe, plan, task-only actions).', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [this.registry] });
   private readonly reloads = new Counter({ name: 'agentpool_config_reloads_total', help: 'Config reloads, by result.', labelNames: ['result'], registers: [this.registry] });
   private readonly errors = new Counter({ name: 'agentpool_errors_total', help: 'Errors the controller logged, by kind.', labelNames: ['kind'], registers: [this.registry] });
+  /** The address asked for (host:port, or none) and the server on it. */
+  private wanted: string | null = null;
+  private server: Server | null = null;
+  private collecting = false;
 
   constructor() {
     for (const r of ['ok', 'refused']) this.reloads.inc({ result: r }, 0);
@@ -80,10 +84,28 @@ export class Metrics implements TaskEvents {
     this.errors.inc({ kind });
   }
 
-  /** Serves /metrics on `at`; a port that cannot be had is logged, and the controller runs on without. */
-  serve(at: { host: string; port: number }, log: Logger): Promise<Server | null> {
+  /**
+   * Serves /metrics on `at`, and only there: a changed address (a reload) closes the old server and opens
+   * the new one; null closes it. A port that cannot be had is logged, and the controller runs on without.
+   */
+  async listen(at: { host: string; port: number } | null, log: Logger): Promise<void> {
+    const key = at ? `${at.host}:${at.port}` : null;
+    if (key === this.wanted) return;
+    this.wanted = key;
+    const old = this.server;
+    this.server = null;
+    if (old) await new Promise((r) => old.close(r));
+    if (!at) return;
+    const server = await this.serve(at, log);
+    // Asked for another address (or none) meanwhile: this one is not wanted any more.
+    if (server && this.wanted !== key) server.close();
+    else this.server = server;
+  }
+
+  private serve(at: { host: string; port: number }, log: Logger): Promise<Server | null> {
     // The process's own metrics watch the event loop and the GC: only for a controller that serves them.
-    collectDefaultMetrics({ register: this.registry, prefix: 'agentpool_' });
+    if (!this.collecting) collectDefaultMetrics({ register: this.registry, prefix: 'agentpool_' });
+    this.collecting = true;
     const server = createServer((req, res) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('agentpool serves /metrics only\n');

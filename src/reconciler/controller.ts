@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfigFile, loadDesired } from '../config/load.js';
-import { formatConfigError, type DesiredState } from '../config/types.js';
+import type { DesiredState } from '../config/types.js';
 import { realClock, type Clock } from '../machines/clock.js';
 import { Slots } from '../machines/slots.js';
 import { backendLockFile, createBackend } from '../backend/factory.js';
@@ -14,9 +14,9 @@ import { StatusWriter } from '../status/status-writer.js';
 import { readCordoned } from '../controls/cordoned.js';
 import { Metrics } from '../metrics/metrics.js';
 import { taskId } from '../tasks/task-id.js';
-import type { Server } from 'node:http';
 import { requestsDir } from '../controls/requests.js';
 import { Triggers } from './triggers.js';
+import { judgeReload } from './reload.js';
 
 export interface ControllerOptions {
   configFile: string;
@@ -38,7 +38,8 @@ export class Controller {
   readonly slots: Slots;
   readonly backend: SessionBackend;
   readonly metrics = new Metrics();
-  private metricsServer: Server | null = null;
+  /** The last refused edit's message: a file seen changed again with the same problems is not logged again. */
+  private lastRefusal: string | null = null;
   private readonly loop: Loop;
   private readonly triggers: Triggers;
   /** Between start() and stop(). */
@@ -124,11 +125,7 @@ export class Controller {
   start(): void {
     this.running = true;
     this.triggers.watchConfig();
-    const at = this.desired.controller.metrics;
-    if (at) void this.metrics.serve(at, this.o.log).then((s) => {
-      if (this.running) this.metricsServer = s;
-      else s?.close();
-    });
+    void this.metrics.listen(this.desired.controller.metrics, this.o.log);
     // What a controller killed before us left attached to the server goes before it can hold the server
     // (tmux/strays.ts). The first pass creates missing queue folders, then their inboxes are watched.
     void this.reconciler.sweep().finally(() => {
@@ -150,26 +147,22 @@ export class Controller {
     return this.reconciler.lastBlindSpots;
   }
 
-  /** Re-reads the config; an invalid file is reported and the last good config stays in force. */
+  /**
+   * Re-reads the config; an invalid file or an edit of a key fixed for the controller's life is reported
+   * (once, however many times the file is seen changed) and the last good config stays in force.
+   */
   async reload(why: string): Promise<boolean> {
-    const r = await loadConfigFile(this.o.configFile);
-    if ('errors' in r) {
-      this.metrics.reload(false);
-      this.status.reloaded(r.errors.map(formatConfigError));
-      for (const e of r.errors) this.o.log.error(formatConfigError(e));
-      this.o.log.error({ errors: r.errors.length }, `config ${this.o.configFile} is invalid; keeping the last good config`);
-      return false;
-    }
-    const next = r.value;
+    const verdict = judgeReload(this.o.configFile, this.desired, await loadConfigFile(this.o.configFile));
+    this.metrics.reload(verdict.ok);
+    this.status.reloaded(verdict.ok ? [] : verdict.problems);
+    const refusal = verdict.ok ? null : verdict.message;
+    if (refusal && refusal !== this.lastRefusal) this.o.log.error(refusal);
+    this.lastRefusal = refusal;
+    if (!verdict.ok) return false;
     const prev = this.desired;
-    if (JSON.stringify(next.tmux) !== JSON.stringify(prev.tmux) || next.pool.prefix !== prev.pool.prefix || next.controller.stateDir !== prev.controller.stateDir) {
-      this.o.log.error('tmux (its socket and transport), pool.prefix and controller.stateDir cannot change while the controller runs; restart it to apply them (the rest of the edit is ignored too)');
-      return false;
-    }
-    this.desired = next;
+    const next = (this.desired = verdict.next);
     this.reconciler.setDesired(next);
-    this.metrics.reload(true);
-    this.status.reloaded([]);
+    void this.metrics.listen(next.controller.metrics, this.o.log);
     this.o.log.info({ why, size: next.pool.size, projects: next.projects.length }, 'config reloaded');
     if (JSON.stringify(next.projects) !== JSON.stringify(prev.projects)) await this.triggers.rewatchWork();
     this.loop.resume('config changed');
@@ -179,8 +172,7 @@ export class Controller {
   /** Stops taking new work and leaves running agents running; a restart adopts them. */
   async stop(): Promise<void> {
     this.running = false;
-    this.metricsServer?.close();
-    this.metricsServer = null;
+    void this.metrics.listen(null, this.o.log);
     await this.triggers.close();
     await this.loop.stop();
     await this.reconciler.idle();

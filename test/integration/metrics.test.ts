@@ -53,5 +53,12 @@ describe('controller.metrics', () => {
     expect(states.reduce((a, b) => a! + b!, 0)).toBe(2);
     expect(text).toContain('agentpool_process_resident_memory_bytes');
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
+
+    // A reload that moves the metrics moves the server: the new port answers, the old one is closed.
+    const moved = await freePort();
+    await env.writeConfig({ controller: { metrics: `:${moved}` } });
+    await c.waitForLine((l) => l.msg === 'serving metrics' && l.url === `http://127.0.0.1:${moved}/metrics`, 'the metrics on the new port');
+    expect(value(await (await fetch(`http://127.0.0.1:${moved}/metrics`)).text(), 'agentpool_config_reloads_total{result="ok"}')).toBe(2);
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
   });
 });

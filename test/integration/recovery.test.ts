@@ -153,6 +153,18 @@ describe('recovery', () => {
     await waitFor(async () => (await status()).controller.generation === 2, { what: 'generation 2' });
     expect((await status()).controller.lastReload).toMatchObject({ ok: true, errors: [] });
 
+    // A key the running controller is bound to: the edit is refused naming that key and nothing else, in
+    // one log line however often the file is seen changed, and the status says so.
+    await env.writeConfig({ pool: { prefix: 'w-' } });
+    const prefix = 'pool.prefix cannot change while the controller runs ("ccl-auto-" → "w-"): restart it to apply this edit; the last good config stays in force until then';
+    await c.waitForLine((l) => l.msg === prefix, 'the refused prefix edit');
+    await waitFor(async () => (await status()).controller.lastReload?.ok === false, { what: 'the refusal in the status' });
+    expect((await status()).controller).toMatchObject({ generation: 2, lastReload: { ok: false, errors: [prefix] } });
+    await env.writeConfig({ pool: { prefix: 'w-' } });
+    await env.writeConfigText(good);
+    await waitFor(async () => (await status()).controller.generation === 3, { what: 'generation 3' });
+    expect(c.lines.filter((l) => l.msg === prefix)).toHaveLength(1);
+
     await c.stop();
     const after = await env.agentpool('status');
     expect(after.stdout).toMatch(/no controller is running \(the last one wrote its status \d+s ago\); states below are as saved on the sessions/);
