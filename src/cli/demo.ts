@@ -1,11 +1,11 @@
-import { mkdtemp, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { listTasks } from '../tasks/list.js';
 import { projectSpec } from '../config/normalize.js';
 import { Controller } from '../reconciler/controller.js';
-import { isTaskName } from '../tasks/layout.js';
 import { createLogger, type LogFormat } from './logger.js';
 import type { CliValues } from './main.js';
 
@@ -54,7 +54,7 @@ export async function demoCommand(v: CliValues): Promise<number> {
   let interrupted = false;
   let settled = false;
   let stopped = false;
-  const allDone = waitUntilSettled(projects, () => stopped).then(() => {
+  const allDone = waitUntilSettled(root, () => stopped).then(() => {
     settled = true;
   });
   const stopOn = new Promise<void>((resolve) => {
@@ -78,17 +78,33 @@ export async function demoCommand(v: CliValues): Promise<number> {
   await c.stop();
   // The demo's own server (its own socket): ended with the demo.
   await c.backend.endHost();
-  const counts = await Promise.all(projects.map(async (p) => ({ project: p, done: await count(p, 'done'), failed: await count(p, 'failed') })));
-  const done = counts.reduce((n, c) => n + c.done, 0);
-  const failed = counts.reduce((n, c) => n + c.failed, 0);
+  const ends = await endings(root);
+  const done = ends.filter((e) => e === 'done').length;
+  const failed = ends.filter((e) => e === 'failed').length;
   const branches = await branchLines(projects[0]!);
-  process.stdout.write(
-    `\n${interrupted ? 'demo interrupted' : 'demo finished'}: ${done} done, ${failed} failed of ${SAMPLE_TASKS.length}\n` +
-      counts.map((c) => `  ${c.project}/.agent-queue/done/  (each task with its .result.json)\n`).join('') +
-      `  prompts the fake agents received: ${join(root, 'fake-agent.log')}\n  config: ${configFile}\n` +
-      (branches.length ? `\nwebapp's tasks, each on its own branch (review one with: agentpool diff --config ${configFile} TASK):\n${branches.join('\n')}\n` : ''),
-  );
+  const summary = `\n${interrupted ? 'demo interrupted' : 'demo finished'}: ${done} done, ${failed} failed of ${SAMPLE_TASKS.length}\n`;
+  if (v.keep) {
+    process.stdout.write(
+      summary + projects.map((p) => `  ${p}/.agent-queue/done/  (each task with its .result.json)\n`).join('') +
+        `  prompts the fake agents received: ${join(root, 'fake-agent.log')}\n  config: ${configFile}\n` +
+        (branches.length ? `\nwebapp's tasks, each on its own branch (review one with: agentpool diff --config ${configFile} TASK):\n${branches.join('\n')}\n` : '') +
+        `\nthe workspace stays: rm -r ${root} when you are done with it\n`,
+    );
+  } else {
+    // The workspace goes with the demo: what it did is printed here (npm run demo -- --keep keeps both).
+    await rm(root, { recursive: true, force: true });
+    process.stdout.write(
+      summary + (branches.length ? `\nwebapp's tasks, each on its own branch:\n${branches.join('\n')}\n` : '') +
+        `\nthe demo's workspace is removed; npm run demo -- --keep keeps the pool running and the files to look at\n`,
+    );
+  }
   return interrupted || done === SAMPLE_TASKS.length ? 0 : 1;
+}
+
+/** How each sample task ended, once each: done, failed, or null while it has not. */
+async function endings(root: string): Promise<Array<'done' | 'failed' | null>> {
+  const at = (project: string, dir: string, name: string) => existsSync(join(root, project, '.agent-queue', dir, name));
+  return SAMPLE_TASKS.map(([project, name]) => (at(project, 'done', name) ? 'done' : at(project, 'failed', name) ? 'failed' : null));
 }
 
 function demoConfig(root: string, socket: string, projects: string[]): string {
@@ -124,10 +140,9 @@ controller:
 `;
 }
 
-async function waitUntilSettled(projects: string[], stopped: () => boolean): Promise<void> {
+async function waitUntilSettled(root: string, stopped: () => boolean): Promise<void> {
   while (!stopped()) {
-    const finished = (await Promise.all(projects.map(async (p) => (await count(p, 'done')) + (await count(p, 'failed'))))).reduce((a, b) => a + b, 0);
-    if (finished >= SAMPLE_TASKS.length) return;
+    if ((await endings(root)).every((e) => e !== null)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -151,6 +166,3 @@ async function branchLines(project: string): Promise<string[]> {
   return rows.filter((r) => r.branch).map((r) => `  ${r.branch!.padEnd(32)} ${(r.changes ?? '').padEnd(16)} ${r.state}: ${r.name}`);
 }
 
-async function count(project: string, dir: string): Promise<number> {
-  return (await readdir(join(project, '.agent-queue', dir)).catch(() => [] as string[])).filter(isTaskName).length;
-}

@@ -27,7 +27,8 @@ export async function saveAttemptLog(d: DesiredState, io: AgentIO, attempt: Atte
   const text = await io.backend.readScreen(io.ref, { history: HISTORY_LINES }).catch(() => null);
   if (text === null) return null;
   const path = attemptLogPath(d, s.project, attempt.path, s.attempts, s.claimedAt);
-  const bytes = Buffer.from(`${text.replace(/[ \t]+$/gm, '').trimEnd()}\n`);
+  // A screen's empty rows (a shell agent's output, then rows of nothing down to "Pane is dead") say nothing.
+  const bytes = Buffer.from(`${text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim()}\n`);
   await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
   await writeFile(path, bytes.length > MAX_BYTES ? bytes.subarray(bytes.length - MAX_BYTES) : bytes, { mode: 0o600 });
   return path;

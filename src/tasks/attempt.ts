@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { SIDECAR_SUFFIX } from './layout.js';
 import { readSidecar } from './scan.js';
 import { claimTask, finishFrom, readResult, readTask, requeueFrom, writeSidecar } from './store.js';
@@ -82,9 +83,14 @@ export class Attempt {
     return this.write({ state: 'submitted', submittedAt: at });
   }
 
-  /** What the agent's CLI says it is (its session id, its transcript), as the attempt ends. */
+  /**
+   * What the agent's CLI says it is (its session id, its transcript), as the attempt ends. A transcript is
+   * named only if the file is there: a CLI may name one it never wrote (the fake agent names Claude's).
+   */
   async identity(ids: { agentSessionId?: string; transcriptPath?: string }): Promise<void> {
-    if (Object.keys(ids).length) await this.write(ids);
+    const { transcriptPath, ...rest } = ids;
+    const known = { ...rest, ...(transcriptPath && existsSync(transcriptPath) ? { transcriptPath } : {}) };
+    if (Object.keys(known).length) await this.write(known);
   }
 
   /**

@@ -2,6 +2,7 @@
  * `agentpool demo` as the README tells a new user to run it, from a shell inside their own tmux (TMUX and
  * TMUX_PANE set): every task done, and every one of the demo's three sessions did some of the work.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,5 +53,10 @@ describe('agentpool demo', () => {
     expect([...bySession.keys()].sort(), 'every demo session ran tasks').toEqual(['demo-1', 'demo-2', 'demo-3']);
     expect(lines.filter((l) => (l.level ?? 0) >= 40).map((l) => l.msg)).toEqual([]);
     expect(lines.filter((l) => l.msg === 'transition' && l.event === 'VANISHED')).toEqual([]);
+    // Its workspace went with it, and nothing it printed names a file of it.
+    const workspace = lines.find((l) => l.workspace)!.workspace as string;
+    expect(existsSync(workspace)).toBe(false);
+    expect(r.stdout.split('\n').filter((l) => !l.startsWith('{')).join('\n')).not.toContain(workspace);
+    expect(r.stdout).toContain("the demo's workspace is removed; npm run demo -- --keep keeps the pool running and the files to look at");
   }, 120_000);
 });

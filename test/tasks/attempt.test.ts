@@ -38,8 +38,13 @@ describe('attempt ledger', () => {
     await a.submitting();
     expect((await sidecarOf(task)).state).toBe('submitting');
     await a.submitted(NOW + 2);
-    await a.identity({ transcriptPath: '/t.jsonl' });
-    expect(await sidecarOf(task)).toMatchObject({ state: 'submitted', submittedAt: NOW + 2, transcriptPath: '/t.jsonl', attempts: 1 });
+    // A transcript is named only once it exists.
+    const transcript = join(root, 't.jsonl');
+    await a.identity({ agentSessionId: 'abc', transcriptPath: transcript });
+    expect((await sidecarOf(task)).transcriptPath).toBeNull();
+    await writeFile(transcript, '{}\n');
+    await a.identity({ transcriptPath: transcript });
+    expect(await sidecarOf(task)).toMatchObject({ state: 'submitted', submittedAt: NOW + 2, transcriptPath: transcript, attempts: 1 });
     expect(a.sidecar).toEqual(await sidecarOf(task));
   });
 
