@@ -49,7 +49,7 @@ async function describeSession(d: DesiredState, v: CliValues, file: { status: St
   const transitions = file!.status.transitions?.[name] ?? [];
   const cordoned = row.cordoned || (await readCordoned(d.controller.stateDir)).has(name);
   const conditions = sessionConditions(row, cordoned, now);
-  const next = sessionNext(d, v, row, cordoned, file!.live, now);
+  const next = sessionNext(v, row, cordoned, file!.live, now);
   const data = { session: row, live: file!.live, statusAgeMs: now - file!.status.writtenAt, conditions, transitions, next };
   let text = fields([
     ['Name', name],
@@ -78,9 +78,9 @@ export function sessionConditions(row: SessionStatus, cordoned: boolean, now: nu
   ];
 }
 
-function sessionNext(d: DesiredState, v: CliValues, row: SessionStatus, cordoned: boolean, live: boolean, now: number): string[] {
+function sessionNext(v: CliValues, row: SessionStatus, cordoned: boolean, live: boolean, now: number): string[] {
   const next: string[] = [];
-  const attach = attachHint(d, row.session);
+  const attach = attachHint(v, row.session);
   if (!live) next.push(`no controller is running: start one with ${agentpoolCommand(v, 'reconcile')}`);
   if (row.state === 'awaiting-prompt' && row.since !== null && now - row.since > 15_000) next.push(`the agent has shown no ready prompt for ${shortDuration(now - row.since)}, a dialog agentpool does not answer? Look at its screen: ${attach}`);
   if (row.state === 'working' && row.task) next.push(`${agentpoolCommand(v, `cancel ${row.task}`)} stops it; watch it work (do not type into it): ${attach}`);

@@ -31,6 +31,7 @@ export interface CliValues {
   size?: string;
   socket?: string;
   force?: boolean;
+  write?: boolean;
 }
 
 /** The only place that prints for humans on failure and calls process.exit. */

@@ -41,6 +41,8 @@ export function buildProgram(done: (code: number) => void): Command {
   program.command('down').description('end the pool: stop the controller, ask each agent to exit, end the sessions (and the tmux server when only the pool was on it)')
     .addOption(config()).option('--force', 'kill a controller that does not stop, and end the agents without asking')
     .action(run(async (v) => (await import('./down.js')).downCommand(v)));
+  program.command('attach').description("watch an agent's session (read-only): here, or in a new window of your own tmux").argument('<session>')
+    .addOption(config()).option('--write', 'let your keys reach the agent').action(run(async (v, session) => (await import('./attach.js')).attachCommand(v, session)));
   program.command('validate').description('check the config file').addOption(config()).addOption(output()).action(run(async (v) => (await import('./validate.js')).validateCommand(v)));
   program.command('status').description('each session and the queues, from the running controller')
     .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)').action(run(async (v) => (await import('./status.js')).statusCommand(v)));

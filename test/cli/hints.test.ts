@@ -2,10 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { sessionConditions } from '../../src/cli/describe.js';
 import { agentpoolCommand, attachHint } from '../../src/cli/hints.js';
-import type { DesiredState } from '../../src/config/types.js';
 import type { SessionStatus } from '../../src/status/status-file.js';
 
-const d = { tmux: { socket: 'agentpool', transport: 'control' } } as unknown as DesiredState;
 const row = (state: string): SessionStatus => ({ session: 'ccl-auto-1', role: 'pool', state, since: 0, task: '', project: '', model: null, attempt: null, until: null, lastError: null, cordoned: false });
 
 describe('hints', () => {
@@ -14,11 +12,8 @@ describe('hints', () => {
     expect(agentpoolCommand({ config: "/home/me/my pools/it's.yaml" }, 'retry a.md')).toBe(`agentpool retry a.md --config '/home/me/my pools/it'\\''s.yaml'`);
   });
 
-  it("say how to attach and detach from a plain shell, and from inside the person's own tmux", () => {
-    expect(attachHint(d, 'ccl-auto-1', {})).toBe("tmux -L 'agentpool' attach -t ccl-auto-1 (detach with C-b d)");
-    expect(attachHint(d, 'ccl-auto-1', { TMUX: '/tmp/tmux-0/default,1,0' })).toBe(
-      "TMUX= tmux -L 'agentpool' attach -t ccl-auto-1 (you are inside tmux: detach with C-b C-b d, which leaves your own session as it was)",
-    );
+  it('say how to watch a session with agentpool attach, which knows where it runs', () => {
+    expect(attachHint({ config: '/etc/ap.yaml' }, 'ccl-auto-1')).toBe("agentpool attach ccl-auto-1 --config '/etc/ap.yaml' (read-only)");
   });
 
   it('give a session conditions that agree with its state: a warm agent is ready, a cordoned one is not', () => {

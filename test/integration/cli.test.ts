@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => env.cleanup());
 
 const agentpool = (...args: string[]) => execa(process.execPath, [join(REPO_ROOT, 'bin/agentpool.js'), ...args], { reject: false, cwd: REPO_ROOT });
-const COMMANDS = ['init', 'down', 'reconcile', 'validate', 'status', 'tasks', 'describe', 'diff', 'worktrees', 'retry', 'cancel', 'cordon', 'uncordon', 'drain', 'doctor', 'demo', 'graph', 'completion'];
+const COMMANDS = ['init', 'down', 'attach', 'reconcile', 'validate', 'status', 'tasks', 'describe', 'diff', 'worktrees', 'retry', 'cancel', 'cordon', 'uncordon', 'drain', 'doctor', 'demo', 'graph', 'completion'];
 
 describe('the agentpool command line', () => {
   it('prints its version, an overview, and each command\'s own options', async () => {
