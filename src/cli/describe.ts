@@ -96,7 +96,7 @@ async function describeTask(d: DesiredState, v: CliValues, file: { status: Statu
   const { sidecar, record } = await taskFacts(row);
   const facts = record ?? sidecar;
   const history: HistoryEntry[] = facts?.history ?? [];
-  const transitions = taskTransitions(file?.status.transitions ?? {}, row.path);
+  const transitions = taskTransitions(file?.status ?? {}, row.path);
   const times = facts ? taskTimes(facts, record?.finishedAt ?? null) : [];
   const conditions: Condition[] = [
     { type: 'Claimed', status: facts?.claimedAt ? 'True' : 'False', reason: row.state === 'inbox' ? 'Waiting' : 'Claimed', message: facts?.session ? `by ${facts.session}` : '', since: facts?.claimedAt ?? null },

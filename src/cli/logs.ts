@@ -39,7 +39,7 @@ export async function logsCommand(v: CliValues, target: string | undefined): Pro
   }
   const row = await findTask(d, target);
   out(section(`controller: ${row.name}`));
-  out(transitionLines(taskTransitions(transitions, row.path)));
+  out(transitionLines(taskTransitions(file?.status ?? {}, row.path)));
   const { sidecar, record } = await taskFacts(row);
   const facts = sidecar ?? record;
   for (const h of facts?.history ?? []) {

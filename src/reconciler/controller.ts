@@ -104,6 +104,7 @@ export class Controller {
       c.releaseLock = await acquireControllerLocks(backendLockFile(desired), c.backend.label, desired.controller.stateDir, o.configFile);
       await mkdir(join(desired.controller.stateDir, 'sessions'), { recursive: true, mode: 0o700 });
       await mkdir(requestsDir(desired.controller.stateDir), { recursive: true, mode: 0o700 });
+      await c.status.restore(desired.controller.stateDir);
     }
     return c;
   }

@@ -7,7 +7,7 @@ import { writeJsonAtomic } from '../tasks/atomic.js';
 import { isAlive } from '../util/pid.js';
 import { desiredSlots, isPoolName } from '../config/pool.js';
 import type { ProjectQueue } from '../tasks/scan.js';
-import type { RecordedTransition } from './journal.js';
+import type { RecordedTransition, TaskTransition } from './journal.js';
 import { projectName } from '../tasks/task-id.js';
 
 /** One session as `agentpool status` shows it. */
@@ -50,6 +50,8 @@ export interface StatusFile {
   repairs?: Array<{ at: number; what: string }>;
   /** Each session's recent transitions, oldest first (src/status/journal.ts). */
   transitions?: Record<string, RecordedTransition[]>;
+  /** The latest tasks' transitions, by task path in active/, oldest first. */
+  taskTransitions?: Record<string, TaskTransition[]>;
 }
 
 /** What the controller knows beyond the snapshot, per slot. */

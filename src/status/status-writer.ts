@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DesiredState } from '../config/types.js';
 import type { SlotView } from '../machines/types.js';
 import { SlotJournal } from './journal.js';
-import { sessionStatus, writeStatusFile, type ObservedForStatus, type StatusFile } from './status-file.js';
+import { readStatusFile, sessionStatus, writeStatusFile, type ObservedForStatus, type StatusFile } from './status-file.js';
 
 /** What a pass adds to the status file besides its snapshot and the slots. */
 export interface PassFacts {
@@ -24,6 +24,12 @@ export class StatusWriter {
 
   constructor(private readonly configFile: string, private readonly log: Logger) {}
 
+  /** Goes on from the status file a previous controller of this state folder wrote: its transitions. */
+  async restore(stateDir: string): Promise<void> {
+    const last = await readStatusFile(stateDir, 0).catch(() => null);
+    if (last) this.journal.restore(last.status);
+  }
+
   /** A reload of the config: taken (no errors; a new generation), or refused with the errors a person must fix. */
   reloaded(errors: string[]): void {
     if (errors.length === 0) this.generation++;
@@ -37,7 +43,7 @@ export class StatusWriter {
       version: 1, pid: process.pid, config: this.configFile, startedAt: this.startedAt, writtenAt: Date.now(),
       generation: this.generation, lastReload: this.lastReload,
       pool: { prefix: d.pool.prefix, desired: d.pool.size, actual: sessions.filter((r) => r.role === 'pool' && r.state !== 'absent').length, agent: d.pool.agent },
-      sessions, problems: [...pass.problems], repairs: [...pass.repairs], transitions: this.journal.transitions(),
+      sessions, problems: [...pass.problems], repairs: [...pass.repairs], transitions: this.journal.transitions(), taskTransitions: this.journal.taskTransitions(),
     }).catch((err: Error) => this.log.warn({ err: err.message }, 'cannot write the status file'));
   }
 }

@@ -43,6 +43,13 @@ describe('agentpool describe', () => {
     const j = JSON.parse((await env.agentpool('describe', 'task', 'a.md', '-o', 'json')).stdout);
     expect(j.record).toMatchObject({ outcome: 'done', attempts: 1, session: 'ccl-auto-1' });
     expect(j.transitions.map((x: { event: string }) => x.event)).toEqual(['CLAIMED', 'LAUNCHED', 'SUBMITTED', 'AGENT_ENDED']);
+    // A restarted controller goes on from the journal the last one wrote: the task's story is still told.
+    await c.stop();
+    const again = env.startController();
+    await again.waitForLine((l) => l.msg === 'controller started', 'the restart');
+    await waitFor(async () => JSON.parse((await env!.agentpool('status', '-o', 'json')).stdout).controller?.pid === again.pid, { what: 'the new controller\'s status' });
+    const told = JSON.parse((await env.agentpool('describe', 'task', 'a.md', '-o', 'json')).stdout);
+    expect(told.transitions.map((x: { event: string }) => x.event)).toEqual(['CLAIMED', 'LAUNCHED', 'SUBMITTED', 'AGENT_ENDED']);
     const missing = await env.agentpool('describe', 'session', 'ccl-auto-9');
     expect([missing.exitCode, missing.stderr]).toEqual([2, 'agentpool: no session ccl-auto-9 in the controller\'s last status (sessions: ccl-auto-1)']);
   });
