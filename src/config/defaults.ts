@@ -27,5 +27,5 @@ export const DEFAULTS = {
   /** Relative to a project's path. */
   inbox: '.agent-queue/inbox',
   isolation: 'none',
-  worktree: { keep: 'failed', commit: 'off' },
+  worktree: { keep: 'failed', commit: 'off', branches: 'delete-empty' },
 } as const;

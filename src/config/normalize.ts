@@ -95,6 +95,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
         baseRef: p.worktree?.baseRef ?? null,
         keep: p.worktree?.keep ?? d.worktree.keep,
         commit: p.worktree?.commit ?? d.worktree.commit,
+        branches: p.worktree?.branches ?? d.worktree.branches,
       },
     })),
     dedicated: [...(raw.dedicated ?? [])],
@@ -128,7 +129,7 @@ export function projectSpec(projectPath: string, o: Partial<Omit<ProjectSpec, 'p
     agent: o.agent ?? null,
     trust: o.trust ?? false,
     isolation: o.isolation ?? DEFAULTS.isolation,
-    worktree: o.worktree ?? { baseRef: null, keep: DEFAULTS.worktree.keep, commit: DEFAULTS.worktree.commit },
+    worktree: o.worktree ?? { baseRef: null, keep: DEFAULTS.worktree.keep, commit: DEFAULTS.worktree.commit, branches: DEFAULTS.worktree.branches },
   };
 }
 

@@ -2,7 +2,7 @@
  * The YAML-shaped config, as schemas/desired-state.schema.json accepts it. Only src/config sees this type:
  * everything else reads the normalized `DesiredState` (./types.ts). It is trusted only after ajv said yes.
  */
-import type { DriverKind, NotifyEvent, TmuxTransport, WorktreeKeep } from './types.js';
+import type { BranchPolicy, DriverKind, NotifyEvent, TmuxTransport, WorktreeKeep } from './types.js';
 
 /** A duration string such as "30s" (see ./duration.ts). */
 export type RawDuration = string;
@@ -43,7 +43,7 @@ export interface RawConfig {
   projects?: Array<{
     path: string; inbox?: string; name?: string; agent?: string; trust?: boolean;
     isolation?: 'none' | 'worktree';
-    worktree?: { baseRef?: string; keep?: WorktreeKeep; commit?: 'auto' | 'off' };
+    worktree?: { baseRef?: string; keep?: WorktreeKeep; commit?: 'auto' | 'off'; branches?: BranchPolicy };
   }>;
   dedicated?: string[];
   agents?: Record<string, RawAgent>;

@@ -131,10 +131,12 @@ export interface ProjectSpec {
   worktree: {
     /** The commit a task's branch starts from; null: the project's HEAD when the task is launched. */
     baseRef: string | null;
-    /** Which worktrees stay when their attempt ends (the branch always stays). */
+    /** Which worktrees stay when their attempt ends. */
     keep: WorktreeKeep;
     /** auto: what the agent left uncommitted is committed with the task's title when the attempt ends. */
     commit: 'auto' | 'off';
+    /** Which branches go once their worktree is gone: ones without commits; also merged ones (on prune); none. */
+    branches: BranchPolicy;
   };
 }
 
@@ -142,6 +144,7 @@ export interface ProjectSpec {
 export type TmuxTransport = 'control' | 'exec';
 
 export type WorktreeKeep = 'failed' | 'always' | 'never';
+export type BranchPolicy = 'delete-empty' | 'delete-merged' | 'keep';
 
 export interface DesiredState {
   /** The config file this came from (absolute), for messages. */

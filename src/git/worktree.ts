@@ -158,6 +158,20 @@ export async function removeWorktree(w: Pick<Worktree, 'repo' | 'path'>): Promis
   });
 }
 
+/** Deletes a task's branch (its worktree gone first); one already gone is no error. */
+export async function deleteBranch(repo: string, branch: string): Promise<void> {
+  await serially(`git:${repo}`, async () => {
+    if (await gitMaybe(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).catch(() => null)) await git(repo, ['branch', '-D', branch]);
+  });
+}
+
+/** agentpool's task branches (agentpool/*) that no worktree has out and whose commits are all in HEAD. */
+export async function mergedTaskBranches(project: string): Promise<{ repo: string; branches: string[] }> {
+  const repo = await topOf(project);
+  const out = await git(repo, ['branch', '--merged', 'HEAD', '--format', '%(refname:short) %(worktreepath)', '--list', 'agentpool/*']);
+  return { repo, branches: out.split('\n').map((l) => l.trim()).filter((l) => l && !l.includes(' ')) };
+}
+
 /** Forgets worktrees whose folders are gone (`git worktree prune`); a controller does it on start. */
 export async function pruneWorktrees(project: string): Promise<void> {
   const repo = await topOf(project);

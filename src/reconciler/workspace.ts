@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { ProjectSpec } from '../config/types.js';
 import { worktreeRoot } from '../git/task-worktrees.js';
 import {
-  branchWarmWorktree, commitLeftovers, createWarmWorktree, createWorktree, inspectWorktree, removeWarmWorktree, removeWorktree, WorktreeError,
+  branchWarmWorktree, commitLeftovers, createWarmWorktree, createWorktree, deleteBranch, inspectWorktree, removeWarmWorktree, removeWorktree, WorktreeError,
   type WarmWorktree,
 } from '../git/worktree.js';
 import { Attempt } from '../tasks/attempt.js';
@@ -71,7 +71,7 @@ export async function closeWorkspace(x: Act, of: Attempt | string, outcome: 'don
   const w = attempt.sidecar?.worktree;
   if (!attempt.sidecar || !w) return null;
   const project = x.d.projects.find((p) => p.path === attempt.sidecar!.project);
-  const policy = project?.worktree ?? { keep: 'failed', commit: 'off' };
+  const policy = project?.worktree ?? { keep: 'failed', commit: 'off', branches: 'delete-empty' };
   let autoCommit: string | null = null;
   if (policy.commit === 'auto') {
     try {
@@ -96,8 +96,16 @@ export async function closeWorkspace(x: Act, of: Attempt | string, outcome: 'don
       x.log.warn({ task, worktree: w.path, err: (err as Error).message }, 'could not remove the task\'s worktree; it is kept');
     }
   }
-  x.log.info({ task, ...taskId(x.d, task), branch: report.branch, commits: report.commits.length, ...report.diffstat, uncommitted: report.uncommitted, worktree: kept ? w.path : null }, 'closed the task\'s worktree');
-  return { ...report, worktree: w.path, kept, mainTreeChanges: w.mainTreeChanges, autoCommit };
+  // A branch the attempt made no commit on says nothing (it never reached an agent, or changed nothing).
+  let branchDeleted = false;
+  if (!kept && report.commits.length === 0 && policy.branches !== 'keep') {
+    branchDeleted = await deleteBranch(w.repo, w.branch).then(() => true, (err: Error) => {
+      x.log.warn({ task, branch: w.branch, err: err.message }, 'could not delete the task\'s empty branch; it stays');
+      return false;
+    });
+  }
+  x.log.info({ task, ...taskId(x.d, task), branch: report.branch, commits: report.commits.length, ...report.diffstat, uncommitted: report.uncommitted, worktree: kept ? w.path : null, branchDeleted }, 'closed the task\'s worktree');
+  return { ...report, worktree: w.path, kept, mainTreeChanges: w.mainTreeChanges, autoCommit, ...(branchDeleted ? { branchDeleted: true as const } : {}) };
 }
 
 /** The task's title for a commit message: its `title:`, else its first line, else its file name. */

@@ -89,7 +89,7 @@ async function readRow(p: ProjectSpec, state: TaskState, path: string, name: str
   return {
     ...base, priority: r.priority, arrivedAt: r.arrivedAt, attempts: r.attempts, session: r.session, model: r.model, reason: r.reason,
     durationMs: r.claimedAt !== null ? r.finishedAt - r.claimedAt : null, finishedAt: r.finishedAt,
-    branch: r.git?.branch ?? null, changes: r.git ? changesOf(r.git) : null,
+    branch: r.git && !r.git.branchDeleted ? r.git.branch : null, changes: r.git ? changesOf(r.git) : null,
   };
 }
 

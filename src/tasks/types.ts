@@ -132,6 +132,8 @@ export interface GitRecord extends WorktreeReport {
   mainTreeChanges: number;
   /** The commit agentpool made of what the agent left uncommitted (commit: auto), or null. */
   autoCommit: string | null;
+  /** The branch was deleted with the worktree: the attempt made no commit on it (worktree.branches). */
+  branchDeleted?: true;
 }
 
 /** A task in active/, with its sidecar. */

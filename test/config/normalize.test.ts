@@ -46,7 +46,7 @@ describe('normalize', () => {
 
   it('defaults a project inbox and name, and normalizes its paths', () => {
     const v = valueOf(yaml(...HEAD, 'projects:', '  - path: /src/app/', '  - {path: /src/x/../lib, inbox: /q//in/, name: L}'));
-    const none = { agent: null, trust: false, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off' } };
+    const none = { agent: null, trust: false, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off', branches: 'delete-empty' } };
     expect(v.projects).toEqual([
       { path: '/src/app', inbox: '/src/app/.agent-queue/inbox', name: 'app', ...none },
       { path: '/src/lib', inbox: '/q/in', name: 'L', ...none },
@@ -55,8 +55,8 @@ describe('normalize', () => {
 
   it('reads a project\'s isolation and worktree settings', () => {
     // Whether the folder is a repository is the loader's question (test/config/load.test.ts); none is needed here.
-    const v = valueOf(yaml(...HEAD, 'projects:', '  - {path: /src/repo, isolation: worktree, worktree: {baseRef: main, keep: always, commit: auto}}'));
-    expect(v.projects[0]).toMatchObject({ isolation: 'worktree', worktree: { baseRef: 'main', keep: 'always', commit: 'auto' } });
+    const v = valueOf(yaml(...HEAD, 'projects:', '  - {path: /src/repo, isolation: worktree, worktree: {baseRef: main, keep: always, commit: auto, branches: keep}}'));
+    expect(v.projects[0]).toMatchObject({ isolation: 'worktree', worktree: { baseRef: 'main', keep: 'always', commit: 'auto', branches: 'keep' } });
   });
 
   it('picks the default stateDir from XDG_STATE_HOME and a sanitized socketPath', () => {
@@ -85,5 +85,8 @@ describe('normalize', () => {
     expect(props(props(pool, 'cooldown'), 'afterFailure').default).toBe(DEFAULTS.pool.cooldown.afterFailure);
     for (const [key, value] of Object.entries(DEFAULTS.tasks)) expect(props(tasks, key).default).toBe(value);
     expect(props(props(root, 'controller'), 'resync').default).toBe(DEFAULTS.controller.resync);
+    expect(props(pool, 'prefix').default).toBe(DEFAULTS.pool.prefix);
+    const worktree = props(props(root, 'projects').items, 'worktree');
+    for (const [key, value] of Object.entries(DEFAULTS.worktree)) expect(props(worktree, key).default, `worktree.${key}`).toBe(value);
   });
 });

@@ -153,6 +153,39 @@ describe('isolation: worktree', () => {
     expect(existsSync(left.worktree)).toBe(true);
   });
 
+  it('deletes the branch of an attempt that made no commit, keeps it with branches: keep, and prunes merged ones with delete-merged', async () => {
+    env = await poolWith(1, [], {});
+    const app = await repo(join(env.dir, 'app'));
+    const lib = await repo(join(env.dir, 'lib'));
+    await env.writeConfig({ projects: [
+      { path: app, isolation: 'worktree', worktree: { branches: 'delete-merged' } },
+      { path: lib, isolation: 'worktree', worktree: { branches: 'keep' } },
+    ] });
+    await dropTask(app, 'look.md', 'Only look around.\n');
+    await dropTask(app, 'work.md', 'Change it.\nfile: shared.txt\ncommit: yes\n');
+    await dropTask(lib, 'look.md', 'Only look around.\n');
+    const c = env.startController();
+    await settled(app, 2);
+    await settled(lib, 1);
+    const branches = (cwd: string) => git(cwd, 'branch', '--list', 'agentpool/*', '--format', '%(refname:short)');
+    const a = await records(app, 'done');
+    expect(a.get('look.md')!.git).toMatchObject({ branch: 'agentpool/look', commits: [], kept: false, branchDeleted: true });
+    expect(a.get('work.md')!.git).not.toHaveProperty('branchDeleted');
+    expect(await branches(app)).toBe('agentpool/work');
+    expect((await records(lib, 'done')).get('look.md')!.git).not.toHaveProperty('branchDeleted');
+    expect(await branches(lib)).toBe('agentpool/look');
+    // The tasks table names only branches that are there.
+    const rows = JSON.parse((await env.agentpool('tasks', '-o', 'json')).stdout) as Array<{ project: string; name: string; branch: string | null }>;
+    expect(rows.map((r) => `${r.project}/${r.name} ${r.branch}`).sort()).toEqual(['app/look.md null', 'app/work.md agentpool/work', 'lib/look.md agentpool/look']);
+    expect(warnings(c)).toEqual([]);
+
+    // Once its work is merged, prune deletes the branch (delete-merged); keep's stay.
+    await git(app, 'merge', '--quiet', '--ff-only', 'agentpool/work');
+    const pruned = await env.agentpool('worktrees', '--prune');
+    expect(pruned.stdout.split('\n')).toEqual(['no orphaned task worktrees', 'deleted branch agentpool/work of app: merged into HEAD']);
+    expect([await branches(app), await branches(lib)]).toEqual(['', 'agentpool/look']);
+  });
+
   it('adopts a working agent in its worktree after a SIGKILL of the controller, and the record has its commit', async () => {
     env = await poolWith(1, [], { FAKE_AGENT_WORK_MS: '4000' });
     const app = await repo(join(env.dir, 'app'));
