@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, Option } from 'commander';
-import { completionScript, SHELLS } from './completion.js';
+import { completionScript, NAME_KINDS, SHELLS } from './completion.js';
 import type { CliValues } from './main.js';
 import type { controlCommand } from './controls.js';
 
@@ -88,6 +88,8 @@ export function buildProgram(done: (code: number) => void): Command {
     process.stdout.write((await import('../machines/graph.js')).machineGraph());
     return 0;
   }));
+  program.command('__names', { hidden: true }).addArgument(new Argument('<kind>').choices(NAME_KINDS)).addOption(config())
+    .action(run(async (v, kind) => (await import('./names.js')).namesCommand(v, kind)));
   program.command('completion').description('a shell completion script: agentpool completion bash >> ~/.bashrc').addArgument(new Argument('<shell>').choices(SHELLS))
     .action(run(async (_v, shell) => {
       process.stdout.write(completionScript(program, shell as (typeof SHELLS)[number]));

@@ -59,6 +59,25 @@ describe('the agentpool command line', () => {
     expect((await agentpool('completion', 'tcsh')).stderr).toMatch(/'tcsh' is invalid.* Allowed choices are bash, zsh, fish/);
   });
 
+  it('completes task names and session names from the pool, with the --config on the line', async () => {
+    const bash = (await agentpool('completion', 'bash')).stdout;
+    // `agentpool` on PATH, as npm i -g installs it.
+    const bin = join(env.dir, 'bin');
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'agentpool'), `#!/bin/sh\nexec '${process.execPath}' '${join(REPO_ROOT, 'bin/agentpool.js')}' "$@"\n`, { mode: 0o755 });
+    await mkdir(join(env.project, '.agent-queue', 'inbox'), { recursive: true });
+    await writeFile(join(env.project, '.agent-queue', 'inbox', 'fix-login.md'), 'Fix it.\n');
+    await writeFile(join(env.project, '.agent-queue', 'inbox', 'fix-logout.md'), 'Fix that.\n');
+    const complete = async (...words: string[]) => {
+      const line = `${bash}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _agentpool; echo "\${COMPREPLY[@]}"`;
+      return (await execa('bash', ['-c', line], { env: { PATH: `${bin}:${process.env.PATH}` } })).stdout.split(' ').filter(Boolean).sort();
+    };
+    expect(await complete('agentpool', 'retry', '--config', env.configFile, 'fix-')).toEqual(['fix-login.md', 'fix-logout.md']);
+    expect(await complete('agentpool', 'cordon', '--config', env.configFile, 'ccl')).toEqual(['ccl-auto-1']);
+    // Without a config it can read, it offers no names and prints no error into the line.
+    expect(await complete('agentpool', 'retry', '--config', join(env.dir, 'nope.yaml'), 'fix-')).toEqual([]);
+  });
+
   it('validate -o json gives every error with its line and column, or the pool it read', async () => {
     const ok = JSON.parse((await agentpool('validate', '--config', env.configFile, '-o', 'json')).stdout);
     expect(ok).toMatchObject({ valid: true, pool: { prefix: 'ccl-auto-', size: 1 }, projects: [env.project] });
