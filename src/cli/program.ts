@@ -84,10 +84,12 @@ export function buildProgram(done: (code: number) => void): Command {
     .action(run(async (v, action) => (await import('./service.js')).serviceCommand(action!, v)));
   program.command('doctor').description('check tmux, the agent CLI and its settings before a run').addOption(config()).addOption(output()).action(run(async (v) => (await import('./doctor.js')).doctorCommand(v)));
   program.command('demo').description('the whole job on a bundled setup').option('--keep', 'keep running until Ctrl-C').addOption(logFormat()).action(run(async (v) => (await import('./demo.js')).demoCommand(v)));
-  program.command('graph').description('the session state machine as a Mermaid diagram').action(run(async () => {
-    process.stdout.write((await import('../machines/graph.js')).machineGraph());
-    return 0;
-  }));
+  program.command('graph').description('the session state machine: a Mermaid diagram, or an SVG image (-o svg > machine.svg)')
+    .addOption(output(['mermaid', 'svg'])).action(run(async (v) => {
+      const graph = await import('../machines/graph.js');
+      process.stdout.write(v.output === 'svg' ? graph.machineSvg() : graph.machineGraph());
+      return 0;
+    }));
   program.command('__names', { hidden: true }).addArgument(new Argument('<kind>').choices(NAME_KINDS)).addOption(config())
     .action(run(async (v, kind) => (await import('./names.js')).namesCommand(v, kind)));
   program.command('completion').description('a shell completion script: agentpool completion bash >> ~/.bashrc').addArgument(new Argument('<shell>').choices(SHELLS))
