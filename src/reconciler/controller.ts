@@ -12,7 +12,7 @@ import { Loop, TerminalError } from './loop.js';
 import { Reconciler } from './reconciler.js';
 import { StatusWriter } from '../status/status-writer.js';
 import { readCordoned } from '../controls/cordoned.js';
-import { Metrics } from '../metrics/metrics.js';
+import { LazyMetrics } from '../metrics/lazy.js';
 import { taskId } from '../tasks/task-id.js';
 import { requestsDir } from '../controls/requests.js';
 import { Triggers } from './triggers.js';
@@ -37,7 +37,7 @@ export class Controller {
   readonly reconciler: Reconciler;
   readonly slots: Slots;
   readonly backend: SessionBackend;
-  readonly metrics = new Metrics();
+  readonly metrics = new LazyMetrics();
   /** The last refused edit's message: a file seen changed again with the same problems is not logged again. */
   private lastRefusal: string | null = null;
   private readonly loop: Loop;
@@ -100,6 +100,7 @@ export class Controller {
   static async create(o: ControllerOptions): Promise<Controller> {
     const desired = await loadDesired(o.configFile);
     const c = new Controller(o, desired);
+    if (desired.controller.metrics) await c.metrics.load();
     if (o.lock !== false) {
       c.releaseLock = await acquireControllerLocks(backendLockFile(desired), c.backend.label, desired.controller.stateDir, o.configFile);
       await mkdir(join(desired.controller.stateDir, 'sessions'), { recursive: true, mode: 0o700 });

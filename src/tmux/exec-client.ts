@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { socketArgs, type TmuxSocket } from './client.js';
 import { pasteBuffer, TmuxCommands } from './commands.js';
 import { TmuxError, isNoServerMessage, isRefusedMessage } from './errors.js';
@@ -103,6 +102,8 @@ export class ExecTmuxClient extends TmuxCommands {
   /** Runs one tmux process with `args` as they are (already escaped); returns stdout. */
   private async spawn(args: readonly string[], input?: string): Promise<string> {
     const full = [...this.base, ...args];
+    // Loaded when first needed: a controller on the control transport may never run a tmux process.
+    const { execa } = await import('execa');
     const child = execa(this.binary, full, {
       reject: false, input, stripFinalNewline: false, env: this.env, extendEnv: false, timeout: this.timeoutMs, forceKillAfterDelay: 500,
     });

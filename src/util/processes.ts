@@ -1,5 +1,4 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { execa } from 'execa';
 
 /** One process as the system lists it. */
 export interface ProcessInfo {
@@ -38,6 +37,7 @@ async function procEntry(pid: number): Promise<ProcessInfo> {
 }
 
 async function listWithPs(): Promise<ProcessInfo[]> {
+  const { execa } = await import('execa');
   const r = await execa('ps', ['-A', '-o', 'pid=,ppid=,uid=,command='], { reject: false });
   return String(r.stdout).split('\n').flatMap((line) => {
     const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line);
