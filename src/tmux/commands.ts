@@ -44,7 +44,8 @@ export abstract class TmuxCommands implements TmuxClient {
     try {
       out = await this.run(args);
     } catch (err) {
-      if (err instanceof TmuxError && err.kind === 'no-server') return [];
+      // A server whose last session just went answers `-a` with "no current target" as it exits: no panes.
+      if (err instanceof TmuxError && (err.kind === 'no-server' || err.stderr === 'no current target')) return [];
       throw err;
     }
     let rows = parseRows(out, keys, { command: this.binary, args });
