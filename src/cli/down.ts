@@ -8,7 +8,7 @@ import { driverFor } from '../drivers/index.js';
 import { acquireControllerLocks } from '../reconciler/lock.js';
 import { readStatusFile, statusFreshMs } from '../status/status-file.js';
 import { listTasks } from '../tasks/list.js';
-import { isAlive } from '../util/pid.js';
+import { isAlive, signal, whenGone } from '../util/pid.js';
 import { UsageError, type CliValues } from './main.js';
 import { agentpoolCommand } from './hints.js';
 
@@ -30,7 +30,7 @@ export async function downCommand(v: CliValues): Promise<number> {
   const d = await loadDesired(v.config ?? defaultConfigPath());
   const force = v.force === true;
   const said: string[] = [];
-  const controller = await stopController(d, force);
+  const controller = await stopController(d, v, force);
   if (controller) said.push(`stopped the controller (pid ${controller})`);
   const backend = createBackend(d);
   const release = await acquireControllerLocks(backendLockFile(d), backend.label, d.controller.stateDir, d.file);
@@ -72,40 +72,25 @@ const AGENT_EXIT_MS = 10_000;
 
 /** Waits for the processes to end; `force` kills what is left. The pids still running. */
 async function endAll(pids: readonly number[], force: boolean): Promise<number[]> {
-  await Promise.all(pids.map((pid) => gone(pid, AGENT_EXIT_MS)));
+  await Promise.all(pids.map((pid) => whenGone(pid, AGENT_EXIT_MS)));
   const left = pids.filter(isAlive);
   if (!force) return left;
-  for (const pid of left) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
-  await Promise.all(left.map((pid) => gone(pid, 5_000)));
+  for (const pid of left) signal(pid, 'SIGKILL');
+  await Promise.all(left.map((pid) => whenGone(pid, 5_000)));
   return left.filter(isAlive);
 }
 
 /** Stops the controller that runs for `d`, if one does; its pid, or null when none ran. */
-async function stopController(d: DesiredState, force: boolean): Promise<number | null> {
+async function stopController(d: DesiredState, v: CliValues, force: boolean): Promise<number | null> {
   const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
   const pid = file?.status.pid;
   if (!pid || !isAlive(pid)) return null;
-  process.kill(pid, 'SIGTERM');
-  if (await gone(pid, CONTROLLER_STOP_MS)) return pid;
-  if (!force) throw new UsageError(`the controller (pid ${pid}) did not stop within ${CONTROLLER_STOP_MS / 1000} s of SIGTERM; agentpool down --force kills it`, 1);
-  process.kill(pid, 'SIGKILL');
-  if (!(await gone(pid, 5_000))) throw new UsageError(`the controller (pid ${pid}) is still running after SIGKILL`, 1);
+  signal(pid, 'SIGTERM');
+  if (await whenGone(pid, CONTROLLER_STOP_MS)) return pid;
+  if (!force) throw new UsageError(`the controller (pid ${pid}) did not stop within ${CONTROLLER_STOP_MS / 1000} s of SIGTERM; ${agentpoolCommand(v, 'down --force')} kills it`, 1);
+  signal(pid, 'SIGKILL');
+  if (!(await whenGone(pid, 5_000))) throw new UsageError(`the controller (pid ${pid}) is still running after SIGKILL`, 1);
   return pid;
-}
-
-async function gone(pid: number, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
 }
 
 /** True when the server hosted nothing but the pool's sessions (and hosts nothing now): it is ours to end. */

@@ -108,12 +108,10 @@ export class QueueScanner {
       } else if (settling) {
         // Read while it settles, for its priority only; a half-written file that does not parse yet says nothing.
         if (!('reason' in entry.result)) q.settling.push({ path, project: project.path, name, ...entry.result, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
-      } else if ('reason' in entry.result) {
-        q.rejected.push({ path, project: project.path, name, reason: entry.result.reason });
-      } else if (unknownAgent(entry.result.agent, opts.agents) !== null) {
-        q.rejected.push({ path, project: project.path, name, reason: unknownAgent(entry.result.agent, opts.agents)! });
       } else {
-        q.pending.push({ path, project: project.path, name, ...entry.result, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
+        const reason = 'reason' in entry.result ? entry.result.reason : unknownAgent(entry.result.agent, opts.agents);
+        if (reason !== null) q.rejected.push({ path, project: project.path, name, reason });
+        else q.pending.push({ path, project: project.path, name, ...(entry.result as Wants), arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
       }
     }
     for (const path of this.cache.keys()) if (path.startsWith(dirs.inbox) && !seen.has(path)) this.cache.delete(path);

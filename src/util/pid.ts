@@ -35,10 +35,15 @@ export function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
 export async function endProcess(pid: number, graceMs = 1_000): Promise<void> {
   if (!signal(pid, 'SIGTERM')) return;
   signal(pid, 'SIGCONT');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!signal(pid, 0)) return;
+  if (!(await whenGone(pid, graceMs))) signal(pid, 'SIGKILL');
+}
+
+/** Waits up to `withinMs` for `pid` to be gone (looking every 20 ms); true once it is. */
+export async function whenGone(pid: number, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (signal(pid, 0)) {
+    if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, 20));
   }
-  signal(pid, 'SIGKILL');
+  return true;
 }
