@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 // `reconcile ...` is `agentpool reconcile ...`.
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/bundle/main.js';
 main(['reconcile', ...process.argv.slice(2)]);

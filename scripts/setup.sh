@@ -40,10 +40,12 @@ need() {
 need tmux "agentpool runs its agents in a private tmux server"
 need git "the demo and the tests run tasks in git worktrees"
 
-# Build: TypeScript to dist/, unless dist/ is newer than every source (a no-op tsc still takes seconds).
-if [ -f dist/.tsbuildinfo ] && [ -z "$(find src tsconfig.json package-lock.json -newer dist/.tsbuildinfo -print -quit)" ]; then
+# Build: TypeScript to dist/, then what the bins run (scripts/bundle.mjs), unless dist/ is newer than every
+# source (a no-op tsc still takes seconds).
+if [ -f dist/.tsbuildinfo ] && [ -z "$(find src schemas scripts/bundle.mjs tsconfig.json package-lock.json -newer dist/.tsbuildinfo -print -quit)" ]; then
   exit 0
 fi
 npx --no-install tsc -p tsconfig.json
+node scripts/bundle.mjs
 # tsc leaves its record as it was when no output changed (a source only touched): mark dist/ current now.
 touch dist/.tsbuildinfo

@@ -1,5 +1,5 @@
 /**
- * Builds dist/, which the integration tests run (bin/agentpool.js, the fake agent, the hook), once per test
+ * Builds dist/ (tsc, then scripts/bundle.mjs), which the integration tests run (bin/agentpool.js, the fake agent, the hook), once per test
  * run: the suite's global setup calls it and tells the test workers through BUILT_ENV. A build is skipped
  * when dist/ is newer than every source (an incremental no-op tsc still cost 4 s and 6 s of CPU, once per
  * test file before). Concurrent runs of one checkout take turns through a lock file instead of writing dist/ at once. A build
@@ -22,21 +22,24 @@ export async function buildDist(): Promise<void> {
     if (isCurrent()) return;
     const r = await execa('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT, reject: false, all: true });
     if (r.exitCode !== 0) throw new Error(`npx tsc -p tsconfig.json failed (${r.exitCode}):\n${r.all}`);
-    if (!existsSync(join(REPO_ROOT, 'dist/cli/main.js'))) throw new Error('the build did not produce dist/cli/main.js');
+    const bundled = await execa('node', ['scripts/bundle.mjs'], { cwd: REPO_ROOT, reject: false, all: true });
+    if (bundled.exitCode !== 0) throw new Error(`node scripts/bundle.mjs failed (${bundled.exitCode}):\n${bundled.all}`);
+    if (!existsSync(join(REPO_ROOT, 'dist/bundle/main.js'))) throw new Error('the build did not produce dist/bundle/main.js');
     // tsc leaves its record as it was when nothing changed (a source only touched): mark dist/ current now.
     const now = new Date();
     await utimes(join(REPO_ROOT, 'dist', '.tsbuildinfo'), now, now);
   });
 }
 
-/** dist/'s build record is newer than every file of src/ and the build's config. */
+/** dist/'s build record is newer than every file of src/ and schemas/, and the build's config. */
 function isCurrent(): boolean {
   const info = join(REPO_ROOT, 'dist', '.tsbuildinfo');
   if (!existsSync(info)) return false;
   const built = statSync(info).mtimeMs;
   const newest = (dir: string): number =>
     Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
-  return Math.max(newest(join(REPO_ROOT, 'src')), statSync(join(REPO_ROOT, 'tsconfig.json')).mtimeMs) < built;
+  const sources = [newest(join(REPO_ROOT, 'src')), newest(join(REPO_ROOT, 'schemas')), statSync(join(REPO_ROOT, 'tsconfig.json')).mtimeMs, statSync(join(REPO_ROOT, 'scripts', 'bundle.mjs')).mtimeMs];
+  return Math.max(...sources) < built;
 }
 
 async function withBuildLock(fn: () => Promise<void>): Promise<void> {
