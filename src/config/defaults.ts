@@ -11,6 +11,7 @@ export const DEFAULTS = {
     startIndex: 1,
     agent: 'claude',
     prewarm: 2 as number | boolean,
+    maxConcurrentPerProject: null as number | null,
     cooldown: { afterTask: '5s', afterFailure: '5m' },
   },
   tasks: {

@@ -79,6 +79,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       size: raw.pool.size,
       agent: raw.pool.agent ?? d.pool.agent,
       prewarm: warmCount(raw.pool.prewarm ?? d.pool.prewarm, raw.pool.size),
+      maxConcurrentPerProject: raw.pool.maxConcurrentPerProject ?? d.pool.maxConcurrentPerProject,
       cooldown: {
         afterTaskMs: parseDuration(raw.pool.cooldown?.afterTask ?? d.pool.cooldown.afterTask),
         afterFailureMs: parseDuration(raw.pool.cooldown?.afterFailure ?? d.pool.cooldown.afterFailure),
@@ -90,6 +91,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       ...(p.name !== undefined ? { name: p.name } : {}),
       agent: p.agent ?? null,
       trust: p.trust ?? false,
+      maxConcurrent: p.maxConcurrent !== undefined ? p.maxConcurrent : raw.pool.maxConcurrentPerProject ?? d.pool.maxConcurrentPerProject,
       isolation: p.isolation ?? d.isolation,
       worktree: {
         baseRef: p.worktree?.baseRef ?? null,
@@ -106,6 +108,8 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       settleMs: parseDuration(t.settle ?? d.tasks.settle),
       instructionSuffix: t.instructionSuffix ?? d.tasks.instructionSuffix,
       emptyBodyText: t.emptyBodyText ?? d.tasks.emptyBodyText,
+      // The machine's own, as src/tasks/schedule.ts's localZone() reads it.
+      timeZone: t.timeZone ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'),
       resumeIdDir: resumeIdDir === null ? null : dirPath(resumeIdDir),
     },
     notify: raw.notify
@@ -128,6 +132,7 @@ export function projectSpec(projectPath: string, o: Partial<Omit<ProjectSpec, 'p
     name: o.name ?? (path.basename(resolved) || resolved),
     agent: o.agent ?? null,
     trust: o.trust ?? false,
+    maxConcurrent: o.maxConcurrent ?? null,
     isolation: o.isolation ?? DEFAULTS.isolation,
     worktree: o.worktree ?? { baseRef: null, keep: DEFAULTS.worktree.keep, commit: DEFAULTS.worktree.commit, branches: DEFAULTS.worktree.branches },
   };

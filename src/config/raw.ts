@@ -38,10 +38,11 @@ export interface RawConfig {
     size: number;
     agent?: string;
     prewarm?: boolean | number;
+    maxConcurrentPerProject?: number | null;
     cooldown?: { afterTask?: RawDuration; afterFailure?: RawDuration };
   };
   projects?: Array<{
-    path: string; inbox?: string; name?: string; agent?: string; trust?: boolean;
+    path: string; inbox?: string; name?: string; agent?: string; trust?: boolean; maxConcurrent?: number | null;
     isolation?: 'none' | 'worktree';
     worktree?: { baseRef?: string; keep?: WorktreeKeep; commit?: 'auto' | 'off'; branches?: BranchPolicy };
   }>;
@@ -55,6 +56,7 @@ export interface RawConfig {
     instructionSuffix?: string;
     emptyBodyText?: string;
     resumeIdDir?: string | null;
+    timeZone?: string;
   };
   notify?: { command: string[]; on?: NotifyEvent[]; timeout?: RawDuration };
   controller?: { resync?: RawDuration; stateDir?: string; metrics?: string };

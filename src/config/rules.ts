@@ -60,6 +60,15 @@ function isolationRules(raw: RawConfig, value: DesiredState, env: ConfigEnv): Pr
   return problems;
 }
 
+function timeZoneRules(value: DesiredState): Problem[] {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value.tasks.timeZone });
+    return [];
+  } catch {
+    return [{ path: ['tasks', 'timeZone'], at: 'value', message: `"${value.tasks.timeZone}" is not a time zone this machine knows; use an IANA name such as Europe/Berlin, America/New_York or UTC` }];
+  }
+}
+
 function metricsRules(value: DesiredState): Problem[] {
   const m = value.controller.metrics;
   if (!m || (m.port >= 1 && m.port <= 65535)) return [];
@@ -128,5 +137,5 @@ function homeRules(raw: RawConfig, env: ConfigEnv): Problem[] {
  * normalized value can be used as it is.
  */
 export function checkRules(raw: RawConfig, value: DesiredState, env: ConfigEnv): Problem[] {
-  return [...projectRules(value), ...isolationRules(raw, value, env), ...metricsRules(value), ...dedicatedRules(value), ...agentRules(raw, value), ...homeRules(raw, env)];
+  return [...projectRules(value), ...isolationRules(raw, value, env), ...metricsRules(value), ...timeZoneRules(value), ...dedicatedRules(value), ...agentRules(raw, value), ...homeRules(raw, env)];
 }

@@ -123,6 +123,8 @@ export interface ProjectSpec {
   agent: string | null;
   /** Record folder trust in the agent's own settings before launching there (the profile's `folderTrust`). */
   trust: boolean;
+  /** The most of its tasks running at once (its own, else pool.maxConcurrentPerProject); null: no limit. */
+  maxConcurrent: number | null;
   /**
    * none: agents work in the project folder itself. worktree: each task attempt gets its own git worktree
    * under the state directory, on a new branch agentpool/<task> (src/git/worktree.ts).
@@ -162,6 +164,8 @@ export interface DesiredState {
      * 0 for none. `prewarm: true` in the file is the pool's size, `false` is 0.
      */
     prewarm: number;
+    /** The most tasks of one project running at once, for projects that set no `maxConcurrent`; null: no limit. */
+    maxConcurrentPerProject: number | null;
     cooldown: { afterTaskMs: number; afterFailureMs: number };
   };
   /** Shipped profiles (claude, generic, fake) merged with the file's own `agents:`. */
@@ -180,6 +184,8 @@ export interface DesiredState {
     instructionSuffix: string;
     /** Sent instead of the body when the task body is empty. */
     emptyBodyText: string;
+    /** The IANA time zone a task's `not_before:` is read in (the machine's own by default). */
+    timeZone: string;
     /** Use the seed's one-shot resume id files: <dir>/<session>-resume-id.txt. */
     resumeIdDir: string | null;
   };

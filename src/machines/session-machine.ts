@@ -163,7 +163,7 @@ export const sessionMachine = setup({
       after: {
         untilDeadline: {
           target: 'stopping',
-          actions: { type: 'timedOut', params: { reason: 'the task ran past the task timeout; raise agents.<name>.taskTimeout if it needs longer', cause: 'task-timeout' } },
+          actions: { type: 'timedOut', params: { reason: 'the task ran past its task timeout (its timeout:, else agents.<name>.taskTimeout); raise it if the task needs longer', cause: 'task-timeout' } },
         },
       },
       on: {

@@ -56,7 +56,7 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   const launched = { type: 'LAUNCHED', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name } as const;
   const shownArgv = argv.map((w) => (w.length > 200 ? `${w.slice(0, 200)}…` : w));
   const note = { msg: inArgv ? 'launched agent with the task in its argv' : 'launched agent', fields: { agent: c.profile.name, model: a.model, cwd: workspace.cwd, argv: shownArgv } };
-  if (inArgv) await recordWith(x, a.session, note, launched, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
+  if (inArgv) await recordWith(x, a.session, note, launched, { type: 'SUBMITTED', deadline: now + (attempt.sidecar!.timeoutMs ?? c.profile.taskTimeoutMs) });
   else await recordWith(x, a.session, note, launched);
 }
 
@@ -126,7 +126,7 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   x.events?.submitted((now - sidecar.arrivedAt) / 1000);
   const timings = { promptMs: sidecar.launchedAt !== null ? now - sidecar.launchedAt : null, sinceArrivalMs: Math.round(now - sidecar.arrivedAt) };
   const fields = { enterPresses: r.presses, attempt: sidecar.attempts, ...timings, ...(a.warm ? { warmAgent: true } : {}) };
-  await recordWith(x, a.session, { msg: 'submitted task', fields }, { type: 'SUBMITTED', deadline: now + c.profile.taskTimeoutMs });
+  await recordWith(x, a.session, { msg: 'submitted task', fields }, { type: 'SUBMITTED', deadline: now + (sidecar.timeoutMs ?? c.profile.taskTimeoutMs) });
 }
 
 export async function stop(x: Act, a: Extract<Action, { kind: 'stop-agent' }>): Promise<void> {

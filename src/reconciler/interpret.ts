@@ -50,7 +50,7 @@ export function interpret(
     } else if (v.state === 'awaitingPrompt') {
       if (signals?.prompted) {
         // The agent already has its prompt (a restart between paste and bookkeeping): it is working.
-        out.push({ session, event: { type: 'SUBMITTED', deadline: snap.now + profile.taskTimeoutMs } });
+        out.push({ session, event: { type: 'SUBMITTED', deadline: snap.now + taskTimeoutMs(snap, v.task, profile) } });
       } else if (s.process.dead) {
         out.push({ session, event: { type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: `the agent exited${exitDescription(s.process)} before it showed a ready prompt${lastWords(signals)}` } } });
       }
@@ -77,6 +77,12 @@ function adoptWarm(s: ObservedSession, snap: Snapshot, profile: AgentProfile): S
 }
 
 /** The tasks in active/ whose sidecar names `session` as the one working on them, with their states. */
+/** The task's own timeout (`timeout:` in its front matter, kept in its sidecar), else its profile's. */
+function taskTimeoutMs(snap: Snapshot, task: string | null, profile: AgentProfile): number {
+  for (const q of snap.queues) for (const a of q.active) if (a.path === task) return a.sidecar.timeoutMs ?? profile.taskTimeoutMs;
+  return profile.taskTimeoutMs;
+}
+
 function claimedBy(snap: Snapshot, session: string): Map<string, Sidecar['state']> {
   const out = new Map<string, Sidecar['state']>();
   for (const q of snap.queues) for (const a of q.active) if (a.sidecar.session === session && a.sidecar.state !== 'queued') out.set(a.path, a.sidecar.state);
@@ -92,11 +98,11 @@ function claimedBy(snap: Snapshot, session: string): Map<string, Sidecar['state'
  */
 function adopt(s: ObservedSession, snap: Snapshot, profile: AgentProfile): SlotEvent {
   const now = snap.now;
-  const taskDeadline = s.saved.state === 'working' && s.saved.until ? s.saved.until : now + profile.taskTimeoutMs;
   const saved = (SLOT_STATES as readonly string[]).includes(s.saved.state) ? (s.saved.state as SlotState) : 'idle';
   const claimed = claimedBy(snap, s.name);
   // The session's word is kept only when the task's own sidecar agrees it belongs to this session.
   const task = s.saved.task && claimed.has(s.saved.task) ? s.saved.task : null;
+  const taskDeadline = s.saved.state === 'working' && s.saved.until ? s.saved.until : now + taskTimeoutMs(snap, task, profile);
   const idle: SlotEvent = { type: 'ADOPT', state: 'idle', task: null, deadline: null, draining: false };
   // The profile that launched the agent is kept with it (its rules still apply after a config reload).
   const agent = s.saved.agent ? { agent: s.saved.agent } : {};

@@ -11,6 +11,7 @@ import type { AgentSignals, ObservedSession, Snapshot } from './snapshot.js';
 import { pendingRequests } from '../controls/requests.js';
 import { readCordoned } from '../controls/cordoned.js';
 import { taskRules } from '../tasks/check.js';
+import { locateDeps } from '../tasks/deps.js';
 
 /** Slot states whose agent is read each pass. A ready (warm) agent is not: its process alone is watched. */
 const AGENT_STATES = new Set<string>(['warming', 'launching', 'awaitingPrompt', 'working', 'stopping']);
@@ -43,6 +44,7 @@ export async function observe(
     readCordoned(d.controller.stateDir),
   ]);
   const unprepared = queues.filter((q) => q.unprepared).map((q) => q.project);
+  const deps = await locateDeps(d, queues.flatMap((q) => [...q.pending, ...q.settling]));
 
   const agents = new Map<string, AgentSignals>();
   const problems: string[] = [];
@@ -69,7 +71,7 @@ export async function observe(
     }),
   );
   const agentMissing = await agentProgramProblem(profileOf(d, d.pool.agent));
-  return { now, backend: listing, sessions, queues, agents, problems, requests, cordoned, unprepared, ...(agentMissing ? { agentMissing } : {}) };
+  return { now, backend: listing, sessions, queues, deps, agents, problems, requests, cordoned, unprepared, ...(agentMissing ? { agentMissing } : {}) };
 }
 
 function observed(d: DesiredState, b: BackendSession): ObservedSession {

@@ -1,6 +1,7 @@
 import type { DesiredState } from '../config/types.js';
 import type { SlotView } from '../machines/types.js';
 import { pickTasks } from '../tasks/order.js';
+import { gate } from '../tasks/gate.js';
 import type { ActiveTask } from '../tasks/types.js';
 import { actionSession as actionSessionName, sortActions, type Action } from './actions.js';
 import { desiredSlots, isPoolName, profileOf, slotIndex, taskProfile } from '../config/pool.js';
@@ -48,6 +49,9 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   // A person's requests (retry, cancel, cordon): the rest of the plan is made as if they were done.
   const requests = planRequests(d, snap, views, { ...ctx, inFlight });
   actions.push(...requests.actions);
+  // The queue's rules (after:, not_before:, maxConcurrent): what may start, and what can never run now.
+  const queue = gate(d, { queues: snap.queues, deps: snap.deps ?? new Map(), now: snap.now, ...(ctx.claiming ? { claiming: ctx.claiming } : {}), leaving: requests.cancelling });
+  for (const t of queue.fail) actions.push({ kind: 'reject-task', task: t });
 
   // Without a view of tmux nobody can tell which claimed task is still running: decide nothing about them.
   if (!snap.backend.ok) return sortActions(actions);
@@ -135,18 +139,16 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   const warming = wanted.filter((name) => takes(name, 'warming'));
   // An agent program that cannot be run would fail every task: they wait in the queue, attempts kept.
   if (idle.length + ready.length > 0 && !snap.agentMissing) {
-    const pending = snap.queues.flatMap((q) => q.pending).filter((t) => !ctx.claiming?.has(t.path) && !requests.cancelling.has(t.path));
     // A file still settling takes its place in the order: its slot waits (at most `settle`) instead of
     // going to work that it outranks.
-    const settling = snap.queues.flatMap((q) => q.settling);
-    const picked = pickTasks([...pending, ...settling], idle.length + ready.length, snap.now, ctx.lastServed);
-    const settlingPaths = new Set(settling.map((t) => t.path));
+    const settlingPaths = new Set(snap.queues.flatMap((q) => q.settling.map((t) => t.path)));
+    const picked = pickTasks(queue.startable, idle.length + ready.length, snap.now, ctx.lastServed);
     // The slots those settling files will want are not warmed meanwhile.
     idle.splice(Math.max(0, idle.length - picked.filter((t) => settlingPaths.has(t.path)).length));
     for (const task of picked.filter((t) => !settlingPaths.has(t.path))) {
       const priority = task.where === 'active' ? activeByPath.get(task.path)?.sidecar.priority ?? task.priority : task.priority;
       const agent = taskProfile(d, task);
-      const want = { project: task.project, model: agent.models[priority], agent: agent.name };
+      const want = { project: task.project, model: task.model ?? agent.models[priority], agent: agent.name };
       // A retry (its record may say to resume) or a task that resumes an agent session needs its own launch.
       const fit = task.where === 'inbox' && !task.resume ? ready.findIndex((name) => fitsWarm(views.get(name)!.warm, views.get(name)!.agent, want)) : -1;
       if (fit !== -1) {

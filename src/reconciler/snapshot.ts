@@ -1,6 +1,7 @@
 import type { AgentProcess, AgentSignals } from '../drivers/agent-driver.js';
 import type { ProjectQueue } from '../tasks/scan.js';
 import type { ControlRequest } from '../controls/requests.js';
+import type { DepState } from '../tasks/deps.js';
 
 export type { AgentSignals };
 
@@ -35,6 +36,8 @@ export interface Snapshot {
   backend: { ok: true } | { ok: false; error: string; hopeless?: boolean };
   sessions: ReadonlyMap<string, ObservedSession>;
   queues: readonly ProjectQueue[];
+  /** Where each task named by a queued task's `after:` is now (src/tasks/deps.ts). */
+  deps?: ReadonlyMap<string, DepState>;
   agents: ReadonlyMap<string, AgentSignals>;
   /** Problems found while observing, for the log (a refused event file, ...). */
   problems?: readonly string[];

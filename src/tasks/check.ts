@@ -9,11 +9,13 @@ export interface TaskRules {
   maxBytes: number;
   /** The agent profiles a task may name (`agent:`); unchecked when absent. */
   agents?: ReadonlySet<string>;
+  /** The time zone a task's `not_before:` is read in (tasks.timeZone); the machine's own when absent. */
+  timeZone?: string;
 }
 
 /** The rules from the config: every pass's scan, a retry and a launch judge a task by the same ones. */
 export function taskRules(d: DesiredState): Required<TaskRules> {
-  return { maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)) };
+  return { maxBytes: d.tasks.maxBytes, agents: new Set(Object.keys(d.agents)), timeZone: d.tasks.timeZone };
 }
 
 /** Why a file of `size` bytes is too big to be a task, or null. */

@@ -1,5 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { PRIORITIES, type Priority } from '../config/types.js';
+import { parseDuration } from '../config/duration.js';
+import { notBeforeProblem } from './schedule.js';
 import type { ParsedTask, TaskMeta } from './types.js';
 
 /** `empty`: nothing is written in the file yet (one just created, about to be written: it is not judged). */
@@ -48,7 +50,7 @@ export function parseTask(bytes: Uint8Array): TaskParseResult {
 }
 
 function toMeta(data: Record<string, unknown>): TaskMeta | string {
-  const { title, priority: rawPriority = 'default', tags = [], needs_claude_code, resume, agent, ...extra } = data;
+  const { title, priority: rawPriority = 'default', tags = [], needs_claude_code, resume, agent, model, after, after_failed, not_before, timeout, ...extra } = data;
   // The older dispatcher took `Critical` and `CRITICAL` for critical: any case of a known word is that word.
   const priority = typeof rawPriority === 'string' ? rawPriority.toLowerCase() : rawPriority;
   if (typeof priority !== 'string' || !(PRIORITIES as readonly string[]).includes(priority)) {
@@ -59,9 +61,12 @@ function toMeta(data: Record<string, unknown>): TaskMeta | string {
   if (!Array.isArray(tagList) || !tagList.every((t) => typeof t === 'string')) return 'tags must be a list of strings';
   if (needs_claude_code !== undefined && typeof needs_claude_code !== 'boolean') return 'needs_claude_code must be true or false';
   if (agent !== undefined && (typeof agent !== 'string' || agent.trim() === '')) return 'agent must be the name of an agent profile, e.g. agent: claude';
+  if (model !== undefined && (typeof model !== 'string' || model.trim() === '')) return 'model must be the name of a model the agent takes, e.g. model: opus';
   if (resume !== undefined && (typeof resume !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(resume))) {
     return 'resume must be an agent session id (letters, digits, ".", "_" or "-")';
   }
+  const waits = toWaits(after, after_failed, not_before, timeout);
+  if (typeof waits === 'string') return waits;
   return {
     ...(title !== undefined ? { title } : {}),
     priority: priority as Priority,
@@ -69,6 +74,38 @@ function toMeta(data: Record<string, unknown>): TaskMeta | string {
     ...(needs_claude_code !== undefined ? { needsClaudeCode: needs_claude_code } : {}),
     ...(resume !== undefined ? { resume } : {}),
     ...(agent !== undefined ? { agent: (agent as string).trim() } : {}),
+    ...(model !== undefined ? { model: (model as string).trim() } : {}),
+    ...waits,
     extra,
   };
+}
+
+/** `after:` as task names, `a.md` or `project/a.md` (`.md` may be left out). */
+const AFTER_NAME = /^(?:[A-Za-z0-9][A-Za-z0-9._-]*\/)?[^/\s][^/]*$/;
+
+/** The keys that say when a task may run and for how long: `after`, `after_failed`, `not_before`, `timeout`. */
+function toWaits(after: unknown, afterFailed: unknown, notBefore: unknown, timeout: unknown): Pick<TaskMeta, 'after' | 'afterFailed' | 'notBefore' | 'timeoutMs'> | string {
+  const out: Pick<TaskMeta, 'after' | 'afterFailed' | 'notBefore' | 'timeoutMs'> = {};
+  if (after !== undefined && after !== null) {
+    const list = typeof after === 'string' ? after.split(',') : after;
+    if (!Array.isArray(list) || !list.every((n) => typeof n === 'string' && AFTER_NAME.test(n.trim()))) {
+      return 'after must be a list of task file names in the inbox\'s project or another one, e.g. after: [a.md, other-project/b.md]';
+    }
+    const names = [...new Set(list.map((n: string) => (n.trim().endsWith('.md') ? n.trim() : `${n.trim()}.md`)))];
+    if (names.length) out.after = names;
+  }
+  if (afterFailed !== undefined) {
+    if (afterFailed !== 'run' && afterFailed !== 'fail') return 'after_failed must be fail (the default: the task fails with the one it waits for) or run (it runs anyway)';
+    if (afterFailed === 'run') out.afterFailed = 'run';
+  }
+  if (notBefore !== undefined && notBefore !== null) {
+    const problem = notBeforeProblem(notBefore);
+    if (problem) return problem;
+    out.notBefore = notBefore instanceof Date ? notBefore.toISOString() : String(notBefore).trim();
+  }
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'string' || !/^[1-9][0-9]*(ms|s|m|h)$/.test(timeout.trim())) return 'timeout must be a duration such as 90s, 30m or 2h';
+    out.timeoutMs = parseDuration(timeout.trim());
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import { isAlive } from '../util/pid.js';
 import { isDirectory } from '../util/fs.js';
 import { ArrivalTracker } from './arrivals.js';
 import { overLimit, unknownAgent, type TaskRules } from './check.js';
+import { localZone, resolveNotBefore } from './schedule.js';
 
 /** What one project's queue looks like now. */
 export interface ProjectQueue {
@@ -35,8 +36,8 @@ export interface ScanOptions extends TaskRules {
   settleMs: number;
 }
 
-/** What a task file says of how it is to be run: its priority and what it asks of its agent. */
-type Wants = Pick<PendingTask, 'priority' | 'resume' | 'agent' | 'needsClaudeCode'>;
+/** What a task file says of how and when it is to be run: its priority, what it asks of its agent, what it waits for. */
+type Wants = Pick<PendingTask, 'priority' | 'resume' | 'agent' | 'needsClaudeCode' | 'model' | 'timeoutMs' | 'after' | 'afterFailed'> & { notBefore?: string };
 
 interface CacheEntry {
   key: string;
@@ -107,11 +108,11 @@ export class QueueScanner {
         q.warnings.push(`${path} is empty: it waits until a task is written in it`);
       } else if (settling) {
         // Read while it settles, for its priority only; a half-written file that does not parse yet says nothing.
-        if (!('reason' in entry.result)) q.settling.push({ path, project: project.path, name, ...entry.result, arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
+        if (!('reason' in entry.result)) q.settling.push(inboxTask(project, path, name, entry.result, st.mtimeMs, opts.timeZone ?? localZone()));
       } else {
         const reason = 'reason' in entry.result ? entry.result.reason : unknownAgent(entry.result.agent, opts.agents);
         if (reason !== null) q.rejected.push({ path, project: project.path, name, reason });
-        else q.pending.push({ path, project: project.path, name, ...(entry.result as Wants), arrivedAt: st.mtimeMs, attempts: 0, notBefore: 0, where: 'inbox' });
+        else q.pending.push(inboxTask(project, path, name, entry.result as Wants, st.mtimeMs, opts.timeZone ?? localZone()));
       }
     }
     for (const path of this.cache.keys()) if (path.startsWith(dirs.inbox) && !seen.has(path)) this.cache.delete(path);
@@ -122,7 +123,7 @@ export class QueueScanner {
         q.pending.push({
           path: a.path, project: project.path, name: a.name, priority: a.sidecar.priority,
           arrivedAt: a.sidecar.arrivedAt, attempts: a.sidecar.attempts, notBefore: a.sidecar.notBefore, where: 'active',
-          ...asks(a.sidecar),
+          ...asked(a.sidecar),
         });
       }
     }
@@ -259,15 +260,38 @@ export async function readSidecar(path: string): Promise<Sidecar | null> {
 
 /** The parts of a task's front matter the planner needs, without keys for what it does not say. */
 function wants(meta: TaskMeta): Wants {
-  return { priority: meta.priority, ...(meta.resume !== undefined ? { resume: true as const } : {}), ...asks(meta) };
+  return {
+    priority: meta.priority, ...(meta.resume !== undefined ? { resume: true as const } : {}), ...asks(meta),
+    ...(meta.after ? { after: meta.after } : {}), ...(meta.afterFailed ? { afterFailed: meta.afterFailed } : {}),
+    ...(meta.notBefore ? { notBefore: meta.notBefore } : {}),
+  };
 }
 
+/** An inbox file that reads as a task; `not_before:` is read against its arrival, in `timeZone`. */
+function inboxTask(project: ProjectSpec, path: string, name: string, w: Wants, arrivedAt: number, timeZone: string): PendingTask {
+  const { notBefore, ...rest } = w;
+  return { path, project: project.path, name, ...rest, arrivedAt, attempts: 0, notBefore: notBefore ? resolveNotBefore(notBefore, arrivedAt, timeZone) : 0, where: 'inbox' };
+}
+
+type Asks = Pick<PendingTask, 'agent' | 'needsClaudeCode' | 'model' | 'timeoutMs'>;
+
 /**
- * What a task asks of its agent, without keys for what it does not ask: from its front matter, its
- * pending entry, or its sidecar (where a claim keeps it, so that its retries ask the same).
+ * What a task asks of its agent, without keys for what it does not ask, as its sidecar keeps it (a claim
+ * writes it there, so that its retries ask the same): from its front matter or its pending entry.
  */
-export function asks(t: { agent?: string; needsClaudeCode?: boolean }): Pick<Sidecar, 'agent' | 'needsClaudeCode'> {
-  return { ...(t.agent !== undefined ? { agent: t.agent } : {}), ...(t.needsClaudeCode ? { needsClaudeCode: true as const } : {}) };
+export function asks(t: { agent?: string; needsClaudeCode?: boolean; model?: string; timeoutMs?: number }): Pick<Sidecar, 'agent' | 'needsClaudeCode' | 'askedModel' | 'timeoutMs'> {
+  return {
+    ...(t.agent !== undefined ? { agent: t.agent } : {}), ...(t.needsClaudeCode ? { needsClaudeCode: true as const } : {}),
+    ...(t.model !== undefined ? { askedModel: t.model } : {}), ...(t.timeoutMs !== undefined ? { timeoutMs: t.timeoutMs } : {}),
+  };
+}
+
+/** What a queued retry asks of its agent, from its sidecar. */
+function asked(s: Sidecar): Asks {
+  return {
+    ...(s.agent !== undefined ? { agent: s.agent } : {}), ...(s.needsClaudeCode ? { needsClaudeCode: true as const } : {}),
+    ...(s.askedModel !== undefined ? { model: s.askedModel } : {}), ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
+  };
 }
 
 export function freshSidecar(project: string, task: string, arrivedAt: number, priority: Sidecar['priority'] = 'default'): Sidecar {

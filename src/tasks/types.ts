@@ -38,6 +38,16 @@ export interface TaskMeta {
   agent?: string;
   /** An agent session id to resume (`resume:` in the front matter). */
   resume?: string;
+  /** The model to run it with (`model:`), instead of the one its agent profile names for its priority. */
+  model?: string;
+  /** Tasks that must be in done/ before this one runs (`after:`): `a.md` in its own project, `project/a.md`. */
+  after?: string[];
+  /** `after_failed: run`: a failed task of `after` does not fail this one; it runs once they are settled. */
+  afterFailed?: 'run';
+  /** Not before this time (`not_before:`, as written; src/tasks/schedule.ts reads it). */
+  notBefore?: string;
+  /** Its own task timeout (`timeout:`), instead of its agent profile's. */
+  timeoutMs?: number;
   /** Every other front-matter key, kept as is. */
   extra: Record<string, unknown>;
 }
@@ -68,6 +78,14 @@ export interface PendingTask {
   agent?: string;
   /** Runs only on a Claude Code profile (`needs_claude_code: true`, as the older dispatcher had it). */
   needsClaudeCode?: true;
+  /** The model it asks for (`model:`), instead of its agent profile's for its priority. */
+  model?: string;
+  /** Its own task timeout (`timeout:`). */
+  timeoutMs?: number;
+  /** Tasks that must be in done/ first (`after:`, as written: `a.md` or `project/a.md`). */
+  after?: string[];
+  /** A failed task of `after` does not fail this one (`after_failed: run`). */
+  afterFailed?: 'run';
 }
 
 /** A file in an inbox that can never run, with the reason. */
@@ -88,6 +106,10 @@ export interface Sidecar {
   /** What the task asked of its agent (front matter), kept for its retries. */
   agent?: string;
   needsClaudeCode?: true;
+  /** The model the task asked for (`model:`); `model` is the one its session ran. */
+  askedModel?: string;
+  /** The task's own timeout (`timeout:`). */
+  timeoutMs?: number;
   arrivedAt: number;
   attempts: number;
   /**

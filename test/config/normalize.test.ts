@@ -10,7 +10,7 @@ describe('normalize', () => {
     expect(v.file).toBe('/etc/agentpool/desired-state.yaml');
     expect(v.tmux).toEqual({ socket: 'test', transport: 'control' });
     expect(v.pool).toEqual({
-      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude', prewarm: 2,
+      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude', prewarm: 2, maxConcurrentPerProject: null,
       cooldown: { afterTaskMs: 5_000, afterFailureMs: 300_000 },
     });
     expect(v.projects).toEqual([]);
@@ -19,7 +19,7 @@ describe('normalize', () => {
     expect(v.tasks).toEqual({
       maxAttempts: 3, retryBackoffMs: 30_000, maxBytes: 1_048_576, settleMs: 500,
       instructionSuffix: DEFAULTS.tasks.instructionSuffix, emptyBodyText: DEFAULTS.tasks.emptyBodyText,
-      resumeIdDir: null,
+      resumeIdDir: null, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     });
     expect(v.controller).toEqual({ resyncMs: 10_000, stateDir: '/home/you/.local/state/agentpool/test', metrics: null });
   });
@@ -46,7 +46,7 @@ describe('normalize', () => {
 
   it('defaults a project inbox and name, and normalizes its paths', () => {
     const v = valueOf(yaml(...HEAD, 'projects:', '  - path: /src/app/', '  - {path: /src/x/../lib, inbox: /q//in/, name: L}'));
-    const none = { agent: null, trust: false, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off', branches: 'delete-empty' } };
+    const none = { agent: null, trust: false, maxConcurrent: null, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off', branches: 'delete-empty' } };
     expect(v.projects).toEqual([
       { path: '/src/app', inbox: '/src/app/.agent-queue/inbox', name: 'app', ...none },
       { path: '/src/lib', inbox: '/q/in', name: 'L', ...none },

@@ -17,6 +17,39 @@ describe('plan: a missing agent program', () => {
   });
 });
 
+describe('plan: the queue\'s rules (after:, not_before:, maxConcurrent, model:)', () => {
+  it('starts nothing that waits, rejects a task whose named task failed, and gives the rest the free sessions', () => {
+    const pool = idlePool(names(1, 3));
+    const waits = pending(WEBAPP, 'waits.md', { after: ['first.md'], arrivedAt: NOW - 90_000 });
+    const orphan = pending(WEBAPP, 'orphan.md', { after: ['broken.md'], arrivedAt: NOW - 80_000 });
+    const later = pending(WEBAPP, 'later.md', { notBefore: NOW + 60_000, arrivedAt: NOW - 70_000 });
+    const free = pending(WEBAPP, 'free.md');
+    const snap = snapshot({ sessions: pool.sessions, queues: [queue(WEBAPP, { pending: [waits, orphan, later, free] })] });
+    snap.deps = new Map([['webapp/first.md', { at: 'inbox' }], ['webapp/broken.md', { at: 'failed', reason: 'the agent exited' }]]);
+    const actions = plan(desired(3), snap, pool.views);
+    expect(kinds(actions)).toEqual(['reject-task', 'claim-task ccl-auto-1', 'launch-agent ccl-auto-1']);
+    expect(actions[0]).toMatchObject({ task: { name: 'orphan.md', reason: expect.stringMatching(/^a task it waits for failed: webapp\/broken.md/) } });
+    expect(actions[1]).toMatchObject({ task: { name: 'free.md' } });
+  });
+
+  it('keeps a project under its maxConcurrent while another project\'s tasks take the other sessions', () => {
+    const pool = idlePool(names(1, 3));
+    const d = desired(3);
+    d.projects[0]!.maxConcurrent = 1;
+    const web = ['w1.md', 'w2.md', 'w3.md'].map((n, i) => pending(WEBAPP, n, { arrivedAt: NOW - 90_000 + i }));
+    const bill = pending(BILLING, 'b1.md', { arrivedAt: NOW - 10_000 });
+    const snap = snapshot({ sessions: pool.sessions, queues: [queue(WEBAPP, { pending: web }), queue(BILLING, { pending: [bill] })] });
+    const claimed = plan(d, snap, pool.views).flatMap((a) => (a.kind === 'claim-task' ? [a.task.name] : []));
+    expect(claimed.sort()).toEqual(['b1.md', 'w1.md']);
+  });
+
+  it('launches a task that names its model with that model', () => {
+    const pool = idlePool(names(1, 1));
+    const snap = snapshot({ sessions: pool.sessions, queues: [queue(WEBAPP, { pending: [pending(WEBAPP, 'a.md', { model: 'haiku' })] })] });
+    expect(plan(desired(1), snap, pool.views).find((a) => a.kind === 'launch-agent')).toMatchObject({ model: 'haiku' });
+  });
+});
+
 describe('plan: files still settling', () => {
   it('keeps a slot for a higher-priority file that is still settling instead of giving it lower work', () => {
     const q = [queue(WEBAPP, { pending: [pending(WEBAPP, 'low.md', { priority: 'low' })], settling: [pending(WEBAPP, 'urgent.md', { priority: 'critical' })] })];

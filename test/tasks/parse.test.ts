@@ -144,4 +144,21 @@ describe('parseTask', () => {
     const r = parseTask(bytes);
     expect(r).toEqual({ ok: true, task: { meta: { priority: 'critical', tags: [], extra: {} }, body: 'Über-Task ✓' } });
   });
+
+  it('reads when and after what a task runs: after, after_failed, not_before, timeout, model', () => {
+    const t = ok(['---', 'after: [a.md, other-project/b]', 'after_failed: run', 'not_before: "22:00"', 'timeout: 30m', 'model: opus', '---', 'Go.'].join('\n'));
+    expect(t.meta).toMatchObject({ after: ['a.md', 'other-project/b.md'], afterFailed: 'run', notBefore: '22:00', timeoutMs: 30 * 60_000, model: 'opus', extra: {} });
+    expect(ok('---\nafter: a.md, b.md\nnot_before: 2026-12-24 07:30\n---\nGo.').meta).toMatchObject({ after: ['a.md', 'b.md'], notBefore: '2026-12-24 07:30' });
+    expect(ok('---\nafter_failed: fail\n---\nGo.').meta).not.toHaveProperty('afterFailed');
+  });
+
+  it('rejects a malformed after, after_failed, not_before or timeout with what to write instead', () => {
+    expect(reason(parse('---\nafter: {a: 1}\n---\nGo.'))).toMatch(/^after must be a list of task file names/);
+    expect(reason(parse('---\nafter: [a/b/c.md]\n---\nGo.'))).toMatch(/^after must be a list/);
+    expect(reason(parse('---\nafter_failed: maybe\n---\nGo.'))).toMatch(/^after_failed must be fail .* or run/);
+    expect(reason(parse('---\nnot_before: tonight\n---\nGo.'))).toBe('not_before "tonight" is not a time of day (22:00), a date (2026-12-24), a date and time (2026-12-24 22:00) or an ISO date-time with an offset (2026-12-24T22:00:00+01:00)');
+    expect(reason(parse('---\nnot_before: 2026-02-30\n---\nGo.'))).toMatch(/^not_before "2026-02-30" is not a real date or time/);
+    expect(reason(parse('---\ntimeout: 30 minutes\n---\nGo.'))).toBe('timeout must be a duration such as 90s, 30m or 2h');
+    expect(reason(parse('---\nmodel: ""\n---\nGo.'))).toMatch(/^model must be/);
+  });
 });
