@@ -4,7 +4,7 @@ export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
 
 /** What `agentpool __names` lists for completion. */
-export const NAME_KINDS = ['tasks', 'sessions', 'both'] as const;
+export const NAME_KINDS = ['tasks', 'sessions', 'both', 'projects'] as const;
 type NameKind = (typeof NAME_KINDS)[number];
 
 /** Commands for the completion scripts' own use, not shown or completed. */
@@ -23,12 +23,16 @@ export function completionScript(program: Command, shell: Shell): string {
     const arg = c.registeredArguments[0]?.name();
     return arg === 'task' ? 'tasks' : arg === 'session' ? 'sessions' : arg === 'target' ? 'both' : null;
   };
-  const optionsOf = (c: Command) => c.options.map((o) => ({ long: o.long ?? '', short: o.short ?? '', choices: o.argChoices ?? [], takesValue: o.required || o.optional, description: o.description }));
+  const optionsOf = (c: Command) => c.options.map((o) => ({
+    long: o.long ?? '', short: o.short ?? '', choices: o.argChoices ?? [], takesValue: o.required || o.optional, description: o.description,
+    // Options whose value names something of the pool complete it from the pool, as arguments do.
+    names: (o.long === '--project' ? 'projects' : o.long === '--after' ? 'tasks' : null) as NameKind | null,
+  }));
   switch (shell) {
     case 'bash': {
       const cases = commands.map((c) => {
         const opts = optionsOf(c);
-        const valued = opts.filter((o) => o.choices.length).map((o) => `      ${[o.long, o.short].filter(Boolean).join('|')}) COMPREPLY=($(compgen -W "${o.choices.join(' ')}" -- "$cur")); return ;;`).join('\n');
+        const valued = opts.filter((o) => o.choices.length || o.names).map((o) => `      ${[o.long, o.short].filter(Boolean).join('|')}) COMPREPLY=($(compgen -W "${o.names ? `$(_agentpool_names ${o.names})` : o.choices.join(' ')}" -- "$cur")); return ;;`).join('\n');
         const names = namesOf(c) ? `$(_agentpool_names ${namesOf(c)}) ` : '';
         return `    ${c.name()})\n      case "$prev" in\n${valued ? `${valued}\n` : ''}      esac\n      COMPREPLY=($(compgen -W "${names}${opts.flatMap((o) => [o.long, o.short]).filter(Boolean).join(' ')} --help" -- "$cur")) ;;`;
       }).join('\n');
@@ -59,7 +63,7 @@ complete -o default -F _agentpool agentpool
       const cases = commands.map((c) => {
         const specs = optionsOf(c).map((o) => {
           const names = [o.short, o.long].filter(Boolean);
-          const value = o.choices.length ? `:value:(${o.choices.join(' ')})` : o.takesValue ? ':value:_files' : '';
+          const value = o.names ? `:value:_agentpool_names ${o.names}` : o.choices.length ? `:value:(${o.choices.join(' ')})` : o.takesValue ? ':value:_files' : '';
           const spec = `[${q(o.description)}]${value}`;
           return names.length > 1 ? `'(${names.join(' ')})'{${names.join(',')}}'${spec}'` : `'${names[0]}${spec}'`;
         });
@@ -94,7 +98,7 @@ compdef _agentpool agentpool
         if (namesOf(c)) lines.push(`complete -c agentpool -n '__fish_seen_subcommand_from ${c.name()}' -a '(agentpool __names ${namesOf(c)} 2>/dev/null)'`);
         for (const o of optionsOf(c)) {
           const names = [o.long ? `-l ${o.long.replace(/^--/, '')}` : '', o.short ? `-s ${o.short.replace(/^-/, '')}` : ''].filter(Boolean).join(' ');
-          const value = o.choices.length ? ` -x -a ${q(o.choices.join(' '))}` : o.takesValue ? ' -r -F' : '';
+          const value = o.names ? ` -x -a '(agentpool __names ${o.names} 2>/dev/null)'` : o.choices.length ? ` -x -a ${q(o.choices.join(' '))}` : o.takesValue ? ' -r -F' : '';
           lines.push(`complete -c agentpool -n '__fish_seen_subcommand_from ${c.name()}' ${names}${value} -d ${q(o.description)}`);
         }
       }

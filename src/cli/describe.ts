@@ -6,6 +6,7 @@ import { taskTransitions, type RecordedTransition } from '../status/journal.js';
 import { readStatusFile, statusFreshMs, type SessionStatus, type StatusFile } from '../status/status-file.js';
 import { changesOf, taskFacts } from '../tasks/list.js';
 import type { HistoryEntry, Sidecar } from '../tasks/types.js';
+import { queueWaits } from '../tasks/waits.js';
 import { findTask } from './find-task.js';
 import { UsageError, type CliValues } from './main.js';
 import { agentpoolCommand, attachHint } from './hints.js';
@@ -105,15 +106,17 @@ async function describeTask(d: DesiredState, v: CliValues, file: { status: Statu
   ];
   const next: string[] = [];
   if (row.state === 'failed') next.push(`${agentpoolCommand(v, `retry ${row.name}`)} puts it back in the queue (attempts reset, history kept)`);
+  const waiting = row.state === 'inbox' ? (await queueWaits(d, now)).get(row.path) ?? null : null;
   if (row.state === 'inbox' && row.reason) next.push(`it cannot run: ${row.reason}`);
-  if (row.state === 'inbox' && !row.reason) next.push(`it waits for a free session: ${agentpoolCommand(v, 'status')} shows which are busy, cooling down or cordoned; ${agentpoolCommand(v, 'reconcile --dry-run')} shows whether it would be claimed now`);
+  if (waiting) next.push(`it waits: ${waiting}`);
+  if (row.state === 'inbox' && !row.reason && !waiting) next.push(`it waits for a free session: ${agentpoolCommand(v, 'status')} shows which are busy, cooling down or cordoned; ${agentpoolCommand(v, 'reconcile --dry-run')} shows whether it would be claimed now`);
   if (row.state === 'active') next.push(`${agentpoolCommand(v, `cancel ${row.name}`)} stops it and moves it to failed/`);
   if (record?.git) next.push(`${agentpoolCommand(v, `diff ${row.name}`)} shows what it changed`);
-  const data = { task: row, record, sidecar, times: Object.fromEntries(times), conditions, transitions, next };
+  const data = { task: { ...row, waiting }, record, sidecar, times: Object.fromEntries(times), conditions, transitions, next };
   let text = fields([
     ['Name', row.name],
     ['Project', row.project],
-    ['State', row.state === 'active' && row.step ? `active (${row.step})` : row.state],
+    ['State', waiting ? `waiting (${waiting})` : row.state === 'active' && row.step ? `active (${row.step})` : row.state],
     ['File', row.path],
     ['Priority', row.priority ?? '(front matter does not parse)'],
     ['Attempts', String(row.attempts)],

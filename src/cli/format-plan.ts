@@ -3,6 +3,8 @@ import type { DesiredState } from '../config/types.js';
 import type { Action, RequestRef } from '../reconciler/actions.js';
 import { branchLeaf } from '../git/worktree.js';
 import { projectName } from '../tasks/task-id.js';
+import { gate } from '../tasks/gate.js';
+import type { Snapshot } from '../reconciler/snapshot.js';
 
 /**
  * kubectl-style lines, one per action: `session/ccl-auto-3 create`. `now`: the time of the plan, for how
@@ -59,6 +61,22 @@ export function formatPlan(d: DesiredState, actions: readonly Action[], now = Da
         return `session/${a.target} ${a.on ? 'cordon' : 'uncordon'} (${asked(a.request)})`;
     }
   });
+}
+
+/**
+ * Why each queued task that the plan does not start waits, as lines after the plan's: `task/webapp/b.md
+ * waits (after a.md)`. Not actions: a pool whose tasks only wait is in sync.
+ */
+export function formatWaits(d: DesiredState, snap: Pick<Snapshot, 'queues' | 'deps' | 'now'>): string[] {
+  const waits = gate(d, { queues: snap.queues, deps: snap.deps ?? new Map(), now: snap.now }).waiting;
+  const lines: string[] = [];
+  for (const q of snap.queues) {
+    for (const t of q.pending) {
+      const w = waits.get(t.path);
+      if (w) lines.push(`task/${projectName(d, t.project)}/${t.name} waits (${w.text})`);
+    }
+  }
+  return lines;
 }
 
 /** The JSON form of the plan (`-o json`): the actions as data. */

@@ -22,6 +22,14 @@ export interface CliValues {
   'log-format'?: string;
   keep?: boolean;
   project?: string;
+  priority?: string;
+  title?: string;
+  after?: string;
+  'not-before'?: string;
+  model?: string;
+  timeout?: string;
+  file?: string;
+  name?: string;
   state?: string;
   watch?: boolean;
   prune?: boolean;

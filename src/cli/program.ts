@@ -43,6 +43,13 @@ export function buildProgram(done: (code: number) => void): Command {
     .action(run(async (v) => (await import('./down.js')).downCommand(v)));
   program.command('attach').description("watch an agent's session (read-only): here, or in a new window of your own tmux").argument('<session>')
     .addOption(config()).option('--write', 'let your keys reach the agent').action(run(async (v, session) => (await import('./attach.js')).attachCommand(v, session)));
+  program.command('add').description('write a task into a project\'s inbox and print its id').argument('[text]', 'the task; - reads it from stdin')
+    .addOption(config()).option('-p, --project <name>', 'the project (needed when the config has more than one)')
+    .addOption(new Option('--priority <priority>', 'its priority').choices(['critical', 'high', 'default', 'low'])).option('--title <title>', 'its title (and file name)')
+    .option('--after <tasks>', 'tasks that must be done first: a.md,other-project/b.md').option('--not-before <time>', 'not before this time: 22:00, 2026-12-24 07:30')
+    .option('--agent <profile>', 'the agent profile to run it').option('--model <model>', 'the model to run it with').option('--timeout <duration>', 'its own task timeout: 30m, 2h')
+    .option('--file <file>', 'copy this task file (its front matter too)').option('--name <file>', 'the file name in the inbox (default: from the title)')
+    .action(run(async (v, text) => (await import('./add.js')).addCommand(v, text)));
   program.command('validate').description('check the config file').addOption(config()).addOption(output()).action(run(async (v) => (await import('./validate.js')).validateCommand(v)));
   program.command('status').description('each session and the queues, from the running controller')
     .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)').action(run(async (v) => (await import('./status.js')).statusCommand(v)));
@@ -103,6 +110,9 @@ export function buildProgram(done: (code: number) => void): Command {
 
 /** commander's camelCase option values, under the names the command modules read. */
 function values(o: Record<string, unknown>): CliValues {
-  const { dryRun, exitCode, logFormat, ...rest } = o;
-  return { ...rest, 'dry-run': dryRun as boolean | undefined, 'exit-code': exitCode as boolean | undefined, 'log-format': logFormat as string | undefined } as CliValues;
+  const { dryRun, exitCode, logFormat, notBefore, ...rest } = o;
+  return {
+    ...rest, 'dry-run': dryRun as boolean | undefined, 'exit-code': exitCode as boolean | undefined, 'log-format': logFormat as string | undefined,
+    'not-before': notBefore as string | undefined,
+  } as CliValues;
 }

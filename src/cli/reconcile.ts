@@ -1,7 +1,7 @@
 import { defaultConfigPath } from '../config/load.js';
 import { Controller } from '../reconciler/controller.js';
 import { blindSpots, warnings } from '../reconciler/snapshot.js';
-import { formatPlan, planJson } from './format-plan.js';
+import { formatPlan, formatWaits, planJson } from './format-plan.js';
 import { createLogger, type LogFormat } from './logger.js';
 import { UsageError, type CliValues } from './main.js';
 
@@ -47,6 +47,9 @@ async function dryRun(configFile: string, v: CliValues): Promise<number> {
   if (v.output === 'json') process.stdout.write(`${planJson(actions)}\n`);
   else if (lines.length === 0 && blind.length === 0) process.stdout.write(`pool ${c.config.pool.prefix}* on ${c.backend.label} is in sync: nothing to do\n`);
   else if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+  // Why queued tasks do not start: not actions, so they change neither the sync verdict nor --exit-code.
+  const waits = v.output === 'json' ? [] : formatWaits(c.config, snapshot);
+  if (waits.length > 0) process.stdout.write(`${waits.join('\n')}\n`);
   // Warnings hid nothing from the plan: said, but the plan stands (and --exit-code says only whether it is empty).
   for (const w of warnings(snapshot)) process.stderr.write(`agentpool: warning: ${w}\n`);
   if (blind.length > 0) {

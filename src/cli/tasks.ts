@@ -1,5 +1,6 @@
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import { listTasks, TASK_STATES, type TaskState } from '../tasks/list.js';
+import { queueWaits } from '../tasks/waits.js';
 import { UsageError, type CliValues } from './main.js';
 import { oneLine, shortDuration, table } from './table.js';
 
@@ -10,7 +11,10 @@ export async function tasksCommand(v: CliValues): Promise<number> {
   if (v.project && projects.length === 0) {
     throw new UsageError(`no project "${v.project}" in ${d.file}; its projects: ${d.projects.map((p) => p.name).join(', ') || '(none)'}`);
   }
-  const rows = await listTasks(projects, v.state ? [v.state as TaskState] : TASK_STATES);
+  const states = v.state ? [v.state as TaskState] : TASK_STATES;
+  const [listed, waits] = await Promise.all([listTasks(projects, states), states.includes('inbox') ? queueWaits(d) : new Map<string, string>()]);
+  // An inbox task that cannot start yet says why (after:, not_before:, its project's limit).
+  const rows = listed.map((r) => ({ ...r, waiting: r.state === 'inbox' ? waits.get(r.path) ?? null : null }));
   if (v.output === 'json') {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
@@ -22,7 +26,7 @@ export async function tasksCommand(v: CliValues): Promise<number> {
     ['PROJECT', 'STATE', 'TASK', 'PRIORITY', 'AGE', 'ATTEMPTS', 'SESSION', 'TOOK', ...(git ? ['BRANCH', 'CHANGES'] : []), 'REASON'],
     rows.map((r) => [
       r.project,
-      r.state === 'active' && r.step ? `active/${r.step}` : r.state,
+      r.waiting ? 'waiting' : r.state === 'active' && r.step ? `active/${r.step}` : r.state,
       r.name,
       r.priority ?? '-',
       shortDuration(now - r.arrivedAt),
@@ -30,7 +34,7 @@ export async function tasksCommand(v: CliValues): Promise<number> {
       r.session ?? '',
       r.durationMs === null ? '' : shortDuration(r.durationMs),
       ...(git ? [r.branch ?? '', r.changes ?? ''] : []),
-      oneLine(r.reason ?? '', 100),
+      oneLine(r.waiting ?? r.reason ?? '', 100),
     ]),
   ));
   return 0;

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { DesiredState } from '../config/types.js';
 import type { SlotView } from '../machines/types.js';
-import type { ProjectQueue } from '../tasks/scan.js';
-import type { Metrics, TaskEvents } from './metrics.js';
+import type { Metrics, QueueView, TaskEvents } from './metrics.js';
 
 /**
  * The controller's metrics, loaded only for a controller that serves them (controller.metrics): prom-client
@@ -23,7 +22,7 @@ export class LazyMetrics implements TaskEvents {
     await this.inner?.listen(at, log);
   }
 
-  observePass(d: DesiredState, snap: { queues: readonly ProjectQueue[] }, views: Iterable<SlotView>, seconds: number): void {
+  observePass(d: DesiredState, snap: QueueView, views: Iterable<SlotView>, seconds: number): void {
     this.inner?.observePass(d, snap, views, seconds);
   }
 

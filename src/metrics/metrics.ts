@@ -3,7 +3,16 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PRIORITIES, type DesiredState } from '../config/types.js';
 import { SLOT_STATES, STATE_LABEL, type SlotView } from '../machines/types.js';
+import { gate, WAIT_KINDS } from '../tasks/gate.js';
 import type { ProjectQueue } from '../tasks/scan.js';
+import type { DepState } from '../tasks/deps.js';
+
+/** What the gauges read of a pass's snapshot. */
+export interface QueueView {
+  queues: readonly ProjectQueue[];
+  deps?: ReadonlyMap<string, DepState>;
+  now: number;
+}
 import { projectName } from '../tasks/task-id.js';
 
 /**
@@ -24,6 +33,7 @@ export class Metrics implements TaskEvents {
   readonly registry = new Registry();
   private readonly sessions = new Gauge({ name: 'agentpool_sessions', help: 'Pool sessions by state.', labelNames: ['state'], registers: [this.registry] });
   private readonly queue = new Gauge({ name: 'agentpool_queue_depth', help: 'Tasks waiting (inbox, and queued for a retry) by project and priority.', labelNames: ['project', 'priority'], registers: [this.registry] });
+  private readonly waiting = new Gauge({ name: 'agentpool_tasks_waiting', help: 'Queued tasks that cannot start yet, by project and reason: after (a task they wait for), limit (the project\'s maxConcurrent), not-before (their schedule), retry (a retry\'s backoff).', labelNames: ['project', 'reason'], registers: [this.registry] });
   private readonly active = new Gauge({ name: 'agentpool_tasks_active', help: 'Tasks in active/ by project.', labelNames: ['project'], registers: [this.registry] });
   private readonly latency = new Histogram({
     name: 'agentpool_dispatch_latency_seconds', help: 'From a task arriving in the inbox to its agent taking the prompt.',
@@ -49,17 +59,25 @@ export class Metrics implements TaskEvents {
    * The gauges, from a pass (its snapshot's queues and its slots): every state and every project's
    * priorities, zeros included.
    */
-  observePass(d: DesiredState, snap: { queues: readonly ProjectQueue[] }, views: Iterable<SlotView>, seconds: number): void {
+  observePass(d: DesiredState, snap: QueueView, views: Iterable<SlotView>, seconds: number): void {
     this.passes.observe(seconds);
     const byState = new Map<string, number>(SLOT_STATES.map((s) => [STATE_LABEL[s], 0]));
     for (const v of views) byState.set(STATE_LABEL[v.state], (byState.get(STATE_LABEL[v.state]) ?? 0) + 1);
     for (const [state, n] of byState) this.sessions.set({ state }, n);
     this.queue.reset();
     this.active.reset();
+    this.waiting.reset();
+    const waits = gate(d, { queues: snap.queues, deps: snap.deps ?? new Map(), now: snap.now }).waiting;
     for (const q of snap.queues) {
       const project = projectName(d, q.project);
       for (const priority of PRIORITIES) this.queue.set({ project, priority }, q.pending.filter((t) => t.priority === priority).length);
       this.active.set({ project }, q.active.length);
+      const reasons = new Map<string, number>(WAIT_KINDS.map((k) => [k, 0]));
+      for (const t of q.pending) {
+        const w = waits.get(t.path);
+        if (w) reasons.set(w.kind, reasons.get(w.kind)! + 1);
+      }
+      for (const [reason, n] of reasons) this.waiting.set({ project, reason }, n);
     }
   }
 

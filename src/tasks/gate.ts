@@ -4,9 +4,11 @@ import type { ProjectQueue } from './scan.js';
 import { showTime } from './schedule.js';
 import type { PendingTask, RejectedTask } from './types.js';
 
+export const WAIT_KINDS = ['after', 'limit', 'not-before', 'retry'] as const;
+
 /** Why a queued task does not start now. */
 export interface Wait {
-  kind: 'after' | 'limit' | 'not-before' | 'retry';
+  kind: (typeof WAIT_KINDS)[number];
   /** `after a.md`, `project at its limit 2/2`, `not before 22:00`, `retry at 14:03`. */
   text: string;
 }
@@ -78,7 +80,8 @@ export function gate(d: DesiredState, input: GateInput): Gate {
     tasks.sort((a, b) => PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority) || a.arrivedAt - b.arrivedAt || (a.name < b.name ? -1 : 1));
     const room = Math.max(0, limit - running);
     startable.push(...tasks.slice(0, room));
-    for (const t of tasks.slice(room)) waiting.set(t.path, { kind: 'limit', text: `project at its limit ${running}/${limit}` });
+    // Its tasks running, and those ahead of it starting now, fill the limit.
+    for (const t of tasks.slice(room)) waiting.set(t.path, { kind: 'limit', text: `project at its limit ${Math.max(running, limit)}/${limit}` });
   }
   return { startable, waiting, fail };
 }

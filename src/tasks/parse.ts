@@ -49,6 +49,12 @@ export function parseTask(bytes: Uint8Array): TaskParseResult {
   return { ok: true, task: { meta, body: text.slice(fm[0].length).trim() } };
 }
 
+/** The front matter of a task that parses (parseTask said so), as the mapping written: for copying it. */
+export function frontMatterOf(text: string): Record<string, unknown> {
+  const fm = FRONT_MATTER.exec(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  return fm ? ((parseYaml(fm[1] ?? '') as Record<string, unknown> | null) ?? {}) : {};
+}
+
 function toMeta(data: Record<string, unknown>): TaskMeta | string {
   const { title, priority: rawPriority = 'default', tags = [], needs_claude_code, resume, agent, model, after, after_failed, not_before, timeout, ...extra } = data;
   // The older dispatcher took `Critical` and `CRITICAL` for critical: any case of a known word is that word.

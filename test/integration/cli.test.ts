@@ -1,7 +1,7 @@
 /** The command line itself (commander): help per command, --version, suggestions, completion, validate -o json. */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPoolEnv, ensureBuilt, REPO_ROOT, type PoolEnv } from '../helpers/pool-env.js';
@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => env.cleanup());
 
 const agentpool = (...args: string[]) => execa(process.execPath, [join(REPO_ROOT, 'bin/agentpool.js'), ...args], { reject: false, cwd: REPO_ROOT });
-const COMMANDS = ['init', 'down', 'attach', 'reconcile', 'validate', 'status', 'tasks', 'describe', 'diff', 'worktrees', 'retry', 'cancel', 'cordon', 'uncordon', 'drain', 'doctor', 'demo', 'graph', 'completion'];
+const COMMANDS = ['init', 'add', 'down', 'attach', 'reconcile', 'validate', 'status', 'tasks', 'describe', 'diff', 'worktrees', 'retry', 'cancel', 'cordon', 'uncordon', 'drain', 'doctor', 'demo', 'graph', 'completion'];
 
 describe('the agentpool command line', () => {
   it('prints its version, an overview, and each command\'s own options', async () => {
@@ -74,6 +74,8 @@ describe('the agentpool command line', () => {
     };
     expect(await complete('agentpool', 'retry', '--config', env.configFile, 'fix-')).toEqual(['fix-login.md', 'fix-logout.md']);
     expect(await complete('agentpool', 'cordon', '--config', env.configFile, 'ccl')).toEqual(['ccl-auto-1']);
+    expect(await complete('agentpool', 'add', '--config', env.configFile, '--project', '')).toEqual([basename(env.project)]);
+    expect(await complete('agentpool', 'add', '--config', env.configFile, '--after', 'fix-lo')).toEqual(['fix-login.md', 'fix-logout.md']);
     // Without a config it can read, it offers no names and prints no error into the line.
     expect(await complete('agentpool', 'retry', '--config', join(env.dir, 'nope.yaml'), 'fix-')).toEqual([]);
   });

@@ -95,8 +95,8 @@ describe('gate: maxConcurrent', () => {
     const running = active(WEBAPP, 'running.md', { state: 'submitted' });
     const g = gate(d, { queues: [queue(WEBAPP, { pending: tasks, active: [running] }), queue(BILLING, { pending: [pending(BILLING, 'x.md')] })], deps: deps({}), now: NOW });
     expect(names(g.startable)).toEqual(['urgent.md', 'x.md']);
-    expect(g.waiting.get(tasks[0]!.path)).toEqual({ kind: 'limit', text: 'project at its limit 1/2' });
-    expect(g.waiting.get(tasks[1]!.path)).toEqual({ kind: 'limit', text: 'project at its limit 1/2' });
+    expect(g.waiting.get(tasks[0]!.path)).toEqual({ kind: 'limit', text: 'project at its limit 2/2' });
+    expect(g.waiting.get(tasks[1]!.path)).toEqual({ kind: 'limit', text: 'project at its limit 2/2' });
   });
 
   it('counts tasks being claimed as running, and neither a queued retry nor a task being cancelled', () => {
