@@ -111,4 +111,18 @@ describe('semantic rules', () => {
       `${FILE}:1:1: (root): neither XDG_STATE_HOME nor HOME is set, so there is no default controller.stateDir; set controller.stateDir`,
     ]);
   });
+
+  it('reads maxConcurrent per project, the pool-wide default, and null as no limit', () => {
+    const v = valueOf(yaml(...HEAD, '  maxConcurrentPerProject: 2', 'projects:', '  - path: /src/a', '  - path: /src/b', '    maxConcurrent: 1', '  - path: /src/c', '    maxConcurrent: null'));
+    expect(v.projects.map((p) => p.maxConcurrent)).toEqual([2, 1, null]);
+    expect(valueOf(yaml(...HEAD, 'projects:', '  - path: /src/a')).projects[0]!.maxConcurrent).toBeNull();
+    expect(errorsOf(yaml(...HEAD, 'projects:', '  - path: /src/a', '    maxConcurrent: 0'))[0]).toMatch(/projects\[0\]\.maxConcurrent/);
+  });
+
+  it('takes tasks.timeZone by its IANA name and refuses one the machine does not know', () => {
+    expect(valueOf(yaml(...HEAD, 'tasks:', '  timeZone: Europe/Berlin')).tasks.timeZone).toBe('Europe/Berlin');
+    expect(errorsOf(yaml(...HEAD, 'tasks:', '  timeZone: Mars/Olympus'))).toEqual([
+      `${FILE}:7:13: tasks.timeZone: "Mars/Olympus" is not a time zone this machine knows; use an IANA name such as Europe/Berlin, America/New_York or UTC`,
+    ]);
+  });
 });
