@@ -7,20 +7,12 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it, type TestContext } from 'vitest';
 import { REPO_ROOT, ensureBuilt, quickPoolEnv, type PoolEnv, type RunningController } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/tmux-server.js';
 
 beforeAll(() => ensureBuilt(), 120_000);
-let env: PoolEnv | undefined;
-let controller: RunningController | undefined;
-afterEach(async () => {
-  if (controller && !controller.exited()) await controller.stop();
-  controller = undefined;
-  await env?.cleanup();
-  env = undefined;
-});
 
 interface Result {
   outcome: string;
@@ -34,30 +26,48 @@ const files = async (project: string, dir: string) => (await readdir(join(projec
 const result = async (project: string, dir: string, name: string) => JSON.parse(await readFile(join(project, '.agent-queue', dir, `${name}.result.json`), 'utf8')) as Result;
 const prompts = async (log: string) => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { prompt: string }).prompt);
 
-/** A pool of `size` fake agents taking `workMs` a task, logging each prompt; a second project beside the first. */
-async function world(size: number, workMs: number, patch: Record<string, unknown> = {}) {
-  env = await quickPoolEnv(size, workMs);
+interface World {
+  env: PoolEnv;
+  project: string;
+  other: string;
+  log: string;
+  controller?: RunningController;
+  start(): void;
+}
+
+/**
+ * A pool of `size` fake agents taking `workMs` a task, logging each prompt; a second project beside the
+ * first. Its own tmux server and folder, ended with the test (the tests of this file run two at a time).
+ */
+async function world(t: TestContext, size: number, workMs: number): Promise<World> {
+  const env = await quickPoolEnv(size, workMs);
   const other = join(env.dir, 'other');
   await mkdir(other);
   const log = join(env.dir, 'prompts.log');
-  await env.writeConfig({ projects: [{ path: env.project }, { path: other }], agents: { quick: { env: { FAKE_AGENT_LOG: log } } }, ...patch });
-  return { env, project: env.project, other, log };
+  await env.writeConfig({ projects: [{ path: env.project }, { path: other }], agents: { quick: { env: { FAKE_AGENT_LOG: log } } } });
+  const w: World = { env, project: env.project, other, log, start: () => void (w.controller = env.startController()) };
+  t.onTestFinished(async () => {
+    if (w.controller && !w.controller.exited()) await w.controller.stop();
+    await env.cleanup();
+  });
+  return w;
 }
 
-async function settled(where: Record<string, [project: string, done: string[], failed: string[]]>, what: string): Promise<void> {
+async function settled(w: World, where: Record<string, [project: string, done: string[], failed: string[]]>, what: string): Promise<void> {
   let last = '';
   await waitFor(async () => {
     const seen = await Promise.all(Object.values(where).map(async ([p]) => [await files(p, 'done'), await files(p, 'failed')]));
     last = JSON.stringify(seen);
     return Object.values(where).every(([, done, failed], i) => JSON.stringify(seen[i]) === JSON.stringify([done, failed]));
   }, { timeoutMs: 30_000, what }).catch((err: Error) => {
-    throw new Error(`${err.message}; done/failed were ${last}\n${controller?.lines.slice(-40).map((l) => JSON.stringify(l)).join('\n') ?? ''}`);
+    throw new Error(`${err.message}; done/failed were ${last}\n${w.controller?.lines.slice(-40).map((l) => JSON.stringify(l)).join('\n') ?? ''}`);
   });
 }
 
-describe('after:', () => {
-  it('holds a task until the one it names is done, fails it with a failed one, and fails unknown names and circles as they arrive', async () => {
-    const w = await world(3, 400);
+describe('the queue\'s rules through a real pool', { concurrent: true }, () => {
+  it('holds a task until the one it names is done, fails it with a failed one, and fails unknown names and circles as they arrive', async (t) => {
+    const { expect } = t;
+    const w = await world(t, 3, 400);
     await dropTask(w.project, 'a.md', 'Task A.\n');
     await dropTask(w.project, 'b.md', '---\nafter: [a.md]\n---\nTask B.\n');
     await dropTask(w.other, 'c.md', '---\nafter: [project/b.md]\n---\nTask C.\n');
@@ -67,8 +77,8 @@ describe('after:', () => {
     await dropTask(w.project, 'unknown.md', '---\nafter: [nope.md]\n---\nUnknown.\n');
     await dropTask(w.project, 'x.md', '---\nafter: [y.md]\n---\nX.\n');
     await dropTask(w.project, 'y.md', '---\nafter: [x.md]\n---\nY.\n');
-    controller = w.env.startController();
-    await settled({
+    w.start();
+    await settled(w, {
       project: [w.project, ['a.md', 'anyway.md', 'b.md'], ['blocked.md', 'broken.md', 'unknown.md', 'x.md', 'y.md']],
       other: [w.other, ['c.md'], []],
     }, 'every task settled');
@@ -83,19 +93,18 @@ describe('after:', () => {
     // The rejected ones were never given to an agent; the others each once.
     expect((await prompts(w.log)).map((p) => /^\[(\S+)\]/.exec(p)?.[1]).sort()).toEqual(['a.md', 'anyway.md', 'b.md', 'c.md']);
   });
-});
 
-describe('limits and schedules', () => {
-  it('runs a project with maxConcurrent: 1 one task at a time while the other project uses the other sessions; not_before starts on time', async () => {
-    const w = await world(3, 700);
+  it('runs a project with maxConcurrent: 1 one task at a time while the other project uses the other sessions; not_before starts on time', async (t) => {
+    const { expect } = t;
+    const w = await world(t, 3, 700);
     await w.env.writeConfig({ projects: [{ path: w.project, maxConcurrent: 1 }, { path: w.other }] });
     const names = ['one.md', 'two.md', 'three.md'];
     for (const n of names) await dropTask(w.project, n, `Limited ${n}.\n`);
     for (const n of ['o1.md', 'o2.md']) await dropTask(w.other, n, `Free ${n}.\n`);
     const notBefore = Date.now() + 2_000;
     await dropTask(w.other, 'later.md', `---\nnot_before: ${new Date(notBefore).toISOString()}\n---\nLater.\n`);
-    controller = w.env.startController();
-    await settled({ project: [w.project, [...names].sort(), []], other: [w.other, ['later.md', 'o1.md', 'o2.md'], []] }, 'every task done');
+    w.start();
+    await settled(w, { project: [w.project, [...names].sort(), []], other: [w.other, ['later.md', 'o1.md', 'o2.md'], []] }, 'every task done');
 
     const limited = (await Promise.all(names.map((n) => result(w.project, 'done', n)))).sort((x, y) => x.claimedAt! - y.claimedAt!);
     for (let i = 1; i < limited.length; i++) expect(limited[i]!.claimedAt!, 'one at a time').toBeGreaterThanOrEqual(limited[i - 1]!.finishedAt);
@@ -108,8 +117,9 @@ describe('limits and schedules', () => {
     expect(later.claimedAt! - notBefore).toBeLessThan(1_000);
   });
 
-  it('keeps every rule across a controller restart, and shows why each task waits in tasks and the dry run', async () => {
-    const w = await world(3, 600);
+  it('keeps every rule across a controller restart, and shows why each task waits in tasks and the dry run', async (t) => {
+    const { expect } = t;
+    const w = await world(t, 3, 600);
     await w.env.writeConfig({ projects: [{ path: w.project }, { path: w.other, maxConcurrent: 1 }], tasks: { timeZone: 'UTC' } });
     await dropTask(w.project, 'a.md', 'Task A.\n');
     await dropTask(w.project, 'b.md', '---\nafter: [a.md]\n---\nTask B.\n');
@@ -130,18 +140,17 @@ describe('limits and schedules', () => {
     expect(tasks).toMatch(/project\s+waiting\s+b\.md .*after a\.md/);
     expect(tasks).toMatch(/other\s+waiting\s+p2\.md .*project at its limit 1\/1/);
     expect(tasks).toMatch(new RegExp(`project\\s+waiting\\s+later\\.md .*not before ${hhmm}`));
-    controller = w.env.startController();
-    await settled({ project: [w.project, ['a.md', 'b.md', 'later.md'], []], other: [w.other, ['p1.md', 'p2.md'], []] }, 'every task done');
+    w.start();
+    await settled(w, { project: [w.project, ['a.md', 'b.md', 'later.md'], []], other: [w.other, ['p1.md', 'p2.md'], []] }, 'every task done');
     const r = async (p: string, n: string) => result(p, 'done', n);
     expect((await r(w.project, 'b.md')).claimedAt!).toBeGreaterThanOrEqual((await r(w.project, 'a.md')).finishedAt);
     expect((await r(w.other, 'p2.md')).claimedAt!).toBeGreaterThanOrEqual((await r(w.other, 'p1.md')).finishedAt);
     expect((await r(w.project, 'later.md')).claimedAt!).toBeGreaterThanOrEqual(notBefore);
   });
-});
 
-describe('agentpool add', () => {
-  it('writes tasks that run: --after, --not-before, a body on stdin; refuses a project the config lacks, naming the ones it has', async () => {
-    const w = await world(2, 300);
+  it('agentpool add writes tasks that run: --after, --not-before, a body on stdin; refuses a project the config lacks, naming the ones it has', async (t) => {
+    const { expect } = t;
+    const w = await world(t, 2, 300);
     const add = (args: string[], input?: string) =>
       execa(process.execPath, [join(REPO_ROOT, 'bin/agentpool.js'), 'add', '--config', w.env.configFile, ...args], { reject: false, ...(input !== undefined ? { input } : { stdin: 'ignore' }) });
     const first = await add(['Write the first part.', '--project', 'project', '--title', 'First part']);
@@ -155,8 +164,8 @@ describe('agentpool add', () => {
     expect([refused.exitCode, refused.stderr.trim()]).toEqual([2, `agentpool: no project "nope" in ${w.env.configFile}; its projects: project, other`]);
     expect((await add(['x', '--project', 'other', '--after', 'nope.md'])).stderr).toContain("--after names other/nope.md, but it is in none of project other's queue folders");
 
-    controller = w.env.startController();
-    await settled({ project: [w.project, ['first-part.md', 'not-before-long.md'], []], other: [w.other, ['then-the-second-part.md'], []] }, 'the added tasks done');
+    w.start();
+    await settled(w, { project: [w.project, ['first-part.md', 'not-before-long.md'], []], other: [w.other, ['then-the-second-part.md'], []] }, 'the added tasks done');
     const firstDone = await result(w.project, 'done', 'first-part.md');
     expect((await result(w.other, 'done', 'then-the-second-part.md')).claimedAt!).toBeGreaterThanOrEqual(firstDone.finishedAt);
     expect((await result(w.project, 'done', 'not-before-long.md')).claimedAt!).toBeGreaterThanOrEqual(at.getTime() - 999);
