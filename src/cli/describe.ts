@@ -106,7 +106,7 @@ async function describeTask(d: DesiredState, v: CliValues, file: { status: Statu
   ];
   const next: string[] = [];
   if (row.state === 'failed') next.push(`${agentpoolCommand(v, `retry ${row.name}`)} puts it back in the queue (attempts reset, history kept)`);
-  const waiting = row.state === 'inbox' ? (await queueWaits(d, now)).get(row.path) ?? null : null;
+  const waiting = row.state === 'inbox' || row.step === 'queued' ? (await queueWaits(d, now)).get(row.path) ?? null : null;
   if (row.state === 'inbox' && row.reason) next.push(`it cannot run: ${row.reason}`);
   if (waiting) next.push(`it waits: ${waiting}`);
   if (row.state === 'inbox' && !row.reason && !waiting) next.push(`it waits for a free session: ${agentpoolCommand(v, 'status')} shows which are busy, cooling down or cordoned; ${agentpoolCommand(v, 'reconcile --dry-run')} shows whether it would be claimed now`);

@@ -65,15 +65,16 @@ export function formatPlan(d: DesiredState, actions: readonly Action[], now = Da
 
 /**
  * Why each queued task that the plan does not start waits, as lines after the plan's: `task/webapp/b.md
- * waits (after a.md)`. Not actions: a pool whose tasks only wait is in sync.
+ * waits (after a.md)`, or for a free session. Not actions: a pool whose tasks only wait is in sync.
  */
-export function formatWaits(d: DesiredState, snap: Pick<Snapshot, 'queues' | 'deps' | 'now'>): string[] {
+export function formatWaits(d: DesiredState, snap: Pick<Snapshot, 'queues' | 'deps' | 'now'>, actions: readonly Action[]): string[] {
   const waits = gate(d, { queues: snap.queues, deps: snap.deps ?? new Map(), now: snap.now }).waiting;
+  const leaving = new Set(actions.flatMap((a) => (a.kind === 'claim-task' ? [a.task.path] : a.kind === 'reject-task' ? [a.task.path] : a.kind === 'cancel-task' ? [a.path] : [])));
   const lines: string[] = [];
   for (const q of snap.queues) {
     for (const t of q.pending) {
-      const w = waits.get(t.path);
-      if (w) lines.push(`task/${projectName(d, t.project)}/${t.name} waits (${w.text})`);
+      if (leaving.has(t.path)) continue;
+      lines.push(`task/${projectName(d, t.project)}/${t.name} waits (${waits.get(t.path)?.text ?? 'for a free session'})`);
     }
   }
   return lines;

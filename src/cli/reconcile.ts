@@ -48,7 +48,7 @@ async function dryRun(configFile: string, v: CliValues): Promise<number> {
   else if (lines.length === 0 && blind.length === 0) process.stdout.write(`pool ${c.config.pool.prefix}* on ${c.backend.label} is in sync: nothing to do\n`);
   else if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
   // Why queued tasks do not start: not actions, so they change neither the sync verdict nor --exit-code.
-  const waits = v.output === 'json' ? [] : formatWaits(c.config, snapshot);
+  const waits = v.output === 'json' ? [] : formatWaits(c.config, snapshot, actions);
   if (waits.length > 0) process.stdout.write(`${waits.join('\n')}\n`);
   // Warnings hid nothing from the plan: said, but the plan stands (and --exit-code says only whether it is empty).
   for (const w of warnings(snapshot)) process.stderr.write(`agentpool: warning: ${w}\n`);

@@ -12,9 +12,10 @@ export async function tasksCommand(v: CliValues): Promise<number> {
     throw new UsageError(`no project "${v.project}" in ${d.file}; its projects: ${d.projects.map((p) => p.name).join(', ') || '(none)'}`);
   }
   const states = v.state ? [v.state as TaskState] : TASK_STATES;
-  const [listed, waits] = await Promise.all([listTasks(projects, states), states.includes('inbox') ? queueWaits(d) : new Map<string, string>()]);
-  // An inbox task that cannot start yet says why (after:, not_before:, its project's limit).
-  const rows = listed.map((r) => ({ ...r, waiting: r.state === 'inbox' ? waits.get(r.path) ?? null : null }));
+  const [listed, waits] = await Promise.all([listTasks(projects, states), states.includes('inbox') || states.includes('active') ? queueWaits(d) : new Map<string, string>()]);
+  // A queued task that cannot start yet says why (after:, not_before:, its project's limit, a retry's time).
+  const queued = (r: (typeof listed)[number]) => r.state === 'inbox' || (r.state === 'active' && r.step === 'queued');
+  const rows = listed.map((r) => ({ ...r, waiting: queued(r) ? waits.get(r.path) ?? null : null }));
   if (v.output === 'json') {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;

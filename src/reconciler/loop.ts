@@ -74,10 +74,14 @@ export class Loop {
         const reasons = [...this.reasons];
         this.reasons.clear();
         let next = this.o.resyncMs();
+        const started = performance.now();
         try {
           const r = await this.o.pass();
           this.failures = 0;
           if (r.requeueAfterMs !== undefined) next = Math.min(next, r.requeueAfterMs);
+          // The pass said when from the moment it looked: a pass that took 400 ms must not make a task due
+          // (a not_before, a retry, a settled file) wait 400 ms more.
+          next = Math.max(0, next - (performance.now() - started));
         } catch (err) {
           if (err instanceof TerminalError) {
             this.halted = true;

@@ -66,7 +66,7 @@ async function retry(x: Act, path: string): Promise<ControlReply> {
   // The file is judged again first: a task rejected for itself would only fail again, costing an agent's time.
   const checked = await checkTask(path, taskRules(x.d));
   if (!checked.ok) return { ok: false, message: `${basename(path)} cannot be retried: fix the file first: ${checked.reason}` };
-  const dest = await retryFailed(path, { now: x.clock.now(), reason: 'retried with agentpool retry' });
+  const dest = await retryFailed(path, { now: x.clock.now(), reason: 'retried with agentpool retry', meta: checked.task.meta });
   return { ok: true, message: `${basename(path)} is queued again (${dest}), attempts reset, its history kept` };
 }
 

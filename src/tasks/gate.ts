@@ -35,7 +35,8 @@ export interface GateInput {
 
 /**
  * Pure: the queue's rules over every project's queued tasks. A task waits for the tasks its `after:` names
- * to be in done/ (one that failed fails it too, unless `after_failed: run`), for its `not_before:` or its
+ * to be in done/ (one that failed fails it too, unless `after_failed: run`; a retry waits again, and only
+ * waits), for its `not_before:` or its
  * retry time, and for room under its project's `maxConcurrent` (counting the tasks it would start before
  * it: priority, then age). Settling files are judged like pending ones, so a slot never waits for one that
  * could not start; none fails before it has settled.
@@ -51,10 +52,12 @@ export function gate(d: DesiredState, input: GateInput): Gate {
     const project = d.projects.find((p) => p.path === q.project);
     for (const [t, settled] of [...q.pending.map((t) => [t, true] as const), ...q.settling.map((t) => [t, false] as const)]) {
       if (out(t)) continue;
-      const verdict = project && t.where === 'inbox' && t.after ? judgeAfter(d, project, t, deps, circles) : null;
+      const verdict = project && t.after ? judgeAfter(d, project, t, deps, circles) : null;
       if (verdict && 'fail' in verdict) {
-        // A settling file is judged once it has settled; meanwhile it holds no slot.
-        if (settled) fail.push({ path: t.path, project: t.project, name: t.name, reason: verdict.fail });
+        // A settling file is judged once it has settled; meanwhile it holds no slot. A retry a person queued
+        // (in active/) is not failed behind their back: it waits, saying why.
+        if (t.where === 'active') waiting.set(t.path, { kind: 'after', text: verdict.fail });
+        else if (settled) fail.push({ path: t.path, project: t.project, name: t.name, reason: verdict.fail });
       } else if (verdict) {
         waiting.set(t.path, { kind: 'after', text: `after ${verdict.waitFor.join(', ')}` });
       } else if (t.notBefore > now) {

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { readResult, rejectTask, retryTask } from './store.js';
-import type { RejectedTask, ResultRecord } from './types.js';
+import type { RejectedTask, ResultRecord, TaskMeta } from './types.js';
 
 /**
  * The task ledger: the act side's one door to the task files. An attempt of a claimed task is an `Attempt`
@@ -18,7 +18,7 @@ export async function reject(t: RejectedTask, now: number): Promise<{ path: stri
 }
 
 /** A failed task queued again by hand (`agentpool retry`): attempts reset, history kept. Its new path. */
-export function retryFailed(path: string, o: { now: number; reason: string }): Promise<string> {
+export function retryFailed(path: string, o: { now: number; reason: string; meta: TaskMeta }): Promise<string> {
   return retryTask(path, o);
 }
 

@@ -260,11 +260,8 @@ export async function readSidecar(path: string): Promise<Sidecar | null> {
 
 /** The parts of a task's front matter the planner needs, without keys for what it does not say. */
 function wants(meta: TaskMeta): Wants {
-  return {
-    priority: meta.priority, ...(meta.resume !== undefined ? { resume: true as const } : {}), ...asks(meta),
-    ...(meta.after ? { after: meta.after } : {}), ...(meta.afterFailed ? { afterFailed: meta.afterFailed } : {}),
-    ...(meta.notBefore ? { notBefore: meta.notBefore } : {}),
-  };
+  const { priority, resume, agent, needsClaudeCode, model, timeoutMs, after, afterFailed, notBefore } = meta;
+  return { priority, ...said({ resume: resume !== undefined || undefined, agent, needsClaudeCode, model, timeoutMs, after, afterFailed, notBefore }) } as Wants;
 }
 
 /** An inbox file that reads as a task; `not_before:` is read against its arrival, in `timeZone`. */
@@ -273,25 +270,26 @@ function inboxTask(project: ProjectSpec, path: string, name: string, w: Wants, a
   return { path, project: project.path, name, ...rest, arrivedAt, attempts: 0, notBefore: notBefore ? resolveNotBefore(notBefore, arrivedAt, timeZone) : 0, where: 'inbox' };
 }
 
-type Asks = Pick<PendingTask, 'agent' | 'needsClaudeCode' | 'model' | 'timeoutMs'>;
+type Asks = Pick<PendingTask, 'agent' | 'needsClaudeCode' | 'model' | 'timeoutMs' | 'after' | 'afterFailed'>;
 
 /**
- * What a task asks of its agent, without keys for what it does not ask, as its sidecar keeps it (a claim
- * writes it there, so that its retries ask the same): from its front matter or its pending entry.
+ * What a task asks of its agent and what it waits for, as its sidecar keeps it (a claim or a retry writes
+ * it there, so that its retries ask the same): from its front matter or its pending entry.
  */
-export function asks(t: { agent?: string; needsClaudeCode?: boolean; model?: string; timeoutMs?: number }): Pick<Sidecar, 'agent' | 'needsClaudeCode' | 'askedModel' | 'timeoutMs'> {
-  return {
-    ...(t.agent !== undefined ? { agent: t.agent } : {}), ...(t.needsClaudeCode ? { needsClaudeCode: true as const } : {}),
-    ...(t.model !== undefined ? { askedModel: t.model } : {}), ...(t.timeoutMs !== undefined ? { timeoutMs: t.timeoutMs } : {}),
-  };
+export function asks(t: Omit<Asks, 'needsClaudeCode'> & { needsClaudeCode?: boolean }): Pick<Sidecar, 'agent' | 'needsClaudeCode' | 'askedModel' | 'timeoutMs' | 'after' | 'afterFailed'> {
+  const { agent, needsClaudeCode, model: askedModel, timeoutMs, after, afterFailed } = t;
+  return said({ agent, needsClaudeCode, askedModel, timeoutMs, after, afterFailed });
 }
 
-/** What a queued retry asks of its agent, from its sidecar. */
+/** What a queued retry asks of its agent and waits for, from its sidecar. */
 function asked(s: Sidecar): Asks {
-  return {
-    ...(s.agent !== undefined ? { agent: s.agent } : {}), ...(s.needsClaudeCode ? { needsClaudeCode: true as const } : {}),
-    ...(s.askedModel !== undefined ? { model: s.askedModel } : {}), ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
-  };
+  const { agent, needsClaudeCode, askedModel: model, timeoutMs, after, afterFailed } = s;
+  return said({ agent, needsClaudeCode, model, timeoutMs, after, afterFailed });
+}
+
+/** `o` without the keys a task does not say (undefined, or a flag that is false): records keep none for them. */
+function said<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined | false> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== false)) as { [K in keyof T]?: Exclude<T[K], undefined | false> };
 }
 
 export function freshSidecar(project: string, task: string, arrivedAt: number, priority: Sidecar['priority'] = 'default'): Sidecar {

@@ -7,7 +7,7 @@ import { exists } from '../util/fs.js';
 import { queueDirs, RESULT_SUFFIX, SIDECAR_SUFFIX } from './layout.js';
 import { parseTask } from './parse.js';
 import { asks, freshSidecar, readSidecar } from './scan.js';
-import type { ActiveTask, GitRecord, HistoryEntry, ParsedTask, PendingTask, RejectedTask, ResultRecord, Sidecar } from './types.js';
+import type { ActiveTask, GitRecord, HistoryEntry, ParsedTask, PendingTask, RejectedTask, ResultRecord, Sidecar, TaskMeta } from './types.js';
 
 /**
  * Every change to task files. A task file is only ever renamed, never deleted or overwritten: claim is a
@@ -150,16 +150,17 @@ export async function readResult(path: string): Promise<ResultRecord | null> {
 /**
  * Puts a task from failed/ back in the queue by hand (`agentpool retry`): into active/, queued, with its
  * attempts reset and its history kept (the sidecar is written first, then the task moves, then its old
- * record goes: a crash at any point leaves the task in exactly one place). Returns its new path.
+ * record goes: a crash at any point leaves the task in exactly one place). What it asks and waits for is
+ * what its front matter says now (`meta`: a person may have fixed the file). Returns its new path.
  */
-export async function retryTask(path: string, o: { now: number; reason: string }): Promise<string> {
+export async function retryTask(path: string, o: { now: number; reason: string; meta: TaskMeta }): Promise<string> {
   const record = await readResult(path);
   if (!record) throw new Error(`${path} has no result record beside it`);
   const dirs = queueDirs(join(dirname(dirname(path)), 'inbox'));
-  const { outcome: _o, reason: _r, finishedAt: _f, lastMessage: _l, git: _g, cancel: _c, ...rest } = record as ResultRecord & Pick<Sidecar, 'cancel'>;
+  const { outcome: _o, reason: _r, finishedAt: _f, lastMessage: _l, git: _g, cancel: _c, agent: _a, needsClaudeCode: _n, askedModel: _m, timeoutMs: _t, after: _w, afterFailed: _wf, ...rest } = record as ResultRecord & Pick<Sidecar, 'cancel'>;
   const dest = await intoFreeName(dirs.active, basename(path), async (d) => {
     const sidecar: Sidecar = {
-      ...rest, task: basename(d), state: 'queued', session: null, attempts: 0, notBefore: 0, worktree: null,
+      ...rest, ...asks(o.meta), priority: o.meta.priority, task: basename(d), state: 'queued', session: null, attempts: 0, notBefore: 0, worktree: null,
       claimedAt: null, launchedAt: null, submittedAt: null,
       history: [...record.history, { attempt: record.attempts, session: null, outcome: 'retried', reason: o.reason, at: o.now }],
     };

@@ -110,6 +110,9 @@ export interface Sidecar {
   askedModel?: string;
   /** The task's own timeout (`timeout:`). */
   timeoutMs?: number;
+  /** What it waits for (`after:`, `after_failed: run`): a retry waits for them again. */
+  after?: string[];
+  afterFailed?: 'run';
   arrivedAt: number;
   attempts: number;
   /**

@@ -64,15 +64,16 @@ describe('Loop', () => {
     expect(h.passes).toEqual([0, 2_020]);
   });
 
-  it('runs again at the resync interval, or sooner when a pass asks (requeueAfterMs)', async () => {
+  it('runs again at the resync interval, or sooner when a pass asks (requeueAfterMs), counted from when the pass began', async () => {
+    // Each pass takes 10 ms: the next still begins 1 s (or 30 s) after the last began, not after it ended.
     const h = harness([{ requeueAfterMs: 1_000 }, {}]);
     h.loop.wake('start');
-    await vi.advanceTimersByTimeAsync(1_009);
+    await vi.advanceTimersByTimeAsync(999);
     expect(h.passes).toEqual([0]);
     await vi.advanceTimersByTimeAsync(2);
-    expect(h.passes).toEqual([0, 1_010]);
-    await vi.advanceTimersByTimeAsync(30_020);
-    expect(h.passes).toEqual([0, 1_010, 31_020]);
+    expect(h.passes).toEqual([0, 1_000]);
+    await vi.advanceTimersByTimeAsync(30_010);
+    expect(h.passes).toEqual([0, 1_000, 31_000]);
     await h.loop.stop();
   });
 

@@ -61,9 +61,14 @@ describe('gate: after:', () => {
     expect(g.startable).toEqual([]);
   });
 
-  it('does not ask a retry in active/ about its after: again (it waited before its first attempt)', () => {
+  it('holds a retry a person queued until what it names is done, and never fails it: it says why it waits', () => {
     const retry = pending(WEBAPP, 'b.md', { after: ['a.md'], where: 'active' });
-    expect(names(gate(d, { queues: [queue(WEBAPP, { pending: [retry] })], deps: deps({}), now: NOW }).startable)).toEqual(['b.md']);
+    const queues = [queue(WEBAPP, { pending: [retry] })];
+    expect(names(gate(d, { queues, deps: deps({ 'webapp/a.md': { at: 'done' } }), now: NOW }).startable)).toEqual(['b.md']);
+    expect(gate(d, { queues, deps: deps({ 'webapp/a.md': { at: 'active' } }), now: NOW }).waiting.get(retry.path)).toEqual({ kind: 'after', text: 'after a.md' });
+    const failed = gate(d, { queues, deps: deps({ 'webapp/a.md': { at: 'failed', reason: 'crash' } }), now: NOW });
+    expect(failed.fail).toEqual([]);
+    expect(failed.waiting.get(retry.path)?.text).toMatch(/^a task it waits for failed: webapp\/a\.md \(crash\)/);
   });
 });
 

@@ -186,16 +186,18 @@ describe('task store', () => {
     await patchSidecar(t.path, { cancel: { at: NOW, reason: 'cancelled' } });
     const failed = await settleTask(t.path, { disposition: 'fail', reason: 'crash', now: NOW + 1 });
     expect('cancel' in (await json<ResultRecord>(failed + '.result.json'))).toBe(false);
-    const dest = await retryTask(failed, { now: NOW + 2, reason: 'retried with agentpool retry' });
+    // What the file says now is what the retry asks and waits for (the file may have been fixed).
+    const meta = { priority: 'high' as const, tags: [], extra: {}, agent: 'codex', model: 'o3', after: ['a.md'] };
+    const dest = await retryTask(failed, { now: NOW + 2, reason: 'retried with agentpool retry', meta });
     expect(dest).toBe(join(dirs.active, 'r.md'));
     expect(await ls(dirs.failed)).toEqual([]);
     const sc = await readSidecar(dest + '.state.json');
-    expect(sc).toMatchObject({ state: 'queued', attempts: 0, session: null, notBefore: 0, task: 'r.md' });
+    expect(sc).toMatchObject({ state: 'queued', attempts: 0, session: null, notBefore: 0, task: 'r.md', priority: 'high', agent: 'codex', askedModel: 'o3', after: ['a.md'] });
     expect(sc!.history.map((h) => `${h.attempt} ${h.outcome} ${h.reason}`)).toEqual(['1 failed crash', '1 retried retried with agentpool retry']);
     expect('outcome' in sc!).toBe(false);
     // A cancelled task retried by hand runs: the cancel ended its last attempt, not this one.
     expect('cancel' in sc!).toBe(false);
-    await expect(retryTask(dest, { now: NOW, reason: 'x' })).rejects.toThrow(/no result record/);
+    await expect(retryTask(dest, { now: NOW, reason: 'x', meta })).rejects.toThrow(/no result record/);
   });
 
   it('a cancel moves an inbox task, or a queued one in active/, to failed/ with the reason', async () => {
