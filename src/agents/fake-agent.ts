@@ -174,6 +174,12 @@ async function runTurn(prompt: string): Promise<void> {
 }
 
 async function finish(t: Turn, event: HookEvent, fields: object): Promise<void> {
+  // The screen shows the turn over before its hook says so: a log saved when the hook arrives ends with the
+  // answer and the prompt, not "Working…". Input until the hook is written still queues behind the turn.
+  if (!t.over) {
+    phase = 'idle';
+    draw();
+  }
   await fire(event, { prompt_id: t.promptId, ...fields });
   if (t.over) return;
   t.over = true;

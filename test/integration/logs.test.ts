@@ -40,6 +40,10 @@ describe('agentpool logs', () => {
     const log = join(env.dir, 'state', 'logs', 'project', `first.md.attempt-1.${claimedAt}.log`);
     expect(r.stdout).toContain(`==> attempt 1 in ccl-auto-1 (done): ${log}\n`);
     expect(r.stdout).toContain('● Done: [first.md] The first task.');
+    // The saved screen is the attempt's end: the answer and the prompt, not a spinner still turning.
+    const saved = await readFile(log, 'utf8');
+    expect(saved).toContain('● Done: [first.md] The first task.');
+    expect(saved).not.toContain('Working…');
 
     const s = await env.agentpool('logs', 'ccl-auto-1');
     expect(s.stdout).toMatch(/==> controller: ccl-auto-1\n.*absent → idle \(CREATED\)/);
