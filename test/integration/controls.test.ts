@@ -55,7 +55,7 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
     expect((await record(env, 'failed', 'b.md')).reason).toBe('cancelled with agentpool cancel');
     r = await env.agentpool('cancel', 'a.md');
     expect([r.exitCode, r.stdout]).toEqual([0, 'cancelling a.md: the agent in ccl-auto-1 is stopped and the task goes to failed/']);
-    await waitFor(() => existsSync(queue(env!, 'failed', 'a.md.result.json')), { timeoutMs: 30_000, what: 'a.md in failed/' });
+    await waitFor(() => existsSync(queue(env!, 'failed', 'a.md')), { timeoutMs: 30_000, what: 'a.md in failed/' });
     expect(await record(env, 'failed', 'a.md')).toMatchObject({ reason: 'cancelled with agentpool cancel', attempts: 1 });
     expect((await env.agentpool('cancel', 'a.md')).stdout).toBe('a.md has already ended (in failed/)');
 
@@ -77,7 +77,7 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
     await dropTask(env.project, 'c.md', 'C.\n');
     expect((await env.reconcile('--dry-run')).stdout).not.toMatch(/claim/);
     expect((await env.agentpool('uncordon', 'ccl-auto-2')).stdout).toBe('ccl-auto-2 takes tasks again');
-    await waitFor(() => existsSync(queue(env!, 'done', 'c.md.result.json')), { timeoutMs: 60_000, what: 'c.md done' });
+    await waitFor(() => existsSync(queue(env!, 'done', 'c.md')), { timeoutMs: 60_000, what: 'c.md done' });
     expect((await record(env, 'done', 'c.md')).session).toBe('ccl-auto-2');
     expect(c.lines.filter((l) => (l.level ?? 0) >= WARN).map((l) => l.msg)).toEqual([]);
   }, 150_000);
@@ -133,7 +133,7 @@ describe('retry, cancel, cordon, uncordon and drain', () => {
     }
     const r = await cancel;
     expect([r.exitCode, r.stdout], r.stderr).toEqual([0, 'cancelling a.md: the agent in ccl-auto-1 is stopped and the task goes to failed/']);
-    await waitFor(() => existsSync(queue(env!, 'failed', 'a.md.result.json')), { timeoutMs: 30_000, what: 'a.md in failed/' });
+    await waitFor(() => existsSync(queue(env!, 'failed', 'a.md')), { timeoutMs: 30_000, what: 'a.md in failed/' });
     expect(await record(env, 'failed', 'a.md')).toMatchObject({ reason: 'cancelled with agentpool cancel', attempts: 1 });
     expect(c.lines.find((l) => l.request === 'cancel')).toMatchObject({ ok: true, msg: 'cancelling a.md: the agent in ccl-auto-1 is stopped and the task goes to failed/' });
     expect((await env.reconcile('--dry-run')).stdout).not.toMatch(/cancel/);

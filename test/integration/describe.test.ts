@@ -18,7 +18,7 @@ describe('agentpool describe', () => {
     env = await quickPoolEnv(1, 200);
     await dropTask(env.project, 'a.md', '---\npriority: high\n---\nDo A.\n');
     const c = env.startController();
-    await waitFor(() => existsSync(join(env!.project, '.agent-queue', 'done', 'a.md.result.json')), { timeoutMs: 20_000, what: 'a.md done' });
+    await waitFor(() => existsSync(join(env!.project, '.agent-queue', 'done', 'a.md')), { timeoutMs: 20_000, what: 'a.md done' });
     await c.waitForLine((l) => l.msg === 'transition' && l.to === 'idle' && l.event === 'timer', 'the slot idle again');
     await waitFor(async () => /State: +idle/.test((await env!.agentpool('describe', 'session', 'ccl-auto-1')).stdout), { timeoutMs: 10_000, what: 'an idle session in the status' });
 

@@ -68,7 +68,7 @@ describe('inbox arrivals', () => {
     expect(existsSync(file)).toBe(true);
     // The editor's save, in place.
     await writeFile(file, 'Written three seconds later.\n');
-    await waitFor(() => existsSync(join(queue('done'), 'later.md.result.json')), { what: 'later.md done' });
+    await waitFor(() => existsSync(join(queue('done'), 'later.md')), { what: 'later.md done' });
     expect((await readdir(queue('done'))).sort()).toEqual(['later.md', 'later.md.result.json']);
     expect(await readdir(queue('failed'))).toEqual([]);
     expect(c.lines.filter((l) => l.msg === 'claimed task')).toHaveLength(1);

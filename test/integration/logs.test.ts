@@ -31,7 +31,7 @@ describe('agentpool logs', () => {
     expect(follow.stdout.match(/Welcome to Fake Agent/g)).toHaveLength(1);
     expect(follow.stdout.trimEnd().split('\n').at(-1)).toBe('==> first.md left ccl-auto-1');
 
-    await waitFor(() => existsSync(join(env!.project, '.agent-queue', 'done', 'first.md.result.json')), { timeoutMs: 15_000, what: 'first.md done' });
+    await waitFor(() => existsSync(join(env!.project, '.agent-queue', 'done', 'first.md')), { timeoutMs: 15_000, what: 'first.md done' });
     const r = await env.agentpool('logs', 'first.md');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/==> controller: first\.md\n.*ccl-auto-1  idle → launching \(CLAIMED\)  first\.md/);

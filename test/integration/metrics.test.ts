@@ -28,10 +28,13 @@ function value(text: string, series: string): number | null {
 }
 
 describe('controller.metrics', () => {
-  it('serves sessions by state, queue depth, dispatch latency, finished tasks, transitions, passes and reloads', async () => {
+  it('serves sessions by state, queue depth, waiting tasks, dispatch latency, finished tasks, transitions, passes and reloads', async () => {
     const port = await freePort();
     env = await quickPoolEnv(2, 200, { controller: { metrics: `:${port}` } });
     for (const n of ['a', 'b', 'c']) await dropTask(env.project, `${n}.md`, `${n}.\n`);
+    // Two that wait: one for tomorrow, one for that one.
+    await dropTask(env.project, 'tomorrow.md', `---\nnot_before: ${new Date(Date.now() + 86_400_000).toISOString()}\n---\nLater.\n`);
+    await dropTask(env.project, 'then.md', '---\nafter: [tomorrow.md]\n---\nThen.\n');
     const c = env.startController();
     const served = await c.waitForLine((l) => l.msg === 'serving metrics', 'the metrics server');
     expect(served.url).toBe(`http://127.0.0.1:${port}/metrics`);
@@ -44,7 +47,8 @@ describe('controller.metrics', () => {
     expect(value(text, 'agentpool_dispatch_latency_seconds_count')).toBe(3);
     expect(value(text, 'agentpool_task_attempts_count')).toBe(3);
     expect(value(text, 'agentpool_tasks_finished_total{outcome="failed"}')).toBe(0);
-    expect(value(text, 'agentpool_queue_depth{project="project",priority="default"}')).toBe(0);
+    expect(value(text, 'agentpool_queue_depth{project="project",priority="default"}')).toBe(2);
+    expect(['after', 'limit', 'not-before', 'retry'].map((r) => value(text, `agentpool_tasks_waiting{project="project",reason="${r}"}`))).toEqual([1, 0, 1, 0]);
     expect(value(text, 'agentpool_transitions_total{from="working",to="stopping"}')).toBe(3);
     expect(value(text, 'agentpool_config_reloads_total{result="ok"}')).toBe(1);
     expect(value(text, 'agentpool_pass_duration_seconds_count')).toBeGreaterThan(0);
