@@ -2,6 +2,7 @@ import { SHIPPED_PROFILES } from './profiles.js';
 import type { AgentProfile } from './types.js';
 import type { RawAgent } from './raw.js';
 import { parseDuration } from './duration.js';
+import { addSandbox, sandboxSettings } from './sandbox.js';
 
 /** The profile an entry builds on: its `extends`, else the shipped profile of the same name, else generic. */
 export function agentBaseName(name: string, entry: RawAgent): string {
@@ -40,6 +41,7 @@ function overlay(name: string, base: AgentProfile, e: RawAgent): AgentProfile {
     enterDelayMs: ms(e.enterDelay, b.enterDelayMs),
     submitRetries: e.submitRetries ?? b.submitRetries,
     taskTimeoutMs: ms(e.taskTimeout, b.taskTimeoutMs),
+    sandbox: addSandbox(b.sandbox, sandboxSettings(e.sandbox)),
   };
 }
 

@@ -4,6 +4,7 @@ import type { RawConfig } from './raw.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { mergeAgents } from './agents.js';
+import { sandboxSettings } from './sandbox.js';
 
 /** The only environment the config depends on; passed in so the pipeline stays pure. */
 export interface ConfigEnv {
@@ -80,6 +81,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       agent: raw.pool.agent ?? d.pool.agent,
       prewarm: warmCount(raw.pool.prewarm ?? d.pool.prewarm, raw.pool.size),
       maxConcurrentPerProject: raw.pool.maxConcurrentPerProject ?? d.pool.maxConcurrentPerProject,
+      sandbox: { ...sandboxSettings(raw.pool.sandbox), mode: sandboxSettings(raw.pool.sandbox).mode ?? d.pool.sandbox },
       cooldown: {
         afterTaskMs: parseDuration(raw.pool.cooldown?.afterTask ?? d.pool.cooldown.afterTask),
         afterFailureMs: parseDuration(raw.pool.cooldown?.afterFailure ?? d.pool.cooldown.afterFailure),
@@ -91,6 +93,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       ...(p.name !== undefined ? { name: p.name } : {}),
       agent: p.agent ?? null,
       trust: p.trust ?? false,
+      sandbox: sandboxSettings(p.sandbox),
       maxConcurrent: p.maxConcurrent !== undefined ? p.maxConcurrent : raw.pool.maxConcurrentPerProject ?? d.pool.maxConcurrentPerProject,
       isolation: p.isolation ?? d.isolation,
       worktree: {
@@ -133,6 +136,7 @@ export function projectSpec(projectPath: string, o: Partial<Omit<ProjectSpec, 'p
     agent: o.agent ?? null,
     trust: o.trust ?? false,
     maxConcurrent: o.maxConcurrent ?? null,
+    sandbox: o.sandbox ?? { allow: [], write: [], hide: [] },
     isolation: o.isolation ?? DEFAULTS.isolation,
     worktree: o.worktree ?? { baseRef: null, keep: DEFAULTS.worktree.keep, commit: DEFAULTS.worktree.commit, branches: DEFAULTS.worktree.branches },
   };

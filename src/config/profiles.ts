@@ -74,6 +74,8 @@ const claudeAnswers: AgentProfile['answers'] = [
 
 const claude: AgentProfile = {
   name: 'claude',
+  // Claude Code keeps its settings, sessions and transcripts here (CLAUDE_CONFIG_DIR moves both).
+  sandbox: { allow: [], write: ['~/.claude', '~/.claude.json', '~/.claude.json.backup'], hide: [] },
   command: [
     'claude',
     '--model', '{model}',
@@ -106,6 +108,7 @@ const claude: AgentProfile = {
  */
 const codex: AgentProfile = {
   name: 'codex',
+  sandbox: { allow: [], write: ['~/.codex'], hide: [] },
   command: ['codex', '{...sessionArgs}', '--model', '{model}', '--no-daemon', '--dangerously-bypass-approvals-and-sandbox', '--dangerously-bypass-hook-trust', '-c', '{hooks}'],
   env: {},
   models: { critical: 'gpt-5.5', high: 'gpt-5.5', default: 'gpt-5.5', low: 'gpt-5.5' },
@@ -146,6 +149,7 @@ const geminiBox = (text: string) => `${text}[\\s\\S]*╰─+╯\\s*(?![\\s\\S])`
 
 const gemini: AgentProfile = {
   name: 'gemini',
+  sandbox: { allow: [], write: ['~/.gemini'], hide: [] },
   command: ['gemini', '--model', '{model}', '--yolo', '--skip-trust', '{...sessionArgs}'],
   // CI=true (or GITHUB_ACTIONS=true) in the controller's environment makes Gemini run headless, waiting
   // for a prompt on stdin with no screen at all: its agents get them as false.
@@ -191,6 +195,8 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
   fake: {
     ...claude,
     name: 'fake',
+    // The fake agent writes nothing of its own but its log (FAKE_AGENT_LOG, named in a profile's sandbox.write).
+    sandbox: { allow: [], write: [], hide: [] },
     command: [
       '{node}', '{agentpoolDir}/dist/agents/fake-agent.js',
       '--model', '{model}',
@@ -205,6 +211,7 @@ export const SHIPPED_PROFILES: Record<string, AgentProfile> = {
   },
   generic: {
     name: 'generic',
+    sandbox: { allow: [], write: [], hide: [] },
     // A placeholder that a config must override with its own command: one that takes the task through
     // {prompt} or {promptFile}, or one with screen.ready and screen.busy patterns to paste it into.
     command: ['sh', '-c', 'echo "set agents.<name>.command for the generic profile" >&2; exit 1'],

@@ -2,7 +2,7 @@
  * The YAML-shaped config, as schemas/desired-state.schema.json accepts it. Only src/config sees this type:
  * everything else reads the normalized `DesiredState` (./types.ts). It is trusted only after ajv said yes.
  */
-import type { BranchPolicy, DriverKind, NotifyEvent, TmuxTransport, WorktreeKeep } from './types.js';
+import type { BranchPolicy, DriverKind, NotifyEvent, SandboxMode, TmuxTransport, WorktreeKeep } from './types.js';
 
 /** A duration string such as "30s" (see ./duration.ts). */
 export type RawDuration = string;
@@ -28,7 +28,10 @@ export interface RawAgent {
   enterDelay?: RawDuration;
   submitRetries?: number;
   taskTimeout?: RawDuration;
+  sandbox?: RawSandbox;
 }
+
+export type RawSandbox = SandboxMode | { mode?: SandboxMode; allow?: string[]; write?: string[]; hide?: string[] };
 
 export interface RawConfig {
   tmux?: { socket?: string; socketPath?: string; transport?: TmuxTransport };
@@ -39,10 +42,11 @@ export interface RawConfig {
     agent?: string;
     prewarm?: boolean | number;
     maxConcurrentPerProject?: number | null;
+    sandbox?: RawSandbox;
     cooldown?: { afterTask?: RawDuration; afterFailure?: RawDuration };
   };
   projects?: Array<{
-    path: string; inbox?: string; name?: string; agent?: string; trust?: boolean; maxConcurrent?: number | null;
+    path: string; inbox?: string; name?: string; agent?: string; trust?: boolean; maxConcurrent?: number | null; sandbox?: RawSandbox;
     isolation?: 'none' | 'worktree';
     worktree?: { baseRef?: string; keep?: WorktreeKeep; commit?: 'auto' | 'off'; branches?: BranchPolicy };
   }>;

@@ -38,6 +38,22 @@ export interface DriverKindFacts {
 export type NotifyEvent = 'done' | 'failed' | 'stuck';
 
 /** How an agent profile tells that the agent is ready, busy, done, failed or rate-limited. */
+export type SandboxMode = 'auto' | 'on' | 'off';
+
+/**
+ * `sandbox:` at one level (pool, agent, project): its mode if it sets one, and its lists (`~` is the agent's
+ * HOME). src/sandbox/ reads the levels of one launch together: the narrowest mode wins, the lists add up.
+ */
+export interface SandboxSettings {
+  mode?: SandboxMode;
+  /** Loopback host:port the agent may connect to. */
+  allow: string[];
+  /** More paths it may write. */
+  write: string[];
+  /** More paths it may not read. */
+  hide: string[];
+}
+
 export interface AgentProfile {
   name: string;
   /**
@@ -96,6 +112,8 @@ export interface AgentProfile {
   enterDelayMs: number;
   submitRetries: number;
   taskTimeoutMs: number;
+  /** What the agent's CLI must write besides its project (its own state), and the profile's other sandbox settings. */
+  sandbox: SandboxSettings;
 }
 
 /**
@@ -125,6 +143,8 @@ export interface ProjectSpec {
   trust: boolean;
   /** The most of its tasks running at once (its own, else pool.maxConcurrentPerProject); null: no limit. */
   maxConcurrent: number | null;
+  /** The project's own `sandbox:` (src/sandbox/ adds the agent's and the pool's). */
+  sandbox: SandboxSettings;
   /**
    * none: agents work in the project folder itself. worktree: each task attempt gets its own git worktree
    * under the state directory, on a new branch agentpool/<task> (src/git/worktree.ts).
@@ -166,6 +186,8 @@ export interface DesiredState {
     prewarm: number;
     /** The most tasks of one project running at once, for projects that set no `maxConcurrent`; null: no limit. */
     maxConcurrentPerProject: number | null;
+    /** The pool's `sandbox:`, its mode always set (the default's when the file leaves it out). */
+    sandbox: SandboxSettings & { mode: SandboxMode };
     cooldown: { afterTaskMs: number; afterFailureMs: number };
   };
   /** Shipped profiles (claude, generic, fake) merged with the file's own `agents:`. */

@@ -10,7 +10,7 @@ describe('normalize', () => {
     expect(v.file).toBe('/etc/agentpool/desired-state.yaml');
     expect(v.tmux).toEqual({ socket: 'test', transport: 'control' });
     expect(v.pool).toEqual({
-      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude', prewarm: 2, maxConcurrentPerProject: null,
+      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude', prewarm: 2, maxConcurrentPerProject: null, sandbox: { mode: 'off', allow: [], write: [], hide: [] },
       cooldown: { afterTaskMs: 5_000, afterFailureMs: 300_000 },
     });
     expect(v.projects).toEqual([]);
@@ -46,7 +46,7 @@ describe('normalize', () => {
 
   it('defaults a project inbox and name, and normalizes its paths', () => {
     const v = valueOf(yaml(...HEAD, 'projects:', '  - path: /src/app/', '  - {path: /src/x/../lib, inbox: /q//in/, name: L}'));
-    const none = { agent: null, trust: false, maxConcurrent: null, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off', branches: 'delete-empty' } };
+    const none = { agent: null, trust: false, maxConcurrent: null, sandbox: { allow: [], write: [], hide: [] }, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off', branches: 'delete-empty' } };
     expect(v.projects).toEqual([
       { path: '/src/app', inbox: '/src/app/.agent-queue/inbox', name: 'app', ...none },
       { path: '/src/lib', inbox: '/q/in', name: 'L', ...none },
