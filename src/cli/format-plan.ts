@@ -39,7 +39,7 @@ export function formatPlan(d: DesiredState, actions: readonly Action[], now = Da
         const where = d.projects.find((p) => p.path === a.project)?.isolation === 'worktree'
           ? `in a new worktree of ${a.project} on branch agentpool/${branchLeaf(basename(a.task))} (or the next free name)`
           : `cwd=${a.project}`;
-        return `session/${a.session} launch ${a.agent} model=${a.model} ${where}`;
+        return `session/${a.session} launch ${a.agent} model=${a.model} ${where}${a.sandboxed ? ' sandboxed' : ''}`;
       }
       case 'warm-agent': {
         const where = d.projects.find((p) => p.path === a.project)?.isolation === 'worktree' ? `in a new worktree of ${a.project} at its base commit` : `cwd=${a.project}`;

@@ -46,6 +46,8 @@ export interface WarmAgent {
   model: string;
   agentSessionId: string;
   launchedAt: number;
+  /** It runs in a sandbox (src/sandbox/). */
+  sandboxed?: boolean;
   /** For a project with isolation: worktree, the worktree made for it ahead, detached at the base commit. */
   worktree?: { repo: string; path: string; base: string; cwd: string };
 }

@@ -34,7 +34,7 @@ export type Action =
   /** Prewarm: start the pool agent in `project` with `model` ahead of any task, to wait at its prompt. */
   | { kind: 'warm-agent'; session: string; agent: string; model: string; project: string }
   /** `task`: the task as planned (its path in the queue); the claim before it says where it went in active/. */
-  | { kind: 'launch-agent'; session: string; task: string; agent: string; model: string; priority: Priority; project: string }
+  | { kind: 'launch-agent'; session: string; task: string; agent: string; model: string; priority: Priority; project: string; sandboxed?: true }
   /** `agent`: the profile that launched the slot's agent, whose rules deliver to it, answer it and stop it. */
   /** `warm`: the slot's warm agent, whose launch the task's record takes over (its model, session, start time). */
   | { kind: 'submit-task'; session: string; task: string; agent: string; warm?: WarmAgent }

@@ -35,12 +35,12 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
   const checked = await attempt.check(taskRules(x.d));
   if (!checked.ok) return record(x, a.session, { type: 'FAILED', verdict: taskFault(checked.reason) });
   const project = x.d.projects.find((p) => p.path === a.project);
-  const workspace = project ? await openWorkspace(x, attempt, project) : { cwd: a.project, trust: a.project };
+  const workspace = project ? await openWorkspace(x, attempt, project) : { cwd: a.project, trust: a.project, root: a.project };
   if ('error' in workspace) return fail(workspace.error);
   // A profile that takes the task in its argv gets it at launch: starting the process is the delivery.
   const inArgv = deliversInArgv(c.profile.command);
   const started = await startAgent(x, { driver, c, io }, {
-    session: a.session, project: a.project, task, cwd: workspace.cwd, trust: workspace.trust, fail,
+    session: a.session, project: a.project, task, cwd: workspace.cwd, trust: workspace.trust, root: workspace.root, fail,
     spec: async () => {
       const parsed = checked.task;
       const resumeId = parsed.meta.resume ?? (await takeResumeId(x.d, a.session));
@@ -48,14 +48,14 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
       const message = inArgv ? messageFor(x.d, task, parsed.body) : undefined;
       return { model: a.model, project: a.project, agentSessionId, resume: resumeId !== null, ...(message !== undefined ? { message } : {}) };
     },
-    writeAhead: (now, spec) => attempt.launched({ model: a.model, agentSessionId: spec.agentSessionId || null, session: a.session, at: now, submitted: inArgv }),
+    writeAhead: (now, spec, sandboxed) => attempt.launched({ model: a.model, agentSessionId: spec.agentSessionId || null, session: a.session, at: now, submitted: inArgv, sandboxed }),
   });
   if (!started) return;
   const { now, argv } = started;
   if (inArgv) x.events?.submitted((now - attempt.sidecar!.arrivedAt) / 1000);
   const launched = { type: 'LAUNCHED', deadline: now + c.profile.promptTimeoutMs, agent: c.profile.name } as const;
   const shownArgv = argv.map((w) => (w.length > 200 ? `${w.slice(0, 200)}…` : w));
-  const note = { msg: inArgv ? 'launched agent with the task in its argv' : 'launched agent', fields: { agent: c.profile.name, model: a.model, cwd: workspace.cwd, argv: shownArgv } };
+  const note = { msg: inArgv ? 'launched agent with the task in its argv' : 'launched agent', fields: { agent: c.profile.name, model: a.model, cwd: workspace.cwd, argv: shownArgv, sandboxed: started.sandboxed } };
   if (inArgv) await recordWith(x, a.session, note, launched, { type: 'SUBMITTED', deadline: now + (attempt.sidecar!.timeoutMs ?? c.profile.taskTimeoutMs) });
   else await recordWith(x, a.session, note, launched);
 }
@@ -81,7 +81,7 @@ export async function warm(x: Act, a: Extract<Action, { kind: 'warm-agent' }>): 
   const agentSessionId = c.profile.newSessionArgs.length ? randomUUID() : '';
   const cwd = worktree?.cwd ?? a.project;
   const started = await startAgent(x, { driver, c, io }, {
-    session: a.session, project: a.project, cwd, trust: worktree?.repo ?? a.project,
+    session: a.session, project: a.project, cwd, trust: worktree?.repo ?? a.project, root: worktree?.path ?? a.project,
     spec: async () => ({ model: a.model, project: a.project, agentSessionId, resume: false }),
     fail: async (reason) => {
       await closeWarmWorkspace(x, a.session, worktree);
@@ -89,7 +89,7 @@ export async function warm(x: Act, a: Extract<Action, { kind: 'warm-agent' }>): 
     },
   });
   if (!started) return;
-  const warmAgent = { project: a.project, model: a.model, agentSessionId, launchedAt: started.now, ...(worktree ? { worktree } : {}) };
+  const warmAgent = { project: a.project, model: a.model, agentSessionId, launchedAt: started.now, sandboxed: started.sandboxed, ...(worktree ? { worktree } : {}) };
   const note = { msg: 'warming an agent for the next task', fields: { agent: c.profile.name, model: a.model, cwd } };
   await recordWith(x, a.session, note, { type: 'WARM', deadline: started.now + c.profile.promptTimeoutMs, agent: c.profile.name, warm: warmAgent });
 }
@@ -103,7 +103,7 @@ export async function submit(x: Act, a: Extract<Action, { kind: 'submit-task' }>
   if (!checked.ok) return record(x, a.session, { type: 'FAILED', verdict: taskFault(checked.reason) });
   const message = messageFor(x.d, task, checked.task.body);
   // A warm agent's launch becomes the task's as it is given the task.
-  const launched = a.warm ? { model: a.warm.model, agentSessionId: a.warm.agentSessionId || null, launchedAt: a.warm.launchedAt, session: a.session } : undefined;
+  const launched = a.warm ? { model: a.warm.model, agentSessionId: a.warm.agentSessionId || null, launchedAt: a.warm.launchedAt, session: a.session, sandboxed: a.warm.sandboxed ?? false } : undefined;
   // A warm agent waiting in a worktree made ahead: the task takes that worktree, on a branch of its own.
   const project = a.warm?.worktree && x.d.projects.find((p) => p.path === a.warm!.project);
   if (project && a.warm?.worktree) {

@@ -12,6 +12,8 @@ import { pendingRequests } from '../controls/requests.js';
 import { readCordoned } from '../controls/cordoned.js';
 import { taskRules } from '../tasks/check.js';
 import { locateDeps } from '../tasks/deps.js';
+import { wantsSandbox } from '../sandbox/policy.js';
+import { sandboxProblem as sandboxProblemHere } from '../sandbox/probe.js';
 
 /** Slot states whose agent is read each pass. A ready (warm) agent is not: its process alone is watched. */
 const AGENT_STATES = new Set<string>(['warming', 'launching', 'awaitingPrompt', 'working', 'stopping']);
@@ -71,7 +73,11 @@ export async function observe(
     }),
   );
   const agentMissing = await agentProgramProblem(profileOf(d, d.pool.agent));
-  return { now, backend: listing, sessions, queues, deps, agents, problems, requests, cordoned, unprepared, ...(agentMissing ? { agentMissing } : {}) };
+  const sandboxProblem = wantsSandbox(d) ? await sandboxProblemHere(now) : null;
+  return {
+    now, backend: listing, sessions, queues, deps, agents, problems, requests, cordoned, unprepared,
+    ...(agentMissing ? { agentMissing } : {}), ...(sandboxProblem ? { sandboxProblem } : {}),
+  };
 }
 
 function observed(d: DesiredState, b: BackendSession): ObservedSession {

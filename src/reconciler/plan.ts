@@ -11,6 +11,7 @@ import { dispose } from './retry.js';
 import { fitsWarm } from './warm.js';
 import { planWarm } from './plan-warm.js';
 import { planRequests } from './plan-requests.js';
+import { sandboxDecision, sandboxFor } from '../sandbox/policy.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -149,6 +150,9 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
       const priority = task.where === 'active' ? activeByPath.get(task.path)?.sidecar.priority ?? task.priority : task.priority;
       const agent = taskProfile(d, task);
       const want = { project: task.project, model: task.model ?? agent.models[priority], agent: agent.name };
+      // sandbox: on where no sandbox can start: the task waits (status says why), it never runs without one.
+      const box = sandboxDecision(sandboxFor(d, agent, d.projects.find((p) => p.path === task.project)).mode, snap.sandboxProblem ?? null);
+      if (box === 'refuse') continue;
       // A retry (its record may say to resume) or a task that resumes an agent session needs its own launch.
       const fit = task.where === 'inbox' && !task.resume ? ready.findIndex((name) => fitsWarm(views.get(name)!.warm, views.get(name)!.agent, want)) : -1;
       if (fit !== -1) {
@@ -166,7 +170,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
       const session = idle.shift() ?? ready.shift();
       if (!session) break;
       actions.push({ kind: 'claim-task', session, task });
-      actions.push({ kind: 'launch-agent', session, task: task.path, agent: agent.name, model: want.model, priority, project: task.project });
+      actions.push({ kind: 'launch-agent', session, task: task.path, agent: agent.name, model: want.model, priority, project: task.project, ...(box === 'yes' ? { sandboxed: true as const } : {}) });
     }
   }
   actions.push(...planWarm(d, snap, views, { wanted, idle, inFlight, planned: actions }));

@@ -41,6 +41,8 @@ export interface Snapshot {
   agents: ReadonlyMap<string, AgentSignals>;
   /** Problems found while observing, for the log (a refused event file, ...). */
   problems?: readonly string[];
+  /** Why no sandbox can start here (src/sandbox/probe.ts), asked only when the config wants one. */
+  sandboxProblem?: string;
   /** Why the pool's agent program cannot be run (not found), or absent when it can: no task is claimed then. */
   agentMissing?: string;
   /** A person's requests waiting for the controller (`agentpool retry|cancel|cordon|...`), oldest first. */
@@ -66,7 +68,11 @@ export function blindSpots(snap: Snapshot): string[] {
   ];
 }
 
-/** What a person should hear about this snapshot that kept nothing from it (a directory named *.md). */
+/**
+ * What a person should hear about this snapshot that kept nothing from it (a directory named *.md; agents
+ * started without the sandbox their config asks for, or tasks waiting for one).
+ */
 export function warnings(snap: Snapshot): string[] {
-  return snap.queues.flatMap((q) => q.warnings);
+  const sandbox = snap.sandboxProblem ? [`no sandbox can start here: ${snap.sandboxProblem}; agents under sandbox: auto run without one, tasks under sandbox: on wait`] : [];
+  return [...snap.queues.flatMap((q) => q.warnings), ...sandbox];
 }

@@ -1,6 +1,7 @@
 import { claudeConfigFile, recordFolderTrust } from '../agents/claude-trust.js';
 import type { AgentDriver, AgentIO, DriverContext, Launch, LaunchSpec } from '../drivers/agent-driver.js';
 import type { Act } from './act-context.js';
+import { inSandbox } from '../sandbox/start.js';
 
 /** What a launch for a task and a warm-up each bring to starting an agent in a pool session. */
 export interface AgentStart {
@@ -8,13 +9,14 @@ export interface AgentStart {
   project: string;
   /** The task the agent is started for (AGENTPOOL_TASK); none for a warm-up. */
   task?: string;
-  /** Where the agent runs, and the folder whose trust covers it (projects[].trust). */
+  /** Where the agent runs, the folder whose trust covers it (projects[].trust), and the folder it may write. */
   cwd: string;
   trust: string;
+  root: string;
   /** The driver's launch, asked for once the folder is trusted; a string says why there is none. */
   spec: () => Promise<LaunchSpec | string>;
   /** The record written after the driver prepared and before the process starts (write-ahead). */
-  writeAhead?: (now: number, spec: LaunchSpec) => Promise<unknown>;
+  writeAhead?: (now: number, spec: LaunchSpec, sandboxed: boolean) => Promise<unknown>;
   /** Told why the agent could not start; nothing else happens after it. */
   fail: (reason: string) => Promise<void>;
 }
@@ -27,7 +29,7 @@ export async function startAgent(
   x: Act,
   agent: { driver: AgentDriver; c: DriverContext; io: AgentIO },
   s: AgentStart,
-): Promise<{ now: number; argv: string[] } | null> {
+): Promise<{ now: number; argv: string[]; sandboxed: boolean } | null> {
   const { driver, c, io } = agent;
   const failed = async (reason: string) => (await s.fail(reason), null);
   const untrusted = await trustFolder(x, c, s.session, s.project, s.trust);
@@ -40,15 +42,19 @@ export async function startAgent(
   } catch (err) {
     return failed(`cannot prepare the session's private files: ${(err as Error).message}`);
   }
-  const now = x.clock.now();
-  await s.writeAhead?.(now, spec);
   const env = { ...started.env, AGENTPOOL_SESSION: s.session, ...(s.task !== undefined ? { AGENTPOOL_TASK: s.task } : {}), AGENTPOOL_PROJECT: s.project };
+  const box = await inSandbox({ d: x.d, profile: c.profile, project: s.project, session: s.session, cwd: s.cwd, root: s.root, env }, started.argv).catch(
+    (err: Error) => ({ refused: `cannot lay out the agent's sandbox: ${err.message}` }),
+  );
+  if ('refused' in box) return failed(box.refused);
+  const now = x.clock.now();
+  await s.writeAhead?.(now, spec, box.sandboxed);
   try {
-    await io.backend.start(io.ref, { cwd: s.cwd, argv: started.argv, env });
+    await io.backend.start(io.ref, { cwd: s.cwd, argv: box.argv, env });
   } catch (err) {
     return failed(`could not start the agent (${started.argv[0]}): ${(err as Error).message}`);
   }
-  return { now, argv: started.argv };
+  return { now, argv: started.argv, sandboxed: box.sandboxed };
 }
 
 /** Records the folder as trusted where the project asks it (projects[].trust); why it could not, or null. */

@@ -28,16 +28,18 @@ import { taskId } from '../tasks/task-id.js';
 export interface Workspace {
   cwd: string;
   trust: string;
+  /** The folder the agent works in and may write: its worktree, or the project's folder. */
+  root: string;
 }
 
 /** Where the task's agent starts, or why it cannot start. */
 export async function openWorkspace(x: Act, attempt: Attempt, project: ProjectSpec): Promise<Workspace | { error: string }> {
-  if (project.isolation !== 'worktree') return { cwd: project.path, trust: project.path };
+  if (project.isolation !== 'worktree') return { cwd: project.path, trust: project.path, root: project.path };
   const task = attempt.path;
   const recorded = attempt.sidecar?.worktree;
   // A launch after the worktree was made (a controller restarted between the two) uses it as it is.
   if (recorded) {
-    if (await isDirectory(recorded.cwd)) return { cwd: recorded.cwd, trust: recorded.repo };
+    if (await isDirectory(recorded.cwd)) return { cwd: recorded.cwd, trust: recorded.repo, root: recorded.path };
     return { error: `the task's worktree ${recorded.path} is gone; the next attempt gets a new one` };
   }
   try {
@@ -53,7 +55,7 @@ export async function openWorkspace(x: Act, attempt: Attempt, project: ProjectSp
     if (w.mainTreeChanges > 0) {
       x.log.info({ task, project: project.path, files: w.mainTreeChanges }, 'the project has uncommitted changes; the task\'s worktree starts from the base commit without them');
     }
-    return { cwd: w.cwd, trust: w.repo };
+    return { cwd: w.cwd, trust: w.repo, root: w.path };
   } catch (err) {
     if (err instanceof WorktreeError) return { error: err.message };
     return { error: `cannot make the task's worktree: ${(err as Error).message}` };

@@ -63,9 +63,9 @@ export class Attempt {
   }
 
   /** Written before the agent starts: `submitted` too when starting it delivers the task (in its argv). */
-  launched(o: { model: string; agentSessionId: string | null; session: string; at: number; submitted: boolean }): Promise<Sidecar> {
+  launched(o: { model: string; agentSessionId: string | null; session: string; at: number; submitted: boolean; sandboxed: boolean }): Promise<Sidecar> {
     return this.write({
-      state: o.submitted ? 'submitted' : 'launched', model: o.model, agentSessionId: o.agentSessionId, launchedAt: o.at, session: o.session,
+      state: o.submitted ? 'submitted' : 'launched', model: o.model, agentSessionId: o.agentSessionId, launchedAt: o.at, session: o.session, sandboxed: o.sandboxed,
       ...(o.submitted ? { submittedAt: o.at } : {}),
     });
   }
@@ -74,7 +74,7 @@ export class Attempt {
    * Written before the paste: after a crash, `submitting` without the agent's word means "not proven".
    * `warm`: the launch of the warm agent taking the task, which becomes the attempt's.
    */
-  submitting(warm?: Pick<Sidecar, 'model' | 'agentSessionId' | 'launchedAt' | 'session'>): Promise<Sidecar> {
+  submitting(warm?: Pick<Sidecar, 'model' | 'agentSessionId' | 'launchedAt' | 'session' | 'sandboxed'>): Promise<Sidecar> {
     return this.write({ state: 'submitting', ...warm });
   }
 

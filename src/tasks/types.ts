@@ -127,6 +127,8 @@ export interface Sidecar {
   claimedAt: number | null;
   launchedAt: number | null;
   submittedAt: number | null;
+  /** The attempt's agent ran in a sandbox (src/sandbox/); absent before any launch. */
+  sandboxed?: boolean;
   notBefore: number;
   /** The attempt's own git worktree (projects with isolation: worktree), named here before it is made. */
   worktree?: Worktree | null;

@@ -5,7 +5,12 @@ import { exists } from './fs.js';
  * (no terminal prompt, no editor, no pager), in the C locale so its words can be read. Failures come back
  * as a GitError whose message is git's own, with the command that said it.
  */
-const ENV = { LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_PAGER: 'cat', GIT_OPTIONAL_LOCKS: '0' };
+const ENV = {
+  LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_PAGER: 'cat', GIT_OPTIONAL_LOCKS: '0',
+  // Nothing an agent could have planted runs when agentpool runs git after it (commit leftovers, diffstat):
+  // no hooks, no fsmonitor program, whatever a repository's config says (these win over every config file).
+  GIT_CONFIG_COUNT: '2', GIT_CONFIG_KEY_0: 'core.hooksPath', GIT_CONFIG_VALUE_0: '/dev/null', GIT_CONFIG_KEY_1: 'core.fsmonitor', GIT_CONFIG_VALUE_1: 'false',
+};
 /** A git command that takes this long is stuck (a lock held elsewhere, a hook waiting for input). */
 const TIMEOUT_MS = 60_000;
 

@@ -33,7 +33,7 @@ describe('attempt ledger', () => {
     const task = await claimed();
     const a = await Attempt.open(task);
     expect((await a.task()).meta.title).toBe('Fix it');
-    await a.launched({ model: 'sonnet', agentSessionId: 'abc', session: 'ccl-auto-1', at: NOW + 1, submitted: false });
+    await a.launched({ model: 'sonnet', agentSessionId: 'abc', session: 'ccl-auto-1', at: NOW + 1, submitted: false, sandboxed: false });
     expect(await sidecarOf(task)).toMatchObject({ state: 'launched', model: 'sonnet', agentSessionId: 'abc', launchedAt: NOW + 1 });
     await a.submitting();
     expect((await sidecarOf(task)).state).toBe('submitting');
@@ -50,7 +50,7 @@ describe('attempt ledger', () => {
 
   it('a profile that takes the task in its argv is launched and submitted in one write', async () => {
     const a = await Attempt.open(await claimed());
-    const s = await a.launched({ model: 'sonnet', agentSessionId: null, session: 'ccl-auto-1', at: NOW + 1, submitted: true });
+    const s = await a.launched({ model: 'sonnet', agentSessionId: null, session: 'ccl-auto-1', at: NOW + 1, submitted: true, sandboxed: false });
     expect(s).toMatchObject({ state: 'submitted', launchedAt: NOW + 1, submittedAt: NOW + 1 });
   });
 

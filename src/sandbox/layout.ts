@@ -1,0 +1,80 @@
+import { lstat, mkdir, readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { DesiredState, ProjectSpec, SandboxSettings } from '../config/types.js';
+import { expandHome } from '../config/normalize.js';
+import { sessionFiles } from '../agents/launch.js';
+import { socketFile } from '../tmux/client.js';
+import type { SandboxLayout } from './bwrap.js';
+import { HIDDEN_IN_HOME } from './policy.js';
+
+export interface LayoutInput {
+  d: DesiredState;
+  settings: SandboxSettings;
+  project: ProjectSpec | undefined;
+  session: string;
+  /** Where the agent runs, and the folder it may write: the task's worktree, or the project's folder. */
+  cwd: string;
+  root: string;
+  /** The agent's HOME (its profile's env, else the controller's). */
+  home: string;
+}
+
+/**
+ * Where one sandboxed agent may write, what it may not read and which addresses it may reach, as paths
+ * that exist now (bubblewrap needs each one): I/O, then src/sandbox/bwrap.ts lays it out.
+ * - writable: its folder (a worktree, with the part of the main repository's .git a commit on its own
+ *   branch writes: its worktree's admin folder, the objects, refs/heads/agentpool/), its CLI's own state
+ *   (`write`), its session's hook-events file and relay sockets; /tmp is its own;
+ * - hidden: the state folder (its session's files come back read-only), the pool's tmux socket folder, the
+ *   other projects' folders, credentials in HOME and `hide`.
+ */
+export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
+  const { d, settings } = o;
+  const files = sessionFiles(d.controller.stateDir, o.session);
+  const net = join(files.dir, 'net');
+  await mkdir(net, { recursive: true, mode: 0o700 });
+  const home = (p: string) => resolve(expandHome(p, o.home));
+  const writable = [o.root, ...(await worktreeGit(o.root)), ...settings.write.map(home), files.events, net];
+  const hidden = [
+    d.controller.stateDir,
+    dirname(socketFile(d.tmux)),
+    ...d.projects.filter((p) => p.path !== o.project?.path && !o.root.startsWith(`${p.path}/`)).map((p) => p.path),
+    ...HIDDEN_IN_HOME.map((p) => join(o.home, p)),
+    ...settings.hide.map(home),
+  ];
+  const kinds = await Promise.all([...writable, ...hidden].map(async (p) => [p, isAbsolute(p) ? await kindOf(p) : null] as const));
+  const kind = new Map(kinds);
+  const forwards = settings.allow.map((a) => {
+    const [host, port] = a.split(':') as [string, string];
+    return { host, port: Number(port), socket: join(net, `${port}.s`) };
+  });
+  return {
+    cwd: o.cwd,
+    writable: [...new Set(writable.filter((p) => kind.get(p)))],
+    readable: [files.dir],
+    hiddenDirs: [...new Set(hidden.filter((p) => kind.get(p) === 'dir'))],
+    hiddenFiles: [...new Set(hidden.filter((p) => kind.get(p) === 'file'))],
+    forwards,
+  };
+}
+
+/**
+ * For a git worktree, what a commit on its branch writes in the main repository's .git: the worktree's
+ * admin folder, the objects and agentpool's branch folder (refs and their logs). Its config, its hooks and
+ * every other branch stay read-only. Nothing for a folder that is not a worktree.
+ */
+async function worktreeGit(root: string): Promise<string[]> {
+  const pointer = await readFile(join(root, '.git'), 'utf8').catch(() => null);
+  const m = pointer && /^gitdir: (.+)$/m.exec(pointer);
+  if (!m) return [];
+  const admin = resolve(root, m[1]!.trim());
+  const common = resolve(admin, (await readFile(join(admin, 'commondir'), 'utf8').catch(() => '../..')).trim());
+  const branches = [join(common, 'refs', 'heads', 'agentpool'), join(common, 'logs', 'refs', 'heads', 'agentpool')];
+  await Promise.all(branches.map((b) => mkdir(b, { recursive: true })));
+  return [admin, join(common, 'objects'), ...branches];
+}
+
+async function kindOf(path: string): Promise<'dir' | 'file' | null> {
+  const st = await lstat(path).catch(() => null);
+  return st?.isDirectory() ? 'dir' : st?.isFile() ? 'file' : null;
+}

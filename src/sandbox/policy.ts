@@ -1,0 +1,32 @@
+import { addSandbox } from '../config/sandbox.js';
+import type { AgentProfile, DesiredState, ProjectSpec, SandboxMode, SandboxSettings } from '../config/types.js';
+
+/**
+ * Credentials and keys in HOME an agent never reads, whatever the config adds (`sandbox.hide`). The list
+ * of the usual places; a file or folder that is not there is skipped.
+ */
+export const HIDDEN_IN_HOME = [
+  '.ssh', '.aws', '.gnupg', '.config/gcloud', '.docker', '.kube', '.netrc', '.git-credentials', '.config/gh',
+  '.npmrc', '.pypirc', '.cargo/credentials', '.cargo/credentials.toml', '.azure', '.terraform.d', '.vault-token',
+] as const;
+
+/** The sandbox of one launch: the pool's, the agent's and the project's settings; the narrowest mode wins, the lists add up. */
+export function sandboxFor(d: DesiredState, profile: AgentProfile, project: ProjectSpec | undefined): SandboxSettings & { mode: SandboxMode } {
+  const all = addSandbox(addSandbox(d.pool.sandbox, profile.sandbox), project?.sandbox ?? { allow: [], write: [], hide: [] });
+  return { ...all, mode: project?.sandbox.mode ?? profile.sandbox.mode ?? d.pool.sandbox.mode };
+}
+
+/**
+ * Whether a launch in that mode runs sandboxed, given why the sandbox cannot start here (null: it can):
+ * `yes`, `no` (off, or auto without a working sandbox), or `refuse` (on without one).
+ */
+export function sandboxDecision(mode: SandboxMode, problem: string | null): 'yes' | 'no' | 'refuse' {
+  if (mode === 'off') return 'no';
+  if (problem === null) return 'yes';
+  return mode === 'on' ? 'refuse' : 'no';
+}
+
+/** Whether any launch of the config may want a sandbox (a mode other than off at some level). */
+export function wantsSandbox(d: DesiredState): boolean {
+  return d.pool.sandbox.mode !== 'off' || d.projects.some((p) => p.sandbox.mode && p.sandbox.mode !== 'off') || Object.values(d.agents).some((a) => a.sandbox.mode && a.sandbox.mode !== 'off');
+}
