@@ -20,25 +20,35 @@ fi
 
 # tmux: agentpool drives a private tmux server, so tmux itself must be there. git: for projects with
 # isolation: worktree, which the demo and the tests use.
+# need PROGRAM WHY [PACKAGE]: installs PACKAGE (default PROGRAM) with apt-get when PROGRAM is missing and we
+# are root, else says how and stops.
+updated=
 need() {
-  local program=$1 why=$2
+  local program=$1 why=$2 package=${3:-$1}
   command -v "$program" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "$program is missing; installing it with apt-get"
+    say "$program is missing; installing $package with apt-get"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq "$program" >&2
+    [ -n "$updated" ] || { apt-get update -qq >&2; updated=1; }
+    apt-get install -y -qq "$package" >&2
     if ! command -v "$program" >/dev/null 2>&1; then
       say "apt-get finished but there is still no $program on PATH; install it by hand and run this again."
       exit 1
     fi
   else
-    say "$program is not installed ($why). Install it (e.g. 'sudo apt-get install $program' or 'brew install $program') and run this again."
+    say "$program is not installed ($why). Install it (e.g. 'sudo apt-get install $package' or 'brew install $package') and run this again."
     exit 1
   fi
 }
 need tmux "agentpool runs its agents in a private tmux server"
 need git "the demo and the tests run tasks in git worktrees"
+# The sandbox an agent may run in (sandbox: auto | on): bubblewrap, and socat for the addresses it may reach.
+# The tests need them (scripts/test.sh passes --tests); a pool that asks for a sandbox without them is told
+# so by status and doctor (README: What a task can touch).
+if [ "${1:-}" = --tests ]; then
+  need bwrap "the tests run agents in a sandbox" bubblewrap
+  need socat "the tests run agents in a sandbox" socat
+fi
 
 # Build: TypeScript to dist/, then what the bins run (scripts/bundle.mjs), unless dist/ is newer than every
 # source (a no-op tsc still takes seconds).

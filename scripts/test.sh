@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 installs=()
 bash scripts/setup-claude.sh & installs+=($!)
 bash scripts/setup-cli.sh codex & installs+=($!)

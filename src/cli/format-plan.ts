@@ -4,6 +4,8 @@ import type { Action, RequestRef } from '../reconciler/actions.js';
 import { branchLeaf } from '../git/worktree.js';
 import { projectName } from '../tasks/task-id.js';
 import { gate } from '../tasks/gate.js';
+import { taskProfile } from '../config/pool.js';
+import { sandboxDecision, sandboxFor } from '../sandbox/policy.js';
 import type { Snapshot } from '../reconciler/snapshot.js';
 
 /**
@@ -67,14 +69,16 @@ export function formatPlan(d: DesiredState, actions: readonly Action[], now = Da
  * Why each queued task that the plan does not start waits, as lines after the plan's: `task/webapp/b.md
  * waits (after a.md)`, or for a free session. Not actions: a pool whose tasks only wait is in sync.
  */
-export function formatWaits(d: DesiredState, snap: Pick<Snapshot, 'queues' | 'deps' | 'now'>, actions: readonly Action[]): string[] {
+export function formatWaits(d: DesiredState, snap: Pick<Snapshot, 'queues' | 'deps' | 'now' | 'sandboxProblem'>, actions: readonly Action[]): string[] {
   const waits = gate(d, { queues: snap.queues, deps: snap.deps ?? new Map(), now: snap.now }).waiting;
   const leaving = new Set(actions.flatMap((a) => (a.kind === 'claim-task' ? [a.task.path] : a.kind === 'reject-task' ? [a.task.path] : a.kind === 'cancel-task' ? [a.path] : [])));
   const lines: string[] = [];
   for (const q of snap.queues) {
     for (const t of q.pending) {
       if (leaving.has(t.path)) continue;
-      lines.push(`task/${projectName(d, t.project)}/${t.name} waits (${waits.get(t.path)?.text ?? 'for a free session'})`);
+      const refused = sandboxDecision(sandboxFor(d, taskProfile(d, t), d.projects.find((p) => p.path === t.project)).mode, snap.sandboxProblem ?? null) === 'refuse';
+      const why = waits.get(t.path)?.text ?? (refused ? 'sandbox: on, and no sandbox can start here' : 'for a free session');
+      lines.push(`task/${projectName(d, t.project)}/${t.name} waits (${why})`);
     }
   }
   return lines;

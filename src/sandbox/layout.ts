@@ -2,7 +2,7 @@ import { lstat, mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { DesiredState, ProjectSpec, SandboxSettings } from '../config/types.js';
 import { expandHome } from '../config/normalize.js';
-import { sessionFiles } from '../agents/launch.js';
+import { AGENTPOOL_DIR, sessionFiles } from '../agents/launch.js';
 import { socketFile } from '../tmux/client.js';
 import type { SandboxLayout } from './bwrap.js';
 import { HIDDEN_IN_HOME } from './policy.js';
@@ -34,7 +34,11 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
   const net = join(files.dir, 'net');
   await mkdir(net, { recursive: true, mode: 0o700 });
   const home = (p: string) => resolve(expandHome(p, o.home));
-  const writable = [o.root, ...(await worktreeGit(o.root)), ...settings.write.map(home), files.events, net];
+  const git = await worktreeGit(o.root);
+  const writable = [o.root, ...git.writable, ...settings.write.map(home), files.events, net];
+  // /tmp is the agent's own (empty): what it reads there is bound back, read-only — its project and
+  // repository, HOME (its secrets hidden below), agentpool itself (the hook script, a CLI installed beside it).
+  const readable = [files.dir, ...(o.project ? [o.project.path] : []), ...git.readable, o.home, AGENTPOOL_DIR];
   const hidden = [
     d.controller.stateDir,
     dirname(socketFile(d.tmux)),
@@ -42,7 +46,7 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
     ...HIDDEN_IN_HOME.map((p) => join(o.home, p)),
     ...settings.hide.map(home),
   ];
-  const kinds = await Promise.all([...writable, ...hidden].map(async (p) => [p, isAbsolute(p) ? await kindOf(p) : null] as const));
+  const kinds = await Promise.all([...writable, ...readable, ...hidden].map(async (p) => [p, isAbsolute(p) ? await kindOf(p) : null] as const));
   const kind = new Map(kinds);
   const forwards = settings.allow.map((a) => {
     const [host, port] = a.split(':') as [string, string];
@@ -51,7 +55,7 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
   return {
     cwd: o.cwd,
     writable: [...new Set(writable.filter((p) => kind.get(p)))],
-    readable: [files.dir],
+    readable: [...new Set(readable.filter((p) => kind.get(p)))],
     hiddenDirs: [...new Set(hidden.filter((p) => kind.get(p) === 'dir'))],
     hiddenFiles: [...new Set(hidden.filter((p) => kind.get(p) === 'file'))],
     forwards,
@@ -63,15 +67,15 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
  * admin folder, the objects and agentpool's branch folder (refs and their logs). Its config, its hooks and
  * every other branch stay read-only. Nothing for a folder that is not a worktree.
  */
-async function worktreeGit(root: string): Promise<string[]> {
+async function worktreeGit(root: string): Promise<{ writable: string[]; readable: string[] }> {
   const pointer = await readFile(join(root, '.git'), 'utf8').catch(() => null);
   const m = pointer && /^gitdir: (.+)$/m.exec(pointer);
-  if (!m) return [];
+  if (!m) return { writable: [], readable: [] };
   const admin = resolve(root, m[1]!.trim());
   const common = resolve(admin, (await readFile(join(admin, 'commondir'), 'utf8').catch(() => '../..')).trim());
   const branches = [join(common, 'refs', 'heads', 'agentpool'), join(common, 'logs', 'refs', 'heads', 'agentpool')];
   await Promise.all(branches.map((b) => mkdir(b, { recursive: true })));
-  return [admin, join(common, 'objects'), ...branches];
+  return { writable: [admin, join(common, 'objects'), ...branches], readable: [common] };
 }
 
 async function kindOf(path: string): Promise<'dir' | 'file' | null> {
