@@ -28,6 +28,8 @@ export interface Facts {
    * settings from there (Gemini CLI ignores a settings file below such a folder); null when none is.
    */
   stateDirOpenAt?: string | null;
+  /** The sandbox modes the config uses, and why no sandbox can start here (null: one can). */
+  sandbox?: { modes: Array<'auto' | 'on' | 'off'>; problem: string | null };
   projects: Array<{
     path: string; exists: boolean; trustOption: boolean; trusted: boolean;
     /** Task worktrees (isolation: worktree) that no task refers to any more. */
@@ -70,6 +72,7 @@ export function diagnose(f: Facts): Finding[] {
   out.push(tmuxFinding(f.tmux.version));
   if (f.server) out.push(serverFinding(f.server));
   for (const a of f.agents) out.push(...agentFindings(a, f.uid));
+  if (f.sandbox) out.push(sandboxFinding(f.sandbox));
   if (f.stateDirOpenAt) {
     out.push({
       check: 'state dir', status: 'fail',
@@ -105,6 +108,20 @@ function serverFinding(s: NonNullable<Facts['server']>): Finding {
     default:
       return { check, status: 'fail', message: `${s.label} answered with an error: ${s.message}`, fix: 'look at the message; end the server if it persists' };
   }
+}
+
+function sandboxFinding(s: NonNullable<Facts['sandbox']>): Finding {
+  const check = 'sandbox';
+  const used = s.modes.filter((m) => m !== 'off');
+  if (s.problem === null) {
+    return used.length
+      ? { check, status: 'ok', message: `bubblewrap starts a sandbox here: agents under sandbox: ${used.join(' and ')} run in it` }
+      : { check, status: 'ok', message: 'bubblewrap starts a sandbox here; the config keeps agents out of it (sandbox: off)', fix: 'set pool.sandbox: auto to run each agent in one (README: What a task can touch)' };
+  }
+  const fix = 'install bubblewrap and socat (apt-get install bubblewrap socat); in a container, allow user namespaces (or run it --privileged)';
+  if (used.includes('on')) return { check, status: 'fail', message: `sandbox: on, and ${s.problem}: its tasks wait and never run`, fix };
+  if (used.includes('auto')) return { check, status: 'warn', message: `sandbox: auto, and ${s.problem}: agents run without one`, fix };
+  return { check, status: 'ok', message: `sandbox: off (and ${s.problem})` };
 }
 
 function tmuxFinding(version: string | null): Finding {

@@ -14,6 +14,8 @@ import { agentPath, agentProgram } from '../agents/program.js';
 import { findExecutable } from '../util/which.js';
 import type { AgentFacts, Facts } from './checks.js';
 import { taskWorktrees } from '../git/task-worktrees.js';
+import { sandboxModes } from '../sandbox/policy.js';
+import { sandboxProblem } from '../sandbox/probe.js';
 
 /** Looks at the machine for `agentpool doctor`: tmux, every agent in use and its settings, the projects. */
 export async function gatherFacts(file: string, d: DesiredState | null, configError: string | undefined): Promise<Facts> {
@@ -28,6 +30,7 @@ export async function gatherFacts(file: string, d: DesiredState | null, configEr
   if (facts.tmux.version !== null) facts.server = await gatherServer(d);
   facts.agents = await Promise.all(agentsInUse(d).map((name) => gatherAgent(d.agents[name]!)));
   if (facts.agents.some((a) => a.driver === 'gemini-hooks')) facts.stateDirOpenAt = await openAncestor(d.controller.stateDir);
+  facts.sandbox = { modes: sandboxModes(d), problem: await sandboxProblem() };
   const claude = facts.agents.find((a) => a.claude);
   const worktrees = await taskWorktrees(d).catch(() => []);
   facts.projects = await Promise.all(

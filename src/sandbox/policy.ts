@@ -26,7 +26,13 @@ export function sandboxDecision(mode: SandboxMode, problem: string | null): 'yes
   return mode === 'on' ? 'refuse' : 'no';
 }
 
+/** The sandbox modes the config sets, at any level. */
+export function sandboxModes(d: DesiredState): SandboxMode[] {
+  const modes = [d.pool.sandbox.mode, ...d.projects.map((p) => p.sandbox.mode), ...Object.values(d.agents).map((a) => a.sandbox.mode)];
+  return [...new Set(modes.filter((m): m is SandboxMode => m !== undefined))];
+}
+
 /** Whether any launch of the config may want a sandbox (a mode other than off at some level). */
 export function wantsSandbox(d: DesiredState): boolean {
-  return d.pool.sandbox.mode !== 'off' || d.projects.some((p) => p.sandbox.mode && p.sandbox.mode !== 'off') || Object.values(d.agents).some((a) => a.sandbox.mode && a.sandbox.mode !== 'off');
+  return sandboxModes(d).some((m) => m !== 'off');
 }

@@ -22,6 +22,16 @@ const failing = (f: Facts) => diagnose(f).filter((x) => x.status === 'fail').map
 const warning = (f: Facts) => diagnose(f).filter((x) => x.status === 'warn').map((x) => x.check);
 
 describe('diagnose', () => {
+  it('says whether the sandbox works here, and fails sandbox: on where it cannot start', () => {
+    const problem = 'bwrap is not installed (Debian: apt-get install bubblewrap); the sandbox needs it';
+    const find = (sandbox: Facts['sandbox']) => diagnose({ ...ready, sandbox }).find((x) => x.check === 'sandbox')!;
+    expect(find({ modes: ['auto'], problem: null })).toMatchObject({ status: 'ok', message: 'bubblewrap starts a sandbox here: agents under sandbox: auto run in it' });
+    expect(find({ modes: ['off'], problem: null })).toMatchObject({ status: 'ok', fix: expect.stringContaining('pool.sandbox: auto') });
+    expect(find({ modes: ['off', 'on'], problem })).toMatchObject({ status: 'fail', message: `sandbox: on, and ${problem}: its tasks wait and never run`, fix: expect.stringContaining('apt-get install bubblewrap socat') });
+    expect(find({ modes: ['auto'], problem })).toMatchObject({ status: 'warn', message: `sandbox: auto, and ${problem}: agents run without one` });
+    expect(find({ modes: ['off'], problem }).status).toBe('ok');
+  });
+
   it('finds nothing wrong on a ready machine', () => {
     expect(failing(ready)).toEqual([]);
     expect(warning(ready)).toEqual([]);
