@@ -121,6 +121,7 @@ async function describeTask(d: DesiredState, v: CliValues, file: { status: Statu
     ['Priority', row.priority ?? '(front matter does not parse)'],
     ['Attempts', String(row.attempts)],
     ['Session', facts?.session ? `${facts.session}, model ${facts.model ?? '?'}` : '(none)'],
+    ...(facts?.sandboxed !== undefined ? [['Sandbox', facts.sandboxed ? 'yes: its agent ran in a sandbox (README: What a task can touch)' : 'no: its agent ran without a sandbox'] as [string, string]] : []),
     ...(facts?.agentSessionId ? [['Agent session', facts.agentSessionId] as [string, string]] : []),
     ...(facts?.transcriptPath ? [['Transcript', facts.transcriptPath] as [string, string]] : []),
     ...(record?.git ? [['Branch', `${record.git.branch}: ${changesOf(record.git)}, ${record.git.commits.length} commit(s); worktree ${record.git.kept ? `kept at ${record.git.worktree}` : 'removed'}`] as [string, string]] : []),
