@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// What the sandbox adds to an agent's start (issue 25): the same program started N times directly and in
+// the sandbox agentpool lays out for it (src/sandbox/: bubblewrap, its mounts and namespaces), without and
+// with one allowed loopback address (socat relays outside and inside, the inside one up before the program
+// starts). The program is `node -e 0`, the start of a Node CLI without its own work; wall time from spawn
+// to exit, median and p90, and the ratio to starting it directly, all in this one process. Asserts nothing.
+//
+//   node bench/sandbox.mjs          N=40
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from './lib.mjs';
+
+const N = Number(process.env.N ?? 40);
+spawnSync('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+const { sandboxArgv } = await import(pathToFileURL(join(ROOT, 'dist/sandbox/bwrap.js')).href);
+const { sandboxProblem } = await import(pathToFileURL(join(ROOT, 'dist/sandbox/probe.js')).href);
+const problem = await sandboxProblem();
+if (problem) {
+  console.log(`no sandbox here: ${problem}`);
+  process.exit(0);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'agentpool-bench-sandbox-'));
+const project = join(dir, 'project');
+const state = join(dir, 'state');
+const net = join(state, 'sessions', 's1', 'net');
+mkdirSync(project, { recursive: true });
+mkdirSync(net, { recursive: true });
+const layout = {
+  cwd: project, writable: [project, net], readable: [join(state, 'sessions', 's1'), ROOT], hiddenDirs: [state], hiddenFiles: [],
+  forwards: [],
+};
+const program = [process.execPath, '-e', '0'];
+const runs = {
+  direct: program,
+  sandboxed: sandboxArgv(layout, program),
+  'sandboxed, 1 allowed address': sandboxArgv({ ...layout, forwards: [{ host: '127.0.0.1', port: 47_123, socket: join(net, '47123.s') }] }, program),
+};
+
+const time = (argv) => {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: project, stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`${argv.slice(0, 3).join(' ')} … exited ${r.status}`);
+  return Number(process.hrtime.bigint() - t) / 1e6;
+};
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], p90: s[Math.floor(s.length * 0.9)] };
+};
+
+const results = {};
+for (const name of Object.keys(runs)) time(runs[name]); // warm the page cache
+for (const name of Object.keys(runs)) results[name] = [];
+for (let i = 0; i < N; i++) for (const [name, argv] of Object.entries(runs)) results[name].push(time(argv));
+const base = stats(results.direct).median;
+console.log(`start of \`node -e 0\`, ${N} runs each (interleaved), wall ms:`);
+for (const [name, xs] of Object.entries(results)) {
+  const { median, p90 } = stats(xs);
+  console.log(`  ${name.padEnd(31)} median ${median.toFixed(1).padStart(6)}  p90 ${p90.toFixed(1).padStart(6)}  ×${(median / base).toFixed(2)}  (+${(median - base).toFixed(1)} ms)`);
+}
+rmSync(dir, { recursive: true, force: true });
