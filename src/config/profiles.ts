@@ -66,6 +66,9 @@ const claudeAnswers: AgentProfile['answers'] = [
   { name: 'trust-folder', match: option('Yes, I trust this folder'), choose: 'Yes, I trust this folder' },
   { name: 'bypass-permissions', match: `Bypass Permissions mode[\\s\\S]*${option('Yes, I accept')}`, choose: 'Yes, I accept' },
   { name: 'rate-limit-options', match: option('Stop and wait for limit to reset'), choose: 'Stop and wait for limit to reset' },
+  // 2.1.330 offers its fullscreen renderer where it cannot ask tmux about the terminal (in its sandbox, the
+  // pool's tmux socket is hidden from it): the renderer agentpool reads the screen of stays.
+  { name: 'fullscreen-renderer', match: `Try the new fullscreen renderer\\?[\\s\\S]*${option('Not now')}`, choose: 'Not now' },
   // 2.1.330 waits out a usage limit and then continues the task by itself. agentpool turns that off in the
   // settings it passes (autoContinueAtUsageLimit: false) and owns the cooldown and the retry; should the
   // CLI still offer it, Escape cancels it, so one owner decides when the task runs again.

@@ -104,10 +104,12 @@ async function claudeWorld(t: TestContext, o: {
   answered?: 'onboarding' | 'all';
   afterFailure?: string;
   agent?: ConfigObject;
+  /** In its sandbox (sandbox: on), the API stand-in the one address it may reach. */
+  sandbox?: boolean;
 }): Promise<World> {
   const api = await startFakeAnthropic();
   const w = await cliWorld({
-    test: t, cli: 'claude', api, ...(o.size ? { size: o.size } : {}), ...(o.afterFailure ? { afterFailure: o.afterFailure } : {}),
+    test: t, cli: 'claude', api, ...(o.size ? { size: o.size } : {}), ...(o.afterFailure ? { afterFailure: o.afterFailure } : {}), ...(o.sandbox ? { sandbox: true } : {}),
     agent: { command: claudeCommand(CLI.exe!), ...o.agent },
     prepareHome: (home, project) => prepareHome(home, project, o.answered ?? 'all'),
   });
@@ -218,8 +220,8 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(events[1]!.prompt).toBe(prompt);
   }, 90_000);
 
-  it('records folder trust for a project with trust: true, so the question never shows, and touches no other project', async (t) => {
-    const w = await claudeWorld(t, { answered: 'onboarding' });
+  it('records folder trust for a project with trust: true, so the question never shows, and touches no other project; the task runs in its sandbox', async (t) => {
+    const w = await claudeWorld(t, { answered: 'onboarding', sandbox: true });
     const settingsFile = join(w.home, '.claude.json');
     const before = JSON.parse(await readFile(settingsFile, 'utf8'));
     before.projects = { '/somewhere/else': { hasTrustDialogAccepted: false, allowedTools: ['Bash'] } };
@@ -227,9 +229,11 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     await w.env.writeConfig({ projects: [{ path: w.project, trust: true }] });
     await dropTask(w.project, 'trusted.md', 'Run without being asked.\n');
     const c = w.start();
-    await w.waitDone('trusted.md');
+    expect((await w.waitDone('trusted.md')).sandboxed).toBe(true);
     expect(logged(c, 'recorded folder trust for the project (projects[].trust)')).toHaveLength(1);
-    expect(logged(c, 'answered a dialog').map((l) => l.dialog)).toEqual(['bypass-permissions']);
+    // In its sandbox, where it cannot ask the pool's tmux about the terminal, 2.1.330 offers its fullscreen
+    // renderer too; the profile declines it.
+    expect(logged(c, 'answered a dialog').map((l) => l.dialog)).toEqual(['bypass-permissions', 'fullscreen-renderer']);
     const after = JSON.parse(await readFile(settingsFile, 'utf8'));
     expect(after.projects[w.project]).toMatchObject({ hasTrustDialogAccepted: true });
     expect(after.projects['/somewhere/else']).toEqual({ hasTrustDialogAccepted: false, allowedTools: ['Bash'] });

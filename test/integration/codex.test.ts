@@ -54,7 +54,7 @@ async function prepareHome(home: string, apiUrl: string): Promise<void> {
   ].join('\n'));
 }
 
-async function codexWorld(t: TestContext, o: { size?: number; afterFailure?: string; resync?: string } = {}): Promise<CliWorld> {
+async function codexWorld(t: TestContext, o: { size?: number; afterFailure?: string; resync?: string; sandbox?: boolean } = {}): Promise<CliWorld> {
   const api = await startFakeOpenAI();
   return cliWorld({
     test: t, cli: 'codex', api, ...o,
@@ -102,14 +102,14 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
   }, 180_000);
 
 
-  it('ready → submitted → done, with the session id and transcript its hooks report', async (t) => {
-    const w = await codexWorld(t);
+  it('ready → submitted → done in its sandbox, with the session id and transcript its hooks report', async (t) => {
+    const w = await codexWorld(t, { sandbox: true });
     await dropTask(w.project, 'hello.md', '---\ntitle: Greet\n---\nSay hello to the pool.\n');
     const c = w.start();
     const r = await w.waitDone('hello.md');
 
     const prompt = `[hello.md] Say hello to the pool.${SUFFIX}`;
-    expect(r).toMatchObject({ outcome: 'done', attempts: 1, session: 'ccl-auto-1', model: 'gpt-standin', lastMessage: defaultAnswer(prompt) });
+    expect(r).toMatchObject({ outcome: 'done', attempts: 1, session: 'ccl-auto-1', model: 'gpt-standin', lastMessage: defaultAnswer(prompt), sandboxed: true });
     expect(r.agentSessionId).toMatch(UUID);
     expect(r.transcriptPath).toMatch(new RegExp(`/\\.codex/sessions/.*rollout-.*${r.agentSessionId}\\.jsonl$`));
     expect(existsSync(r.transcriptPath)).toBe(true);

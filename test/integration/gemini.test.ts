@@ -43,7 +43,7 @@ async function prepareHome(home: string): Promise<void> {
   }, null, 2));
 }
 
-async function geminiWorld(t: TestContext, o: { size?: number; afterFailure?: string } = {}): Promise<CliWorld> {
+async function geminiWorld(t: TestContext, o: { size?: number; afterFailure?: string; sandbox?: boolean } = {}): Promise<CliWorld> {
   const api = await startFakeGemini();
   const w = await cliWorld({
     test: t, cli: 'gemini', api, ...o, parent: await privateParent(),
@@ -62,14 +62,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through the gemini profile${CLI.skip ? ` (skipped: ${CLI.skip})` : ''}`, () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
-  it('ready → submitted → done with the session id it was given, and no trust question', async (t) => {
-    const w = await geminiWorld(t);
+  it('ready → submitted → done in its sandbox, with the session id it was given, and no trust question', async (t) => {
+    const w = await geminiWorld(t, { sandbox: true });
     await dropTask(w.project, 'hello.md', '---\ntitle: Greet\n---\nSay hello to the pool.\n');
     const c = w.start();
     const r = await w.waitDone('hello.md');
 
     const prompt = `[hello.md] Say hello to the pool.${SUFFIX}`;
-    expect(r).toMatchObject({ outcome: 'done', attempts: 1, session: 'ccl-auto-1', model: 'gemini-2.5-flash', lastMessage: defaultAnswer(prompt) });
+    expect(r).toMatchObject({ outcome: 'done', attempts: 1, session: 'ccl-auto-1', model: 'gemini-2.5-flash', lastMessage: defaultAnswer(prompt), sandboxed: true });
     expect(r.agentSessionId).toMatch(UUID);
     const launched = logged(c, 'launched agent')[0]!;
     expect((launched.argv as string[])[0]).toBe(CLI.exe);
