@@ -65,8 +65,11 @@ export interface CliWorldOptions<A extends StandIn<any>> {
   resync?: string;
   /** Make the world's folder under this one (Gemini CLI refuses a settings file below a world-writable folder). */
   parent?: string;
-  /** Run the agent in its sandbox (sandbox: on), its API stand-in the one address it may reach. */
-  sandbox?: boolean;
+  /**
+   * Run the agent in its sandbox (sandbox: on). Its API stand-in is the one address it may reach: found in
+   * its environment (a *_BASE_URL), or given here where the CLI reads it from its own settings (Codex).
+   */
+  sandbox?: boolean | { allow: string[] };
 }
 
 /**
@@ -96,7 +99,7 @@ export async function cliWorld<A extends StandIn<any>>(o: CliWorldOptions<A>): P
     agents: { [o.cli]: { submitVerify: '10s', promptTimeout: '2m', ...o.agent } },
     tasks: { settle: '50ms', retryBackoff: '200ms', instructionSuffix: SUFFIX },
   });
-  if (o.sandbox) await env.writeConfig({ pool: { sandbox: { mode: 'on', allow: [new URL(o.api.url).host] } } });
+  if (o.sandbox) await env.writeConfig({ pool: { sandbox: { mode: 'on', ...(o.sandbox === true ? {} : { allow: o.sandbox.allow }) } } });
   const queueFile = (dir: string, name: string) => join(project, '.agent-queue', dir, name);
   const w: CliWorld<A> = {
     env, api: o.api, home, project,

@@ -56,8 +56,11 @@ async function prepareHome(home: string, apiUrl: string): Promise<void> {
 
 async function codexWorld(t: TestContext, o: { size?: number; afterFailure?: string; resync?: string; sandbox?: boolean } = {}): Promise<CliWorld> {
   const api = await startFakeOpenAI();
+  const { sandbox, ...rest } = o;
   return cliWorld({
-    test: t, cli: 'codex', api, ...o,
+    test: t, cli: 'codex', api, ...rest,
+    // Codex reads its API's address from its config.toml: the sandbox is told it.
+    ...(sandbox ? { sandbox: { allow: [new URL(api.url).host] } } : {}),
     // The shipped profile's argv with the real executable as command[0]: what the README tells users to write.
     agent: {
       command: [CLI.exe!, ...SHIPPED_PROFILES.codex!.command.slice(1)],
