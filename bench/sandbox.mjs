@@ -2,7 +2,7 @@
 // What the sandbox adds to an agent's start (issue 25): the same program started N times directly and in
 // the sandbox agentpool lays out for it (src/sandbox/: bubblewrap, its mounts and namespaces), without and
 // with one allowed loopback address (socat relays outside and inside, the inside one up before the program
-// starts). The program is `node -e 0`, the start of a Node CLI without its own work; wall time from spawn
+// starts), and with remote hosts allowed (the proxy, a Node process outside, listening before it starts). The program is `node -e 0`, the start of a Node CLI without its own work; wall time from spawn
 // to exit, median and p90, and the ratio to starting it directly, all in this one process. Asserts nothing.
 //
 //   node bench/sandbox.mjs          N=40
@@ -38,6 +38,10 @@ const runs = {
   direct: program,
   sandboxed: sandboxArgv(layout, program),
   'sandboxed, 1 allowed address': sandboxArgv({ ...layout, forwards: [{ host: '127.0.0.1', port: 47_123, socket: join(net, '47123.s') }] }, program),
+  'sandboxed, remote hosts (proxy)': sandboxArgv({
+    ...layout,
+    proxy: { socket: join(net, 'proxy.s'), allow: ['api.anthropic.com:443'], port: 43_128, command: [process.execPath, join(ROOT, 'dist', 'sandbox', 'proxy.js')], log: join(net, 'denied.log') },
+  }, program),
 };
 
 const time = (argv) => {

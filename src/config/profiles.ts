@@ -78,7 +78,8 @@ const claudeAnswers: AgentProfile['answers'] = [
 const claude: AgentProfile = {
   name: 'claude',
   // Claude Code keeps its settings, sessions and transcripts here (CLAUDE_CONFIG_DIR moves both).
-  sandbox: { allow: [], write: ['~/.claude', '~/.claude.json', '~/.claude.json.backup'], hide: [] },
+  // Its API, and where a claude.ai login is refreshed.
+  sandbox: { allow: ['api.anthropic.com:443', 'console.anthropic.com:443', 'claude.ai:443'], write: ['~/.claude', '~/.claude.json', '~/.claude.json.backup'], hide: [] },
   command: [
     'claude',
     '--model', '{model}',
@@ -111,7 +112,7 @@ const claude: AgentProfile = {
  */
 const codex: AgentProfile = {
   name: 'codex',
-  sandbox: { allow: [], write: ['~/.codex'], hide: [] },
+  sandbox: { allow: ['api.openai.com:443', 'chatgpt.com:443', 'auth.openai.com:443'], write: ['~/.codex'], hide: [] },
   command: ['codex', '{...sessionArgs}', '--model', '{model}', '--no-daemon', '--dangerously-bypass-approvals-and-sandbox', '--dangerously-bypass-hook-trust', '-c', '{hooks}'],
   env: {},
   models: { critical: 'gpt-5.5', high: 'gpt-5.5', default: 'gpt-5.5', low: 'gpt-5.5' },
@@ -152,7 +153,7 @@ const geminiBox = (text: string) => `${text}[\\s\\S]*╰─+╯\\s*(?![\\s\\S])`
 
 const gemini: AgentProfile = {
   name: 'gemini',
-  sandbox: { allow: [], write: ['~/.gemini'], hide: [] },
+  sandbox: { allow: ['generativelanguage.googleapis.com:443', 'cloudcode-pa.googleapis.com:443', 'oauth2.googleapis.com:443'], write: ['~/.gemini'], hide: [] },
   command: ['gemini', '--model', '{model}', '--yolo', '--skip-trust', '{...sessionArgs}'],
   // CI=true (or GITHUB_ACTIONS=true) in the controller's environment makes Gemini run headless, waiting
   // for a prompt on stdin with no screen at all: its agents get them as false.

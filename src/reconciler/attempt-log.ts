@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { deniedLog } from '../sandbox/layout.js';
 import { basename, join } from 'node:path';
 import type { DesiredState } from '../config/types.js';
 import type { AgentIO } from '../drivers/agent-driver.js';
@@ -24,8 +25,11 @@ export function attemptLogPath(d: DesiredState, project: string, task: string, a
 export async function saveAttemptLog(d: DesiredState, io: AgentIO, attempt: Attempt): Promise<string | null> {
   const s = attempt.sidecar;
   if (!s) return null;
-  const text = await io.backend.readScreen(io.ref, { history: HISTORY_LINES }).catch(() => null);
-  if (text === null) return null;
+  const screen = await io.backend.readScreen(io.ref, { history: HISTORY_LINES }).catch(() => null);
+  if (screen === null) return null;
+  // What its sandbox refused (its proxy's log), after the screen.
+  const denied = s.sandboxed ? (await readFile(deniedLog(d.controller.stateDir, s.session ?? ''), 'utf8').catch(() => '')).trim() : '';
+  const text = denied ? `${screen}\n\n==> what the sandbox refused:\n${denied}` : screen;
   const path = attemptLogPath(d, s.project, attempt.path, s.attempts, s.claimedAt);
   // A screen's empty rows (a shell agent's output, then rows of nothing down to "Pane is dead") say nothing.
   const bytes = Buffer.from(`${text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim()}\n`);

@@ -13,6 +13,11 @@ export interface SandboxLayout {
   hiddenFiles: string[];
   /** Loopback addresses it may connect to, each through a UNIX socket of its session (`socket`). */
   forwards: Array<{ host: string; port: number; socket: string }>;
+  /**
+   * Remote hosts it may reach (`host:port`), through the allow-listed proxy (src/sandbox/proxy.ts) on
+   * `socket`, which writes what it refused to `log`; offered inside as HTTPS_PROXY on 127.0.0.1:`port`.
+   */
+  proxy?: { socket: string; allow: string[]; port: number; command: string[]; log: string };
 }
 
 /**
@@ -37,17 +42,41 @@ export function sandboxArgv(l: SandboxLayout, argv: readonly string[]): string[]
     ...rules.flatMap((r) => r.args),
     // The hidden folders read-only too, once what is bound inside them is: nothing written there leaves a trace a person could mistake.
     ...l.hiddenDirs.flatMap((p) => ['--remount-ro', p]),
+    ...(l.proxy ? proxyEnv(l.proxy.port) : []),
     '--chdir', l.cwd,
-    '--', '/bin/sh', '-c', insideScript(l.forwards), 'agentpool-sandbox', ...argv,
+    '--', '/bin/sh', '-c', insideScript(listened(l)), 'agentpool-sandbox', ...argv,
   ];
-  if (l.forwards.length === 0) return bwrap;
-  return ['/bin/sh', '-c', outsideScript(l.forwards), 'agentpool-sandbox', ...bwrap];
+  if (l.forwards.length === 0 && !l.proxy) return bwrap;
+  return ['/bin/sh', '-c', outsideScript(l), 'agentpool-sandbox', ...bwrap];
 }
 
-/** Outside: a relay per allowed address, from its UNIX socket to the address, ended with the sandbox. */
-function outsideScript(forwards: SandboxLayout['forwards']): string {
-  const relays = forwards.map((f) => `setpriv --pdeathsig TERM socat ${shellQuote(`UNIX-LISTEN:${f.socket},fork,unlink-early,mode=600`)} ${shellQuote(`TCP:${f.host}:${f.port}`)} &`);
-  return [...relays, 'exec "$@"'].join('\n');
+/** What listens on the sandbox's loopback: each allowed address, and the proxy. */
+function listened(l: SandboxLayout): SandboxLayout['forwards'] {
+  return [...l.forwards, ...(l.proxy ? [{ host: '127.0.0.1', port: l.proxy.port, socket: l.proxy.socket }] : [])];
+}
+
+/** HTTPS_PROXY and its kin in both cases, the loopback relays left direct. */
+function proxyEnv(port: number): string[] {
+  const url = `http://127.0.0.1:${port}`;
+  const vars: Array<[string, string]> = [['HTTPS_PROXY', url], ['HTTP_PROXY', url], ['NO_PROXY', '127.0.0.1,localhost']];
+  return vars.flatMap(([k, v]) => ['--setenv', k, v, '--setenv', k.toLowerCase(), v]);
+}
+
+/**
+ * Outside: a relay per allowed loopback address, from its UNIX socket to the address, and the proxy for
+ * remote hosts; all ended with the sandbox, none writing to the agent's screen, each listening before the
+ * sandbox starts.
+ */
+function outsideScript(l: SandboxLayout): string {
+  const relays = l.forwards.map((f) => `setpriv --pdeathsig TERM socat ${shellQuote(`UNIX-LISTEN:${f.socket},fork,unlink-early,mode=600`)} ${shellQuote(`TCP:${f.host}:${f.port}`)} </dev/null >/dev/null 2>&1 &`);
+  const proxy = l.proxy
+    ? [`setpriv --pdeathsig TERM ${[...l.proxy.command, l.proxy.socket, ...l.proxy.allow].map(shellQuote).join(' ')} </dev/null >/dev/null 2>>${shellQuote(l.proxy.log)} &`]
+    : [];
+  // The agent starts once every socket listens (3 s at most): the proxy takes a Node start. A socket left
+  // by the last agent is removed first, so it is not taken for this one's.
+  const sockets = listened(l).map((f) => shellQuote(f.socket)).join(' ');
+  const wait = `for s in ${sockets}; do i=0; while [ ! -S "$s" ] && [ $i -lt 300 ]; do sleep 0.01; i=$((i+1)); done; done`;
+  return [`rm -f ${sockets}`, ...relays, ...proxy, wait, 'exec "$@"'].join('\n');
 }
 
 /** Inside: a listener per allowed address on the sandbox's loopback, up before the agent starts (1 s at most). */

@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { DesiredState, ProjectSpec, SandboxSettings } from '../config/types.js';
 import { expandHome } from '../config/normalize.js';
@@ -33,6 +33,8 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
   const files = sessionFiles(d.controller.stateDir, o.session);
   const net = join(files.dir, 'net');
   await mkdir(net, { recursive: true, mode: 0o700 });
+  // What the last attempt's proxy refused was saved with it (src/reconciler/attempt-log.ts): this one starts empty.
+  await writeFile(deniedLog(d.controller.stateDir, o.session), '', { mode: 0o600 });
   const home = (p: string) => resolve(expandHome(p, o.home));
   const git = await worktreeGit(o.root);
   const writable = [o.root, ...git.writable, ...settings.write.map(home), files.events, net];
@@ -48,10 +50,18 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
   ];
   const kinds = await Promise.all([...writable, ...readable, ...hidden].map(async (p) => [p, isAbsolute(p) ? await kindOf(p) : null] as const));
   const kind = new Map(kinds);
-  const forwards = settings.allow.map((a) => {
+  const local = settings.allow.filter(isLoopback);
+  const remote = settings.allow.filter((a) => !isLoopback(a));
+  const forwards = local.map((a) => {
     const [host, port] = a.split(':') as [string, string];
     return { host, port: Number(port), socket: join(net, `${port}.s`) };
   });
+  const taken = new Set(forwards.map((f) => f.port));
+  let port = PROXY_PORT;
+  while (taken.has(port)) port++;
+  const proxy = remote.length
+    ? { socket: join(net, 'proxy.s'), allow: remote, port, command: [process.execPath, join(AGENTPOOL_DIR, 'dist', 'sandbox', 'proxy.js')], log: deniedLog(d.controller.stateDir, o.session) }
+    : undefined;
   return {
     cwd: o.cwd,
     writable: [...new Set(writable.filter((p) => kind.get(p)))],
@@ -59,8 +69,19 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
     hiddenDirs: [...new Set(hidden.filter((p) => kind.get(p) === 'dir'))],
     hiddenFiles: [...new Set(hidden.filter((p) => kind.get(p) === 'file'))],
     forwards,
+    ...(proxy ? { proxy } : {}),
   };
 }
+
+/** Where the sandbox's proxy writes the connections it refused, for the attempt's record. */
+export function deniedLog(stateDir: string, session: string): string {
+  return join(sessionFiles(stateDir, session).dir, 'net', 'denied.log');
+}
+
+/** The port the proxy listens on inside a sandbox (HTTPS_PROXY); the next free one if an allowed address has it. */
+const PROXY_PORT = 43128;
+
+const isLoopback = (hostPort: string) => /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost):\d+$/.test(hostPort);
 
 /**
  * For a git worktree, what a commit on its branch writes in the main repository's .git: the worktree's

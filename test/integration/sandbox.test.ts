@@ -8,6 +8,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile, chmod, symlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -175,5 +177,39 @@ describe('the sandbox (bubblewrap)', () => {
     await waitFor(() => existsSync(join(env!.project, '.agent-queue', 'done', 'a.md')), { timeoutMs: 20_000, what: 'a.md done without a sandbox' });
     expect((await record(env.project, 'done', 'a.md')).sandboxed).toBe(false);
     expect((await status()).problems?.some((p) => said.test(p))).toBe(true);
+  }, 60_000);
+
+  // An address of this machine that is not loopback stands in for a remote API host.
+  const remote = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  it.skipIf(!remote)('lets an agent reach an allowed remote host only through its proxy (HTTPS_PROXY), and logs what it refused with the attempt', async () => {
+    env = await createPoolEnv({ size: 1, resync: '1s' });
+    const http = async () => {
+      const s = createHttpServer((_req, res) => res.end('hello\n'));
+      await new Promise<void>((r) => s.listen(0, '0.0.0.0', () => r()));
+      servers.push(s as unknown as Server);
+      return (s.address() as { port: number }).port;
+    };
+    const [allowed, other] = [await http(), await http()];
+    await env.writeConfig({
+      pool: { agent: 'shell', sandbox: { mode: 'on', allow: [`${remote}:${allowed}`] }, prewarm: false, cooldown: { afterTask: '0ms' } },
+      agents: { shell: { extends: 'generic', command: ['/bin/sh', '-c', 'tail -n +2 "$1" | /bin/sh > results.txt 2>&1', 'agent', '{promptFile}'] } },
+      tasks: { settle: '0ms', instructionSuffix: '', maxAttempts: 1 },
+    });
+    const get = (o: string, url: string) => `curl -sf --max-time 5 ${o} ${url} >/dev/null`;
+    await dropTask(env.project, 'net.md', script([
+      `${get('', `http://${remote}:${allowed}/`)} && echo "through the proxy: ok" || echo "through the proxy: failed"`,
+      `${get('-p', `http://${remote}:${allowed}/`)} && echo "through a CONNECT tunnel: ok" || echo "through a CONNECT tunnel: failed"`,
+      `${get('', `http://${remote}:${other}/`)} && echo "a host not allowed: ALLOWED" || echo "a host not allowed: refused"`,
+      `${get("--noproxy '*'", `http://${remote}:${allowed}/`)} && echo "around the proxy: ALLOWED" || echo "around the proxy: refused"`,
+    ]));
+    controller = env.startController();
+    await waitFor(() => existsSync(join(env!.project, '.agent-queue', 'done', 'net.md')), { timeoutMs: 30_000, what: 'net.md done' });
+    expect((await readFile(join(env.project, 'results.txt'), 'utf8')).trim().split('\n')).toEqual([
+      'through the proxy: ok', 'through a CONNECT tunnel: ok', 'a host not allowed: refused', 'around the proxy: refused',
+    ]);
+    const r = await record(env.project, 'done', 'net.md');
+    expect(r.sandboxed).toBe(true);
+    const log = await readFile(r.history.at(-1)!.log!, 'utf8');
+    expect(log).toMatch(new RegExp(`==> what the sandbox refused:\\n.* refused a connection to ${remote!.replace(/\./g, '\\.')}:${other}: not in sandbox.allow`));
   }, 60_000);
 });

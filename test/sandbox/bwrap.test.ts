@@ -30,7 +30,12 @@ describe('sandboxArgv', () => {
   it('relays each allowed loopback address: socat outside, ended with the sandbox, and a listener inside up before the agent', () => {
     const argv = sandboxArgv({ ...layout, forwards: [{ host: 'localhost', port: 8080, socket: '/state/sessions/s1/net/8080.s' }] }, ['agent']);
     expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-    expect(argv[2]).toBe("setpriv --pdeathsig TERM socat 'UNIX-LISTEN:/state/sessions/s1/net/8080.s,fork,unlink-early,mode=600' 'TCP:localhost:8080' &\nexec \"$@\"");
+    expect(argv[2]).toBe([
+      "rm -f '/state/sessions/s1/net/8080.s'",
+      "setpriv --pdeathsig TERM socat 'UNIX-LISTEN:/state/sessions/s1/net/8080.s,fork,unlink-early,mode=600' 'TCP:localhost:8080' </dev/null >/dev/null 2>&1 &",
+      `for s in '/state/sessions/s1/net/8080.s'; do i=0; while [ ! -S "$s" ] && [ $i -lt 300 ]; do sleep 0.01; i=$((i+1)); done; done`,
+      'exec "$@"',
+    ].join('\n'));
     const inside = argv[argv.length - 3]!;
     expect(inside).toContain("socat 'TCP-LISTEN:8080,bind=127.0.0.1,fork,reuseaddr' 'UNIX-CONNECT:/state/sessions/s1/net/8080.s' &");
     expect(inside).toContain('for p in 1F90;');
@@ -42,5 +47,16 @@ describe('sandboxDecision', () => {
   it('runs sandboxed where it can; without one under auto or off; never without one under on', () => {
     expect(['off', 'auto', 'on'].map((m) => sandboxDecision(m as 'off', null))).toEqual(['no', 'yes', 'yes']);
     expect(['off', 'auto', 'on'].map((m) => sandboxDecision(m as 'off', 'bwrap is not installed'))).toEqual(['no', 'no', 'refuse']);
+  });
+});
+
+describe('sandboxArgv with remote hosts', () => {
+  it('starts the allow-listed proxy outside, relays it inside, and offers it as HTTPS_PROXY with loopback left direct', () => {
+    const proxy = { socket: '/state/sessions/s1/net/proxy.s', allow: ['api.anthropic.com:443'], port: 43128, command: ['/usr/bin/node', '/opt/agentpool/dist/sandbox/proxy.js'], log: '/state/sessions/s1/net/denied.log' };
+    const argv = sandboxArgv({ ...layout, proxy }, ['claude']);
+    expect(argv[2]).toContain("setpriv --pdeathsig TERM '/usr/bin/node' '/opt/agentpool/dist/sandbox/proxy.js' '/state/sessions/s1/net/proxy.s' 'api.anthropic.com:443' </dev/null >/dev/null 2>>'/state/sessions/s1/net/denied.log' &");
+    const env = (k: string) => argv[argv.findIndex((a, i) => a === '--setenv' && argv[i + 1] === k) + 2];
+    expect([env('HTTPS_PROXY'), env('https_proxy'), env('HTTP_PROXY'), env('NO_PROXY')]).toEqual(['http://127.0.0.1:43128', 'http://127.0.0.1:43128', 'http://127.0.0.1:43128', '127.0.0.1,localhost']);
+    expect(argv[argv.length - 3]).toContain("socat 'TCP-LISTEN:43128,bind=127.0.0.1,fork,reuseaddr' 'UNIX-CONNECT:/state/sessions/s1/net/proxy.s' &");
   });
 });
