@@ -3,12 +3,13 @@
  * run test:unit`).
  */
 
-/** Files that start tmux servers, agents, git or controllers. Everything else is process-free. */
+/** Files that start tmux servers, agents, git, redis-server or controllers. Everything else is process-free. */
 export const STARTS_PROCESSES = [
   'test/integration/**',
   'test/tmux/**',
   'test/backend/tmux.test.ts',
   'test/git/**',
+  'test/fleet/**',
   'test/agents/fake-agent.test.ts',
   'test/agents/hook.test.ts',
   'test/util/processes.test.ts',

@@ -45,9 +45,11 @@ need git "the demo and the tests run tasks in git worktrees"
 # The sandbox an agent may run in (sandbox: auto | on): bubblewrap, and socat for the addresses it may reach.
 # The tests need them (scripts/test.sh passes --tests); a pool that asks for a sandbox without them is told
 # so by status and doctor (README: What a task can touch).
+# Fleet mode's queue is on Redis: the tests run their own redis-server on loopback ports.
 if [ "${1:-}" = --tests ]; then
   need bwrap "the tests run agents in a sandbox" bubblewrap
   need socat "the tests run agents in a sandbox" socat
+  need redis-server "the fleet's tests run their own Redis" redis-server
 fi
 
 # Build: TypeScript to dist/, then what the bins run (scripts/bundle.mjs), unless dist/ is newer than every

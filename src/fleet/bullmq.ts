@@ -1,0 +1,111 @@
+import { Job, Queue, Worker } from 'bullmq';
+import { FencedError, type FleetEngine } from './engine.js';
+import { jobIdFor, jobPriority, type FleetJob } from './job.js';
+
+/** Where Redis is: one server, or the primary a set of Sentinels names. */
+export type RedisAt = { host: string; port: number } | { sentinels: Array<{ host: string; port: number }>; name: string };
+
+export interface BullOptions {
+  redis: RedisAt;
+  /** How long a host holds a job without renewing it (BullMQ's lockDuration). */
+  lockMs: number;
+  /** How often an expired lock is looked for (BullMQ's stalledInterval). */
+  stalledCheckMs: number;
+  /** Attempts a job gets before it fails for good (tasks.maxAttempts), and the delay before the first retry. */
+  attempts: number;
+  backoffMs: number;
+}
+
+/**
+ * The fleet's queue on BullMQ in manual-fetch mode (FLEET-NOTES.md): a Worker without a processor per queue
+ * only fetches (`getNextJob(token, { block: false })`: no blocking connection, which stops silently after a
+ * Sentinel failover), every step names the token, and BullMQ's scripts refuse a token that no longer holds
+ * the lock. A pause is `queue.rateLimit(ms)`, honoured because every fetching worker has a limiter.
+ */
+export class BullEngine implements FleetEngine {
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers = new Map<string, Worker>();
+
+  constructor(private readonly o: BullOptions) {}
+
+  private connection(): Record<string, unknown> {
+    // Workers wait out a Redis that is gone (null: retry forever); nothing is queued while it is.
+    return { ...this.o.redis, maxRetriesPerRequest: null, enableOfflineQueue: true };
+  }
+
+  private queue(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) this.queues.set(name, (q = new Queue(name, { connection: this.connection() })));
+    return q;
+  }
+
+  private worker(name: string): Worker {
+    let w = this.workers.get(name);
+    if (!w) {
+      w = new Worker(name, null, {
+        connection: this.connection(), autorun: false, lockDuration: this.o.lockMs, stalledInterval: this.o.stalledCheckMs,
+        // Any limiter makes fetches honour a queue's rate-limit key: the pause of a usage limit.
+        limiter: { max: 1_000_000, duration: 1_000 },
+      });
+      this.workers.set(name, w);
+    }
+    return w;
+  }
+
+  async add(queue: string, job: FleetJob): Promise<string> {
+    const id = jobIdFor(job);
+    await this.queue(queue).add(job.task, job, {
+      jobId: id, priority: jobPriority(job.priority), attempts: this.o.attempts,
+      backoff: { type: 'exponential', delay: this.o.backoffMs }, removeOnComplete: false, removeOnFail: false,
+    });
+    return id;
+  }
+
+  async take(queue: string, token: string): Promise<{ id: string; job: FleetJob } | null> {
+    const job = await this.worker(queue).getNextJob(token, { block: false });
+    return job?.id ? { id: job.id, job: job.data as FleetJob } : null;
+  }
+
+  async renew(queue: string, id: string, token: string, ms: number): Promise<boolean> {
+    const job = await Job.fromId(this.queue(queue), id);
+    return !!job && (await job.extendLock(token, ms)) === 1;
+  }
+
+  async complete(queue: string, id: string, token: string, result: unknown): Promise<void> {
+    await this.fenced(queue, id, (job) => job.moveToCompleted(result, token, false));
+  }
+
+  async fail(queue: string, id: string, token: string, reason: string): Promise<void> {
+    await this.fenced(queue, id, (job) => job.moveToFailed(new Error(reason), token, false));
+  }
+
+  async putBack(queue: string, id: string, token: string): Promise<void> {
+    await this.fenced(queue, id, (job) => job.moveToWait(token));
+  }
+
+  async pause(queue: string, ms: number): Promise<void> {
+    await this.queue(queue).rateLimit(ms);
+  }
+
+  watchStalled(queue: string): void {
+    void this.worker(queue).startStalledCheckTimer();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.close(true)));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+
+  /** A step that BullMQ refuses for a lock we do not hold becomes a FencedError. */
+  private async fenced(queue: string, id: string, step: (job: Job) => Promise<unknown>): Promise<void> {
+    const job = await Job.fromId(this.queue(queue), id);
+    if (!job) throw new FencedError(`job ${id} of ${queue} is gone`);
+    try {
+      await step(job);
+    } catch (err) {
+      if (/Lock mismatch|Missing lock|not in the active state/i.test((err as Error).message)) throw new FencedError(`${(err as Error).message}: another host has job ${id} now`);
+      throw err;
+    }
+  }
+}
+

@@ -1,0 +1,35 @@
+import type { FleetJob } from './job.js';
+
+/**
+ * The fleet's queue, as agentpool uses it: the seam that BullMQ (bullmq.ts) implements and that another
+ * engine could. A host takes a job only for a free slot, under a lock token it chose and keeps on disk, so
+ * a restarted controller renews the same lock; a host whose lock expired (it stalled) has its completion
+ * refused, and another host takes the job.
+ */
+export interface FleetEngine {
+  /** Adds the job unless one with its id is there (then it is that one); its id. */
+  add(queue: string, job: FleetJob): Promise<string>;
+  /** The next job of `queue` for one free slot, locked under `token`, or null (none, or the queue is paused). */
+  take(queue: string, token: string): Promise<{ id: string; job: FleetJob } | null>;
+  /** Extends the lock; false when it is not ours any more (it expired, another host took the job). */
+  renew(queue: string, id: string, token: string, ms: number): Promise<boolean>;
+  /** Ends the job with its result; throws FencedError when the lock is not ours. */
+  complete(queue: string, id: string, token: string, result: unknown): Promise<void>;
+  /** Ends the attempt as failed (the engine retries it while it has attempts); throws FencedError when the lock is not ours. */
+  fail(queue: string, id: string, token: string, reason: string): Promise<void>;
+  /** Puts the job back for any host without spending an attempt (a usage limit); throws FencedError when not ours. */
+  putBack(queue: string, id: string, token: string): Promise<void>;
+  /** No host takes a job of `queue` for `ms` (a usage limit until its reset): the pause ends by itself. */
+  pause(queue: string, ms: number): Promise<void>;
+  /**
+   * From now on, jobs of `queue` whose lock expired (their host is gone or stalled) go back to the queue for
+   * another host, within about the lock time plus the check interval.
+   */
+  watchStalled(queue: string): void;
+  close(): Promise<void>;
+}
+
+/** A host's step on a job whose lock it no longer holds: refused, and the job is left to the engine. */
+export class FencedError extends Error {
+  override readonly name = 'FencedError';
+}
