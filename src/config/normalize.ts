@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { DesiredState, ProjectSpec } from './types.js';
+import os from 'node:os';
+import type { DesiredState, FleetSpec, ProjectSpec } from './types.js';
 import type { RawConfig } from './raw.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
@@ -123,7 +124,17 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       stateDir: stateDirFor(raw, file, env)!,
       metrics: raw.controller?.metrics ? listenAddress(raw.controller.metrics) : null,
     },
+    fleet: raw.fleet ? fleetSpec(raw.fleet) : null,
   };
+}
+
+/** `fleet:` → where its Redis is, by URL or by Sentinels (the rules require one of them), this host's name and role. */
+function fleetSpec(f: NonNullable<RawConfig['fleet']>): FleetSpec {
+  const hostPort = (s: string) => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) });
+  const redis = f.sentinels?.length
+    ? { sentinels: f.sentinels.map(hostPort), name: f.name ?? DEFAULTS.fleet.name }
+    : hostPort((f.redis ?? '').replace(/^redis:\/\//, '').replace(/\/$/, ''));
+  return { redis, host: f.host ?? (os.hostname() || 'host'), role: f.role ?? DEFAULTS.fleet.role };
 }
 
 /** A project with every default filled in: the one way to make a ProjectSpec (for tools and tests too). */

@@ -2,7 +2,7 @@
  * The YAML-shaped config, as schemas/desired-state.schema.json accepts it. Only src/config sees this type:
  * everything else reads the normalized `DesiredState` (./types.ts). It is trusted only after ajv said yes.
  */
-import type { BranchPolicy, DriverKind, NotifyEvent, SandboxMode, TmuxTransport, WorktreeKeep } from './types.js';
+import type { BranchPolicy, DriverKind, FleetRole, NotifyEvent, SandboxMode, TmuxTransport, WorktreeKeep } from './types.js';
 
 /** A duration string such as "30s" (see ./duration.ts). */
 export type RawDuration = string;
@@ -64,6 +64,7 @@ export interface RawConfig {
   };
   notify?: { command: string[]; on?: NotifyEvent[]; timeout?: RawDuration };
   controller?: { resync?: RawDuration; stateDir?: string; metrics?: string };
+  fleet?: { redis?: string; sentinels?: string[]; name?: string; host?: string; role?: FleetRole };
 }
 
 /** A path into the YAML document: map keys and sequence indexes, e.g. ['projects', 1, 'path']. */

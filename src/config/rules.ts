@@ -69,6 +69,15 @@ function timeZoneRules(value: DesiredState): Problem[] {
   }
 }
 
+/** A fleet's Redis is named one way: by its URL, or by the Sentinels that know it. */
+function fleetRules(raw: RawConfig): Problem[] {
+  const f = raw.fleet;
+  if (!f) return [];
+  if (f.redis && f.sentinels) return [{ path: ['fleet', 'sentinels'], at: 'key', message: 'fleet names its Redis by redis: or by sentinels:, not both; keep one' }];
+  if (!f.redis && !f.sentinels) return [{ path: ['fleet'], at: 'key', message: 'fleet needs its Redis: redis: redis://HOST:PORT, or sentinels: [HOST:PORT, ...] with name:' }];
+  return [];
+}
+
 function metricsRules(value: DesiredState): Problem[] {
   const m = value.controller.metrics;
   if (!m || (m.port >= 1 && m.port <= 65535)) return [];
@@ -137,5 +146,5 @@ function homeRules(raw: RawConfig, env: ConfigEnv): Problem[] {
  * normalized value can be used as it is.
  */
 export function checkRules(raw: RawConfig, value: DesiredState, env: ConfigEnv): Problem[] {
-  return [...projectRules(value), ...isolationRules(raw, value, env), ...metricsRules(value), ...timeZoneRules(value), ...dedicatedRules(value), ...agentRules(raw, value), ...homeRules(raw, env)];
+  return [...projectRules(value), ...isolationRules(raw, value, env), ...metricsRules(value), ...timeZoneRules(value), ...fleetRules(raw), ...dedicatedRules(value), ...agentRules(raw, value), ...homeRules(raw, env)];
 }

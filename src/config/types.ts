@@ -40,6 +40,15 @@ export type NotifyEvent = 'done' | 'failed' | 'stuck';
 /** How an agent profile tells that the agent is ready, busy, done, failed or rate-limited. */
 export type SandboxMode = 'auto' | 'on' | 'off';
 
+export type FleetRole = 'front-door' | 'host' | 'both';
+
+/** Fleet mode: where the queue's Redis is, this host's name in the fleet and what it does there. */
+export interface FleetSpec {
+  redis: { host: string; port: number } | { sentinels: Array<{ host: string; port: number }>; name: string };
+  host: string;
+  role: FleetRole;
+}
+
 /**
  * `sandbox:` at one level (pool, agent, project): its mode if it sets one, and its lists (`~` is the agent's
  * HOME). src/sandbox/ reads the levels of one launch together: the narrowest mode wins, the lists add up.
@@ -220,6 +229,8 @@ export interface DesiredState {
     /** Where Prometheus metrics are served (src/metrics/); null: not served. */
     metrics: { host: string; port: number } | null;
   };
+  /** Fleet mode (src/fleet/); null: one host, as without a `fleet:` section. */
+  fleet: FleetSpec | null;
 }
 
 export interface ConfigError {

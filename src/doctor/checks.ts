@@ -1,5 +1,6 @@
 import { TESTED_CLIS } from '../agents/cli-versions.js';
 import type { DriverKind } from '../config/types.js';
+import type { RedisFacts } from '../fleet/redis-facts.js';
 
 /** One finding of `agentpool doctor`: what was checked, how it stands, and what to do about it. */
 export interface Finding {
@@ -28,6 +29,8 @@ export interface Facts {
    * settings from there (Gemini CLI ignores a settings file below such a folder); null when none is.
    */
   stateDirOpenAt?: string | null;
+  /** Fleet mode: what its Redis said (src/fleet/redis-facts.ts). */
+  redis?: RedisFacts;
   /** The sandbox modes the config uses, and why no sandbox can start here (null: one can). */
   sandbox?: { modes: Array<'auto' | 'on' | 'off'>; problem: string | null };
   projects: Array<{
@@ -73,6 +76,7 @@ export function diagnose(f: Facts): Finding[] {
   if (f.server) out.push(serverFinding(f.server));
   for (const a of f.agents) out.push(...agentFindings(a, f.uid));
   if (f.sandbox) out.push(sandboxFinding(f.sandbox));
+  if (f.redis) out.push(...redisFindings(f.redis));
   if (f.stateDirOpenAt) {
     out.push({
       check: 'state dir', status: 'fail',
@@ -108,6 +112,18 @@ function serverFinding(s: NonNullable<Facts['server']>): Finding {
     default:
       return { check, status: 'fail', message: `${s.label} answered with an error: ${s.message}`, fix: 'look at the message; end the server if it persists' };
   }
+}
+
+/** The fleet's Redis: it answers, is new enough (6.2), keeps every key (noeviction) and writes an AOF. */
+function redisFindings(r: RedisFacts): Finding[] {
+  const check = 'fleet redis';
+  if (r.error) return [{ check, status: 'fail', message: `${r.label} does not answer: ${r.error}`, fix: 'start it, or fix fleet.redis / fleet.sentinels' }];
+  const out: Finding[] = [];
+  const [major = 0, minor = 0] = (r.version ?? '').split('.').map(Number);
+  if (major < 6 || (major === 6 && minor < 2)) out.push({ check, status: 'fail', message: `${r.label} runs Redis ${r.version}; the queue (BullMQ) needs 6.2 or newer`, fix: 'upgrade Redis (Debian 12 ships 7.0)' });
+  if (r.policy !== 'noeviction') out.push({ check, status: 'fail', message: `${r.label} has maxmemory-policy ${r.policy ?? '(unknown: CONFIG GET is refused)'}: Redis may evict a job or its lock`, fix: 'set maxmemory-policy noeviction in redis.conf' });
+  if (!r.aof) out.push({ check, status: 'warn', message: `${r.label} writes no AOF: a Redis restart loses the queue since its last snapshot`, fix: 'set appendonly yes (appendfsync everysec) in redis.conf' });
+  return out.length ? out : [{ check, status: 'ok', message: `${r.label}: Redis ${r.version}, noeviction, AOF on` }];
 }
 
 function sandboxFinding(s: NonNullable<Facts['sandbox']>): Finding {

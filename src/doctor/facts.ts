@@ -15,6 +15,7 @@ import { findExecutable } from '../util/which.js';
 import type { AgentFacts, Facts } from './checks.js';
 import { taskWorktrees } from '../git/task-worktrees.js';
 import { sandboxModes } from '../sandbox/policy.js';
+import { redisFacts } from '../fleet/redis-facts.js';
 import { sandboxProblem } from '../sandbox/probe.js';
 
 /** Looks at the machine for `agentpool doctor`: tmux, every agent in use and its settings, the projects. */
@@ -31,6 +32,7 @@ export async function gatherFacts(file: string, d: DesiredState | null, configEr
   facts.agents = await Promise.all(agentsInUse(d).map((name) => gatherAgent(d.agents[name]!)));
   if (facts.agents.some((a) => a.driver === 'gemini-hooks')) facts.stateDirOpenAt = await openAncestor(d.controller.stateDir);
   facts.sandbox = { modes: sandboxModes(d), problem: await sandboxProblem() };
+  if (d.fleet) facts.redis = await redisFacts(d.fleet.redis);
   const claude = facts.agents.find((a) => a.claude);
   const worktrees = await taskWorktrees(d).catch(() => []);
   facts.projects = await Promise.all(

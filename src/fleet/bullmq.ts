@@ -1,9 +1,10 @@
 import { Job, Queue, Worker } from 'bullmq';
+import type { FleetSpec } from '../config/types.js';
 import { FencedError, type FleetEngine } from './engine.js';
 import { jobIdFor, jobPriority, type FleetJob } from './job.js';
 
-/** Where Redis is: one server, or the primary a set of Sentinels names. */
-export type RedisAt = { host: string; port: number } | { sentinels: Array<{ host: string; port: number }>; name: string };
+/** Where Redis is: one server, or the primary a set of Sentinels names (fleet.redis, fleet.sentinels). */
+export type RedisAt = FleetSpec['redis'];
 
 export interface BullOptions {
   redis: RedisAt;

@@ -125,4 +125,16 @@ describe('semantic rules', () => {
       `${FILE}:7:13: tasks.timeZone: "Mars/Olympus" is not a time zone this machine knows; use an IANA name such as Europe/Berlin, America/New_York or UTC`,
     ]);
   });
+
+  it('reads fleet: its Redis by URL or by Sentinels (one of them), this host and its role', () => {
+    const v = valueOf(yaml(...HEAD, 'fleet:', '  redis: redis://10.0.0.5:6380', '  host: build-1'));
+    expect(v.fleet).toEqual({ redis: { host: '10.0.0.5', port: 6380 }, host: 'build-1', role: 'both' });
+    expect(valueOf(yaml(...HEAD, 'fleet:', '  sentinels: [10.0.0.1:26379, 10.0.0.2:26379]', '  role: host')).fleet).toMatchObject({
+      redis: { sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26379 }], name: 'agentpool' }, role: 'host',
+    });
+    expect(valueOf(yaml(...HEAD)).fleet).toBeNull();
+    expect(errorsOf(yaml(...HEAD, 'fleet:', '  role: host'))[0]).toMatch(/fleet: fleet needs its Redis: redis: redis:\/\/HOST:PORT, or sentinels:/);
+    expect(errorsOf(yaml(...HEAD, 'fleet:', '  redis: redis://a:1', '  sentinels: [b:2]'))[0]).toMatch(/fleet names its Redis by redis: or by sentinels:, not both/);
+    expect(errorsOf(yaml(...HEAD, 'fleet:', '  redis: http://a:1'))[0]).toMatch(/fleet\.redis/);
+  });
 });
