@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { DesiredState, ProjectSpec, SandboxSettings } from '../config/types.js';
 import { expandHome } from '../config/normalize.js';
@@ -41,13 +41,14 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
   // /tmp is the agent's own (empty): what it reads there is bound back, read-only — its project and
   // repository, HOME (its secrets hidden below), agentpool itself (the hook script, a CLI installed beside it).
   const readable = [files.dir, ...(o.project ? [o.project.path] : []), ...git.readable, o.home, AGENTPOOL_DIR];
-  const hidden = [
+  // A hidden path that is a symlink (~/.ssh → /data/keys) is hidden where it leads.
+  const hidden = await realPaths([
     d.controller.stateDir,
     dirname(socketFile(d.tmux)),
     ...d.projects.filter((p) => p.path !== o.project?.path && !o.root.startsWith(`${p.path}/`)).map((p) => p.path),
     ...HIDDEN_IN_HOME.map((p) => join(o.home, p)),
     ...settings.hide.map(home),
-  ];
+  ]);
   const kinds = await Promise.all([...writable, ...readable, ...hidden].map(async (p) => [p, isAbsolute(p) ? await kindOf(p) : null] as const));
   const kind = new Map(kinds);
   const local = settings.allow.filter(isLoopback);
@@ -97,6 +98,10 @@ async function worktreeGit(root: string): Promise<{ writable: string[]; readable
   const branches = [join(common, 'refs', 'heads', 'agentpool'), join(common, 'logs', 'refs', 'heads', 'agentpool')];
   await Promise.all(branches.map((b) => mkdir(b, { recursive: true })));
   return { writable: [admin, join(common, 'objects'), ...branches], readable: [common] };
+}
+
+async function realPaths(paths: string[]): Promise<string[]> {
+  return Promise.all(paths.map((p) => (isAbsolute(p) ? realpath(p).catch(() => p) : p)));
 }
 
 async function kindOf(path: string): Promise<'dir' | 'file' | null> {

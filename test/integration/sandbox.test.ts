@@ -71,6 +71,10 @@ describe('the sandbox (bubblewrap)', () => {
     await writeFile(join(home, '.ssh', 'id_ed25519'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
     await writeFile(join(home, '.bashrc'), '# bashrc\n');
     await symlink(join(home, '.ssh'), join(home, '.ssh-link'));
+    // Keys kept elsewhere, with ~/.aws a symlink to them: hidden where the link leads.
+    await mkdir(join(home, 'vault'));
+    await writeFile(join(home, 'vault', 'credentials'), '[default]\naws_secret_access_key = x\n');
+    await symlink(join(home, 'vault'), join(home, '.aws'));
     const allowed = await server();
     const forbidden = await server();
     await env.writeConfig({
@@ -97,6 +101,7 @@ describe('the sandbox (bubblewrap)', () => {
     const ways = [
       attempt('read a key in HOME/.ssh', `cat '${home}/.ssh/id_ed25519'`),
       attempt('read it through a symlink', `cat '${home}/.ssh-link/id_ed25519'`),
+      attempt('read ~/.aws, a symlink to keys elsewhere', `cat '${home}/.aws/credentials'`),
       attempt('write the main working tree', `echo x > '${project}/planted.txt'`),
       attempt('read another project', `cat '${other}/secret.txt'`),
       attempt('write another project', `echo x > '${other}/planted.txt'`),
