@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { MOCKS_MODULES, STARTS_PROCESSES } from './vitest.lanes.js';
 
 /**
@@ -13,21 +12,11 @@ import { MOCKS_MODULES, STARTS_PROCESSES } from './vitest.lanes.js';
  * beside the rest of the suite on 2 cores an agent took seconds to show its prompt or take a paste, which
  * inside-tmux rightly counts as trouble (side by side, chaos and inside-tmux took as long as one after the
  * other: the machine is the limit). Gemini's file, which mostly waits for its CLI, runs beside chaos, which
- * tolerates a slow agent (a stall is a minute without progress), and then beside inside-tmux, once chaos
- * is over: the heavy files start in that order (HEAVY_ORDER), two at a time (inside-tmux used to run last,
- * alone, 20 s after Gemini's 75).
+ * tolerates a slow agent (a stall is a minute without progress); inside-tmux runs last, alone.
  */
-const HEAVY_ORDER = ['test/integration/gemini.test.ts', 'test/integration/chaos.test.ts', 'test/integration/inside-tmux.test.ts'];
-const HEAVY = HEAVY_ORDER;
-
-/** The default order, but the heavy files in HEAVY_ORDER (each project runs its files in the order given). */
-class HeavyLast extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const rank = (f: TestSpecification) => HEAVY_ORDER.findIndex((h) => f.moduleId.endsWith(h));
-    const sorted = await super.sort(files);
-    return [...sorted.filter((f) => rank(f) === -1), ...sorted.filter((f) => rank(f) !== -1).sort((a, b) => rank(a) - rank(b))];
-  }
-}
+const GEMINI_AND_CHAOS = ['test/integration/chaos.test.ts', 'test/integration/gemini.test.ts'];
+const ALONE = ['test/integration/inside-tmux.test.ts'];
+const HEAVY = [...GEMINI_AND_CHAOS, ...ALONE];
 
 export default defineConfig({
   test: {
@@ -37,14 +26,14 @@ export default defineConfig({
     // limit's test spends most of a minute waiting for the reset it was given, and the file's other tests
     // run beside it meanwhile, each in a world of its own.
     maxConcurrency: 2,
-    sequence: { sequencer: HeavyLast },
     testTimeout: 60_000,
     hookTimeout: 30_000,
     projects: [
       // The process-free files share one module graph per worker, as in `npm run test:unit` (vitest.lanes.ts).
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...STARTS_PROCESSES, ...MOCKS_MODULES, ...HEAVY], isolate: false, maxWorkers: 4, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'main', include: [...STARTS_PROCESSES, ...MOCKS_MODULES], exclude: HEAVY, maxWorkers: 4, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'heavy', include: HEAVY, maxWorkers: 2, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'heavy', include: GEMINI_AND_CHAOS, maxWorkers: 2, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 2 } } },
     ],
   },
 });
