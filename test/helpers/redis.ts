@@ -3,10 +3,10 @@
  * it), never the machine's own (6379). Ended by the pid it was started with, and only that one.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { freePort } from './ports.js';
 import { waitFor } from './tmux-server.js';
 
 export interface TestRedis {
@@ -14,14 +14,6 @@ export interface TestRedis {
   port: number;
   /** Ends this server (SIGKILL) and removes its folder. Safe to call twice. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 export async function startRedis(): Promise<TestRedis> {

@@ -1,5 +1,5 @@
 /** controller.metrics against a real controller: the Prometheus series after a few tasks, on loopback. */
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/ports.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, quickPoolEnv, type PoolEnv } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
@@ -11,15 +11,6 @@ afterEach(async () => {
   await env?.cleanup();
   env = undefined;
 });
-
-/** A TCP port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** The value of one series in a Prometheus text exposition, or null. */
 function value(text: string, series: string): number | null {
