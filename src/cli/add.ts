@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { DateTime } from 'luxon';
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import { PRIORITIES, type DesiredState, type ProjectSpec } from '../config/types.js';
 import { unknownAgent } from '../tasks/check.js';
 import { locateDeps } from '../tasks/deps.js';
 import { frontMatterOf, parseTask } from '../tasks/parse.js';
-import { notBeforeProblem, resolveNotBefore } from '../tasks/schedule.js';
+import { isoAt, notBeforeProblem, resolveNotBefore } from '../tasks/schedule.js';
 import { taskFileName, taskText, writeNewTask, type NewTask } from '../tasks/new-task.js';
 import { ensureQueueDirs } from '../tasks/store.js';
 import { isDirectory } from '../util/fs.js';
@@ -83,7 +82,7 @@ async function taskFrom(v: CliValues, text: string | undefined): Promise<NewTask
 function absolute(raw: string, now: number, timeZone: string): string {
   const problem = notBeforeProblem(raw);
   if (problem) throw new UsageError(`--not-before: ${problem.replace(/^not_before /, '')}`);
-  return DateTime.fromMillis(resolveNotBefore(raw, now, timeZone), { zone: timeZone }).toISO({ suppressMilliseconds: true })!;
+  return isoAt(resolveNotBefore(raw, now, timeZone), timeZone);
 }
 
 async function readStdin(): Promise<string> {

@@ -5,7 +5,7 @@ import { branchLeaf } from '../git/worktree.js';
 import { projectName } from '../tasks/task-id.js';
 import { gate } from '../tasks/gate.js';
 import { taskProfile } from '../config/pool.js';
-import { sandboxDecision, sandboxFor } from '../sandbox/policy.js';
+import { launchDecision } from '../sandbox/policy.js';
 import type { Snapshot } from '../reconciler/snapshot.js';
 
 /**
@@ -76,7 +76,7 @@ export function formatWaits(d: DesiredState, snap: Pick<Snapshot, 'queues' | 'de
   for (const q of snap.queues) {
     for (const t of q.pending) {
       if (leaving.has(t.path)) continue;
-      const refused = sandboxDecision(sandboxFor(d, taskProfile(d, t), d.projects.find((p) => p.path === t.project)).mode, snap.sandboxProblem ?? null) === 'refuse';
+      const refused = launchDecision(d, taskProfile(d, t), t.project, snap.sandboxProblem ?? null) === 'refuse';
       const why = waits.get(t.path)?.text ?? (refused ? 'sandbox: on, and no sandbox can start here' : 'for a free session');
       lines.push(`task/${projectName(d, t.project)}/${t.name} waits (${why})`);
     }

@@ -11,7 +11,7 @@ import { dispose } from './retry.js';
 import { fitsWarm } from './warm.js';
 import { planWarm } from './plan-warm.js';
 import { planRequests } from './plan-requests.js';
-import { sandboxDecision, sandboxFor } from '../sandbox/policy.js';
+import { launchDecision } from '../sandbox/policy.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -151,7 +151,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
       const agent = taskProfile(d, task);
       const want = { project: task.project, model: task.model ?? agent.models[priority], agent: agent.name };
       // sandbox: on where no sandbox can start: the task waits (status says why), it never runs without one.
-      const box = sandboxDecision(sandboxFor(d, agent, d.projects.find((p) => p.path === task.project)).mode, snap.sandboxProblem ?? null);
+      const box = launchDecision(d, agent, task.project, snap.sandboxProblem ?? null);
       if (box === 'refuse') continue;
       // A retry (its record may say to resume) or a task that resumes an agent session needs its own launch.
       const fit = task.where === 'inbox' && !task.resume ? ready.findIndex((name) => fitsWarm(views.get(name)!.warm, views.get(name)!.agent, want)) : -1;

@@ -32,6 +32,11 @@ export function sandboxModes(d: DesiredState): SandboxMode[] {
   return [...new Set(modes.filter((m): m is SandboxMode => m !== undefined))];
 }
 
+/** sandboxDecision for a launch of `profile` in the project at `projectPath` (the plan's and the dry run's question). */
+export function launchDecision(d: DesiredState, profile: AgentProfile, projectPath: string, problem: string | null): 'yes' | 'no' | 'refuse' {
+  return sandboxDecision(sandboxFor(d, profile, d.projects.find((p) => p.path === projectPath)).mode, problem);
+}
+
 /** Whether any launch of the config may want a sandbox (a mode other than off at some level). */
 export function wantsSandbox(d: DesiredState): boolean {
   return sandboxModes(d).some((m) => m !== 'off');

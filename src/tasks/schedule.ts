@@ -1,4 +1,12 @@
-import { DateTime } from 'luxon';
+import { createRequire } from 'node:module';
+import type * as Luxon from 'luxon';
+
+/**
+ * luxon, loaded the first time a schedule is read: every command and controller imports this file (the
+ * scanner does), few tasks have a not_before, and loading luxon costs ~12 ms of a start.
+ */
+let luxon: typeof Luxon | undefined;
+const dateTime = (): typeof Luxon.DateTime => (luxon ??= createRequire(import.meta.url)('luxon') as typeof Luxon).DateTime;
 
 /**
  * A task's `not_before:`: a time of day (`22:00`, `07:30:15`), a date (`2026-12-24`), or a date and time
@@ -20,7 +28,7 @@ export function notBeforeProblem(raw: unknown): string | null {
   const text = raw.trim();
   if (TIME_OF_DAY.test(text)) return null;
   if (!LOCAL.test(text) && !WITH_OFFSET.test(text)) return `not_before ${JSON.stringify(raw)} is not ${NOT_BEFORE_FORMS}`;
-  const dt = DateTime.fromISO(text.replace(' ', 'T'), { zone: 'UTC', setZone: true });
+  const dt = dateTime().fromISO(text.replace(' ', 'T'), { zone: 'UTC', setZone: true });
   return dt.isValid ? null : `not_before ${JSON.stringify(raw)} is not a real date or time (${dt.invalidExplanation ?? dt.invalidReason})`;
 }
 
@@ -30,12 +38,17 @@ export function resolveNotBefore(raw: string | Date, arrivedAt: number, timeZone
   const text = raw.trim();
   const tod = TIME_OF_DAY.exec(text);
   if (tod) {
-    const arrived = DateTime.fromMillis(arrivedAt, { zone: timeZone });
+    const arrived = dateTime().fromMillis(arrivedAt, { zone: timeZone });
     const at = arrived.set({ hour: Number(tod[1]), minute: Number(tod[2]), second: Number(tod[3] ?? 0), millisecond: 0 });
     return (at.toMillis() < arrived.startOf('second').toMillis() ? at.plus({ days: 1 }) : at).toMillis();
   }
   const zone = WITH_OFFSET.test(text) ? { setZone: true } : { zone: timeZone };
-  return DateTime.fromISO(text.replace(' ', 'T'), zone).toMillis();
+  return dateTime().fromISO(text.replace(' ', 'T'), zone).toMillis();
+}
+
+/** `at` as an ISO date-time with the offset of `timeZone` there: `2026-12-06T22:00:00+01:00`. */
+export function isoAt(at: number, timeZone: string): string {
+  return dateTime().fromMillis(at, { zone: timeZone }).toISO({ suppressMilliseconds: true })!;
 }
 
 /** The machine's own time zone (tasks.timeZone's default). */
@@ -43,8 +56,8 @@ export const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().t
 
 /** `22:00` today, `Tue 22:00` within a week, else the date and time, in `timeZone`: how views show a schedule. */
 export function showTime(at: number, now: number, timeZone: string): string {
-  const t = DateTime.fromMillis(at, { zone: timeZone });
-  const n = DateTime.fromMillis(now, { zone: timeZone });
+  const t = dateTime().fromMillis(at, { zone: timeZone });
+  const n = dateTime().fromMillis(now, { zone: timeZone });
   if (t.hasSame(n, 'day')) return t.toFormat('HH:mm');
   if (Math.abs(at - now) < 6 * 86_400_000) return t.toFormat('ccc HH:mm');
   return t.toFormat('yyyy-MM-dd HH:mm');
