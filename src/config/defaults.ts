@@ -12,7 +12,7 @@ export const DEFAULTS = {
     agent: 'claude',
     prewarm: 2 as number | boolean,
     maxConcurrentPerProject: null as number | null,
-    sandbox: 'off' as 'auto' | 'on' | 'off',
+    sandbox: 'auto' as 'auto' | 'on' | 'off',
     cooldown: { afterTask: '5s', afterFailure: '5m' },
   },
   tasks: {

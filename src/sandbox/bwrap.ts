@@ -18,6 +18,8 @@ export interface SandboxLayout {
    * `socket`, which writes what it refused to `log`; offered inside as HTTPS_PROXY on 127.0.0.1:`port`.
    */
   proxy?: { socket: string; allow: string[]; port: number; command: string[]; log: string };
+  /** Environment set inside (where the package managers keep their caches). */
+  env?: Array<[string, string]>;
 }
 
 /**
@@ -42,6 +44,7 @@ export function sandboxArgv(l: SandboxLayout, argv: readonly string[]): string[]
     ...rules.flatMap((r) => r.args),
     // The hidden folders read-only too, once what is bound inside them is: nothing written there leaves a trace a person could mistake.
     ...l.hiddenDirs.flatMap((p) => ['--remount-ro', p]),
+    ...(l.env ?? []).flatMap(([k, v]) => ['--setenv', k, v]),
     ...(l.proxy ? proxyEnv(l.proxy.port) : []),
     '--chdir', l.cwd,
     '--', '/bin/sh', '-c', insideScript(listened(l)), 'agentpool-sandbox', ...argv,

@@ -1,11 +1,11 @@
-import { lstat, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { DesiredState, ProjectSpec, SandboxSettings } from '../config/types.js';
 import { expandHome } from '../config/normalize.js';
 import { AGENTPOOL_DIR, sessionFiles } from '../agents/launch.js';
 import { socketFile } from '../tmux/client.js';
 import type { SandboxLayout } from './bwrap.js';
-import { HIDDEN_IN_HOME } from './policy.js';
+import { CACHE_VARS, HIDDEN_IN_HOME } from './policy.js';
 
 export interface LayoutInput {
   d: DesiredState;
@@ -17,6 +17,8 @@ export interface LayoutInput {
   root: string;
   /** The agent's HOME (its profile's env, else the controller's). */
   home: string;
+  /** The agent's environment as it starts (a cache it names itself stays where it says). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -24,7 +26,8 @@ export interface LayoutInput {
  * that exist now (bubblewrap needs each one): I/O, then src/sandbox/bwrap.ts lays it out.
  * - writable: its folder (a worktree, with the part of the main repository's .git a commit on its own
  *   branch writes: its worktree's admin folder, the objects, refs/heads/agentpool/), its CLI's own state
- *   (`write`), its session's hook-events file and relay sockets; /tmp is its own;
+ *   (`write`), its session's hook-events file and relay sockets, its package managers' caches (CACHE_VARS);
+ *   /tmp is its own;
  * - hidden: the state folder (its session's files come back read-only), the pool's tmux socket folder, the
  *   other projects' folders, credentials in HOME and `hide`.
  */
@@ -35,9 +38,15 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
   await mkdir(net, { recursive: true, mode: 0o700 });
   // What the last attempt's proxy refused was saved with it (src/reconciler/attempt-log.ts): this one starts empty.
   await writeFile(deniedLog(d.controller.stateDir, o.session), '', { mode: 0o600 });
+  // The package managers' caches: the attempt's own, on disk, emptied as it starts (one task cannot plant
+  // a package for the next).
+  const cache = join(files.dir, 'cache');
+  await rm(cache, { recursive: true, force: true });
+  await mkdir(cache, { mode: 0o700 });
+  const env = CACHE_VARS.filter(([name]) => o.env?.[name] === undefined).map(([name, sub]): [string, string] => [name, join(cache, sub)]);
   const home = (p: string) => resolve(expandHome(p, o.home));
   const git = await worktreeGit(o.root);
-  const writable = [o.root, ...git.writable, ...settings.write.map(home), files.events, net];
+  const writable = [o.root, ...git.writable, ...settings.write.map(home), files.events, net, cache];
   // /tmp is the agent's own (empty): what it reads there is bound back, read-only — its project and
   // repository, HOME (its secrets hidden below), agentpool itself (the hook script, a CLI installed beside it).
   const readable = [files.dir, ...(o.project ? [o.project.path] : []), ...git.readable, o.home, AGENTPOOL_DIR];
@@ -70,6 +79,7 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
     hiddenDirs: [...new Set(hidden.filter((p) => kind.get(p) === 'dir'))],
     hiddenFiles: [...new Set(hidden.filter((p) => kind.get(p) === 'file'))],
     forwards,
+    env,
     ...(proxy ? { proxy } : {}),
   };
 }

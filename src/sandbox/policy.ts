@@ -10,6 +10,16 @@ export const HIDDEN_IN_HOME = [
   '.npmrc', '.pypirc', '.cargo/credentials', '.cargo/credentials.toml', '.azure', '.terraform.d', '.vault-token',
 ] as const;
 
+/**
+ * Where package managers keep their caches, each pointed at the attempt's own cache folder (a variable
+ * the agent's environment already sets is left alone): HOME is read-only in the sandbox, and the user's
+ * own caches must not be writable to it (npx runs what its cache holds).
+ */
+export const CACHE_VARS = [
+  ['npm_config_cache', 'npm'], ['npm_config_store_dir', 'pnpm'], ['YARN_CACHE_FOLDER', 'yarn'], ['BUN_INSTALL_CACHE_DIR', 'bun'],
+  ['PIP_CACHE_DIR', 'pip'], ['UV_CACHE_DIR', 'uv'], ['GOMODCACHE', 'go-mod'], ['GOCACHE', 'go-build'],
+] as const;
+
 /** The sandbox of one launch: the pool's, the agent's and the project's settings; the narrowest mode wins, the lists add up. */
 export function sandboxFor(d: DesiredState, profile: AgentProfile, project: ProjectSpec | undefined): SandboxSettings & { mode: SandboxMode } {
   const all = addSandbox(addSandbox(d.pool.sandbox, profile.sandbox), project?.sandbox ?? { allow: [], write: [], hide: [] });

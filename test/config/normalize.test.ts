@@ -10,7 +10,7 @@ describe('normalize', () => {
     expect(v.file).toBe('/etc/agentpool/desired-state.yaml');
     expect(v.tmux).toEqual({ socket: 'test', transport: 'control' });
     expect(v.pool).toEqual({
-      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude', prewarm: 2, maxConcurrentPerProject: null, sandbox: { mode: 'off', allow: [], write: [], hide: [] },
+      prefix: 'w-', startIndex: 1, size: 2, agent: 'claude', prewarm: 2, maxConcurrentPerProject: null, sandbox: { mode: 'auto', allow: [], write: [], hide: [] },
       cooldown: { afterTaskMs: 5_000, afterFailureMs: 300_000 },
     });
     expect(v.projects).toEqual([]);

@@ -42,7 +42,8 @@ export async function actWorld(size = 1, o: { takesEnter?: boolean } = {}): Prom
   for (const f of ['inbox', 'active', 'done', 'failed']) await mkdir(join(project, '.agent-queue', f), { recursive: true });
   const text = [
     'tmux: { socket: unused }',
-    `pool: { prefix: ccl-auto-, size: ${size}, agent: screeny, prewarm: false, cooldown: { afterTask: 5s, afterFailure: 1m } }`,
+    // No sandbox: the fake backend runs no program (the sandbox's argv has its own tests, test/sandbox/).
+    `pool: { prefix: ccl-auto-, size: ${size}, agent: screeny, prewarm: false, sandbox: off, cooldown: { afterTask: 5s, afterFailure: 1m } }`,
     `projects: [{ path: ${project} }]`,
     `controller: { stateDir: ${join(dir, 'state')} }`,
     'tasks: { settle: 0s }',

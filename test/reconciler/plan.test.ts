@@ -334,9 +334,9 @@ describe('plan: tasks', () => {
     const actions = plan(desired(3), snapshot({ sessions, queues: [queue(WEBAPP, { pending: [dflt, crit] })] }), v);
     expect(actions).toEqual([
       { kind: 'claim-task', session: 'ccl-auto-1', task: crit },
-      { kind: 'launch-agent', session: 'ccl-auto-1', task: crit.path, agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP },
+      { kind: 'launch-agent', session: 'ccl-auto-1', task: crit.path, agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP, sandboxed: true },
       { kind: 'claim-task', session: 'ccl-auto-2', task: dflt },
-      { kind: 'launch-agent', session: 'ccl-auto-2', task: dflt.path, agent: 'claude', model: 'sonnet', priority: 'default', project: WEBAPP },
+      { kind: 'launch-agent', session: 'ccl-auto-2', task: dflt.path, agent: 'claude', model: 'sonnet', priority: 'default', project: WEBAPP, sandboxed: true },
     ]);
   });
 
@@ -393,7 +393,7 @@ describe('plan: tasks', () => {
     const actions = plan(desired(1), snapshot({ sessions, queues: [queue(WEBAPP, { active: [a], pending: [queuedPending(a)] })] }), v);
     expect(actions).toEqual([
       { kind: 'claim-task', session: 'ccl-auto-1', task: queuedPending(a) },
-      { kind: 'launch-agent', session: 'ccl-auto-1', task: a.path, agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP },
+      { kind: 'launch-agent', session: 'ccl-auto-1', task: a.path, agent: 'claude', model: 'opus', priority: 'critical', project: WEBAPP, sandboxed: true },
     ]);
   });
 
