@@ -31,6 +31,8 @@ try {
 
 const cwd = process.cwd();
 const sessionId = opts.resume ?? opts.sessionId ?? randomUUID();
+/** This process, in its log: in a sandbox every agent has the same small pid. */
+const runId = randomUUID();
 // Claude's transcript location; named in payloads, never written.
 const transcriptPath = join(homedir(), '.claude', 'projects', cwd.replace(/\//g, '-'), `${sessionId}.jsonl`);
 
@@ -143,7 +145,7 @@ async function runTurn(prompt: string): Promise<void> {
   phase = 'busy';
   history.push(t.entry);
   if (opts.log) {
-    const line = { ts: new Date().toISOString(), pid: process.pid, sessionId, model: opts.model, cwd, argv: process.argv.slice(2), prompt };
+    const line = { ts: new Date().toISOString(), pid: process.pid, run: runId, sessionId, model: opts.model, cwd, argv: process.argv.slice(2), prompt };
     appendFileSync(opts.log, `${JSON.stringify(line)}\n`);
   }
   draw();

@@ -66,10 +66,10 @@ export interface CliWorldOptions<A extends StandIn<any>> {
   /** Make the world's folder under this one (Gemini CLI refuses a settings file below a world-writable folder). */
   parent?: string;
   /**
-   * Run the agent in its sandbox (sandbox: on). Its API stand-in is the one address it may reach: found in
-   * its environment (a *_BASE_URL), or given here where the CLI reads it from its own settings (Codex).
+   * Never without a sandbox (sandbox: on; else auto, the default). Its API stand-in is the one address it
+   * may reach (allowed here, as Codex reads it from its own settings).
    */
-  sandbox?: boolean | { allow: string[] };
+  sandbox?: boolean;
 }
 
 /**
@@ -99,7 +99,7 @@ export async function cliWorld<A extends StandIn<any>>(o: CliWorldOptions<A>): P
     agents: { [o.cli]: { submitVerify: '10s', promptTimeout: '2m', ...o.agent } },
     tasks: { settle: '50ms', retryBackoff: '200ms', instructionSuffix: SUFFIX },
   });
-  if (o.sandbox) await env.writeConfig({ pool: { sandbox: { mode: 'on', ...(o.sandbox === true ? {} : { allow: o.sandbox.allow }) } } });
+  await env.writeConfig({ pool: { sandbox: { mode: o.sandbox ? 'on' : 'auto', allow: [new URL(o.api.url).host], write: [env.dir] } } });
   const queueFile = (dir: string, name: string) => join(project, '.agent-queue', dir, name);
   const w: CliWorld<A> = {
     env, api: o.api, home, project,

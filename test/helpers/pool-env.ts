@@ -114,7 +114,9 @@ export async function createPoolEnv(o: PoolEnvOptions = {}): Promise<PoolEnv> {
     config: {
       tmux: { socket },
       // A fresh agent per task unless a test asks for prewarm (its own tests).
-      pool: { prefix: 'ccl-auto-', startIndex: 1, size: o.size ?? 4, agent: 'fake', prewarm: false },
+      // In the sandbox, as a user's pool runs by default (sandbox: auto), with the test's folder writable:
+      // the tests read back what their agents write there (a fake agent's log, a marker file).
+      pool: { prefix: 'ccl-auto-', startIndex: 1, size: o.size ?? 4, agent: 'fake', prewarm: false, sandbox: { mode: 'auto', write: [dir] } },
       projects: [{ path: project }],
       dedicated: o.dedicated ?? [],
       controller: { resync: o.resync ?? '1s', stateDir: join(dir, 'state') },

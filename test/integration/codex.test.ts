@@ -59,8 +59,7 @@ async function codexWorld(t: TestContext, o: { size?: number; afterFailure?: str
   const { sandbox, ...rest } = o;
   return cliWorld({
     test: t, cli: 'codex', api, ...rest,
-    // Codex reads its API's address from its config.toml: the sandbox is told it.
-    ...(sandbox ? { sandbox: { allow: [new URL(api.url).host] } } : {}),
+    ...(sandbox ? { sandbox } : {}),
     // The shipped profile's argv with the real executable as command[0]: what the README tells users to write.
     agent: {
       command: [CLI.exe!, ...SHIPPED_PROFILES.codex!.command.slice(1)],

@@ -74,7 +74,7 @@ describe('recovery', () => {
     const stopped = await first.stop();
     expect(stopped, first.stderr()).toMatchObject({ exitCode: 0, timedOut: false });
     // The agent is still at work in its pane.
-    expect(await env.tmux.run('display', '-p', '-t', 'ccl-auto-1', '#{pane_current_command}')).toMatch(/node/);
+    expect(await env.tmux.run('display', '-p', '-t', 'ccl-auto-1', '#{pane_current_command}')).toMatch(/^(node|bwrap)$/);
     const second = env.startController();
     const adopted = await second.waitForLine((l) => l.msg === 'transition' && l.event === 'ADOPT', 'adoption');
     expect(adopted.to).toBe('working');
