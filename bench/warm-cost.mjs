@@ -23,7 +23,7 @@ const SETTLE_S = Number(process.env.SETTLE ?? 5);
 const ONLY = process.env.ONLY;
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-await execa('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+await execa('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
 const { SHIPPED_PROFILES } = await import(pathToFileURL(join(ROOT, 'dist/config/profiles.js')).href);
 
 /** The loopback stand-ins of test/helpers, compiled for plain node. */

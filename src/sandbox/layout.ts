@@ -17,7 +17,7 @@ export interface LayoutInput {
   root: string;
   /** The agent's HOME (its profile's env, else the controller's). */
   home: string;
-  /** The agent's environment as it starts (a cache it names itself stays where it says). */
+  /** What the agent's profile sets in its environment (a cache it names stays where it says). */
   env?: Record<string, string | undefined>;
 }
 

@@ -45,6 +45,6 @@ export async function inSandbox(s: SandboxStart, argv: string[]): Promise<{ argv
   if (decision === 'no') return { argv, sandboxed: false, ...(problem ? { problem } : {}) };
   const home = s.env.HOME ?? process.env.HOME ?? '/';
   const allow = [...new Set([...settings.allow, ...endpointsIn({ ...process.env, ...s.env })])];
-  const layout = await sandboxLayout({ d: s.d, settings: { ...settings, allow }, project, session: s.session, cwd: s.cwd, root: s.root, home, env: { ...process.env, ...s.env } });
+  const layout = await sandboxLayout({ d: s.d, settings: { ...settings, allow }, project, session: s.session, cwd: s.cwd, root: s.root, home, env: s.env });
   return { argv: sandboxArgv(layout, argv), sandboxed: true };
 }

@@ -115,11 +115,14 @@ describe('the sandbox (bubblewrap)', () => {
       attempt('write a git hook', `echo 'touch /tmp/x' > "$(git rev-parse --git-common-dir)/hooks/pre-commit"`),
       attempt('set core.hooksPath', 'git config core.hooksPath /tmp'),
       attempt('move main', 'git update-ref refs/heads/main HEAD'),
+      attempt('plant a package in the npm cache in HOME', `mkdir -p '${home}/.npm/_npx/planted'`),
     ];
     await dropTask(project, 'hostile.md', script(ways));
     await dropTask(project, 'good.md', script([
       'echo change > change.txt && git add change.txt && git -c user.name=a -c user.email=a@b commit -q -m change && echo "commit: ok"',
       `${connect(allowed)} && echo "allowed address: ok"`,
+      // Its package managers' caches are its attempt's own (HOME is read-only to it).
+      `case "$npm_config_cache" in '${state}/sessions/'*/cache/npm) mkdir -p "$npm_config_cache/_cacache" && echo "npm cache: ok";; esac`,
       'echo left > uncommitted.txt',
     ]));
     await waitFor(() => existsSync(join(project, '.agent-queue', 'done', 'hostile.md')) && existsSync(join(project, '.agent-queue', 'done', 'good.md')), {
@@ -143,7 +146,7 @@ describe('the sandbox (bubblewrap)', () => {
 
     const good = await record(project, 'done', 'good.md');
     expect(good.sandboxed).toBe(true);
-    expect((await readFile(join(good.git!.worktree, 'results.txt'), 'utf8')).trim().split('\n')).toEqual(['commit: ok', 'allowed address: ok']);
+    expect((await readFile(join(good.git!.worktree, 'results.txt'), 'utf8')).trim().split('\n')).toEqual(['commit: ok', 'allowed address: ok', 'npm cache: ok']);
     // Its own commit, then agentpool's commit of what it left: agentpool's git ran no planted hook.
     expect(good.git!.commits.map((c) => c.subject)).toEqual(['change', expect.any(String)]);
     expect(good.git!.autoCommit).not.toBeNull();
