@@ -9,7 +9,11 @@ export const STARTS_PROCESSES = [
   'test/tmux/**',
   'test/backend/tmux.test.ts',
   'test/git/**',
-  'test/fleet/**',
+  // Redis and the fleet's controllers; the rest of test/fleet/ is pure.
+  'test/fleet/bullmq.test.ts',
+  'test/fleet/leases.test.ts',
+  'test/fleet/redis-facts.test.ts',
+  'test/fleet/fleet-*.test.ts',
   'test/agents/fake-agent.test.ts',
   'test/agents/hook.test.ts',
   'test/util/processes.test.ts',

@@ -35,6 +35,8 @@ export function formatPlan(d: DesiredState, actions: readonly Action[], now = Da
         return `${task(a.task.project, a.task.path)} reject → failed/ (${a.task.reason})`;
       case 'requeue-task':
         return `${task(a.project, a.path)} requeue (${a.reason})`;
+      case 'add-job':
+        return `${task(a.task.project, a.task.path)} add → fleet queue ${a.queue} (priority ${a.priority}, ${a.agent} model=${a.model})`;
       case 'claim-task':
         return `${task(a.task.project, a.task.path)} claim → session/${a.session} (priority ${a.task.priority}${a.warm ? ', to its warm agent' : ''})`;
       case 'launch-agent': {
@@ -71,7 +73,7 @@ export function formatPlan(d: DesiredState, actions: readonly Action[], now = Da
  */
 export function formatWaits(d: DesiredState, snap: Pick<Snapshot, 'queues' | 'deps' | 'now' | 'sandboxProblem'>, actions: readonly Action[]): string[] {
   const waits = gate(d, { queues: snap.queues, deps: snap.deps ?? new Map(), now: snap.now }).waiting;
-  const leaving = new Set(actions.flatMap((a) => (a.kind === 'claim-task' ? [a.task.path] : a.kind === 'reject-task' ? [a.task.path] : a.kind === 'cancel-task' ? [a.path] : [])));
+  const leaving = new Set(actions.flatMap((a) => (a.kind === 'claim-task' || a.kind === 'add-job' ? [a.task.path] : a.kind === 'reject-task' ? [a.task.path] : a.kind === 'cancel-task' ? [a.path] : [])));
   const lines: string[] = [];
   for (const q of snap.queues) {
     for (const t of q.pending) {

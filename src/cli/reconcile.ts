@@ -2,7 +2,6 @@ import { defaultConfigPath } from '../config/load.js';
 import { Controller } from '../reconciler/controller.js';
 import { blindSpots, warnings } from '../reconciler/snapshot.js';
 import { formatPlan, formatWaits, planJson } from './format-plan.js';
-import { fleetNotYet } from '../fleet/not-yet.js';
 import { createLogger, type LogFormat } from './logger.js';
 import { UsageError, type CliValues } from './main.js';
 
@@ -33,8 +32,6 @@ export async function reconcileCommand(v: CliValues): Promise<number> {
     process.on('SIGHUP', () => void c.reload('SIGHUP'));
   });
   log.info({ pid: process.pid, config: configFile, tmux: c.backend.label, size: c.config.pool.size }, 'controller started');
-  const fleet = fleetNotYet(c.config);
-  if (fleet) log.warn(fleet);
   c.start();
   return stopped;
 }

@@ -3,7 +3,6 @@ import { formatConfigError } from '../config/types.js';
 import { agentProgramProblem } from '../agents/program.js';
 import type { CliValues } from './main.js';
 import { isDirectory } from '../util/fs.js';
-import { fleetNotYet } from '../fleet/not-yet.js';
 
 /** Checks a config file; every error as FILE:LINE:COL: path: what is wrong and how to fix it (or as JSON). */
 export async function validateCommand(v: CliValues): Promise<number> {
@@ -23,7 +22,7 @@ export async function validateCommand(v: CliValues): Promise<number> {
   // every pass, so validate says it once here.
   const program = await agentProgramProblem(d.agents[d.pool.agent]!);
   const folders = (await Promise.all(d.projects.map(async (p) => (await isDirectory(p.path)) ? null : `project folder ${p.path} does not exist: create it (or fix projects[].path); its tasks cannot run until it does`)));
-  const warnings = [program, ...folders, fleetNotYet(d)].filter((w): w is string => !!w);
+  const warnings = [program, ...folders].filter((w): w is string => !!w);
   if (json) {
     const pool = { prefix: d.pool.prefix, size: d.pool.size, startIndex: d.pool.startIndex, agent: d.pool.agent };
     process.stdout.write(`${JSON.stringify({ valid: true, file: d.file, pool, projects: d.projects.map((p) => p.path), warnings }, null, 2)}\n`);

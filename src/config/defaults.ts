@@ -26,7 +26,7 @@ export const DEFAULTS = {
   },
   notify: { on: ['done', 'failed', 'stuck'] as const, timeout: '10s' },
   controller: { resync: '10s' },
-  fleet: { name: 'agentpool', role: 'both' as 'front-door' | 'host' | 'both' },
+  fleet: { name: 'agentpool', role: 'both' as 'front-door' | 'host' | 'both', lock: '10m' },
   /** Relative to a project's path. */
   inbox: '.agent-queue/inbox',
   isolation: 'none',

@@ -47,6 +47,8 @@ export interface FleetSpec {
   redis: { host: string; port: number } | { sentinels: Array<{ host: string; port: number }>; name: string };
   host: string;
   role: FleetRole;
+  /** How long a host holds a job without renewing its lock (BullMQ's lockDuration). */
+  lockMs: number;
 }
 
 /**
@@ -154,6 +156,11 @@ export interface ProjectSpec {
   maxConcurrent: number | null;
   /** The project's own `sandbox:` (src/sandbox/ adds the agent's and the pool's). */
   sandbox: SandboxSettings;
+  /**
+   * Fleet mode (src/fleet/overlay.ts, never from the YAML): `front-door`, its tasks go to the fleet's queue
+   * instead of this pool's slots; `checkout`, a host's clone of a project whose tasks came from the queue.
+   */
+  fleet?: 'front-door' | 'checkout';
   /**
    * none: agents work in the project folder itself. worktree: each task attempt gets its own git worktree
    * under the state directory, on a new branch agentpool/<task> (src/git/worktree.ts).

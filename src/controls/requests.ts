@@ -33,18 +33,23 @@ export function requestsDir(stateDir: string): string {
   return join(stateDir, 'requests');
 }
 
-/** Writes a request and waits up to `timeoutMs` for its reply; null when none came. */
-export async function sendRequest(stateDir: string, kind: ControlKind, target: string, timeoutMs: number): Promise<ControlReply | null> {
+/** Writes a request for the controller; its reply will be at the path returned. */
+export async function postRequest(stateDir: string, kind: ControlKind, target: string): Promise<{ id: string; replyFile: string }> {
   const dir = requestsDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const req: ControlRequest = { id: `${Date.now()}-${randomUUID().slice(0, 8)}`, kind, target, at: Date.now() };
   await writeJsonAtomic(join(dir, `${req.id}.json`), req);
-  const replyFile = join(dir, `${req.id}${REPLY}`);
+  return { id: req.id, replyFile: join(dir, `${req.id}${REPLY}`) };
+}
+
+/** Writes a request and waits up to `timeoutMs` for its reply; null when none came. */
+export async function sendRequest(stateDir: string, kind: ControlKind, target: string, timeoutMs: number): Promise<ControlReply | null> {
+  const { id, replyFile } = await postRequest(stateDir, kind, target);
   const reply = await waitForReply(replyFile, timeoutMs);
   if (reply) return reply;
   // Not taken in time: withdraw it. If the controller took it meanwhile (the file is gone), it acts on it:
   // wait for what it says a while longer rather than report a failure that did not happen.
-  const withdrawn = await unlink(join(dir, `${req.id}.json`)).then(() => true, () => false);
+  const withdrawn = await unlink(join(requestsDir(stateDir), `${id}.json`)).then(() => true, () => false);
   return withdrawn ? null : waitForReply(replyFile, timeoutMs);
 }
 

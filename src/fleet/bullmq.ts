@@ -1,6 +1,6 @@
 import { Job, Queue, Worker } from 'bullmq';
 import type { FleetSpec } from '../config/types.js';
-import { FencedError, type FleetEngine } from './engine.js';
+import { FencedError, type FleetEngine, type JobStatus } from './engine.js';
 import { jobIdFor, jobPriority, type FleetJob } from './job.js';
 
 /** Where Redis is: one server, or the primary a set of Sentinels names (fleet.redis, fleet.sentinels). */
@@ -82,6 +82,18 @@ export class BullEngine implements FleetEngine {
 
   async putBack(queue: string, id: string, token: string): Promise<void> {
     await this.fenced(queue, id, (job) => job.moveToWait(token));
+  }
+
+  async status(queue: string, id: string): Promise<JobStatus | null> {
+    const job = await Job.fromId(this.queue(queue), id);
+    if (!job) return null;
+    const state = await job.getState();
+    const attemptsMade = job.attemptsMade;
+    if (state === 'completed') return { state, attemptsMade, result: job.returnvalue };
+    // BullMQ moves a job with attempts left back to delayed or waiting; failed is for good.
+    if (state === 'failed') return { state, attemptsMade, reason: job.failedReason };
+    if (state === 'unknown') return null;
+    return { state: state === 'active' ? 'active' : 'waiting', attemptsMade };
   }
 
   async pause(queue: string, ms: number): Promise<void> {

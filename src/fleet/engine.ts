@@ -19,6 +19,12 @@ export interface FleetEngine {
   fail(queue: string, id: string, token: string, reason: string): Promise<void>;
   /** Puts the job back for any host without spending an attempt (a usage limit); throws FencedError when not ours. */
   putBack(queue: string, id: string, token: string): Promise<void>;
+  /**
+   * Where the job is now, for the front door that added it: still to run (`waiting`: queued, delayed for a
+   * retry or a pause, or `active` on a host), ended (`completed` with the host's result, or `failed` for
+   * good, with the last attempt's reason), or null: the queue does not know it (lost in a failover).
+   */
+  status(queue: string, id: string): Promise<JobStatus | null>;
   /** No host takes a job of `queue` for `ms` (a usage limit until its reset): the pause ends by itself. */
   pause(queue: string, ms: number): Promise<void>;
   /**
@@ -28,6 +34,11 @@ export interface FleetEngine {
   watchStalled(queue: string): void;
   close(): Promise<void>;
 }
+
+export type JobStatus =
+  | { state: 'waiting' | 'active'; attemptsMade: number }
+  | { state: 'completed'; attemptsMade: number; result: unknown }
+  | { state: 'failed'; attemptsMade: number; reason: string };
 
 /** A host's step on a job whose lock it no longer holds: refused, and the job is left to the engine. */
 export class FencedError extends Error {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SessionBackend } from '../backend/session-backend.js';
-import type { DesiredState } from '../config/types.js';
+import type { DesiredState, Priority } from '../config/types.js';
+import type { PendingTask } from '../tasks/types.js';
 import type { AgentDriver, AgentIO, DriverContext } from '../drivers/agent-driver.js';
 import { driverFor } from '../drivers/index.js';
 import type { Clock } from '../machines/clock.js';
@@ -22,6 +23,13 @@ export interface ActDeps {
   sessions: ReadonlyMap<string, ObservedSession>;
   /** Told when a task reaches its agent or an attempt ends (the controller's metrics). */
   events?: TaskEvents;
+  /** Fleet mode's front door: add-job actions give it their tasks. */
+  fleet?: FleetDoor;
+}
+
+/** The front door's side of an add-job (src/fleet/front-door.ts): claim the task, add its job; its path in active/. */
+export interface FleetDoor {
+  add(d: DesiredState, task: PendingTask, ask: { queue: string; agent: string; model: string; priority: Priority }): Promise<string>;
 }
 
 /** What one group of a session's actions shares while it runs. */

@@ -31,6 +31,8 @@ export type Action =
   | { kind: 'requeue-task'; path: string; project: string; reason: string; refundAttempt: boolean; notBefore: number }
   /** `warm`: the task goes to the slot's warm agent (prewarm), which already shows its prompt. */
   | { kind: 'claim-task'; session: string; task: PendingTask; warm?: true }
+  /** Fleet mode, a front door's task: claimed into active/ and added to the fleet's queue `queue` for a host to run. */
+  | { kind: 'add-job'; task: PendingTask; queue: string; agent: string; model: string; priority: Priority }
   /** Prewarm: start the pool agent in `project` with `model` ahead of any task, to wait at its prompt. */
   | { kind: 'warm-agent'; session: string; agent: string; model: string; project: string }
   /** `task`: the task as planned (its path in the queue); the claim before it says where it went in active/. */

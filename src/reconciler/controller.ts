@@ -14,9 +14,10 @@ import { StatusWriter } from '../status/status-writer.js';
 import { readCordoned } from '../controls/cordoned.js';
 import { LazyMetrics } from '../metrics/lazy.js';
 import { taskId } from '../tasks/task-id.js';
-import { requestsDir } from '../controls/requests.js';
+import { postRequest, requestsDir } from '../controls/requests.js';
 import { Triggers } from './triggers.js';
 import { judgeReload } from './reload.js';
+import { FleetRuntime } from '../fleet/runtime.js';
 
 export interface ControllerOptions {
   configFile: string;
@@ -48,7 +49,13 @@ export class Controller {
   /** The status file, and what it shows besides the machines: when each slot entered its state, the reloads. */
   private readonly status: StatusWriter;
 
+  /** Fleet mode (src/fleet/): its engine, front door and host; null without `fleet:` in the config. */
+  private fleet: FleetRuntime | null = null;
+  /** The config as the file says it; `desired` is it with the fleet's projects (fleet/overlay.ts). */
+  private fileDesired: DesiredState;
+
   private constructor(private readonly o: ControllerOptions, private desired: DesiredState) {
+    this.fileDesired = desired;
     const clock = o.clock ?? realClock;
     this.status = new StatusWriter(o.configFile, o.log);
     this.backend = o.backend ? o.backend(desired) : createBackend(desired, 'controller');
@@ -68,7 +75,10 @@ export class Controller {
       () => this.wake('timer'),
     );
     this.reconciler = new Reconciler(
-      { backend: this.backend, slots: this.slots, clock, log: o.log, wake: (afterMs) => (afterMs ? this.wakeAfter(afterMs) : this.wake('action finished')), events: this.metrics },
+      {
+        backend: this.backend, slots: this.slots, clock, log: o.log, wake: (afterMs) => (afterMs ? this.wakeAfter(afterMs) : this.wake('action finished')), events: this.metrics,
+        fleet: { add: (d, task, ask) => (this.fleet?.frontDoor ? this.fleet.frontDoor.add(d, task, ask) : Promise.reject(new Error('this controller is no fleet front door'))) },
+      },
       desired,
     );
     this.loop = new Loop({
@@ -100,6 +110,11 @@ export class Controller {
   static async create(o: ControllerOptions): Promise<Controller> {
     const desired = await loadDesired(o.configFile);
     const c = new Controller(o, desired);
+    c.fleet = await FleetRuntime.create(desired, o.log, {
+      checkoutsChanged: () => c.refreshFleet(),
+      cancel: async (path) => (await postRequest(desired.controller.stateDir, 'cancel', path)).replyFile,
+    });
+    if (c.fleet) await c.refreshFleet();
     if (desired.controller.metrics) await c.metrics.load();
     if (o.lock !== false) {
       c.releaseLock = await acquireControllerLocks(backendLockFile(desired), c.backend.label, desired.controller.stateDir, o.configFile);
@@ -123,9 +138,20 @@ export class Controller {
     if (this.running) this.loop.wakeAfter(ms, 'retry after a failed action');
   }
 
+  /** The desired state again from the file's and the fleet's clones (a host made one): the new projects are watched. */
+  private async refreshFleet(): Promise<void> {
+    if (!this.fleet) return;
+    const prev = this.desired;
+    const next = (this.desired = await this.fleet.overlay(this.fileDesired));
+    this.reconciler.setDesired(next);
+    if (this.running && JSON.stringify(next.projects) !== JSON.stringify(prev.projects)) await this.triggers.rewatchWork();
+    this.wake('fleet projects changed');
+  }
+
   /** Runs until stop(): reconciles now, on every trigger and on the periodic resync. */
   start(): void {
     this.running = true;
+    void this.fleet?.start(() => this.desired).catch((err: Error) => this.o.log.error({ err: err.message }, 'fleet mode could not start'));
     this.triggers.watchConfig();
     void this.metrics.listen(this.desired.controller.metrics, this.o.log);
     // What a controller killed before us left attached to the server goes before it can hold the server
@@ -162,7 +188,8 @@ export class Controller {
     this.lastRefusal = refusal;
     if (!verdict.ok) return false;
     const prev = this.desired;
-    const next = (this.desired = verdict.next);
+    this.fileDesired = verdict.next;
+    const next = (this.desired = this.fleet ? await this.fleet.overlay(verdict.next) : verdict.next);
     this.reconciler.setDesired(next);
     void this.metrics.listen(next.controller.metrics, this.o.log);
     this.o.log.info({ why, size: next.pool.size, projects: next.projects.length }, 'config reloaded');
@@ -179,6 +206,7 @@ export class Controller {
     await this.loop.stop();
     await this.reconciler.idle();
     this.slots.stopAll();
+    await this.fleet?.stop();
     await this.backend.close?.();
     await this.releaseLock?.();
   }

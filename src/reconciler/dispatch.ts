@@ -91,6 +91,15 @@ async function perform(x: Act, a: Action): Promise<void> {
         log.info({ session: a.session, task: a.task.path, err: (err as Error).message }, 'task gone before it could be claimed');
         return record(x, a.session, { type: 'CLAIM_FAILED' });
       }
+    case 'add-job': {
+      if (!x.fleet) return void log.error({ task: a.task.path }, 'an add-job without a fleet front door (a bug): the task stays in the inbox');
+      const { task: _t, kind: _k, ...ask } = a;
+      await x.fleet.add(d, a.task, ask).catch((err: NodeJS.ErrnoException) => {
+        // Gone meanwhile (a person moved it, another claimer): nothing to do; anything else is said.
+        if (err.code !== 'ENOENT') log.warn({ task: a.task.path, err: err.message }, 'could not give the task to the fleet\'s queue; the next pass tries again');
+      });
+      return;
+    }
     case 'launch-agent':
       await launch(x, a);
       return closeWarmWorkspace(x, a.session, x.retiredWarm.get(a.session));

@@ -12,6 +12,7 @@ import { fitsWarm } from './warm.js';
 import { planWarm } from './plan-warm.js';
 import { planRequests } from './plan-requests.js';
 import { launchDecision } from '../sandbox/policy.js';
+import { queueName } from '../fleet/job.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -60,6 +61,8 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   // Claimed tasks no slot holds any more (the session vanished, the controller restarted): back to the queue.
   const held = new Set([...views.values()].map((v) => v.task).filter((t): t is string => !!t));
   for (const a of activeByPath.values()) {
+    // A task in the fleet's queue (fleet mode) is no slot's here: the front door follows it (src/fleet/).
+    if (a.sidecar.fleet) continue;
     if (a.sidecar.state === 'queued' || held.has(a.path) || (a.sidecar.session && inFlight.has(a.sidecar.session))) continue;
     const submitted = a.sidecar.state === 'submitted' || a.sidecar.state === 'submitting';
     actions.push({
@@ -129,6 +132,16 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   // agent (prewarm) that fits a task's project and model takes it straight away; any other task gets a
   // fresh agent, in an idle slot first, else in place of a warm agent that fits nothing.
   const creating = new Set(actions.flatMap((a) => (a.kind === 'create-session' ? [a.session] : [])));
+  // Fleet mode: a front door's projects give their tasks to the fleet's queue, as many as their limits let
+  // into it (maxConcurrent: at most that many of a project's jobs in the queue), never to this pool's slots.
+  const fed = new Set(d.projects.filter((p) => p.fleet === 'front-door').map((p) => p.path));
+  const settling = fed.size ? new Set(snap.queues.flatMap((q) => q.settling.map((t) => t.path))) : new Set<string>();
+  for (const task of queue.startable.filter((t) => fed.has(t.project) && !settling.has(t.path))) {
+    const priority = task.where === 'active' ? activeByPath.get(task.path)?.sidecar.priority ?? task.priority : task.priority;
+    const agent = taskProfile(d, task);
+    actions.push({ kind: 'add-job', task, queue: queueName(agent.name), agent: agent.name, model: task.model ?? agent.models[priority], priority });
+  }
+  const startable = fed.size ? queue.startable.filter((t) => !fed.has(t.project)) : queue.startable;
   const takes = (name: string, state: 'idle' | 'ready' | 'warming') => {
     if (requests.cordoned.has(name)) return false;
     const v = views.get(name);
@@ -143,7 +156,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
     // A file still settling takes its place in the order: its slot waits (at most `settle`) instead of
     // going to work that it outranks.
     const settlingPaths = new Set(snap.queues.flatMap((q) => q.settling.map((t) => t.path)));
-    const picked = pickTasks(queue.startable, idle.length + ready.length, snap.now, ctx.lastServed);
+    const picked = pickTasks(startable, idle.length + ready.length, snap.now, ctx.lastServed);
     // The slots those settling files will want are not warmed meanwhile.
     idle.splice(Math.max(0, idle.length - picked.filter((t) => settlingPaths.has(t.path)).length));
     for (const task of picked.filter((t) => !settlingPaths.has(t.path))) {

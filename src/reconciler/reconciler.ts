@@ -17,6 +17,7 @@ import { plan } from './plan.js';
 import { ProblemLog, squatters } from './problems.js';
 import { blindSpots, warnings, type Snapshot } from './snapshot.js';
 import type { TaskEvents } from '../metrics/metrics.js';
+import type { FleetDoor } from './act-context.js';
 
 export interface PassResult {
   /** Run again after this long even if nothing wakes the loop (a file settling, a retry coming due). */
@@ -35,6 +36,8 @@ export interface ReconcilerDeps {
   wake: (afterMs?: number) => void;
   /** Told about submits, ended attempts and errors (the controller's metrics). */
   events?: TaskEvents;
+  /** Fleet mode's front door: where add-job actions go (src/fleet/front-door.ts). */
+  fleet?: FleetDoor;
 }
 
 /**
@@ -187,6 +190,7 @@ export class Reconciler {
     return {
       d: this.desired, backend: this.deps.backend, slots: this.deps.slots, clock: this.deps.clock, log: this.deps.log, sessions: snapshot.sessions,
       ...(this.deps.events ? { events: this.deps.events } : {}),
+      ...(this.deps.fleet ? { fleet: this.deps.fleet } : {}),
     };
   }
 }

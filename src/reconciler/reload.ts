@@ -25,6 +25,7 @@ function fixedKeys(prev: DesiredState, next: DesiredState): Array<[string, unkno
     'tmux.transport': d.tmux.transport,
     'pool.prefix': d.pool.prefix,
     'controller.stateDir': d.controller.stateDir,
+    fleet: d.fleet ? JSON.stringify(d.fleet) : undefined,
   });
   const was = at(prev);
   const now = at(next);

@@ -43,8 +43,10 @@ export async function openWorkspace(x: Act, attempt: Attempt, project: ProjectSp
     return { error: `the task's worktree ${recorded.path} is gone; the next attempt gets a new one` };
   }
   try {
+    // The task's own `base:` (a fleet host resumes a task from its pushed branch), else the project's.
+    const base = (await attempt.task().catch(() => null))?.meta.base ?? project.worktree.baseRef;
     const w = await createWorktree(
-      { project: project.path, root: worktreeRoot(x.d, project), taskName: basename(task), baseRef: project.worktree.baseRef },
+      { project: project.path, root: worktreeRoot(x.d, project), taskName: basename(task), baseRef: base },
       (planned) => attempt.worktree(planned),
     );
     x.log.info({ task, ...taskId(x.d, task), worktree: w.path, branch: w.branch, base: w.base, mainTreeChanges: w.mainTreeChanges }, 'made a worktree for the task');
@@ -144,7 +146,8 @@ export async function openWarmWorkspace(x: Act, project: ProjectSpec, session: s
 export async function claimWarmWorkspace(x: Act, attempt: Attempt, project: ProjectSpec, w: WarmWorktree): Promise<{ error: string } | null> {
   const task = attempt.path;
   try {
-    const t = await branchWarmWorktree(w, { taskName: basename(task), baseRef: project.worktree.baseRef }, (planned) => attempt.worktree(planned));
+    const base = (await attempt.task().catch(() => null))?.meta.base ?? project.worktree.baseRef;
+    const t = await branchWarmWorktree(w, { taskName: basename(task), baseRef: base }, (planned) => attempt.worktree(planned));
     x.log.info({ task, ...taskId(x.d, task), worktree: t.path, branch: t.branch, base: t.base, mainTreeChanges: t.mainTreeChanges }, 'gave the warm agent\'s worktree to the task');
     return null;
   } catch (err) {

@@ -56,7 +56,7 @@ export function frontMatterOf(text: string): Record<string, unknown> {
 }
 
 function toMeta(data: Record<string, unknown>): TaskMeta | string {
-  const { title, priority: rawPriority = 'default', tags = [], needs_claude_code, resume, agent, model, after, after_failed, not_before, timeout, ...extra } = data;
+  const { title, priority: rawPriority = 'default', tags = [], needs_claude_code, resume, agent, model, base, after, after_failed, not_before, timeout, ...extra } = data;
   // The older dispatcher took `Critical` and `CRITICAL` for critical: any case of a known word is that word.
   const priority = typeof rawPriority === 'string' ? rawPriority.toLowerCase() : rawPriority;
   if (typeof priority !== 'string' || !(PRIORITIES as readonly string[]).includes(priority)) {
@@ -71,6 +71,9 @@ function toMeta(data: Record<string, unknown>): TaskMeta | string {
   if (resume !== undefined && (typeof resume !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(resume))) {
     return 'resume must be an agent session id (letters, digits, ".", "_" or "-")';
   }
+  if (base !== undefined && (typeof base !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(base.trim()))) {
+    return 'base must be a commit, branch or tag its worktree starts from, e.g. base: origin/main';
+  }
   const waits = toWaits(after, after_failed, not_before, timeout);
   if (typeof waits === 'string') return waits;
   return {
@@ -81,6 +84,7 @@ function toMeta(data: Record<string, unknown>): TaskMeta | string {
     ...(resume !== undefined ? { resume } : {}),
     ...(agent !== undefined ? { agent: (agent as string).trim() } : {}),
     ...(model !== undefined ? { model: (model as string).trim() } : {}),
+    ...(base !== undefined ? { base: (base as string).trim() } : {}),
     ...waits,
     extra,
   };

@@ -220,7 +220,7 @@ async function factsOf(path: string): Promise<FileFacts | null> {
   };
 }
 
-async function scanActive(project: ProjectSpec, dir: string): Promise<ActiveTask[]> {
+export async function scanActive(project: ProjectSpec, dir: string): Promise<ActiveTask[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const claiming = claimsInProgress(names);
   const out: ActiveTask[] = [];

@@ -22,12 +22,13 @@ export async function ensureQueueDirs(inbox: string): Promise<void> {
 /**
  * Claims `task` for `session`: after this resolves the file is in active/ with a sidecar saying so. The
  * rename succeeds for exactly one claimer; only it moves its sidecar into place. A queued retry in active/ is claimed only while its sidecar still says queued.
+ * `session` null and `extra`: a front door's claim for the fleet's queue (its sidecar names the job).
  */
-export async function claimTask(task: PendingTask, session: string, now: number): Promise<ActiveTask> {
+export async function claimTask(task: PendingTask, session: string | null, now: number, extra: Partial<Sidecar> = {}): Promise<ActiveTask> {
   if (task.where === 'inbox') {
     let sidecar: Sidecar | null = null;
     const path = await intoFreeName(queueDirs(dirname(task.path)).active, task.name, async (dest) => {
-      sidecar = { ...freshSidecar(task.project, basename(dest), task.arrivedAt, task.priority), ...asks(task), ...claimedBy(session, 1, now) };
+      sidecar = { ...freshSidecar(task.project, basename(dest), task.arrivedAt, task.priority), ...asks(task), ...claimedBy(session, 1, now), ...extra };
       // The sidecar is written under a name of this claim's own and moved into place only by the winner.
       const pending = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomUUID()}${SIDECAR_SUFFIX}`);
       await writeJsonAtomic(pending, sidecar);
@@ -46,7 +47,7 @@ export async function claimTask(task: PendingTask, session: string, now: number)
   if (current && current.state !== 'queued') throw new Error(`${task.path} is already claimed by ${current.session}`);
   await access(task.path);
   const base = current ?? freshSidecar(task.project, task.name, task.arrivedAt, task.priority);
-  const sidecar: Sidecar = { ...base, ...claimedBy(session, base.attempts + 1, now) };
+  const sidecar: Sidecar = { ...base, ...claimedBy(session, base.attempts + 1, now), ...extra };
   await writeJsonAtomic(task.path + SIDECAR_SUFFIX, sidecar);
   return { path: task.path, project: task.project, name: task.name, sidecar };
 }
@@ -57,7 +58,7 @@ function entry(s: Sidecar, o: { outcome: string; reason: string; now: number; gi
   return { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now, ...git, ...(o.log ? { log: o.log } : {}) };
 }
 
-function claimedBy(session: string, attempts: number, now: number): Partial<Sidecar> {
+function claimedBy(session: string | null, attempts: number, now: number): Partial<Sidecar> {
   return { state: 'claimed', session, attempts, claimedAt: now, launchedAt: null, submittedAt: null, notBefore: 0 };
 }
 

@@ -48,6 +48,8 @@ export interface TaskMeta {
   notBefore?: string;
   /** Its own task timeout (`timeout:`), instead of its agent profile's. */
   timeoutMs?: number;
+  /** The commit, branch or tag its worktree starts from (`base:`), instead of the project's worktree.baseRef. */
+  base?: string;
   /** Every other front-matter key, kept as is. */
   extra: Record<string, unknown>;
 }
@@ -134,6 +136,13 @@ export interface Sidecar {
   worktree?: Worktree | null;
   /** Set by `agentpool cancel` before its agent is stopped: the task ends in failed/ whatever comes next. */
   cancel?: { at: number; reason: string };
+  /**
+   * Fleet mode, on the front door: the task is the job `job` of the fleet's queue `queue` (added at
+   * `addedAt`; null: not yet, or Redis did not take it), and a host runs it. No slot of this pool does.
+   */
+  fleet?: { queue: string; job: string; addedAt: number | null; agent: string; model: string };
+  /** Fleet mode: the host whose agent ran the attempt that ended it. */
+  host?: string;
   /** One entry per ended attempt. */
   history: HistoryEntry[];
 }

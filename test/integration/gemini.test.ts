@@ -84,7 +84,10 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     for (const [from, to] of [['launching', 'awaiting-prompt'], ['awaiting-prompt', 'working'], ['working', 'stopping'], ['stopping', 'cooldown']]) {
       expect(c.lines.some((l) => l.from === from && l.to === to), `${from} → ${to}`).toBe(true);
     }
-    expect(firstEnterPresses(c), await diagnose(w)).toEqual([1]);
+    // One Enter, or two: a Gemini CLI starting cold beside the chaos tests has taken the first Enter for a new
+    // line inside its paste (profiles.ts, enterDelayMs), and agentpool pressed again. Either way the prompt
+    // reached the API once and whole (below).
+    expect(firstEnterPresses(c), await diagnose(w)).toEqual([expect.toSatisfy((n: number) => n === 1 || n === 2)]);
     await c.waitForLine((l) => l.msg === 'the agent exited when asked', 'the exit').catch(async (err: Error) => {
       throw new Error(`${err.message}\n${await diagnose(w)}`);
     });
@@ -97,7 +100,7 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     expect(events.map((e) => e.hook_event_name)).toEqual(['SessionStart', 'BeforeAgent', 'AfterAgent']);
     expect(events.every((e) => e.session_id === r.agentSessionId)).toBe(true);
     expect(events[1]!.prompt).toBe(prompt);
-    expect(c.lines.filter((l) => (l.level ?? 0) >= 40)).toEqual([]);
+    expect(c.lines.filter((l) => (l.level ?? 0) >= 40 && l.msg !== 'the agent has not taken the prompt yet; pressing Enter again')).toEqual([]);
   }, 90_000);
 
   it('fails the turn on a stream cut midway (its hook says the turn ended; the screen says it failed), and the retry succeeds; a 500 it retries itself', async (t) => {

@@ -541,3 +541,24 @@ describe('plan: a large pool', () => {
     expect(next.map((a) => a.session)).toEqual(names(21, 20 + CREATES_PER_PASS - 20));
   });
 });
+
+describe('plan: a fleet front door (fleet mode)', () => {
+  const fleetDesiredState = (size: number) => {
+    const d = desired(size);
+    // As src/fleet/overlay.ts marks a front door's projects.
+    return { ...d, projects: d.projects.map((p) => (p.path === WEBAPP ? { ...p, maxConcurrent: 2, fleet: 'front-door' as const } : p)) };
+  };
+
+  it('gives its projects\' startable tasks to the fleet\'s queue, as many as their limit, and never to a slot; others run here', () => {
+    const { sessions, views: v } = idlePool(names(1, 2));
+    const inFleet = active(WEBAPP, 'sent.md', { state: 'claimed', session: null, fleet: { queue: 'agentpool-claude', job: 'j1', addedAt: NOW, agent: 'claude', model: 'sonnet' } });
+    const a = pending(WEBAPP, 'a.md', { priority: 'critical' });
+    const b = pending(WEBAPP, 'b.md');
+    const c = pending(BILLING, 'c.md');
+    const actions = plan(fleetDesiredState(2), snapshot({ sessions, queues: [queue(WEBAPP, { pending: [a, b], active: [inFleet] }), queue(BILLING, { pending: [c] })] }), v);
+    // maxConcurrent 2: the job in the queue and one more; the one in the fleet is not requeued for want of a slot.
+    expect(actions.filter((x) => x.kind === 'add-job')).toEqual([{ kind: 'add-job', task: a, queue: 'agentpool-claude', agent: 'claude', model: 'opus', priority: 'critical' }]);
+    expect(actions.filter((x) => x.kind === 'requeue-task')).toEqual([]);
+    expect(actions.filter((x) => x.kind === 'claim-task').map((x) => x.kind === 'claim-task' && x.task.path)).toEqual([c.path]);
+  });
+});

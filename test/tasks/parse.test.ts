@@ -32,6 +32,11 @@ describe('parseTask', () => {
     });
   });
 
+  it('reads base: where the task\'s worktree starts, and refuses one that is no ref', () => {
+    expect(ok('---\nbase: origin/release-2.1\n---\nDo it\n').meta.base).toBe('origin/release-2.1');
+    expect(parseTask(new TextEncoder().encode('---\nbase: "a b"\n---\nDo it\n'))).toEqual({ ok: false, reason: 'base must be a commit, branch or tag its worktree starts from, e.g. base: origin/main' });
+  });
+
   it('keeps unknown keys as they are', () => {
     const t = ok('---\npriority: low\nowner: ana\nestimate: 3\nlinks:\n  - https://x\n---\nDo it\n');
     expect(t.meta).toEqual({ priority: 'low', tags: [], extra: { owner: 'ana', estimate: 3, links: ['https://x'] } });

@@ -1,0 +1,182 @@
+import { readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import type { Logger } from 'pino';
+import type { DesiredState } from '../config/types.js';
+import { branchLeaf } from '../git/worktree.js';
+import { queueDirs } from '../tasks/layout.js';
+import { frontMatterOf, parseTask } from '../tasks/parse.js';
+import { readResult } from '../tasks/store.js';
+import type { ResultRecord } from '../tasks/types.js';
+import { exists } from '../util/fs.js';
+import { ensureCheckout, pushBranch, startOf } from './checkout.js';
+import type { FleetEngine } from './engine.js';
+import type { FleetResult } from './front-door.js';
+import { queueName } from './job.js';
+import { LeaseKeeper, type Lease } from './leases.js';
+import { checkoutsDir } from './overlay.js';
+
+/**
+ * A host of a fleet (issue 26): it takes a job from the fleet's queue for each free slot of its pool, and
+ * runs it as a task of its own clone of the job's project, so the attempt is exactly today's (claim,
+ * worktree, agent, record). Its lease is on disk before anything else; the task file it writes names the
+ * commit to start from (the branch a previous attempt pushed, so the work resumes) and is named after the
+ * lease, so a task always knows its job. When the attempt ends, the controller (never the agent) pushes
+ * the task's branch to the remote, then completes or fails the job under its lock; a task whose job this
+ * host no longer holds (its lock expired and another host took it) is cancelled here, its work pushed if
+ * the remote takes it, and the job left to the queue.
+ */
+export class FleetHost {
+  readonly leases: LeaseKeeper;
+  private ticking = false;
+  /** Local tasks already asked to stop (their job is not ours), and the replies nobody waits for. */
+  private readonly cancelled = new Set<string>();
+  private readonly replies = new Set<string>();
+
+  constructor(
+    private readonly o: {
+      engine: FleetEngine; stateDir: string; host: string; lockMs: number; log: Logger;
+      /** The controller made a clone: it runs its queue from now on. */
+      checkoutsChanged: () => Promise<void>;
+      /** Asks the controller to cancel a task (its request path: it stays the only writer); the reply's file. */
+      cancel: (path: string) => Promise<string>;
+    },
+  ) {
+    this.leases = new LeaseKeeper({
+      engine: o.engine, stateDir: o.stateDir, host: o.host, lockMs: o.lockMs,
+      onLost: (lease, why) => o.log.warn({ job: lease.id, task: lease.job.task, why }, 'lost a fleet job: its task is stopped here and left to the queue'),
+    });
+  }
+
+  /** Keeps the jobs a controller before this one held (their agents are adopted as any other), and renews them from now on. */
+  async start(queues: readonly string[]): Promise<void> {
+    const kept = await this.leases.adopt();
+    if (kept.length) this.o.log.info({ jobs: kept.map((l) => l.id) }, 'kept the fleet jobs this host held');
+    for (const q of queues) this.o.engine.watchStalled(q);
+    this.leases.start();
+  }
+
+  /** One look: ended tasks pushed and their jobs finished, tasks without a job stopped, free slots given jobs. */
+  async tick(d: DesiredState): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (const lease of this.leases.leases()) await this.follow(lease).catch((err: Error) => this.o.log.warn({ job: lease.id, err: err.message }, 'could not settle a fleet job; trying again'));
+      await this.stopOrphans(d);
+      let free = d.pool.size - this.leases.leases().length;
+      for (const queue of queuesOf(d)) {
+        while (free > 0) {
+          const lease = await this.leases.take(queue);
+          if (!lease) break;
+          free--;
+          await this.materialize(lease).catch(async (err: Error) => {
+            this.o.log.error({ job: lease.id, task: lease.job.task, err: err.message }, 'cannot run a fleet job here');
+            await this.leases.finish(lease.id, { fail: `on host ${this.o.host}: ${err.message}` });
+          });
+        }
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  stop(): void {
+    this.leases.stop();
+  }
+
+  /** Where the lease's task is here; writes it when it is nowhere (a controller died between lease and file). */
+  private async follow(lease: Lease): Promise<void> {
+    const dirs = queueDirs(join(checkoutsDir(this.o.stateDir), lease.job.project, '.agent-queue', 'inbox'));
+    const name = localName(lease);
+    for (const [dir, outcome] of [[dirs.done, 'done'], [dirs.failed, 'failed']] as const) {
+      const record = await readResult(join(dir, name));
+      if (record && (await exists(join(dir, name)))) return this.settle(lease, outcome, record);
+    }
+    if (!(await exists(join(dirs.active, name))) && !(await exists(join(dirs.inbox, name)))) await this.materialize(lease);
+  }
+
+  /** The attempt ended: its branch to the remote, then the job's end under its lock. */
+  private async settle(lease: Lease, outcome: 'done' | 'failed', record: ResultRecord): Promise<void> {
+    const { job } = lease;
+    const checkout = join(checkoutsDir(this.o.stateDir), job.project);
+    let pushed = false;
+    if (record.git?.head) {
+      try {
+        await pushBranch(checkout, record.git.head, job.branch);
+        pushed = true;
+      } catch (err) {
+        this.o.log.warn({ job: lease.id, branch: job.branch, err: (err as Error).message }, 'could not push the task\'s branch');
+        if (outcome === 'done') {
+          await this.leases.finish(lease.id, { fail: `on host ${this.o.host}: the task's branch could not be pushed: ${(err as Error).message}` });
+          return;
+        }
+      }
+    }
+    const git = record.git ? { ...record.git, branch: job.branch } : undefined;
+    if (outcome === 'done') {
+      const result: FleetResult = {
+        host: this.o.host, reason: record.reason,
+        ...(record.lastMessage !== undefined ? { lastMessage: record.lastMessage } : {}),
+        attempt: { model: record.model, agentSessionId: record.agentSessionId, transcriptPath: record.transcriptPath, claimedAt: record.claimedAt, launchedAt: record.launchedAt, submittedAt: record.submittedAt, ...(record.sandboxed !== undefined ? { sandboxed: record.sandboxed } : {}) },
+        ...(git ? { git } : {}),
+      };
+      if (await this.leases.finish(lease.id, { complete: result })) this.o.log.info({ job: lease.id, task: job.task, branch: pushed ? job.branch : null }, 'fleet job done');
+    } else if (await this.leases.finish(lease.id, { fail: `on host ${this.o.host}: ${record.reason}` })) {
+      this.o.log.info({ job: lease.id, task: job.task, reason: record.reason }, 'fleet job failed here; the queue decides whether it runs again');
+    }
+  }
+
+  /** Writes the job as a task of this host's clone of its project, starting from where its work is. */
+  private async materialize(lease: Lease): Promise<void> {
+    const { job } = lease;
+    if (!job.remote) throw new Error(`the job has no git remote to clone ${job.project} from`);
+    const { path: checkout, made } = await ensureCheckout(this.o.stateDir, job.project, job.remote);
+    if (made) await this.o.checkoutsChanged();
+    const start = await startOf(checkout, job.branch, job.baseRef);
+    const inbox = queueDirs(join(checkout, '.agent-queue', 'inbox')).inbox;
+    const name = localName(lease);
+    const tmp = join(inbox, `.${name}.${process.pid}.tmp`);
+    await writeFile(tmp, taskText(job.text, { base: start.commit, agent: job.agent, model: job.model, priority: job.priority }));
+    await rename(tmp, join(inbox, name));
+    this.o.log.info({ job: lease.id, task: job.task, project: job.project, base: start.commit, ...(start.resumed ? { resumedFrom: job.branch } : {}) }, 'took a job from the fleet');
+  }
+
+  /** Tasks of the clones that no held job names (their lock was lost, or never written): asked to stop. */
+  private async stopOrphans(d: DesiredState): Promise<void> {
+    for (const id of [...this.replies]) if (await unlink(id).then(() => true, () => false)) this.replies.delete(id);
+    const ours = new Set(this.leases.leases().map(localName));
+    for (const p of d.projects.filter((q) => q.fleet === 'checkout')) {
+      const dirs = queueDirs(p.inbox);
+      for (const dir of [dirs.inbox, dirs.active]) {
+        for (const name of await readdir(dir).catch(() => [] as string[])) {
+          const path = join(dir, name);
+          if (!name.endsWith('.md') || name.startsWith('.') || ours.has(name) || this.cancelled.has(path)) continue;
+          this.cancelled.add(path);
+          this.replies.add(await this.o.cancel(path));
+          this.o.log.warn({ task: path }, 'stopping a task whose fleet job this host no longer holds');
+        }
+      }
+    }
+  }
+}
+
+/** The queues a host takes jobs from: those of its pool's agent and of the agents its projects name. */
+export function queuesOf(d: DesiredState): string[] {
+  return [...new Set([d.pool.agent, ...d.projects.flatMap((p) => (p.agent ? [p.agent] : []))])].map(queueName);
+}
+
+/** A job's task file on this host: named after the task and the lease, so each lease has its own. */
+export function localName(lease: Pick<Lease, 'job' | 'token'>): string {
+  return `${branchLeaf(basename(lease.job.task))}--${lease.token.slice(-8)}.md`;
+}
+
+/**
+ * The job's task as this host runs it (pure): its text, with the front matter saying where its worktree
+ * starts, its agent, model and priority; what it waited for was settled by the front door.
+ */
+export function taskText(text: string, o: { base: string; agent: string; model: string; priority: string }): string {
+  const parsed = parseTask(new TextEncoder().encode(text));
+  const body = parsed.ok ? parsed.task.body : text;
+  const { after: _a, after_failed: _f, not_before: _n, ...kept } = parsed.ok ? frontMatterOf(text) : {};
+  return `---\n${toYaml({ ...kept, priority: o.priority, agent: o.agent, model: o.model, base: o.base }).trimEnd()}\n---\n${body}\n`;
+}

@@ -1,0 +1,79 @@
+import { readdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { DesiredState } from '../config/types.js';
+import type { FleetEngine } from './engine.js';
+import { FrontDoor } from './front-door.js';
+import { FleetHost, queuesOf } from './host.js';
+import { checkoutsDir, fleetDesired } from './overlay.js';
+
+/** How often a host looks for ended tasks and free slots, and a front door for ended jobs. */
+const HOST_TICK_MS = 250;
+const FRONT_DOOR_TICK_MS = 1_000;
+
+/**
+ * Fleet mode in a controller (issue 26): the queue's engine, and the front door and host its role asks
+ * for, on timers of their own beside the reconcile loop. The controller runs the desired state `overlay`
+ * gives (its file's, with the fleet's projects), and tells `checkoutsChanged` when a host made a clone.
+ */
+export class FleetRuntime {
+  private timers: NodeJS.Timeout[] = [];
+  private collecting = false;
+
+  private constructor(
+    readonly engine: FleetEngine,
+    readonly frontDoor: FrontDoor | null,
+    readonly host: FleetHost | null,
+    private readonly log: Logger,
+  ) {}
+
+  /** The runtime for a config with `fleet:`, or null. BullMQ is loaded only then. */
+  static async create(d: DesiredState, log: Logger, o: { checkoutsChanged: () => Promise<void>; cancel: (path: string) => Promise<string> }): Promise<FleetRuntime | null> {
+    if (!d.fleet) return null;
+    const { BullEngine } = await import('./bullmq.js');
+    const { lockMs } = d.fleet;
+    const engine = new BullEngine({
+      redis: d.fleet.redis, lockMs, stalledCheckMs: Math.min(30_000, Math.max(500, Math.floor(lockMs / 3))),
+      attempts: d.tasks.maxAttempts, backoffMs: d.tasks.retryBackoffMs,
+    });
+    const role = d.fleet.role;
+    const frontDoor = role === 'host' ? null : new FrontDoor({ engine, log, now: Date.now });
+    const host = role === 'front-door' ? null : new FleetHost({ engine, stateDir: d.controller.stateDir, host: d.fleet.host, lockMs, log, ...o });
+    return new FleetRuntime(engine, frontDoor, host, log);
+  }
+
+  /** The desired state to run: the file's with the front door's projects marked and the host's clones added. */
+  async overlay(d: DesiredState): Promise<DesiredState> {
+    const names = await readdir(checkoutsDir(d.controller.stateDir), { withFileTypes: true }).catch(() => []);
+    return fleetDesired(d, names.filter((n) => n.isDirectory()).map((n) => n.name).sort());
+  }
+
+  /** Adopts the jobs held before a restart, then runs the host's and the front door's looks until stop(). */
+  async start(desired: () => DesiredState): Promise<void> {
+    if (this.host) {
+      await this.host.start(queuesOf(desired()));
+      this.timers.push(setInterval(() => void this.host!.tick(desired()).catch((err: Error) => this.log.warn({ err: err.message }, 'fleet host: a look failed')), HOST_TICK_MS));
+    }
+    if (this.frontDoor) {
+      this.timers.push(setInterval(() => void this.collect(desired()), FRONT_DOOR_TICK_MS));
+    }
+  }
+
+  private async collect(d: DesiredState): Promise<void> {
+    if (this.collecting) return;
+    this.collecting = true;
+    try {
+      await this.frontDoor!.collect(d);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'fleet front door: a look failed');
+    } finally {
+      this.collecting = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.host?.stop();
+    await this.engine.close();
+  }
+}
