@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exists } from '../util/fs.js';
 import { serially } from '../util/serial.js';
@@ -13,10 +13,12 @@ import { checkoutsDir } from './overlay.js';
  */
 export async function ensureCheckout(stateDir: string, project: string, remote: string): Promise<{ path: string; made: boolean }> {
   const path = join(checkoutsDir(stateDir), project);
-  return serially(`checkout:${path}`, async () => {
+  await mkdir(checkoutsDir(stateDir), { recursive: true, mode: 0o700 });
+  // The key src/git/worktree.ts takes its turns on: a fetch never runs beside a worktree's commit or removal.
+  const key = `git:${join(await realpath(checkoutsDir(stateDir)), project)}`;
+  return serially(key, async () => {
     const made = !(await exists(join(path, '.git')));
     if (made) {
-      await mkdir(checkoutsDir(stateDir), { recursive: true, mode: 0o700 });
       await git(checkoutsDir(stateDir), ['clone', '--quiet', '--no-checkout', remote, project]);
       await git(path, ['checkout', '--quiet', '--detach']);
     } else {
@@ -50,5 +52,5 @@ export async function startOf(checkout: string, branch: string, baseRef: string 
  * refused when another host's work is on the branch already. Throws git's reason when refused.
  */
 export async function pushBranch(checkout: string, head: string, branch: string): Promise<void> {
-  await serially(`checkout:${checkout}`, () => git(checkout, ['push', '--quiet', 'origin', `${head}:refs/heads/${branch}`]));
+  await serially(`git:${await realpath(checkout)}`, () => git(checkout, ['push', '--quiet', 'origin', `${head}:refs/heads/${branch}`]));
 }

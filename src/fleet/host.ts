@@ -6,7 +6,8 @@ import type { DesiredState } from '../config/types.js';
 import { branchLeaf } from '../git/worktree.js';
 import { queueDirs } from '../tasks/layout.js';
 import { frontMatterOf, parseTask } from '../tasks/parse.js';
-import { readResult } from '../tasks/store.js';
+import { readActive, readResult } from '../tasks/store.js';
+import { gitMaybe } from '../util/git.js';
 import type { ResultRecord } from '../tasks/types.js';
 import { exists } from '../util/fs.js';
 import { ensureCheckout, pushBranch, startOf } from './checkout.js';
@@ -32,6 +33,8 @@ export class FleetHost {
   /** Local tasks already asked to stop (their job is not ours), and the replies nobody waits for. */
   private readonly cancelled = new Set<string>();
   private readonly replies = new Set<string>();
+  /** What this host last pushed of each job's branch, and when it last looked (work in progress, WIP_EVERY_MS). */
+  private readonly pushed = new Map<string, { head: string | null; at: number }>();
 
   constructor(
     private readonly o: {
@@ -92,13 +95,41 @@ export class FleetHost {
       const record = await readResult(join(dir, name));
       if (record && (await exists(join(dir, name)))) return this.settle(lease, outcome, record);
     }
+    const active = await readActive(join(dirs.active, name));
+    if (active) return this.pushProgress(lease, active.sidecar.worktree ?? null);
     if (!(await exists(join(dirs.active, name))) && !(await exists(join(dirs.inbox, name)))) await this.materialize(lease);
+  }
+
+  /**
+   * While the agent works, its commits go to the remote every WIP_EVERY_MS: a host that dies leaves its
+   * work where the next attempt, on any host, starts from.
+   */
+  private async pushProgress(lease: Lease, w: { repo: string; branch: string; base: string } | null): Promise<void> {
+    const last = this.pushed.get(lease.id);
+    if (!w || (last && Date.now() - last.at < WIP_EVERY_MS)) return;
+    const head = await gitMaybe(w.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${w.branch}`]);
+    this.pushed.set(lease.id, { head: last?.head ?? null, at: Date.now() });
+    if (!head || head === w.base || head === last?.head) return;
+    // Only while the job is ours: a host that stalled and lost it pushes nothing over its successor's work.
+    if (!(await this.leases.renew(lease.id))) return;
+    await pushBranch(join(checkoutsDir(this.o.stateDir), lease.job.project), head, lease.job.branch);
+    this.pushed.set(lease.id, { head, at: Date.now() });
+    this.o.log.info({ job: lease.id, task: lease.job.task, branch: lease.job.branch, head }, 'pushed the task\'s work so far');
   }
 
   /** The attempt ended: its branch to the remote, then the job's end under its lock. */
   private async settle(lease: Lease, outcome: 'done' | 'failed', record: ResultRecord): Promise<void> {
     const { job } = lease;
     const checkout = join(checkoutsDir(this.o.stateDir), job.project);
+    // Only while the job is ours (a host that stalled and lost it pushes nothing); Redis not answering: later.
+    if (!(await this.leases.renew(lease.id))) return;
+    this.pushed.delete(lease.id);
+    if (outcome === 'done' && !record.git?.head) {
+      // Done, but what it did is not known (its worktree could not be read): the queue runs it again
+      // rather than report work that is on no branch.
+      await this.leases.finish(lease.id, { fail: `on host ${this.o.host}: the attempt was done but its branch could not be read, so there is nothing to push` });
+      return;
+    }
     let pushed = false;
     if (record.git?.head) {
       try {
@@ -159,6 +190,9 @@ export class FleetHost {
     }
   }
 }
+
+/** How often a working agent's commits are pushed. */
+const WIP_EVERY_MS = 2_000;
 
 /** The queues a host takes jobs from: those of its pool's agent and of the agents its projects name. */
 export function queuesOf(d: DesiredState): string[] {

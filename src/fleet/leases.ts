@@ -80,11 +80,20 @@ export class LeaseKeeper {
   }
 
   async renewAll(): Promise<void> {
-    for (const lease of [...this.held.values()]) {
-      const ok = await this.o.engine.renew(lease.queue, lease.id, lease.token, this.o.lockMs).catch(() => null);
-      // null: Redis did not answer; the next tick tries again (the lock may still hold).
-      if (ok === false) await this.lose(lease, 'another host has the job now (its lock was not renewed in time)');
-    }
+    for (const lease of [...this.held.values()]) await this.renew(lease.id);
+  }
+
+  /**
+   * Renews one lease now: true while the job is ours (asked before a step only its holder may take, such
+   * as a push); false when it is lost (told to `onLost`) or Redis did not answer (the lock may still hold:
+   * the next renewal asks again).
+   */
+  async renew(id: string): Promise<boolean> {
+    const lease = this.held.get(id);
+    if (!lease) return false;
+    const ok = await this.o.engine.renew(lease.queue, lease.id, lease.token, this.o.lockMs).catch(() => null);
+    if (ok === false) await this.lose(lease, 'another host has the job now (its lock was not renewed in time)');
+    return ok === true;
   }
 
   /** Ends a held job with its result; a lost lease is told to `onLost` instead. */

@@ -5,80 +5,24 @@
  * the remote with its commit, run by a host named in its record; both hosts did work.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPoolEnv, ensureBuilt, type PoolEnv, type RunningController } from '../helpers/pool-env.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import type { RunningController } from '../helpers/pool-env.js';
+import { endFleet, fleet, git, queueFiles, record, waitAllSettled } from '../helpers/fleet.js';
 import { dropTask } from '../helpers/tasks.js';
-import { waitFor } from '../helpers/tmux-server.js';
 
-const git = async (cwd: string, ...args: string[]) => (await execa('git', args, { cwd })).stdout.trim();
-
-let redis: TestRedis | undefined;
-const envs: PoolEnv[] = [];
-afterEach(async () => {
-  await Promise.all(envs.splice(0).map((e) => e.cleanup()));
-  await redis?.stop();
-  redis = undefined;
-});
-
-interface Fleet {
-  door: PoolEnv;
-  hosts: PoolEnv[];
-  project: string;
-  remote: string;
-}
-
-/** A front door with a project whose remote is a bare repository, and `hosts` hosts of `slots` fake agents each. */
-async function fleet(hosts: number, slots: number, lock = '3s'): Promise<Fleet> {
-  await ensureBuilt();
-  redis = await startRedis();
-  const door = await createPoolEnv({ size: 0, resync: '1s' });
-  envs.push(door);
-  const remote = join(door.dir, 'remote.git');
-  await execa('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
-  const project = join(door.dir, 'webapp');
-  await execa('git', ['clone', '--quiet', remote, project]);
-  await writeFile(join(project, '.gitignore'), '.agent-queue/\n');
-  await writeFile(join(project, 'app.txt'), 'base\n');
-  await git(project, 'add', '.');
-  await git(project, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-m', 'base');
-  await git(project, 'push', '--quiet', 'origin', 'main');
-  const fleetOf = (host: string, role: string) => ({ redis: `redis://127.0.0.1:${redis!.port}`, host, role, lock });
-  const agent = { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: '300', FAKE_AGENT_EDIT: '1', FAKE_AGENT_COMMIT: '1' } } };
-  await door.writeConfig({ pool: { agent: 'quick' }, agents: agent, projects: [{ path: project }], tasks: { settle: '0ms', retryBackoff: '200ms' }, fleet: fleetOf('door', 'front-door') });
-  const hostEnvs: PoolEnv[] = [];
-  for (let i = 1; i <= hosts; i++) {
-    const h = await createPoolEnv({ size: slots, resync: '1s' });
-    envs.push(h);
-    await h.writeConfig({
-      pool: { agent: 'quick', cooldown: { afterTask: '0ms', afterFailure: '0ms' } }, agents: agent, projects: [],
-      tasks: { settle: '0ms' }, fleet: fleetOf(`host-${i}`, 'host'),
-    });
-    hostEnvs.push(h);
-  }
-  return { door, hosts: hostEnvs, project, remote };
-}
-
-const queueFiles = async (project: string, dir: string) => (await readdir(join(project, '.agent-queue', dir)).catch(() => [] as string[])).filter((n) => n.endsWith('.md')).sort();
-const record = async (project: string, dir: string, name: string) => JSON.parse(await readFile(join(project, '.agent-queue', dir, `${name}.result.json`), 'utf8'));
 const lines = (c: RunningController, msg: string) => c.lines.filter((l) => l.msg === msg);
+
+afterEach(() => endFleet());
 
 describe('fleet mode', () => {
   it('a front door and two hosts: every task done once on a host, its branch with its commit on the remote', async () => {
-    const f = await fleet(2, 2);
+    const f = await fleet({ hosts: 2, slots: 2 });
     const names = Array.from({ length: 6 }, (_, i) => `task-${i + 1}.md`);
     for (const [i, name] of names.entries()) await dropTask(f.project, name, `---\npriority: ${i === 5 ? 'critical' : 'default'}\n---\nChange the app.\nfile: app.txt\n`);
     const door = f.door.startController();
     const hosts = f.hosts.map((h) => h.startController());
-    await waitFor(async () => (await queueFiles(f.project, 'done')).length === names.length, {
-      timeoutMs: 60_000, what: 'every task in done/',
-    }).catch(async (err: Error) => {
-      const tail = (c: RunningController) => c.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n');
-      throw new Error(`${err.message}\ndone: ${await queueFiles(f.project, 'done')} failed: ${await queueFiles(f.project, 'failed')} active: ${await queueFiles(f.project, 'active')}\ndoor:\n${tail(door)}\n${hosts.map(tail).join('\n---\n')}`);
-    });
+    await waitAllSettled(f, names.length, [door, ...hosts]);
     expect(await queueFiles(f.project, 'failed')).toEqual([]);
     expect(await queueFiles(f.project, 'active')).toEqual([]);
     expect(await queueFiles(f.project, 'inbox')).toEqual([]);

@@ -1,0 +1,85 @@
+/**
+ * A fleet on loopback for the fleet's tests (issue 26): a private redis-server, a front door whose project's
+ * remote is a bare git repository, and hosts, each a pool env of its own (tmux server, state folder) running
+ * the fake agent, which edits and commits the files its task names.
+ */
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { createPoolEnv, ensureBuilt, type PoolEnv, type RunningController } from './pool-env.js';
+import { startRedis, type TestRedis } from './redis.js';
+import { waitFor } from './tmux-server.js';
+
+export const git = async (cwd: string, ...args: string[]): Promise<string> => (await execa('git', args, { cwd })).stdout.trim();
+
+export interface Fleet {
+  redis: TestRedis;
+  door: PoolEnv;
+  hosts: PoolEnv[];
+  project: string;
+  remote: string;
+}
+
+let made: { redis: TestRedis; envs: PoolEnv[] } | null = null;
+
+/** Ends the last fleet made: its controllers, tmux servers, folders and Redis. */
+export async function endFleet(): Promise<void> {
+  if (!made) return;
+  const { redis, envs } = made;
+  made = null;
+  await Promise.all(envs.map((e) => e.cleanup()));
+  await redis.stop();
+}
+
+/**
+ * A front door with one project and `hosts` hosts of `slots` fake agents each, the agents working `workMs`
+ * per task; `lock` is the fleet's lock time. Nothing is started.
+ */
+export async function fleet(o: { hosts: number; slots: number; workMs?: number; lock?: string }): Promise<Fleet> {
+  await ensureBuilt();
+  const redis = await startRedis();
+  made = { redis, envs: [] };
+  const door = await createPoolEnv({ size: 0, resync: '1s' });
+  made.envs.push(door);
+  const remote = join(door.dir, 'remote.git');
+  await execa('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
+  const project = join(door.dir, 'webapp');
+  await execa('git', ['clone', '--quiet', remote, project]);
+  await writeFile(join(project, '.gitignore'), '.agent-queue/\n');
+  await writeFile(join(project, 'app.txt'), 'base\n');
+  await git(project, 'add', '.');
+  await git(project, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-m', 'base');
+  await git(project, 'push', '--quiet', 'origin', 'main');
+  const fleetOf = (host: string, role: string) => ({ redis: `redis://127.0.0.1:${redis.port}`, host, role, lock: o.lock ?? '3s' });
+  const agents = { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: String(o.workMs ?? 300), FAKE_AGENT_EDIT: '1', FAKE_AGENT_COMMIT: '1' } } };
+  await door.writeConfig({ pool: { agent: 'quick' }, agents, projects: [{ path: project }], tasks: { settle: '0ms', retryBackoff: '200ms' }, fleet: fleetOf('door', 'front-door') });
+  const hosts: PoolEnv[] = [];
+  for (let i = 1; i <= o.hosts; i++) {
+    const h = await createPoolEnv({ size: o.slots, resync: '1s' });
+    made.envs.push(h);
+    await h.writeConfig({
+      pool: { agent: 'quick', cooldown: { afterTask: '0ms', afterFailure: '0ms' } }, agents, projects: [],
+      tasks: { settle: '0ms' }, fleet: fleetOf(`host-${i}`, 'host'),
+    });
+    hosts.push(h);
+  }
+  return { redis, door, hosts, project, remote };
+}
+
+/** The task files in one of the front door project's queue folders. */
+export const queueFiles = async (project: string, dir: string): Promise<string[]> =>
+  (await readdir(join(project, '.agent-queue', dir)).catch(() => [] as string[])).filter((n) => n.endsWith('.md')).sort();
+
+/** A settled task's result record. */
+export const record = async (project: string, dir: string, name: string): Promise<Record<string, any>> =>
+  JSON.parse(await readFile(join(project, '.agent-queue', dir, `${name}.result.json`), 'utf8'));
+
+/** Waits until `count` tasks are settled (done/ and failed/), with the controllers' last lines if they are not. */
+export async function waitAllSettled(f: Fleet, count: number, controllers: RunningController[], timeoutMs = 60_000): Promise<void> {
+  await waitFor(async () => (await queueFiles(f.project, 'done')).length + (await queueFiles(f.project, 'failed')).length >= count, {
+    timeoutMs, what: `${count} tasks settled`,
+  }).catch(async (err: Error) => {
+    const tail = (c: RunningController) => c.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n');
+    throw new Error(`${err.message}\ndone: ${await queueFiles(f.project, 'done')} failed: ${await queueFiles(f.project, 'failed')} active: ${await queueFiles(f.project, 'active')}\n${controllers.map(tail).join('\n---\n')}`);
+  });
+}
