@@ -134,7 +134,7 @@ function fleetSpec(f: NonNullable<RawConfig['fleet']>): FleetSpec {
   const redis = f.sentinels?.length
     ? { sentinels: f.sentinels.map(hostPort), name: f.name ?? DEFAULTS.fleet.name }
     : hostPort((f.redis ?? '').replace(/^redis:\/\//, '').replace(/\/$/, ''));
-  return { redis, host: f.host ?? (os.hostname() || 'host'), role: f.role ?? DEFAULTS.fleet.role, lockMs: parseDuration(f.lock ?? DEFAULTS.fleet.lock) };
+  return { redis, host: f.host ?? (os.hostname() || 'host'), role: f.role ?? DEFAULTS.fleet.role, lockMs: parseDuration(f.lock ?? DEFAULTS.fleet.lock), agents: f.agents ?? null };
 }
 
 /** A project with every default filled in: the one way to make a ProjectSpec (for tools and tests too). */

@@ -64,7 +64,7 @@ export interface RawConfig {
   };
   notify?: { command: string[]; on?: NotifyEvent[]; timeout?: RawDuration };
   controller?: { resync?: RawDuration; stateDir?: string; metrics?: string };
-  fleet?: { redis?: string; sentinels?: string[]; name?: string; host?: string; role?: FleetRole; lock?: string };
+  fleet?: { redis?: string; sentinels?: string[]; name?: string; host?: string; role?: FleetRole; lock?: string; agents?: string[] };
 }
 
 /** A path into the YAML document: map keys and sequence indexes, e.g. ['projects', 1, 'path']. */

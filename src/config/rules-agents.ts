@@ -11,6 +11,7 @@ function agentNameRules(value: DesiredState): Problem[] {
   return [
     ...unknownAgent(value.pool.agent, defined, ['pool', 'agent']),
     ...value.projects.flatMap((p, i) => (p.agent === null ? [] : unknownAgent(p.agent, defined, ['projects', i, 'agent']))),
+    ...(value.fleet?.agents ?? []).flatMap((name, i) => unknownAgent(name, defined, ['fleet', 'agents', i])),
   ];
 }
 
@@ -26,7 +27,7 @@ function unknownAgent(name: string, defined: readonly string[], path: Problem['p
 
 /** The profiles the config puts to work: the pool's and the projects' own (a task may name any other). */
 export function agentsInUse(value: DesiredState): string[] {
-  return [...new Set([value.pool.agent, ...value.projects.flatMap((p) => (p.agent === null ? [] : [p.agent]))])].filter((n) => value.agents[n]);
+  return [...new Set([value.pool.agent, ...value.projects.flatMap((p) => (p.agent === null ? [] : [p.agent])), ...(value.fleet?.agents ?? [])])].filter((n) => value.agents[n]);
 }
 
 /**

@@ -49,6 +49,8 @@ export interface FleetSpec {
   role: FleetRole;
   /** How long a host holds a job without renewing its lock (BullMQ's lockDuration). */
   lockMs: number;
+  /** The agent profiles whose queues this host takes jobs from; null: the pool's agent. */
+  agents: string[] | null;
 }
 
 /**

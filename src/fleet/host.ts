@@ -43,6 +43,8 @@ export class FleetHost {
       checkoutsChanged: () => Promise<void>;
       /** Asks the controller to cancel a task (its request path: it stays the only writer); the reply's file. */
       cancel: (path: string) => Promise<string>;
+      /** The pool's slots that would take a task now (idle or with a warm agent; not cooling down, cordoned or draining). */
+      freeSlots: () => number;
     },
   ) {
     this.leases = new LeaseKeeper({
@@ -64,14 +66,20 @@ export class FleetHost {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      for (const lease of this.leases.leases()) await this.follow(lease).catch((err: Error) => this.o.log.warn({ job: lease.id, err: err.message }, 'could not settle a fleet job; trying again'));
+      let waiting = 0;
+      for (const lease of this.leases.leases()) {
+        const where = await this.follow(lease).catch((err: Error) => this.o.log.warn({ job: lease.id, err: err.message }, 'could not settle a fleet job; trying again'));
+        if (where === 'waiting') waiting++;
+      }
       await this.stopOrphans(d);
-      let free = d.pool.size - this.leases.leases().length;
+      // A job only for a slot that would take it now, less the jobs already waiting here for one.
+      let free = this.o.freeSlots() - waiting;
       for (const queue of queuesOf(d)) {
         while (free > 0) {
           const lease = await this.leases.take(queue);
           if (!lease) break;
           free--;
+          waiting++;
           await this.materialize(lease).catch(async (err: Error) => {
             this.o.log.error({ job: lease.id, task: lease.job.task, err: err.message }, 'cannot run a fleet job here');
             await this.leases.finish(lease.id, { fail: `on host ${this.o.host}: ${err.message}` });
@@ -87,8 +95,11 @@ export class FleetHost {
     this.leases.stop();
   }
 
-  /** Where the lease's task is here; writes it when it is nowhere (a controller died between lease and file). */
-  private async follow(lease: Lease): Promise<void> {
+  /**
+   * Where the lease's task is here, and what follows from it; `waiting` when it waits for a slot. Writes it
+   * when it is nowhere (a controller died between the lease and the file).
+   */
+  private async follow(lease: Lease): Promise<'waiting' | void> {
     const dirs = queueDirs(join(checkoutsDir(this.o.stateDir), lease.job.project, '.agent-queue', 'inbox'));
     const name = localName(lease);
     for (const [dir, outcome] of [[dirs.done, 'done'], [dirs.failed, 'failed']] as const) {
@@ -96,8 +107,23 @@ export class FleetHost {
       if (record && (await exists(join(dir, name)))) return this.settle(lease, outcome, record);
     }
     const active = await readActive(join(dirs.active, name));
-    if (active) return this.pushProgress(lease, active.sidecar.worktree ?? null);
-    if (!(await exists(join(dirs.active, name))) && !(await exists(join(dirs.inbox, name)))) await this.materialize(lease);
+    const last = active?.sidecar.history.at(-1);
+    if (active?.sidecar.state === 'queued' && last?.outcome === 'limited' && active.sidecar.notBefore > Date.now()) return this.limited(lease, active.sidecar.notBefore, last.reason);
+    if (active) return active.sidecar.state === 'queued' ? 'waiting' : this.pushProgress(lease, active.sidecar.worktree ?? null);
+    if (await exists(join(dirs.inbox, name))) return 'waiting';
+    if (!(await exists(join(dirs.active, name)))) await this.materialize(lease);
+    return 'waiting';
+  }
+
+  /**
+   * The agent hit its account's usage limit: no host takes a job of its kind until the reset (the queue is
+   * paused fleet-wide), and the job goes back without spending an attempt; its task here is stopped.
+   */
+  private async limited(lease: Lease, until: number, reason: string): Promise<void> {
+    await this.o.engine.pause(lease.queue, Math.max(1_000, until - Date.now()));
+    if (await this.leases.finish(lease.id, { putBack: true })) {
+      this.o.log.warn({ job: lease.id, task: lease.job.task, queue: lease.queue, until: new Date(until).toISOString(), reason }, 'a usage limit: the queue is paused fleet-wide until its reset, and the job is back in it');
+    }
   }
 
   /**
@@ -194,9 +220,9 @@ export class FleetHost {
 /** How often a working agent's commits are pushed. */
 const WIP_EVERY_MS = 2_000;
 
-/** The queues a host takes jobs from: those of its pool's agent and of the agents its projects name. */
+/** The queues a host takes jobs from: those of the agents `fleet.agents` names, else of its pool's agent. */
 export function queuesOf(d: DesiredState): string[] {
-  return [...new Set([d.pool.agent, ...d.projects.flatMap((p) => (p.agent ? [p.agent] : []))])].map(queueName);
+  return [...new Set(d.fleet?.agents ?? [d.pool.agent])].map(queueName);
 }
 
 /** A job's task file on this host: named after the task and the lease, so each lease has its own. */

@@ -27,7 +27,7 @@ export class FleetRuntime {
   ) {}
 
   /** The runtime for a config with `fleet:`, or null. BullMQ is loaded only then. */
-  static async create(d: DesiredState, log: Logger, o: { checkoutsChanged: () => Promise<void>; cancel: (path: string) => Promise<string> }): Promise<FleetRuntime | null> {
+  static async create(d: DesiredState, log: Logger, o: { checkoutsChanged: () => Promise<void>; cancel: (path: string) => Promise<string>; freeSlots: () => number }): Promise<FleetRuntime | null> {
     if (!d.fleet) return null;
     const { BullEngine } = await import('./bullmq.js');
     const { lockMs } = d.fleet;

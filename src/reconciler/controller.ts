@@ -18,6 +18,7 @@ import { postRequest, requestsDir } from '../controls/requests.js';
 import { Triggers } from './triggers.js';
 import { judgeReload } from './reload.js';
 import { FleetRuntime } from '../fleet/runtime.js';
+import { desiredSlots } from '../config/pool.js';
 
 export interface ControllerOptions {
   configFile: string;
@@ -113,6 +114,7 @@ export class Controller {
     c.fleet = await FleetRuntime.create(desired, o.log, {
       checkoutsChanged: () => c.refreshFleet(),
       cancel: async (path) => (await postRequest(desired.controller.stateDir, 'cancel', path)).replyFile,
+      freeSlots: () => c.freeSlots(),
     });
     if (c.fleet) await c.refreshFleet();
     if (desired.controller.metrics) await c.metrics.load();
@@ -136,6 +138,15 @@ export class Controller {
 
   private wakeAfter(ms: number): void {
     if (this.running) this.loop.wakeAfter(ms, 'retry after a failed action');
+  }
+
+  /** The pool's slots that would take a task now: idle or with a warm agent, not cordoned, not draining. */
+  private freeSlots(): number {
+    const cordoned = this.reconciler.lastSnapshot?.cordoned;
+    return desiredSlots(this.desired).filter((name) => {
+      const v = this.slots.view(name);
+      return (v.state === 'idle' || v.state === 'ready' || v.state === 'warming') && !v.draining && !cordoned?.has(name);
+    }).length;
   }
 
   /** The desired state again from the file's and the fleet's clones (a host made one): the new projects are watched. */

@@ -128,7 +128,7 @@ describe('semantic rules', () => {
 
   it('reads fleet: its Redis by URL or by Sentinels (one of them), this host and its role', () => {
     const v = valueOf(yaml(...HEAD, 'fleet:', '  redis: redis://10.0.0.5:6380', '  host: build-1'));
-    expect(v.fleet).toEqual({ redis: { host: '10.0.0.5', port: 6380 }, host: 'build-1', role: 'both', lockMs: 600_000 });
+    expect(v.fleet).toEqual({ redis: { host: '10.0.0.5', port: 6380 }, host: 'build-1', role: 'both', lockMs: 600_000, agents: null });
     expect(valueOf(yaml(...HEAD, 'fleet:', '  sentinels: [10.0.0.1:26379, 10.0.0.2:26379]', '  role: host')).fleet).toMatchObject({
       redis: { sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26379 }], name: 'agentpool' }, role: 'host',
     });

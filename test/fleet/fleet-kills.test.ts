@@ -3,7 +3,7 @@
  * door and hosts running the fake agent. After each: every task in exactly one of done/ and failed/, each
  * done task's branch on the remote with its commit, one result per task, and no task run twice at once.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningController } from '../helpers/pool-env.js';
@@ -120,6 +120,33 @@ describe('fleet mode when its parts die', () => {
     await waitAllSettled(f, names.length, [again, host]);
     await expectAllDoneOnce(f, names, [door, again]);
     expect(lines(again, 'task added to the fleet\'s queue')).toEqual([]);
+  }, 90_000);
+
+  it('7. a usage limit on one host: no host takes that agent kind until the reset, the job back without spending an attempt; other kinds go on', async () => {
+    const f = await fleet({ hosts: 2, slots: 1, workMs: 300, agents: { limited: { FAKE_AGENT_USAGE_LIMIT: "You've hit your session limit · resets 3:15am (UTC)" }, other: {} } });
+    await dropTask(f.project, 'a.md', 'Change the app.\nfile: app.txt\n');
+    const door = f.door.startController();
+    const first = f.hosts[0]!.startController();
+    const paused = await first.waitForLine((l) => l.msg === 'a usage limit: the queue is paused fleet-wide until its reset, and the job is back in it', 'the pause', 30_000);
+    expect(paused).toMatchObject({ queue: 'agentpool-limited', task: 'webapp/a.md' });
+    expect(Date.parse(paused.until as string)).toBeGreaterThan(Date.now());
+    // Tasks of another agent kind still run, on both hosts; the limited one is taken by no host meanwhile.
+    for (const n of ['b.md', 'c.md']) await dropTask(f.project, n, '---\nagent: other\n---\nChange the app.\nfile: app.txt\n');
+    const second = f.hosts[1]!.startController();
+    await waitFor(async () => (await queueFiles(f.project, 'done')).length === 2, { timeoutMs: 30_000, what: 'the other kind\'s tasks done' }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${[door, first, second].map((c) => c.lines.filter((l) => l.msg !== 'pass').slice(-12).map((l) => JSON.stringify(l)).join('\n')).join('\n---\n')}`);
+    });
+    expect(await queueFiles(f.project, 'done')).toEqual(['b.md', 'c.md']);
+    expect(await queueFiles(f.project, 'active')).toEqual(['a.md']);
+    const tookA = [first, second].flatMap((c) => lines(c, 'took a job from the fleet').filter((l) => l.task === 'webapp/a.md'));
+    expect(tookA).toHaveLength(1);
+    // Its job waits in the queue with no attempt spent; its task on the first host was stopped there.
+    const { BullEngine } = await import('../../src/fleet/bullmq.js');
+    const engine = new BullEngine({ redis: { host: '127.0.0.1', port: f.redis.port }, lockMs: 3_000, stalledCheckMs: 1_000, attempts: 3, backoffMs: 100 });
+    const sidecar = JSON.parse(await readFile(join(f.project, '.agent-queue', 'active', 'a.md.state.json'), 'utf8'));
+    expect(await engine.status('agentpool-limited', sidecar.fleet.job)).toEqual({ state: 'waiting', attemptsMade: 0 });
+    await engine.close();
+    await waitFor(async () => (await hostTasks(f, 0, 'failed')).length === 1, { timeoutMs: 10_000, what: 'the limited task stopped on the first host' });
   }, 90_000);
 
   it('8. a host\'s slots set to 0 while it works: it finishes what it runs, takes nothing new, and another host takes the rest', async () => {

@@ -33,9 +33,11 @@ export async function endFleet(): Promise<void> {
 
 /**
  * A front door with one project and `hosts` hosts of `slots` fake agents each, the agents working `workMs`
- * per task; `lock` is the fleet's lock time. Nothing is started.
+ * per task; `lock` is the fleet's lock time. `agents`: agent kinds by name, each the fake agent with more
+ * environment (default: one, `quick`); the pool's agent is the first, and the hosts take all of them.
+ * Nothing is started.
  */
-export async function fleet(o: { hosts: number; slots: number; workMs?: number; lock?: string }): Promise<Fleet> {
+export async function fleet(o: { hosts: number; slots: number; workMs?: number; lock?: string; agents?: Record<string, Record<string, string>> }): Promise<Fleet> {
   await ensureBuilt();
   const redis = await startRedis();
   made = { redis, envs: [] };
@@ -50,15 +52,19 @@ export async function fleet(o: { hosts: number; slots: number; workMs?: number; 
   await git(project, 'add', '.');
   await git(project, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-m', 'base');
   await git(project, 'push', '--quiet', 'origin', 'main');
-  const fleetOf = (host: string, role: string) => ({ redis: `redis://127.0.0.1:${redis.port}`, host, role, lock: o.lock ?? '3s' });
-  const agents = { quick: { extends: 'fake', env: { FAKE_AGENT_WORK_MS: String(o.workMs ?? 300), FAKE_AGENT_EDIT: '1', FAKE_AGENT_COMMIT: '1' } } };
-  await door.writeConfig({ pool: { agent: 'quick' }, agents, projects: [{ path: project }], tasks: { settle: '0ms', retryBackoff: '200ms' }, fleet: fleetOf('door', 'front-door') });
+  const kinds = o.agents ?? { quick: {} };
+  const fleetOf = (host: string, role: string) => ({ redis: `redis://127.0.0.1:${redis.port}`, host, role, lock: o.lock ?? '3s', agents: Object.keys(kinds) });
+  const agents = Object.fromEntries(Object.entries(kinds).map(([name, env]) => [name, {
+    extends: 'fake', env: { FAKE_AGENT_WORK_MS: String(o.workMs ?? 300), FAKE_AGENT_EDIT: '1', FAKE_AGENT_COMMIT: '1', ...env },
+  }]));
+  const first = Object.keys(kinds)[0]!;
+  await door.writeConfig({ pool: { agent: first }, agents, projects: [{ path: project }], tasks: { settle: '0ms', retryBackoff: '200ms' }, fleet: fleetOf('door', 'front-door') });
   const hosts: PoolEnv[] = [];
   for (let i = 1; i <= o.hosts; i++) {
     const h = await createPoolEnv({ size: o.slots, resync: '1s' });
     made.envs.push(h);
     await h.writeConfig({
-      pool: { agent: 'quick', cooldown: { afterTask: '0ms', afterFailure: '0ms' } }, agents, projects: [],
+      pool: { agent: first, cooldown: { afterTask: '0ms', afterFailure: '0ms' } }, agents, projects: [],
       tasks: { settle: '0ms' }, fleet: fleetOf(`host-${i}`, 'host'),
     });
     hosts.push(h);
