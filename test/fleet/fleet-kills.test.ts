@@ -106,6 +106,53 @@ describe('fleet mode when its parts die', () => {
     expect(await git(f.remote, 'rev-parse', 'agentpool/a')).toBe(r!.git.head);
   }, 90_000);
 
+  it('4. the Redis primary SIGKILLed under Sentinel mid-task: after the failover the work goes on, and nothing is lost', async () => {
+    const f = await fleet({ hosts: 2, slots: 1, workMs: 3_000, lock: '8s', sentinel: true });
+    const names = ['a.md', 'b.md', 'c.md'];
+    for (const n of names) await dropTask(f.project, n, 'Change the app.\nfile: app.txt\n');
+    const door = f.door.startController();
+    const hosts = f.hosts.map((h) => h.startController());
+    await waitFor(() => hosts.every((c) => lines(c, 'submitted task').length > 0), { timeoutMs: 30_000, what: 'both hosts at work' });
+    f.sentinel!.primary.signal('SIGKILL');
+    await waitFor(async () => (await f.sentinel!.primaryPort()) === f.sentinel!.replica.port, { timeoutMs: 30_000, what: 'the replica promoted' });
+    await waitAllSettled(f, names.length, [door, ...hosts], 90_000);
+    await expectAllDoneOnce(f, names, [door], hosts);
+  }, 150_000);
+
+  it('5. Redis stopped for less than the lock time: the agent goes on and the job ends once, on its host, in one attempt', async () => {
+    const f = await fleet({ hosts: 1, slots: 1, workMs: 4_000, lock: '8s' });
+    await dropTask(f.project, 'a.md', 'Change the app.\nfile: app.txt\n');
+    const door = f.door.startController();
+    const host = f.hosts[0]!.startController();
+    await host.waitForLine((l) => l.msg === 'submitted task', 'the agent at work', 20_000);
+    f.redis.signal('SIGSTOP');
+    await new Promise((res) => setTimeout(res, 3_000));
+    f.redis.signal('SIGCONT');
+    await waitAllSettled(f, 1, [door, host]);
+    const [r] = await expectAllDoneOnce(f, ['a.md'], [door], [host]);
+    expect(r!).toMatchObject({ host: 'host-1', attempts: 1 });
+    expect(lines(host, 'lost a fleet job: its task is stopped here and left to the queue')).toEqual([]);
+    expect(lines(host, 'took a job from the fleet')).toHaveLength(1);
+  }, 90_000);
+
+  it('5. Redis stopped for more than the lock time: the job is lost by its host, stopped there, and runs again from its pushed work; one result', async () => {
+    const f = await fleet({ hosts: 2, slots: 1, workMs: 8_000, lock: '3s' });
+    await dropTask(f.project, 'a.md', 'Change the app.\nfile: app.txt\n');
+    const door = f.door.startController();
+    const hosts = f.hosts.map((h) => h.startController());
+    const wip = await waitFor(() => hosts.flatMap((c) => lines(c, 'pushed the task\'s work so far'))[0], { timeoutMs: 30_000, what: 'the work in progress pushed' });
+    f.redis.signal('SIGSTOP');
+    await new Promise((res) => setTimeout(res, 5_000));
+    f.redis.signal('SIGCONT');
+    await waitAllSettled(f, 1, [door, ...hosts], 90_000);
+    const [r] = await expectAllDoneOnce(f, ['a.md'], [door], hosts);
+    expect(hosts.flatMap((c) => lines(c, 'lost a fleet job: its task is stopped here and left to the queue'))).toHaveLength(1);
+    // The job ran a second time, from the work the first attempt pushed.
+    const taken = hosts.flatMap((c) => lines(c, 'took a job from the fleet')).sort((a, b) => (a.time as number) - (b.time as number));
+    expect(taken).toEqual([expect.not.objectContaining({ resumedFrom: expect.anything() }), expect.objectContaining({ resumedFrom: 'agentpool/a' })]);
+    expect(await git(f.remote, 'merge-base', '--is-ancestor', wip.head as string, r!.git.head).then(() => true, () => false)).toBe(true);
+  }, 120_000);
+
   it('6. the front door SIGKILLed while jobs finish, then restarted: every result lands once', async () => {
     const f = await fleet({ hosts: 1, slots: 2, workMs: 1_000, lock: '3s' });
     const names = ['a.md', 'b.md', 'c.md', 'd.md'];

@@ -7,20 +7,22 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { createPoolEnv, ensureBuilt, type PoolEnv, type RunningController } from './pool-env.js';
-import { startRedis, type TestRedis } from './redis.js';
+import { startRedis, startSentinelSet, type TestRedis, type TestSentinelSet } from './redis.js';
 import { waitFor } from './tmux-server.js';
 
 export const git = async (cwd: string, ...args: string[]): Promise<string> => (await execa('git', args, { cwd })).stdout.trim();
 
 export interface Fleet {
+  /** The Redis the fleet uses (with `sentinel`: the primary when it started). */
   redis: TestRedis;
+  sentinel?: TestSentinelSet;
   door: PoolEnv;
   hosts: PoolEnv[];
   project: string;
   remote: string;
 }
 
-let made: { redis: TestRedis; envs: PoolEnv[] } | null = null;
+let made: { redis: { stop(): Promise<void> }; envs: PoolEnv[] } | null = null;
 
 /** Ends the last fleet made: its controllers, tmux servers, folders and Redis. */
 export async function endFleet(): Promise<void> {
@@ -37,10 +39,11 @@ export async function endFleet(): Promise<void> {
  * environment (default: one, `quick`); the pool's agent is the first, and the hosts take all of them.
  * Nothing is started.
  */
-export async function fleet(o: { hosts: number; slots: number; workMs?: number; lock?: string; agents?: Record<string, Record<string, string>> }): Promise<Fleet> {
+export async function fleet(o: { hosts: number; slots: number; workMs?: number; lock?: string; agents?: Record<string, Record<string, string>>; sentinel?: boolean }): Promise<Fleet> {
   await ensureBuilt();
-  const redis = await startRedis();
-  made = { redis, envs: [] };
+  const sentinel = o.sentinel ? await startSentinelSet() : undefined;
+  const redis = sentinel?.primary ?? (await startRedis());
+  made = { redis: sentinel ?? redis, envs: [] };
   const door = await createPoolEnv({ size: 0, resync: '1s' });
   made.envs.push(door);
   const remote = join(door.dir, 'remote.git');
@@ -53,7 +56,8 @@ export async function fleet(o: { hosts: number; slots: number; workMs?: number; 
   await git(project, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-m', 'base');
   await git(project, 'push', '--quiet', 'origin', 'main');
   const kinds = o.agents ?? { quick: {} };
-  const fleetOf = (host: string, role: string) => ({ redis: `redis://127.0.0.1:${redis.port}`, host, role, lock: o.lock ?? '3s', agents: Object.keys(kinds) });
+  const at = sentinel ? { sentinels: sentinel.sentinels.map((s) => `${s.host}:${s.port}`), name: sentinel.name } : { redis: `redis://127.0.0.1:${redis.port}` };
+  const fleetOf = (host: string, role: string) => ({ ...at, host, role, lock: o.lock ?? '3s', agents: Object.keys(kinds) });
   const agents = Object.fromEntries(Object.entries(kinds).map(([name, env]) => [name, {
     extends: 'fake', env: { FAKE_AGENT_WORK_MS: String(o.workMs ?? 300), FAKE_AGENT_EDIT: '1', FAKE_AGENT_COMMIT: '1', ...env },
   }]));
@@ -69,7 +73,7 @@ export async function fleet(o: { hosts: number; slots: number; workMs?: number; 
     });
     hosts.push(h);
   }
-  return { redis, door, hosts, project, remote };
+  return { redis, ...(sentinel ? { sentinel } : {}), door, hosts, project, remote };
 }
 
 /** The task files in one of the front door project's queue folders. */
