@@ -44,8 +44,8 @@ need tmux "agentpool runs its agents in a private tmux server"
 need git "the demo and the tests run tasks in git worktrees"
 # The sandbox each agent runs in (sandbox: auto, the default): bubblewrap, and socat for the addresses it may
 # reach. Installed like tmux when we are root; otherwise the pool runs without it and status and doctor say
-# so (README: What a task can touch). The tests need them (scripts/test.sh passes --tests), and fleet mode's
-# tests their own redis-server on loopback ports.
+# so (README: What a task can touch). Fleet mode's demo and tests run their own redis-server on loopback
+# ports. The tests need all of them (scripts/test.sh passes --tests).
 if [ "${1:-}" = --tests ]; then
   need bwrap "the tests run agents in a sandbox" bubblewrap
   need socat "the tests run agents in a sandbox" socat
@@ -53,6 +53,7 @@ if [ "${1:-}" = --tests ]; then
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   need bwrap "each agent runs in a sandbox" bubblewrap
   need socat "each agent runs in a sandbox" socat
+  need redis-server "npm run demo -- --fleet runs a local Redis" redis-server
 elif ! command -v bwrap >/dev/null 2>&1 || ! command -v socat >/dev/null 2>&1; then
   say "bubblewrap or socat is not installed: agents will run without a sandbox ('sudo apt-get install bubblewrap socat' to have one)."
 fi

@@ -10,7 +10,7 @@ import { createLogger, type LogFormat } from './logger.js';
 import type { CliValues } from './main.js';
 
 /** webapp is a git repository with isolation: worktree; its tasks name the files the fake agent edits and commits. */
-const SAMPLE_TASKS: Array<[project: string, name: string, priority: string, body: string]> = [
+export const SAMPLE_TASKS: Array<[project: string, name: string, priority: string, body: string]> = [
   ['webapp', 'fix-login-redirect.md', 'critical', 'Users land on /404 after logging in from the pricing page. Find why and fix it.\nfile: src/login.ts\nfile: src/routes.ts'],
   ['webapp', 'dark-mode-toggle.md', 'low', 'Add a dark-mode toggle to the settings page.\nfile: src/settings.ts'],
   ['webapp', 'flaky-checkout-test.md', 'high', 'The checkout e2e test fails one run in ten. Make it deterministic.\nfile: test/checkout.test.ts'],
@@ -32,6 +32,7 @@ const SAMPLE_TASKS: Array<[project: string, name: string, priority: string, body
  * are, with each webapp task's branch and diffstat. Kills only the tmux server it started.
  */
 export async function demoCommand(v: CliValues): Promise<number> {
+  if (v.fleet) return (await import('./demo-fleet.js')).demoFleetCommand(v);
   const log = createLogger(v['log-format'] as LogFormat | undefined);
   const root = await mkdtemp(join(tmpdir(), 'agentpool-demo-'));
   // Tests name the socket so that their guarded helpers can clean it up.
@@ -40,6 +41,8 @@ export async function demoCommand(v: CliValues): Promise<number> {
   for (const p of projects) await mkdir(join(p, '.agent-queue', 'inbox'), { recursive: true });
   await gitRepo(projects[0]!);
   const configFile = join(root, 'desired-state.yaml');
+  // The prompts the agents received: a file of the workspace, made now so their sandbox may write it.
+  await writeFile(join(root, 'fake-agent.log'), '');
   await writeFile(configFile, demoConfig(root, socket, projects));
   for (const [project, name, priority, body] of SAMPLE_TASKS) {
     const inbox = join(root, project, '.agent-queue', 'inbox');
@@ -102,7 +105,7 @@ export async function demoCommand(v: CliValues): Promise<number> {
 }
 
 /** How each sample task ended, once each: done, failed, or null while it has not. */
-async function endings(root: string): Promise<Array<'done' | 'failed' | null>> {
+export async function endings(root: string): Promise<Array<'done' | 'failed' | null>> {
   const at = (project: string, dir: string, name: string) => existsSync(join(root, project, '.agent-queue', dir, name));
   return SAMPLE_TASKS.map(([project, name]) => (at(project, 'done', name) ? 'done' : at(project, 'failed', name) ? 'failed' : null));
 }
@@ -118,6 +121,10 @@ pool:
   cooldown:
     afterTask: 300ms
     afterFailure: 5s
+  # Each agent in its sandbox (auto: where one starts), writing its prompts to the demo's log too.
+  sandbox:
+    mode: auto
+    write: [${JSON.stringify(join(root, 'fake-agent.log'))}]
 agents:
   demo-agent:
     extends: fake
@@ -140,7 +147,7 @@ controller:
 `;
 }
 
-async function waitUntilSettled(root: string, stopped: () => boolean): Promise<void> {
+export async function waitUntilSettled(root: string, stopped: () => boolean): Promise<void> {
   while (!stopped()) {
     if ((await endings(root)).every((e) => e !== null)) return;
     await new Promise((r) => setTimeout(r, 250));
@@ -148,7 +155,7 @@ async function waitUntilSettled(root: string, stopped: () => boolean): Promise<v
 }
 
 /** A small repository with one commit, as the webapp project. */
-async function gitRepo(path: string): Promise<void> {
+export async function gitRepo(path: string): Promise<void> {
   for (const f of ['README.md', 'package.json', 'src/login.ts', 'src/routes.ts', 'src/settings.ts', 'src/signup.ts', 'test/checkout.test.ts']) {
     await mkdir(dirname(join(path, f)), { recursive: true });
     await writeFile(join(path, f), `// ${f}\n`);

@@ -21,6 +21,7 @@ export interface CliValues {
   'exit-code'?: boolean;
   'log-format'?: string;
   keep?: boolean;
+  fleet?: boolean;
   project?: string;
   priority?: string;
   title?: string;

@@ -90,7 +90,7 @@ export function buildProgram(done: (code: number) => void): Command {
     .option('--dry-run', 'print what it would write or remove')
     .action(run(async (v, action) => (await import('./service.js')).serviceCommand(action!, v)));
   program.command('doctor').description('check tmux, the agent CLI and its settings before a run').addOption(config()).addOption(output()).action(run(async (v) => (await import('./doctor.js')).doctorCommand(v)));
-  program.command('demo').description('the whole job on a bundled setup').option('--keep', 'keep running until Ctrl-C').addOption(logFormat()).action(run(async (v) => (await import('./demo.js')).demoCommand(v)));
+  program.command('demo').description('the whole job on a bundled setup').option('--keep', 'keep running until Ctrl-C').option('--fleet', 'a fleet instead: a local Redis, a front door and three hosts').addOption(logFormat()).action(run(async (v) => (await import('./demo.js')).demoCommand(v)));
   program.command('graph').description('the session state machine: a Mermaid diagram, or an SVG image (-o svg > machine.svg)')
     .addOption(output(['mermaid', 'svg'])).action(run(async (v) => {
       const graph = await import('../machines/graph.js');

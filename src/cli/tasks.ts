@@ -23,8 +23,10 @@ export async function tasksCommand(v: CliValues): Promise<number> {
   const now = Date.now();
   // Branch and changes only where a project works in worktrees.
   const git = rows.some((r) => r.branch);
+  // The host only where tasks went through a fleet.
+  const fleet = rows.some((r) => r.host);
   process.stdout.write(table(
-    ['PROJECT', 'STATE', 'TASK', 'PRIORITY', 'AGE', 'ATTEMPTS', 'SESSION', 'TOOK', ...(git ? ['BRANCH', 'CHANGES'] : []), 'REASON'],
+    ['PROJECT', 'STATE', 'TASK', 'PRIORITY', 'AGE', 'ATTEMPTS', ...(fleet ? ['HOST'] : []), 'SESSION', 'TOOK', ...(git ? ['BRANCH', 'CHANGES'] : []), 'REASON'],
     rows.map((r) => [
       r.project,
       r.waiting ? 'waiting' : r.state === 'active' && r.step ? `active/${r.step}` : r.state,
@@ -32,6 +34,7 @@ export async function tasksCommand(v: CliValues): Promise<number> {
       r.priority ?? '-',
       shortDuration(now - r.arrivedAt),
       String(r.attempts),
+      ...(fleet ? [r.host ?? ''] : []),
       r.session ?? '',
       r.durationMs === null ? '' : shortDuration(r.durationMs),
       ...(git ? [r.branch ?? '', r.changes ?? ''] : []),

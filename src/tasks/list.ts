@@ -34,6 +34,8 @@ export interface TaskRow {
   branch: string | null;
   /** done/failed in a worktree: what its branch changed, e.g. `2 files, +14 -3`. */
   changes: string | null;
+  /** Fleet mode: the host whose agent ran it (done/failed), or `queue <name>` while it is in the fleet's queue. */
+  host: string | null;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function taskFacts(row: Pick<TaskRow, 'state' | 'path'>): Promise<{
 }
 
 async function readRow(p: ProjectSpec, state: TaskState, path: string, name: string): Promise<TaskRow | null> {
-  const base = { project: p.name, state, name, path, step: null, session: null, model: null, reason: null, durationMs: null, finishedAt: null, branch: null, changes: null };
+  const base = { project: p.name, state, name, path, step: null, session: null, model: null, reason: null, durationMs: null, finishedAt: null, branch: null, changes: null, host: null };
   if (state === 'inbox' && notATask(name)) {
     const st = await stat(path).catch(() => null);
     return st?.isFile() ? { ...base, priority: null, arrivedAt: st.mtimeMs, attempts: 0, reason: notATask(name) } : null;
@@ -81,7 +83,7 @@ async function readRow(p: ProjectSpec, state: TaskState, path: string, name: str
     if (!s) return { ...base, priority: null, arrivedAt: (await stat(path).catch(() => null))?.mtimeMs ?? 0, attempts: 0, step: 'queued' };
     return {
       ...base, priority: s.priority, arrivedAt: s.arrivedAt, attempts: s.attempts, step: s.state, session: s.session, model: s.model,
-      reason: s.history.at(-1)?.reason ?? null, branch: s.worktree?.branch ?? null,
+      reason: s.history.at(-1)?.reason ?? null, branch: s.worktree?.branch ?? null, host: s.fleet ? `queue ${s.fleet.queue}` : null,
     };
   }
   const r = await readResult(path);
@@ -89,7 +91,7 @@ async function readRow(p: ProjectSpec, state: TaskState, path: string, name: str
   return {
     ...base, priority: r.priority, arrivedAt: r.arrivedAt, attempts: r.attempts, session: r.session, model: r.model, reason: r.reason,
     durationMs: r.claimedAt !== null ? r.finishedAt - r.claimedAt : null, finishedAt: r.finishedAt,
-    branch: r.git && !r.git.branchDeleted ? r.git.branch : null, changes: r.git ? changesOf(r.git) : null,
+    branch: r.git && !r.git.branchDeleted ? r.git.branch : null, changes: r.git ? changesOf(r.git) : null, host: r.host ?? null,
   };
 }
 

@@ -59,4 +59,28 @@ describe('agentpool demo', () => {
     expect(r.stdout.split('\n').filter((l) => !l.startsWith('{')).join('\n')).not.toContain(workspace);
     expect(r.stdout).toContain("the demo's workspace is removed; npm run demo -- --keep keeps the pool running and the files to look at");
   }, 120_000);
+
+  it('--fleet: a local Redis, a front door and three hosts do all 12 tasks, each on a host, its branch on its project\'s remote', async () => {
+    const socket = uniqueSocket();
+    const servers = ['door', 'host-1', 'host-2', 'host-3'].map((s) => testTmux(`${socket}-${s}`));
+    cleanups.push(async () => {
+      for (const s of servers) await s.kill();
+    });
+    const r = await execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'demo', '--fleet', '--log-format', 'json'], {
+      cwd: REPO_ROOT, reject: false, timeout: 90_000, env: { AGENTPOOL_DEMO_SOCKET: socket },
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/demo finished: 12 done, 0 failed of 12, across 3 hosts/);
+    const rows = r.stdout.split('\n').filter((l) => /^  (webapp|api)\//.test(l)).map((l) => l.trim().split(/\s+/));
+    expect(rows).toHaveLength(12);
+    for (const [task, host, branch] of rows) {
+      expect(host, task).toMatch(/^host-[123]$/);
+      expect(branch).toBe(`agentpool/${task!.split('/')[1]!.replace(/\.md$/, '')}`);
+    }
+    expect(new Set(rows.map((row) => row[1])).size, 'every host ran tasks').toBe(3);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
+    expect(lines.filter((l) => (l.level ?? 0) >= 40).map((l) => l.msg)).toEqual([]);
+    // It ended the servers it started.
+    for (const s of servers) expect((await s.tryRun('list-sessions')).exitCode, s.socket).not.toBe(0);
+  }, 120_000);
 });
