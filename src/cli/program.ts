@@ -52,7 +52,8 @@ export function buildProgram(done: (code: number) => void): Command {
     .action(run(async (v, text) => (await import('./add.js')).addCommand(v, text)));
   program.command('validate').description('check the config file').addOption(config()).addOption(output()).action(run(async (v) => (await import('./validate.js')).validateCommand(v)));
   program.command('status').description('each session and the queues, from the running controller')
-    .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)').action(run(async (v) => (await import('./status.js')).statusCommand(v)));
+    .addOption(config()).addOption(output(['text', 'json', 'wide'])).option('-w, --watch', 'redraw every second (q quits)')
+    .option('--fleet', 'every host of the fleet and its queues, from Redis').action(run(async (v) => (await import('./status.js')).statusCommand(v)));
   program.command('top').description('a live full-screen view: sessions, queues, transitions, tasks done (q quits)')
     .addOption(config()).action(run(async (v) => {
       // Ink prints only its last frame when CI is set (it reads the variable as it loads). top runs only on

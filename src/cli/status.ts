@@ -20,6 +20,12 @@ import { readCordoned } from '../controls/cordoned.js';
  * refused); without one, from the sessions' tags in tmux, and it says so.
  */
 export async function statusCommand(v: CliValues): Promise<number> {
+  if (v.fleet) {
+    const { fleetStatusReport } = await import('./status-fleet.js');
+    if (v.watch) return watch(async () => ({ text: await fleetStatusReport(v) }));
+    process.stdout.write(await fleetStatusReport(v));
+    return 0;
+  }
   if (v.watch) return watch(() => statusReport(v));
   const r = await statusReport(v);
   if (r.warning) process.stderr.write(r.warning);

@@ -1,7 +1,13 @@
 import { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { FleetSpec } from '../config/types.js';
-import { FencedError, type FleetEngine, type JobStatus } from './engine.js';
+import { PRIORITIES } from '../config/types.js';
+import { FencedError, type FleetEngine, type FleetView, type HostStatus, type JobStatus } from './engine.js';
 import { jobIdFor, jobPriority, type FleetJob } from './job.js';
+
+/** Where hosts publish their status (outside BullMQ's own keys): one key each, and when each was last seen. */
+const HOST_KEY = (host: string) => `agentpool:host:${host}`;
+const SEEN_KEY = 'agentpool:hosts';
 
 /** Where Redis is: one server, or the primary a set of Sentinels names (fleet.redis, fleet.sentinels). */
 export type RedisAt = FleetSpec['redis'];
@@ -96,6 +102,36 @@ export class BullEngine implements FleetEngine {
     return { state: state === 'active' ? 'active' : 'waiting', attemptsMade };
   }
 
+  async publish(status: HostStatus, ttlMs: number): Promise<void> {
+    const redis = await this.redis(status.queues[0]);
+    await redis.set(HOST_KEY(status.host), JSON.stringify(status), 'PX', ttlMs);
+    await redis.hset(SEEN_KEY, status.host, String(status.at));
+  }
+
+  async view(queues: readonly string[]): Promise<FleetView> {
+    const redis = await this.redis(queues[0]);
+    const seen = await redis.hgetall(SEEN_KEY);
+    const hosts = await Promise.all(Object.entries(seen).map(async ([host, at]) => {
+      const text = await redis.get(HOST_KEY(host));
+      return { host, lastSeen: Number(at), status: text ? (JSON.parse(text) as HostStatus) : null };
+    }));
+    const all = [...new Set([...queues, ...hosts.flatMap((h) => h.status?.queues ?? [])])].sort();
+    return {
+      hosts: hosts.sort((a, b) => a.host.localeCompare(b.host, 'en', { numeric: true })),
+      queues: await Promise.all(all.map(async (name) => {
+        const q = this.queue(name);
+        const c = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+        const per = await q.getCountsPerPriority(PRIORITIES.map((p) => jobPriority(p)));
+        const ttl = await q.getRateLimitTtl();
+        return {
+          queue: name, waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, completed: c.completed ?? 0, failed: c.failed ?? 0,
+          byPriority: Object.fromEntries(PRIORITIES.map((p) => [p, per[String(jobPriority(p))] ?? 0])) as FleetView['queues'][number]['byPriority'],
+          pausedUntil: ttl > 0 ? Date.now() + ttl : null,
+        };
+      })),
+    };
+  }
+
   async pause(queue: string, ms: number): Promise<void> {
     await this.queue(queue).rateLimit(ms);
   }
@@ -107,6 +143,11 @@ export class BullEngine implements FleetEngine {
   async close(): Promise<void> {
     await Promise.all([...this.workers.values()].map((w) => w.close(true)));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+
+  /** A plain Redis connection (a queue's): for the hosts' statuses, beside BullMQ's keys. */
+  private async redis(queue = 'agentpool'): Promise<Redis> {
+    return (await this.queue(queue).getBackend().client) as unknown as Redis;
   }
 
   /** A step that BullMQ refuses for a lock we do not hold becomes a FencedError. */

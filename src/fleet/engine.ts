@@ -1,3 +1,4 @@
+import type { Priority } from '../config/types.js';
 import type { FleetJob } from './job.js';
 
 /**
@@ -25,6 +26,10 @@ export interface FleetEngine {
    * good, with the last attempt's reason), or null: the queue does not know it (lost in a failover).
    */
   status(queue: string, id: string): Promise<JobStatus | null>;
+  /** This host's status, kept `ttlMs` (a host that stops publishing is gone once it expires). */
+  publish(status: HostStatus, ttlMs: number): Promise<void>;
+  /** Every host that ever published (its status, or null once gone) and how many jobs each of `queues` holds. */
+  view(queues: readonly string[]): Promise<FleetView>;
   /** No host takes a job of `queue` for `ms` (a usage limit until its reset): the pause ends by itself. */
   pause(queue: string, ms: number): Promise<void>;
   /**
@@ -33,6 +38,29 @@ export interface FleetEngine {
    */
   watchStalled(queue: string): void;
   close(): Promise<void>;
+}
+
+/** What a controller of the fleet says of itself every few seconds (`agentpool status --fleet`). */
+export interface HostStatus {
+  host: string;
+  role: 'front-door' | 'host' | 'both';
+  at: number;
+  /** The queues it takes jobs from (a front door alone: none). */
+  queues: string[];
+  slots: Array<{ session: string; state: string; task: string | null }>;
+  /** The jobs it holds now. */
+  jobs: number;
+}
+
+export interface FleetView {
+  hosts: Array<{ host: string; lastSeen: number; status: HostStatus | null }>;
+  queues: Array<{
+    queue: string; waiting: number; active: number; delayed: number; completed: number; failed: number;
+    /** Waiting jobs by priority. */
+    byPriority: Record<Priority, number>;
+    /** Until when a usage limit pauses it (epoch ms), or null. */
+    pausedUntil: number | null;
+  }>;
 }
 
 export type JobStatus =

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { DesiredState } from '../config/types.js';
-import type { FleetEngine } from './engine.js';
+import type { FleetEngine, HostStatus } from './engine.js';
 import { FrontDoor } from './front-door.js';
 import { FleetHost, queuesOf } from './host.js';
 import { checkoutsDir, fleetDesired } from './overlay.js';
@@ -9,6 +9,9 @@ import { checkoutsDir, fleetDesired } from './overlay.js';
 /** How often a host looks for ended tasks and free slots, and a front door for ended jobs. */
 const HOST_TICK_MS = 250;
 const FRONT_DOOR_TICK_MS = 1_000;
+/** How often a controller publishes its status, and how long it stands: a host silent for longer is gone. */
+const PUBLISH_MS = 5_000;
+const STATUS_TTL_MS = 3 * PUBLISH_MS;
 
 /**
  * Fleet mode in a controller (issue 26): the queue's engine, and the front door and host its role asks
@@ -24,10 +27,17 @@ export class FleetRuntime {
     readonly frontDoor: FrontDoor | null,
     readonly host: FleetHost | null,
     private readonly log: Logger,
+    private readonly slots: () => HostStatus['slots'],
   ) {}
 
   /** The runtime for a config with `fleet:`, or null. BullMQ is loaded only then. */
-  static async create(d: DesiredState, log: Logger, o: { checkoutsChanged: () => Promise<void>; cancel: (path: string) => Promise<string>; freeSlots: () => number }): Promise<FleetRuntime | null> {
+  static async create(d: DesiredState, log: Logger, o: {
+    checkoutsChanged: () => Promise<void>;
+    cancel: (path: string) => Promise<string>;
+    freeSlots: () => number;
+    /** The pool's slots as `status --fleet` shows them. */
+    slots: () => HostStatus['slots'];
+  }): Promise<FleetRuntime | null> {
     if (!d.fleet) return null;
     const { BullEngine } = await import('./bullmq.js');
     const { lockMs } = d.fleet;
@@ -38,7 +48,7 @@ export class FleetRuntime {
     const role = d.fleet.role;
     const frontDoor = role === 'host' ? null : new FrontDoor({ engine, log, now: Date.now });
     const host = role === 'front-door' ? null : new FleetHost({ engine, stateDir: d.controller.stateDir, host: d.fleet.host, lockMs, log, ...o });
-    return new FleetRuntime(engine, frontDoor, host, log);
+    return new FleetRuntime(engine, frontDoor, host, log, o.slots);
   }
 
   /** The desired state to run: the file's with the front door's projects marked and the host's clones added. */
@@ -56,6 +66,18 @@ export class FleetRuntime {
     if (this.frontDoor) {
       this.timers.push(setInterval(() => void this.collect(desired()), FRONT_DOOR_TICK_MS));
     }
+    const publish = () => void this.publish(desired()).catch((err: Error) => this.log.debug({ err: err.message }, 'fleet: could not publish this controller\'s status'));
+    publish();
+    this.timers.push(setInterval(publish, PUBLISH_MS));
+  }
+
+  /** What this controller is doing, for every `status --fleet` of the fleet (kept STATUS_TTL_MS). */
+  private async publish(d: DesiredState): Promise<void> {
+    if (!d.fleet) return;
+    await this.engine.publish({
+      host: d.fleet.host, role: d.fleet.role, at: Date.now(), queues: this.host ? queuesOf(d) : [],
+      slots: this.slots(), jobs: this.host?.leases.leases().length ?? 0,
+    }, STATUS_TTL_MS);
   }
 
   private async collect(d: DesiredState): Promise<void> {

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfigFile, loadDesired } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
@@ -115,6 +115,10 @@ export class Controller {
       checkoutsChanged: () => c.refreshFleet(),
       cancel: async (path) => (await postRequest(desired.controller.stateDir, 'cancel', path)).replyFile,
       freeSlots: () => c.freeSlots(),
+      slots: () => desiredSlots(c.desired).map((session) => {
+        const v = c.slots.view(session);
+        return { session, state: v.state, task: v.task ? basename(v.task) : null };
+      }),
     });
     if (c.fleet) await c.refreshFleet();
     if (desired.controller.metrics) await c.metrics.load();

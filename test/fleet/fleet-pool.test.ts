@@ -51,6 +51,16 @@ describe('fleet mode', () => {
     expect(hosts.flatMap((h) => lines(h, 'fleet job done'))).toHaveLength(names.length);
     for (const h of hosts) expect(h.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
     expect(door.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+    // status --fleet, from any controller's config: both hosts up with their sessions, the queue's jobs done.
+    const status = await f.door.agentpool('status', '--fleet', '-o', 'json');
+    expect(status.exitCode, status.all).toBe(0);
+    const view = JSON.parse(status.stdout);
+    expect(view.hosts.map((h: any) => [h.host, h.status?.role])).toEqual([['door', 'front-door'], ['host-1', 'host'], ['host-2', 'host']]);
+    expect(view.hosts[1].status.slots.map((s: any) => s.session)).toEqual(['ccl-auto-1', 'ccl-auto-2']);
+    expect(view.queues).toEqual([expect.objectContaining({ queue: 'agentpool-quick', waiting: 0, active: 0, completed: names.length, failed: 0, pausedUntil: null })]);
+    const text = await f.door.agentpool('status', '--fleet');
+    expect(text.stdout).toMatch(/^fleet on redis:\/\/127\.0\.0\.1:\d+: 3 controllers up, 0 gone$/m);
+    expect(text.stdout).toMatch(/^host-1 +host +\S+ +0\/2 +0 +agentpool-quick$/m);
     // The front door's project is untouched: its main tree and its main branch.
     expect(await git(f.project, 'status', '--porcelain')).toBe('');
     expect(existsSync(join(f.project, 'app.txt'))).toBe(true);
