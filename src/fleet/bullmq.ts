@@ -8,6 +8,8 @@ import { jobIdFor, jobPriority, type FleetJob } from './job.js';
 /** Where hosts publish their status (outside BullMQ's own keys): one key each, and when each was last seen. */
 const HOST_KEY = (host: string) => `agentpool:host:${host}`;
 const SEEN_KEY = 'agentpool:hosts';
+/** A person cancelled the task of a job a host runs (kept a day). */
+const CANCEL_KEY = (id: string) => `agentpool:cancel:${id}`;
 
 /** Where Redis is: one server, or the primary a set of Sentinels names (fleet.redis, fleet.sentinels). */
 export type RedisAt = FleetSpec['redis'];
@@ -82,8 +84,24 @@ export class BullEngine implements FleetEngine {
     await this.fenced(queue, id, (job) => job.moveToCompleted(result, token, false));
   }
 
-  async fail(queue: string, id: string, token: string, reason: string): Promise<void> {
-    await this.fenced(queue, id, (job) => job.moveToFailed(new Error(reason), token, false));
+  async fail(queue: string, id: string, token: string, reason: string, final = false): Promise<void> {
+    // BullMQ retries no job that failed with an error of this name.
+    const err = Object.assign(new Error(reason), final ? { name: 'UnrecoverableError' } : {});
+    await this.fenced(queue, id, (job) => job.moveToFailed(err, token, false));
+  }
+
+  async cancel(queue: string, id: string): Promise<'removed' | 'asked'> {
+    const job = await Job.fromId(this.queue(queue), id);
+    if (job && (await job.getState()) !== 'active') {
+      // Removal is refused for a job a host locked meanwhile: then it is asked, as for a running one.
+      if (await job.remove().then(() => true, () => false)) return 'removed';
+    }
+    await (await this.redis(queue)).set(CANCEL_KEY(id), '1', 'PX', 86_400_000);
+    return 'asked';
+  }
+
+  async cancelAsked(queue: string, id: string): Promise<boolean> {
+    return (await (await this.redis(queue)).get(CANCEL_KEY(id))) !== null;
   }
 
   async putBack(queue: string, id: string, token: string): Promise<void> {

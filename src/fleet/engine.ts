@@ -16,8 +16,11 @@ export interface FleetEngine {
   renew(queue: string, id: string, token: string, ms: number): Promise<boolean>;
   /** Ends the job with its result; throws FencedError when the lock is not ours. */
   complete(queue: string, id: string, token: string, result: unknown): Promise<void>;
-  /** Ends the attempt as failed (the engine retries it while it has attempts); throws FencedError when the lock is not ours. */
-  fail(queue: string, id: string, token: string, reason: string): Promise<void>;
+  /**
+   * Ends the attempt as failed: the engine retries it while it has attempts, unless `final` (a cancel);
+   * throws FencedError when the lock is not ours.
+   */
+  fail(queue: string, id: string, token: string, reason: string, final?: boolean): Promise<void>;
   /** Puts the job back for any host without spending an attempt (a usage limit); throws FencedError when not ours. */
   putBack(queue: string, id: string, token: string): Promise<void>;
   /**
@@ -26,6 +29,13 @@ export interface FleetEngine {
    * good, with the last attempt's reason), or null: the queue does not know it (lost in a failover).
    */
   status(queue: string, id: string): Promise<JobStatus | null>;
+  /**
+   * A person cancels the job's task: a job no host took yet is removed (`removed`); one a host runs is
+   * marked (`asked`), and that host stops its agent and fails it for good.
+   */
+  cancel(queue: string, id: string): Promise<'removed' | 'asked'>;
+  /** Whether the job's task was cancelled while a host ran it (asked by that host). */
+  cancelAsked(queue: string, id: string): Promise<boolean>;
   /** This host's status, kept `ttlMs` (a host that stops publishing is gone once it expires). */
   publish(status: HostStatus, ttlMs: number): Promise<void>;
   /** Every host that ever published (its status, or null once gone) and how many jobs each of `queues` holds. */

@@ -56,6 +56,15 @@ export class FrontDoor {
   }
 
   /**
+   * `agentpool cancel` of a task in the fleet: its job is removed if no host took it yet (then the task can
+   * go to failed/ now: `removed`), else the host running it is asked to stop it (its job fails for good and
+   * collect settles the task).
+   */
+  cancel(f: NonNullable<Sidecar['fleet']>): Promise<'removed' | 'asked'> {
+    return this.o.engine.cancel(f.queue, f.job);
+  }
+
+  /**
    * Looks at every task this front door gave the queue: a job that ended settles its task (done/ or
    * failed/, with the host's record), one never added or lost by the queue is added.
    */
@@ -75,6 +84,12 @@ export class FrontDoor {
 
   private async follow(d: DesiredState, project: ProjectSpec, t: ActiveTask, f: NonNullable<Sidecar['fleet']>): Promise<void> {
     const status = await this.o.engine.status(f.queue, f.job);
+    if (!status && t.sidecar.cancel) {
+      // Cancelled before a host took it: its job was removed, never to be added again.
+      const dest = await finishFrom(t.path, t.sidecar, { outcome: 'failed', reason: t.sidecar.cancel.reason, now: this.o.now() });
+      this.o.log.info({ task: dest, ...taskId(d, dest), job: f.job }, 'task cancelled');
+      return;
+    }
     if (!status) {
       if (f.addedAt !== null) this.o.log.warn({ task: t.path, job: f.job, queue: f.queue }, 'the fleet\'s queue has no job for the task (lost in a Redis failover?): adding it again');
       const job = await jobOf(d, project, t.path, await readFile(t.path, 'utf8'), { queue: f.queue, agent: f.agent, model: f.model, priority: t.sidecar.priority });

@@ -33,6 +33,8 @@ export class FleetHost {
   /** Local tasks already asked to stop (their job is not ours), and the replies nobody waits for. */
   private readonly cancelled = new Set<string>();
   private readonly replies = new Set<string>();
+  /** Jobs whose task a person cancelled: their local task is being stopped, and the job fails for good. */
+  private readonly cancelling = new Set<string>();
   /** What this host last pushed of each job's branch, and when it last looked (work in progress, WIP_EVERY_MS). */
   private readonly pushed = new Map<string, { head: string | null; at: number }>();
 
@@ -133,6 +135,11 @@ export class FleetHost {
   private async pushProgress(lease: Lease, w: { repo: string; branch: string; base: string } | null): Promise<void> {
     const last = this.pushed.get(lease.id);
     if (!w || (last && Date.now() - last.at < WIP_EVERY_MS)) return;
+    if (!this.cancelling.has(lease.id) && (await this.o.engine.cancelAsked(lease.queue, lease.id))) {
+      this.cancelling.add(lease.id);
+      this.replies.add(await this.o.cancel(join(queueDirs(join(checkoutsDir(this.o.stateDir), lease.job.project, '.agent-queue', 'inbox')).active, localName(lease))));
+      this.o.log.info({ job: lease.id, task: lease.job.task }, 'the fleet job\'s task was cancelled: stopping its agent');
+    }
     const head = await gitMaybe(w.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${w.branch}`]);
     this.pushed.set(lease.id, { head: last?.head ?? null, at: Date.now() });
     if (!head || head === w.base || head === last?.head) return;
@@ -178,7 +185,7 @@ export class FleetHost {
         ...(git ? { git } : {}),
       };
       if (await this.leases.finish(lease.id, { complete: result })) this.o.log.info({ job: lease.id, task: job.task, branch: pushed ? job.branch : null }, 'fleet job done');
-    } else if (await this.leases.finish(lease.id, { fail: `on host ${this.o.host}: ${record.reason}` })) {
+    } else if (await this.leases.finish(lease.id, { fail: `on host ${this.o.host}: ${record.reason}`, final: this.cancelling.delete(lease.id) })) {
       this.o.log.info({ job: lease.id, task: job.task, reason: record.reason }, 'fleet job failed here; the queue decides whether it runs again');
     }
   }

@@ -97,12 +97,12 @@ export class LeaseKeeper {
   }
 
   /** Ends a held job with its result; a lost lease is told to `onLost` instead. */
-  async finish(id: string, end: { complete: unknown } | { fail: string } | { putBack: true }): Promise<boolean> {
+  async finish(id: string, end: { complete: unknown } | { fail: string; final?: boolean } | { putBack: true }): Promise<boolean> {
     const lease = this.held.get(id);
     if (!lease) return false;
     try {
       if ('complete' in end) await this.o.engine.complete(lease.queue, id, lease.token, end.complete);
-      else if ('fail' in end) await this.o.engine.fail(lease.queue, id, lease.token, end.fail);
+      else if ('fail' in end) await this.o.engine.fail(lease.queue, id, lease.token, end.fail, end.final ?? false);
       else await this.o.engine.putBack(lease.queue, id, lease.token);
     } catch (err) {
       await this.lose(lease, (err as Error).message);

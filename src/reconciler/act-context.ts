@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { SessionBackend } from '../backend/session-backend.js';
 import type { DesiredState, Priority } from '../config/types.js';
-import type { PendingTask } from '../tasks/types.js';
+import type { PendingTask, Sidecar } from '../tasks/types.js';
 import type { AgentDriver, AgentIO, DriverContext } from '../drivers/agent-driver.js';
 import { driverFor } from '../drivers/index.js';
 import type { Clock } from '../machines/clock.js';
@@ -30,6 +30,8 @@ export interface ActDeps {
 /** The front door's side of an add-job (src/fleet/front-door.ts): claim the task, add its job; its path in active/. */
 export interface FleetDoor {
   add(d: DesiredState, task: PendingTask, ask: { queue: string; agent: string; model: string; priority: Priority }): Promise<string>;
+  /** `removed`: no host had it, the task may go to failed/ now; `asked`: the host running it stops it. */
+  cancel(f: NonNullable<Sidecar['fleet']>): Promise<'removed' | 'asked'>;
 }
 
 /** What one group of a session's actions shares while it runs. */

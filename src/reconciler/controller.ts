@@ -78,7 +78,10 @@ export class Controller {
     this.reconciler = new Reconciler(
       {
         backend: this.backend, slots: this.slots, clock, log: o.log, wake: (afterMs) => (afterMs ? this.wakeAfter(afterMs) : this.wake('action finished')), events: this.metrics,
-        fleet: { add: (d, task, ask) => (this.fleet?.frontDoor ? this.fleet.frontDoor.add(d, task, ask) : Promise.reject(new Error('this controller is no fleet front door'))) },
+        fleet: {
+          add: (d, task, ask) => (this.fleet?.frontDoor ? this.fleet.frontDoor.add(d, task, ask) : Promise.reject(new Error('this controller is no fleet front door'))),
+          cancel: (f) => (this.fleet?.frontDoor ? this.fleet.frontDoor.cancel(f) : Promise.reject(new Error('this controller is no fleet front door'))),
+        },
       },
       desired,
     );

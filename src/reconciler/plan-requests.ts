@@ -64,7 +64,8 @@ export function planRequests(
       }
       const t = active.get(req.target);
       // Claimed a moment ago, or left by a session that went away (the next pass requeues it): not yet.
-      if (ctx.claiming?.has(req.target) || (t && t.sidecar.state !== 'queued')) continue;
+      // (A task in the fleet's queue is no slot's here: its cancel goes to the queue.)
+      if (ctx.claiming?.has(req.target) || (t && t.sidecar.state !== 'queued' && !t.sidecar.fleet)) continue;
       cancel(req.target, undefined, request);
     }
   }

@@ -91,6 +91,14 @@ async function cancel(x: Act, a: Extract<Action, { kind: 'cancel-task' }>): Prom
   }
   if (a.session) return 'later'; // its slot let go of it since the pass looked: the next pass sees where it is
   const attempt = await Attempt.open(path);
+  const fleet = attempt.sidecar?.fleet;
+  if (fleet && x.fleet) {
+    // In the fleet's queue: written first, so the task ends in failed/ whatever its job does next.
+    await attempt.cancelRequested(x.clock.now(), CANCEL_REASON);
+    if ((await x.fleet.cancel(fleet)) === 'asked') return { ok: true, message: `cancelling ${basename(path)}: the host running it stops its agent, and the task goes to failed/ when its job ends` };
+    const dest = await attempt.settle({ disposition: 'fail', reason: CANCEL_REASON, now: x.clock.now(), git: null, log: null });
+    return { ok: true, message: `${basename(path)} cancelled before a host took it: ${dest}` };
+  }
   // Left by a session that went away (the next pass requeues it): not yet.
   if (attempt.sidecar && attempt.sidecar.state !== 'queued') return 'later';
   const dest = await attempt.settle({ disposition: 'fail', reason: CANCEL_REASON, now: x.clock.now(), git: null, log: null });

@@ -65,4 +65,28 @@ describe('fleet mode', () => {
     expect(await git(f.project, 'status', '--porcelain')).toBe('');
     expect(existsSync(join(f.project, 'app.txt'))).toBe(true);
   }, 120_000);
+
+  it('agentpool cancel of a task in the fleet: one a host runs is stopped there and fails for good; one no host took yet is removed from the queue', async () => {
+    const f = await fleet({ hosts: 1, slots: 1, workMs: 30_000 });
+    await dropTask(f.project, 'running.md', 'Change the app.\nfile: app.txt\n');
+    const door = f.door.startController();
+    const host = f.hosts[0]!.startController();
+    await host.waitForLine((l) => l.msg === 'submitted task', 'the agent at work', 20_000);
+    await dropTask(f.project, 'waiting.md', 'Change the app.\nfile: app.txt\n');
+    await door.waitForLine((l) => l.msg === 'task added to the fleet\'s queue' && l.taskId === 'webapp/waiting.md', 'the second task in the queue', 10_000);
+
+    const waiting = await f.door.agentpool('cancel', 'waiting.md');
+    expect(waiting.exitCode, waiting.all).toBe(0);
+    expect(waiting.stdout).toMatch(/waiting\.md cancelled before a host took it/);
+    const running = await f.door.agentpool('cancel', 'running.md');
+    expect(running.exitCode, running.all).toBe(0);
+    expect(running.stdout).toMatch(/cancelling running\.md: the host running it stops its agent/);
+    await waitAllSettled(f, 2, [door, host]);
+    expect(await queueFiles(f.project, 'failed')).toEqual(['running.md', 'waiting.md']);
+    expect((await record(f.project, 'failed', 'running.md')).reason).toMatch(/^on host host-1: .*cancelled/);
+    expect((await record(f.project, 'failed', 'waiting.md')).reason).toBe('cancelled with agentpool cancel');
+    // Stopped within a few seconds, not after its 30 s of work; run once, never retried.
+    expect(lines(host, 'the fleet job\'s task was cancelled: stopping its agent')).toHaveLength(1);
+    expect(lines(host, 'took a job from the fleet')).toHaveLength(1);
+  }, 60_000);
 });
