@@ -37,6 +37,8 @@ export function world({ size, agentEnv = {}, extra = '', transport = 'control', 
   const configFile = join(dir, 'desired-state.yaml');
   const env = Object.entries({ FAKE_AGENT_LOG: join(dir, 'fake-agent.log'), ...agentEnv }).map(([k, v]) => `      ${k}: ${JSON.stringify(String(v))}`).join('\n');
   const fakeLog = join(dir, 'fake-agent.log');
+  // Made now, so the agents may write it from their sandbox (sandbox: auto, as users run them).
+  writeFileSync(fakeLog, '');
   writeFileSync(configFile, `tmux: { socket: ${socket}, transport: ${transport} }
 pool:
   prefix: b-
@@ -44,6 +46,7 @@ pool:
   agent: ${agent}
   prewarm: ${prewarm}
   cooldown: { afterTask: 0ms, afterFailure: 100ms }
+  sandbox: { mode: auto, write: [${JSON.stringify(fakeLog)}] }
 agents:
   quick:
     extends: fake

@@ -20,7 +20,12 @@ export async function ensureCheckout(stateDir: string, project: string, remote: 
     const made = !(await exists(join(path, '.git')));
     if (made) {
       await git(checkoutsDir(stateDir), ['clone', '--quiet', '--no-checkout', remote, project]);
-      await git(path, ['checkout', '--quiet', '--detach']);
+      // Detached at the remote's default branch, or at any branch it has (a bare remote's HEAD may name a
+      // branch nobody pushed): the tasks' worktrees start from their own commits, never from this tree.
+      const at = (await gitMaybe(path, ['rev-parse', '--verify', '--quiet', 'refs/remotes/origin/HEAD^{commit}']))
+        ?? (await git(path, ['for-each-ref', '--count=1', '--format=%(objectname)', 'refs/remotes/origin/']));
+      if (!at) throw new Error(`the remote ${remote} has no branch yet: push the project's base branch to it`);
+      await git(path, ['checkout', '--quiet', '--detach', at]);
     } else {
       await git(path, ['fetch', '--quiet', '--prune', 'origin']);
     }

@@ -7,7 +7,7 @@ import { FleetHost, queuesOf } from './host.js';
 import { checkoutsDir, fleetDesired } from './overlay.js';
 
 /** How often a host looks for ended tasks and free slots, and a front door for ended jobs. */
-const HOST_TICK_MS = 250;
+const HOST_TICK_MS = 100;
 const FRONT_DOOR_TICK_MS = 1_000;
 /** How often a controller publishes its status, and how long it stands: a host silent for longer is gone. */
 const PUBLISH_MS = 5_000;

@@ -55,6 +55,8 @@ export async function fleet(o: { hosts: number; slots: number; workMs?: number; 
   await git(project, 'add', '.');
   await git(project, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '--quiet', '-m', 'base');
   await git(project, 'push', '--quiet', 'origin', 'main');
+  // As a bare repository made without --initial-branch can have it: its HEAD names a branch nobody pushed.
+  await git(remote, 'symbolic-ref', 'HEAD', 'refs/heads/trunk');
   const kinds = o.agents ?? { quick: {} };
   const at = sentinel ? { sentinels: sentinel.sentinels.map((s) => `${s.host}:${s.port}`), name: sentinel.name } : { redis: `redis://127.0.0.1:${redis.port}` };
   const fleetOf = (host: string, role: string) => ({ ...at, host, role, lock: o.lock ?? '3s', agents: Object.keys(kinds) });
