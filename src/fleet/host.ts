@@ -51,7 +51,11 @@ export class FleetHost {
   ) {
     this.leases = new LeaseKeeper({
       engine: o.engine, stateDir: o.stateDir, host: o.host, lockMs: o.lockMs,
-      onLost: (lease, why) => o.log.warn({ job: lease.id, task: lease.job.task, why }, 'lost a fleet job: its task is stopped here and left to the queue'),
+      onLost: (lease, why) => {
+        o.log.warn({ job: lease.id, task: lease.job.task, why }, 'lost a fleet job: its task is stopped here and left to the queue');
+        // At once, not at the next look (which may wait for a Redis that does not answer).
+        void this.stopLocal(lease).catch((err: Error) => o.log.warn({ job: lease.id, err: err.message }, 'could not stop the task of a lost fleet job; trying again'));
+      },
     });
   }
 
@@ -203,6 +207,17 @@ export class FleetHost {
     await writeFile(tmp, taskText(job.text, { base: start.commit, agent: job.agent, model: job.model, priority: job.priority }));
     await rename(tmp, join(inbox, name));
     this.o.log.info({ job: lease.id, task: job.task, project: job.project, base: start.commit, ...(start.resumed ? { resumedFrom: job.branch } : {}) }, 'took a job from the fleet');
+  }
+
+  /** Asks the controller to cancel the lease's task here, wherever it waits or runs. */
+  private async stopLocal(lease: Lease): Promise<void> {
+    const dirs = queueDirs(join(checkoutsDir(this.o.stateDir), lease.job.project, '.agent-queue', 'inbox'));
+    for (const dir of [dirs.active, dirs.inbox]) {
+      const path = join(dir, localName(lease));
+      if (this.cancelled.has(path) || !(await exists(path))) continue;
+      this.cancelled.add(path);
+      this.replies.add(await this.o.cancel(path));
+    }
   }
 
   /** Tasks of the clones that no held job names (their lock was lost, or never written): asked to stop. */

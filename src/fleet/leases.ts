@@ -5,6 +5,9 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import type { FleetEngine } from './engine.js';
 import type { FleetJob } from './job.js';
 
+/** The share of the lock time after which a lock not confirmed is given up (before it expires). */
+const SELF_FENCE = 0.75;
+
 /** A job this host holds: written to disk before anything is done for it, so a restarted controller keeps it. */
 export interface Lease {
   queue: string;
@@ -23,7 +26,10 @@ export interface Lease {
  */
 export class LeaseKeeper {
   private readonly held = new Map<string, Lease>();
+  /** When each lease's lock was last known to be ours (taken, adopted or renewed). */
+  private readonly confirmed = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private renewing = false;
 
   constructor(
     private readonly o: { engine: FleetEngine; stateDir: string; host: string; lockMs: number; onLost: (lease: Lease, why: string) => void },
@@ -51,6 +57,7 @@ export class LeaseKeeper {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await writeJsonAtomic(this.file(got.id), lease);
     this.held.set(got.id, lease);
+    this.confirmed.set(got.id, Date.now());
     return lease;
   }
 
@@ -65,6 +72,7 @@ export class LeaseKeeper {
       const lease = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as Lease;
       if (await this.o.engine.renew(lease.queue, lease.id, lease.token, this.o.lockMs)) {
         this.held.set(lease.id, lease);
+        this.confirmed.set(lease.id, Date.now());
         kept.push(lease);
       } else {
         await rm(this.file(lease.id), { force: true });
@@ -79,8 +87,25 @@ export class LeaseKeeper {
     this.timer ??= setInterval(() => void this.renewAll(), Math.max(100, Math.floor(this.o.lockMs / 3)));
   }
 
+  /**
+   * Renews every lease; one whose lock could not be confirmed for most of the lock time (Redis does not
+   * answer) is given up here before it can expire, so its task is stopped before another host may take the
+   * job: never two agents on one task.
+   */
   async renewAll(): Promise<void> {
-    for (const lease of [...this.held.values()]) await this.renew(lease.id);
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      for (const lease of [...this.held.values()]) {
+        await this.renew(lease.id);
+        const since = Date.now() - (this.confirmed.get(lease.id) ?? 0);
+        if (this.held.has(lease.id) && since > this.o.lockMs * SELF_FENCE) {
+          await this.lose(lease, `its lock could not be renewed for ${Math.round(since / 1000)} s (Redis does not answer): stopped here before it expires and another host takes the job`);
+        }
+      }
+    } finally {
+      this.renewing = false;
+    }
   }
 
   /**
@@ -91,7 +116,14 @@ export class LeaseKeeper {
   async renew(id: string): Promise<boolean> {
     const lease = this.held.get(id);
     if (!lease) return false;
-    const ok = await this.o.engine.renew(lease.queue, lease.id, lease.token, this.o.lockMs).catch(() => null);
+    // A Redis that does not answer holds the call: it counts as no answer after a third of the lock time.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), Math.max(100, Math.floor(this.o.lockMs / 3)));
+    });
+    const ok = await Promise.race([this.o.engine.renew(lease.queue, lease.id, lease.token, this.o.lockMs).catch(() => null), late]);
+    clearTimeout(timer);
+    if (ok === true) this.confirmed.set(id, Date.now());
     if (ok === false) await this.lose(lease, 'another host has the job now (its lock was not renewed in time)');
     return ok === true;
   }
@@ -109,12 +141,14 @@ export class LeaseKeeper {
       return false;
     }
     this.held.delete(id);
+    this.confirmed.delete(id);
     await rm(this.file(id), { force: true });
     return true;
   }
 
   private async lose(lease: Lease, why: string): Promise<void> {
     if (!this.held.delete(lease.id)) return;
+    this.confirmed.delete(lease.id);
     await rm(this.file(lease.id), { force: true });
     this.o.onLost(lease, why);
   }

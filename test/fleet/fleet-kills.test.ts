@@ -143,8 +143,13 @@ describe('fleet mode when its parts die', () => {
     const wip = await waitFor(() => hosts.flatMap((c) => lines(c, 'pushed the task\'s work so far'))[0], { timeoutMs: 30_000, what: 'the work in progress pushed' });
     f.redis.signal('SIGSTOP');
     await new Promise((res) => setTimeout(res, 5_000));
+    const resumedAt = Date.now();
     f.redis.signal('SIGCONT');
     await waitAllSettled(f, 1, [door, ...hosts], 90_000);
+    // Its host gave the job up before Redis was back (and so before another host could take it): never two agents on it.
+    const lost = hosts.flatMap((c) => lines(c, 'lost a fleet job: its task is stopped here and left to the queue'));
+    expect(lost[0]!.why).toMatch(/could not be renewed for \d+ s \(Redis does not answer\)/);
+    expect(lost[0]!.time as number).toBeLessThan(resumedAt);
     const [r] = await expectAllDoneOnce(f, ['a.md'], [door], hosts);
     expect(hosts.flatMap((c) => lines(c, 'lost a fleet job: its task is stopped here and left to the queue'))).toHaveLength(1);
     // The job ran a second time, from the work the first attempt pushed.
