@@ -120,6 +120,7 @@ async function describeTask(d: DesiredState, v: CliValues, file: { status: Statu
     ['File', row.path],
     ['Priority', row.priority ?? '(front matter does not parse)'],
     ['Attempts', String(row.attempts)],
+    ...(row.host ? [['Host', sidecar?.fleet ? `in the fleet's queue ${sidecar.fleet.queue} (job ${sidecar.fleet.job}): a host runs it or will` : `${row.host} (fleet mode: its agent ran there; its branch is on the project's remote)`] as [string, string]] : []),
     ['Session', facts?.session ? `${facts.session}, model ${facts.model ?? '?'}` : '(none)'],
     ...(facts?.sandboxed !== undefined ? [['Sandbox', facts.sandboxed ? 'yes: its agent ran in a sandbox (README: What a task can touch)' : 'no: its agent ran without a sandbox'] as [string, string]] : []),
     ...(facts?.agentSessionId ? [['Agent session', facts.agentSessionId] as [string, string]] : []),

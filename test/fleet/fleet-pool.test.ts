@@ -61,6 +61,12 @@ describe('fleet mode', () => {
     const text = await f.door.agentpool('status', '--fleet');
     expect(text.stdout).toMatch(/^fleet on redis:\/\/127\.0\.0\.1:\d+: 3 controllers up, 0 gone$/m);
     expect(text.stdout).toMatch(/^host-1 +host +\S+ +0\/2 +0 +agentpool-quick$/m);
+    // tasks and describe name the host.
+    const tasks = await f.door.agentpool('tasks');
+    expect(tasks.stdout.split('\n')[0]).toMatch(/ HOST /);
+    expect(tasks.stdout).toMatch(/^webapp +done +task-1\.md +default +\S+ +1 +host-[12] /m);
+    const described = await f.door.agentpool('describe', 'task', 'task-1.md');
+    expect(described.stdout).toMatch(/^Host: +host-[12] \(fleet mode: its agent ran there/m);
     // The front door's project is untouched: its main tree and its main branch.
     expect(await git(f.project, 'status', '--porcelain')).toBe('');
     expect(existsSync(join(f.project, 'app.txt'))).toBe(true);
