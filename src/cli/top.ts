@@ -3,7 +3,7 @@ import { createElement as h, useEffect, useState, type ReactElement } from 'reac
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import { PRIORITIES, type DesiredState } from '../config/types.js';
 import type { RecordedTransition } from '../status/journal.js';
-import { readStatusFile, statusFreshMs, type SessionStatus } from '../status/status-file.js';
+import { readStatusFile, statusFreshMs, type FleetSummary, type SessionStatus } from '../status/status-file.js';
 import { listTasks } from '../tasks/list.js';
 import { UsageError, type CliValues } from './main.js';
 import { queueCounts } from './status.js';
@@ -47,6 +47,8 @@ export interface View {
   queues: Awaited<ReturnType<typeof queueCounts>>;
   transitions: Array<RecordedTransition & { session: string }>;
   donePerMinute: number[];
+  /** Fleet mode: the fleet as the controller last read it. */
+  fleet?: FleetSummary;
 }
 
 async function load(d: DesiredState): Promise<View> {
@@ -63,7 +65,7 @@ async function load(d: DesiredState): Promise<View> {
     const from = now - (MINUTES - i) * 60_000;
     return done.filter((t) => t.finishedAt !== null && t.finishedAt > from && t.finishedAt <= from + 60_000).length;
   });
-  return { at: now, header, live: file?.live ?? false, sessions: s?.sessions ?? [], queues: await queueCounts(d), transitions, donePerMinute };
+  return { at: now, header, live: file?.live ?? false, sessions: s?.sessions ?? [], queues: await queueCounts(d), transitions, donePerMinute, ...(s?.fleet ? { fleet: s.fleet } : {}) };
 }
 
 const STATE_COLOR: Record<string, string> = { working: 'green', 'awaiting-prompt': 'yellow', launching: 'yellow', stopping: 'magenta', cooldown: 'gray', absent: 'red' };
@@ -93,6 +95,9 @@ export function topLines(view: View, rows: number, cols: number, error: string |
     ['PROJECT', 'INBOX', ...PRIORITIES.map((p) => p.toUpperCase()), 'ACTIVE', 'DONE', 'FAILED'],
     view.queues.map((q) => [q.project, String(q.inbox), ...PRIORITIES.map((p) => String(q.byPriority[p])), String(q.active), String(q.done), String(q.failed)]),
   ).trimEnd().split('\n');
+  const fleetTable = view.fleet
+    ? table(['QUEUE', 'WAITING', 'RUNNING', 'FAILED', ''], view.fleet.queues.map((q) => [q.queue, String(q.waiting), String(q.active), String(q.failed), q.pausedUntil && q.pausedUntil > now ? `paused ${shortDuration(q.pausedUntil - now)}` : ''])).trimEnd().split('\n')
+    : [];
   const max = Math.max(1, ...view.donePerMinute);
   const spark = view.donePerMinute.map((n) => (n === 0 ? ' ' : SPARK[Math.min(SPARK.length - 1, Math.floor((n / max) * (SPARK.length - 1)))])).join('');
   const total = view.donePerMinute.reduce((a, b) => a + b, 0);
@@ -102,6 +107,10 @@ export function topLines(view: View, rows: number, cols: number, error: string |
   const sections: Section[] = [
     { heading: 'Sessions', head: [{ text: sessionTable[0]!, dim: true }], body: sessionTable.slice(1).map((text, i) => ({ text, ...color(STATE_COLOR[view.sessions[i]!.state]) })), what: 'sessions (agentpool status shows them all)' },
     { heading: 'Queues', head: [{ text: queueTable[0]!, dim: true }], body: queueTable.slice(1).map((text) => ({ text })), what: 'projects' },
+    ...(view.fleet ? [{
+      heading: `Fleet: ${view.fleet.up} controllers up, ${view.fleet.gone} gone, ${view.fleet.jobsHeld} jobs here (agentpool status --fleet)`,
+      head: [{ text: fleetTable[0]!, dim: true }], body: fleetTable.slice(1).map((text) => ({ text })), what: 'queues',
+    }] : []),
     { heading: `Tasks done per minute, last ${MINUTES} min (${total})`, head: [], body: [{ text: `[${spark}]`, color: 'green' }], what: '' },
     { heading: 'Recent transitions, newest first', head: [], body: transitions.length ? transitions.map((text) => ({ text })) : [{ text: '(none yet)', dim: true }], what: 'older transitions' },
   ];

@@ -1,10 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { DesiredState } from '../config/types.js';
-import type { FleetEngine, HostStatus } from './engine.js';
+import type { FleetEngine, FleetView, HostStatus } from './engine.js';
+import type { FleetSummary } from '../status/status-file.js';
 import { FrontDoor } from './front-door.js';
 import { FleetHost, queuesOf } from './host.js';
 import { checkoutsDir, fleetDesired } from './overlay.js';
+import { queueName } from './job.js';
 
 /** How often a host looks for ended tasks and free slots, and a front door for ended jobs. */
 const HOST_TICK_MS = 100;
@@ -28,7 +30,15 @@ export class FleetRuntime {
     readonly host: FleetHost | null,
     private readonly log: Logger,
     private readonly slots: () => HostStatus['slots'],
+    private readonly onView: (view: FleetView, held: number) => void,
   ) {}
+
+  private last: FleetSummary | null = null;
+
+  /** The fleet as last read (for the status file and `top`); null before the first read. */
+  summary(): FleetSummary | null {
+    return this.last;
+  }
 
   /** The runtime for a config with `fleet:`, or null. BullMQ is loaded only then. */
   static async create(d: DesiredState, log: Logger, o: {
@@ -37,6 +47,8 @@ export class FleetRuntime {
     freeSlots: () => number;
     /** The pool's slots as `status --fleet` shows them. */
     slots: () => HostStatus['slots'];
+    /** The fleet as read after each publish, and the jobs this controller holds (the metrics). */
+    onView?: (view: FleetView, held: number) => void;
   }): Promise<FleetRuntime | null> {
     if (!d.fleet) return null;
     const { BullEngine } = await import('./bullmq.js');
@@ -48,7 +60,7 @@ export class FleetRuntime {
     const role = d.fleet.role;
     const frontDoor = role === 'host' ? null : new FrontDoor({ engine, log, now: Date.now });
     const host = role === 'front-door' ? null : new FleetHost({ engine, stateDir: d.controller.stateDir, host: d.fleet.host, lockMs, log, ...o });
-    return new FleetRuntime(engine, frontDoor, host, log, o.slots);
+    return new FleetRuntime(engine, frontDoor, host, log, o.slots, o.onView ?? (() => {}));
   }
 
   /** The desired state to run: the file's with the front door's projects marked and the host's clones added. */
@@ -74,10 +86,14 @@ export class FleetRuntime {
   /** What this controller is doing, for every `status --fleet` of the fleet (kept STATUS_TTL_MS). */
   private async publish(d: DesiredState): Promise<void> {
     if (!d.fleet) return;
-    await this.engine.publish({
-      host: d.fleet.host, role: d.fleet.role, at: Date.now(), queues: this.host ? queuesOf(d) : [],
-      slots: this.slots(), jobs: this.host?.leases.leases().length ?? 0,
-    }, STATUS_TTL_MS);
+    const jobs = this.host?.leases.leases().length ?? 0;
+    await this.engine.publish({ host: d.fleet.host, role: d.fleet.role, at: Date.now(), queues: this.host ? queuesOf(d) : [], slots: this.slots(), jobs }, STATUS_TTL_MS);
+    const view = await this.engine.view([...new Set([d.pool.agent, ...(d.fleet.agents ?? [])])].map(queueName));
+    this.last = {
+      at: Date.now(), up: view.hosts.filter((h) => h.status).length, gone: view.hosts.filter((h) => !h.status).length, jobsHeld: jobs,
+      queues: view.queues.map((q) => ({ queue: q.queue, waiting: q.waiting, active: q.active, failed: q.failed, pausedUntil: q.pausedUntil })),
+    };
+    this.onView(view, jobs);
   }
 
   private async collect(d: DesiredState): Promise<void> {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DesiredState } from '../config/types.js';
 import type { SlotView } from '../machines/types.js';
 import type { Metrics, QueueView, TaskEvents } from './metrics.js';
+import type { FleetView } from '../fleet/engine.js';
 
 /**
  * The controller's metrics, loaded only for a controller that serves them (controller.metrics): prom-client
@@ -44,5 +45,9 @@ export class LazyMetrics implements TaskEvents {
 
   error(kind: string): void {
     this.inner?.error(kind);
+  }
+
+  fleet(view: FleetView, held: number): void {
+    this.inner?.fleet(view, held);
   }
 }

@@ -1,3 +1,4 @@
+import type { FleetView } from '../fleet/engine.js';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -44,6 +45,9 @@ export class Metrics implements TaskEvents {
   private readonly transitions = new Counter({ name: 'agentpool_transitions_total', help: 'Session state machine transitions.', labelNames: ['from', 'to'], registers: [this.registry] });
   private readonly passes = new Histogram({ name: 'agentpool_pass_duration_seconds', help: 'How long a reconcile pass took (observe, plan, task-only actions).', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [this.registry] });
   private readonly reloads = new Counter({ name: 'agentpool_config_reloads_total', help: 'Config reloads, by result.', labelNames: ['result'], registers: [this.registry] });
+  private readonly fleetHosts = new Gauge({ name: 'agentpool_fleet_controllers', help: 'Fleet mode: the controllers of the fleet, by state (up: their status is current; gone).', labelNames: ['state'], registers: [this.registry] });
+  private readonly fleetJobs = new Gauge({ name: 'agentpool_fleet_queue_jobs', help: 'Fleet mode: jobs in each queue of the fleet, by state.', labelNames: ['queue', 'state'], registers: [this.registry] });
+  private readonly fleetHeld = new Gauge({ name: 'agentpool_fleet_jobs_held', help: 'Fleet mode: the jobs this controller runs as a host.', registers: [this.registry] });
   private readonly errors = new Counter({ name: 'agentpool_errors_total', help: 'Errors the controller logged, by kind.', labelNames: ['kind'], registers: [this.registry] });
   /** The address asked for (host:port, or none) and the server on it. */
   private wanted: string | null = null;
@@ -100,6 +104,17 @@ export class Metrics implements TaskEvents {
 
   error(kind: string): void {
     this.errors.inc({ kind });
+  }
+
+  /** The fleet as this controller last read it from Redis. */
+  fleet(view: FleetView, held: number): void {
+    this.fleetHosts.set({ state: 'up' }, view.hosts.filter((h) => h.status).length);
+    this.fleetHosts.set({ state: 'gone' }, view.hosts.filter((h) => !h.status).length);
+    this.fleetJobs.reset();
+    for (const q of view.queues) {
+      for (const state of ['waiting', 'active', 'delayed', 'completed', 'failed'] as const) this.fleetJobs.set({ queue: q.queue, state }, q[state]);
+    }
+    this.fleetHeld.set(held);
   }
 
   /**

@@ -118,6 +118,7 @@ export class Controller {
       checkoutsChanged: () => c.refreshFleet(),
       cancel: async (path) => (await postRequest(desired.controller.stateDir, 'cancel', path)).replyFile,
       freeSlots: () => c.freeSlots(),
+      onView: (view, held) => c.metrics.fleet(view, held),
       slots: () => desiredSlots(c.desired).map((session) => {
         const v = c.slots.view(session);
         return { session, state: v.state, task: v.task ? basename(v.task) : null };
@@ -235,6 +236,6 @@ export class Controller {
     if (!snap || !this.releaseLock) return;
     // Read after the pass: a cordon it performed shows at once.
     const cordoned = await readCordoned(this.desired.controller.stateDir);
-    await this.status.write(this.desired, snap, this.slots.views(), { cordoned, problems: [...this.reconciler.lastBlindSpots, ...this.reconciler.lastWarnings], repairs: this.reconciler.repairs });
+    await this.status.write(this.desired, snap, this.slots.views(), { cordoned, problems: [...this.reconciler.lastBlindSpots, ...this.reconciler.lastWarnings], repairs: this.reconciler.repairs, fleet: this.fleet?.summary() ?? null });
   }
 }

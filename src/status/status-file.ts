@@ -52,6 +52,18 @@ export interface StatusFile {
   transitions?: Record<string, RecordedTransition[]>;
   /** The latest tasks' transitions, by task path in active/, oldest first. */
   taskTransitions?: Record<string, TaskTransition[]>;
+  /** Fleet mode: the fleet as this controller last read it from Redis (`top`; `status --fleet` has it all). */
+  fleet?: FleetSummary;
+}
+
+export interface FleetSummary {
+  at: number;
+  /** Controllers whose status is current, and those gone. */
+  up: number;
+  gone: number;
+  /** The jobs this controller holds as a host. */
+  jobsHeld: number;
+  queues: Array<{ queue: string; waiting: number; active: number; failed: number; pausedUntil: number | null }>;
 }
 
 /** What the controller knows beyond the snapshot, per slot. */

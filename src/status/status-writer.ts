@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import type { DesiredState } from '../config/types.js';
 import type { SlotView } from '../machines/types.js';
 import { SlotJournal } from './journal.js';
-import { readStatusFile, sessionStatus, writeStatusFile, type ObservedForStatus, type StatusFile } from './status-file.js';
+import { readStatusFile, sessionStatus, writeStatusFile, type FleetSummary, type ObservedForStatus, type StatusFile } from './status-file.js';
 
 /** What a pass adds to the status file besides its snapshot and the slots. */
 export interface PassFacts {
   cordoned: ReadonlySet<string>;
   problems: readonly string[];
   repairs: ReadonlyArray<{ at: number; what: string }>;
+  fleet?: FleetSummary | null;
 }
 
 /**
@@ -44,6 +45,7 @@ export class StatusWriter {
       generation: this.generation, lastReload: this.lastReload,
       pool: { prefix: d.pool.prefix, desired: d.pool.size, actual: sessions.filter((r) => r.role === 'pool' && r.state !== 'absent').length, agent: d.pool.agent },
       sessions, problems: [...pass.problems], repairs: [...pass.repairs], transitions: this.journal.transitions(), taskTransitions: this.journal.taskTransitions(),
+      ...(pass.fleet ? { fleet: pass.fleet } : {}),
     }).catch((err: Error) => this.log.warn({ err: err.message }, 'cannot write the status file'));
   }
 }

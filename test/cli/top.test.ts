@@ -49,4 +49,17 @@ describe('agentpool top', () => {
   it('never draws more lines than the terminal has, however small', () => {
     for (const rows of [1, 5, 12, 13, 24]) expect(topLines(view(30, 5, 40), rows, 40).length).toBeLessThanOrEqual(rows);
   });
+
+  it('in fleet mode, shows the fleet: controllers up and gone, the jobs held here, each queue with its pause', () => {
+    const v: View = {
+      ...view(2, 1, 1),
+      fleet: { at: AT, up: 3, gone: 1, jobsHeld: 2, queues: [{ queue: 'agentpool-claude', waiting: 4, active: 2, failed: 0, pausedUntil: AT + 90_000 }, { queue: 'agentpool-codex', waiting: 0, active: 1, failed: 1, pausedUntil: null }] },
+    };
+    const text = topLines(v, 40, 120).map((l) => l.text).join('\n');
+    expect(text).toContain('\nFleet: 3 controllers up, 1 gone, 2 jobs here (agentpool status --fleet)\n');
+    expect(text).toMatch(/^agentpool-claude +4 +2 +0 +paused 90s$/m);
+    expect(text).toMatch(/^agentpool-codex +0 +1 +1$/m);
+    // Without fleet mode there is no such section.
+    expect(topLines(view(2, 1, 1), 40, 120).map((l) => l.text).join('\n')).not.toContain('Fleet:');
+  });
 });

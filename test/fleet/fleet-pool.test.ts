@@ -5,11 +5,14 @@
  * the remote with its commit, run by a host named in its record; both hosts did work.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningController } from '../helpers/pool-env.js';
 import { endFleet, fleet, git, queueFiles, record, waitAllSettled } from '../helpers/fleet.js';
 import { dropTask } from '../helpers/tasks.js';
+import { waitFor } from '../helpers/tmux-server.js';
+import { freePort } from '../helpers/ports.js';
 
 const lines = (c: RunningController, msg: string) => c.lines.filter((l) => l.msg === msg);
 
@@ -18,6 +21,8 @@ afterEach(() => endFleet());
 describe('fleet mode', () => {
   it('a front door and two hosts: every task done once on a host, its branch with its commit on the remote', async () => {
     const f = await fleet({ hosts: 2, slots: 2 });
+    const port = await freePort();
+    await f.hosts[0]!.writeConfig({ controller: { metrics: `:${port}` } });
     const names = Array.from({ length: 6 }, (_, i) => `task-${i + 1}.md`);
     for (const [i, name] of names.entries()) await dropTask(f.project, name, `---\npriority: ${i === 5 ? 'critical' : 'default'}\n---\nChange the app.\nfile: app.txt\n`);
     const door = f.door.startController();
@@ -61,6 +66,17 @@ describe('fleet mode', () => {
     const text = await f.door.agentpool('status', '--fleet');
     expect(text.stdout).toMatch(/^fleet on redis:\/\/127\.0\.0\.1:\d+: 3 controllers up, 0 gone$/m);
     expect(text.stdout).toMatch(/^host-1 +host +\S+ +0\/2 +0 +agentpool-quick$/m);
+    // Each controller's status file carries the fleet as it last read it (what top shows).
+    // (Read every 5 s: the first read, as it started, may have seen fewer controllers up.)
+    await waitFor(async () => JSON.parse(await readFile(join(f.door.dir, 'state', 'status.json'), 'utf8')).fleet?.up === 3, { timeoutMs: 15_000, what: 'the fleet in the front door\'s status file' });
+    const door2 = JSON.parse(await readFile(join(f.door.dir, 'state', 'status.json'), 'utf8')).fleet;
+    expect(door2).toMatchObject({ up: 3, gone: 0, jobsHeld: 0, queues: [{ queue: 'agentpool-quick', active: 0, failed: 0, pausedUntil: null }] });
+    // A host's metrics have the fleet.
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    await waitFor(async () => /^agentpool_fleet_controllers\{state="up"\} 3$/m.test(await scrape()), { timeoutMs: 15_000, what: 'the fleet in a host\'s metrics' });
+    const metrics = await scrape();
+    expect(metrics).toMatch(/^agentpool_fleet_jobs_held 0$/m);
+    expect(metrics).toMatch(/^agentpool_fleet_queue_jobs\{queue="agentpool-quick",state="(waiting|active|completed)"\} \d+$/m);
     // tasks and describe name the host.
     const tasks = await f.door.agentpool('tasks');
     expect(tasks.stdout.split('\n')[0]).toMatch(/ HOST /);
