@@ -88,7 +88,7 @@ const FLOORS: Record<string, number> = {
   reconciler: 3, controls: 3,
   drivers: 2, backend: 2, sandbox: 2, fleet: 1,
   agents: 1, tasks: 1, git: 1, status: 1, metrics: 1, notify: 1,
-  machines: 0, config: 0, tmux: 0, util: 0,
+  machines: 0, config: 0, tmux: 0, util: 0, costs: 0,
 };
 
 describe('folders of src/', () => {

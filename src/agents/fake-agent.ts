@@ -9,9 +9,9 @@
  * before the screen goes idle again. Enter while busy is ignored (the text stays in the box).
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadHooks, runHooks, type HookEvent } from './fake-agent/hooks.js';
 import { feed, flush, initialInputState, type InputEvent } from './fake-agent/input.js';
 import { doEdits } from './fake-agent/edit.js';
@@ -33,8 +33,8 @@ const cwd = process.cwd();
 const sessionId = opts.resume ?? opts.sessionId ?? randomUUID();
 /** This process, in its log: in a sandbox every agent has the same small pid. */
 const runId = randomUUID();
-// Claude's transcript location; named in payloads, never written.
-const transcriptPath = join(homedir(), '.claude', 'projects', cwd.replace(/\//g, '-'), `${sessionId}.jsonl`);
+// Claude's transcript location; named in payloads, and written (in Claude's format) only under --transcripts.
+const transcriptPath = join(opts.transcripts ?? join(homedir(), '.claude', 'projects'), cwd.replace(/\//g, '-'), `${sessionId}.jsonl`);
 
 interface Turn {
   promptId: string;
@@ -170,6 +170,7 @@ async function runTurn(prompt: string): Promise<void> {
   t.timer = setTimeout(() => {
     const answer = `Done: ${truncate(firstLine(prompt), 50)}`;
     t.entry.lines.push(`● ${answer}`);
+    if (opts.transcripts) writeTranscript(prompt, answer);
     draw();
     void finish(t, 'Stop', { last_assistant_message: answer });
   }, opts.workMs);
@@ -240,3 +241,27 @@ for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.on(sig, () => exit(0))
 // Bracketed paste on, cursor hidden (the box draws its own).
 process.stdout.write('\x1b[?2004h\x1b[?25l');
 void start();
+
+/** Claude's model ids for its aliases: what a transcript names, and what prices match. */
+const MODEL_IDS: Record<string, string> = { sonnet: 'claude-sonnet-4-5-20250929', opus: 'claude-opus-4-5-20251101', haiku: 'claude-haiku-4-5-20251001' };
+
+/**
+ * One turn in Claude Code's transcript format (src/costs/claude-transcript.ts reads it): the prompt, then
+ * the answer written twice as Claude does while it streams (same message id; the last copy has the usage
+ * that counts), with the usage `--usage` says.
+ */
+function writeTranscript(prompt: string, answer: string): void {
+  const [input, output, w5m, w1h, read] = opts.usage.split(',').map(Number) as [number, number, number, number, number];
+  const at = new Date().toISOString();
+  const id = `msg_fake_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+  const assistant = (out: number) => ({
+    type: 'assistant', timestamp: at, sessionId, cwd, isSidechain: false,
+    message: {
+      id, type: 'message', role: 'assistant', model: MODEL_IDS[opts.model] ?? opts.model, content: [{ type: 'text', text: answer }],
+      usage: { input_tokens: input, output_tokens: out, cache_creation_input_tokens: w5m + w1h, cache_read_input_tokens: read, cache_creation: { ephemeral_5m_input_tokens: w5m, ephemeral_1h_input_tokens: w1h } },
+    },
+  });
+  const lines = [{ type: 'user', timestamp: at, sessionId, cwd, message: { role: 'user', content: prompt } }, assistant(1), assistant(output)];
+  mkdirSync(dirname(transcriptPath), { recursive: true });
+  appendFileSync(transcriptPath, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+}

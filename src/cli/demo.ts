@@ -6,6 +6,8 @@ import { execa } from 'execa';
 import { listTasks } from '../tasks/list.js';
 import { projectSpec } from '../config/normalize.js';
 import { Controller } from '../reconciler/controller.js';
+import { loadDesired } from '../config/load.js';
+import { costsText } from './costs.js';
 import { createLogger, type LogFormat } from './logger.js';
 import type { CliValues } from './main.js';
 
@@ -41,8 +43,10 @@ export async function demoCommand(v: CliValues): Promise<number> {
   for (const p of projects) await mkdir(join(p, '.agent-queue', 'inbox'), { recursive: true });
   await gitRepo(projects[0]!);
   const configFile = join(root, 'desired-state.yaml');
-  // The prompts the agents received: a file of the workspace, made now so their sandbox may write it.
+  // The prompts the agents received, and their transcripts (Claude's format, with each turn's usage):
+  // made now so their sandbox may write them.
   await writeFile(join(root, 'fake-agent.log'), '');
+  await mkdir(join(root, 'transcripts'));
   await writeFile(configFile, demoConfig(root, socket, projects));
   for (const [project, name, priority, body] of SAMPLE_TASKS) {
     const inbox = join(root, project, '.agent-queue', 'inbox');
@@ -85,7 +89,9 @@ export async function demoCommand(v: CliValues): Promise<number> {
   const done = ends.filter((e) => e === 'done').length;
   const failed = ends.filter((e) => e === 'failed').length;
   const branches = await branchLines(projects[0]!);
-  const summary = `\n${interrupted ? 'demo interrupted' : 'demo finished'}: ${done} done, ${failed} failed of ${SAMPLE_TASKS.length}\n`;
+  // What the tasks cost, as `agentpool costs --by project` prints it.
+  const costs = await costsText(await loadDesired(configFile), 'project', 0, false).catch((err: Error) => `(costs: ${err.message})\n`);
+  const summary = `\n${interrupted ? 'demo interrupted' : 'demo finished'}: ${done} done, ${failed} failed of ${SAMPLE_TASKS.length}\n\nwhat they cost (agentpool costs --by project):\n${costs}`;
   if (v.keep) {
     process.stdout.write(
       summary + projects.map((p) => `  ${p}/.agent-queue/done/  (each task with its .result.json)\n`).join('') +
@@ -124,13 +130,15 @@ pool:
   # Each agent in its sandbox (auto: where one starts), writing its prompts to the demo's log too.
   sandbox:
     mode: auto
-    write: [${JSON.stringify(join(root, 'fake-agent.log'))}]
+    write: [${JSON.stringify(join(root, 'fake-agent.log'))}, ${JSON.stringify(join(root, 'transcripts'))}]
 agents:
   demo-agent:
     extends: fake
     env:
       FAKE_AGENT_WORK_MS: "1500"
       FAKE_AGENT_LOG: ${JSON.stringify(join(root, 'fake-agent.log'))}
+      # Each turn in a transcript of Claude's format with known usage: what agentpool costs counts.
+      FAKE_AGENT_TRANSCRIPTS: ${JSON.stringify(join(root, 'transcripts'))}
       # The fake agent appends a line to each file a task names on a "file:" line, and commits it.
       FAKE_AGENT_EDIT: "1"
       FAKE_AGENT_COMMIT: "1"

@@ -22,6 +22,8 @@ export interface CliValues {
   'log-format'?: string;
   keep?: boolean;
   fleet?: boolean;
+  by?: string;
+  since?: string;
   project?: string;
   priority?: string;
   title?: string;

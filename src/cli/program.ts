@@ -64,6 +64,9 @@ export function buildProgram(done: (code: number) => void): Command {
   program.command('tasks').description('every task with its priority, age, attempts, session, outcome')
     .addOption(config()).option('--project <name>', 'one project').addOption(new Option('--state <state>', 'one state').choices(['inbox', 'active', 'done', 'failed']))
     .addOption(output()).action(run(async (v) => (await import('./tasks.js')).tasksCommand(v)));
+  program.command('costs').description('what settled tasks consumed: tokens and money, by project, model, agent, day or task')
+    .addOption(config()).addOption(new Option('--by <key>', 'group by').choices(['project', 'model', 'agent', 'day', 'task']).default('project'))
+    .option('--since <duration>', 'tasks that ended in the last 24h, 7d, ...').addOption(output()).action(run(async (v) => (await import('./costs.js')).costsCommand(v)));
   program.command('describe').description('one session or task: state, conditions, transitions, what to do next')
     .argument('<kind>', 'session or task').argument('<name>', 'a session name, or a task file').addOption(config()).addOption(output())
     .action(run(async (v, kind, name) => (await import('./describe.js')).describeCommand(v, kind!, name!)));

@@ -125,6 +125,14 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       metrics: raw.controller?.metrics ? listenAddress(raw.controller.metrics) : null,
     },
     fleet: raw.fleet ? fleetSpec(raw.fleet) : null,
+    costs: {
+      // A price the entry leaves out is 0 (a vendor that bills no cache writes).
+      prices: (raw.costs?.prices ?? []).map((p) => ({
+        model: p.model, input: p.input, output: p.output, cacheWrite5m: p.cacheWrite5m ?? 0, cacheWrite1h: p.cacheWrite1h ?? 0, cacheRead: p.cacheRead ?? 0,
+        ...(p.above ? { above: { tokens: p.above.tokens, input: p.above.input, output: p.above.output, cacheWrite5m: p.above.cacheWrite5m ?? 0, cacheWrite1h: p.above.cacheWrite1h ?? 0, cacheRead: p.above.cacheRead ?? 0 } } : {}),
+      })),
+      pricesDate: raw.costs?.pricesDate ?? null,
+    },
   };
 }
 

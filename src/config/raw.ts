@@ -65,6 +65,10 @@ export interface RawConfig {
   notify?: { command: string[]; on?: NotifyEvent[]; timeout?: RawDuration };
   controller?: { resync?: RawDuration; stateDir?: string; metrics?: string };
   fleet?: { redis?: string; sentinels?: string[]; name?: string; host?: string; role?: FleetRole; lock?: string; agents?: string[] };
+  costs?: {
+    pricesDate?: string;
+    prices?: Array<{ model: string; input: number; output: number; cacheWrite5m?: number; cacheWrite1h?: number; cacheRead?: number; above?: { tokens: number; input: number; output: number; cacheWrite5m?: number; cacheWrite1h?: number; cacheRead?: number } }>;
+  };
 }
 
 /** A path into the YAML document: map keys and sequence indexes, e.g. ['projects', 1, 'path']. */

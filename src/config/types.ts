@@ -1,3 +1,4 @@
+import type { ModelPrice } from '../costs/prices.js';
 /**
  * The normalized desired state: what the rest of agentpool reads. Produced only by the config pipeline
  * (src/config/parse.ts); the YAML-shaped input type lives next to the schema and is never used outside
@@ -186,6 +187,13 @@ export type TmuxTransport = 'control' | 'exec';
 export type WorktreeKeep = 'failed' | 'always' | 'never';
 export type BranchPolicy = 'delete-empty' | 'delete-merged' | 'keep';
 
+/** `costs:` (README: What each task cost): the config's own prices, before the shipped ones. */
+export interface CostsSpec {
+  prices: ModelPrice[];
+  /** When the config's prices were taken (default: the shipped table's date). */
+  pricesDate: string | null;
+}
+
 export interface DesiredState {
   /** The config file this came from (absolute), for messages. */
   file: string;
@@ -240,6 +248,7 @@ export interface DesiredState {
   };
   /** Fleet mode (src/fleet/); null: one host, as without a `fleet:` section. */
   fleet: FleetSpec | null;
+  costs: CostsSpec;
 }
 
 export interface ConfigError {

@@ -6,6 +6,8 @@ import type { Sidecar } from '../tasks/types.js';
 import type { Act } from './act-context.js';
 import type { Action } from './actions.js';
 import { closeWorkspace } from './workspace.js';
+import { attemptUsage, priceTable } from '../costs/attempt-usage.js';
+import { profileOf } from '../config/pool.js';
 
 /**
  * What happens once an attempt has ended and its agent is gone: the task goes to done/, back to the queue
@@ -52,17 +54,21 @@ export async function settle(x: Act, a: Stop, attempt: Attempt, log: string | nu
     return null;
   });
   x.events?.finished(finishedAs({ disposition, verdict }), attempts);
+  // What the attempt consumed, from what its CLI wrote (src/costs/); never a reason not to settle it.
+  const usage = sidecar
+    ? await attemptUsage(profileOf(x.d, a.agent), sidecar, now, priceTable(x.d)).catch((err: Error) => ({ unknown: `its usage could not be read: ${err.message}` }))
+    : null;
   if (disposition === 'done') {
-    const dest = await attempt.settle({ disposition: 'done', reason: verdict.reason, now, git, log, ...(summary !== undefined ? { lastMessage: summary } : {}) });
+    const dest = await attempt.settle({ disposition: 'done', reason: verdict.reason, now, git, log, usage, ...(summary !== undefined ? { lastMessage: summary } : {}) });
     x.log.info({ ...facts, task: dest }, 'task done');
     await notify(x.d.notify, { ...notice, event: 'done', task: dest, ...(await recordOf(() => attempt.result())) }, x.log);
   } else if (disposition === 'fail') {
-    const dest = await attempt.settle({ disposition: 'fail', reason: verdict.reason, now, git, log });
+    const dest = await attempt.settle({ disposition: 'fail', reason: verdict.reason, now, git, log, usage });
     if (verdict.outcome === 'cancelled') x.log.info({ ...facts, task: dest }, 'task cancelled');
     else x.log.warn({ ...facts, task: dest, reason: verdict.reason }, 'task failed');
     await notify(x.d.notify, { ...notice, event: 'failed', task: dest, ...(await recordOf(() => attempt.result())) }, x.log);
   } else {
-    await attempt.settle({ disposition: 'retry', reason: verdict.reason, outcome: verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git, log });
+    await attempt.settle({ disposition: 'retry', reason: verdict.reason, outcome: verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git, log, usage });
     x.log.warn({ ...facts, task, reason: verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');
     // An attempt a timer ended: the agent hung at a dialog or ran past its time. Someone may want to look.
     if (verdict.cause) await notify(x.d.notify, { ...notice, event: 'stuck', task, ...(await recordOf(async () => attempt.sidecar)) }, x.log);

@@ -3,12 +3,12 @@ import { SIDECAR_SUFFIX } from './layout.js';
 import { readSidecar } from './scan.js';
 import { claimTask, finishFrom, readResult, readTask, requeueFrom, writeSidecar } from './store.js';
 import { checkTask, type TaskRules } from './check.js';
-import type { GitRecord, ParsedTask, PendingTask, ResultRecord, Sidecar, Worktree } from './types.js';
+import type { GitRecord, HistoryEntry, ParsedTask, PendingTask, ResultRecord, Sidecar, Worktree } from './types.js';
 
 /** How an attempt ends: to done/ or failed/, or back to the queue for another attempt. */
 export type Settlement =
-  | { disposition: 'done' | 'fail'; reason: string; now: number; git: GitRecord | null; log: string | null; lastMessage?: string }
-  | { disposition: 'retry'; reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number; git: GitRecord | null; log: string | null };
+  | { disposition: 'done' | 'fail'; reason: string; now: number; git: GitRecord | null; log: string | null; lastMessage?: string; usage?: HistoryEntry['usage'] | null }
+  | { disposition: 'retry'; reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number; git: GitRecord | null; log: string | null; usage?: HistoryEntry['usage'] | null };
 
 /**
  * The ledger's entry for one attempt of a claimed task in active/: opened for one step of the act side, it

@@ -1,3 +1,4 @@
+import { taskUsage } from '../costs/usage.js';
 import { randomUUID } from 'node:crypto';
 import { access, mkdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
@@ -53,9 +54,9 @@ export async function claimTask(task: PendingTask, session: string | null, now: 
 }
 
 /** The history entry of the attempt that just ended. */
-function entry(s: Sidecar, o: { outcome: string; reason: string; now: number; git?: GitRecord | null; log?: string | null }): HistoryEntry {
+function entry(s: Sidecar, o: { outcome: string; reason: string; now: number; git?: GitRecord | null; log?: string | null; usage?: HistoryEntry['usage'] | null }): HistoryEntry {
   const git = o.git ? { git: { branch: o.git.branch, head: o.git.head, worktree: o.git.worktree, kept: o.git.kept } } : {};
-  return { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now, ...git, ...(o.log ? { log: o.log } : {}) };
+  return { attempt: s.attempts, session: s.session, outcome: o.outcome, reason: o.reason, at: o.now, ...git, ...(o.log ? { log: o.log } : {}), ...(o.usage ? { usage: o.usage } : {}) };
 }
 
 function claimedBy(session: string | null, attempts: number, now: number): Partial<Sidecar> {
@@ -89,6 +90,7 @@ export interface RequeueOptions {
   now: number;
   git?: GitRecord | null;
   log?: string | null;
+  usage?: HistoryEntry['usage'] | null;
 }
 
 /** Puts a claimed task back in the queue (in active/, state queued) for another attempt after `notBefore`, from its sidecar as the attempt ledger read it. */
@@ -114,6 +116,7 @@ export interface FinishOptions {
   lastMessage?: string;
   git?: GitRecord | null;
   log?: string | null;
+  usage?: HistoryEntry['usage'] | null;
 }
 
 /**
@@ -128,9 +131,12 @@ export async function finishFrom(path: string, sidecar: Sidecar | null, o: Finis
   // The worktree, if any, is described by `git` (where it went, what is on its branch); a cancel by the
   // reason it ended with.
   const { state: _state, worktree: _worktree, cancel: _cancel, ...rest } = s;
+  const history = [...s.history, entry(s, o)];
+  const usage = taskUsage(history.map((h) => h.usage));
   const record: ResultRecord = {
     ...rest,
-    history: [...s.history, entry(s, o)],
+    history,
+    ...(usage ? { usage } : {}),
     outcome: o.outcome,
     reason: o.reason,
     finishedAt: o.now,

@@ -1,3 +1,4 @@
+import type { AttemptUsage, TaskUsage, UnknownUsage } from '../costs/usage.js';
 import type { Priority } from '../config/types.js';
 
 /**
@@ -157,6 +158,8 @@ export interface HistoryEntry {
   git?: { branch: string; head: string | null; worktree: string; kept: boolean };
   /** The agent's pane output as the attempt ended (agentpool logs). */
   log?: string;
+  /** What the attempt consumed, read from what its CLI wrote (src/costs/), or why that is unknown. */
+  usage?: AttemptUsage | UnknownUsage;
 }
 
 /** What an attempt in its own worktree did, in the task's result record. */
@@ -187,4 +190,6 @@ export interface ResultRecord extends Omit<Sidecar, 'state'> {
   finishedAt: number;
   lastMessage?: string;
   git?: GitRecord;
+  /** What the task consumed across its attempts (each attempt's own is in its history entry). */
+  usage?: TaskUsage;
 }

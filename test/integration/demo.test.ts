@@ -47,6 +47,11 @@ describe('agentpool demo', () => {
       ['a11y-labels', 'bump-deps', 'dark-mode-toggle', 'fix-login-redirect', 'flaky-checkout-test', 'readme-typos'].map((t) => `agentpool/${t}`),
     );
     expect(branches.find((l) => l.includes('fix-login-redirect'))).toMatch(/2 files, \+2 -0 +done: fix-login-redirect\.md$/);
+    // What they cost, from the transcripts the fake agents wrote (Claude's format, 1,200 input, 300 output,
+    // 2,000 1-hour cache writes and 8,000 cache reads a turn): five sonnet tasks and one opus (critical) each.
+    expect(r.stdout).toMatch(/^api +6 +0 +7,200 +1,800 +12,000 +48,000 +\$0\.1500$/m);
+    expect(r.stdout).toMatch(/^webapp +6 +0 +7,200 +1,800 +12,000 +48,000 +\$0\.1500$/m);
+    expect(r.stdout).toMatch(/^total +12 +0 +14,400 +3,600 +24,000 +96,000 +\$0\.3000$/m);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
     const bySession = new Map<string, number>();
     for (const l of lines.filter((l) => l.msg === 'task done')) bySession.set(l.session as string, (bySession.get(l.session as string) ?? 0) + 1);

@@ -28,9 +28,16 @@ export interface FakeAgentOptions {
   edit: boolean;
   /** After editing, commit the change with git (the prompt's first line as the message). */
   commit: boolean;
+  /**
+   * Write a transcript in Claude Code's format under this folder (`<folder>/<cwd, / as ->/<session>.jsonl`),
+   * each turn's answer with the usage `usage` says; without it, the transcript is named, never written.
+   */
+  transcripts?: string;
+  /** Each turn's usage: input,output,5-minute cache writes,1-hour cache writes,cache reads. */
+  usage: string;
 }
 
-type StringKey = 'model' | 'settings' | 'sessionId' | 'resume' | 'usageLimit' | 'failWith' | 'log';
+type StringKey = 'model' | 'settings' | 'sessionId' | 'resume' | 'usageLimit' | 'failWith' | 'log' | 'transcripts' | 'usage';
 type NumberKey = 'workMs' | 'startMs' | 'exitAfter';
 type BoolKey = 'dialog' | 'crash' | 'hang' | 'ignoreFirstEnter' | 'edit' | 'commit';
 
@@ -42,6 +49,8 @@ const STRINGS: Record<string, [StringKey, string?]> = {
   '--usage-limit': ['usageLimit', 'FAKE_AGENT_USAGE_LIMIT'],
   '--fail-with': ['failWith', 'FAKE_AGENT_FAIL_WITH'],
   '--log': ['log', 'FAKE_AGENT_LOG'],
+  '--transcripts': ['transcripts', 'FAKE_AGENT_TRANSCRIPTS'],
+  '--usage': ['usage', 'FAKE_AGENT_USAGE'],
 };
 const NUMBERS: Record<string, [NumberKey, string]> = {
   '--work-ms': ['workMs', 'FAKE_AGENT_WORK_MS'],
@@ -61,7 +70,7 @@ const IGNORED = new Set(['--dangerously-skip-permissions']);
 
 /** Parses argv and env; throws an Error whose message is fit for the user. */
 export function parseOptions(argv: readonly string[], env: Record<string, string | undefined>): FakeAgentOptions {
-  const o: FakeAgentOptions = { model: 'default', workMs: 300, startMs: 0, exitAfter: 0, dialog: false, crash: false, hang: false, ignoreFirstEnter: false, edit: false, commit: false };
+  const o: FakeAgentOptions = { model: 'default', workMs: 300, startMs: 0, exitAfter: 0, dialog: false, crash: false, hang: false, ignoreFirstEnter: false, edit: false, commit: false, usage: '1200,300,0,2000,8000' };
   for (const [key, name] of Object.values(STRINGS)) if (name && env[name] !== undefined) o[key] = env[name];
   for (const [key, name] of Object.values(NUMBERS)) if (env[name] !== undefined) o[key] = toNumber(name, env[name]);
   for (const [key, name] of Object.values(BOOLS)) o[key] = ['1', 'true', 'yes'].includes(env[name] ?? '');
@@ -79,6 +88,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     else if (!IGNORED.has(flag)) throw new Error(`unknown option ${argv[i]}`);
   }
   if (o.sessionId && o.resume) throw new Error('--session-id and --resume exclude each other');
+  if (!/^\d+(,\d+){4}$/.test(o.usage)) throw new Error(`--usage must be five whole numbers: input,output,5-minute cache writes,1-hour cache writes,cache reads; got "${o.usage}"`);
   return o;
 }
 

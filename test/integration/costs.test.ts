@@ -1,0 +1,68 @@
+/**
+ * What tasks cost (issue 27) through a real pool: the fake agent writes Claude's transcript format with
+ * known usage (each answer streamed in two copies), each attempt's record has its exact tokens and cost,
+ * the task's record their sum, and `agentpool costs` groups them; a CLI whose usage cannot be read says so.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, quickPoolEnv, type PoolEnv } from '../helpers/pool-env.js';
+import { dropTask } from '../helpers/tasks.js';
+import { waitFor } from '../helpers/tmux-server.js';
+
+let env: PoolEnv | undefined;
+beforeAll(() => ensureBuilt(), 120_000);
+afterEach(async () => {
+  await env?.cleanup();
+  env = undefined;
+});
+
+const record = async (name: string, dir = 'done') => JSON.parse(await readFile(join(env!.project, '.agent-queue', dir, `${name}.result.json`), 'utf8'));
+
+describe('costs', () => {
+  it('records each attempt\'s tokens and cost from its transcript, sums them per task, and agentpool costs groups them', async () => {
+    env = await quickPoolEnv(2, 100);
+    const transcripts = join(env.dir, 'transcripts');
+    await mkdir(transcripts);
+    await env.writeConfig({
+      agents: {
+        quick: { env: { FAKE_AGENT_TRANSCRIPTS: transcripts, FAKE_AGENT_USAGE: '1000,500,100,2000,30000' } },
+        // A CLI whose usage agentpool does not read: its attempts say so.
+        plain: { extends: 'generic', command: ['sh', '-c', 'exit 0', 'agent', '{promptFile}'], done: 'exit' },
+      },
+    });
+    await dropTask(env.project, 'a.md', 'Do a.\n');
+    await dropTask(env.project, 'b.md', '---\npriority: critical\n---\nDo b.\n');
+    await dropTask(env.project, 'c.md', '---\nagent: plain\n---\nDo c.\n');
+    const c = env.startController();
+    await waitFor(async () => (await Promise.all(['a.md', 'b.md', 'c.md'].map((n) => readFile(join(env!.project, '.agent-queue', 'done', n)).then(() => true, () => false)))).every(Boolean), {
+      timeoutMs: 30_000, what: 'three tasks done',
+    });
+    const a = await record('a.md');
+    const tokens = { input: 1_000, output: 500, cacheWrite5m: 100, cacheWrite1h: 2_000, cacheRead: 30_000 };
+    // Sonnet 4.5: $3 input, $15 output, $3.75 and $6 cache writes, $0.30 cache reads per million.
+    const sonnet = (1_000 * 3 + 500 * 15 + 100 * 3.75 + 2_000 * 6 + 30_000 * 0.3) / 1e6;
+    expect(a.history.at(-1).usage).toEqual({
+      source: 'claude transcript', messages: 1, tokens, prices: '2026-12-06', cost: sonnet,
+      byModel: { 'claude-sonnet-4-5-20250929': { ...tokens, cost: sonnet } },
+    });
+    expect(a.usage).toEqual({ tokens, cost: sonnet, attempts: 1, unknown: 0, prices: '2026-12-06' });
+    // Opus 4.5 for the critical one: $5, $25, $6.25, $10, $0.50.
+    const opus = (1_000 * 5 + 500 * 25 + 100 * 6.25 + 2_000 * 10 + 30_000 * 0.5) / 1e6;
+    expect((await record('b.md')).usage.cost).toBeCloseTo(opus, 9);
+    const plain = await record('c.md');
+    expect(plain.history.at(-1).usage).toEqual({ unknown: 'plain: agentpool does not read this CLI\'s usage yet' });
+    expect(plain.usage).toEqual({ tokens: { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, cost: null, attempts: 0, unknown: 1, prices: null });
+
+    const json = JSON.parse((await env.agentpool('costs', '--by', 'model', '-o', 'json')).stdout);
+    expect(json.rows.map((r: any) => [r.key, r.done, r.cost])).toEqual([
+      ['claude-opus-4-5-20251101', 1, Math.round(opus * 1e6) / 1e6], ['claude-sonnet-4-5-20250929', 1, sonnet], ['(unknown)', 1, 0],
+    ]);
+    expect(json.total).toMatchObject({ done: 3, failed: 0, unknown: 1, tokens: { input: 2_000, output: 1_000, cacheRead: 60_000 } });
+    const text = (await env.agentpool('costs')).stdout;
+    expect(text).toMatch(/^project +3 +0 +2,000 +1,000 +4,200 +60,000 +\$0\.\d{4}$/m);
+    expect(text).toContain('1 attempt(s) of a CLI whose usage agentpool cannot read yet are not in these figures');
+    expect((await env.agentpool('costs', '--since', '1h', '--by', 'day', '-o', 'json')).stdout).toContain(`"key": "${new Date().toISOString().slice(0, 10)}"`);
+    expect(c.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+  }, 60_000);
+});
