@@ -182,6 +182,11 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
 
     const prompt = `[hello.md] Say hello to the pool.${SUFFIX}`;
     expect(r).toMatchObject({ outcome: 'done', attempts: 1, session: 'ccl-auto-1', model: 'sonnet', lastMessage: defaultAnswer(prompt) });
+    // What the attempt consumed, read from the file its CLI wrote: what the stand-in API reported.
+    const tokens = { input: 10, output: Math.ceil(defaultAnswer(prompt).length / 4), cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+    expect(r.history.at(-1).usage).toMatchObject({ source: 'claude transcript', messages: 1, tokens });
+    // 2.1.330 answers as claude-sonnet-5-5 (its name for sonnet), which the shipped prices do not know: tokens, and the cost unknown.
+    expect(r.usage).toMatchObject({ cost: null, attempts: 1 });
     expect(r.agentSessionId).toMatch(UUID);
     expect(r.transcriptPath).toBe(transcriptFor(w.home, w.project, r.agentSessionId));
     expect(existsSync(r.transcriptPath)).toBe(true);

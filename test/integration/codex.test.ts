@@ -112,6 +112,10 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
 
     const prompt = `[hello.md] Say hello to the pool.${SUFFIX}`;
     expect(r).toMatchObject({ outcome: 'done', attempts: 1, session: 'ccl-auto-1', model: 'gpt-standin', lastMessage: defaultAnswer(prompt), sandboxed: true });
+    // What the attempt consumed, read from the file its CLI wrote: what the stand-in API reported.
+    const tokens = { input: 10, output: Math.ceil(defaultAnswer(prompt).length / 4), cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+    expect(r.history.at(-1).usage).toMatchObject({ source: 'codex rollout', messages: 1, tokens });
+    expect(r.usage).toMatchObject({ cost: null, attempts: 1 }); // gpt-standin has no price
     expect(r.agentSessionId).toMatch(UUID);
     expect(r.transcriptPath).toMatch(new RegExp(`/\\.codex/sessions/.*rollout-.*${r.agentSessionId}\\.jsonl$`));
     expect(existsSync(r.transcriptPath)).toBe(true);

@@ -70,6 +70,11 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
 
     const prompt = `[hello.md] Say hello to the pool.${SUFFIX}`;
     expect(r).toMatchObject({ outcome: 'done', attempts: 1, session: 'ccl-auto-1', model: 'gemini-2.5-flash', lastMessage: defaultAnswer(prompt), sandboxed: true });
+    // What the attempt consumed, read from the file its CLI wrote: what the stand-in API reported.
+    const tokens = { input: 10, output: Math.ceil(defaultAnswer(prompt).length / 4), cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+    expect(r.history.at(-1).usage).toMatchObject({ source: 'gemini session', messages: 1, tokens });
+    // Gemini 2.5 Flash: $0.30 input, $2.50 output per million.
+    expect(r.usage).toMatchObject({ cost: (10 * 0.3 + 10 * 2.5) / 1e6, attempts: 1 });
     expect(r.agentSessionId).toMatch(UUID);
     const launched = logged(c, 'launched agent')[0]!;
     expect((launched.argv as string[])[0]).toBe(CLI.exe);
