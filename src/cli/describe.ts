@@ -1,3 +1,4 @@
+import { costOf } from './tasks.js';
 import { basename } from 'node:path';
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
@@ -127,6 +128,7 @@ async function describeTask(d: DesiredState, v: CliValues, file: { status: Statu
     ...(facts?.transcriptPath ? [['Transcript', facts.transcriptPath] as [string, string]] : []),
     ...(record?.git ? [['Branch', `${record.git.branch}: ${changesOf(record.git)}, ${record.git.commits.length} commit(s); worktree ${record.git.kept ? `kept at ${record.git.worktree}` : 'removed'}`] as [string, string]] : []),
     ...(sidecar?.worktree ? [['Worktree', `${sidecar.worktree.path} on ${sidecar.worktree.branch}`] as [string, string]] : []),
+    ...(row.usage ? [['Cost', `${costOf(row.usage)}${row.usage.attempts ? `: ${row.usage.tokens.input.toLocaleString('en-US')} input, ${row.usage.tokens.output.toLocaleString('en-US')} output, ${(row.usage.tokens.cacheWrite5m + row.usage.tokens.cacheWrite1h).toLocaleString('en-US')} cache write, ${row.usage.tokens.cacheRead.toLocaleString('en-US')} cache read tokens over ${row.usage.attempts} attempt(s)` : ''}${row.usage.unknown ? `; ${row.usage.unknown} attempt(s) of unknown usage` : ''}${row.usage.prices ? ` (prices of ${row.usage.prices})` : ''}`] as [string, string]] : []),
     ...(record ? [['Result', `${record.outcome}: ${record.reason}`] as [string, string]] : []),
     ...(record?.lastMessage ? [['Last message', oneLine(record.lastMessage, 200)] as [string, string]] : []),
   ]);

@@ -25,8 +25,10 @@ export async function tasksCommand(v: CliValues): Promise<number> {
   const git = rows.some((r) => r.branch);
   // The host only where tasks went through a fleet.
   const fleet = rows.some((r) => r.host);
+  // What each cost, where any attempt's usage is known.
+  const costs = rows.some((r) => r.usage);
   process.stdout.write(table(
-    ['PROJECT', 'STATE', 'TASK', 'PRIORITY', 'AGE', 'ATTEMPTS', ...(fleet ? ['HOST'] : []), 'SESSION', 'TOOK', ...(git ? ['BRANCH', 'CHANGES'] : []), 'REASON'],
+    ['PROJECT', 'STATE', 'TASK', 'PRIORITY', 'AGE', 'ATTEMPTS', ...(fleet ? ['HOST'] : []), 'SESSION', 'TOOK', ...(costs ? ['COST'] : []), ...(git ? ['BRANCH', 'CHANGES'] : []), 'REASON'],
     rows.map((r) => [
       r.project,
       r.waiting ? 'waiting' : r.state === 'active' && r.step ? `active/${r.step}` : r.state,
@@ -37,9 +39,16 @@ export async function tasksCommand(v: CliValues): Promise<number> {
       ...(fleet ? [r.host ?? ''] : []),
       r.session ?? '',
       r.durationMs === null ? '' : shortDuration(r.durationMs),
+      ...(costs ? [costOf(r.usage)] : []),
       ...(git ? [r.branch ?? '', r.changes ?? ''] : []),
       oneLine(r.waiting ?? r.reason ?? '', 100),
     ]),
   ));
   return 0;
+}
+
+/** A task's cost for a table: money, `unknown` (a model without a price, or a CLI not read), or nothing yet. */
+export function costOf(u: { cost: number | null; attempts: number } | null): string {
+  if (!u) return '';
+  return u.cost === null ? 'unknown' : `$${u.cost.toFixed(4)}`;
 }

@@ -60,12 +60,18 @@ async function load(d: DesiredState): Promise<View> {
     : `pool ${s.pool.prefix}* ${s.pool.actual}/${s.pool.desired} sessions, agent ${s.pool.agent} — ` +
       (file.live ? `controller pid ${s.pid}, up ${shortDuration(now - s.startedAt)}, config generation ${s.generation}` : `no controller running (last status ${shortDuration(now - s.writtenAt)} ago)`);
   const transitions = Object.entries(s?.transitions ?? {}).flatMap(([session, ts]) => ts.map((t) => ({ session, ...t }))).sort((a, b) => a.at - b.at).slice(-10);
-  const done = await listTasks(d.projects, ['done']);
+  const settled = await listTasks(d.projects, ['done', 'failed']);
+  const done = settled.filter((t) => t.state === 'done');
+  // What today's settled tasks cost (since local midnight), where their usage is known.
+  const midnight = new Date(now).setHours(0, 0, 0, 0);
+  const today = settled.filter((t) => t.finishedAt !== null && t.finishedAt >= midnight && t.usage);
+  const spent = today.reduce<number | null>((sum, t) => (sum === null || t.usage!.cost === null ? null : sum + t.usage!.cost), 0);
+  const spend = today.length ? ` · today ${spent === null ? 'cost unknown' : `$${spent.toFixed(2)}`} over ${today.length} task(s)` : '';
   const donePerMinute = Array.from({ length: MINUTES }, (_, i) => {
     const from = now - (MINUTES - i) * 60_000;
     return done.filter((t) => t.finishedAt !== null && t.finishedAt > from && t.finishedAt <= from + 60_000).length;
   });
-  return { at: now, header, live: file?.live ?? false, sessions: s?.sessions ?? [], queues: await queueCounts(d), transitions, donePerMinute, ...(s?.fleet ? { fleet: s.fleet } : {}) };
+  return { at: now, header: header + spend, live: file?.live ?? false, sessions: s?.sessions ?? [], queues: await queueCounts(d), transitions, donePerMinute, ...(s?.fleet ? { fleet: s.fleet } : {}) };
 }
 
 const STATE_COLOR: Record<string, string> = { working: 'green', 'awaiting-prompt': 'yellow', launching: 'yellow', stopping: 'magenta', cooldown: 'gray', absent: 'red' };

@@ -3,6 +3,7 @@ import type { DesiredState } from '../config/types.js';
 import type { SlotView } from '../machines/types.js';
 import type { Metrics, QueueView, TaskEvents } from './metrics.js';
 import type { FleetView } from '../fleet/engine.js';
+import type { AttemptUsage } from '../costs/usage.js';
 
 /**
  * The controller's metrics, loaded only for a controller that serves them (controller.metrics): prom-client
@@ -45,6 +46,10 @@ export class LazyMetrics implements TaskEvents {
 
   error(kind: string): void {
     this.inner?.error(kind);
+  }
+
+  consumed(project: string, agent: string, usage: AttemptUsage): void {
+    this.inner?.consumed(project, agent, usage);
   }
 
   fleet(view: FleetView, held: number): void {

@@ -1,4 +1,5 @@
 import type { FleetView } from '../fleet/engine.js';
+import type { AttemptUsage } from '../costs/usage.js';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -28,6 +29,8 @@ export interface TaskEvents {
   finished(outcome: 'done' | 'failed' | 'retried' | 'cancelled', attempts: number): void;
   /** Something went wrong that the log reports as an error (kind: action, pass, status-file, ...). */
   error(kind: string): void;
+  /** What an ended attempt consumed (src/costs/), by its project and agent profile. */
+  consumed?(project: string, agent: string, usage: AttemptUsage): void;
 }
 
 export class Metrics implements TaskEvents {
@@ -48,6 +51,8 @@ export class Metrics implements TaskEvents {
   private readonly fleetHosts = new Gauge({ name: 'agentpool_fleet_controllers', help: 'Fleet mode: the controllers of the fleet, by state (up: their status is current; gone).', labelNames: ['state'], registers: [this.registry] });
   private readonly fleetJobs = new Gauge({ name: 'agentpool_fleet_queue_jobs', help: 'Fleet mode: jobs in each queue of the fleet, by state.', labelNames: ['queue', 'state'], registers: [this.registry] });
   private readonly fleetHeld = new Gauge({ name: 'agentpool_fleet_jobs_held', help: 'Fleet mode: the jobs this controller runs as a host.', registers: [this.registry] });
+  private readonly tokensTotal = new Counter({ name: 'agentpool_tokens_total', help: 'Tokens the agents consumed, by project, model, agent profile and kind (input, output, cache_write_5m, cache_write_1h, cache_read).', labelNames: ['project', 'model', 'agent', 'kind'], registers: [this.registry] });
+  private readonly costTotal = new Counter({ name: 'agentpool_cost_total', help: 'What the agents consumed at the price table\'s prices (USD), by project, model and agent profile; models without a price are not in it.', labelNames: ['project', 'model', 'agent'], registers: [this.registry] });
   private readonly errors = new Counter({ name: 'agentpool_errors_total', help: 'Errors the controller logged, by kind.', labelNames: ['kind'], registers: [this.registry] });
   /** The address asked for (host:port, or none) and the server on it. */
   private wanted: string | null = null;
@@ -104,6 +109,14 @@ export class Metrics implements TaskEvents {
 
   error(kind: string): void {
     this.errors.inc({ kind });
+  }
+
+  consumed(project: string, agent: string, usage: AttemptUsage): void {
+    for (const [model, t] of Object.entries(usage.byModel)) {
+      const kinds = { input: t.input, output: t.output, cache_write_5m: t.cacheWrite5m, cache_write_1h: t.cacheWrite1h, cache_read: t.cacheRead };
+      for (const [kind, n] of Object.entries(kinds)) if (n > 0) this.tokensTotal.inc({ project, model, agent, kind }, n);
+      if (t.cost !== null) this.costTotal.inc({ project, model, agent }, t.cost);
+    }
   }
 
   /** The fleet as this controller last read it from Redis. */

@@ -58,6 +58,7 @@ export async function settle(x: Act, a: Stop, attempt: Attempt, log: string | nu
   const usage = sidecar
     ? await attemptUsage(profileOf(x.d, a.agent), sidecar, now, priceTable(x.d)).catch((err: Error) => ({ unknown: `its usage could not be read: ${err.message}` }))
     : null;
+  if (usage && !('unknown' in usage)) x.events?.consumed?.(taskId(x.d, task).project, a.agent, usage);
   if (disposition === 'done') {
     const dest = await attempt.settle({ disposition: 'done', reason: verdict.reason, now, git, log, usage, ...(summary !== undefined ? { lastMessage: summary } : {}) });
     x.log.info({ ...facts, task: dest }, 'task done');

@@ -1,3 +1,4 @@
+import { taskUsage, type TaskUsage } from '../costs/usage.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Priority, ProjectSpec } from '../config/types.js';
@@ -36,6 +37,8 @@ export interface TaskRow {
   changes: string | null;
   /** Fleet mode: the host whose agent ran it (done/failed), or `queue <name>` while it is in the fleet's queue. */
   host: string | null;
+  /** What its ended attempts consumed (src/costs/), or null before any. */
+  usage: TaskUsage | null;
 }
 
 /**
@@ -67,7 +70,7 @@ export async function taskFacts(row: Pick<TaskRow, 'state' | 'path'>): Promise<{
 }
 
 async function readRow(p: ProjectSpec, state: TaskState, path: string, name: string): Promise<TaskRow | null> {
-  const base = { project: p.name, state, name, path, step: null, session: null, model: null, reason: null, durationMs: null, finishedAt: null, branch: null, changes: null, host: null };
+  const base = { project: p.name, state, name, path, step: null, session: null, model: null, reason: null, durationMs: null, finishedAt: null, branch: null, changes: null, host: null, usage: null };
   if (state === 'inbox' && notATask(name)) {
     const st = await stat(path).catch(() => null);
     return st?.isFile() ? { ...base, priority: null, arrivedAt: st.mtimeMs, attempts: 0, reason: notATask(name) } : null;
@@ -84,6 +87,7 @@ async function readRow(p: ProjectSpec, state: TaskState, path: string, name: str
     return {
       ...base, priority: s.priority, arrivedAt: s.arrivedAt, attempts: s.attempts, step: s.state, session: s.session, model: s.model,
       reason: s.history.at(-1)?.reason ?? null, branch: s.worktree?.branch ?? null, host: s.fleet ? `queue ${s.fleet.queue}` : null,
+      usage: taskUsage(s.history.map((h) => h.usage)) ?? null,
     };
   }
   const r = await readResult(path);
@@ -91,7 +95,7 @@ async function readRow(p: ProjectSpec, state: TaskState, path: string, name: str
   return {
     ...base, priority: r.priority, arrivedAt: r.arrivedAt, attempts: r.attempts, session: r.session, model: r.model, reason: r.reason,
     durationMs: r.claimedAt !== null ? r.finishedAt - r.claimedAt : null, finishedAt: r.finishedAt,
-    branch: r.git && !r.git.branchDeleted ? r.git.branch : null, changes: r.git ? changesOf(r.git) : null, host: r.host ?? null,
+    branch: r.git && !r.git.branchDeleted ? r.git.branch : null, changes: r.git ? changesOf(r.git) : null, host: r.host ?? null, usage: r.usage ?? null,
   };
 }
 

@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, quickPoolEnv, type PoolEnv } from '../helpers/pool-env.js';
 import { dropTask } from '../helpers/tasks.js';
 import { waitFor } from '../helpers/tmux-server.js';
+import { freePort } from '../helpers/ports.js';
 
 let env: PoolEnv | undefined;
 beforeAll(() => ensureBuilt(), 120_000);
@@ -21,7 +22,8 @@ const record = async (name: string, dir = 'done') => JSON.parse(await readFile(j
 
 describe('costs', () => {
   it('records each attempt\'s tokens and cost from its transcript, sums them per task, and agentpool costs groups them', async () => {
-    env = await quickPoolEnv(2, 100);
+    const port = await freePort();
+    env = await quickPoolEnv(2, 100, { controller: { metrics: `:${port}` } });
     const transcripts = join(env.dir, 'transcripts');
     await mkdir(transcripts);
     await env.writeConfig({
@@ -63,6 +65,16 @@ describe('costs', () => {
     expect(text).toMatch(/^project +3 +0 +2,000 +1,000 +4,200 +60,000 +\$0\.\d{4}$/m);
     expect(text).toContain('1 attempt(s) of a CLI whose usage agentpool cannot read yet are not in these figures');
     expect((await env.agentpool('costs', '--since', '1h', '--by', 'day', '-o', 'json')).stdout).toContain(`"key": "${new Date().toISOString().slice(0, 10)}"`);
+    // The metrics count tokens and money by project, model and agent.
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^agentpool_tokens_total\{project="project",model="claude-sonnet-4-5-20250929",agent="quick",kind="cache_read"\} 30000$/m);
+    expect(metrics).toMatch(new RegExp(`^agentpool_cost_total\\{project="project",model="claude-opus-4-5-20251101",agent="quick"\\} ${opus}$`, 'm'));
+    // tasks and describe show each task's cost.
+    const tasks = (await env.agentpool('tasks')).stdout;
+    expect(tasks.split('\n')[0]).toMatch(/ COST /);
+    expect(tasks).toMatch(new RegExp(`^project +done +a\\.md .* \\$${sonnet.toFixed(4).replace('.', '\\.')} `, 'm'));
+    expect(tasks).toMatch(/^project +done +c\.md .* unknown /m);
+    expect((await env.agentpool('describe', 'task', 'a.md')).stdout).toMatch(/^Cost: +\$0\.\d{4}: 1,000 input, 500 output, 2,100 cache write, 30,000 cache read tokens over 1 attempt\(s\) \(prices of 2026-12-06\)$/m);
     expect(c.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
   }, 60_000);
 });
