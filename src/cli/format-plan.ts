@@ -71,8 +71,8 @@ export function formatPlan(d: DesiredState, actions: readonly Action[], now = Da
  * Why each queued task that the plan does not start waits, as lines after the plan's: `task/webapp/b.md
  * waits (after a.md)`, or for a free session. Not actions: a pool whose tasks only wait is in sync.
  */
-export function formatWaits(d: DesiredState, snap: Pick<Snapshot, 'queues' | 'deps' | 'now' | 'sandboxProblem'>, actions: readonly Action[]): string[] {
-  const waits = gate(d, { queues: snap.queues, deps: snap.deps ?? new Map(), now: snap.now }).waiting;
+export function formatWaits(d: DesiredState, snap: Pick<Snapshot, 'queues' | 'deps' | 'now' | 'sandboxProblem' | 'spend'>, actions: readonly Action[]): string[] {
+  const waits = gate(d, { queues: snap.queues, deps: snap.deps ?? new Map(), now: snap.now, ...(snap.spend ? { spend: snap.spend } : {}) }).waiting;
   const leaving = new Set(actions.flatMap((a) => (a.kind === 'claim-task' || a.kind === 'add-job' ? [a.task.path] : a.kind === 'reject-task' ? [a.task.path] : a.kind === 'cancel-task' ? [a.path] : [])));
   const lines: string[] = [];
   for (const q of snap.queues) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import os from 'node:os';
-import type { DesiredState, FleetSpec, ProjectSpec } from './types.js';
-import type { RawConfig } from './raw.js';
+import type { DesiredState, FleetSpec, Limit, ProjectSpec } from './types.js';
+import type { RawConfig, RawLimit } from './raw.js';
 import { DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { mergeAgents } from './agents.js';
@@ -95,6 +95,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       agent: p.agent ?? null,
       trust: p.trust ?? false,
       sandbox: sandboxSettings(p.sandbox),
+      budget: { day: limitOf(p.budget?.day) },
       maxConcurrent: p.maxConcurrent !== undefined ? p.maxConcurrent : raw.pool.maxConcurrentPerProject ?? d.pool.maxConcurrentPerProject,
       isolation: p.isolation ?? d.isolation,
       worktree: {
@@ -125,6 +126,10 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       metrics: raw.controller?.metrics ? listenAddress(raw.controller.metrics) : null,
     },
     fleet: raw.fleet ? fleetSpec(raw.fleet) : null,
+    budgets: {
+      day: limitOf(raw.budgets?.day),
+      timeZone: raw.budgets?.timeZone ?? raw.tasks?.timeZone ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'),
+    },
     costs: {
       // A price the entry leaves out is 0 (a vendor that bills no cache writes).
       prices: (raw.costs?.prices ?? []).map((p) => ({
@@ -156,6 +161,7 @@ export function projectSpec(projectPath: string, o: Partial<Omit<ProjectSpec, 'p
     trust: o.trust ?? false,
     maxConcurrent: o.maxConcurrent ?? null,
     sandbox: o.sandbox ?? { allow: [], write: [], hide: [] },
+    budget: o.budget ?? { day: null },
     isolation: o.isolation ?? DEFAULTS.isolation,
     worktree: o.worktree ?? { baseRef: null, keep: DEFAULTS.worktree.keep, commit: DEFAULTS.worktree.commit, branches: DEFAULTS.worktree.branches },
   };
@@ -181,4 +187,9 @@ function listenAddress(text: string): { host: string; port: number } {
   const at = text.lastIndexOf(':');
   const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
   return { host: host || '127.0.0.1', port: Number(text.slice(at + 1)) };
+}
+
+/** A limit as written → money and tokens, each null when not set; no limit at all → null. */
+function limitOf(l: RawLimit | undefined): Limit | null {
+  return l && (l.cost !== undefined || l.tokens !== undefined) ? { cost: l.cost ?? null, tokens: l.tokens ?? null } : null;
 }

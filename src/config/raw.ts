@@ -47,6 +47,7 @@ export interface RawConfig {
   };
   projects?: Array<{
     path: string; inbox?: string; name?: string; agent?: string; trust?: boolean; maxConcurrent?: number | null; sandbox?: RawSandbox;
+    budget?: { day?: RawLimit };
     isolation?: 'none' | 'worktree';
     worktree?: { baseRef?: string; keep?: WorktreeKeep; commit?: 'auto' | 'off'; branches?: BranchPolicy };
   }>;
@@ -65,6 +66,7 @@ export interface RawConfig {
   notify?: { command: string[]; on?: NotifyEvent[]; timeout?: RawDuration };
   controller?: { resync?: RawDuration; stateDir?: string; metrics?: string };
   fleet?: { redis?: string; sentinels?: string[]; name?: string; host?: string; role?: FleetRole; lock?: string; agents?: string[] };
+  budgets?: { day?: RawLimit; timeZone?: string };
   costs?: {
     pricesDate?: string;
     prices?: Array<{ model: string; input: number; output: number; cacheWrite5m?: number; cacheWrite1h?: number; cacheRead?: number; above?: { tokens: number; input: number; output: number; cacheWrite5m?: number; cacheWrite1h?: number; cacheRead?: number } }>;
@@ -73,3 +75,9 @@ export interface RawConfig {
 
 /** A path into the YAML document: map keys and sequence indexes, e.g. ['projects', 1, 'path']. */
 export type DocPath = ReadonlyArray<string | number>;
+
+/** A spending limit as written: money, tokens, or both. */
+export interface RawLimit {
+  cost?: number;
+  tokens?: number;
+}

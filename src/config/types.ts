@@ -159,6 +159,8 @@ export interface ProjectSpec {
   maxConcurrent: number | null;
   /** The project's own `sandbox:` (src/sandbox/ adds the agent's and the pool's). */
   sandbox: SandboxSettings;
+  /** What this project's tasks may spend a day (`budget.day`); null: only the pool's limit. */
+  budget: { day: Limit | null };
   /**
    * Fleet mode (src/fleet/overlay.ts, never from the YAML): `front-door`, its tasks go to the fleet's queue
    * instead of this pool's slots; `checkout`, a host's clone of a project whose tasks came from the queue.
@@ -187,7 +189,21 @@ export type TmuxTransport = 'control' | 'exec';
 export type WorktreeKeep = 'failed' | 'always' | 'never';
 export type BranchPolicy = 'delete-empty' | 'delete-merged' | 'keep';
 
+/** A limit on what agents may consume: money (the price table's currency), tokens, or both. */
+export interface Limit {
+  cost: number | null;
+  tokens: number | null;
+}
+
 /** `costs:` (README: What each task cost): the config's own prices, before the shipped ones. */
+/** `budgets:` (README: What each task cost): what agents may spend. */
+export interface BudgetsSpec {
+  /** What the whole pool may spend a day (null: no limit); a project's own is its `budget.day`. */
+  day: Limit | null;
+  /** The time zone a day is counted in (default tasks.timeZone). */
+  timeZone: string;
+}
+
 export interface CostsSpec {
   prices: ModelPrice[];
   /** When the config's prices were taken (default: the shipped table's date). */
@@ -249,6 +265,7 @@ export interface DesiredState {
   /** Fleet mode (src/fleet/); null: one host, as without a `fleet:` section. */
   fleet: FleetSpec | null;
   costs: CostsSpec;
+  budgets: BudgetsSpec;
 }
 
 export interface ConfigError {

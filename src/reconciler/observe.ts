@@ -1,3 +1,5 @@
+import { budgetWarnings, hasDayBudget } from '../costs/budget.js';
+import { daySpend } from '../costs/ledger.js';
 import { pino } from 'pino';
 import { BackendError, type BackendSession, type SessionBackend } from '../backend/session-backend.js';
 import type { DesiredState } from '../config/types.js';
@@ -74,8 +76,11 @@ export async function observe(
   );
   const agentMissing = await agentProgramProblem(profileOf(d, d.pool.agent));
   const sandboxProblem = wantsSandbox(d) ? await sandboxProblemHere(now) : null;
+  const spend = hasDayBudget(d) ? await daySpend(d.controller.stateDir, d.budgets.timeZone, now) : undefined;
+  const budget = budgetWarnings(d, spend);
   return {
     now, backend: listing, sessions, queues, deps, agents, problems, requests, cordoned, unprepared,
+    ...(spend ? { spend } : {}), ...(budget.length ? { budget } : {}),
     ...(agentMissing ? { agentMissing } : {}), ...(sandboxProblem ? { sandboxProblem } : {}),
   };
 }

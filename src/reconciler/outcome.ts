@@ -7,6 +7,7 @@ import type { Act } from './act-context.js';
 import type { Action } from './actions.js';
 import { closeWorkspace } from './workspace.js';
 import { attemptUsage, priceTable } from '../costs/attempt-usage.js';
+import { recordSpend } from '../costs/ledger.js';
 import { profileOf } from '../config/pool.js';
 
 /**
@@ -58,7 +59,11 @@ export async function settle(x: Act, a: Stop, attempt: Attempt, log: string | nu
   const usage = sidecar
     ? await attemptUsage(profileOf(x.d, a.agent), sidecar, now, priceTable(x.d)).catch((err: Error) => ({ unknown: `its usage could not be read: ${err.message}` }))
     : null;
-  if (usage && !('unknown' in usage)) x.events?.consumed?.(taskId(x.d, task).project, a.agent, usage);
+  if (usage && !('unknown' in usage)) {
+    x.events?.consumed?.(taskId(x.d, task).project, a.agent, usage);
+    // The day's ledger, which the day budgets read (src/costs/ledger.ts).
+    await recordSpend(x.d.controller.stateDir, x.d.budgets.timeZone, sidecar!.project, now, usage).catch((err: Error) => x.log.warn({ task, err: err.message }, 'could not add the attempt\'s spend to the day\'s ledger'));
+  }
   if (disposition === 'done') {
     const dest = await attempt.settle({ disposition: 'done', reason: verdict.reason, now, git, log, usage, ...(summary !== undefined ? { lastMessage: summary } : {}) });
     x.log.info({ ...facts, task: dest }, 'task done');

@@ -52,7 +52,7 @@ export function plan(d: DesiredState, snap: Snapshot, views: ReadonlyMap<string,
   const requests = planRequests(d, snap, views, { ...ctx, inFlight });
   actions.push(...requests.actions);
   // The queue's rules (after:, not_before:, maxConcurrent): what may start, and what can never run now.
-  const queue = gate(d, { queues: snap.queues, deps: snap.deps ?? new Map(), now: snap.now, ...(ctx.claiming ? { claiming: ctx.claiming } : {}), leaving: requests.cancelling });
+  const queue = gate(d, { queues: snap.queues, deps: snap.deps ?? new Map(), now: snap.now, ...(ctx.claiming ? { claiming: ctx.claiming } : {}), leaving: requests.cancelling, ...(snap.spend ? { spend: snap.spend } : {}) });
   for (const t of queue.fail) actions.push({ kind: 'reject-task', task: t });
 
   // Without a view of tmux nobody can tell which claimed task is still running: decide nothing about them.

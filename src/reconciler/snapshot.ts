@@ -1,3 +1,4 @@
+import type { DaySpend } from '../costs/ledger.js';
 import type { AgentProcess, AgentSignals } from '../drivers/agent-driver.js';
 import type { ProjectQueue } from '../tasks/scan.js';
 import type { ControlRequest } from '../controls/requests.js';
@@ -47,6 +48,10 @@ export interface Snapshot {
   agentMissing?: string;
   /** A person's requests waiting for the controller (`agentpool retry|cancel|cordon|...`), oldest first. */
   requests?: readonly ControlRequest[];
+  /** What the day spent so far, where a day budget is set (src/costs/). */
+  spend?: DaySpend;
+  /** What status says while a day budget holds tasks back. */
+  budget?: string[];
   /** The sessions a person cordoned (src/controls/cordoned.ts). */
   cordoned?: ReadonlySet<string>;
   /** Projects (by path) whose folder is there but not all of their queue folders: the pass creates them. */
@@ -74,5 +79,5 @@ export function blindSpots(snap: Snapshot): string[] {
  */
 export function warnings(snap: Snapshot): string[] {
   const sandbox = snap.sandboxProblem ? [`no sandbox can start here: ${snap.sandboxProblem}; agents under sandbox: auto run without one, tasks under sandbox: on wait`] : [];
-  return [...snap.queues.flatMap((q) => q.warnings), ...sandbox];
+  return [...snap.queues.flatMap((q) => q.warnings), ...sandbox, ...(snap.budget ?? [])];
 }

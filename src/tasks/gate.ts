@@ -3,8 +3,10 @@ import { depKey, type DepState } from './deps.js';
 import type { ProjectQueue } from './scan.js';
 import { showTime } from './schedule.js';
 import type { PendingTask, RejectedTask } from './types.js';
+import { budgetWait } from '../costs/budget.js';
+import type { DaySpend } from '../costs/ledger.js';
 
-export const WAIT_KINDS = ['after', 'limit', 'not-before', 'retry'] as const;
+export const WAIT_KINDS = ['after', 'limit', 'not-before', 'retry', 'budget'] as const;
 
 /** Why a queued task does not start now. */
 export interface Wait {
@@ -31,6 +33,8 @@ export interface GateInput {
   claiming?: ReadonlySet<string>;
   /** Tasks leaving the queue another way (a cancel): neither queued nor running. */
   leaving?: ReadonlySet<string>;
+  /** What the day spent so far, where a day budget is set (src/costs/budget.ts). */
+  spend?: DaySpend;
 }
 
 /**
@@ -63,7 +67,11 @@ export function gate(d: DesiredState, input: GateInput): Gate {
       } else if (t.notBefore > now) {
         const at = showTime(t.notBefore, now, d.tasks.timeZone);
         waiting.set(t.path, t.where === 'inbox' ? { kind: 'not-before', text: `not before ${at}` } : { kind: 'retry', text: `retry at ${at}` });
-      } else open.push(t);
+      } else {
+        const budget = budgetWait(d, project, input.spend);
+        if (budget) waiting.set(t.path, { kind: 'budget', text: budget });
+        else open.push(t);
+      }
     }
   }
   const startable: PendingTask[] = [];

@@ -1,3 +1,5 @@
+import { hasDayBudget } from '../costs/budget.js';
+import { daySpend } from '../costs/ledger.js';
 import type { DesiredState } from '../config/types.js';
 import { taskRules } from './check.js';
 import { locateDeps } from './deps.js';
@@ -13,7 +15,8 @@ export async function queueWaits(d: DesiredState, now = Date.now()): Promise<Map
   const scanner = new QueueScanner();
   const queues = await Promise.all(d.projects.map((p) => scanner.scan(p, { now, settleMs: d.tasks.settleMs, ...taskRules(d) })));
   const deps = await locateDeps(d, queues.flatMap((q) => [...q.pending, ...q.settling]));
-  const g = gate(d, { queues, deps, now });
+  const spend = hasDayBudget(d) ? await daySpend(d.controller.stateDir, d.budgets.timeZone, now) : undefined;
+  const g = gate(d, { queues, deps, now, ...(spend ? { spend } : {}) });
   const out = new Map<string, string>();
   for (const [path, w] of g.waiting) out.set(path, w.text);
   for (const t of g.fail) out.set(t.path, `goes to failed/ on the next pass: ${t.reason}`);

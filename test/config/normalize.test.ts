@@ -46,7 +46,7 @@ describe('normalize', () => {
 
   it('defaults a project inbox and name, and normalizes its paths', () => {
     const v = valueOf(yaml(...HEAD, 'projects:', '  - path: /src/app/', '  - {path: /src/x/../lib, inbox: /q//in/, name: L}'));
-    const none = { agent: null, trust: false, maxConcurrent: null, sandbox: { allow: [], write: [], hide: [] }, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off', branches: 'delete-empty' } };
+    const none = { agent: null, trust: false, maxConcurrent: null, sandbox: { allow: [], write: [], hide: [] }, budget: { day: null }, isolation: 'none', worktree: { baseRef: null, keep: 'failed', commit: 'off', branches: 'delete-empty' } };
     expect(v.projects).toEqual([
       { path: '/src/app', inbox: '/src/app/.agent-queue/inbox', name: 'app', ...none },
       { path: '/src/lib', inbox: '/q/in', name: 'L', ...none },

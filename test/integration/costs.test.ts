@@ -3,7 +3,7 @@
  * known usage (each answer streamed in two copies), each attempt's record has its exact tokens and cost,
  * the task's record their sum, and `agentpool costs` groups them; a CLI whose usage cannot be read says so.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, quickPoolEnv, type PoolEnv } from '../helpers/pool-env.js';
@@ -76,5 +76,32 @@ describe('costs', () => {
     expect(tasks).toMatch(/^project +done +c\.md .* unknown /m);
     expect((await env.agentpool('describe', 'task', 'a.md')).stdout).toMatch(/^Cost: +\$0\.\d{4}: 1,000 input, 500 output, 2,100 cache write, 30,000 cache read tokens over 1 attempt\(s\) \(prices of 2026-12-06\)$/m);
     expect(c.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+  }, 60_000);
+
+  it('a day\'s budget: once spent, no new task starts and status says until when; running ones finish; the next day work resumes', async () => {
+    env = await quickPoolEnv(1, 100, { budgets: { day: { cost: 0.03 } } });
+    const transcripts = join(env.dir, 'transcripts');
+    await mkdir(transcripts);
+    // Each turn: 1,200 input, 300 output, 2,000 1-hour cache writes, 8,000 cache reads: $0.0225 on Sonnet 4.5.
+    await env.writeConfig({ agents: { quick: { env: { FAKE_AGENT_TRANSCRIPTS: transcripts } } } });
+    for (const n of ['a.md', 'b.md', 'c.md']) await dropTask(env.project, n, `Do ${n}.\n`);
+    const c = env.startController();
+    const done = async () => (await readdir(join(env!.project, '.agent-queue', 'done')).catch(() => [] as string[])).filter((n) => n.endsWith('.md')).sort();
+    // $0.0225 after the first, $0.045 after the second: the third waits.
+    await waitFor(async () => (await done()).length === 2, { timeoutMs: 30_000, what: 'two tasks done' });
+    const waiting = /the pool's budget for \d{4}-\d{2}-\d{2} is spent \(\$0\.0450 of \$0\.03\) until \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/;
+    await waitFor(async () => waiting.test((await env!.agentpool('status')).stdout), { timeoutMs: 10_000, what: 'status naming the spent budget' }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${(await env!.agentpool('status')).stdout}\n${(await env!.agentpool('tasks')).stdout}`);
+    });
+    expect((await env.agentpool('tasks', '--state', 'inbox')).stdout).toMatch(waiting);
+    expect((await env.reconcile('--dry-run')).stdout).toMatch(waiting);
+    await new Promise((r) => setTimeout(r, 1_500)); // two more passes: still nothing claimed
+    expect(await done()).toHaveLength(2);
+    expect(c.lines.filter((l) => l.msg === 'claimed task')).toHaveLength(2);
+    // The next day: its ledger starts empty (the day's file is named by its date; moved away here).
+    const ledger = join(env.dir, 'state', 'spend');
+    const [today] = await readdir(ledger);
+    await rename(join(ledger, today!), join(ledger, '2000-01-01.jsonl'));
+    await waitFor(async () => (await done()).length === 3, { timeoutMs: 20_000, what: 'the third task done the next day' });
   }, 60_000);
 });
