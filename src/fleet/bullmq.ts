@@ -109,14 +109,16 @@ export class BullEngine implements FleetEngine {
   }
 
   async status(queue: string, id: string): Promise<JobStatus | null> {
+    // The state first, then the job: read the other way round, a job that ended between the two reads
+    // would be taken for ended without the result its host wrote.
+    const state = await this.queue(queue).getJobState(id);
+    if (state === 'unknown') return null;
     const job = await Job.fromId(this.queue(queue), id);
     if (!job) return null;
-    const state = await job.getState();
     const attemptsMade = job.attemptsMade;
     if (state === 'completed') return { state, attemptsMade, result: job.returnvalue };
     // BullMQ moves a job with attempts left back to delayed or waiting; failed is for good.
     if (state === 'failed') return { state, attemptsMade, reason: job.failedReason };
-    if (state === 'unknown') return null;
     return { state: state === 'active' ? 'active' : 'waiting', attemptsMade };
   }
 

@@ -8,6 +8,7 @@ import { claimTask, finishFrom, writeSidecar } from '../tasks/store.js';
 import { taskId } from '../tasks/task-id.js';
 import type { ActiveTask, GitRecord, PendingTask, Sidecar } from '../tasks/types.js';
 import { gitMaybe } from '../util/git.js';
+import { exists } from '../util/fs.js';
 import { branchLeaf } from '../git/worktree.js';
 import type { FleetEngine } from './engine.js';
 import { jobIdFor, type FleetJob } from './job.js';
@@ -118,7 +119,8 @@ export class FrontDoor {
       return;
     }
     await this.o.engine.add(f.queue, job);
-    if (f.addedAt === null) await writeSidecar(t.path, { ...t.sidecar, fleet: { ...f, addedAt: this.o.now() } });
+    // Noted only while the task is still in active/ (its job may have ended meanwhile, and the task moved).
+    if (f.addedAt === null && (await exists(t.path))) await writeSidecar(t.path, { ...t.sidecar, fleet: { ...f, addedAt: this.o.now() } });
     this.o.log.info({ task: t.path, ...taskId(d, t.path), job: f.job, queue: f.queue, priority: job.priority }, 'task added to the fleet\'s queue');
   }
 }

@@ -63,9 +63,13 @@ describe('fleet mode', () => {
     expect(view.hosts.map((h: any) => [h.host, h.status?.role])).toEqual([['door', 'front-door'], ['host-1', 'host'], ['host-2', 'host']]);
     expect(view.hosts[1].status.slots.map((s: any) => s.session)).toEqual(['ccl-auto-1', 'ccl-auto-2']);
     expect(view.queues).toEqual([expect.objectContaining({ queue: 'agentpool-quick', waiting: 0, active: 0, completed: names.length, failed: 0, pausedUntil: null })]);
-    const text = await f.door.agentpool('status', '--fleet');
-    expect(text.stdout).toMatch(/^fleet on redis:\/\/127\.0\.0\.1:\d+: 3 controllers up, 0 gone$/m);
-    expect(text.stdout).toMatch(/^host-1 +host +\S+ +0\/2 +0 +agentpool-quick$/m);
+    // (Each publishes every 5 s: the hosts show their sessions idle once they published after the last task.)
+    let text = '';
+    await waitFor(async () => /^host-1 +host +\S+ +0\/2 +0 +agentpool-quick$/m.test((text = (await f.door.agentpool('status', '--fleet')).stdout)), { timeoutMs: 15_000, what: 'host-1 idle in status --fleet' })
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\n${text}`);
+      });
+    expect(text).toMatch(/^fleet on redis:\/\/127\.0\.0\.1:\d+: 3 controllers up, 0 gone$/m);
     // Each controller's status file carries the fleet as it last read it (what top shows).
     // (Read every 5 s: the first read, as it started, may have seen fewer controllers up.)
     await waitFor(async () => JSON.parse(await readFile(join(f.door.dir, 'state', 'status.json'), 'utf8')).fleet?.up === 3, { timeoutMs: 15_000, what: 'the fleet in the front door\'s status file' });

@@ -50,7 +50,7 @@ describe('the agentpool command line', () => {
     const script = `${bash}\nCOMP_WORDS=(agentpool tasks --state ''); COMP_CWORD=3; _agentpool; echo "\${COMPREPLY[@]}"`;
     expect((await execa('bash', ['-c', script])).stdout).toBe('inbox active done failed');
     const words = `${bash}\nCOMP_WORDS=(agentpool c); COMP_CWORD=1; _agentpool; echo "\${COMPREPLY[@]}"`;
-    expect((await execa('bash', ['-c', words])).stdout).toBe('cancel cordon completion');
+    expect((await execa('bash', ['-c', words])).stdout).toBe('costs cancel cordon completion');
     for (const shell of ['zsh', 'fish']) {
       const text = (await agentpool('completion', shell)).stdout;
       for (const c of COMMANDS) expect(text).toContain(c);
