@@ -162,6 +162,8 @@ async function runTurn(prompt: string): Promise<void> {
     t.entry.lines.push(`● ${message}`);
     return finish(t, 'StopFailure', { error: opts.failWith, last_assistant_message: message });
   }
+  // Its answer's first streamed copy goes to the transcript as the turn starts (what it consumed so far).
+  const message = opts.transcripts ? startTranscript(prompt) : null;
   if (opts.hang) return;
   if (opts.crash) {
     t.timer = setTimeout(() => exit(3, 'fatal: fake crash\n'), opts.workMs / 2);
@@ -170,7 +172,7 @@ async function runTurn(prompt: string): Promise<void> {
   t.timer = setTimeout(() => {
     const answer = `Done: ${truncate(firstLine(prompt), 50)}`;
     t.entry.lines.push(`● ${answer}`);
-    if (opts.transcripts) writeTranscript(prompt, answer);
+    if (message) endTranscript(message, answer);
     draw();
     void finish(t, 'Stop', { last_assistant_message: answer });
   }, opts.workMs);
@@ -246,22 +248,33 @@ void start();
 const MODEL_IDS: Record<string, string> = { sonnet: 'claude-sonnet-4-5-20250929', opus: 'claude-opus-4-5-20251101', haiku: 'claude-haiku-4-5-20251001' };
 
 /**
- * One turn in Claude Code's transcript format (src/costs/claude-transcript.ts reads it): the prompt, then
- * the answer written twice as Claude does while it streams (same message id; the last copy has the usage
- * that counts), with the usage `--usage` says.
+ * One turn in Claude Code's transcript format (src/costs/claude-transcript.ts reads it): the prompt and
+ * the answer's first streamed copy as the turn starts (all of `--usage` but one output token), then its
+ * last copy, with the whole usage, as it ends: Claude writes a message once per block it streams, with the
+ * same id, and the last copy is the one that counts.
  */
-function writeTranscript(prompt: string, answer: string): void {
-  const [input, output, w5m, w1h, read] = opts.usage.split(',').map(Number) as [number, number, number, number, number];
-  const at = new Date().toISOString();
+function startTranscript(prompt: string): string {
   const id = `msg_fake_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-  const assistant = (out: number) => ({
-    type: 'assistant', timestamp: at, sessionId, cwd, isSidechain: false,
+  writeTurn([{ type: 'user', timestamp: new Date().toISOString(), sessionId, cwd, message: { role: 'user', content: prompt } }, assistantEntry(id, '', 1)]);
+  return id;
+}
+
+function endTranscript(id: string, answer: string): void {
+  writeTurn([assistantEntry(id, answer, Number(opts.usage.split(',')[1]))]);
+}
+
+function assistantEntry(id: string, text: string, output: number): object {
+  const [input, , w5m, w1h, read] = opts.usage.split(',').map(Number) as [number, number, number, number, number];
+  return {
+    type: 'assistant', timestamp: new Date().toISOString(), sessionId, cwd, isSidechain: false,
     message: {
-      id, type: 'message', role: 'assistant', model: MODEL_IDS[opts.model] ?? opts.model, content: [{ type: 'text', text: answer }],
-      usage: { input_tokens: input, output_tokens: out, cache_creation_input_tokens: w5m + w1h, cache_read_input_tokens: read, cache_creation: { ephemeral_5m_input_tokens: w5m, ephemeral_1h_input_tokens: w1h } },
+      id, type: 'message', role: 'assistant', model: MODEL_IDS[opts.model] ?? opts.model, content: [{ type: 'text', text }],
+      usage: { input_tokens: input, output_tokens: output, cache_creation_input_tokens: w5m + w1h, cache_read_input_tokens: read, cache_creation: { ephemeral_5m_input_tokens: w5m, ephemeral_1h_input_tokens: w1h } },
     },
-  });
-  const lines = [{ type: 'user', timestamp: at, sessionId, cwd, message: { role: 'user', content: prompt } }, assistant(1), assistant(output)];
+  };
+}
+
+function writeTurn(lines: object[]): void {
   mkdirSync(dirname(transcriptPath), { recursive: true });
   appendFileSync(transcriptPath, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
 }

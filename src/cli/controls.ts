@@ -31,6 +31,19 @@ export async function controlCommand(command: 'retry' | 'cancel' | 'cordon' | 'u
   return command === 'drain' ? drain(d, v, arg, Date.now()) : 0;
 }
 
+/** `agentpool resume TASK --budget N`: a parked task continues, through the running controller. */
+export async function resumeCommand(v: CliValues, arg: string): Promise<number> {
+  const budget = Number(v.budget);
+  if (!v.budget || !Number.isFinite(budget) || budget <= 0) throw new UsageError('--budget takes an amount above 0, e.g. --budget 10');
+  const d = await loadDesired(v.config ?? defaultConfigPath());
+  await requireController(d, v);
+  const target = (await findTask(d, arg)).path;
+  const reply = await sendRequest(d.controller.stateDir, 'resume', target, REPLY_TIMEOUT_MS, { budget });
+  if (!reply) throw new UsageError(`the controller did not act on the request within ${REPLY_TIMEOUT_MS / 1000} s (it acts between passes; agentpool status shows what it is doing)`, 1);
+  process.stdout.write(`${reply.message}\n`);
+  return reply.ok ? 0 : 1;
+}
+
 /** The controller that runs for this config, or a clear error. */
 async function requireController(d: DesiredState, v: CliValues): Promise<void> {
   const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));

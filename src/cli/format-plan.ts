@@ -61,6 +61,8 @@ export function formatPlan(d: DesiredState, actions: readonly Action[], now = Da
       }
       case 'retry-task':
         return `${task(a.project, a.path)} retry (${asked(a.request)})`;
+      case 'resume-task':
+        return `${task(a.project, a.path)} resume with a cap of $${a.budget} (${asked(a.request)})`;
       case 'cordon-session':
         return `session/${a.target} ${a.on ? 'cordon' : 'uncordon'} (${asked(a.request)})`;
     }

@@ -23,6 +23,7 @@ export interface CliValues {
   keep?: boolean;
   fleet?: boolean;
   by?: string;
+  budget?: string;
   since?: string;
   project?: string;
   priority?: string;

@@ -84,6 +84,9 @@ export function buildProgram(done: (code: number) => void): Command {
     ['uncordon', '<session>', 'the session takes work again'],
     ['drain', '<session>', 'cordon, then wait until its current task is over'],
   ];
+  program.command('resume').description('a parked task (its cap spent) continues in its agent session, with a higher cap').argument('<task>')
+    .requiredOption('--budget <money>', 'its new cap, in the price table\'s currency (above what it spent)').addOption(config())
+    .action(run(async (v, task) => (await import('./controls.js')).resumeCommand(v, task!)));
   for (const [name, arg, what] of controls) {
     program.command(name).description(what).argument(arg).addOption(config())
       .action(run(async (v, target) => (await import('./controls.js')).controlCommand(name as ControlName, v, target!)));

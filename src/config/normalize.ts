@@ -128,6 +128,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
     fleet: raw.fleet ? fleetSpec(raw.fleet) : null,
     budgets: {
       day: limitOf(raw.budgets?.day),
+      task: limitOf(raw.budgets?.task),
       timeZone: raw.budgets?.timeZone ?? raw.tasks?.timeZone ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'),
     },
     costs: {

@@ -66,7 +66,7 @@ export interface RawConfig {
   notify?: { command: string[]; on?: NotifyEvent[]; timeout?: RawDuration };
   controller?: { resync?: RawDuration; stateDir?: string; metrics?: string };
   fleet?: { redis?: string; sentinels?: string[]; name?: string; host?: string; role?: FleetRole; lock?: string; agents?: string[] };
-  budgets?: { day?: RawLimit; timeZone?: string };
+  budgets?: { day?: RawLimit; task?: RawLimit; timeZone?: string };
   costs?: {
     pricesDate?: string;
     prices?: Array<{ model: string; input: number; output: number; cacheWrite5m?: number; cacheWrite1h?: number; cacheRead?: number; above?: { tokens: number; input: number; output: number; cacheWrite5m?: number; cacheWrite1h?: number; cacheRead?: number } }>;

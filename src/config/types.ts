@@ -202,6 +202,8 @@ export interface BudgetsSpec {
   day: Limit | null;
   /** The time zone a day is counted in (default tasks.timeZone). */
   timeZone: string;
+  /** What one task may spend across its attempts (null: no cap): past it, its agent is stopped and the task parked. */
+  task: Limit | null;
 }
 
 export interface CostsSpec {

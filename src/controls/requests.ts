@@ -11,14 +11,16 @@ import { waitForFile } from '../util/fs.js';
  * waiting requests, plans them as actions and dispatches them, so a dry run shows them too. A request the
  * controller cannot act on yet (the task's agent is mid-action) stays until a later pass can.
  */
-export type ControlKind = 'retry' | 'cancel' | 'cordon' | 'uncordon';
+export type ControlKind = 'retry' | 'cancel' | 'cordon' | 'uncordon' | 'resume';
 
 export interface ControlRequest {
   id: string;
   kind: ControlKind;
-  /** retry, cancel: the task file's path; cordon, uncordon: the session's name. */
+  /** retry, cancel, resume: the task file's path; cordon, uncordon: the session's name. */
   target: string;
   at: number;
+  /** resume: the task's new cap, in money. */
+  budget?: number;
 }
 
 export interface ControlReply {
@@ -34,17 +36,17 @@ export function requestsDir(stateDir: string): string {
 }
 
 /** Writes a request for the controller; its reply will be at the path returned. */
-export async function postRequest(stateDir: string, kind: ControlKind, target: string): Promise<{ id: string; replyFile: string }> {
+export async function postRequest(stateDir: string, kind: ControlKind, target: string, extra: Pick<ControlRequest, 'budget'> = {}): Promise<{ id: string; replyFile: string }> {
   const dir = requestsDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const req: ControlRequest = { id: `${Date.now()}-${randomUUID().slice(0, 8)}`, kind, target, at: Date.now() };
+  const req: ControlRequest = { id: `${Date.now()}-${randomUUID().slice(0, 8)}`, kind, target, at: Date.now(), ...extra };
   await writeJsonAtomic(join(dir, `${req.id}.json`), req);
   return { id: req.id, replyFile: join(dir, `${req.id}${REPLY}`) };
 }
 
 /** Writes a request and waits up to `timeoutMs` for its reply; null when none came. */
-export async function sendRequest(stateDir: string, kind: ControlKind, target: string, timeoutMs: number): Promise<ControlReply | null> {
-  const { id, replyFile } = await postRequest(stateDir, kind, target);
+export async function sendRequest(stateDir: string, kind: ControlKind, target: string, timeoutMs: number, extra: Pick<ControlRequest, 'budget'> = {}): Promise<ControlReply | null> {
+  const { id, replyFile } = await postRequest(stateDir, kind, target, extra);
   const reply = await waitForReply(replyFile, timeoutMs);
   if (reply) return reply;
   // Not taken in time: withdraw it. If the controller took it meanwhile (the file is gone), it acts on it:

@@ -8,8 +8,9 @@ export interface Verdict {
   /**
    * interrupted: a controller restart could not prove the prompt arrived; resend to a fresh agent.
    * cancelled: a person asked (`agentpool cancel`); the task goes to failed/ without a retry.
+   * parked: the task spent its cap (budgets.task); it waits for `agentpool resume`, neither failed nor retried.
    */
-  outcome: 'done' | 'failed' | 'limited' | 'interrupted' | 'cancelled';
+  outcome: 'done' | 'failed' | 'limited' | 'interrupted' | 'cancelled' | 'parked';
   /** A sentence a person can act on (for failures) or a short summary (for done). */
   reason: string;
   /** For `limited`: when the limit resets (epoch ms), if the agent said. */

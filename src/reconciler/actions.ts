@@ -49,7 +49,7 @@ export type Action =
       task: string | null;
       verdict: Verdict;
       /** What happens to the task: to done/, back to the queue, or to failed/. */
-      disposition: 'done' | 'retry' | 'fail';
+      disposition: 'done' | 'retry' | 'fail' | 'park';
       refundAttempt: boolean;
       notBefore: number;
       cooldownUntil: number;
@@ -62,6 +62,8 @@ export type Action =
   | { kind: 'cancel-task'; path: string; project: string; session?: string; request?: RequestRef }
   /** A failed task back in the queue, attempts reset (`agentpool retry`). */
   | { kind: 'retry-task'; path: string; project: string; request: RequestRef }
+  /** A parked task continues with a higher cap, in its agent session (`agentpool resume --budget`). */
+  | { kind: 'resume-task'; path: string; project: string; budget: number; request: RequestRef }
   /**
    * A session takes no new work (`on`), or takes it again. `target` (not `session`): it is not one of the
    * session's own actions, so it waits for none of them, and it may name no session of the pool (refused).

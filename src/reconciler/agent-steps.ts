@@ -43,7 +43,8 @@ export async function launch(x: Act, a: Extract<Action, { kind: 'launch-agent' }
     session: a.session, project: a.project, task, cwd: workspace.cwd, trust: workspace.trust, root: workspace.root, fail,
     spec: async () => {
       const parsed = checked.task;
-      const resumeId = parsed.meta.resume ?? (await takeResumeId(x.d, a.session));
+      // A parked task that a person resumed continues its agent session (its work is not paid for twice).
+      const resumeId = parsed.meta.resume ?? attempt.sidecar?.resumeAgentSession ?? (await takeResumeId(x.d, a.session));
       const agentSessionId = resumeId ?? (c.profile.newSessionArgs.length ? randomUUID() : '');
       const message = inArgv ? messageFor(x.d, task, parsed.body) : undefined;
       return { model: a.model, project: a.project, agentSessionId, resume: resumeId !== null, ...(message !== undefined ? { message } : {}) };

@@ -116,6 +116,7 @@ async function perform(x: Act, a: Action): Promise<void> {
       return stop(x, a);
     case 'cancel-task':
     case 'retry-task':
+    case 'resume-task':
     case 'cordon-session':
       return performRequest(x, a);
   }

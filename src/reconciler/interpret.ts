@@ -56,7 +56,10 @@ export function interpret(
       }
     } else if (v.state === 'working') {
       const verdict = driverFor(profile).verdict(profile, signals, s.process, snap.now);
+      const over = snap.overCap?.get(session);
       if (verdict) out.push({ session, event: { type: 'AGENT_ENDED', verdict } });
+      // Its task spent its cap while it worked: the agent is stopped, the task parked (not failed, not retried).
+      else if (over) out.push({ session, event: { type: 'AGENT_ENDED', verdict: { outcome: 'parked', reason: over } } });
     }
   }
   return out;

@@ -1,3 +1,7 @@
+import type { ProjectQueue } from '../tasks/scan.js';
+import { attemptUsage, priceTable } from '../costs/attempt-usage.js';
+import { capOf, overCap } from '../costs/caps.js';
+import { taskUsage, totalTokens } from '../costs/usage.js';
 import { budgetWarnings, hasDayBudget } from '../costs/budget.js';
 import { daySpend } from '../costs/ledger.js';
 import { pino } from 'pino';
@@ -77,10 +81,11 @@ export async function observe(
   const agentMissing = await agentProgramProblem(profileOf(d, d.pool.agent));
   const sandboxProblem = wantsSandbox(d) ? await sandboxProblemHere(now) : null;
   const spend = hasDayBudget(d) ? await daySpend(d.controller.stateDir, d.budgets.timeZone, now) : undefined;
+  const overCap = await capsPassed(d, views, queues, now);
   const budget = budgetWarnings(d, spend);
   return {
     now, backend: listing, sessions, queues, deps, agents, problems, requests, cordoned, unprepared,
-    ...(spend ? { spend } : {}), ...(budget.length ? { budget } : {}),
+    ...(spend ? { spend } : {}), ...(budget.length ? { budget } : {}), ...(overCap.size ? { overCap } : {}),
     ...(agentMissing ? { agentMissing } : {}), ...(sandboxProblem ? { sandboxProblem } : {}),
   };
 }
@@ -98,3 +103,44 @@ function observed(d: DesiredState, b: BackendSession): ObservedSession {
 
 /** Drivers log while they act; reading is quiet. */
 const silent = pino({ level: 'silent' });
+
+/** How often a working agent's spend is read against its task's cap (its session file is parsed each time). */
+const CAP_LOOK_MS = 2_000;
+const capLooks = new Map<string, { at: number; over: string | null }>();
+
+/**
+ * The working slots whose task spent its cap (budgets.task, or its own from `agentpool resume`): what its
+ * ended attempts spent and what the working one has spent so far, read from its CLI's session file at
+ * most every CAP_LOOK_MS. Session → why.
+ */
+async function capsPassed(d: DesiredState, views: ReadonlyMap<string, SlotView>, queues: readonly ProjectQueue[], now: number): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const table = priceTable(d);
+  for (const v of views.values()) {
+    if (v.state !== 'working' || !v.task) continue;
+    const a = queues.flatMap((q) => q.active).find((t) => t.path === v.task);
+    const cap = a ? capOf(d, a.sidecar.cap) : null;
+    if (!a || !cap) continue;
+    const last = capLooks.get(v.session);
+    if (last && now - last.at < CAP_LOOK_MS) {
+      if (last.over) out.set(v.session, last.over);
+      continue;
+    }
+    const profile = profileOf(d, v.agent ?? '');
+    // Its session file, as its hooks named it (the sidecar gets it when the attempt ends).
+    const transcriptPath = a.sidecar.transcriptPath
+      ?? (await driverFor(profile).identity({ profile, session: v.session, stateDir: d.controller.stateDir, log: silent }).catch(() => ({} as { transcriptPath?: string }))).transcriptPath ?? null;
+    const live = await attemptUsage(profile, { ...a.sidecar, transcriptPath }, now, table).catch(() => null);
+    const before = taskUsage(a.sidecar.history.map((h) => h.usage));
+    const known = live && !('unknown' in live) ? live : null;
+    const spent = {
+      cost: known?.cost === null || before?.cost === null ? null : (before?.cost ?? 0) + (known?.cost ?? 0),
+      tokens: (before ? totalTokens(before.tokens) : 0) + (known ? totalTokens(known.tokens) : 0),
+    };
+    const over = overCap(cap, spent);
+    capLooks.set(v.session, { at: now, over });
+    if (over) out.set(v.session, over);
+  }
+  for (const s of capLooks.keys()) if (views.get(s)?.state !== 'working') capLooks.delete(s);
+  return out;
+}

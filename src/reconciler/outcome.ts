@@ -26,13 +26,13 @@ export interface Ending {
 
 /** The planner's disposition, unless the task was cancelled (and its agent then ended some other way). */
 export function endingOf(a: Pick<Stop, 'disposition' | 'verdict'>, cancel: Sidecar['cancel']): Ending {
-  if (cancel && a.disposition === 'retry') return { disposition: 'fail', verdict: { outcome: 'cancelled', reason: cancel.reason } };
+  if (cancel && (a.disposition === 'retry' || a.disposition === 'park')) return { disposition: 'fail', verdict: { outcome: 'cancelled', reason: cancel.reason } };
   return { disposition: a.disposition, verdict: a.verdict };
 }
 
 /** The attempt's end as the metrics count it. */
 export function finishedAs(e: Ending): 'done' | 'retried' | 'cancelled' | 'failed' {
-  return e.disposition === 'done' ? 'done' : e.disposition === 'retry' ? 'retried' : e.verdict.outcome === 'cancelled' ? 'cancelled' : 'failed';
+  return e.disposition === 'done' ? 'done' : e.disposition === 'retry' || e.disposition === 'park' ? 'retried' : e.verdict.outcome === 'cancelled' ? 'cancelled' : 'failed';
 }
 
 /** Settles the task of a stopped agent: see the file's comment. `log` is the attempt's saved pane output. */
@@ -73,6 +73,10 @@ export async function settle(x: Act, a: Stop, attempt: Attempt, log: string | nu
     if (verdict.outcome === 'cancelled') x.log.info({ ...facts, task: dest }, 'task cancelled');
     else x.log.warn({ ...facts, task: dest, reason: verdict.reason }, 'task failed');
     await notify(x.d.notify, { ...notice, event: 'failed', task: dest, ...(await recordOf(() => attempt.result())) }, x.log);
+  } else if (disposition === 'park') {
+    // Its cap spent: back in the queue, parked until a person raises the cap (agentpool resume).
+    await attempt.settle({ disposition: 'retry', reason: verdict.reason, outcome: 'parked', notBefore: 0, refundAttempt: false, now, git, log, usage, parked: { at: now, reason: verdict.reason } });
+    x.log.warn({ ...facts, task, reason: verdict.reason }, 'task parked: its cap is spent (agentpool resume continues it)');
   } else {
     await attempt.settle({ disposition: 'retry', reason: verdict.reason, outcome: verdict.outcome, notBefore: a.notBefore, refundAttempt: a.refundAttempt, now, git, log, usage });
     x.log.warn({ ...facts, task, reason: verdict.reason, retryAt: new Date(a.notBefore).toISOString() }, 'task will be retried');

@@ -56,6 +56,8 @@ export function planRequests(
       }
     } else if (req.kind === 'retry') {
       out.actions.push({ kind: 'retry-task', path: req.target, project: project(req.target), request });
+    } else if (req.kind === 'resume') {
+      out.actions.push({ kind: 'resume-task', path: req.target, project: project(req.target), budget: req.budget ?? 0, request });
     } else if (req.kind === 'cancel' && !out.cancelling.has(req.target)) {
       const holder = basename(dirname(req.target)) === 'active' ? holderOf(req.target) : undefined;
       if (holder) {

@@ -4,10 +4,11 @@ import { answerRequest, type ControlReply } from '../controls/requests.js';
 import { desiredSlots, isPoolName } from '../config/pool.js';
 import { Attempt, cancelWaiting, checkTask, retryFailed, taskRules } from '../tasks/ledger.js';
 import { exists } from '../util/fs.js';
+import { taskUsage } from '../costs/usage.js';
 import { record, type Act } from './act-context.js';
 import type { Action } from './actions.js';
 
-type RequestAction = Extract<Action, { kind: 'cancel-task' | 'retry-task' | 'cordon-session' }>;
+type RequestAction = Extract<Action, { kind: 'cancel-task' | 'retry-task' | 'resume-task' | 'cordon-session' }>;
 
 const CANCEL_REASON = 'cancelled with agentpool cancel';
 
@@ -19,7 +20,7 @@ const CANCEL_REASON = 'cancelled with agentpool cancel';
 export async function performRequest(x: Act, a: RequestAction): Promise<void> {
   // A cancel recorded by a controller that died before it stopped the agent: nobody waits for a reply.
   if (!a.request) return a.kind === 'cancel-task' && a.session ? stopCancelled(x, a.session) : undefined;
-  const kind = a.kind === 'cordon-session' ? (a.on ? 'cordon' : 'uncordon') : a.kind === 'retry-task' ? 'retry' : 'cancel';
+  const kind = a.kind === 'cordon-session' ? (a.on ? 'cordon' : 'uncordon') : a.kind === 'retry-task' ? 'retry' : a.kind === 'resume-task' ? 'resume' : 'cancel';
   const reply = await act(x, a).catch((err: Error): ControlReply => ({ ok: false, message: `could not ${kind}: ${err.message}` }));
   if (reply === 'later') return;
   await answerRequest(x.d.controller.stateDir, a.request, reply);
@@ -32,6 +33,8 @@ function act(x: Act, a: RequestAction): Promise<ControlReply | 'later'> {
       return cordon(x, a.target, a.on);
     case 'retry-task':
       return retry(x, a.path);
+    case 'resume-task':
+      return resume(a.path, a.budget);
     case 'cancel-task':
       return cancel(x, a);
   }
@@ -68,6 +71,19 @@ async function retry(x: Act, path: string): Promise<ControlReply> {
   if (!checked.ok) return { ok: false, message: `${basename(path)} cannot be retried: fix the file first: ${checked.reason}` };
   const dest = await retryFailed(path, { now: x.clock.now(), reason: 'retried with agentpool retry', meta: checked.task.meta });
   return { ok: true, message: `${basename(path)} is queued again (${dest}), attempts reset, its history kept` };
+}
+
+/** A parked task continues: its new cap, and its next launch resumes its agent session. */
+async function resume(path: string, budget: number): Promise<ControlReply> {
+  if (basename(dirname(path)) !== 'active' || !(await exists(path))) return { ok: false, message: `${basename(path)} is not parked: only a task whose cap was spent can be resumed` };
+  const attempt = await Attempt.open(path);
+  if (!attempt.sidecar?.parked) return { ok: false, message: `${basename(path)} is not parked: only a task whose cap was spent can be resumed` };
+  const spent = taskUsage(attempt.sidecar.history.map((h) => h.usage));
+  if (spent?.cost !== null && spent?.cost !== undefined && budget <= spent.cost) {
+    return { ok: false, message: `${basename(path)} has spent $${spent.cost.toFixed(4)} already: give it a cap above that (--budget)` };
+  }
+  const s = await attempt.resumeParked({ cost: budget, tokens: null });
+  return { ok: true, message: `${basename(path)} continues with a cap of $${budget}${s.resumeAgentSession ? `, in its agent session ${s.resumeAgentSession}` : ''}` };
 }
 
 async function cancel(x: Act, a: Extract<Action, { kind: 'cancel-task' }>): Promise<ControlReply | 'later'> {

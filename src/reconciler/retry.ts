@@ -2,7 +2,7 @@ import type { DesiredState } from '../config/types.js';
 import type { Verdict } from '../machines/types.js';
 
 export interface Disposition {
-  disposition: 'done' | 'retry' | 'fail';
+  disposition: 'done' | 'retry' | 'fail' | 'park';
   /** Give back the attempt: the task never got a fair try (a usage limit). */
   refundAttempt: boolean;
   notBefore: number;
@@ -29,6 +29,9 @@ export function dispose(d: DesiredState, verdict: Verdict, attempts: number, now
       return { disposition: 'retry', refundAttempt: true, notBefore: 0, cooldownUntil: now };
     case 'cancelled':
       return { disposition: 'fail', refundAttempt: false, notBefore: 0, cooldownUntil: now + afterTaskMs };
+    case 'parked':
+      // Its cap spent: it waits for a person (agentpool resume), its attempt kept (it was a fair try).
+      return { disposition: 'park', refundAttempt: false, notBefore: 0, cooldownUntil: now + afterTaskMs };
     case 'failed': {
       const cooldownUntil = now + afterFailureMs;
       if (attempts >= d.tasks.maxAttempts) return { disposition: 'fail', refundAttempt: false, notBefore: 0, cooldownUntil };

@@ -52,6 +52,8 @@ export interface Snapshot {
   spend?: DaySpend;
   /** What status says while a day budget holds tasks back. */
   budget?: string[];
+  /** Working slots whose task spent its cap (budgets.task): session → why. */
+  overCap?: ReadonlyMap<string, string>;
   /** The sessions a person cordoned (src/controls/cordoned.ts). */
   cordoned?: ReadonlySet<string>;
   /** Projects (by path) whose folder is there but not all of their queue folders: the pass creates them. */

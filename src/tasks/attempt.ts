@@ -3,12 +3,13 @@ import { SIDECAR_SUFFIX } from './layout.js';
 import { readSidecar } from './scan.js';
 import { claimTask, finishFrom, readResult, readTask, requeueFrom, writeSidecar } from './store.js';
 import { checkTask, type TaskRules } from './check.js';
+import type { Limit } from '../config/types.js';
 import type { GitRecord, HistoryEntry, ParsedTask, PendingTask, ResultRecord, Sidecar, Worktree } from './types.js';
 
 /** How an attempt ends: to done/ or failed/, or back to the queue for another attempt. */
 export type Settlement =
   | { disposition: 'done' | 'fail'; reason: string; now: number; git: GitRecord | null; log: string | null; lastMessage?: string; usage?: HistoryEntry['usage'] | null }
-  | { disposition: 'retry'; reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number; git: GitRecord | null; log: string | null; usage?: HistoryEntry['usage'] | null };
+  | { disposition: 'retry'; reason: string; outcome: string; notBefore: number; refundAttempt: boolean; now: number; git: GitRecord | null; log: string | null; usage?: HistoryEntry['usage'] | null; parked?: Sidecar['parked'] };
 
 /**
  * The ledger's entry for one attempt of a claimed task in active/: opened for one step of the act side, it
@@ -114,6 +115,18 @@ export class Attempt {
     this.where = await finishFrom(this.where, this.s, { ...rest, outcome: disposition === 'done' ? 'done' : 'failed' });
     this.s = null;
     return this.where;
+  }
+
+  /**
+   * A parked task continues (`agentpool resume`): its new cap, and its next launch resumes the agent
+   * session it had. Refused unless it is parked.
+   */
+  async resumeParked(cap: Limit): Promise<Sidecar> {
+    const s = this.need();
+    if (!s.parked) throw new Error(`${this.where} is not parked`);
+    const { parked: _p, ...rest } = s;
+    this.s = await writeSidecar(this.where, { ...rest, cap, ...(s.agentSessionId ? { resumeAgentSession: s.agentSessionId } : {}) });
+    return this.s;
   }
 
   /** The record beside a settled task in done/ or failed/. */

@@ -64,6 +64,8 @@ export function gate(d: DesiredState, input: GateInput): Gate {
         else if (settled) fail.push({ path: t.path, project: t.project, name: t.name, reason: verdict.fail });
       } else if (verdict) {
         waiting.set(t.path, { kind: 'after', text: `after ${verdict.waitFor.join(', ')}` });
+      } else if (t.parked) {
+        waiting.set(t.path, { kind: 'budget', text: `parked: ${t.parked.reason}; agentpool resume ${t.name} --budget N continues its agent session` });
       } else if (t.notBefore > now) {
         const at = showTime(t.notBefore, now, d.tasks.timeZone);
         waiting.set(t.path, t.where === 'inbox' ? { kind: 'not-before', text: `not before ${at}` } : { kind: 'retry', text: `retry at ${at}` });

@@ -123,7 +123,7 @@ export class QueueScanner {
         q.pending.push({
           path: a.path, project: project.path, name: a.name, priority: a.sidecar.priority,
           arrivedAt: a.sidecar.arrivedAt, attempts: a.sidecar.attempts, notBefore: a.sidecar.notBefore, where: 'active',
-          ...asked(a.sidecar),
+          ...asked(a.sidecar), ...(a.sidecar.parked ? { parked: a.sidecar.parked } : {}),
         });
       }
     }

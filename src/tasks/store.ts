@@ -91,6 +91,8 @@ export interface RequeueOptions {
   git?: GitRecord | null;
   log?: string | null;
   usage?: HistoryEntry['usage'] | null;
+  /** Its cap was spent: it waits for `agentpool resume` (Sidecar.parked). */
+  parked?: Sidecar['parked'];
 }
 
 /** Puts a claimed task back in the queue (in active/, state queued) for another attempt after `notBefore`, from its sidecar as the attempt ledger read it. */
@@ -101,6 +103,7 @@ export async function requeueFrom(path: string, s: Sidecar, o: RequeueOptions): 
     session: null,
     notBefore: o.notBefore,
     attempts: o.refundAttempt ? Math.max(0, s.attempts - 1) : s.attempts,
+    ...(o.parked ? { parked: o.parked } : {}),
     // The next attempt gets a worktree of its own; this one's is in the history.
     worktree: null,
     history: [...s.history, entry(s, o)],

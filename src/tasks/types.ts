@@ -1,4 +1,5 @@
 import type { AttemptUsage, TaskUsage, UnknownUsage } from '../costs/usage.js';
+import type { Limit } from '../config/types.js';
 import type { Priority } from '../config/types.js';
 
 /**
@@ -89,6 +90,8 @@ export interface PendingTask {
   after?: string[];
   /** A failed task of `after` does not fail this one (`after_failed: run`). */
   afterFailed?: 'run';
+  /** A retry parked when its cap was spent: it waits for `agentpool resume` (Sidecar.parked). */
+  parked?: { at: number; reason: string };
 }
 
 /** A file in an inbox that can never run, with the reason. */
@@ -144,6 +147,12 @@ export interface Sidecar {
   fleet?: { queue: string; job: string; addedAt: number | null; agent: string; model: string };
   /** Fleet mode: the host whose agent ran the attempt that ended it. */
   host?: string;
+  /** Its own cap (`agentpool resume --budget`), instead of budgets.task. */
+  cap?: Limit;
+  /** Its cap was spent while its agent worked: it waits for `agentpool resume`, not failed, not retried. */
+  parked?: { at: number; reason: string };
+  /** The agent session its next launch continues (`agentpool resume`), so the work done is not paid twice. */
+  resumeAgentSession?: string;
   /** One entry per ended attempt. */
   history: HistoryEntry[];
 }

@@ -104,4 +104,45 @@ describe('costs', () => {
     await rename(join(ledger, today!), join(ledger, '2000-01-01.jsonl'));
     await waitFor(async () => (await done()).length === 3, { timeoutMs: 20_000, what: 'the third task done the next day' });
   }, 60_000);
+
+  it('a task\'s cap: its agent is stopped within seconds of passing it and the task parked; resume with a higher cap continues the same agent session to done/', async () => {
+    env = await quickPoolEnv(1, 30_000, { budgets: { task: { cost: 0.01 } } });
+    const transcripts = join(env.dir, 'transcripts');
+    await mkdir(transcripts);
+    const fakeLog = join(env.dir, 'fake.log');
+    await env.writeConfig({ agents: { quick: { env: { FAKE_AGENT_TRANSCRIPTS: transcripts, FAKE_AGENT_LOG: fakeLog } } } });
+    await dropTask(env.project, 'a.md', 'A long one.\n');
+    const c = env.startController();
+    // The answer's first copy ($0.0180 of input and cache on Sonnet 4.5) is written as the 30 s turn starts.
+    const submitted = await c.waitForLine((l) => l.msg === 'submitted task', 'the task submitted', 20_000);
+    const parked = await c.waitForLine((l) => l.msg === 'task parked: its cap is spent (agentpool resume continues it)', 'the task parked', 20_000);
+    expect(parked.reason).toBe('it spent $0.0180 of its $0.01 cap');
+    expect((parked.time as number) - (submitted.time as number)).toBeLessThan(10_000);
+    const sidecar = JSON.parse(await readFile(join(env.project, '.agent-queue', 'active', 'a.md.state.json'), 'utf8'));
+    expect(sidecar).toMatchObject({ state: 'queued', parked: { reason: 'it spent $0.0180 of its $0.01 cap' }, attempts: 1 });
+    expect(sidecar.history.at(-1)).toMatchObject({ outcome: 'parked', usage: { cost: 0.018015 } }); // and its one output token so far
+    const session = sidecar.agentSessionId as string;
+    // It waits, saying why, and is neither failed nor retried.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await env.agentpool('tasks')).stdout).toMatch(/^project +waiting +a\.md .*parked: it spent \$0\.0180 of its \$0\.01 cap; agentpool resume a\.md --budget N/m);
+    expect(c.lines.filter((l) => l.msg === 'claimed task')).toHaveLength(1);
+
+    // A cap under what it spent is refused; a higher one continues the same agent session.
+    expect((await env.agentpool('resume', 'a.md', '--budget', '0.01')).stdout).toMatch(/has spent \$0\.0180 already/);
+    await env.writeConfig({ agents: { quick: { env: { FAKE_AGENT_WORK_MS: '100' } } } });
+    const resumed = await env.agentpool('resume', 'a.md', '--budget', '1');
+    expect(resumed.exitCode, resumed.all).toBe(0);
+    expect(resumed.stdout).toBe(`a.md continues with a cap of $1, in its agent session ${session}`);
+    const r = await (async () => {
+      await waitFor(() => readFile(join(env!.project, '.agent-queue', 'done', 'a.md')).then(() => true, () => false), { timeoutMs: 20_000, what: 'a.md done' });
+      return record('a.md');
+    })();
+    expect(r).toMatchObject({ outcome: 'done', attempts: 2, agentSessionId: session });
+    const launches = (await readFile(fakeLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(launches.map((l) => l.sessionId)).toEqual([session, session]);
+    expect(launches[1].argv).toEqual(expect.arrayContaining(['--resume', session]));
+    // Both attempts counted: the parked one's $0.0180 (its first copy only), then the whole resumed turn.
+    expect(r.history.map((h: any) => h.outcome)).toEqual(['parked', 'done']);
+    expect(r.usage.cost).toBeCloseTo(0.018015 + 0.0225, 9);
+  }, 90_000);
 });
