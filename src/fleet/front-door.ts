@@ -6,7 +6,7 @@ import { queueDirs } from '../tasks/layout.js';
 import { scanActive } from '../tasks/scan.js';
 import { claimTask, finishFrom, writeSidecar } from '../tasks/store.js';
 import { taskId } from '../tasks/task-id.js';
-import type { ActiveTask, GitRecord, PendingTask, Sidecar } from '../tasks/types.js';
+import type { ActiveTask, GitRecord, HistoryEntry, PendingTask, Sidecar } from '../tasks/types.js';
 import { gitMaybe } from '../util/git.js';
 import { exists } from '../util/fs.js';
 import { branchLeaf } from '../git/worktree.js';
@@ -22,6 +22,8 @@ export interface FleetResult {
   attempt: Pick<Sidecar, 'model' | 'agentSessionId' | 'transcriptPath' | 'claimedAt' | 'launchedAt' | 'submittedAt' | 'sandboxed'>;
   /** The task's branch as pushed to the project's remote (`branch` is the remote's name for it). */
   git?: GitRecord;
+  /** What the attempt consumed (src/costs/), as its host read it. */
+  usage?: HistoryEntry['usage'];
 }
 
 /** How a front door's task goes to the queue: which queue, for which agent and model, at what priority. */
@@ -105,6 +107,7 @@ export class FrontDoor {
       outcome: status.state === 'completed' ? 'done' : 'failed', reason, now: this.o.now(),
       ...(result?.lastMessage !== undefined ? { lastMessage: result.lastMessage } : {}),
       ...(result?.git ? { git: result.git } : {}),
+      ...(result?.usage ? { usage: result.usage } : {}),
     });
     this.o.log.info({ task: dest, ...taskId(d, dest), job: f.job, host, attempts: status.attemptsMade, ...(status.state === 'failed' ? { reason } : {}) },
       status.state === 'completed' ? 'task done in the fleet' : 'task failed in the fleet');

@@ -187,6 +187,7 @@ export class FleetHost {
         ...(record.lastMessage !== undefined ? { lastMessage: record.lastMessage } : {}),
         attempt: { model: record.model, agentSessionId: record.agentSessionId, transcriptPath: record.transcriptPath, claimedAt: record.claimedAt, launchedAt: record.launchedAt, submittedAt: record.submittedAt, ...(record.sandboxed !== undefined ? { sandboxed: record.sandboxed } : {}) },
         ...(git ? { git } : {}),
+        ...(record.history.at(-1)?.usage ? { usage: record.history.at(-1)!.usage } : {}),
       };
       if (await this.leases.finish(lease.id, { complete: result })) this.o.log.info({ job: lease.id, task: job.task, branch: pushed ? job.branch : null }, 'fleet job done');
     } else if (await this.leases.finish(lease.id, { fail: `on host ${this.o.host}: ${record.reason}`, final: this.cancelling.delete(lease.id) })) {

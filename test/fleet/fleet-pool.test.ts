@@ -81,6 +81,10 @@ describe('fleet mode', () => {
     const metrics = await scrape();
     expect(metrics).toMatch(/^agentpool_fleet_jobs_held 0$/m);
     expect(metrics).toMatch(/^agentpool_fleet_queue_jobs\{queue="agentpool-quick",state="(waiting|active|completed)"\} \d+$/m);
+    // What each cost on its host comes back with its result: the front door's records and costs have it.
+    // (Sonnet 4.5 for five, Opus 4.5 for the critical one.)
+    for (const name of names) expect((await record(f.project, 'done', name)).usage).toMatchObject({ attempts: 1, unknown: 0, cost: name === 'task-6.md' ? 0.0375 : 0.0225 });
+    expect((await f.door.agentpool('costs', '--by', 'project')).stdout).toMatch(/^webapp +6 +0 +7,200 +1,800 +12,000 +48,000 +\$0\.1500$/m);
     // tasks and describe name the host.
     const tasks = await f.door.agentpool('tasks');
     expect(tasks.stdout.split('\n')[0]).toMatch(/ HOST /);

@@ -3,7 +3,7 @@
  * remote is a bare git repository, and hosts, each a pool env of its own (tmux server, state folder) running
  * the fake agent, which edits and commits the files its task names.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { createPoolEnv, ensureBuilt, type PoolEnv, type RunningController } from './pool-env.js';
@@ -69,8 +69,12 @@ export async function fleet(o: { hosts: number; slots: number; workMs?: number; 
   for (let i = 1; i <= o.hosts; i++) {
     const h = await createPoolEnv({ size: o.slots, resync: '1s' });
     made.envs.push(h);
+    // Its agents write Claude's transcript format with known usage (each turn $0.0225 on Sonnet 4.5).
+    const transcripts = join(h.dir, 'transcripts');
+    await mkdir(transcripts);
+    const own = Object.fromEntries(Object.entries(agents).map(([name, a]) => [name, { ...a, env: { ...a.env, FAKE_AGENT_TRANSCRIPTS: transcripts } }]));
     await h.writeConfig({
-      pool: { agent: first, cooldown: { afterTask: '0ms', afterFailure: '0ms' } }, agents, projects: [],
+      pool: { agent: first, cooldown: { afterTask: '0ms', afterFailure: '0ms' } }, agents: own, projects: [],
       tasks: { settle: '0ms' }, fleet: fleetOf(`host-${i}`, 'host'),
     });
     hosts.push(h);
