@@ -6,7 +6,8 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { createPoolEnv, ensureBuilt, type PoolEnv, type RunningController } from './pool-env.js';
+import { expect } from 'vitest';
+import { createPoolEnv, ensureBuilt, type LogLine, type PoolEnv, type RunningController } from './pool-env.js';
 import { startRedis, startSentinelSet, type TestRedis, type TestSentinelSet } from './redis.js';
 import { waitFor } from './tmux-server.js';
 
@@ -98,4 +99,30 @@ export async function waitAllSettled(f: Fleet, count: number, controllers: Runni
     const tail = (c: RunningController) => c.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n');
     throw new Error(`${err.message}\ndone: ${await queueFiles(f.project, 'done')} failed: ${await queueFiles(f.project, 'failed')} active: ${await queueFiles(f.project, 'active')}\n${controllers.map(tail).join('\n---\n')}`);
   });
+}
+
+/** The log lines of a controller with this message. */
+export const lines = (c: RunningController, msg: string): LogLine[] => c.lines.filter((l) => l.msg === msg);
+const leaf = (name: string) => name.replace(/\.md$/, '');
+
+/** Every task settled once, done, its branch on the remote at the head its record names; the records. */
+export async function expectAllDoneOnce(f: Fleet, names: string[], door: RunningController[], hosts: RunningController[] = []): Promise<Record<string, any>[]> {
+  expect(await queueFiles(f.project, 'done')).toEqual([...names].sort());
+  for (const dir of ['failed', 'active', 'inbox']) expect(await queueFiles(f.project, dir), dir).toEqual([]);
+  const records = [];
+  for (const name of names) {
+    const r = await record(f.project, 'done', name);
+    expect(r.git, `${JSON.stringify(r)}\n${hosts.flatMap((c) => c.lines.filter((l) => (l.level as number) >= 40)).map((l) => JSON.stringify(l)).join('\n')}`).toBeDefined();
+    expect(await git(f.remote, 'rev-parse', `agentpool/${leaf(name)}`)).toBe(r.git.head);
+    records.push(r);
+  }
+  // The front door wrote each result once, however many times it was started.
+  expect(door.flatMap((c) => lines(c, 'task done in the fleet')).length).toBe(names.length);
+  return records;
+}
+
+/** The local tasks a host's clone of the project settled, by folder. */
+export async function hostTasks(f: Fleet, host: number, dir: string): Promise<string[]> {
+  const names = await readdir(join(f.hosts[host]!.dir, 'state', 'fleet', 'checkouts', 'webapp', '.agent-queue', dir)).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.md')).sort();
 }
