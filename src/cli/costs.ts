@@ -37,7 +37,7 @@ export async function costsText(d: DesiredState, by: CostsBy, since: number, jso
   const line = (r: CostsRow) => [r.key, String(r.done), String(r.failed), n(r.tokens.input), n(r.tokens.output), n(r.tokens.cacheWrite5m + r.tokens.cacheWrite1h), n(r.tokens.cacheRead), money(r)];
   const unknown = total.unknown ? `${total.unknown} attempt(s) of a CLI whose usage agentpool cannot read yet are not in these figures\n` : '';
   return table([by.toUpperCase(), 'DONE', 'FAILED', 'INPUT', 'OUTPUT', 'CACHE WRITE', 'CACHE READ', 'COST'], [...rows.map(line), line(total)]) +
-    `\nprices of ${prices.date} (${prices.currency} per million tokens; README: What each task cost)\n${unknown}`;
+    `\nprices of ${prices.date} (${prices.currency} per million tokens; README: What each task cost); on a subscription plan the money is notional: what the same tokens would cost through the API\n${unknown}`;
 }
 
 /** Every task in done/ and failed/ of the config's projects, with its attempts' usage. */

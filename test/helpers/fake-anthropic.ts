@@ -14,6 +14,8 @@ export { defaultAnswer, type RecordedRequest };
 export type Behaviour =
   /** A normal streamed answer; `text` defaults to a function of the last user message. */
   | { kind: 'answer'; text?: string }
+  /** A streamed call of the Bash tool with `command` (the CLI runs it and asks again with its result); 25 output tokens. */
+  | { kind: 'tool'; command: string }
   /** HTTP 529 overloaded_error. */
   | { kind: 'overloaded' }
   /** HTTP 500 api_error. */
@@ -88,6 +90,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     rec.prompt = prompt;
     const b = next();
     if (b.kind === 'answer' && body?.stream === false) return json(res, 200, message(body, b.text ?? defaultAnswer(prompt)));
+    if (b.kind === 'tool') return streamTool(res, body, b.command);
     const plan = streamedAs(b, prompt);
     if (plan) return stream(res, body, plan.parts, plan.delayMs, plan.cut);
     switch (b.kind) {
@@ -152,6 +155,20 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     }
     send('content_block_stop', { index: 0 });
     send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: Math.max(1, Math.ceil(text.length / 4)) } });
+    send('message_stop', {});
+    res.end();
+  }
+
+  /** A turn that calls the Bash tool: input 10, output 25 tokens. */
+  function streamTool(res: ServerResponse, body: any, command: string): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_fake_${nextId}` });
+    const send = (event: string, data: object) => res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+    const m = message(body, '');
+    send('message_start', { message: { ...m, content: [], stop_reason: null, usage: { input_tokens: 10, output_tokens: 1 } } });
+    send('content_block_start', { index: 0, content_block: { type: 'tool_use', id: `toolu_fake_${nextId++}`, name: 'Bash', input: {} } });
+    send('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify({ command, description: 'Run the step' }) } });
+    send('content_block_stop', { index: 0 });
+    send('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 25 } });
     send('message_stop', {});
     res.end();
   }

@@ -5,7 +5,10 @@
  * are side requests. A usage limit is a 429 google.rpc error the CLI reads as a terminal quota error.
  */
 import type { ServerResponse } from 'node:http';
-import { json, openStream, pause, resetOf, startStandIn, streamedAs, type StandIn } from './stand-in.js';
+import { json, openStream, pause, resetOf, startStandIn, streamedAs, type StandIn, type StandInBehaviour } from './stand-in.js';
+
+/** The shared behaviours, and a call of the shell tool with `command` (the CLI runs it and asks again): 25 output tokens. */
+export type GeminiBehaviour = StandInBehaviour | { kind: 'tool'; command: string };
 
 /** The text of the last user turn of a generateContent request, without the `<session_context>` part the CLI adds. */
 export function lastUserParts(body: any): string {
@@ -23,8 +26,8 @@ export function lastUserParts(body: any): string {
 
 const rpcError = (code: number, status: string, message: string, details: object[] = []) => ({ error: { code, status, message, details } });
 
-export async function startFakeGemini(): Promise<StandIn> {
-  return startStandIn(async (req, res, rec, next) => {
+export async function startFakeGemini(): Promise<StandIn<GeminiBehaviour>> {
+  return startStandIn<GeminiBehaviour>(async (req, res, rec, next) => {
     const m = /^\/v1beta\/models\/([^:/?]+):(streamGenerateContent|generateContent|countTokens)/.exec(rec.path);
     if (req.method !== 'POST' || !m) return json(res, 404, rpcError(404, 'NOT_FOUND', `no route ${req.method} ${rec.path}`));
     if (m[2] === 'countTokens') {
@@ -39,6 +42,12 @@ export async function startFakeGemini(): Promise<StandIn> {
     rec.kind = 'turn';
     rec.prompt = lastUserParts(rec.body);
     const b = next();
+    if (b.kind === 'tool') {
+      openStream(res);
+      const call = { content: { role: 'model', parts: [{ functionCall: { name: 'run_shell_command', args: { command: b.command, description: 'Run the step' } } }] }, finishReason: 'STOP', index: 0 };
+      res.end(`data: ${JSON.stringify({ candidates: [call], usageMetadata: usage(25) })}\n\n`);
+      return;
+    }
     const plan = streamedAs(b, rec.prompt);
     if (plan) return stream(res, plan.parts, plan.delayMs, plan.cut);
     switch (b.kind) {

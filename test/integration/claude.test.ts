@@ -250,6 +250,24 @@ describe.skipIf(CLI.skip !== undefined)(`the real Claude Code CLI ${CLAUDE_VERSI
     expect(after.projects['/somewhere/else']).toEqual({ hasTrustDialogAccepted: false, allowedTools: ['Bash'] });
   }, 90_000);
 
+  it('counts both API calls of a task that calls a tool, and prices them: its record has their exact tokens and cost', async (t) => {
+    const w = await claudeWorld(t, {});
+    // 2.1.330 names its sonnet claude-sonnet-5-5, which the shipped prices lack: the config prices it.
+    await w.env.writeConfig({ costs: { pricesDate: '2026-12-06', prices: [{ model: 'claude-sonnet-5-5', input: 3, output: 15, cacheWrite5m: 3.75, cacheWrite1h: 6, cacheRead: 0.3 }] } });
+    w.api.queue({ kind: 'tool', command: 'echo two-turns' });
+    await dropTask(w.project, 'tool.md', 'Run a command, then answer.\n');
+    w.start();
+    const r = await w.waitDone('tool.md');
+    const turns = w.api.turns();
+    expect(turns.map((x) => x.behaviour)).toEqual(['tool', 'answer']);
+    // The second call carried the tool's result back.
+    expect(JSON.stringify(turns[1]!.body.messages)).toContain('two-turns');
+    const output = 25 + Math.ceil(r.lastMessage.length / 4);
+    const tokens = { input: 20, output, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+    expect(r.history.at(-1).usage).toMatchObject({ source: 'claude transcript', messages: 2, tokens, byModel: { 'claude-sonnet-5-5': tokens } });
+    expect(r.usage).toEqual({ tokens, cost: (20 * 3 + output * 15) / 1e6, attempts: 1, unknown: 0, prices: '2026-12-06' });
+  }, 90_000);
+
   it('fails the turn on a 500 then 529, and the retry succeeds', async (t) => {
     const w = await claudeWorld(t, {});
     // CLAUDE_CODE_MAX_RETRIES=1: the CLI's own retry of the 500 gets the 529, and then it gives up.

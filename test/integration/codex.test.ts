@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { cliWorld, diagnose, firstEnterPresses, expectHostileTaskWhole, expectTwoAtOnce, locateCli, logged, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
-import { lastInputText, startFakeOpenAI } from '../helpers/fake-openai.js';
+import { lastInputText, startFakeOpenAI, type OpenAIBehaviour } from '../helpers/fake-openai.js';
 import { ensureBuilt, REPO_ROOT } from '../helpers/pool-env.js';
 import { captureScreens, type CaptureStep } from '../helpers/capture-screens.js';
-import { defaultAnswer } from '../helpers/stand-in.js';
+import { defaultAnswer, type StandIn } from '../helpers/stand-in.js';
 import { dropTask } from '../helpers/tasks.js';
 
 const PINNED = '0.171.0';
@@ -143,6 +143,23 @@ describe.skipIf(CLI.skip !== undefined)(`the real Codex CLI ${VERSION} through t
     expect(events[1]!.prompt).toBe(prompt);
     expect(logged(c, 'could not answer a dialog')).toEqual([]);
     expect(c.lines.filter((l) => (l.level ?? 0) >= 40)).toEqual([]);
+  }, 90_000);
+
+  it('counts both API calls of a task that calls a tool, and prices them: its record has their exact tokens and cost', async (t) => {
+    const w = await codexWorld(t);
+    // The stand-in's model has no list price: the config prices it.
+    await w.env.writeConfig({ costs: { pricesDate: '2026-12-06', prices: [{ model: 'gpt-standin', input: 5, output: 30, cacheRead: 0.5 }] } });
+    (w.api as StandIn<OpenAIBehaviour>).queue({ kind: 'tool', command: 'echo two-turns' });
+    await dropTask(w.project, 'tool.md', 'Run a command, then answer.\n');
+    w.start();
+    const r = await w.waitDone('tool.md');
+    const turns = w.api.turns();
+    expect(turns.map((x) => x.behaviour)).toEqual(['tool', 'answer']);
+    expect(JSON.stringify(turns[1]!.body.input)).toContain('two-turns');
+    const output = 25 + Math.ceil(r.lastMessage.length / 4);
+    const tokens = { input: 20, output, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+    expect(r.history.at(-1).usage).toMatchObject({ source: 'codex rollout', messages: 2, tokens, byModel: { 'gpt-standin': tokens } });
+    expect(r.usage).toEqual({ tokens, cost: (20 * 5 + output * 30) / 1e6, attempts: 1, unknown: 0, prices: '2026-12-06' });
   }, 90_000);
 
   it('fails the turn on a 500 and on a stream cut midway (the screen says so; no hook does), and the retry succeeds', async (t) => {

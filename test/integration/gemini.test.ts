@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { SHIPPED_PROFILES } from '../../src/config/profiles.js';
 import { cliWorld, diagnose, firstEnterPresses, expectHostileTaskWhole, expectTwoAtOnce, locateCli, logged, privateParent, SUFFIX, type CliWorld } from '../helpers/cli-world.js';
-import { lastUserParts, startFakeGemini } from '../helpers/fake-gemini.js';
+import { lastUserParts, startFakeGemini, type GeminiBehaviour } from '../helpers/fake-gemini.js';
 import { ensureBuilt, REPO_ROOT } from '../helpers/pool-env.js';
 import { captureScreens, type CaptureStep } from '../helpers/capture-screens.js';
-import { defaultAnswer } from '../helpers/stand-in.js';
+import { defaultAnswer, type StandIn } from '../helpers/stand-in.js';
 import { dropTask } from '../helpers/tasks.js';
 
 const PINNED = '0.61.0';
@@ -107,6 +107,22 @@ describe.skipIf(CLI.skip !== undefined)(`the real Gemini CLI ${VERSION} through 
     expect(events[1]!.prompt).toBe(prompt);
     expect(c.lines.filter((l) => (l.level ?? 0) >= 40 && l.msg !== 'the agent has not taken the prompt yet; pressing Enter again')).toEqual([]);
   }, 90_000);
+
+  it('counts both API calls of a task that calls a tool, and prices them: its record has their exact tokens and cost', async (t) => {
+    const w = await geminiWorld(t);
+    (w.api as StandIn<GeminiBehaviour>).queue({ kind: 'tool', command: 'echo two-turns' });
+    await dropTask(w.project, 'tool.md', 'Run a command, then answer.\n');
+    w.start();
+    const r = await w.waitDone('tool.md');
+    const turns = w.api.turns();
+    expect(turns.map((x) => x.behaviour)).toEqual(['tool', 'answer']);
+    expect(JSON.stringify(turns[1]!.body.contents)).toContain('two-turns');
+    const output = 25 + Math.ceil(r.lastMessage.length / 4);
+    const tokens = { input: 20, output, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+    expect(r.history.at(-1).usage).toMatchObject({ source: 'gemini session', messages: 2, tokens, byModel: { 'gemini-2.5-flash': tokens } });
+    // Gemini 2.5 Flash: $0.30 input, $2.50 output per million.
+    expect(r.usage).toEqual({ tokens, cost: Math.round((20 * 0.3 + output * 2.5)) / 1e6, attempts: 1, unknown: 0, prices: '2026-12-06' });
+  }, 120_000);
 
   it('fails the turn on a stream cut midway (its hook says the turn ended; the screen says it failed), and the retry succeeds; a 500 it retries itself', async (t) => {
     const w = await geminiWorld(t);
