@@ -29,6 +29,10 @@ export function workingVerdict(profile: AgentProfile, sig: AgentSignals | undefi
     return { outcome: 'done', reason: 'the agent finished its turn', lastMessage: turn.ended.lastMessage };
   }
   if (proc.dead) {
+    // Dead but not reaped yet (tmux saw its terminal close first; with a sandbox, bubblewrap exits a moment
+    // after its agent): its status decides whether it is done, so the next pass, which nudges tmux to reap
+    // it (tmux/commands.ts), decides.
+    if (proc.status === null && proc.signal === null) return null;
     if (profile.done === 'exit' && proc.status === 0) return { outcome: 'done', reason: 'the agent exited with status 0' };
     return { outcome: 'failed', reason: `the agent exited${exitDescription(proc)} while working on the task (crash?)${lastWords(sig)}` };
   }

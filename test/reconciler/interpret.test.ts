@@ -209,11 +209,13 @@ describe('interpret: agents', () => {
     expect(eventFor(interpret(desired(1), snapshot({ sessions: one(), agents }), working))).toMatchObject({ verdict: { outcome: 'failed' } });
   });
 
-  it('a dead pane fails the task, with its exit status when known', () => {
+  it('a dead pane fails the task with its exit status; one tmux has not reaped yet waits a pass for it', () => {
     const a = eventFor(interpret(desired(1), snapshot({ sessions: one({ process: { dead: true, status: 137 } }) }), working));
     expect(a).toEqual({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the agent exited with status 137 while working on the task (crash?)' } });
     const b = eventFor(interpret(desired(1), snapshot({ sessions: one({ process: { dead: true, status: null } }) }), working));
-    expect(b).toEqual({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the agent exited while working on the task (crash?)' } });
+    // Its terminal closed, its status not known yet (a sandboxed agent's bubblewrap exits a moment later):
+    // nothing yet, since its status decides between done and failed.
+    expect(b).toBeUndefined();
     const c = eventFor(interpret(desired(1), snapshot({ sessions: one({ process: { dead: true, signal: 9 } }) }), working));
     expect(c).toEqual({ type: 'AGENT_ENDED', verdict: { outcome: 'failed', reason: 'the agent exited (killed by signal 9, SIGKILL) while working on the task (crash?)' } });
   });
