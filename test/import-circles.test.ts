@@ -83,7 +83,7 @@ function circles(edges: Map<string, Set<string>>): string[][] {
 
 /** docs/architecture.md's floors, top to bottom. */
 const FLOORS: Record<string, number> = {
-  cli: 5,
+  cli: 5, web: 5,
   doctor: 4,
   reconciler: 3, controls: 3,
   drivers: 2, backend: 2, sandbox: 2, fleet: 1,

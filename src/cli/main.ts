@@ -24,6 +24,7 @@ export interface CliValues {
   fleet?: boolean;
   by?: string;
   budget?: string;
+  listen?: string;
   since?: string;
   project?: string;
   priority?: string;

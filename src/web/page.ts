@@ -1,0 +1,20 @@
+/** The pool page's document: nothing of the pool in it (assets/app.js fills it from /api/pool, as text). */
+export function page(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>agentpool</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script src="/assets/app.js" defer></script>
+</head>
+<body>
+<header><h1>agentpool</h1><p id="summary">loading…</p></header>
+<section><h2>Sessions</h2><div id="sessions" class="tiles"></div></section>
+<section><h2>Tasks</h2><table id="tasks"><thead><tr><th>project</th><th>state</th><th>task</th><th>priority</th><th>session</th><th>reason</th></tr></thead><tbody></tbody></table></section>
+<section id="problems-section" hidden><h2>Problems</h2><ul id="problems"></ul></section>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,115 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { DesiredState } from '../config/types.js';
+import { AGENTPOOL_DIR } from '../agents/launch.js';
+import { readStatusFile, statusFreshMs } from '../status/status-file.js';
+import { listTasks, type TaskRow } from '../tasks/list.js';
+import { page } from './page.js';
+
+/** What the pool page shows: the controller's status file as it wrote it last, and every task. */
+export interface PoolView {
+  at: number;
+  controller: { running: boolean; pid: number | null; writtenAt: number | null };
+  pool: { prefix: string; desired: number; agent: string };
+  sessions: unknown[];
+  problems: string[];
+  tasks: TaskRow[];
+}
+
+/** How long after the status file changed a view is sent, at the most (its writes come in bursts). */
+const SETTLE_MS = 50;
+
+/**
+ * The web dashboard's server (issue 28), for a pool whose controller runs on this machine: it reads what
+ * the controller writes (its status file, the task folders) and never writes anything. Loopback only.
+ *
+ * Every request is checked: its Host must name this server by the address it listens on (a page of
+ * another site that resolves its name to 127.0.0.1, DNS rebinding, is refused), and an Origin, when sent,
+ * must be this server's own (no CORS: another site's page can neither read nor post). Every answer says
+ * the page runs only its own script (Content-Security-Policy, no inline script), and what the page shows
+ * of tasks and agents it sets as text, never as HTML (assets/app.js).
+ */
+export async function webApp(d: DesiredState, listen: { host: string; port: number }, log: Logger) {
+  const { Hono } = await import('hono');
+  const app = new Hono();
+  const hosts = new Set([`${listen.host}:${listen.port}`, `localhost:${listen.port}`, `127.0.0.1:${listen.port}`, `[::1]:${listen.port}`]);
+  const origins = new Set([...hosts].map((h) => `http://${h}`));
+  app.use('*', async (c, next) => {
+    const host = c.req.header('host') ?? '';
+    const origin = c.req.header('origin');
+    if (!hosts.has(host)) {
+      log.warn({ host, path: c.req.path }, 'web: refused a request for another host name (DNS rebinding?)');
+      return c.text(`this server answers to ${listen.host}:${listen.port} only\n`, 403);
+    }
+    if (origin !== undefined && !origins.has(origin)) {
+      log.warn({ origin, path: c.req.path }, 'web: refused a request from another site');
+      return c.text('requests from other sites are refused\n', 403);
+    }
+    await next();
+    c.header('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cache-Control', 'no-store');
+  });
+  app.get('/', (c) => c.html(page()));
+  for (const [file, type] of [['app.js', 'text/javascript; charset=utf-8'], ['app.css', 'text/css; charset=utf-8']] as const) {
+    app.get(`/assets/${file}`, async (c) => c.body(await readFile(join(AGENTPOOL_DIR, 'src', 'web', 'assets', file), 'utf8'), 200, { 'Content-Type': type }));
+  }
+  app.get('/api/pool', async (c) => c.json(await poolView(d)));
+  app.get('/api/events', (c) => {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    const enc = new TextEncoder();
+    let last = '';
+    let timer: NodeJS.Timeout | undefined;
+    let watcher: FSWatcher | undefined;
+    const send = async () => {
+      const text = JSON.stringify(await poolView(d));
+      if (text === last) return;
+      last = text;
+      await writer.write(enc.encode(`event: pool\ndata: ${text}\n\n`));
+    };
+    const soon = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void send().catch(() => stop()), SETTLE_MS);
+    };
+    // The status file is replaced after every pass of the controller (and its passes follow every change).
+    watcher = watch(d.controller.stateDir, (_event, name) => {
+      if (name === 'status.json') soon();
+    });
+    // And a slow look anyway, for changes no pass follows at once (a file dropped into an inbox).
+    const every = setInterval(soon, 1_000);
+    const stop = () => {
+      clearTimeout(timer);
+      clearInterval(every);
+      watcher?.close();
+      watcher = undefined;
+      void writer.close().catch(() => {});
+    };
+    c.req.raw.signal.addEventListener('abort', stop);
+    void send().catch(() => stop());
+    return c.body(readable, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+  });
+  return app;
+}
+
+/** The pool as the page shows it. */
+export async function poolView(d: DesiredState): Promise<PoolView> {
+  const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
+  const s = file?.status;
+  return {
+    at: Date.now(),
+    controller: { running: !!file?.live, pid: s?.pid ?? null, writtenAt: s?.writtenAt ?? null },
+    pool: s?.pool ?? { prefix: d.pool.prefix, desired: d.pool.size, agent: d.pool.agent },
+    sessions: s?.sessions ?? [],
+    problems: s?.problems ?? [],
+    tasks: await listTasks(d.projects),
+  };
+}
+
+/** Whether `host` is a loopback address this slice may listen on (a login for others is not there yet). */
+export function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
