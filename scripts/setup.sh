@@ -50,6 +50,7 @@ if [ "${1:-}" = --tests ]; then
   need bwrap "the tests run agents in a sandbox" bubblewrap
   need socat "the tests run agents in a sandbox" socat
   need redis-server "the fleet's tests run their own Redis" redis-server
+  need chromium "the dashboard's tests drive a real browser" chromium
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   need bwrap "each agent runs in a sandbox" bubblewrap
   need socat "each agent runs in a sandbox" socat

@@ -1,0 +1,80 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard in a real browser (issue 28): Debian's Chromium driven by playwright-core against a running
+ * pool of fake agents. The pool page shows every session; a task dropped into the inbox appears, its
+ * session's tile turns working, then the task is done, all without a reload; a task whose name is HTML with
+ * a script in it shows as text and runs nothing (the test checks for the side effects it would have). The
+ * page's screenshot is saved to test/artifacts/.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { chromium, type Browser } from 'playwright-core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findExecutable } from '../../src/util/which.js';
+import { ensureBuilt, quickPoolEnv, REPO_ROOT, type PoolEnv } from '../helpers/pool-env.js';
+import { freePort } from '../helpers/ports.js';
+import { dropTask } from '../helpers/tasks.js';
+import { waitFor } from '../helpers/tmux-server.js';
+
+let env: PoolEnv | undefined;
+let web: ResultPromise | undefined;
+let browser: Browser | undefined;
+beforeAll(() => ensureBuilt(), 120_000);
+afterEach(async () => {
+  await browser?.close();
+  browser = undefined;
+  web?.kill('SIGTERM');
+  await web?.catch(() => {});
+  web = undefined;
+  await env?.cleanup();
+  env = undefined;
+});
+
+describe('the dashboard in a browser', () => {
+  it('shows every session, and a task as it runs and ends without a reload; HTML in a task name is text and runs nothing', async () => {
+    const exe = await findExecutable('chromium', process.env.PATH ?? '');
+    if (!exe) throw new Error('chromium is not installed: npm test installs it as root (apt-get install chromium); install it to run this test');
+    env = await quickPoolEnv(2, 1_500);
+    const c = env.startController();
+    await waitFor(() => c.lines.filter((l) => l.to === 'idle').length >= 2, { timeoutMs: 20_000, what: 'two sessions' });
+    const port = await freePort();
+    web = execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'web', '--config', env.configFile, '--listen', `127.0.0.1:${port}`], { reject: false });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => fetch(`${base}/api/pool`).then((r) => r.ok, () => false), { timeoutMs: 15_000, what: 'the dashboard serving' });
+
+    // As root (a container), Chromium's own sandbox needs namespaces it may not get: it runs without it here.
+    browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox'] });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.goto(`${base}/`);
+    await page.waitForFunction(() => document.querySelectorAll('[data-session]').length === 2);
+    expect(await page.locator('[data-session]').evaluateAll((tiles) => tiles.map((t) => t.getAttribute('data-session')))).toEqual(['ccl-auto-1', 'ccl-auto-2']);
+
+    const name = `<img src=x onerror="document.title='pwned';alert(1)">.md`;
+    await dropTask(env.project, name, '<script>document.title = "pwned too"</script>\n');
+    // Its session's tile turns working with the task's name as text, then the task is done: no reload.
+    await page.waitForFunction((n) => Array.from(document.querySelectorAll('[data-state="working"] .task')).some((e) => e.textContent === n), name, { timeout: 15_000 });
+    await page.screenshot({ path: join(await artifacts(), 'web-pool.png'), fullPage: true });
+    await page.waitForFunction((n) => Array.from(document.querySelectorAll('#tasks tr[data-state="done"]')).some((r) => r.getAttribute('data-task') === n), name, { timeout: 15_000 });
+    expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
+    // It ran nothing: no image was asked for, no dialog opened, the title is the page's own.
+    expect(await page.title()).toBe('agentpool');
+    expect(dialogs).toEqual([]);
+    expect(requested.filter((p) => p === '/x')).toEqual([]);
+    expect(await page.locator('img').count()).toBe(0);
+  }, 90_000);
+});
+
+/** Where the test's screenshots go (test/artifacts/, kept out of git). */
+async function artifacts(): Promise<string> {
+  const dir = join(REPO_ROOT, 'test', 'artifacts');
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
