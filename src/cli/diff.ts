@@ -1,9 +1,8 @@
 import { execa } from 'execa';
-import { exists } from '../util/fs.js';
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
 import type { TaskRow } from '../tasks/list.js';
-import { readActive, readResult } from '../tasks/store.js';
+import { taskDiffTarget } from '../git/task-diff.js';
 import { findTask } from './find-task.js';
 import { UsageError, type CliValues } from './main.js';
 
@@ -28,18 +27,7 @@ export async function diffCommand(v: CliValues, task: string | undefined): Promi
 }
 
 async function diffTarget(d: DesiredState, row: TaskRow): Promise<{ cwd: string; args: string[] }> {
-  const project = d.projects.find((p) => p.name === row.project)!;
-  if (row.state === 'inbox') throw new UsageError(`${row.name} has not started yet: it is in the inbox`);
-  const w = row.state === 'active' ? (await readActive(row.path))?.sidecar.worktree : null;
-  const g = row.state === 'active' ? null : (await readResult(row.path))?.git;
-  const base = w?.base ?? g?.base;
-  if (!base) {
-    throw new UsageError(`${row.name} has no branch to compare: ${project.isolation === 'worktree' ? 'no attempt has made its worktree yet' : 'its project runs tasks in the project folder (isolation: none)'}`);
-  }
-  const worktree = w?.path ?? (g?.kept ? g.worktree : null);
-  // The worktree, while it is there: what is on the branch and what is not committed yet.
-  if (worktree && (await exists(worktree))) return { cwd: worktree, args: [base] };
-  const head = g?.head ?? w?.branch;
-  if (!head) throw new UsageError(`${row.name}'s branch ${g?.branch ?? ''} was never made (its attempt ended before its worktree was ready)`);
-  return { cwd: project.path, args: [base, head] };
+  const target = await taskDiffTarget(d, row);
+  if ('error' in target) throw new UsageError(target.error);
+  return target;
 }

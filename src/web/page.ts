@@ -18,3 +18,26 @@ export function page(): string {
 </html>
 `;
 }
+
+/** The task page's document: filled by assets/task.js from /api/task (as text; the diff by diff2html). */
+export function taskPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>agentpool task</title>
+<link rel="stylesheet" href="/assets/app.css">
+<link rel="stylesheet" href="/assets/diff2html.min.css">
+<script src="/assets/diff2html.min.js" defer></script>
+<script src="/assets/task.js" defer></script>
+</head>
+<body>
+<header><p><a href="/">← the pool</a></p><h1 id="name">loading…</h1><p id="summary"></p></header>
+<section><h2>Task</h2><pre id="text"></pre></section>
+<section><h2>Attempts</h2><table id="attempts"><thead><tr><th>attempt</th><th>session</th><th>outcome</th><th>reason</th><th>at</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Changes</h2><p id="diff-note"></p><div id="diff"></div></section>
+</body>
+</html>
+`;
+}

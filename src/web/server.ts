@@ -6,7 +6,9 @@ import type { DesiredState } from '../config/types.js';
 import { AGENTPOOL_DIR } from '../agents/launch.js';
 import { readStatusFile, statusFreshMs } from '../status/status-file.js';
 import { listTasks, type TaskRow } from '../tasks/list.js';
-import { page } from './page.js';
+import { page, taskPage } from './page.js';
+import { taskDiff } from '../git/task-diff.js';
+import { readActive, readResult } from '../tasks/store.js';
 
 /** What the pool page shows: the controller's status file as it wrote it last, and every task. */
 export interface PoolView {
@@ -54,9 +56,29 @@ export async function webApp(d: DesiredState, listen: { host: string; port: numb
     c.header('Cache-Control', 'no-store');
   });
   app.get('/', (c) => c.html(page()));
-  for (const [file, type] of [['app.js', 'text/javascript; charset=utf-8'], ['app.css', 'text/css; charset=utf-8']] as const) {
-    app.get(`/assets/${file}`, async (c) => c.body(await readFile(join(AGENTPOOL_DIR, 'src', 'web', 'assets', file), 'utf8'), 200, { 'Content-Type': type }));
+  app.get('/task', (c) => c.html(taskPage()));
+  const own = join(AGENTPOOL_DIR, 'src', 'web', 'assets');
+  const diff2html = join(AGENTPOOL_DIR, 'node_modules', 'diff2html', 'bundles');
+  const assets: Array<[string, string, string]> = [
+    ['app.js', join(own, 'app.js'), 'text/javascript; charset=utf-8'],
+    ['task.js', join(own, 'task.js'), 'text/javascript; charset=utf-8'],
+    ['app.css', join(own, 'app.css'), 'text/css; charset=utf-8'],
+    ['diff2html.min.js', join(diff2html, 'js', 'diff2html.min.js'), 'text/javascript; charset=utf-8'],
+    ['diff2html.min.css', join(diff2html, 'css', 'diff2html.min.css'), 'text/css; charset=utf-8'],
+  ];
+  for (const [name, file, type] of assets) {
+    app.get(`/assets/${name}`, async (c) => c.body(await readFile(file, 'utf8'), 200, { 'Content-Type': type }));
   }
+  app.get('/api/task', async (c) => {
+    const project = c.req.query('project');
+    const name = c.req.query('name');
+    const row = (await listTasks(d.projects)).find((t) => t.project === project && t.name === name);
+    if (!row) return c.json({ error: `no task ${project}/${name}` }, 404);
+    const facts = row.state === 'done' || row.state === 'failed' ? await readResult(row.path) : row.state === 'active' ? (await readActive(row.path))?.sidecar ?? null : null;
+    const text = await readFile(row.path, 'utf8').then((t) => t.slice(0, 1_048_576), () => null);
+    const diff = await taskDiff(d, row).catch((err: Error) => ({ error: err.message }));
+    return c.json({ task: row, text, history: facts?.history ?? [], diff });
+  });
   app.get('/api/pool', async (c) => c.json(await poolView(d)));
   app.get('/api/events', (c) => {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();

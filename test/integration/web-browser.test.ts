@@ -6,7 +6,7 @@
  * a script in it shows as text and runs nothing (the test checks for the side effects it would have). The
  * page's screenshot is saved to test/artifacts/.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { chromium, type Browser } from 'playwright-core';
@@ -69,6 +69,46 @@ describe('the dashboard in a browser', () => {
     expect(dialogs).toEqual([]);
     expect(requested.filter((p) => p === '/x')).toEqual([]);
     expect(await page.locator('img').count()).toBe(0);
+  }, 90_000);
+
+  it('shows a task\'s page: its text, its attempts, and its branch\'s diff, where HTML in a changed line is text', async () => {
+    const exe = await findExecutable('chromium', process.env.PATH ?? '');
+    if (!exe) throw new Error('chromium is not installed: npm test installs it as root (apt-get install chromium); install it to run this test');
+    env = await quickPoolEnv(1, 100, { agents: { quick: { env: { FAKE_AGENT_EDIT: '1', FAKE_AGENT_COMMIT: '1' } } } });
+    const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: env!.project });
+    await writeFile(join(env.project, '.gitignore'), '.agent-queue/\n');
+    await writeFile(join(env.project, 'app.txt'), 'base\n');
+    await git('init', '--quiet', '--initial-branch=main');
+    await git('add', '.');
+    await git('commit', '--quiet', '-m', 'base');
+    await env.writeConfig({ projects: [{ path: env.project, isolation: 'worktree' }] });
+    const c = env.startController();
+    const line = '<img src=x onerror="document.title=\'pwned\'"> in the change';
+    await dropTask(env.project, 'change.md', `${line}\nfile: app.txt\n`);
+    await waitFor(async () => (await readdir(join(env!.project, '.agent-queue', 'done')).catch(() => [] as string[])).includes('change.md'), { timeoutMs: 20_000, what: 'change.md done' });
+    expect(c.lines.filter((l) => l.msg === 'task done')).toHaveLength(1);
+    const port = await freePort();
+    web = execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'web', '--config', env.configFile, '--listen', `127.0.0.1:${port}`], { reject: false });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => fetch(`${base}/api/pool`).then((r) => r.ok, () => false), { timeoutMs: 15_000, what: 'the dashboard serving' });
+
+    browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox'] });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    // From the pool page, by the task's link.
+    await page.goto(`${base}/`);
+    await page.locator('#tasks a', { hasText: 'change.md' }).click();
+    await page.waitForSelector('.d2h-file-wrapper');
+    expect(await page.locator('#name').textContent()).toBe('change.md');
+    expect(await page.locator('#text').textContent()).toContain(line);
+    expect(await page.locator('#attempts tbody tr').count()).toBe(1);
+    // The diff: app.txt with the agent's added line, as text.
+    expect(await page.locator('.d2h-file-name').first().textContent()).toContain('app.txt');
+    expect(await page.locator('.d2h-ins .d2h-code-line-ctn').allTextContents()).toEqual([line]);
+    await page.screenshot({ path: join(await artifacts(), 'web-task.png'), fullPage: true });
+    expect(await page.title()).toBe('agentpool: change.md');
+    expect(requested.filter((p) => p === '/x')).toEqual([]);
   }, 90_000);
 });
 

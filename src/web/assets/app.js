@@ -33,7 +33,13 @@ function render(view) {
   const body = document.querySelector('#tasks tbody');
   body.replaceChildren(...view.tasks.map((t) => {
     const row = el('tr', { 'data-task': t.name, 'data-state': t.state });
-    for (const v of [t.project, t.state === 'active' && t.step ? `active/${t.step}` : t.state, t.name, t.priority ?? '-', t.session ?? '', t.reason ?? '']) row.append(el('td', {}, v));
+    for (const v of [t.project, t.state === 'active' && t.step ? `active/${t.step}` : t.state]) row.append(el('td', {}, v));
+    // The task's page: its name in the link is a query value, encoded; shown as text.
+    const link = el('a', { href: `/task?project=${encodeURIComponent(t.project)}&name=${encodeURIComponent(t.name)}` }, t.name);
+    const cell = el('td', {});
+    cell.append(link);
+    row.append(cell);
+    for (const v of [t.priority ?? '-', t.session ?? '', t.reason ?? '']) row.append(el('td', {}, v));
     return row;
   }));
   const problems = document.getElementById('problems');
