@@ -10,7 +10,7 @@ export async function reconcileCommand(v: CliValues): Promise<number> {
   if (v.once && v['dry-run']) throw new UsageError('--once and --dry-run do not go together');
   if (v['dry-run']) return dryRun(configFile, v);
   const log = createLogger(v['log-format'] as LogFormat | undefined);
-  const c = await Controller.create({ configFile, log });
+  const c = await Controller.create({ configFile, log, serveWeb: async (d, at, l) => (await import('../web/server.js')).serveDashboard(d, at, l) });
   if (v.once) {
     const blind = await c.once();
     await c.stop();

@@ -124,6 +124,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       resyncMs: parseDuration(raw.controller?.resync ?? d.controller.resync),
       stateDir: stateDirFor(raw, file, env)!,
       metrics: raw.controller?.metrics ? listenAddress(raw.controller.metrics) : null,
+      web: raw.controller?.web ? listenAddress(raw.controller.web) : null,
     },
     fleet: raw.fleet ? fleetSpec(raw.fleet) : null,
     budgets: {

@@ -263,6 +263,8 @@ export interface DesiredState {
     stateDir: string;
     /** Where Prometheus metrics are served (src/metrics/); null: not served. */
     metrics: { host: string; port: number } | null;
+    /** Where the controller serves the web dashboard (src/web/); null: not served (agentpool web does). */
+    web: { host: string; port: number } | null;
   };
   /** Fleet mode (src/fleet/); null: one host, as without a `fleet:` section. */
   fleet: FleetSpec | null;

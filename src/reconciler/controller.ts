@@ -28,6 +28,8 @@ export interface ControllerOptions {
   backend?: (d: DesiredState) => SessionBackend;
   /** Take the single-instance lock (not for dry runs). */
   lock?: boolean;
+  /** Serves the web dashboard on `controller.web` (src/web/, which the command line passes in). */
+  serveWeb?: (d: DesiredState, at: { host: string; port: number }, log: Logger) => Promise<{ close(): void }>;
 }
 
 /**
@@ -167,9 +169,19 @@ export class Controller {
     this.wake('fleet projects changed');
   }
 
+  /** The dashboard this controller serves (`controller.web`), once it listens. */
+  private web: { close(): void } | null = null;
+
   /** Runs until stop(): reconciles now, on every trigger and on the periodic resync. */
   start(): void {
     this.running = true;
+    const at = this.desired.controller.web;
+    if (at && this.o.serveWeb) {
+      void this.o.serveWeb(this.desired, at, this.o.log).then((s) => {
+        if (this.running) this.web = s;
+        else s.close();
+      }).catch((err: Error) => this.o.log.error({ err: err.message }, 'the dashboard (controller.web) is not served'));
+    }
     void this.fleet?.start(() => this.desired).catch((err: Error) => this.o.log.error({ err: err.message }, 'fleet mode could not start'));
     this.triggers.watchConfig();
     void this.metrics.listen(this.desired.controller.metrics, this.o.log);
@@ -226,6 +238,8 @@ export class Controller {
     await this.reconciler.idle();
     this.slots.stopAll();
     await this.fleet?.stop();
+    this.web?.close();
+    this.web = null;
     await this.backend.close?.();
     await this.releaseLock?.();
   }

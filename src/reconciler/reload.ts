@@ -26,6 +26,7 @@ function fixedKeys(prev: DesiredState, next: DesiredState): Array<[string, unkno
     'pool.prefix': d.pool.prefix,
     'controller.stateDir': d.controller.stateDir,
     fleet: d.fleet ? JSON.stringify(d.fleet) : undefined,
+    'controller.web': d.controller.web ? `${d.controller.web.host}:${d.controller.web.port}` : undefined,
   });
   const was = at(prev);
   const now = at(next);

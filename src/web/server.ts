@@ -135,3 +135,23 @@ export async function poolView(d: DesiredState): Promise<PoolView> {
 export function isLoopbackHost(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
+
+/**
+ * Serves the dashboard on `listen` (loopback only) until close(); rejects when the address is not a
+ * loopback one or cannot be had. `agentpool web` and a controller with `controller.web` both use it.
+ */
+export async function serveDashboard(d: DesiredState, listen: { host: string; port: number }, log: Logger): Promise<{ url: string; close(): void }> {
+  if (!isLoopbackHost(listen.host)) {
+    throw new Error(`the dashboard listens on a loopback address only (${listen.host} is not one): an address others can reach needs a login, which is not there yet; reach it through an SSH tunnel (ssh -L 7420:127.0.0.1:7420 HOST)`);
+  }
+  const app = await webApp(d, listen, log);
+  const { serve } = await import('@hono/node-server');
+  const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${listen.host}:${listen.port}: ${err.code === 'EADDRINUSE' ? 'the port is taken' : err.message}`)));
+  });
+  const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}/`;
+  log.info({ url }, 'serving the dashboard');
+  return { url, close: () => server.close() };
+}

@@ -106,4 +106,16 @@ describe('agentpool web', () => {
     expect(wide.exitCode).not.toBe(0);
     expect(wide.stderr).toMatch(/listens on a loopback address only \(0\.0\.0\.0 is not one\): an address others can reach needs a login/);
   }, 60_000);
+
+  it('is served by the controller itself with controller.web, and goes with it', async () => {
+    const port = await freePort();
+    env = await quickPoolEnv(1, 100, { controller: { web: `:${port}` } });
+    const c = env.startController();
+    const served = await c.waitForLine((l) => l.msg === 'serving the dashboard', 'the dashboard served', 20_000);
+    expect(served.url).toBe(`http://127.0.0.1:${port}/`);
+    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${port}/api/pool`)).json()) as { sessions: unknown[] }).sessions.length === 1, { timeoutMs: 15_000, what: 'the session in the dashboard' });
+    expect((await fetch(`http://127.0.0.1:${port}/`)).headers.get('content-security-policy')).toContain("script-src 'self'");
+    await c.stop(10_000);
+    expect(await fetch(`http://127.0.0.1:${port}/api/pool`).then(() => 'answered', () => 'closed')).toBe('closed');
+  }, 60_000);
 });
