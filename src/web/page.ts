@@ -10,7 +10,7 @@ export function page(): string {
 <script src="/assets/app.js" defer></script>
 </head>
 <body>
-<header><h1>agentpool</h1><p id="summary">loading…</p></header>
+<header><h1>agentpool</h1><p id="summary">loading…</p><p><a href="/timeline">timeline</a></p></header>
 <section><h2>Sessions</h2><div id="sessions" class="tiles"></div></section>
 <section><h2>Tasks</h2><table id="tasks"><thead><tr><th>project</th><th>state</th><th>task</th><th>priority</th><th>session</th><th>reason</th></tr></thead><tbody></tbody></table></section>
 <section id="problems-section" hidden><h2>Problems</h2><ul id="problems"></ul></section>
@@ -37,6 +37,25 @@ export function taskPage(): string {
 <section><h2>Task</h2><pre id="text"></pre></section>
 <section><h2>Attempts</h2><table id="attempts"><thead><tr><th>attempt</th><th>session</th><th>outcome</th><th>reason</th><th>at</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Changes</h2><p id="diff-note"></p><div id="diff"></div></section>
+</body>
+</html>
+`;
+}
+
+/** The timeline page's document: sessions × time, each attempt a bar (assets/timeline.js, from /api/timeline). */
+export function timelinePage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>agentpool timeline</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script src="/assets/timeline.js" defer></script>
+</head>
+<body>
+<header><p><a href="/">← the pool</a></p><h1>Timeline</h1><p id="summary">loading…</p></header>
+<section><div id="timeline"></div></section>
 </body>
 </html>
 `;

@@ -6,7 +6,7 @@ import type { DesiredState } from '../config/types.js';
 import { AGENTPOOL_DIR } from '../agents/launch.js';
 import { readStatusFile, statusFreshMs } from '../status/status-file.js';
 import { listTasks, type TaskRow } from '../tasks/list.js';
-import { page, taskPage } from './page.js';
+import { page, taskPage, timelinePage } from './page.js';
 import { taskDiff } from '../git/task-diff.js';
 import { readActive, readResult } from '../tasks/store.js';
 
@@ -57,11 +57,14 @@ export async function webApp(d: DesiredState, listen: { host: string; port: numb
   });
   app.get('/', (c) => c.html(page()));
   app.get('/task', (c) => c.html(taskPage()));
+  app.get('/timeline', (c) => c.html(timelinePage()));
+  app.get('/api/timeline', async (c) => c.json(await timelineView(d, Number(c.req.query('hours') ?? 24))));
   const own = join(AGENTPOOL_DIR, 'src', 'web', 'assets');
   const diff2html = join(AGENTPOOL_DIR, 'node_modules', 'diff2html', 'bundles');
   const assets: Array<[string, string, string]> = [
     ['app.js', join(own, 'app.js'), 'text/javascript; charset=utf-8'],
     ['task.js', join(own, 'task.js'), 'text/javascript; charset=utf-8'],
+    ['timeline.js', join(own, 'timeline.js'), 'text/javascript; charset=utf-8'],
     ['app.css', join(own, 'app.css'), 'text/css; charset=utf-8'],
     ['diff2html.min.js', join(diff2html, 'js', 'diff2html.min.js'), 'text/javascript; charset=utf-8'],
     ['diff2html.min.css', join(diff2html, 'css', 'diff2html.min.css'), 'text/css; charset=utf-8'],
@@ -154,4 +157,37 @@ export async function serveDashboard(d: DesiredState, listen: { host: string; po
   const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}/`;
   log.info({ url }, 'serving the dashboard');
   return { url, close: () => server.close() };
+}
+
+/** One attempt on the timeline: its session's row, from its claim to its end (or now), coloured by outcome. */
+export interface TimelineBar {
+  session: string;
+  task: string;
+  project: string;
+  from: number;
+  to: number;
+  outcome: string;
+}
+
+/**
+ * The last `hours` of the pool's work as bars (sessions × time): each settled task's last attempt from its
+ * claim to its end, by its outcome, and each task at work from its claim to now.
+ */
+export async function timelineView(d: DesiredState, hours: number): Promise<{ from: number; to: number; sessions: string[]; bars: TimelineBar[] }> {
+  const to = Date.now();
+  const from = to - Math.max(1, Math.min(24 * 7, hours || 24)) * 3_600_000;
+  const bars: TimelineBar[] = [];
+  for (const t of await listTasks(d.projects, ['active', 'done', 'failed'])) {
+    const facts = t.state === 'active' ? (await readActive(t.path))?.sidecar : await readResult(t.path);
+    if (!facts?.session || facts.claimedAt === null) continue;
+    const end = t.state === 'active' ? to : t.finishedAt ?? to;
+    if (end < from) continue;
+    bars.push({ session: facts.session, task: t.name, project: t.project, from: Math.max(from, facts.claimedAt), to: end, outcome: t.state === 'active' ? 'running' : t.state });
+  }
+  const sessions = [...new Set(bars.map((b) => b.session))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  // The window the work fills (at most `hours`), with a margin before the first claim: a morning's work is
+  // not a sliver at the right edge of a day.
+  const earliest = Math.min(...bars.map((b) => b.from));
+  const shown = bars.length ? Math.max(from, earliest - Math.max(10_000, (to - earliest) * 0.05)) : from;
+  return { from: shown, to, sessions, bars };
 }

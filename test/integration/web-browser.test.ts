@@ -69,6 +69,15 @@ describe('the dashboard in a browser', () => {
     expect(dialogs).toEqual([]);
     expect(requested.filter((p) => p === '/x')).toEqual([]);
     expect(await page.locator('img').count()).toBe(0);
+
+    // The timeline: the task's attempt a bar on its session's row, done, its name as text.
+    await page.goto(`${base}/timeline`);
+    await page.waitForSelector('.bar[data-outcome="done"]');
+    expect(await page.locator('.bar[data-outcome="done"]').evaluateAll((bars) => bars.map((b) => [b.closest('.lane')?.getAttribute('data-session'), b.textContent]))).toEqual([[expect.stringMatching(/^ccl-auto-[12]$/), name]]);
+    await page.screenshot({ path: join(await artifacts(), 'web-timeline.png'), fullPage: true });
+    expect(await page.title()).toBe('agentpool timeline');
+    expect(dialogs).toEqual([]);
+    expect(requested.filter((p) => p === '/x')).toEqual([]);
   }, 90_000);
 
   it('shows a task\'s page: its text, its attempts, and its branch\'s diff, where HTML in a changed line is text', async () => {
