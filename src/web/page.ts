@@ -10,7 +10,7 @@ export function page(): string {
 <script src="/assets/app.js" defer></script>
 </head>
 <body>
-<header><h1>agentpool</h1><p id="summary">loading…</p><p><a href="/timeline">timeline</a></p></header>
+<header><h1>agentpool</h1><p id="summary">loading…</p><p><a href="/timeline">timeline</a> · <a href="/login" id="login">log in for controls</a></p></header>
 <section><h2>Sessions</h2><div id="sessions" class="tiles"></div></section>
 <section><h2>Tasks</h2><table id="tasks"><thead><tr><th>project</th><th>state</th><th>task</th><th>priority</th><th>session</th><th>reason</th></tr></thead><tbody></tbody></table></section>
 <section id="problems-section" hidden><h2>Problems</h2><ul id="problems"></ul></section>
@@ -56,6 +56,25 @@ export function timelinePage(): string {
 <body>
 <header><p><a href="/">← the pool</a></p><h1>Timeline</h1><p id="summary">loading…</p></header>
 <section><div id="timeline"></div></section>
+</body>
+</html>
+`;
+}
+
+/** The login page: a form that posts the token (never put in a URL). */
+export function loginPage(failed: boolean): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>agentpool login</title>
+<link rel="stylesheet" href="/assets/app.css">
+</head>
+<body>
+<header><p><a href="/">← the pool</a></p><h1>Log in</h1></header>
+<p>Controls (cancel, retry) need a login: the token is in the state folder's <code>web-token</code> file.</p>
+${failed ? '<p class="error">That is not the token.</p>' : ''}
+<form method="post" action="/login"><input type="password" name="token" autocomplete="off" aria-label="token"> <button type="submit">Log in</button></form>
 </body>
 </html>
 `;

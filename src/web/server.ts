@@ -6,7 +6,9 @@ import type { DesiredState } from '../config/types.js';
 import { AGENTPOOL_DIR } from '../agents/launch.js';
 import { readStatusFile, statusFreshMs } from '../status/status-file.js';
 import { listTasks, type TaskRow } from '../tasks/list.js';
-import { page, taskPage, timelinePage } from './page.js';
+import { loginPage, page, taskPage, timelinePage } from './page.js';
+import { loginToken, Logins } from './login.js';
+import { sendRequest } from '../controls/requests.js';
 import { taskDiff } from '../git/task-diff.js';
 import { readActive, readResult } from '../tasks/store.js';
 
@@ -52,8 +54,33 @@ export async function webApp(d: DesiredState, listen: { host: string; port: numb
     await next();
     c.header('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
     c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: with no-referrer a browser's form post says `Origin: null`, which is refused.
+    c.header('Referrer-Policy', 'same-origin');
     c.header('Cache-Control', 'no-store');
+  });
+  const logins = new Logins(await loginToken(d.controller.stateDir));
+  const cookieOf = (header: string | undefined) => /(?:^|;\s*)agentpool=([0-9a-f]+)/.exec(header ?? '')?.[1];
+  app.get('/login', (c) => c.html(loginPage(false)));
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    const got = logins.login(String(form.token ?? ''));
+    if (!got) {
+      log.warn({}, 'web: a login with a wrong token');
+      return c.html(loginPage(true), 403);
+    }
+    c.header('Set-Cookie', `agentpool=${got.session}; HttpOnly; SameSite=Strict; Path=/`);
+    return c.redirect('/', 303);
+  });
+  app.get('/api/session', (c) => c.json({ csrf: logins.csrfOf(cookieOf(c.req.header('cookie'))) }));
+  // Controls go through the controller's request path, as `agentpool cancel` does: it stays the only writer.
+  app.post('/api/cancel', async (c) => {
+    if (!logins.allows(cookieOf(c.req.header('cookie')), c.req.header('x-agentpool-csrf'))) return c.json({ ok: false, message: 'log in first (controls need the token)' }, 403);
+    const { project, name } = (await c.req.json().catch(() => ({}))) as { project?: string; name?: string };
+    const row = (await listTasks(d.projects)).find((t) => t.project === project && t.name === name);
+    if (!row) return c.json({ ok: false, message: `no task ${project}/${name}` }, 404);
+    const reply = await sendRequest(d.controller.stateDir, 'cancel', row.path, 20_000);
+    log.info({ task: row.path, ok: reply?.ok ?? null }, 'web: cancel asked');
+    return c.json(reply ?? { ok: false, message: 'the controller did not act on the request in time (is it running?)' }, reply?.ok ? 200 : 409);
   });
   app.get('/', (c) => c.html(page()));
   app.get('/task', (c) => c.html(taskPage()));

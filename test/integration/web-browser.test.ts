@@ -6,7 +6,7 @@
  * a script in it shows as text and runs nothing (the test checks for the side effects it would have). The
  * page's screenshot is saved to test/artifacts/.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { chromium, type Browser } from 'playwright-core';
@@ -118,6 +118,44 @@ describe('the dashboard in a browser', () => {
     await page.screenshot({ path: join(await artifacts(), 'web-task.png'), fullPage: true });
     expect(await page.title()).toBe('agentpool: change.md');
     expect(requested.filter((p) => p === '/x')).toEqual([]);
+  }, 90_000);
+
+  it('cancels a queued task from the page once logged in with the token, through the controller; without the login a control is refused', async () => {
+    const exe = await findExecutable('chromium', process.env.PATH ?? '');
+    if (!exe) throw new Error('chromium is not installed: npm test installs it as root (apt-get install chromium); install it to run this test');
+    env = await quickPoolEnv(1, 30_000);
+    const c = env.startController();
+    await dropTask(env.project, 'busy.md', 'Takes the only session.\n');
+    await c.waitForLine((l) => l.msg === 'submitted task', 'the only session busy', 20_000);
+    await dropTask(env.project, 'queued.md', 'Waits for a session.\n');
+    const port = await freePort();
+    web = execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'web', '--config', env.configFile, '--listen', `127.0.0.1:${port}`], { reject: false });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => fetch(`${base}/api/pool`).then((r) => r.ok, () => false), { timeoutMs: 15_000, what: 'the dashboard serving' });
+    // Without a login: refused.
+    const refused = await fetch(`${base}/api/cancel`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ project: 'project', name: 'queued.md' }) });
+    expect(refused.status).toBe(403);
+
+    browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox'] });
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#tasks tr[data-task="queued.md"]');
+    expect(await page.locator('button.cancel').count()).toBe(0);
+    // The token is in the state folder (never in a URL): a wrong one is refused, the right one logs in.
+    await page.goto(`${base}/login`);
+    await page.fill('input[name="token"]', 'not-the-token');
+    await page.click('button[type="submit"]');
+    expect(await page.locator('.error').textContent()).toBe('That is not the token.');
+    const token = (await readFile(join(env.dir, 'state', 'web-token'), 'utf8')).trim();
+    await page.goto(`${base}/login`);
+    await page.fill('input[name="token"]', token);
+    await page.click('button[type="submit"]');
+    await page.waitForURL(`${base}/`);
+    expect(page.url()).not.toContain(token);
+    await page.locator('button.cancel[data-task="queued.md"]').click();
+    await waitFor(async () => (await readdir(join(env!.project, '.agent-queue', 'failed')).catch(() => [] as string[])).includes('queued.md'), { timeoutMs: 20_000, what: 'queued.md in failed/' });
+    await page.waitForSelector('#tasks tr[data-task="queued.md"][data-state="failed"]', { timeout: 10_000 });
+    expect(c.lines.filter((l) => l.msg === 'claimed task')).toHaveLength(1);
   }, 90_000);
 });
 

@@ -40,6 +40,14 @@ function render(view) {
     cell.append(link);
     row.append(cell);
     for (const v of [t.priority ?? '-', t.session ?? '', t.reason ?? '']) row.append(el('td', {}, v));
+    // A logged-in page may cancel a task that waits (in the inbox, or queued for its next attempt).
+    if (csrf && (t.state === 'inbox' || (t.state === 'active' && t.step === 'queued'))) {
+      const button = el('button', { class: 'cancel', 'data-task': t.name }, 'cancel');
+      button.addEventListener('click', () => cancel(t, button));
+      const cell = el('td', {});
+      cell.append(button);
+      row.append(cell);
+    }
     return row;
   }));
   const problems = document.getElementById('problems');
@@ -48,7 +56,18 @@ function render(view) {
   document.body.dataset.updated = String(view.at);
 }
 
+let csrf = null;
+
+async function cancel(t, button) {
+  button.disabled = true;
+  const r = await fetch('/api/cancel', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Agentpool-CSRF': csrf }, body: JSON.stringify({ project: t.project, name: t.name }) });
+  const reply = await r.json();
+  button.textContent = reply.ok ? 'cancelled' : `not cancelled: ${reply.message}`;
+}
+
 async function start() {
+  csrf = (await (await fetch('/api/session')).json()).csrf;
+  if (csrf) document.getElementById('login').textContent = 'logged in';
   render(await (await fetch('/api/pool')).json());
   const events = new EventSource('/api/events');
   events.addEventListener('pool', (e) => render(JSON.parse(e.data)));
