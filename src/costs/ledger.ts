@@ -22,10 +22,14 @@ export interface DaySpend {
   byProject: Map<string, { cost: number; tokens: number }>;
 }
 
-/** `YYYY-MM-DD` of `at` in `timeZone`. */
+/** `YYYY-MM-DD` of `at` in `timeZone` (a formatter per zone, made once: the day search and the costs table call this often). */
 export function dayOf(at: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  let f = days.get(timeZone);
+  if (!f) days.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return f.format(at);
 }
+
+const days = new Map<string, Intl.DateTimeFormat>();
 
 /** When the day of `at` ends in `timeZone` (the first millisecond whose day differs), found by a search over the next 27 hours. */
 export function dayEndsAt(at: number, timeZone: string): number {

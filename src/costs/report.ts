@@ -1,3 +1,4 @@
+import { dayOf } from './ledger.js';
 import { addTokens, NO_TOKENS, type AttemptUsage, type Tokens } from './usage.js';
 
 /** What `agentpool costs` reads of one settled task: its record's facts and each attempt's usage. */
@@ -42,9 +43,8 @@ export function costsReport(tasks: readonly SettledTask[], by: CostsBy, timeZone
     if (t.outcome === 'done') r.done++;
     else r.failed++;
   };
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
   for (const t of tasks) {
-    const keyOf = by === 'project' ? t.project : by === 'agent' ? t.agent : by === 'task' ? t.task : by === 'day' ? day.format(t.finishedAt) : null;
+    const keyOf = by === 'project' ? t.project : by === 'agent' ? t.agent : by === 'task' ? t.task : by === 'day' ? dayOf(t.finishedAt, timeZone) : null;
     if (keyOf !== null) {
       const r = row(keyOf);
       count(r, t);

@@ -101,12 +101,17 @@ export class FleetHost {
     this.leases.stop();
   }
 
+  /** The queue folders of the clone a lease's task runs in. */
+  private queueOf(lease: Lease): ReturnType<typeof queueDirs> {
+    return queueDirs(join(checkoutsDir(this.o.stateDir), lease.job.project, '.agent-queue', 'inbox'));
+  }
+
   /**
    * Where the lease's task is here, and what follows from it; `waiting` when it waits for a slot. Writes it
    * when it is nowhere (a controller died between the lease and the file).
    */
   private async follow(lease: Lease): Promise<'waiting' | void> {
-    const dirs = queueDirs(join(checkoutsDir(this.o.stateDir), lease.job.project, '.agent-queue', 'inbox'));
+    const dirs = this.queueOf(lease);
     const name = localName(lease);
     for (const [dir, outcome] of [[dirs.done, 'done'], [dirs.failed, 'failed']] as const) {
       const record = await readResult(join(dir, name));
@@ -141,7 +146,7 @@ export class FleetHost {
     if (!w || (last && Date.now() - last.at < WIP_EVERY_MS)) return;
     if (!this.cancelling.has(lease.id) && (await this.o.engine.cancelAsked(lease.queue, lease.id))) {
       this.cancelling.add(lease.id);
-      this.replies.add(await this.o.cancel(join(queueDirs(join(checkoutsDir(this.o.stateDir), lease.job.project, '.agent-queue', 'inbox')).active, localName(lease))));
+      this.replies.add(await this.o.cancel(join(this.queueOf(lease).active, localName(lease))));
       this.o.log.info({ job: lease.id, task: lease.job.task }, 'the fleet job\'s task was cancelled: stopping its agent');
     }
     const head = await gitMaybe(w.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${w.branch}`]);
@@ -202,7 +207,7 @@ export class FleetHost {
     const { path: checkout, made } = await ensureCheckout(this.o.stateDir, job.project, job.remote);
     if (made) await this.o.checkoutsChanged();
     const start = await startOf(checkout, job.branch, job.baseRef);
-    const inbox = queueDirs(join(checkout, '.agent-queue', 'inbox')).inbox;
+    const inbox = this.queueOf(lease).inbox;
     const name = localName(lease);
     const tmp = join(inbox, `.${name}.${process.pid}.tmp`);
     await writeFile(tmp, taskText(job.text, { base: start.commit, agent: job.agent, model: job.model, priority: job.priority }));
@@ -212,7 +217,7 @@ export class FleetHost {
 
   /** Asks the controller to cancel the lease's task here, wherever it waits or runs. */
   private async stopLocal(lease: Lease): Promise<void> {
-    const dirs = queueDirs(join(checkoutsDir(this.o.stateDir), lease.job.project, '.agent-queue', 'inbox'));
+    const dirs = this.queueOf(lease);
     for (const dir of [dirs.active, dirs.inbox]) {
       const path = join(dir, localName(lease));
       if (this.cancelled.has(path) || !(await exists(path))) continue;

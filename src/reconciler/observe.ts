@@ -116,9 +116,10 @@ const capLooks = new Map<string, { at: number; over: string | null }>();
 async function capsPassed(d: DesiredState, views: ReadonlyMap<string, SlotView>, queues: readonly ProjectQueue[], now: number): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const table = priceTable(d);
+  const active = new Map(queues.flatMap((q) => q.active.map((t) => [t.path, t] as const)));
   for (const v of views.values()) {
     if (v.state !== 'working' || !v.task) continue;
-    const a = queues.flatMap((q) => q.active).find((t) => t.path === v.task);
+    const a = active.get(v.task);
     const cap = a ? capOf(d, a.sidecar.cap) : null;
     if (!a || !cap) continue;
     const last = capLooks.get(v.session);
@@ -130,14 +131,10 @@ async function capsPassed(d: DesiredState, views: ReadonlyMap<string, SlotView>,
     // Its session file, as its hooks named it (the sidecar gets it when the attempt ends).
     const transcriptPath = a.sidecar.transcriptPath
       ?? (await driverFor(profile).identity({ profile, session: v.session, stateDir: d.controller.stateDir, log: silent }).catch(() => ({} as { transcriptPath?: string }))).transcriptPath ?? null;
-    const live = await attemptUsage(profile, { ...a.sidecar, transcriptPath }, now, table).catch(() => null);
-    const before = taskUsage(a.sidecar.history.map((h) => h.usage));
-    const known = live && !('unknown' in live) ? live : null;
-    const spent = {
-      cost: known?.cost === null || before?.cost === null ? null : (before?.cost ?? 0) + (known?.cost ?? 0),
-      tokens: (before ? totalTokens(before.tokens) : 0) + (known ? totalTokens(known.tokens) : 0),
-    };
-    const over = overCap(cap, spent);
+    const live = await attemptUsage(profile, { ...a.sidecar, transcriptPath }, now, table).catch(() => undefined);
+    // Its ended attempts and the working one, summed as its record will sum them.
+    const spent = taskUsage([...a.sidecar.history.map((h) => h.usage), live]);
+    const over = spent ? overCap(cap, { cost: spent.attempts ? spent.cost : 0, tokens: totalTokens(spent.tokens) }) : null;
     capLooks.set(v.session, { at: now, over });
     if (over) out.set(v.session, over);
   }
