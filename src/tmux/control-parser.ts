@@ -17,6 +17,12 @@ export type ControlEvent =
   | { kind: 'reply'; time: number; number: number; flags: number; ok: boolean; lines: string[] }
   /** A `%name args` line outside a block (`%exit` has its own kind). */
   | { kind: 'notification'; name: string; args: string }
+  /**
+   * A pane's output (`%output %ID data`, or `%extended-output %ID AGE : data` for a client attached with
+   * pause-after): its bytes as the program wrote them (tmux escapes control bytes and `\` as `\ooo`; a
+   * UTF-8 character may be split between two of these, so they stay bytes).
+   */
+  | { kind: 'output'; pane: string; bytes: Buffer }
   /** The client is detaching (`%exit [reason]`): nothing more will come. */
   | { kind: 'exit'; reason: string }
   /** The output broke the protocol or the size bound: the parser takes nothing more. */
@@ -47,10 +53,10 @@ export class ControlParser {
     let start = 0;
     for (let nl = this.pending.indexOf(10, start); nl !== -1; nl = this.pending.indexOf(10, start)) {
       // Lines are cut at LF bytes only, so a UTF-8 character split across chunks is whole when decoded.
-      const line = this.pending.subarray(start, nl).toString('utf8');
+      const raw = this.pending.subarray(start, nl);
       const size = nl + 1 - start;
       start = nl + 1;
-      const e = this.line(line, size);
+      const e = (this.block ? null : outputOf(raw)) ?? this.line(raw.toString('utf8'), size);
       if (e) events.push(e);
       if (this.brokenBy !== null) return events;
     }
@@ -91,6 +97,40 @@ export class ControlParser {
     this.block = null;
     return { kind: 'broken', reason };
   }
+}
+
+const OUTPUT = Buffer.from('%output ');
+const EXTENDED = Buffer.from('%extended-output ');
+
+/** A `%output` or `%extended-output` line's pane and bytes, unescaped; null for any other line. */
+function outputOf(line: Buffer): ControlEvent | null {
+  const extended = line.subarray(0, EXTENDED.length).equals(EXTENDED);
+  if (!extended && !line.subarray(0, OUTPUT.length).equals(OUTPUT)) return null;
+  let at = (extended ? EXTENDED : OUTPUT).length;
+  const paneEnd = line.indexOf(32, at);
+  if (paneEnd === -1) return null;
+  const pane = line.subarray(at, paneEnd).toString('latin1');
+  at = paneEnd + 1;
+  if (extended) {
+    // `AGE ... : data`: the data follows the first ` : `.
+    const colon = line.indexOf(' : ', at);
+    if (colon === -1) return null;
+    at = colon + 3;
+  }
+  const out = Buffer.allocUnsafe(line.length - at);
+  let n = 0;
+  for (let i = at; i < line.length; i++) {
+    const b = line[i]!;
+    if (b === 92 && i + 3 < line.length && isOctal(line[i + 1]) && isOctal(line[i + 2]) && isOctal(line[i + 3])) {
+      out[n++] = ((line[i + 1]! - 48) << 6) | ((line[i + 2]! - 48) << 3) | (line[i + 3]! - 48);
+      i += 3;
+    } else out[n++] = b;
+  }
+  return { kind: 'output', pane, bytes: out.subarray(0, n) };
+}
+
+function isOctal(b: number | undefined): boolean {
+  return b !== undefined && b >= 48 && b <= 55;
 }
 
 /**

@@ -14,6 +14,12 @@ export const CHANNEL_OWNER_VAR = 'AGENTPOOL_CHANNEL_OF';
 export const CHANNEL_FLAGS = 'no-output,ignore-size';
 
 /**
+ * The flags a dashboard's screen viewer attaches with (src/tmux/pane-viewer.ts): read-only, never sizing
+ * the pane, paused by tmux when it falls 2 s behind. Started the same way, and swept the same way.
+ */
+export const VIEWER_FLAGS = 'read-only,ignore-size,pause-after=2';
+
+/**
  * How to start a command channel so that it ends with the process that started it, even one killed with
  * SIGKILL: its stdin is our pipe, but tmux hands the client's descriptors to the server, so the EOF of a
  * dead controller never reaches the client, and a server told to exit then waits for it forever (it
@@ -32,11 +38,11 @@ function onPath(program: string, pathVar: string): string | null {
   return null;
 }
 
-/** Whether `argv` is a controller's command channel on `socket`. */
+/** Whether `argv` is a controller's command channel (or a dashboard's screen viewer) on `socket`. */
 export function isChannelOf(argv: readonly string[], socket: TmuxSocket): boolean {
   const [flag, name] = socketArgs(socket);
   const at = argv.findIndex((a, i) => a === flag && argv[i + 1] === name);
-  return at > 0 && basename(argv[0]!).startsWith('tmux') && argv.includes('-C') && argv.includes('attach-session') && argv.includes(CHANNEL_FLAGS);
+  return at > 0 && basename(argv[0]!).startsWith('tmux') && argv.includes('-C') && argv.includes('attach-session') && (argv.includes(CHANNEL_FLAGS) || argv.includes(VIEWER_FLAGS));
 }
 
 /**

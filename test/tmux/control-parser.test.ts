@@ -66,6 +66,25 @@ describe('ControlParser', () => {
     expect(new ControlParser().feed('%exit\n')).toEqual([{ kind: 'exit', reason: '' }]);
   });
 
+
+  it('gives a pane\'s output as bytes: escapes undone, a UTF-8 character split between two lines kept whole, in either form', () => {
+    const check = Buffer.from('✓', 'utf8'); // e2 9c 93
+    const lines = Buffer.concat([
+      Buffer.from('%output %3 a\\134b\\015\\012\\033[1m'),
+      check.subarray(0, 2),
+      Buffer.from('\n%extended-output %3 1042 : '),
+      check.subarray(2),
+      Buffer.from(' : x \\\n%output %3 \\12x\n'),
+    ]);
+    const events = new ControlParser().feed(lines);
+    expect(events.map((e) => (e.kind === 'output' ? [e.pane, e.bytes.toString('latin1')] : e))).toEqual([
+      ['%3', `a\\b\r\n\x1b[1m${check.subarray(0, 2).toString('latin1')}`],
+      ['%3', `${check.subarray(2).toString('latin1')} : x \\`],
+      ['%3', '\\12x'],
+    ]);
+    const joined = Buffer.concat(events.map((e) => (e.kind === 'output' ? e.bytes : Buffer.alloc(0)))).toString('utf8');
+    expect(joined).toContain('✓ : x');
+  });
   it('gives up, once and for good, on output that is not control mode or on a reply past its bound', () => {
     const p = new ControlParser();
     expect(p.feed('hello\n%begin 1 1 1\n')).toEqual([{ kind: 'broken', reason: 'not control-mode output: "hello"' }]);

@@ -12,6 +12,10 @@ describe('isChannelOf', () => {
     expect(isChannelOf(['tmux', '-S', '/run/ap.sock', '-C', 'attach-session', '-f', 'no-output,ignore-size'], { socketPath: '/run/ap.sock' })).toBe(true);
   });
 
+  it('knows a dashboard\'s screen viewer too (started and swept the same way)', () => {
+    expect(isChannelOf(['tmux', '-L', 'agentpool', '-f', '/dev/null', '-C', 'attach-session', '-r', '-f', 'read-only,ignore-size,pause-after=2', '-t', '=ccl-auto-1'], { socket: 'agentpool' })).toBe(true);
+  });
+
   it('leaves alone other sockets, a person\'s control client, and commands that only name the socket', () => {
     expect(isChannelOf(channel, { socket: 'agentpool2' })).toBe(false);
     expect(isChannelOf(channel, { socketPath: '/tmp/agentpool' })).toBe(false);
