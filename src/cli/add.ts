@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import { PRIORITIES, type DesiredState, type ProjectSpec } from '../config/types.js';
-import { unknownAgent } from '../tasks/check.js';
-import { locateDeps } from '../tasks/deps.js';
-import { frontMatterOf, parseTask } from '../tasks/parse.js';
+import { addTask, AddRefused, taskOfText } from '../tasks/add-task.js';
 import { isoAt, notBeforeProblem, resolveNotBefore } from '../tasks/schedule.js';
-import { taskFileName, taskText, writeNewTask, type NewTask } from '../tasks/new-task.js';
-import { ensureQueueDirs } from '../tasks/store.js';
-import { isDirectory } from '../util/fs.js';
+import type { NewTask } from '../tasks/new-task.js';
 import { UsageError, type CliValues } from './main.js';
 
 /**
@@ -32,20 +28,8 @@ export async function addCommand(v: CliValues, text: string | undefined): Promis
     timeout: v.timeout,
   };
   for (const [k, value] of Object.entries(flags)) if (value !== undefined) task.front[k] = value;
-  if (task.body.trim() === '') throw new UsageError('the task has no text: give it as an argument, on stdin with -, or with --file');
-  const written = taskText(task);
-  const parsed = parseTask(new TextEncoder().encode(written));
-  if (!parsed.ok) throw new UsageError(`the task would not run: ${parsed.reason}`);
-  const agent = unknownAgent(parsed.task.meta.agent, new Set(Object.keys(d.agents)));
-  if (agent) throw new UsageError(agent);
-  for (const [key, dep] of await locateDeps(d, [{ project: project.path, ...(parsed.task.meta.after ? { after: parsed.task.meta.after } : {}) }])) {
-    if (dep.at === 'unknown') throw new UsageError(`--after names ${key}, but ${dep.why}`);
-  }
-  if (!(await isDirectory(project.path))) throw new UsageError(`the folder of project ${project.name}, ${project.path}, does not exist: create it (or fix projects[].path)`, 1);
-  // The queue folders, as a starting controller makes them: a task may be added before the pool runs.
-  await ensureQueueDirs(project.inbox);
-  const name = await writeNewTask(project.inbox, v.name ? (v.name.endsWith('.md') ? v.name : `${v.name}.md`) : taskFileName(task), written).catch((err: Error) => {
-    throw new UsageError(`cannot write the task into ${project.inbox}: ${err.message}`, 1);
+  const name = await addTask(d, project, task, v.name).catch((err: Error) => {
+    throw err instanceof AddRefused ? new UsageError(err.message, err.code) : err;
   });
   process.stdout.write(`${project.name}/${name}\n`);
   return 0;
@@ -73,9 +57,11 @@ async function taskFrom(v: CliValues, text: string | undefined): Promise<NewTask
     ? await readFile(v.file, 'utf8').catch((err: Error) => { throw new UsageError(`cannot read ${v.file}: ${err.message}`); })
     : text === '-' ? await readStdin() : text ?? '';
   if (v.file === undefined) return { front: {}, body: raw };
-  const parsed = parseTask(new TextEncoder().encode(raw));
-  if (!parsed.ok) throw new UsageError(`${v.file}: ${parsed.reason}`);
-  return { front: frontMatterOf(raw), body: parsed.task.body };
+  try {
+    return taskOfText(raw);
+  } catch (err) {
+    throw new UsageError(`${v.file}: ${(err as Error).message}`);
+  }
 }
 
 /** `--not-before 22:00` as the moment it means now, with its offset: the file says when, whenever it is read. */

@@ -1,7 +1,7 @@
 import { defaultConfigPath, loadDesired } from '../config/load.js';
 import { PRIORITIES } from '../config/types.js';
 import type { FleetView } from '../fleet/engine.js';
-import { queueName } from '../fleet/job.js';
+import { readFleetView } from '../fleet/view.js';
 import type { CliValues } from './main.js';
 import { shortDuration, table } from './table.js';
 
@@ -15,24 +15,8 @@ const ANSWER_MS = 5_000;
  */
 export async function fleetStatusReport(v: CliValues): Promise<string> {
   const d = await loadDesired(v.config ?? defaultConfigPath());
-  if (!d.fleet) throw new Error(`${d.file} has no fleet: section, so there is no fleet to show (README: Running a fleet)`);
-  const { BullEngine } = await import('../fleet/bullmq.js');
-  const engine = new BullEngine({ redis: d.fleet.redis, lockMs: d.fleet.lockMs, stalledCheckMs: 30_000, attempts: d.tasks.maxAttempts, backoffMs: d.tasks.retryBackoffMs });
-  const where = 'sentinels' in d.fleet.redis ? `the Sentinels of ${d.fleet.redis.name}` : `redis://${d.fleet.redis.host}:${d.fleet.redis.port}`;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const view = await Promise.race([
-      engine.view([...new Set([d.pool.agent, ...(d.fleet.agents ?? [])])].map(queueName)),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the fleet's Redis (${where}) does not answer: is it running? (agentpool doctor checks it)`)), ANSWER_MS);
-      }),
-    ]);
-    return v.output === 'json' ? `${JSON.stringify(view, null, 2)}\n` : fleetText(view, Date.now(), where);
-  } finally {
-    clearTimeout(timer);
-    // Closing waits for Redis too: not for one that does not answer.
-    void engine.close().catch(() => {});
-  }
+  const { view, where } = await readFleetView(d, ANSWER_MS);
+  return v.output === 'json' ? `${JSON.stringify(view, null, 2)}\n` : fleetText(view, Date.now(), where);
 }
 
 /** The fleet as tables (pure): hosts, their sessions, the queues. */

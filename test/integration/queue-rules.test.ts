@@ -172,7 +172,7 @@ describe('the queue\'s rules through a real pool', { concurrent: true }, () => {
     expect(third.exitCode).toBe(0);
     const refused = await add(['x', '--project', 'nope']);
     expect([refused.exitCode, refused.stderr.trim()]).toEqual([2, `agentpool: no project "nope" in ${w.env.configFile}; its projects: project, other`]);
-    expect((await add(['x', '--project', 'other', '--after', 'nope.md'])).stderr).toContain("--after names other/nope.md, but it is in none of project other's queue folders");
+    expect((await add(['x', '--project', 'other', '--after', 'nope.md'])).stderr).toContain("after: names other/nope.md, but it is in none of project other's queue folders");
 
     w.start();
     await settled(w, { project: [w.project, ['first-part.md', 'not-before-long.md'], []], other: [w.other, ['then-the-second-part.md'], []] }, 'the added tasks done');
