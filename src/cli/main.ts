@@ -25,6 +25,7 @@ export interface CliValues {
   by?: string;
   budget?: string;
   listen?: string;
+  'allow-input'?: boolean;
   since?: string;
   project?: string;
   priority?: string;

@@ -67,8 +67,9 @@ export function buildProgram(done: (code: number) => void): Command {
   program.command('costs').description('what settled tasks consumed: tokens and money, by project, model, agent, day or task')
     .addOption(config()).addOption(new Option('--by <key>', 'group by').choices(['project', 'model', 'agent', 'day', 'task']).default('project'))
     .option('--since <duration>', 'tasks that ended in the last 24h, 7d, ...').addOption(output()).action(run(async (v) => (await import('./costs.js')).costsCommand(v)));
-  program.command('web').description('the dashboard of the pool in a browser: sessions and tasks, live (loopback only)')
-    .addOption(config()).option('--listen <address>', 'HOST:PORT or PORT on loopback', '127.0.0.1:7420').addOption(logFormat())
+  program.command('web').description('the dashboard of the pool in a browser: sessions, their screens, tasks, queue, timeline, live')
+    .addOption(config()).option('--listen <address>', 'HOST:PORT or PORT (loopback unless HOST says otherwise; then every page needs the login)', '127.0.0.1:7420')
+    .option('--allow-input', 'let a logged-in page take control of a pane and type into it (logged; default: controller.webInput)').addOption(logFormat())
     .action(run(async (v) => (await import('./web.js')).webCommand(v)));
   program.command('describe').description('one session or task: state, conditions, transitions, what to do next')
     .argument('<kind>', 'session or task').argument('<name>', 'a session name, or a task file').addOption(config()).addOption(output())

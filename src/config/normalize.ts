@@ -125,6 +125,7 @@ export function normalize(raw: RawConfig, file: string, env: ConfigEnv): Desired
       stateDir: stateDirFor(raw, file, env)!,
       metrics: raw.controller?.metrics ? listenAddress(raw.controller.metrics) : null,
       web: raw.controller?.web ? listenAddress(raw.controller.web) : null,
+      webInput: raw.controller?.webInput ?? false,
     },
     fleet: raw.fleet ? fleetSpec(raw.fleet) : null,
     budgets: {

@@ -64,7 +64,7 @@ export interface RawConfig {
     timeZone?: string;
   };
   notify?: { command: string[]; on?: NotifyEvent[]; timeout?: RawDuration };
-  controller?: { resync?: RawDuration; stateDir?: string; metrics?: string; web?: string };
+  controller?: { resync?: RawDuration; stateDir?: string; metrics?: string; web?: string; webInput?: boolean };
   fleet?: { redis?: string; sentinels?: string[]; name?: string; host?: string; role?: FleetRole; lock?: string; agents?: string[] };
   budgets?: { day?: RawLimit; task?: RawLimit; timeZone?: string };
   costs?: {

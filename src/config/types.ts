@@ -265,6 +265,8 @@ export interface DesiredState {
     metrics: { host: string; port: number } | null;
     /** Where the controller serves the web dashboard (src/web/); null: not served (agentpool web does). */
     web: { host: string; port: number } | null;
+    /** Whether a logged-in dashboard page may take control of a pane and type into it (logged); off by default. */
+    webInput: boolean;
   };
   /** Fleet mode (src/fleet/); null: one host, as without a `fleet:` section. */
   fleet: FleetSpec | null;

@@ -2,6 +2,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** Who asks: the login session its cookie names (undefined without one). */
+export const cookieOf = (header: string | undefined): string | undefined => /(?:^|;\s*)agentpool=([0-9a-f]+)/.exec(header ?? '')?.[1];
+
 /** Where the dashboard's login token is kept: made on the first start, readable by its owner only. */
 export const tokenFile = (stateDir: string): string => join(stateDir, 'web-token');
 

@@ -1,65 +1,55 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
+import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import type { DesiredState } from '../config/types.js';
 import { AGENTPOOL_DIR } from '../agents/launch.js';
-import { readStatusFile, statusFreshMs } from '../status/status-file.js';
-import { listTasks, type TaskRow } from '../tasks/list.js';
-import { loginPage, page, taskPage, timelinePage } from './page.js';
-import { loginToken, Logins } from './login.js';
-import { sendRequest } from '../controls/requests.js';
+import { listTasks } from '../tasks/list.js';
+import { fleetPage, loginPage, page, queuePage, screenPage, taskPage, timelinePage } from './page.js';
+import { cookieOf, loginToken, Logins } from './login.js';
+import { Gate } from './gate.js';
 import { taskDiff } from '../git/task-diff.js';
 import { readActive, readResult } from '../tasks/store.js';
+import { fleetPageView, poolView, queueView, timelineView } from './views.js';
+import { PoolFeed } from './pool-feed.js';
+import { controlRoutes } from './controls.js';
+import { Screens, serveScreens } from './screens.js';
 
-/** What the pool page shows: the controller's status file as it wrote it last, and every task. */
-export interface PoolView {
-  at: number;
-  controller: { running: boolean; pid: number | null; writtenAt: number | null };
-  pool: { prefix: string; desired: number; agent: string };
-  sessions: unknown[];
-  problems: string[];
-  tasks: TaskRow[];
+export interface WebOptions {
+  /** Whether a logged-in page may take control of a pane and type into it (off unless asked for). */
+  input: boolean;
 }
 
-/** How long after the status file changed a view is sent, at the most (its writes come in bursts). */
-const SETTLE_MS = 50;
+/** What the pages may load: their own scripts only. Styles may be inline: xterm.js writes its theme as a style element. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /**
  * The web dashboard's server (issue 28), for a pool whose controller runs on this machine: it reads what
- * the controller writes (its status file, the task folders) and never writes anything. Loopback only.
- *
- * Every request is checked: its Host must name this server by the address it listens on (a page of
- * another site that resolves its name to 127.0.0.1, DNS rebinding, is refused), and an Origin, when sent,
- * must be this server's own (no CORS: another site's page can neither read nor post). Every answer says
- * the page runs only its own script (Content-Security-Policy, no inline script), and what the page shows
- * of tasks and agents it sets as text, never as HTML (assets/app.js).
+ * the controller writes (its status file, the task folders, and the panes through tmux) and writes only
+ * through the controller's request path (controls) or as a person would (a task added to an inbox). Every
+ * answer says the page runs only its own scripts (Content-Security-Policy, no inline script), and what the
+ * pages show of tasks and agents they set as text, never as HTML (assets/*.js); screens are drawn by a
+ * terminal emulator.
  */
-export async function webApp(d: DesiredState, listen: { host: string; port: number }, log: Logger) {
+export async function webApp(d: DesiredState, gate: Gate, feed: PoolFeed, screens: Screens | null, log: Logger) {
   const { Hono } = await import('hono');
   const app = new Hono();
-  const hosts = new Set([`${listen.host}:${listen.port}`, `localhost:${listen.port}`, `127.0.0.1:${listen.port}`, `[::1]:${listen.port}`]);
-  const origins = new Set([...hosts].map((h) => `http://${h}`));
   app.use('*', async (c, next) => {
-    const host = c.req.header('host') ?? '';
-    const origin = c.req.header('origin');
-    if (!hosts.has(host)) {
-      log.warn({ host, path: c.req.path }, 'web: refused a request for another host name (DNS rebinding?)');
-      return c.text(`this server answers to ${listen.host}:${listen.port} only\n`, 403);
-    }
-    if (origin !== undefined && !origins.has(origin)) {
-      log.warn({ origin, path: c.req.path }, 'web: refused a request from another site');
-      return c.text('requests from other sites are refused\n', 403);
+    const refused = gate.refuses({ host: c.req.header('host'), origin: c.req.header('origin'), cookie: c.req.header('cookie'), path: c.req.path });
+    if (refused) {
+      if (refused.status === 401 && c.req.method === 'GET' && !c.req.path.startsWith('/api/')) return c.redirect('/login', 303);
+      log.warn({ host: c.req.header('host'), origin: c.req.header('origin'), path: c.req.path }, `web: refused: ${refused.why}`);
+      return c.text(`${refused.why}\n`, refused.status);
     }
     await next();
-    c.header('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    c.header('Content-Security-Policy', CSP);
     c.header('X-Content-Type-Options', 'nosniff');
     // same-origin, not no-referrer: with no-referrer a browser's form post says `Origin: null`, which is refused.
     c.header('Referrer-Policy', 'same-origin');
     c.header('Cache-Control', 'no-store');
   });
-  const logins = new Logins(await loginToken(d.controller.stateDir));
-  const cookieOf = (header: string | undefined) => /(?:^|;\s*)agentpool=([0-9a-f]+)/.exec(header ?? '')?.[1];
+  const logins = gate.logins;
   app.get('/login', (c) => c.html(loginPage(false)));
   app.post('/login', async (c) => {
     const form = await c.req.parseBody();
@@ -71,34 +61,35 @@ export async function webApp(d: DesiredState, listen: { host: string; port: numb
     c.header('Set-Cookie', `agentpool=${got.session}; HttpOnly; SameSite=Strict; Path=/`);
     return c.redirect('/', 303);
   });
-  app.get('/api/session', (c) => c.json({ csrf: logins.csrfOf(cookieOf(c.req.header('cookie'))) }));
-  // Controls go through the controller's request path, as `agentpool cancel` does: it stays the only writer.
-  app.post('/api/cancel', async (c) => {
-    if (!logins.allows(cookieOf(c.req.header('cookie')), c.req.header('x-agentpool-csrf'))) return c.json({ ok: false, message: 'log in first (controls need the token)' }, 403);
-    const { project, name } = (await c.req.json().catch(() => ({}))) as { project?: string; name?: string };
-    const row = (await listTasks(d.projects)).find((t) => t.project === project && t.name === name);
-    if (!row) return c.json({ ok: false, message: `no task ${project}/${name}` }, 404);
-    const reply = await sendRequest(d.controller.stateDir, 'cancel', row.path, 20_000);
-    log.info({ task: row.path, ok: reply?.ok ?? null }, 'web: cancel asked');
-    return c.json(reply ?? { ok: false, message: 'the controller did not act on the request in time (is it running?)' }, reply?.ok ? 200 : 409);
-  });
+  app.get('/api/session', (c) => c.json({ csrf: logins.csrfOf(cookieOf(c.req.header('cookie'))), input: screens?.input ?? false, fleet: d.fleet !== null }));
+  controlRoutes(app, d, logins, screens, log);
+
   app.get('/', (c) => c.html(page()));
   app.get('/task', (c) => c.html(taskPage()));
   app.get('/timeline', (c) => c.html(timelinePage()));
-  app.get('/api/timeline', async (c) => c.json(await timelineView(d, Number(c.req.query('hours') ?? 24))));
+  app.get('/queue', (c) => c.html(queuePage()));
+  app.get('/fleet', (c) => c.html(fleetPage()));
+  app.get('/screen', (c) => c.html(screenPage()));
   const own = join(AGENTPOOL_DIR, 'src', 'web', 'assets');
-  const diff2html = join(AGENTPOOL_DIR, 'node_modules', 'diff2html', 'bundles');
+  const modules = join(AGENTPOOL_DIR, 'node_modules');
+  const js = 'text/javascript; charset=utf-8';
+  const css = 'text/css; charset=utf-8';
   const assets: Array<[string, string, string]> = [
-    ['app.js', join(own, 'app.js'), 'text/javascript; charset=utf-8'],
-    ['task.js', join(own, 'task.js'), 'text/javascript; charset=utf-8'],
-    ['timeline.js', join(own, 'timeline.js'), 'text/javascript; charset=utf-8'],
-    ['app.css', join(own, 'app.css'), 'text/css; charset=utf-8'],
-    ['diff2html.min.js', join(diff2html, 'js', 'diff2html.min.js'), 'text/javascript; charset=utf-8'],
-    ['diff2html.min.css', join(diff2html, 'css', 'diff2html.min.css'), 'text/css; charset=utf-8'],
+    ...['app.js', 'dom.js', 'task.js', 'timeline.js', 'queue.js', 'fleet.js', 'screens.js', 'screen.js'].map((n): [string, string, string] => [n, join(own, n), js]),
+    ['app.css', join(own, 'app.css'), css],
+    ['diff2html.min.js', join(modules, 'diff2html', 'bundles', 'js', 'diff2html.min.js'), js],
+    ['diff2html.min.css', join(modules, 'diff2html', 'bundles', 'css', 'diff2html.min.css'), css],
+    ['xterm.js', join(modules, '@xterm', 'xterm', 'lib', 'xterm.js'), js],
+    ['xterm.css', join(modules, '@xterm', 'xterm', 'css', 'xterm.css'), css],
   ];
   for (const [name, file, type] of assets) {
     app.get(`/assets/${name}`, async (c) => c.body(await readFile(file, 'utf8'), 200, { 'Content-Type': type }));
   }
+
+  app.get('/api/pool', async (c) => c.json(await poolView(d)));
+  app.get('/api/timeline', async (c) => c.json(await timelineView(d, Number(c.req.query('hours') ?? 24))));
+  app.get('/api/queue', async (c) => c.json(await queueView(d)));
+  app.get('/api/fleet', async (c) => c.json(await fleetPageView(d) ?? { error: `${d.file} has no fleet: section (README: Running a fleet)` }));
   app.get('/api/task', async (c) => {
     const project = c.req.query('project');
     const name = c.req.query('name');
@@ -109,112 +100,52 @@ export async function webApp(d: DesiredState, listen: { host: string; port: numb
     const diff = await taskDiff(d, row).catch((err: Error) => ({ error: err.message }));
     return c.json({ task: row, text, history: facts?.history ?? [], diff });
   });
-  app.get('/api/pool', async (c) => c.json(await poolView(d)));
-  app.get('/api/events', (c) => {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
-    const enc = new TextEncoder();
-    let last = '';
-    let timer: NodeJS.Timeout | undefined;
-    let watcher: FSWatcher | undefined;
-    const send = async () => {
-      const text = JSON.stringify(await poolView(d));
-      if (text === last) return;
-      last = text;
-      await writer.write(enc.encode(`event: pool\ndata: ${text}\n\n`));
-    };
-    const soon = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => void send().catch(() => stop()), SETTLE_MS);
-    };
-    // The status file is replaced after every pass of the controller (and its passes follow every change).
-    watcher = watch(d.controller.stateDir, (_event, name) => {
-      if (name === 'status.json') soon();
-    });
-    // And a slow look anyway, for changes no pass follows at once (a file dropped into an inbox).
-    const every = setInterval(soon, 1_000);
-    const stop = () => {
-      clearTimeout(timer);
-      clearInterval(every);
-      watcher?.close();
-      watcher = undefined;
-      void writer.close().catch(() => {});
-    };
-    c.req.raw.signal.addEventListener('abort', stop);
-    void send().catch(() => stop());
-    return c.body(readable, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-  });
+  app.get('/api/events', (c) => events(c, feed));
   return app;
 }
 
-/** The pool as the page shows it. */
-export async function poolView(d: DesiredState): Promise<PoolView> {
-  const file = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
-  const s = file?.status;
-  return {
-    at: Date.now(),
-    controller: { running: !!file?.live, pid: s?.pid ?? null, writtenAt: s?.writtenAt ?? null },
-    pool: s?.pool ?? { prefix: d.pool.prefix, desired: d.pool.size, agent: d.pool.agent },
-    sessions: s?.sessions ?? [],
-    problems: s?.problems ?? [],
-    tasks: await listTasks(d.projects),
+/** The pool page's stream: the whole view, then what changed (PoolFeed), as server-sent events. */
+function events(c: Context, feed: PoolFeed): Response {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const enc = new TextEncoder();
+  let stop = () => {};
+  const unlisten = feed.listen((delta) => void writer.write(enc.encode(`event: pool\ndata: ${JSON.stringify(delta)}\n\n`)).catch(() => stop()));
+  stop = () => {
+    unlisten();
+    void writer.close().catch(() => {});
   };
-}
-
-/** Whether `host` is a loopback address this slice may listen on (a login for others is not there yet). */
-export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  c.req.raw.signal.addEventListener('abort', () => stop());
+  return c.body(readable, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
 }
 
 /**
- * Serves the dashboard on `listen` (loopback only) until close(); rejects when the address is not a
- * loopback one or cannot be had. `agentpool web` and a controller with `controller.web` both use it.
+ * Serves the dashboard on `listen` until close(); rejects when the address cannot be had. `agentpool web`
+ * and a controller with `controller.web` both use it. On an address others can reach, every page needs the
+ * login (the token in `<stateDir>/web-token`), and the traffic is plain HTTP: the log says to put TLS in
+ * front of it.
  */
-export async function serveDashboard(d: DesiredState, listen: { host: string; port: number }, log: Logger): Promise<{ url: string; close(): void }> {
-  if (!isLoopbackHost(listen.host)) {
-    throw new Error(`the dashboard listens on a loopback address only (${listen.host} is not one): an address others can reach needs a login, which is not there yet; reach it through an SSH tunnel (ssh -L 7420:127.0.0.1:7420 HOST)`);
-  }
-  const app = await webApp(d, listen, log);
+export async function serveDashboard(d: DesiredState, listen: { host: string; port: number }, log: Logger, options: WebOptions = { input: d.controller.webInput }): Promise<{ url: string; close(): void }> {
+  const gate = new Gate(listen, new Logins(await loginToken(d.controller.stateDir)));
+  const feed = new PoolFeed(d.controller.stateDir, () => poolView(d));
+  const screens = new Screens(d, options.input, log);
+  const app = await webApp(d, gate, feed, screens, log);
   const { serve } = await import('@hono/node-server');
   const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', () => resolve());
     server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${listen.host}:${listen.port}: ${err.code === 'EADDRINUSE' ? 'the port is taken' : err.message}`)));
   });
+  const closeScreens = await serveScreens(server as Server, screens, (req: IncomingMessage) => gate.refuses({ host: req.headers.host, origin: req.headers.origin, cookie: req.headers.cookie, path: '/api/screens' }, true), log);
   const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}/`;
-  log.info({ url }, 'serving the dashboard');
-  return { url, close: () => server.close() };
-}
-
-/** One attempt on the timeline: its session's row, from its claim to its end (or now), coloured by outcome. */
-export interface TimelineBar {
-  session: string;
-  task: string;
-  project: string;
-  from: number;
-  to: number;
-  outcome: string;
-}
-
-/**
- * The last `hours` of the pool's work as bars (sessions × time): each settled task's last attempt from its
- * claim to its end, by its outcome, and each task at work from its claim to now.
- */
-export async function timelineView(d: DesiredState, hours: number): Promise<{ from: number; to: number; sessions: string[]; bars: TimelineBar[] }> {
-  const to = Date.now();
-  const from = to - Math.max(1, Math.min(24 * 7, hours || 24)) * 3_600_000;
-  const bars: TimelineBar[] = [];
-  for (const t of await listTasks(d.projects, ['active', 'done', 'failed'])) {
-    const facts = t.state === 'active' ? (await readActive(t.path))?.sidecar : await readResult(t.path);
-    if (!facts?.session || facts.claimedAt === null) continue;
-    const end = t.state === 'active' ? to : t.finishedAt ?? to;
-    if (end < from) continue;
-    bars.push({ session: facts.session, task: t.name, project: t.project, from: Math.max(from, facts.claimedAt), to: end, outcome: t.state === 'active' ? 'running' : t.state });
-  }
-  const sessions = [...new Set(bars.map((b) => b.session))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  // The window the work fills (at most `hours`), with a margin before the first claim: a morning's work is
-  // not a sliver at the right edge of a day.
-  const earliest = Math.min(...bars.map((b) => b.from));
-  const shown = bars.length ? Math.max(from, earliest - Math.max(10_000, (to - earliest) * 0.05)) : from;
-  return { from: shown, to, sessions, bars };
+  log.info({ url, input: options.input }, 'serving the dashboard');
+  if (gate.open) log.warn({ url }, `the dashboard listens on an address others can reach: every page needs the login (the token in ${d.controller.stateDir}/web-token), and the traffic is plain HTTP; put TLS in front of it (a reverse proxy) or reach it through an SSH tunnel`);
+  return {
+    url,
+    close: () => {
+      closeScreens();
+      screens.closeAll();
+      server.close();
+    },
+  };
 }

@@ -1,9 +1,11 @@
 /**
- * `agentpool web` (issue 28, first slice) against a running pool of fake agents: the page and its script
- * are served with a policy that runs only the page's own script; the pool and its tasks come as data, and
- * live through server-sent events as tasks move; requests for another host name or from another site are
- * refused; a non-loopback address is refused.
+ * `agentpool web` (issue 28) against a running pool of fake agents: the page and its scripts are served
+ * with a policy that runs only the page's own scripts; the pool and its tasks come as data, the whole pool
+ * first and then only what changed, through server-sent events as tasks move; requests for another host
+ * name or from another site are refused, and so is a WebSocket without the page's own Origin; on an
+ * address others can reach every page needs the token.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +25,24 @@ afterEach(async () => {
   env = undefined;
 });
 
+/** The status a WebSocket upgrade of /api/screens gets with `headers` (101: upgraded). */
+async function upgrade(port: number, headers: Record<string, string>): Promise<number> {
+  const { request } = await import('node:http');
+  return new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/api/screens', headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers } });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** `agentpool web` on a free loopback port, once it serves. */
 async function startWeb(e: PoolEnv): Promise<string> {
   const port = await freePort();
@@ -41,14 +61,18 @@ describe('agentpool web', () => {
 
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    // No inline script; inline styles only (xterm.js writes its theme as a style element).
+    expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('access-control-allow-origin')).toBeNull();
     const html = await page.text();
-    expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual(['<script src="/assets/app.js" defer>']);
-    const script = await (await fetch(`${base}/assets/app.js`)).text();
-    expect(script).toContain('textContent');
-    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual(['dom.js', 'xterm.js', 'screens.js', 'app.js'].map((s) => `<script src="/assets/${s}" defer>`));
+    // The pages' own scripts set text, never HTML (the task page's diff is diff2html's, which escapes).
+    for (const name of ['dom.js', 'app.js', 'screens.js', 'screen.js', 'queue.js', 'fleet.js', 'timeline.js']) {
+      const script = await (await fetch(`${base}/assets/${name}`)).text();
+      expect(script, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
+    }
+    expect(await (await fetch(`${base}/assets/dom.js`)).text()).toContain('textContent');
 
     const view = (await (await fetch(`${base}/api/pool`)).json()) as { controller: { running: boolean }; sessions: Array<{ session: string }> };
     expect(view.controller.running).toBe(true);
@@ -77,13 +101,16 @@ describe('agentpool web', () => {
     await dropTask(env.project, 'hostile.md', `${hostile}\n`);
     await waitFor(() => seen.some((v) => v.sessions.some((s: any) => s.state === 'working' && s.task === 'hostile.md')), { timeoutMs: 15_000, what: 'a tile working on the task' });
     await waitFor(() => seen.some((v) => v.tasks.some((t: any) => t.name === 'hostile.md' && t.state === 'done')), { timeoutMs: 15_000, what: 'the task done' });
+    // The first message is the whole pool; the rest only what changed (never both sessions at every change).
+    expect(seen[0]).toMatchObject({ full: true, sessions: [{ session: 'ccl-auto-1' }, { session: 'ccl-auto-2' }] });
+    expect(seen.slice(1).every((v) => v.full === false && v.sessions.length <= 1)).toBe(true);
     await reader.cancel();
     await reading.catch(() => {});
     // Data, as text: what the page sets with textContent.
-    expect(seen.at(-1).tasks.find((t: any) => t.name === 'hostile.md')).toMatchObject({ state: 'done', project: 'project' });
+    expect(seen.flatMap((v) => v.tasks).findLast((t: any) => t.name === 'hostile.md')).toMatchObject({ state: 'done', project: 'project' });
   }, 60_000);
 
-  it('refuses another host name (DNS rebinding), another site\'s Origin, and an address that is not loopback', async () => {
+  it('refuses another host name (DNS rebinding), another site\'s Origin, and a WebSocket from another site or with none', async () => {
     env = await quickPoolEnv(1, 100);
     const base = await startWeb(env);
     const port = new URL(base).port;
@@ -102,9 +129,36 @@ describe('agentpool web', () => {
     expect(await status({ Host: `evil.example:${port}` })).toBe(403);
     expect(await status({ Host: `127.0.0.1:${port}`, Origin: 'http://evil.example' })).toBe(403);
     expect(await status({ Host: `127.0.0.1:${port}`, Origin: `http://127.0.0.1:${port}` })).toBe(200);
-    const wide = await execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'web', '--config', env.configFile, '--listen', '0.0.0.0:7421'], { reject: false, timeout: 15_000 });
-    expect(wide.exitCode).not.toBe(0);
-    expect(wide.stderr).toMatch(/listens on a loopback address only \(0\.0\.0\.0 is not one\): an address others can reach needs a login/);
+    // The screens' WebSocket: another site's page, or a client that sends no Origin, is refused.
+    expect(await upgrade(Number(port), { Host: `127.0.0.1:${port}`, Origin: 'http://evil.example' })).toBe(403);
+    expect(await upgrade(Number(port), { Host: `127.0.0.1:${port}` })).toBe(403);
+    expect(await upgrade(Number(port), { Host: `127.0.0.1:${port}`, Origin: `http://127.0.0.1:${port}` })).toBe(101);
+  }, 60_000);
+
+  it('on an address others can reach, refuses every page and the screens without the token, and serves them after the login', async () => {
+    env = await quickPoolEnv(1, 100);
+    const port = await freePort();
+    web = execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'web', '--config', env.configFile, '--listen', `0.0.0.0:${port}`, '--log-format', 'json'], { reject: false, all: true });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/login`).then((r) => r.ok, () => false)), { timeoutMs: 15_000, what: 'the dashboard serving' });
+    expect((await fetch(`${base}/api/pool`)).status).toBe(401);
+    const home = await fetch(`${base}/`, { redirect: 'manual' });
+    expect([home.status, home.headers.get('location')]).toEqual([303, '/login']);
+    expect((await fetch(`${base}/api/task?project=project&name=a.md`)).status).toBe(401);
+    expect(await upgrade(port, { Host: `127.0.0.1:${port}`, Origin: base })).toBe(401);
+    const wrong = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: 'nope' }), redirect: 'manual' });
+    expect(wrong.status).toBe(403);
+    const token = (await readFile(join(env.dir, 'state', 'web-token'), 'utf8')).trim();
+    const ok = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token }), redirect: 'manual' });
+    expect(ok.status).toBe(303);
+    const cookie = ok.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${base}/api/pool`, { headers: { cookie } })).status).toBe(200);
+    expect(await upgrade(port, { Host: `127.0.0.1:${port}`, Origin: base, Cookie: cookie })).toBe(101);
+    // It says so in its log: reachable by others, plain HTTP.
+    web.kill('SIGTERM');
+    const ended = await web;
+    web = undefined;
+    expect(ended.all).toMatch(/listens on an address others can reach: every page needs the login .* plain HTTP; put TLS in front of it/);
   }, 60_000);
 
   it('is served by the controller itself with controller.web, and goes with it', async () => {

@@ -2,12 +2,6 @@
 // text; the diff is drawn by diff2html, which escapes every line it shows.
 'use strict';
 
-function el(tag, text) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  return e;
-}
-
 async function start() {
   const q = new URLSearchParams(location.search);
   const r = await fetch(`/api/task?project=${encodeURIComponent(q.get('project') || '')}&name=${encodeURIComponent(q.get('name') || '')}`);
@@ -21,9 +15,13 @@ async function start() {
   document.getElementById('name').textContent = t.name;
   document.getElementById('summary').textContent = `${t.project} · ${t.state === 'active' && t.step ? `active/${t.step}` : t.state} · priority ${t.priority ?? '-'} · ${t.attempts} attempt(s)${t.reason ? ` · ${t.reason}` : ''}`;
   document.getElementById('text').textContent = view.text ?? '(the file is gone)';
+  await loginReady;
+  const controls = document.getElementById('controls');
+  if (login.csrf && (t.state === 'inbox' || (t.state === 'active' && t.step === 'queued'))) controls.append(controlButton('cancel', { kind: 'cancel', project: t.project, name: t.name }));
+  if (login.csrf && t.state === 'failed') controls.append(controlButton('retry', { kind: 'retry', project: t.project, name: t.name }));
   document.querySelector('#attempts tbody').replaceChildren(...view.history.map((h) => {
-    const row = el('tr');
-    for (const v of [h.attempt, h.session ?? '', h.outcome, h.reason, new Date(h.at).toISOString().replace('T', ' ').slice(0, 19)]) row.append(el('td', v));
+    const row = el('tr', {});
+    for (const v of [h.attempt, h.session ?? '', h.outcome, h.reason, new Date(h.at).toISOString().replace('T', ' ').slice(0, 19)]) row.append(el('td', {}, v));
     return row;
   }));
   const note = document.getElementById('diff-note');

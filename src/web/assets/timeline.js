@@ -2,13 +2,6 @@
 // how it ended; names are set as text (a bar's label and its title).
 'use strict';
 
-function el(tag, attrs, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  return e;
-}
-
 async function start() {
   const view = await (await fetch('/api/timeline?hours=24')).json();
   const span = Math.max(1, view.to - view.from);
