@@ -121,9 +121,9 @@ export function buildProgram(done: (code: number) => void): Command {
 
 /** commander's camelCase option values, under the names the command modules read. */
 function values(o: Record<string, unknown>): CliValues {
-  const { dryRun, exitCode, logFormat, notBefore, ...rest } = o;
+  const { dryRun, exitCode, logFormat, notBefore, allowInput, ...rest } = o;
   return {
     ...rest, 'dry-run': dryRun as boolean | undefined, 'exit-code': exitCode as boolean | undefined, 'log-format': logFormat as string | undefined,
-    'not-before': notBefore as string | undefined,
+    'not-before': notBefore as string | undefined, 'allow-input': allowInput as boolean | undefined,
   } as CliValues;
 }

@@ -36,6 +36,8 @@ export class Screens {
   /** Login session → the pool sessions it has taken control of. */
   private readonly taken = new Map<string, Set<string>>();
   private readonly typed = new Map<string, { bytes: number; timer: NodeJS.Timeout }>();
+  /** Per session: the keys waiting for the tmux that sends the ones before them. */
+  private readonly keys = new Map<string, { pending: Buffer[]; busy: boolean }>();
 
   constructor(private readonly d: DesiredState, readonly input: boolean, private readonly log: Logger) {}
 
@@ -87,16 +89,30 @@ export class Screens {
     return this.input && who !== undefined && (this.taken.get(who)?.has(session) ?? false);
   }
 
-  /** Types `data` into `session`'s pane as the bytes it is (keys, not words: `;` or `#{...}` mean nothing). */
+  /**
+   * Types `data` into `session`'s pane as the bytes it is (keys, not words: `;` or `#{...}` mean nothing),
+   * in order: one tmux at a time per session, with what came meanwhile sent together next.
+   */
   type(session: string, data: string): void {
-    const hex = [...Buffer.from(data, 'utf8')].map((b) => b.toString(16).padStart(2, '0'));
-    if (hex.length === 0) return;
-    execFile('tmux', [...socketArgs(this.d.tmux), 'send-keys', '-t', `=${session}:`, '-H', ...hex], { env: tmuxEnv(), timeout: 5_000 }, (err) => {
-      if (err) this.log.warn({ session, err: err.message }, 'web: typing into the pane failed');
-    });
+    const bytes = Buffer.from(data, 'utf8');
+    if (bytes.length === 0) return;
+    const q = this.keys.get(session) ?? { pending: [] as Buffer[], busy: false };
+    this.keys.set(session, q);
+    q.pending.push(bytes);
+    const next = () => {
+      if (q.busy || q.pending.length === 0) return;
+      const hex = [...Buffer.concat(q.pending.splice(0))].map((b) => b.toString(16).padStart(2, '0'));
+      q.busy = true;
+      execFile('tmux', [...socketArgs(this.d.tmux), 'send-keys', '-t', `=${session}:`, '-H', ...hex], { env: tmuxEnv(), timeout: 5_000 }, (err) => {
+        if (err) this.log.warn({ session, err: err.message }, 'web: typing into the pane failed');
+        q.busy = false;
+        next();
+      });
+    };
+    next();
     const t = this.typed.get(session) ?? { bytes: 0, timer: setTimeout(() => {}, 0) };
     clearTimeout(t.timer);
-    t.bytes += hex.length;
+    t.bytes += bytes.length;
     t.timer = setTimeout(() => {
       this.typed.delete(session);
       this.log.info({ session, bytes: t.bytes }, 'web: typed into a pane');
@@ -107,7 +123,11 @@ export class Screens {
   closeAll(): void {
     for (const v of this.views.values()) v.viewer.close();
     this.views.clear();
-    for (const t of this.typed.values()) clearTimeout(t.timer);
+    for (const [session, t] of this.typed) {
+      clearTimeout(t.timer);
+      this.log.info({ session, bytes: t.bytes }, 'web: typed into a pane');
+    }
+    this.typed.clear();
   }
 }
 

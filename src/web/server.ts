@@ -64,6 +64,7 @@ export async function webApp(d: DesiredState, gate: Gate, feed: PoolFeed, screen
   app.get('/api/session', (c) => c.json({ csrf: logins.csrfOf(cookieOf(c.req.header('cookie'))), input: screens?.input ?? false, fleet: d.fleet !== null }));
   controlRoutes(app, d, logins, screens, log);
 
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/', (c) => c.html(page()));
   app.get('/task', (c) => c.html(taskPage()));
   app.get('/timeline', (c) => c.html(timelinePage()));

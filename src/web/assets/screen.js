@@ -10,8 +10,7 @@ async function start() {
   const note = document.getElementById('take-note');
   const box = document.getElementById('screen');
   let taken = false;
-  const open = () => Screens.show(session, box, { fontSize: 14, scale: false, input: taken, onNote: (why) => (note.textContent = why) });
-  open();
+  Screens.show(session, box, { fontSize: 14, scale: false, onNote: (why) => (note.textContent = why) });
   const take = document.getElementById('take');
   if (!login.csrf) {
     document.getElementById('summary').textContent = 'read-only: this screen is what the agent shows, live';
@@ -29,7 +28,7 @@ async function start() {
     taken = !taken;
     take.textContent = taken ? 'Release control' : 'Take control';
     box.dataset.control = taken ? 'taken' : '';
-    open();
+    Screens.setInput(session, taken);
   });
 }
 

@@ -57,15 +57,18 @@ const Screens = (() => {
     v.box.style.height = `${Math.ceil(inner.scrollHeight * s)}px`;
   }
 
-  /** Shows `session`'s screen in `box`; opts: { fontSize, scale, input, onNote }. */
+  /** Shows `session`'s screen in `box`; opts: { fontSize, scale, onNote }. */
   function show(session, box, opts) {
     if (shown.has(session)) hide(session);
     const inner = el('div', { class: 'screen-inner' });
     box.replaceChildren(inner);
-    const term = new Terminal({ fontSize: opts.fontSize || 10, scrollback: 0, disableStdin: !opts.input, cursorBlink: false });
+    box.dataset.screen = '';
+    const term = new Terminal({ fontSize: opts.fontSize || 10, scrollback: 0, disableStdin: true, cursorBlink: false });
     term.open(inner);
-    if (opts.input) term.onData((data) => ws && ws.send(JSON.stringify({ input: { session, data } })));
-    shown.set(session, { term, box, inner, scale: opts.scale, note: opts.onNote || (() => {}) });
+    const v = { term, box, inner, scale: opts.scale, note: opts.onNote || (() => {}), input: false };
+    // Keys go to the server only while this page has control of the pane (setInput).
+    term.onData((data) => v.input && ws && ws.send(JSON.stringify({ input: { session, data } })));
+    shown.set(session, v);
     if (!ws) connect();
     sendWatch();
   }
@@ -88,5 +91,14 @@ const Screens = (() => {
     return lines.join('\n');
   }
 
-  return { show, hide, text, has: (s) => shown.has(s) };
+  /** Whether what is typed into `session`'s screen goes to its pane (after the server granted control). */
+  function setInput(session, on) {
+    const v = shown.get(session);
+    if (!v) return;
+    v.input = on;
+    v.term.options.disableStdin = !on;
+    if (on) v.term.focus();
+  }
+
+  return { show, hide, text, setInput, has: (s) => shown.has(s) };
 })();
