@@ -5,8 +5,12 @@
  * the remote with its commit, run by a host named in its record; both hosts did work.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
+import { chromium } from 'playwright-core';
+import { findExecutable } from '../../src/util/which.js';
+import { REPO_ROOT } from '../helpers/pool-env.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningController } from '../helpers/pool-env.js';
 import { endFleet, fleet, git, queueFiles, record, waitAllSettled } from '../helpers/fleet.js';
@@ -70,6 +74,30 @@ describe('fleet mode', () => {
         throw new Error(`${err.message}\n${text}`);
       });
     expect(text).toMatch(/^fleet on redis:\/\/127\.0\.0\.1:\d+: 3 controllers up, 0 gone$/m);
+    // The dashboard's fleet page, in Chromium: the hosts, their sessions and the shared queue.
+    const webPort = await freePort();
+    const web = execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'web', '--config', f.door.configFile, '--listen', `127.0.0.1:${webPort}`], { reject: false });
+    try {
+      const base = `http://127.0.0.1:${webPort}`;
+      await waitFor(async () => fetch(`${base}/api/fleet`).then((r) => r.ok, () => false), { timeoutMs: 15_000, what: 'the dashboard serving' });
+      const browser = await chromium.launch({ executablePath: (await findExecutable('chromium', process.env.PATH ?? ''))!, args: ['--no-sandbox'] });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+        await page.goto(`${base}/fleet`);
+        await page.waitForSelector('#hosts tr[data-host="host-2"]');
+        expect(await page.locator('#hosts tr').evaluateAll((rows) => rows.map((r) => r.querySelectorAll('td')[1]?.textContent))).toEqual([undefined, 'front-door', 'host', 'host']);
+        expect(await page.locator('#fleet-sessions tr[data-host="host-1"]').count()).toBe(2);
+        expect(await page.locator('#queues tr[data-queue="agentpool-quick"] td').nth(5).textContent()).toBe(String(names.length));
+        expect(await page.locator('#fleet-link').isVisible()).toBe(true);
+        await mkdir(join(REPO_ROOT, 'test', 'artifacts'), { recursive: true });
+        await page.screenshot({ path: join(REPO_ROOT, 'test', 'artifacts', 'web-fleet.png'), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    } finally {
+      web.kill('SIGTERM');
+      await web;
+    }
     // Each controller's status file carries the fleet as it last read it (what top shows).
     // (Read every 5 s: the first read, as it started, may have seen fewer controllers up.)
     await waitFor(async () => JSON.parse(await readFile(join(f.door.dir, 'state', 'status.json'), 'utf8')).fleet?.up === 3, { timeoutMs: 15_000, what: 'the fleet in the front door\'s status file' });

@@ -286,6 +286,8 @@ describe('the dashboard in a browser', () => {
     await page.screenshot({ path: join(await artifacts(), 'web-screen.png') });
     await page.click('#take');
     await page.waitForFunction(() => document.getElementById('take')?.textContent === 'Take control');
+    // Typing made no task: the controller claimed nothing.
+    expect(c.lines.filter((l) => l.msg === 'claimed task')).toEqual([]);
     web?.kill('SIGTERM');
     const ended = await web!;
     web = undefined;
