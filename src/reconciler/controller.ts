@@ -19,6 +19,10 @@ import { Triggers } from './triggers.js';
 import { judgeReload } from './reload.js';
 import { FleetRuntime } from '../fleet/runtime.js';
 import { desiredSlots } from '../config/pool.js';
+import { serially } from '../util/serial.js';
+
+/** How soon after a transition the status file shows it, at the latest, when no pass ends first. */
+const STATUS_SOON_MS = 100;
 
 export interface ControllerOptions {
   configFile: string;
@@ -49,6 +53,8 @@ export class Controller {
   /** Between start() and stop(). */
   private running = false;
   private releaseLock: (() => Promise<void>) | null = null;
+  /** A status write asked for by a transition in the middle of a pass, not yet done. */
+  private statusTimer: NodeJS.Timeout | null = null;
   /** The status file, and what it shows besides the machines: when each slot entered its state, the reloads. */
   private readonly status: StatusWriter;
 
@@ -74,6 +80,7 @@ export class Controller {
         this.metrics.transition(t.from, t.to);
         const ended = t.to !== 'stopping' ? null : this.slots.view(t.session).verdict?.outcome === 'done' ? 'done' : 'failed';
         this.status.journal.note(t, clock.now(), ended);
+        this.statusSoon();
       },
       () => this.wake('timer'),
     );
@@ -232,6 +239,8 @@ export class Controller {
   /** Stops taking new work and leaves running agents running; a restart adopts them. */
   async stop(): Promise<void> {
     this.running = false;
+    clearTimeout(this.statusTimer ?? undefined);
+    this.statusTimer = null;
     void this.metrics.listen(null, this.o.log);
     await this.triggers.close();
     await this.loop.stop();
@@ -244,12 +253,26 @@ export class Controller {
     await this.releaseLock?.();
   }
 
-  /** The status file `agentpool status` reads: after every pass of a controller that holds the lock (not dry runs). */
-  private async writeStatus(): Promise<void> {
-    const snap = this.reconciler.lastSnapshot;
-    if (!snap || !this.releaseLock) return;
-    // Read after the pass: a cordon it performed shows at once.
-    const cordoned = await readCordoned(this.desired.controller.stateDir);
-    await this.status.write(this.desired, snap, this.slots.views(), { cordoned, problems: [...this.reconciler.lastBlindSpots, ...this.reconciler.lastWarnings], repairs: this.reconciler.repairs, fleet: this.fleet?.summary() ?? null });
+  /**
+   * The status file `agentpool status` and the dashboard read: after every pass of a controller that holds
+   * the lock (not dry runs), and within STATUS_SOON_MS of a transition in the middle of one (a pass of a
+   * big pool can take seconds; the machines' states are current, the rest is the last pass's). One write at
+   * a time, in order.
+   */
+  private writeStatus(): Promise<void> {
+    clearTimeout(this.statusTimer ?? undefined);
+    this.statusTimer = null;
+    return serially(`status:${this.desired.controller.stateDir}`, async () => {
+      const snap = this.reconciler.lastSnapshot;
+      if (!snap || !this.releaseLock) return;
+      // Read after the pass: a cordon it performed shows at once.
+      const cordoned = await readCordoned(this.desired.controller.stateDir);
+      await this.status.write(this.desired, snap, this.slots.views(), { cordoned, problems: [...this.reconciler.lastBlindSpots, ...this.reconciler.lastWarnings], repairs: this.reconciler.repairs, fleet: this.fleet?.summary() ?? null });
+    });
+  }
+
+  private statusSoon(): void {
+    if (this.statusTimer || !this.running) return;
+    this.statusTimer = setTimeout(() => void this.writeStatus(), STATUS_SOON_MS);
   }
 }

@@ -120,7 +120,8 @@ export function withAbsentSlots(d: DesiredState, rows: SessionStatus[]): Session
 }
 
 export async function writeStatusFile(stateDir: string, status: StatusFile): Promise<void> {
-  await writeJsonAtomic(join(stateDir, 'status.json'), status);
+  // A view the controller writes after every pass and transition: no fsync, the next write replaces it.
+  await writeJsonAtomic(join(stateDir, 'status.json'), status, { durable: false });
 }
 
 /**

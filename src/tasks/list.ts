@@ -53,14 +53,19 @@ export async function listTasks(projects: readonly ProjectSpec[], states: readon
     for (const state of states) {
       // The inbox's files that look meant as tasks but are not are shown too, with why they wait.
       const names = (await readdir(dirs[state]).catch(() => [] as string[])).filter((n) => isTaskName(n) || (state === 'inbox' && notATask(n)));
-      for (const name of names) {
-        const row = await readRow(p, state, join(dirs[state], name), name);
-        if (row) rows.push(row);
+      // Read READ_AT_ONCE at a time: a folder of hundreds is read in the time of a few, without a file
+      // descriptor per task at once.
+      for (let i = 0; i < names.length; i += READ_AT_ONCE) {
+        const got = await Promise.all(names.slice(i, i + READ_AT_ONCE).map((name) => readRow(p, state, join(dirs[state], name), name)));
+        for (const row of got) if (row) rows.push(row);
       }
     }
   }
   return rows.sort((a, b) => a.project.localeCompare(b.project) || TASK_STATES.indexOf(a.state) - TASK_STATES.indexOf(b.state) || a.arrivedAt - b.arrivedAt || a.name.localeCompare(b.name));
 }
+
+/** How many task files listTasks reads at once. */
+const READ_AT_ONCE = 32;
 
 /** What a task's own files say: its sidecar while it is active, its result record once it is settled. */
 export async function taskFacts(row: Pick<TaskRow, 'state' | 'path'>): Promise<{ sidecar: Sidecar | null; record: ResultRecord | null }> {
