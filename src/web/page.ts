@@ -52,8 +52,10 @@ export function taskPage(): string {
   return shell('agentpool task', ['diff2html.min.js', 'task.js'],
     `<header><h1 id="name">loading…</h1><p id="summary"></p>${nav}<p id="controls"></p></header>
 <section><h2>Task</h2><pre id="text"></pre></section>
-<section><h2>Attempts</h2><table id="attempts"><thead><tr><th>attempt</th><th>session</th><th>outcome</th><th>reason</th><th>at</th></tr></thead><tbody></tbody></table></section>
-<section><h2>Changes</h2><p id="diff-note"></p><div id="diff"></div></section>`, ['diff2html.min.css']);
+<section><h2>Attempts</h2><p id="cost"></p><table id="attempts"><thead><tr><th>attempt</th><th>session</th><th>outcome</th><th>reason</th><th>cost</th><th>at</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Transitions</h2><table id="transitions"><thead><tr><th>at</th><th>session</th><th>from</th><th>to</th><th>event</th><th>reason</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Changes</h2><p id="diff-note"></p><div id="diff"></div></section>
+<section id="logs-section" hidden><h2>What the agent showed</h2><div id="logs"></div></section>`, ['diff2html.min.css']);
 }
 
 /** The timeline page: sessions × time, each attempt a bar (assets/timeline.js, from /api/timeline). */

@@ -11,6 +11,8 @@ import { cookieOf, loginToken, Logins } from './login.js';
 import { Gate } from './gate.js';
 import { taskDiff } from '../git/task-diff.js';
 import { readActive, readResult } from '../tasks/store.js';
+import { readStatusFile, statusFreshMs } from '../status/status-file.js';
+import { taskTransitions } from '../status/journal.js';
 import { fleetPageView, poolView, queueView, timelineView } from './views.js';
 import { PoolFeed } from './pool-feed.js';
 import { controlRoutes } from './controls.js';
@@ -99,10 +101,23 @@ export async function webApp(d: DesiredState, gate: Gate, feed: PoolFeed, screen
     const facts = row.state === 'done' || row.state === 'failed' ? await readResult(row.path) : row.state === 'active' ? (await readActive(row.path))?.sidecar ?? null : null;
     const text = await readFile(row.path, 'utf8').then((t) => t.slice(0, 1_048_576), () => null);
     const diff = await taskDiff(d, row).catch((err: Error) => ({ error: err.message }));
-    return c.json({ task: row, text, history: facts?.history ?? [], diff });
+    const history = facts?.history ?? [];
+    // Each ended attempt's saved pane output (its last LOG_SHOWN bytes), as `agentpool logs` prints it.
+    const logs = await Promise.all(history.filter((h) => h.log).map(async (h) => ({ attempt: h.attempt, session: h.session, outcome: h.outcome, text: await tail(h.log!, LOG_SHOWN) })));
+    const status = await readStatusFile(d.controller.stateDir, statusFreshMs(d.controller.resyncMs));
+    return c.json({ task: row, text, history, diff, usage: row.usage, transitions: taskTransitions(status?.status ?? {}, row.path), logs });
   });
   app.get('/api/events', (c) => events(c, feed));
   return app;
+}
+
+/** How much of an attempt's saved log the task page shows: its end. */
+const LOG_SHOWN = 64 * 1024;
+
+/** The last `bytes` of a file as text, or why it cannot be read. */
+async function tail(file: string, bytes: number): Promise<string> {
+  const text = await readFile(file, 'utf8').catch((err: Error) => `(the log is gone: ${err.message})`);
+  return text.length > bytes ? `…${text.slice(-bytes)}` : text;
 }
 
 /** The pool page's stream: the whole view, then what changed (PoolFeed), as server-sent events. */

@@ -132,6 +132,11 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('#name').textContent()).toBe('change.md');
     expect(await page.locator('#text').textContent()).toContain(line);
     expect(await page.locator('#attempts tbody tr').count()).toBe(1);
+    // Its transitions, from claim to done, and what the agent showed in its attempt (as text).
+    const to = await page.locator('#transitions tbody tr td:nth-child(4)').allTextContents();
+    expect(to).toEqual(expect.arrayContaining(['working', 'stopping']));
+    expect(await page.locator('#logs h3').allTextContents()).toEqual([expect.stringMatching(/^attempt 1 in ccl-auto-1 \(done\)$/)]);
+    expect(await page.locator('#logs pre').textContent()).toContain('> [change.md] <img src=x onerror="document.title=\'pwned\'"> in');
     // The diff: app.txt with the agent's added line, as text.
     expect(await page.locator('.d2h-file-name').first().textContent()).toContain('app.txt');
     expect(await page.locator('.d2h-ins .d2h-code-line-ctn').allTextContents()).toEqual([line]);

@@ -1,6 +1,18 @@
-// The task page (issue 28): its text, its attempts and its branch's diff, from /api/task. Text is set as
-// text; the diff is drawn by diff2html, which escapes every line it shows.
+// The task page (issue 28): its text, its attempts with their cost, its transitions, its branch's diff and
+// what the agent showed in each ended attempt, from /api/task. Text is set as text; the diff is drawn by
+// diff2html, which escapes every line it shows.
 'use strict';
+
+const when = (at) => new Date(at).toISOString().replace('T', ' ').slice(0, 19);
+const money = (cost) => (cost === null || cost === undefined ? '' : `$${cost.toFixed(4)}`);
+
+function rows(selector, list, cells) {
+  document.querySelector(`${selector} tbody`).replaceChildren(...list.map((x) => {
+    const row = el('tr', {});
+    for (const v of cells(x)) row.append(el('td', {}, v));
+    return row;
+  }));
+}
 
 async function start() {
   const q = new URLSearchParams(location.search);
@@ -19,11 +31,16 @@ async function start() {
   const controls = document.getElementById('controls');
   if (login.csrf && (t.state === 'inbox' || (t.state === 'active' && t.step === 'queued'))) controls.append(controlButton('cancel', { kind: 'cancel', project: t.project, name: t.name }));
   if (login.csrf && t.state === 'failed') controls.append(controlButton('retry', { kind: 'retry', project: t.project, name: t.name }));
-  document.querySelector('#attempts tbody').replaceChildren(...view.history.map((h) => {
-    const row = el('tr', {});
-    for (const v of [h.attempt, h.session ?? '', h.outcome, h.reason, new Date(h.at).toISOString().replace('T', ' ').slice(0, 19)]) row.append(el('td', {}, v));
-    return row;
-  }));
+  const u = view.usage;
+  document.getElementById('cost').textContent = u
+    ? `cost ${u.cost === null ? 'unknown (a model without a price)' : money(u.cost)} · ${u.tokens.input + u.tokens.cacheWrite5m + u.tokens.cacheWrite1h + u.tokens.cacheRead} tokens in, ${u.tokens.output} out${u.unknown ? ` · ${u.unknown} attempt(s) whose usage could not be read` : ''}`
+    : '';
+  rows('#attempts', view.history, (h) => [h.attempt, h.session ?? '', h.outcome, h.reason, h.usage && !h.usage.unknown ? money(h.usage.cost) : '', when(h.at)]);
+  rows('#transitions', view.transitions, (x) => [when(x.at), x.session ?? '', x.from, x.to, x.event, x.reason ?? '']);
+  if (view.logs.length) {
+    document.getElementById('logs-section').hidden = false;
+    document.getElementById('logs').replaceChildren(...view.logs.flatMap((l) => [el('h3', {}, `attempt ${l.attempt} in ${l.session ?? '?'} (${l.outcome})`), el('pre', { class: 'log' }, l.text)]));
+  }
   const note = document.getElementById('diff-note');
   if (view.diff.error) {
     note.textContent = view.diff.error;
