@@ -32,9 +32,9 @@ async function start() {
   if (login.csrf && (t.state === 'inbox' || (t.state === 'active' && t.step === 'queued'))) controls.append(controlButton('cancel', { kind: 'cancel', project: t.project, name: t.name }));
   if (login.csrf && t.state === 'failed') controls.append(controlButton('retry', { kind: 'retry', project: t.project, name: t.name }));
   const u = view.usage;
-  document.getElementById('cost').textContent = u
-    ? `cost ${u.cost === null ? 'unknown (a model without a price)' : money(u.cost)} · ${u.tokens.input + u.tokens.cacheWrite5m + u.tokens.cacheWrite1h + u.tokens.cacheRead} tokens in, ${u.tokens.output} out${u.unknown ? ` · ${u.unknown} attempt(s) whose usage could not be read` : ''}`
-    : '';
+  document.getElementById('cost').textContent = !u ? '' : u.attempts === 0
+    ? `usage unknown: ${u.unknown} attempt(s) whose usage could not be read`
+    : `cost ${u.cost === null ? 'unknown (a model without a price)' : money(u.cost)} · ${u.tokens.input + u.tokens.cacheWrite5m + u.tokens.cacheWrite1h + u.tokens.cacheRead} tokens in, ${u.tokens.output} out${u.unknown ? ` · ${u.unknown} attempt(s) whose usage could not be read` : ''}`;
   rows('#attempts', view.history, (h) => [h.attempt, h.session ?? '', h.outcome, h.reason, h.usage && !h.usage.unknown ? money(h.usage.cost) : '', when(h.at)]);
   rows('#transitions', view.transitions, (x) => [when(x.at), x.session ?? '', x.from, x.to, x.event, x.reason ?? '']);
   if (view.logs.length) {
