@@ -93,7 +93,7 @@ describe('schema errors', () => {
 
   it('lists the allowed keys when no key is close', () => {
     expect(errorsOf(yaml(...HEAD, 'controller:', '  frequency: 10s'))).toEqual([
-      `${FILE}:7:3: controller.frequency: unknown key; the keys allowed here are resync, stateDir, metrics, web`,
+      `${FILE}:7:3: controller.frequency: unknown key; the keys allowed here are resync, stateDir, metrics, web, webInput`,
     ]);
   });
 

@@ -21,7 +21,7 @@ describe('normalize', () => {
       instructionSuffix: DEFAULTS.tasks.instructionSuffix, emptyBodyText: DEFAULTS.tasks.emptyBodyText,
       resumeIdDir: null, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     });
-    expect(v.controller).toEqual({ resyncMs: 10_000, stateDir: '/home/you/.local/state/agentpool/test', metrics: null, web: null });
+    expect(v.controller).toEqual({ resyncMs: 10_000, stateDir: '/home/you/.local/state/agentpool/test', metrics: null, web: null, webInput: false });
   });
 
   it('reads pool.prewarm as a number of agents: true is every slot, false none', () => {
