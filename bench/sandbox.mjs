@@ -2,12 +2,16 @@
 // What the sandbox adds to an agent's start (issue 25): the same program started N times directly and in
 // the sandbox agentpool lays out for it (src/sandbox/: bubblewrap, its mounts and namespaces), without and
 // with one allowed loopback address (socat relays outside and inside, the inside one up before the program
-// starts), and with remote hosts allowed (the proxy, a Node process outside, listening before it starts). The program is `node -e 0`, the start of a Node CLI without its own work; wall time from spawn
-// to exit, median and p90, and the ratio to starting it directly, all in this one process. Asserts nothing.
+// starts), and with remote hosts allowed (the proxy, a Node process outside, started beside the program,
+// not before it). The program is `node -e 0`, the start of a Node CLI without its own work; wall time from
+// spawn to exit, median and p90, and the ratio to starting it directly, all in this one process. Then the
+// same for a program whose first act is a connection, direct or through the proxy: what an agent that
+// reaches the network at once waits for. Asserts nothing.
 //
 //   node bench/sandbox.mjs          N=40
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -66,4 +70,30 @@ for (const [name, xs] of Object.entries(results)) {
   const { median, p90 } = stats(xs);
   console.log(`  ${name.padEnd(31)} median ${median.toFixed(1).padStart(6)}  p90 ${p90.toFixed(1).padStart(6)}  ×${(median / base).toFixed(2)}  (+${(median - base).toFixed(1)} ms)`);
 }
+
+// The proxy is not waited for: a program that reaches the network at once waits for it on its first
+// connection instead. Start → a first connection made (direct) or tunnelled through the proxy (CONNECT
+// answered 200), to a port listening on this host (the kernel completes the connection; nothing accepts).
+const target = createServer().listen(0, '127.0.0.1');
+await new Promise((r) => target.once('listening', r));
+const port = target.address().port;
+const connectOnce = `const net = require('net'); const p = process.env.HTTPS_PROXY;
+if (p) { const u = new URL(p); const s = net.connect(+u.port, u.hostname, () => s.write('CONNECT 127.0.0.1:${port} HTTP/1.1\\r\\nHost: 127.0.0.1:${port}\\r\\n\\r\\n'));
+  s.on('data', (d) => process.exit(/^HTTP\\/1.1 200/.test(String(d)) ? 0 : 3)); s.on('error', () => process.exit(4)); }
+else { const s = net.connect(${port}, '127.0.0.1', () => process.exit(0)); s.on('error', () => process.exit(4)); }`;
+const first = [process.execPath, '-e', connectOnce];
+const firstRuns = {
+  direct: first,
+  'sandboxed, through the proxy': sandboxArgv({ ...layout, proxy: { socket: join(net, 'proxy.s'), allow: [`127.0.0.1:${port}`], port: 43_128, command: [process.execPath, join(ROOT, 'dist', 'sandbox', 'proxy.js')], log: join(net, 'denied.log') } }, first),
+};
+for (const name of Object.keys(firstRuns)) time(firstRuns[name]);
+const firstResults = Object.fromEntries(Object.keys(firstRuns).map((n) => [n, []]));
+for (let i = 0; i < N; i++) for (const [name, argv] of Object.entries(firstRuns)) firstResults[name].push(time(argv));
+const firstBase = stats(firstResults.direct).median;
+console.log(`start → a first connection made (node), ${N} runs each (interleaved), wall ms:`);
+for (const [name, xs] of Object.entries(firstResults)) {
+  const { median, p90 } = stats(xs);
+  console.log(`  ${name.padEnd(31)} median ${median.toFixed(1).padStart(6)}  p90 ${p90.toFixed(1).padStart(6)}  ×${(median / firstBase).toFixed(2)}  (+${(median - firstBase).toFixed(1)} ms)`);
+}
+target.close();
 rmSync(dir, { recursive: true, force: true });

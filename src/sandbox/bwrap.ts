@@ -67,27 +67,30 @@ function proxyEnv(port: number): string[] {
 
 /**
  * Outside: a relay per allowed loopback address, from its UNIX socket to the address, and the proxy for
- * remote hosts; all ended with the sandbox, none writing to the agent's screen, each listening before the
- * sandbox starts.
+ * remote hosts; all ended with the sandbox, none writing to the agent's screen. The sandbox starts at once,
+ * without waiting for them to listen (the proxy takes a Node start, ~80 ms): a connection made inside
+ * before its socket is there waits for it (insideScript), while the agent starts meanwhile.
  */
 function outsideScript(l: SandboxLayout): string {
   const relays = l.forwards.map((f) => `setpriv --pdeathsig TERM socat ${shellQuote(`UNIX-LISTEN:${f.socket},fork,unlink-early,mode=600`)} ${shellQuote(`TCP:${f.host}:${f.port}`)} </dev/null >/dev/null 2>&1 &`);
   const proxy = l.proxy
     ? [`setpriv --pdeathsig TERM ${[...l.proxy.command, l.proxy.socket, ...l.proxy.allow].map(shellQuote).join(' ')} </dev/null >/dev/null 2>>${shellQuote(l.proxy.log)} &`]
     : [];
-  // The agent starts once every socket listens (3 s at most): the proxy takes a Node start. A socket left
-  // by the last agent is removed first, so it is not taken for this one's.
+  // A socket left by the last agent is removed first, so it is not taken for this one's.
   const sockets = listened(l).map((f) => shellQuote(f.socket)).join(' ');
-  const wait = `for s in ${sockets}; do i=0; while [ ! -S "$s" ] && [ $i -lt 300 ]; do sleep 0.01; i=$((i+1)); done; done`;
-  return [`rm -f ${sockets}`, ...relays, ...proxy, wait, 'exec "$@"'].join('\n');
+  return [`rm -f ${sockets}`, ...relays, ...proxy, 'exec "$@"'].join('\n');
 }
 
-/** Inside: a listener per allowed address on the sandbox's loopback, up before the agent starts (1 s at most). */
+/**
+ * Inside: a listener per allowed address on the sandbox's loopback, up before the agent starts (1 s at
+ * most). Each connection is relayed to its UNIX socket, waiting up to 3 s for the socket to be there (its
+ * relay or proxy outside may still be starting).
+ */
 function insideScript(forwards: SandboxLayout['forwards']): string {
   if (forwards.length === 0) return 'exec "$@"';
-  const listeners = forwards.map((f) => `socat ${shellQuote(`TCP-LISTEN:${f.port},bind=${loopback(f.host)},fork,reuseaddr`)} ${shellQuote(`UNIX-CONNECT:${f.socket}`)} &`);
+  const listeners = forwards.map((f) => `socat ${shellQuote(`TCP-LISTEN:${f.port},bind=${loopback(f.host)},fork,reuseaddr`)} ${shellQuote(`UNIX-CONNECT:${f.socket},retry=300,interval=0.01`)} &`);
   const ports = forwards.map((f) => f.port.toString(16).toUpperCase().padStart(4, '0'));
-  const wait = `for p in ${ports.join(' ')}; do i=0; while ! grep -q ":$p 00000000:0000 0A" /proc/net/tcp && [ $i -lt 100 ]; do sleep 0.01; i=$((i+1)); done; done`;
+  const wait = `for p in ${ports.join(' ')}; do i=0; while ! grep -q ":$p 00000000:0000 0A" /proc/net/tcp && [ $i -lt 500 ]; do sleep 0.002; i=$((i+1)); done; done`;
   return [...listeners, wait, 'exec "$@"'].join('\n');
 }
 

@@ -27,17 +27,16 @@ describe('sandboxArgv', () => {
     expect(argv.slice(-6)).toEqual(['-c', 'exec "$@"', 'agentpool-sandbox', 'claude', '--model', 'opus']);
   });
 
-  it('relays each allowed loopback address: socat outside, ended with the sandbox, and a listener inside up before the agent', () => {
+  it('relays each allowed loopback address: socat outside, ended with the sandbox, not waited for; a listener inside up before the agent, whose connections wait for the socket', () => {
     const argv = sandboxArgv({ ...layout, forwards: [{ host: 'localhost', port: 8080, socket: '/state/sessions/s1/net/8080.s' }] }, ['agent']);
     expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     expect(argv[2]).toBe([
       "rm -f '/state/sessions/s1/net/8080.s'",
       "setpriv --pdeathsig TERM socat 'UNIX-LISTEN:/state/sessions/s1/net/8080.s,fork,unlink-early,mode=600' 'TCP:localhost:8080' </dev/null >/dev/null 2>&1 &",
-      `for s in '/state/sessions/s1/net/8080.s'; do i=0; while [ ! -S "$s" ] && [ $i -lt 300 ]; do sleep 0.01; i=$((i+1)); done; done`,
       'exec "$@"',
     ].join('\n'));
     const inside = argv[argv.length - 3]!;
-    expect(inside).toContain("socat 'TCP-LISTEN:8080,bind=127.0.0.1,fork,reuseaddr' 'UNIX-CONNECT:/state/sessions/s1/net/8080.s' &");
+    expect(inside).toContain("socat 'TCP-LISTEN:8080,bind=127.0.0.1,fork,reuseaddr' 'UNIX-CONNECT:/state/sessions/s1/net/8080.s,retry=300,interval=0.01' &");
     expect(inside).toContain('for p in 1F90;');
     expect(inside.endsWith('exec "$@"')).toBe(true);
   });
@@ -57,6 +56,6 @@ describe('sandboxArgv with remote hosts', () => {
     expect(argv[2]).toContain("setpriv --pdeathsig TERM '/usr/bin/node' '/opt/agentpool/dist/sandbox/proxy.js' '/state/sessions/s1/net/proxy.s' 'api.anthropic.com:443' </dev/null >/dev/null 2>>'/state/sessions/s1/net/denied.log' &");
     const env = (k: string) => argv[argv.findIndex((a, i) => a === '--setenv' && argv[i + 1] === k) + 2];
     expect([env('HTTPS_PROXY'), env('https_proxy'), env('HTTP_PROXY'), env('NO_PROXY')]).toEqual(['http://127.0.0.1:43128', 'http://127.0.0.1:43128', 'http://127.0.0.1:43128', '127.0.0.1,localhost']);
-    expect(argv[argv.length - 3]).toContain("socat 'TCP-LISTEN:43128,bind=127.0.0.1,fork,reuseaddr' 'UNIX-CONNECT:/state/sessions/s1/net/proxy.s' &");
+    expect(argv[argv.length - 3]).toContain("socat 'TCP-LISTEN:43128,bind=127.0.0.1,fork,reuseaddr' 'UNIX-CONNECT:/state/sessions/s1/net/proxy.s,retry=300,interval=0.01' &");
   });
 });
