@@ -1,7 +1,8 @@
 import type { AgentProfile, DesiredState } from '../config/types.js';
 import { readFile } from 'node:fs/promises';
-import { claudeUsage } from './claude-transcript.js';
-import { codexMessages } from './codex-rollout.js';
+import { CLAUDE, claudeUsage, subagentFiles } from './claude-transcript.js';
+import { CODEX, codexMessages } from './codex-rollout.js';
+import { FileFollower, type LineFold } from './follow.js';
 import { geminiMessages } from './gemini-session.js';
 import { priceUsage, SHIPPED_PRICES, type PriceTable } from './prices.js';
 import type { AttemptUsage, MessageUsage, UnknownUsage } from './usage.js';
@@ -32,15 +33,51 @@ function fromText(parse: (text: string, window: { from: number; to: number }) =>
  * the session file its hooks named (Claude Code's transcript, which the fake agent writes too; Codex's
  * rollout; Gemini's session record). A CLI whose usage agentpool cannot read says so.
  */
-export async function attemptUsage(
-  profile: AgentProfile, a: { transcriptPath: string | null; launchedAt: number | null; claimedAt: number | null }, now: number, table: PriceTable,
-): Promise<AttemptUsage | UnknownUsage> {
+export async function attemptUsage(profile: AgentProfile, a: AttemptFiles, now: number, table: PriceTable): Promise<AttemptUsage | UnknownUsage> {
   const reader = READERS[profile.driver];
   if (!reader) return { unknown: `${profile.name}: agentpool does not read this CLI's usage yet` };
   if (!a.transcriptPath) return { unknown: 'the agent named no session file' };
-  // A little slack on both ends: the file's clock is the agent's, written as it goes.
-  const from = (a.launchedAt ?? a.claimedAt ?? 0) - 1_000;
-  const messages = await reader.read(a.transcriptPath, { from, to: now + 1_000 });
+  const messages = await reader.read(a.transcriptPath, { from: windowStart(a), to: now + 1_000 });
   if (!messages) return { unknown: `${a.transcriptPath} cannot be read` };
   return priceUsage(reader.source, messages, table);
+}
+
+/** What finds an attempt's session file and its part of it. */
+type AttemptFiles = { transcriptPath: string | null; launchedAt: number | null; claimedAt: number | null };
+
+/** A little slack before the launch: the file's clock is the agent's, written as it goes. */
+const windowStart = (a: AttemptFiles): number => (a.launchedAt ?? a.claimedAt ?? 0) - 1_000;
+
+/**
+ * A working attempt's usage so far, for its task's cap, looked at every few seconds: Claude Code's
+ * transcripts (its own and its subagents') and Codex's rollout are followed as they grow (FileFollower),
+ * so each look reads only what was written since the last; Gemini's record is read whole (older versions
+ * rewrite it as one document). What `attemptUsage` reads once the attempt ended stays its exact figure.
+ */
+export class LiveUsage {
+  private readonly followers = new Map<string, FileFollower<unknown>>();
+
+  constructor(private readonly profile: AgentProfile, private readonly a: AttemptFiles) {}
+
+  /** Whether this reader is for `a` (the same file, the same attempt). */
+  isFor(a: AttemptFiles): boolean {
+    return a.transcriptPath === this.a.transcriptPath && windowStart(a) === windowStart(this.a);
+  }
+
+  async read(now: number, table: PriceTable): Promise<AttemptUsage | UnknownUsage> {
+    const path = this.a.transcriptPath;
+    const fold = this.profile.driver === 'claude-hooks' ? CLAUDE : this.profile.driver === 'codex-hooks' ? CODEX : null;
+    if (!fold || !path) return attemptUsage(this.profile, this.a, now, table);
+    const files = this.profile.driver === 'claude-hooks' ? [path, ...(await subagentFiles(path))] : [path];
+    const messages: MessageUsage[] = [];
+    for (const [i, file] of files.entries()) {
+      let f = this.followers.get(file);
+      if (!f) this.followers.set(file, (f = new FileFollower<unknown>(file, fold as LineFold<unknown>, { from: windowStart(this.a), to: Infinity })));
+      const got = await f.read();
+      // The session's own file unreadable is unknown usage; a subagent's, none yet.
+      if (!got && i === 0) return { unknown: `${path} cannot be read` };
+      messages.push(...(got ?? []));
+    }
+    return priceUsage(this.profile.driver === 'claude-hooks' ? 'claude transcript' : 'codex rollout', messages, table);
+  }
 }

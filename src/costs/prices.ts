@@ -1,4 +1,4 @@
-import { addTokens, NO_TOKENS, type AttemptUsage, type MessageUsage, type Tokens } from './usage.js';
+import { NO_TOKENS, type AttemptUsage, type MessageUsage, type Tokens } from './usage.js';
 
 /** Prices per million tokens. `above`: the tier a request is billed at once its input passes `tokens`. */
 export interface ModelPrice {
@@ -66,17 +66,30 @@ export function priceOf(table: PriceTable, model: string): ModelPrice | null {
  */
 export function priceUsage(source: string, messages: readonly MessageUsage[], table: PriceTable): AttemptUsage {
   const byModel: AttemptUsage['byModel'] = {};
-  let tokens = NO_TOKENS;
+  const tokens = { ...NO_TOKENS };
   let cost: number | null = 0;
+  // A model's price found once per call: a transcript has thousands of messages of two or three models.
+  const prices = new Map<string, ModelPrice | null>();
   for (const m of messages) {
-    const price = priceOf(table, m.model);
-    const was = byModel[m.model] ?? { ...NO_TOKENS, cost: price ? 0 : null };
+    let price = prices.get(m.model);
+    if (price === undefined) prices.set(m.model, (price = priceOf(table, m.model)));
+    const sum = (byModel[m.model] ??= { ...NO_TOKENS, cost: price ? 0 : null });
     const c = price ? costOf(m.tokens, price) : null;
-    byModel[m.model] = { ...addTokens(was, m.tokens), cost: was.cost === null || c === null ? null : was.cost + c };
-    tokens = addTokens(tokens, m.tokens);
+    addInto(sum, m.tokens);
+    sum.cost = sum.cost === null || c === null ? null : sum.cost + c;
+    addInto(tokens, m.tokens);
     cost = cost === null || c === null ? null : cost + c;
   }
   return { source, messages: messages.length, tokens, byModel, cost: cost === null ? null : round(cost), prices: table.date };
+}
+
+/** Adds `t` to `into`, in place (a sum over thousands of messages makes no object per message). */
+function addInto(into: Tokens, t: Tokens): void {
+  into.input += t.input;
+  into.output += t.output;
+  into.cacheWrite5m += t.cacheWrite5m;
+  into.cacheWrite1h += t.cacheWrite1h;
+  into.cacheRead += t.cacheRead;
 }
 
 function costOf(t: Tokens, p: ModelPrice): number {

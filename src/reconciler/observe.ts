@@ -1,5 +1,5 @@
 import type { ProjectQueue } from '../tasks/scan.js';
-import { attemptUsage, priceTable } from '../costs/attempt-usage.js';
+import { LiveUsage, priceTable } from '../costs/attempt-usage.js';
 import { capOf, overCap } from '../costs/caps.js';
 import { taskUsage, totalTokens } from '../costs/usage.js';
 import { budgetWarnings, hasDayBudget } from '../costs/budget.js';
@@ -104,9 +104,11 @@ function observed(d: DesiredState, b: BackendSession): ObservedSession {
 /** Drivers log while they act; reading is quiet. */
 const silent = pino({ level: 'silent' });
 
-/** How often a working agent's spend is read against its task's cap (its session file is parsed each time). */
+/** How often a working agent's spend is read against its task's cap (what its session file gained since the last look). */
 const CAP_LOOK_MS = 2_000;
 const capLooks = new Map<string, { at: number; over: string | null }>();
+/** Each working session's usage reader: its session file followed as it grows. */
+const liveReaders = new Map<string, LiveUsage>();
 
 /**
  * The working slots whose task spent its cap (budgets.task, or its own from `agentpool resume`): what its
@@ -131,7 +133,10 @@ async function capsPassed(d: DesiredState, views: ReadonlyMap<string, SlotView>,
     // Its session file, as its hooks named it (the sidecar gets it when the attempt ends).
     const transcriptPath = a.sidecar.transcriptPath
       ?? (await driverFor(profile).identity({ profile, session: v.session, stateDir: d.controller.stateDir, log: silent }).catch(() => ({} as { transcriptPath?: string }))).transcriptPath ?? null;
-    const live = await attemptUsage(profile, { ...a.sidecar, transcriptPath }, now, table).catch(() => undefined);
+    const files = { ...a.sidecar, transcriptPath };
+    let reader = liveReaders.get(v.session);
+    if (!reader?.isFor(files)) liveReaders.set(v.session, (reader = new LiveUsage(profile, files)));
+    const live = await reader.read(now, table).catch(() => undefined);
     // Its ended attempts and the working one, summed as its record will sum them.
     const spent = taskUsage([...a.sidecar.history.map((h) => h.usage), live]);
     const over = spent ? overCap(cap, { cost: spent.attempts ? spent.cost : 0, tokens: totalTokens(spent.tokens) }) : null;
@@ -139,5 +144,6 @@ async function capsPassed(d: DesiredState, views: ReadonlyMap<string, SlotView>,
     if (over) out.set(v.session, over);
   }
   for (const s of capLooks.keys()) if (views.get(s)?.state !== 'working') capLooks.delete(s);
+  for (const s of liveReaders.keys()) if (views.get(s)?.state !== 'working') liveReaders.delete(s);
   return out;
 }
