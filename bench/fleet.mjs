@@ -37,16 +37,38 @@ async function measure(door, agents, controllers) {
   await until(() => done() === N, 'the last latency task', 60_000, 5);
   const prompts = agents.flatMap((w) => w.prompts());
   const latencies = prompts.filter((p) => /Latency task \d+\./.test(p.prompt)).map((p) => Date.parse(p.ts) - dropped.get(p.prompt.match(/Latency task \d+\./)[0]));
+  // Where a latency task's time goes, by the controllers' own log lines: the file → in the queue (front
+  // door) → taken by a host → claimed in the host's clone → the prompt received.
+  const steps = { queued: [], taken: [], claimed: [], prompted: [] };
+  const at = (c, msg, part) => c.lines.find((l) => l.msg === msg && JSON.stringify(l).includes(part))?.time;
+  for (let i = 0; i < N; i++) {
+    const name = `lat-${i}.md`;
+    const t = dropped.get(`Latency task ${i}.`);
+    const queued = at(controllers[0], "task added to the fleet's queue", `/${name}`);
+    const host = controllers.slice(1).find((c) => at(c, 'took a job from the fleet', `/${name}`));
+    if (!queued || !host) continue;
+    const taken = at(host, 'took a job from the fleet', `/${name}`);
+    // In the host's clone the task's file is named for its lease: lat-0--<token>.md.
+    const claimed = at(host, 'claimed task', `/lat-${i}--`);
+    const p = prompts.find((x) => x.prompt.includes(`Latency task ${i}.`));
+    if (!claimed || !p) continue;
+    steps.queued.push(queued - t);
+    steps.taken.push(taken - queued);
+    steps.claimed.push(claimed - taken);
+    steps.prompted.push(Date.parse(p.ts) - claimed);
+  }
   const t0 = Date.now();
   for (let i = 0; i < BURST; i++) door.drop(`burst-${i}.md`, `Burst task ${i}.\n`);
   await until(() => done() === N + BURST, `${BURST} burst tasks`, 600_000, 20);
-  return { latencies, perSecond: BURST / ((Date.now() - t0) / 1000) };
+  return { latencies, perSecond: BURST / ((Date.now() - t0) / 1000), steps };
 }
 
 const env = { FAKE_AGENT_WORK_MS: 0 };
 
 // One host.
-const single = world({ size: 4, prewarm: false, agentEnv: env, isolation: 'worktree' });
+// PREWARM=1: an agent waits warm in each free session (the default), in both; off by default here.
+const prewarm = process.env.PREWARM === '1';
+const single = world({ size: 4, prewarm, agentEnv: env, isolation: 'worktree' });
 const sc = single.controller();
 await until(() => sc.lines.filter((l) => l.to === 'idle').length >= 4, 'four sessions', 60_000, 20);
 const one = await measure(single, [single], [sc]);
@@ -65,11 +87,11 @@ const remote = join(door.dir, 'remote.git');
 spawnSync('git', ['init', '--quiet', '--bare', remote]);
 spawnSync('git', ['remote', 'add', 'origin', remote], { cwd: door.project });
 spawnSync('git', ['push', '--quiet', 'origin', 'main'], { cwd: door.project });
-const hosts = [1, 2].map((i) => world({ size: 2, prewarm: false, agentEnv: env, extra: fleetYaml(`host-${i}`, 'host') }));
+const hosts = [1, 2].map((i) => world({ size: 2, prewarm, agentEnv: env, extra: fleetYaml(`host-${i}`, 'host') }));
 const dc = door.controller();
 const hcs = hosts.map((h) => h.controller());
 await until(() => hcs.every((c) => c.lines.filter((l) => l.to === 'idle').length >= 2), 'four sessions on two hosts', 60_000, 20);
-const fleet = await measure(door, hosts, [dc]).catch((err) => {
+const fleet = await measure(door, hosts, [dc, ...hcs]).catch((err) => {
   for (const c of [dc, ...hcs]) console.error(c.lines.filter((l) => l.msg !== 'pass').slice(-8).map((l) => JSON.stringify(l)).join('\n'), '\n---');
   throw err;
 });
@@ -80,10 +102,12 @@ redis.kill('SIGKILL');
 await redis;
 rmSync(redisDir, { recursive: true, force: true });
 
-console.log(`task file → prompt received, one at a time (${N} tasks, fake agents, prewarm off, a worktree per task):`);
+console.log(`task file → prompt received, one at a time (${N} tasks, fake agents, prewarm ${prewarm ? 'on' : 'off'}, a worktree per task):`);
 console.log(`  one host, pool of 4:                      ${spread(one.latencies)}`);
 console.log(`  fleet (Redis, front door, 2 hosts × 2):   ${spread(fleet.latencies)}`);
 console.log(`  fleet / one host, p50: ×${(percentile50(fleet.latencies) / percentile50(one.latencies)).toFixed(2)}`);
+const mid = (k) => (fleet.steps[k].length ? `${percentile50(fleet.steps[k])} ms` : 'n/a');
+console.log(`  fleet, p50 of each step: file → in the queue ${mid('queued')}, → taken by a host ${mid('taken')}, → claimed in its clone ${mid('claimed')}, → prompt received ${mid('prompted')} (n=${fleet.steps.queued.length})`);
 console.log(`${BURST} tasks at once, no work time:`);
 console.log(`  one host, pool of 4:                      ${one.perSecond.toFixed(1)} tasks/s`);
 console.log(`  fleet, 2 hosts × 2:                       ${fleet.perSecond.toFixed(1)} tasks/s (×${(fleet.perSecond / one.perSecond).toFixed(2)})`);

@@ -1,5 +1,5 @@
 import { Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { FleetSpec } from '../config/types.js';
 import { PRIORITIES } from '../config/types.js';
 import { FencedError, type FleetEngine, type FleetView, type HostStatus, type JobStatus } from './engine.js';
@@ -10,6 +10,8 @@ const HOST_KEY = (host: string) => `agentpool:host:${host}`;
 const SEEN_KEY = 'agentpool:hosts';
 /** A person cancelled the task of a job a host runs (kept a day). */
 const CANCEL_KEY = (id: string) => `agentpool:cancel:${id}`;
+/** Where a front door says a job was added (its queue's name), for the hosts that wait for one. */
+const ADDED_CHANNEL = 'agentpool:added';
 
 /** Where Redis is: one server, or the primary a set of Sentinels names (fleet.redis, fleet.sentinels). */
 export type RedisAt = FleetSpec['redis'];
@@ -34,6 +36,7 @@ export interface BullOptions {
 export class BullEngine implements FleetEngine {
   private readonly queues = new Map<string, Queue>();
   private readonly workers = new Map<string, Worker>();
+  private readonly subscribers = new Set<Redis>();
 
   constructor(private readonly o: BullOptions) {}
 
@@ -67,7 +70,22 @@ export class BullEngine implements FleetEngine {
       jobId: id, priority: jobPriority(job.priority), attempts: this.o.attempts,
       backoff: { type: 'exponential', delay: this.o.backoffMs }, removeOnComplete: false, removeOnFail: false,
     });
+    // The hosts that listen take it now (onAdded); the others at their next look.
+    await (await this.redis(queue)).publish(ADDED_CHANNEL, queue).catch(() => 0);
     return id;
+  }
+
+  onAdded(fn: (queue: string) => void): () => void {
+    // Its own connection: a subscribed one takes no other command. ioredis subscribes again after a reconnect.
+    const sub = new Redis(this.connection() as RedisOptions);
+    this.subscribers.add(sub);
+    sub.on('error', () => {}); // it reconnects by itself; the looks go on meanwhile
+    sub.on('message', (channel: string, queue: string) => channel === ADDED_CHANNEL && fn(queue));
+    void sub.subscribe(ADDED_CHANNEL).catch(() => {});
+    return () => {
+      this.subscribers.delete(sub);
+      sub.disconnect();
+    };
   }
 
   async take(queue: string, token: string): Promise<{ id: string; job: FleetJob } | null> {
@@ -161,6 +179,8 @@ export class BullEngine implements FleetEngine {
   }
 
   async close(): Promise<void> {
+    for (const sub of this.subscribers) sub.disconnect();
+    this.subscribers.clear();
     await Promise.all([...this.workers.values()].map((w) => w.close(true)));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }

@@ -47,6 +47,12 @@ export interface FleetEngine {
    * another host, within about the lock time plus the check interval.
    */
   watchStalled(queue: string): void;
+  /**
+   * Calls `fn` with a queue's name soon after a job is added to it, by any front door: a host takes it
+   * then instead of at its next look. Best effort (a message missed while Redis fails over is found by
+   * the next look); returns how to stop.
+   */
+  onAdded(fn: (queue: string) => void): () => void;
   close(): Promise<void>;
 }
 

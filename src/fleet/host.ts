@@ -30,6 +30,7 @@ import { checkoutsDir } from './overlay.js';
 export class FleetHost {
   readonly leases: LeaseKeeper;
   private ticking = false;
+  private again = false;
   /** Local tasks already asked to stop (their job is not ours), and the replies nobody waits for. */
   private readonly cancelled = new Set<string>();
   private readonly replies = new Set<string>();
@@ -69,8 +70,13 @@ export class FleetHost {
 
   /** One look: ended tasks pushed and their jobs finished, tasks without a job stopped, free slots given jobs. */
   async tick(d: DesiredState): Promise<void> {
-    if (this.ticking) return;
+    // A look asked for while one runs (a job added meanwhile) runs right after it.
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
     this.ticking = true;
+    this.again = false;
     try {
       let waiting = 0;
       for (const lease of this.leases.leases()) {
@@ -95,6 +101,7 @@ export class FleetHost {
     } finally {
       this.ticking = false;
     }
+    if (this.again) await this.tick(d);
   }
 
   stop(): void {

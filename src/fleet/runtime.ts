@@ -22,6 +22,7 @@ const STATUS_TTL_MS = 3 * PUBLISH_MS;
  */
 export class FleetRuntime {
   private timers: NodeJS.Timeout[] = [];
+  private readonly stops: Array<() => void> = [];
   private collecting = false;
 
   private constructor(
@@ -73,7 +74,10 @@ export class FleetRuntime {
   async start(desired: () => DesiredState): Promise<void> {
     if (this.host) {
       await this.host.start(queuesOf(desired()));
-      this.timers.push(setInterval(() => void this.host!.tick(desired()).catch((err: Error) => this.log.warn({ err: err.message }, 'fleet host: a look failed')), HOST_TICK_MS));
+      const look = () => void this.host!.tick(desired()).catch((err: Error) => this.log.warn({ err: err.message }, 'fleet host: a look failed'));
+      this.timers.push(setInterval(look, HOST_TICK_MS));
+      // A job added to a queue this host takes: looked for now, not at the next tick.
+      this.stops.push(this.engine.onAdded((queue) => queuesOf(desired()).includes(queue) && look()));
     }
     if (this.frontDoor) {
       this.timers.push(setInterval(() => void this.collect(desired()), FRONT_DOOR_TICK_MS));
@@ -111,6 +115,7 @@ export class FleetRuntime {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    for (const s of this.stops.splice(0)) s();
     this.host?.stop();
     await this.engine.close();
   }

@@ -41,6 +41,29 @@ describe('the fleet queue on BullMQ', () => {
     }
   });
 
+  it('tells every listening host the queue a job was added to, as it is added (so it takes it at once)', async () => {
+    const [front, host1, host2] = [engine(), engine(), engine()];
+    const q = fresh();
+    const heard: string[][] = [[], []];
+    try {
+      const stops = [host1, host2].map((h, i) => h.onAdded((queue) => heard[i]!.push(queue)));
+      // Subscribed once Redis answers the subscription: a job added before that is found by a look.
+      await waitFor(async () => {
+        await front.add(`${q}-probe`, job('webapp/probe.md'));
+        return heard.every((h) => h.includes(`${q}-probe`));
+      }, { what: 'both hosts subscribed' });
+      await front.add(q, job('webapp/c.md'));
+      await waitFor(async () => heard.every((h) => h.includes(q)), { what: 'both hosts told' });
+      expect((await host1.take(q, 'host1-c'))?.job.task).toBe('webapp/c.md');
+      stops[0]!();
+      await front.add(q, job('webapp/d.md'));
+      await waitFor(async () => heard[1]!.filter((x) => x === q).length === 2, { what: 'the second host told again' });
+      expect(heard[0]!.filter((x) => x === q)).toEqual([q]);
+    } finally {
+      await Promise.all([front.close(), host1.close(), host2.close()]);
+    }
+  });
+
   it('lets a restarted host keep its job by the token it saved, and refuses every step under another token', async () => {
     const q = fresh();
     const first = engine();
