@@ -33,7 +33,7 @@ export interface ControllerOptions {
   /** Take the single-instance lock (not for dry runs). */
   lock?: boolean;
   /** Serves the web dashboard on `controller.web` (src/web/, which the command line passes in). */
-  serveWeb?: (d: DesiredState, at: { host: string; port: number }, log: Logger) => Promise<{ close(): void }>;
+  serveWeb?: (d: () => DesiredState, at: { host: string; port: number }, log: Logger) => Promise<{ close(): void }>;
 }
 
 /**
@@ -184,7 +184,7 @@ export class Controller {
     this.running = true;
     const at = this.desired.controller.web;
     if (at && this.o.serveWeb) {
-      void this.o.serveWeb(this.desired, at, this.o.log).then((s) => {
+      void this.o.serveWeb(() => this.desired, at, this.o.log).then((s) => {
         if (this.running) this.web = s;
         else s.close();
       }).catch((err: Error) => this.o.log.error({ err: err.message }, 'the dashboard (controller.web) is not served'));
@@ -273,6 +273,6 @@ export class Controller {
 
   private statusSoon(): void {
     if (this.statusTimer || !this.running) return;
-    this.statusTimer = setTimeout(() => void this.writeStatus(), STATUS_SOON_MS);
+    this.statusTimer = setTimeout(() => void this.writeStatus().catch((err: Error) => this.o.log.warn({ err: err.message }, 'cannot write the status file')), STATUS_SOON_MS);
   }
 }

@@ -21,6 +21,8 @@ export class AddRefused extends Error {
  * taken.
  */
 export async function addTask(d: DesiredState, project: ProjectSpec, task: NewTask, name?: string): Promise<string> {
+  // A file name of the inbox's own: no folders, and not a dotfile (the controller leaves those alone).
+  if (name !== undefined && !/^[^/\\\0.][^/\\\0]*$/.test(name)) throw new AddRefused(`"${name}" is no task file name: no slashes, and not starting with a dot`);
   if (task.body.trim() === '') throw new AddRefused('the task has no text: give it as an argument, on stdin with -, or with --file');
   const written = taskText(task);
   const parsed = parseTask(new TextEncoder().encode(written));

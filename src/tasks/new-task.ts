@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { lstat, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { queueDirs } from './layout.js';
@@ -30,7 +30,8 @@ export function taskFileName(t: NewTask): string {
 
 /**
  * Writes `text` into the inbox as a new task the way a careful person would: to a dotfile the controller
- * ignores, then renamed to its name, so the controller never reads half of it. The name is `name`, or
+ * ignores, then linked under its name (a rename that never replaces), so the controller never reads half
+ * of it and two tasks added at once under one name both stay. The name is `name`, or
  * `name-2.md`, `-3` ... when a task of that name is in any of the project's queue folders (a second
  * `a.md` would make `after: [a.md]` mean two tasks). Returns the name it got. Refuses text that does not
  * parse as a task, with the reason.
@@ -41,15 +42,19 @@ export async function writeNewTask(inbox: string, name: string, text: string): P
   const dirs = queueDirs(inbox);
   const taken = async (n: string) => (await Promise.all(Object.values(dirs).map((d) => lstat(join(d, n)).then(() => true, () => false)))).some(Boolean);
   const stem = name.replace(/\.md$/, '');
-  let chosen = name;
-  for (let i = 2; await taken(chosen); i++) chosen = `${stem}-${i}.md`;
-  const temp = join(inbox, `.${chosen}.${randomUUID()}.tmp`);
+  const temp = join(inbox, `.${name}.${randomUUID()}.tmp`);
   await writeFile(temp, text, { flag: 'wx' });
   try {
-    await rename(temp, join(inbox, chosen));
-  } catch (err) {
+    for (let i = 1; ; i++) {
+      const chosen = i === 1 ? name : `${stem}-${i}.md`;
+      if (await taken(chosen)) continue;
+      // A link fails when the name was taken meanwhile (two adds at once): never one task over another.
+      if (await link(temp, join(inbox, chosen)).then(() => true, (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST') return false;
+        throw err;
+      })) return chosen;
+    }
+  } finally {
     await unlink(temp).catch(() => {});
-    throw err;
   }
-  return chosen;
 }

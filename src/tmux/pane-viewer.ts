@@ -4,6 +4,12 @@ import { ControlParser, controlCommand, type ControlEvent } from './control-pars
 import { tmuxEnv } from './exec-client.js';
 import { channelCommand, VIEWER_FLAGS } from './strays.js';
 
+/** What a paint asks of the pane besides its lines: its id, its program's pid, its size and its cursor. */
+const FACTS = '#{pane_id} #{pane_pid} #{pane_width} #{pane_height} #{cursor_x} #{cursor_y}';
+const FACTS_LINE = /^(%\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$/;
+/** How often the viewer looks whether the pane's program was started anew. */
+const PROGRAM_LOOK_MS = 1_000;
+
 /** A pane's screen as it is now: its size, and what paints it on an empty terminal of that size. */
 export interface ScreenSnapshot {
   cols: number;
@@ -37,6 +43,9 @@ export class PaneViewer {
   /** What each command written is waiting for, in order. */
   private readonly waiting: Array<(lines: string[] | null) => void> = [];
   private pane: string | null = null;
+  /** The pid of the program the last paint showed. */
+  private program: string | null = null;
+  private readonly looks: NodeJS.Timeout;
   /** Output is passed on only after a snapshot; until then (and while a new one is taken) it is in it. */
   private live = false;
   private ended = false;
@@ -50,6 +59,7 @@ export class PaneViewer {
     this.child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
     this.child.on('error', (err) => this.end(`tmux could not start: ${err.message}`));
     this.child.on('exit', () => this.end(stderr.trim() || 'the session or its server is gone'));
+    this.looks = setInterval(() => this.lookAtProgram(), PROGRAM_LOOK_MS);
   }
 
   /** Takes a fresh snapshot and sends it as a reset (a new watcher needs one). */
@@ -64,11 +74,14 @@ export class PaneViewer {
     setTimeout(() => this.child.kill('SIGKILL'), 1_000).unref();
   }
 
-  /** Writes a command; `done` gets its output lines (null when it failed), in feed(), in stream order. */
-  private send(words: string[], done: (lines: string[] | null) => void = () => {}): void {
+  /**
+   * Writes commands in one write (tmux reads them together, so no output comes between them); each `done`
+   * gets its command's output lines (null when it failed), in feed(), in stream order.
+   */
+  private send(...commands: Array<[words: string[], done?: (lines: string[] | null) => void]>): void {
     if (this.ended) return;
-    this.waiting.push(done);
-    this.child.stdin!.write(`${controlCommand(words)}\n`);
+    for (const [, done] of commands) this.waiting.push(done ?? (() => {}));
+    this.child.stdin!.write(commands.map(([words]) => `${controlCommand(words)}\n`).join(''));
   }
 
   /**
@@ -78,15 +91,27 @@ export class PaneViewer {
   private snapshot(): void {
     this.live = false;
     let facts: string[] | null = null;
-    this.send(['display-message', '-p', '-t', `=${this.session}:`, '#{pane_id} #{pane_width} #{pane_height} #{cursor_x} #{cursor_y}'], (l) => (facts = l));
-    this.send(['capture-pane', '-p', '-e', '-t', `=${this.session}:`], (lines) => {
-      const m = /^(%\d+) (\d+) (\d+) (\d+) (\d+)$/.exec(facts?.[0] ?? '');
+    this.send([['display-message', '-p', '-t', `=${this.session}:`, FACTS], (l) => (facts = l)], [['capture-pane', '-p', '-e', '-t', `=${this.session}:`], (lines) => {
+      const m = FACTS_LINE.exec(facts?.[0] ?? '');
       if (!m || !lines || this.ended) return;
       this.pane = m[1]!;
-      const [cols, rows, x, y] = [m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number];
+      this.program = m[2]!;
+      const [cols, rows, x, y] = [m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number];
       this.live = true;
       this.on.reset({ cols, rows, paint: `\x1b[0m\x1b[2J\x1b[H${lines.slice(0, rows).join('\r\n')}\x1b[0m\x1b[${y + 1};${x + 1}H` });
-    });
+    }]);
+  }
+
+  /**
+   * A program started anew in the pane (respawn-pane, as each task's agent starts) gets a fresh screen
+   * from tmux, which says nothing of it in the stream: the pane's pid is looked at every PROGRAM_LOOK_MS,
+   * and a new one is painted afresh.
+   */
+  private lookAtProgram(): void {
+    if (!this.live) return;
+    this.send([['display-message', '-p', '-t', `=${this.session}:`, '#{pane_pid}'], (l) => {
+      if (this.live && l?.[0] && l[0] !== this.program) this.snapshot();
+    }]);
   }
 
   private feed(events: ControlEvent[]): void {
@@ -108,7 +133,7 @@ export class PaneViewer {
         // It fell behind by pause-after's seconds and tmux paused it: on again, from a fresh screen.
         else if (e.name === 'pause' && e.args === this.pane) {
           this.live = false;
-          this.send(['refresh-client', '-A', `${this.pane}:continue`]);
+          this.send([['refresh-client', '-A', `${this.pane}:continue`]]);
           this.snapshot();
         } else if (e.name === 'layout-change' || e.name === 'window-pane-changed') this.snapshot();
       }
@@ -118,6 +143,7 @@ export class PaneViewer {
   private end(why: string): void {
     if (this.ended) return;
     this.ended = true;
+    clearInterval(this.looks);
     this.live = false;
     for (const w of this.waiting.splice(0)) w(null);
     this.child.kill('SIGTERM');

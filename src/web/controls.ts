@@ -23,12 +23,13 @@ const SESSION_CONTROLS = new Set(['cordon', 'uncordon', 'drain']);
  * `agentpool add` writes it (a person's `mv`); taking control of a pane is refused unless the dashboard was
  * started to allow it, and logged.
  */
-export function controlRoutes(app: Hono, d: DesiredState, logins: Logins, screens: Screens | null, log: Logger): void {
+export function controlRoutes(app: Hono, config: () => DesiredState, logins: Logins, screens: Screens | null, log: Logger): void {
   const allowed = (c: Context) => logins.allows(cookieOf(c.req.header('cookie')), c.req.header('x-agentpool-csrf'));
   const refuse = (c: Context) => c.json({ ok: false, message: 'log in first (controls need the token)' }, 403);
 
   app.post('/api/control', async (c) => {
     if (!allowed(c)) return refuse(c);
+    const d = config();
     const body = (await c.req.json().catch(() => ({}))) as { kind?: string; project?: string; name?: string; session?: string };
     const kind = String(body.kind ?? '');
     let target: string;
@@ -52,13 +53,13 @@ export function controlRoutes(app: Hono, d: DesiredState, logins: Logins, screen
 
   app.post('/api/add', async (c) => {
     if (!allowed(c)) return refuse(c);
+    const d = config();
     const body = (await c.req.json().catch(() => ({}))) as { project?: string; text?: string; name?: string };
     const project = d.projects.find((p) => p.name === body.project);
     if (!project) return c.json({ ok: false, message: `no project "${body.project}" in ${d.file}` }, 404);
     const text = String(body.text ?? '');
     if (Buffer.byteLength(text) > MAX_TASK_BYTES) return c.json({ ok: false, message: `the task is larger than ${MAX_TASK_BYTES / 1024} KB` }, 413);
     const name = body.name ? String(body.name) : undefined;
-    if (name !== undefined && !/^[^/\\\0]+$/.test(name)) return c.json({ ok: false, message: 'a task name is a file name: no slashes' }, 400);
     try {
       const got = await addTask(d, project, taskOfText(text), name);
       log.info({ project: project.name, task: got }, 'web: task added');
@@ -71,6 +72,7 @@ export function controlRoutes(app: Hono, d: DesiredState, logins: Logins, screen
 
   app.post('/api/take', async (c) => {
     if (!allowed(c)) return refuse(c);
+    const d = config();
     const body = (await c.req.json().catch(() => ({}))) as { session?: string; on?: boolean };
     if (!screens?.input) return c.json({ ok: false, message: 'taking control is off: start the dashboard with --allow-input (or controller.webInput: true)' }, 403);
     if (!body.session || !isPoolName(d, body.session)) return c.json({ ok: false, message: `${body.session} is not a session of the pool` }, 404);

@@ -62,7 +62,7 @@ const LOOK_MS = 1_000;
  */
 export class PoolFeed {
   private last: { view: PoolView; keyed: Keyed } | null = null;
-  private readonly listeners = new Set<(d: PoolDelta) => void>();
+  private readonly listeners = new Set<(d: PoolDelta | null) => void>();
   private watcher: FSWatcher | null = null;
   private every: NodeJS.Timeout | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -71,8 +71,15 @@ export class PoolFeed {
 
   constructor(private readonly stateDir: string, private readonly read: () => Promise<PoolView>) {}
 
-  /** Calls `fn` with the whole view, then with each change; returns how to stop. */
-  listen(fn: (d: PoolDelta) => void): () => void {
+  /** Ends every page's stream and stops looking (the server closes). */
+  close(): void {
+    for (const fn of this.listeners) fn(null);
+    this.listeners.clear();
+    this.stop();
+  }
+
+  /** Calls `fn` with the whole view, then with each change (null: the feed closed); returns how to stop. */
+  listen(fn: (d: PoolDelta | null) => void): () => void {
     this.listeners.add(fn);
     if (this.listeners.size === 1) this.start();
     void this.whole().then((v) => this.listeners.has(fn) && fn(poolDelta(null, v)!), () => {});
@@ -83,8 +90,12 @@ export class PoolFeed {
   }
 
   private async whole(): Promise<PoolView> {
-    if (!this.last) await this.refresh();
-    return this.last!.view;
+    // Until a read succeeds (a folder being made, a status file being replaced), again a little later.
+    for (let i = 0; !this.last; i++) {
+      await this.refresh().catch(() => new Promise((r) => setTimeout(r, Math.min(1_000, 50 * 2 ** i))));
+      if (this.listeners.size === 0) throw new Error('no one listens');
+    }
+    return this.last.view;
   }
 
   private start(): void {

@@ -39,16 +39,16 @@ export class Screens {
   /** Per session: the keys waiting for the tmux that sends the ones before them. */
   private readonly keys = new Map<string, { pending: Buffer[]; busy: boolean }>();
 
-  constructor(private readonly d: DesiredState, readonly input: boolean, private readonly log: Logger) {}
+  constructor(private readonly config: () => DesiredState, readonly input: boolean, private readonly log: Logger) {}
 
   /** Starts sending `session`'s screen to `w` (a paint first); returns how to stop, or why it cannot. */
   watch(session: string, w: ScreenWatcher): (() => void) | string {
-    if (!isPoolName(this.d, session)) return `${session} is not a session of the pool`;
+    if (!isPoolName(this.config(), session)) return `${session} is not a session of the pool`;
     let view = this.views.get(session);
     if (!view) {
       if (this.views.size >= MAX_SCREENS) return `${MAX_SCREENS} screens are watched already: close some`;
       const watchers = new Set<ScreenWatcher>();
-      const viewer = new PaneViewer(this.d.tmux, session, {
+      const viewer = new PaneViewer(this.config().tmux, session, {
         reset: (s) => watchers.forEach((x) => x.reset(s)),
         output: (b) => watchers.forEach((x) => x.output(b)),
         end: (why) => {
@@ -103,7 +103,7 @@ export class Screens {
       if (q.busy || q.pending.length === 0) return;
       const hex = [...Buffer.concat(q.pending.splice(0))].map((b) => b.toString(16).padStart(2, '0'));
       q.busy = true;
-      execFile('tmux', [...socketArgs(this.d.tmux), 'send-keys', '-t', `=${session}:`, '-H', ...hex], { env: tmuxEnv(), timeout: 5_000 }, (err) => {
+      execFile('tmux', [...socketArgs(this.config().tmux), 'send-keys', '-t', `=${session}:`, '-H', ...hex], { env: tmuxEnv(), timeout: 5_000 }, (err) => {
         if (err) this.log.warn({ session, err: err.message }, 'web: typing into the pane failed');
         q.busy = false;
         next();
@@ -142,6 +142,8 @@ export async function serveScreens(server: Server, screens: Screens, refuses: (r
   const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node leaves an upgraded socket without its error listener: a client's reset must not end the process.
+    socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const refused = path === '/api/screens' ? refuses(req) : { status: 404, why: 'no such WebSocket' };
     if (refused) {
@@ -150,6 +152,8 @@ export async function serveScreens(server: Server, screens: Screens, refuses: (r
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // A bad frame (too big, not UTF-8) is an error on the socket: that page's connection ends, nothing else.
+      ws.on('error', () => ws.terminate());
       const who = cookieOf(req.headers.cookie);
       const watching = new Map<string, () => void>();
       const behind = new Set<string>();

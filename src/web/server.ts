@@ -34,7 +34,7 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inl
  * pages show of tasks and agents they set as text, never as HTML (assets/*.js); screens are drawn by a
  * terminal emulator.
  */
-export async function webApp(d: DesiredState, gate: Gate, feed: PoolFeed, screens: Screens | null, log: Logger) {
+export async function webApp(config: () => DesiredState, gate: Gate, feed: PoolFeed, screens: Screens | null, log: Logger) {
   const { Hono } = await import('hono');
   const app = new Hono();
   app.use('*', async (c, next) => {
@@ -51,6 +51,11 @@ export async function webApp(d: DesiredState, gate: Gate, feed: PoolFeed, screen
     c.header('Referrer-Policy', 'same-origin');
     c.header('Cache-Control', 'no-store');
   });
+  // No body is read whole past what it can need: a login is a token; a task at most MAX_TASK_BYTES.
+  const { bodyLimit } = await import('hono/body-limit');
+  const tooBig = (c: Context) => c.text('too large\n', 413);
+  app.use('/login', bodyLimit({ maxSize: 4 * 1024, onError: tooBig }));
+  app.use('/api/*', bodyLimit({ maxSize: 512 * 1024, onError: tooBig }));
   const logins = gate.logins;
   app.get('/login', (c) => c.html(loginPage(false)));
   app.post('/login', async (c) => {
@@ -63,8 +68,8 @@ export async function webApp(d: DesiredState, gate: Gate, feed: PoolFeed, screen
     c.header('Set-Cookie', `agentpool=${got.session}; HttpOnly; SameSite=Strict; Path=/`);
     return c.redirect('/', 303);
   });
-  app.get('/api/session', (c) => c.json({ csrf: logins.csrfOf(cookieOf(c.req.header('cookie'))), input: screens?.input ?? false, fleet: d.fleet !== null }));
-  controlRoutes(app, d, logins, screens, log);
+  app.get('/api/session', (c) => c.json({ csrf: logins.csrfOf(cookieOf(c.req.header('cookie'))), input: screens?.input ?? false, fleet: config().fleet !== null }));
+  controlRoutes(app, config, logins, screens, log);
 
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/', (c) => c.html(page()));
@@ -89,11 +94,15 @@ export async function webApp(d: DesiredState, gate: Gate, feed: PoolFeed, screen
     app.get(`/assets/${name}`, async (c) => c.body(await readFile(file, 'utf8'), 200, { 'Content-Type': type }));
   }
 
-  app.get('/api/pool', async (c) => c.json(await poolView(d)));
-  app.get('/api/timeline', async (c) => c.json(await timelineView(d, Number(c.req.query('hours') ?? 24))));
-  app.get('/api/queue', async (c) => c.json(await queueView(d)));
-  app.get('/api/fleet', async (c) => c.json(await fleetPageView(d) ?? { error: `${d.file} has no fleet: section (README: Running a fleet)` }));
+  app.get('/api/pool', async (c) => c.json(await poolView(config())));
+  app.get('/api/timeline', async (c) => c.json(await timelineView(config(), Number(c.req.query('hours') ?? 24))));
+  app.get('/api/queue', async (c) => c.json(await queueView(config())));
+  app.get('/api/fleet', async (c) => {
+    const d = config();
+    return c.json(await fleetPageView(d) ?? { error: `${d.file} has no fleet: section (README: Running a fleet)` });
+  });
   app.get('/api/task', async (c) => {
+    const d = config();
     const project = c.req.query('project');
     const name = c.req.query('name');
     const row = (await listTasks(d.projects)).find((t) => t.project === project && t.name === name);
@@ -126,7 +135,10 @@ function events(c: Context, feed: PoolFeed): Response {
   const writer = writable.getWriter();
   const enc = new TextEncoder();
   let stop = () => {};
-  const unlisten = feed.listen((delta) => void writer.write(enc.encode(`event: pool\ndata: ${JSON.stringify(delta)}\n\n`)).catch(() => stop()));
+  const unlisten = feed.listen((delta) => {
+    if (delta === null) stop();
+    else void writer.write(enc.encode(`event: pool\ndata: ${JSON.stringify(delta)}\n\n`)).catch(() => stop());
+  });
   stop = () => {
     unlisten();
     void writer.close().catch(() => {});
@@ -141,11 +153,15 @@ function events(c: Context, feed: PoolFeed): Response {
  * login (the token in `<stateDir>/web-token`), and the traffic is plain HTTP: the log says to put TLS in
  * front of it.
  */
-export async function serveDashboard(d: DesiredState, listen: { host: string; port: number }, log: Logger, options: WebOptions = { input: d.controller.webInput }): Promise<{ url: string; close(): void }> {
+export async function serveDashboard(desired: DesiredState | (() => DesiredState), listen: { host: string; port: number }, log: Logger, options?: WebOptions): Promise<{ url: string; close(): void }> {
+  // A controller passes its config as it is now (a reload's projects show at once); the command line, the file's.
+  const config = typeof desired === 'function' ? desired : () => desired;
+  const d = config();
   const gate = new Gate(listen, new Logins(await loginToken(d.controller.stateDir)));
-  const feed = new PoolFeed(d.controller.stateDir, () => poolView(d));
-  const screens = new Screens(d, options.input, log);
-  const app = await webApp(d, gate, feed, screens, log);
+  const feed = new PoolFeed(d.controller.stateDir, () => poolView(config()));
+  const input = options?.input ?? d.controller.webInput;
+  const screens = new Screens(config, input, log);
+  const app = await webApp(config, gate, feed, screens, log);
   const { serve } = await import('@hono/node-server');
   const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port });
   await new Promise<void>((resolve, reject) => {
@@ -154,14 +170,17 @@ export async function serveDashboard(d: DesiredState, listen: { host: string; po
   });
   const closeScreens = await serveScreens(server as Server, screens, (req: IncomingMessage) => gate.refuses({ host: req.headers.host, origin: req.headers.origin, cookie: req.headers.cookie, path: '/api/screens' }, true), log);
   const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}/`;
-  log.info({ url, input: options.input }, 'serving the dashboard');
+  log.info({ url, input }, 'serving the dashboard');
   if (gate.open) log.warn({ url }, `the dashboard listens on an address others can reach: every page needs the login (the token in ${d.controller.stateDir}/web-token), and the traffic is plain HTTP; put TLS in front of it (a reverse proxy) or reach it through an SSH tunnel`);
   return {
     url,
     close: () => {
       closeScreens();
       screens.closeAll();
+      feed.close();
       server.close();
+      // The pages' event streams stay open otherwise, and the process with them.
+      (server as Server).closeAllConnections();
     },
   };
 }

@@ -5,7 +5,7 @@
  * name or from another site are refused, and so is a WebSocket without the page's own Origin; on an
  * address others can reach every page needs the token.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -110,7 +110,7 @@ describe('agentpool web', () => {
     expect(seen.flatMap((v) => v.tasks).findLast((t: any) => t.name === 'hostile.md')).toMatchObject({ state: 'done', project: 'project' });
   }, 60_000);
 
-  it('refuses another host name (DNS rebinding), another site\'s Origin, and a WebSocket from another site or with none', async () => {
+  it('refuses another host name (DNS rebinding), another site\'s Origin, a WebSocket from another site or with none, and an oversized body; outlives a bad frame; ends on SIGTERM with a page open', async () => {
     env = await quickPoolEnv(1, 100);
     const base = await startWeb(env);
     const port = new URL(base).port;
@@ -133,6 +133,25 @@ describe('agentpool web', () => {
     expect(await upgrade(Number(port), { Host: `127.0.0.1:${port}`, Origin: 'http://evil.example' })).toBe(403);
     expect(await upgrade(Number(port), { Host: `127.0.0.1:${port}` })).toBe(403);
     expect(await upgrade(Number(port), { Host: `127.0.0.1:${port}`, Origin: `http://127.0.0.1:${port}` })).toBe(101);
+    // A frame past the screens' limit ends that connection, and nothing else.
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/screens`, { headers: { Origin: `http://127.0.0.1:${port}` } });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send('x'.repeat(200 * 1024));
+    expect(await closed).toBe(1009);
+    expect((await fetch(`${base}/api/pool`)).status).toBe(200);
+    // A login past a few KB is refused unread.
+    expect((await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ token: 'x'.repeat(100_000) }) })).status).toBe(413);
+    // And it ends on SIGTERM with a page's event stream open.
+    const events = await fetch(`${base}/api/events`);
+    const reader = events.body!.getReader();
+    await reader.read();
+    web!.kill('SIGTERM');
+    const ended = await Promise.race([web!.then(() => 'ended'), new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    web = undefined;
+    expect(ended).toBe('ended');
+    await reader.cancel().catch(() => {});
   }, 60_000);
 
   it('on an address others can reach, refuses every page and the screens without the token, and serves them after the login', async () => {
@@ -161,7 +180,7 @@ describe('agentpool web', () => {
     expect(ended.all).toMatch(/listens on an address others can reach: every page needs the login .* plain HTTP; put TLS in front of it/);
   }, 60_000);
 
-  it('is served by the controller itself with controller.web, and goes with it', async () => {
+  it('is served by the controller itself with controller.web, follows its config\'s reloads, and goes with it', async () => {
     const port = await freePort();
     env = await quickPoolEnv(1, 100, { controller: { web: `:${port}` } });
     const c = env.startController();
@@ -169,6 +188,11 @@ describe('agentpool web', () => {
     expect(served.url).toBe(`http://127.0.0.1:${port}/`);
     await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${port}/api/pool`)).json()) as { sessions: unknown[] }).sessions.length === 1, { timeoutMs: 15_000, what: 'the session in the dashboard' });
     expect((await fetch(`http://127.0.0.1:${port}/`)).headers.get('content-security-policy')).toContain("script-src 'self'");
+    // It shows the config as it is now: a project added by a reload is on the queue page without a restart.
+    const other = join(env.dir, 'other');
+    await mkdir(other, { recursive: true });
+    await env.writeConfig({ controller: { web: `:${port}` }, projects: [{ path: env.project }, { path: other }] });
+    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${port}/api/queue`)).json()) as { projects: Array<{ name: string }> }).projects.map((p) => p.name).includes('other'), { timeoutMs: 15_000, what: 'the reloaded project in the dashboard' });
     await c.stop(10_000);
     expect(await fetch(`http://127.0.0.1:${port}/api/pool`).then(() => 'answered', () => 'closed')).toBe('closed');
   }, 60_000);

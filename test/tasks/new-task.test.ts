@@ -38,5 +38,16 @@ describe('a new task (agentpool add)', () => {
       expect(await readFile(join(inbox, 'fix-3.md'), 'utf8')).toBe('Newer.\n');
       await expect(writeNewTask(inbox, 'bad.md', '---\npriority: someday\n---\nx')).rejects.toThrow(/the task would not run: unknown priority "someday"/);
     });
+
+    it('keeps both of two tasks added at once under one name: one gets the next name, neither replaces the other', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'agentpool-add-'));
+      const inbox = join(dir, '.agent-queue', 'inbox');
+      for (const f of ['inbox', 'active', 'done', 'failed']) await mkdir(join(dir, '.agent-queue', f), { recursive: true });
+      const names = await Promise.all(Array.from({ length: 8 }, (_, i) => writeNewTask(inbox, 'same.md', `Task ${i}.\n`)));
+      expect(new Set(names).size).toBe(8);
+      expect((await readdir(inbox)).sort()).toEqual([...names].sort());
+      const texts = await Promise.all(names.map((n) => readFile(join(inbox, n), 'utf8')));
+      expect(texts.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `Task ${i}.\n`).sort());
+    });
   });
 });

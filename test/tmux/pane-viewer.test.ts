@@ -58,6 +58,13 @@ describe('PaneViewer against a real tmux server', () => {
     // A second watcher asks for a paint of its own.
     viewer.resync();
     await waitFor(async () => resets.length === 2, { what: 'the second paint' });
+    // A program started anew in the pane (as each task's agent is) gets a fresh screen from tmux that the
+    // stream does not announce: the viewer paints it afresh.
+    await server.run('respawn-pane', '-k', '-t', 'watched', '--', 'sh', '-c', 'printf "a new program\n"; exec cat');
+    await waitFor(async () => {
+      await chain;
+      return shown(term)[0] === 'a new program' && !shown(term).some((l) => l.includes('after ✓'));
+    }, { what: 'the new program\'s screen' });
     await server.run('kill-session', '-t', 'watched');
     await waitFor(async () => ends.length === 1, { what: 'the view ending' });
     expect(ends[0]).toMatch(/gone/);

@@ -41,8 +41,11 @@ const Screens = (() => {
     } else if (m.t === 'out') {
       v.term.write(bytes(m.d));
     } else if (m.t === 'end' || m.t === 'refused') {
-      if (m.t === 'end') v.box.dataset.screen = 'ended';
       v.note(m.why);
+      if (m.t !== 'end') return;
+      // The session may come back (made anew, its server restarted): asked for again while it is shown.
+      v.box.dataset.screen = 'ended';
+      setTimeout(() => shown.get(m.s) === v && sendWatch(), 2000);
     }
   }
 
@@ -64,6 +67,12 @@ const Screens = (() => {
     box.replaceChildren(inner);
     box.dataset.screen = '';
     const term = new Terminal({ fontSize: opts.fontSize || 10, scrollback: 0, disableStdin: true, cursorBlink: false });
+    // The pane's program asks its terminal things (device attributes, the cursor's place, colours); tmux
+    // answers it. This emulator must not answer too: with control taken its answers would be typed.
+    for (const id of [{ final: 'c' }, { prefix: '>', final: 'c' }, { final: 'n' }, { prefix: '?', final: 'n' }, { intermediates: '$', final: 'p' }, { prefix: '?', intermediates: '$', final: 'p' }]) {
+      term.parser.registerCsiHandler(id, () => true);
+    }
+    for (const osc of [4, 10, 11, 12]) term.parser.registerOscHandler(osc, (data) => data.includes('?'));
     term.open(inner);
     const v = { term, box, inner, scale: opts.scale, note: opts.onNote || (() => {}), input: false };
     // Keys go to the server only while this page has control of the pane (setInput).
