@@ -60,6 +60,7 @@ export class PaneViewer {
     this.child.on('error', (err) => this.end(`tmux could not start: ${err.message}`));
     this.child.on('exit', () => this.end(stderr.trim() || 'the session or its server is gone'));
     this.looks = setInterval(() => this.lookAtProgram(), PROGRAM_LOOK_MS);
+    this.looks.unref();
   }
 
   /** Takes a fresh snapshot and sends it as a reset (a new watcher needs one). */
