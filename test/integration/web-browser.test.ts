@@ -253,7 +253,7 @@ describe('the dashboard in a browser', () => {
     expect(c.lines.filter((l) => l.msg === 'claimed task').map((l) => l.task)).toEqual([expect.stringMatching(/busy\.md$/)]);
   }, 90_000);
 
-  it('lets a logged-in person take control of a screen only when the dashboard allows it: what they type reaches the pane, and it is logged', async () => {
+  it('lets a logged-in person take control of a screen only when the dashboard allows it: what they type reaches the pane, and it is logged; a second viewer sees the same through the one tmux client', async () => {
     const exe = await chromiumPath();
     // A warm agent waits at its prompt: what is typed shows in its input box.
     env = await quickPoolEnv(1, 100, { pool: { prewarm: true } });
@@ -289,6 +289,17 @@ describe('the dashboard in a browser', () => {
     // The page's screen shows what the pane shows, from the stream.
     await page.waitForFunction(() => (Screens.text('ccl-auto-1') ?? '').includes('❯ typed by a person'));
     await page.screenshot({ path: join(await artifacts(), 'web-screen.png') });
+    // A second viewer of the same screen sees the same, through the same one tmux client, and the pane
+    // keeps its size.
+    const second = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    await second.goto(`${base}/screen?session=ccl-auto-1`);
+    await second.waitForFunction(() => (Screens.text('ccl-auto-1') ?? '').includes('❯ typed by a person'));
+    await page.keyboard.type(' and more');
+    for (const p of [page, second]) await p.waitForFunction(() => (Screens.text('ccl-auto-1') ?? '').includes('❯ typed by a person and more'));
+    const clients = (await env.tmux.run('list-clients', '-F', '#{client_session} #{client_flags}')).split('\n').filter((l) => l.startsWith('ccl-auto-1 ') && l.includes('read-only'));
+    expect(clients).toHaveLength(1);
+    expect((await env.tmux.run('display-message', '-p', '-t', '=ccl-auto-1:', '#{pane_width}x#{pane_height}')).trim()).toBe('200x50');
+    await second.close();
     await page.click('#take');
     await page.waitForFunction(() => document.getElementById('take')?.textContent === 'Take control');
     // Typing made no task: the controller claimed nothing.
