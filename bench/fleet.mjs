@@ -39,7 +39,7 @@ async function measure(door, agents, controllers) {
   const latencies = prompts.filter((p) => /Latency task \d+\./.test(p.prompt)).map((p) => Date.parse(p.ts) - dropped.get(p.prompt.match(/Latency task \d+\./)[0]));
   // Where a latency task's time goes, by the controllers' own log lines: the file → in the queue (front
   // door) → taken by a host → claimed in the host's clone → the prompt received.
-  const steps = { queued: [], taken: [], claimed: [], prompted: [] };
+  const steps = { queued: [], taken: [], claimed: [], prompted: [], warm: 0 };
   const at = (c, msg, part) => c.lines.find((l) => l.msg === msg && JSON.stringify(l).includes(part))?.time;
   for (let i = 0; i < N; i++) {
     const name = `lat-${i}.md`;
@@ -50,6 +50,7 @@ async function measure(door, agents, controllers) {
     const taken = at(host, 'took a job from the fleet', `/${name}`);
     // In the host's clone the task's file is named for its lease: lat-0--<token>.md.
     const claimed = at(host, 'claimed task', `/lat-${i}--`);
+    if (host.lines.find((l) => l.msg === 'claimed task' && JSON.stringify(l).includes(`/lat-${i}--`))?.warmAgent) steps.warm++;
     const p = prompts.find((x) => x.prompt.includes(`Latency task ${i}.`));
     if (!claimed || !p) continue;
     steps.queued.push(queued - t);
@@ -106,8 +107,11 @@ console.log(`task file → prompt received, one at a time (${N} tasks, fake agen
 console.log(`  one host, pool of 4:                      ${spread(one.latencies)}`);
 console.log(`  fleet (Redis, front door, 2 hosts × 2):   ${spread(fleet.latencies)}`);
 console.log(`  fleet / one host, p50: ×${(percentile50(fleet.latencies) / percentile50(one.latencies)).toFixed(2)}`);
-const mid = (k) => (fleet.steps[k].length ? `${percentile50(fleet.steps[k])} ms` : 'n/a');
-console.log(`  fleet, p50 of each step: file → in the queue ${mid('queued')}, → taken by a host ${mid('taken')}, → claimed in its clone ${mid('claimed')}, → prompt received ${mid('prompted')} (n=${fleet.steps.queued.length})`);
+const mid = (k) => {
+  const s = [...fleet.steps[k]].sort((a, b) => a - b);
+  return s.length ? `${s[Math.floor(s.length / 2)]}/${s[Math.floor(s.length * 0.95)]} ms` : 'n/a';
+};
+console.log(`  fleet, p50/p95 of each step: file → in the queue ${mid('queued')}, → taken by a host ${mid('taken')}, → claimed in its clone ${mid('claimed')}, → prompt received ${mid('prompted')} (n=${fleet.steps.queued.length}; ${fleet.steps.warm} given to a warm agent)`);
 console.log(`${BURST} tasks at once, no work time:`);
 console.log(`  one host, pool of 4:                      ${one.perSecond.toFixed(1)} tasks/s`);
 console.log(`  fleet, 2 hosts × 2:                       ${fleet.perSecond.toFixed(1)} tasks/s (×${(fleet.perSecond / one.perSecond).toFixed(2)})`);
