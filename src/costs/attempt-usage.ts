@@ -76,7 +76,7 @@ export class LiveUsage {
       const got = await f.read();
       // The session's own file unreadable is unknown usage; a subagent's, none yet.
       if (!got && i === 0) return { unknown: `${path} cannot be read` };
-      messages.push(...(got ?? []));
+      for (const m of got ?? []) messages.push(m);
     }
     return priceUsage(this.profile.driver === 'claude-hooks' ? 'claude transcript' : 'codex rollout', messages, table);
   }

@@ -28,7 +28,7 @@ export function foldText<S>(fold: LineFold<S>, text: string, window: Window): Me
  */
 export class FileFollower<S> {
   private offset = 0;
-  private inode = -1;
+  private identity = '';
   private rest = '';
   private decoder = new StringDecoder('utf8');
   private state: S;
@@ -42,14 +42,16 @@ export class FileFollower<S> {
     if (!fh) return null;
     try {
       const st = await fh.stat();
-      if (st.ino !== this.inode || st.size < this.offset) {
-        this.inode = st.ino;
+      // A file replaced (another inode, or the same number reused: another birth time) or cut short.
+      const identity = `${st.dev}:${st.ino}:${st.birthtimeMs}`;
+      if (identity !== this.identity || st.size < this.offset) {
+        this.identity = identity;
         this.offset = 0;
         this.rest = '';
         this.decoder = new StringDecoder('utf8');
         this.state = this.fold.start();
       }
-      const chunk = Buffer.allocUnsafe(1 << 20);
+      const chunk = st.size > this.offset ? Buffer.allocUnsafe(Math.min(1 << 20, st.size - this.offset)) : Buffer.alloc(0);
       while (this.offset < st.size) {
         const { bytesRead } = await fh.read(chunk, 0, Math.min(chunk.length, st.size - this.offset), this.offset);
         if (bytesRead === 0) break;

@@ -65,7 +65,8 @@ export function priceOf(table: PriceTable, model: string): ModelPrice | null {
  * its tokens and makes the total cost null: unknown, never 0.
  */
 export function priceUsage(source: string, messages: readonly MessageUsage[], table: PriceTable): AttemptUsage {
-  const byModel: AttemptUsage['byModel'] = {};
+  // A Map: a model's name is the transcript's (the agent's) text, and `__proto__` must be one more name.
+  const byModel = new Map<string, AttemptUsage['byModel'][string]>();
   const tokens = { ...NO_TOKENS };
   let cost: number | null = 0;
   // A model's price found once per call: a transcript has thousands of messages of two or three models.
@@ -73,14 +74,15 @@ export function priceUsage(source: string, messages: readonly MessageUsage[], ta
   for (const m of messages) {
     let price = prices.get(m.model);
     if (price === undefined) prices.set(m.model, (price = priceOf(table, m.model)));
-    const sum = (byModel[m.model] ??= { ...NO_TOKENS, cost: price ? 0 : null });
+    let sum = byModel.get(m.model);
+    if (!sum) byModel.set(m.model, (sum = { ...NO_TOKENS, cost: price ? 0 : null }));
     const c = price ? costOf(m.tokens, price) : null;
     addInto(sum, m.tokens);
     sum.cost = sum.cost === null || c === null ? null : sum.cost + c;
     addInto(tokens, m.tokens);
     cost = cost === null || c === null ? null : cost + c;
   }
-  return { source, messages: messages.length, tokens, byModel, cost: cost === null ? null : round(cost), prices: table.date };
+  return { source, messages: messages.length, tokens, byModel: Object.fromEntries(byModel), cost: cost === null ? null : round(cost), prices: table.date };
 }
 
 /** Adds `t` to `into`, in place (a sum over thousands of messages makes no object per message). */

@@ -31,6 +31,7 @@ export class FleetHost {
   readonly leases: LeaseKeeper;
   private ticking = false;
   private again = false;
+  private stopped = false;
   /** Local tasks already asked to stop (their job is not ours), and the replies nobody waits for. */
   private readonly cancelled = new Set<string>();
   private readonly replies = new Set<string>();
@@ -68,43 +69,52 @@ export class FleetHost {
     this.leases.start();
   }
 
-  /** One look: ended tasks pushed and their jobs finished, tasks without a job stopped, free slots given jobs. */
-  async tick(d: DesiredState): Promise<void> {
-    // A look asked for while one runs (a job added meanwhile) runs right after it.
+  /**
+   * One look: ended tasks pushed and their jobs finished, tasks without a job stopped, free slots given jobs.
+   * `asked`: a job was just added (onAdded); asked while a look runs, one more look follows it (the timer's
+   * looks do not queue up behind a slow one).
+   */
+  async tick(desired: () => DesiredState, asked = false): Promise<void> {
     if (this.ticking) {
-      this.again = true;
+      if (asked) this.again = true;
       return;
     }
     this.ticking = true;
-    this.again = false;
     try {
-      let waiting = 0;
-      for (const lease of this.leases.leases()) {
-        const where = await this.follow(lease).catch((err: Error) => this.o.log.warn({ job: lease.id, err: err.message }, 'could not settle a fleet job; trying again'));
-        if (where === 'waiting') waiting++;
-      }
-      await this.stopOrphans(d);
-      // A job only for a slot that would take it now, less the jobs already waiting here for one.
-      let free = this.o.freeSlots() - waiting;
-      for (const queue of queuesOf(d)) {
-        while (free > 0) {
-          const lease = await this.leases.take(queue);
-          if (!lease) break;
-          free--;
-          waiting++;
-          await this.materialize(lease).catch(async (err: Error) => {
-            this.o.log.error({ job: lease.id, task: lease.job.task, err: err.message }, 'cannot run a fleet job here');
-            await this.leases.finish(lease.id, { fail: `on host ${this.o.host}: ${err.message}` });
-          });
-        }
-      }
+      do {
+        this.again = false;
+        await this.look(desired());
+      } while (this.again && !this.stopped);
     } finally {
       this.ticking = false;
     }
-    if (this.again) await this.tick(d);
+  }
+
+  private async look(d: DesiredState): Promise<void> {
+    let waiting = 0;
+    for (const lease of this.leases.leases()) {
+      const where = await this.follow(lease).catch((err: Error) => this.o.log.warn({ job: lease.id, err: err.message }, 'could not settle a fleet job; trying again'));
+      if (where === 'waiting') waiting++;
+    }
+    await this.stopOrphans(d);
+    // A job only for a slot that would take it now, less the jobs already waiting here for one.
+    let free = this.o.freeSlots() - waiting;
+    for (const queue of queuesOf(d)) {
+      while (free > 0) {
+        const lease = await this.leases.take(queue);
+        if (!lease) break;
+        free--;
+        waiting++;
+        await this.materialize(lease).catch(async (err: Error) => {
+          this.o.log.error({ job: lease.id, task: lease.job.task, err: err.message }, 'cannot run a fleet job here');
+          await this.leases.finish(lease.id, { fail: `on host ${this.o.host}: ${err.message}` });
+        });
+      }
+    }
   }
 
   stop(): void {
+    this.stopped = true;
     this.leases.stop();
   }
 

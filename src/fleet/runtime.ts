@@ -74,10 +74,10 @@ export class FleetRuntime {
   async start(desired: () => DesiredState): Promise<void> {
     if (this.host) {
       await this.host.start(queuesOf(desired()));
-      const look = () => void this.host!.tick(desired()).catch((err: Error) => this.log.warn({ err: err.message }, 'fleet host: a look failed'));
-      this.timers.push(setInterval(look, HOST_TICK_MS));
+      const look = (asked: boolean) => void this.host!.tick(desired, asked).catch((err: Error) => this.log.warn({ err: err.message }, 'fleet host: a look failed'));
+      this.timers.push(setInterval(() => look(false), HOST_TICK_MS));
       // A job added to a queue this host takes: looked for now, not at the next tick.
-      this.stops.push(this.engine.onAdded((queue) => queuesOf(desired()).includes(queue) && look()));
+      this.stops.push(this.engine.onAdded((queue) => queuesOf(desired()).includes(queue) && look(true)));
     }
     if (this.frontDoor) {
       this.timers.push(setInterval(() => void this.collect(desired()), FRONT_DOOR_TICK_MS));

@@ -26,7 +26,7 @@ export interface LayoutInput {
  * that exist now (bubblewrap needs each one): I/O, then src/sandbox/bwrap.ts lays it out.
  * - writable: its folder (a worktree, with the part of the main repository's .git a commit on its own
  *   branch writes: its worktree's admin folder, the objects, refs/heads/agentpool/), its CLI's own state
- *   (`write`), its session's hook-events file and relay sockets, its package managers' caches (CACHE_VARS);
+ *   (`write`), its session's hook-events file, its package managers' caches (CACHE_VARS);
  *   /tmp is its own;
  * - hidden: the state folder (its session's files come back read-only), the pool's tmux socket folder, the
  *   other projects' folders, credentials in HOME and `hide`.
@@ -46,7 +46,9 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
   const env = CACHE_VARS.filter(([name]) => o.env?.[name] === undefined).map(([name, sub]): [string, string] => [name, join(cache, sub)]);
   const home = (p: string) => resolve(expandHome(p, o.home));
   const git = await worktreeGit(o.root);
-  const writable = [o.root, ...git.writable, ...settings.write.map(home), files.events, net, cache];
+  // Not net/: its sockets are made outside, and connecting to one needs no write. An agent that could write
+  // there could bind a socket before its relay, or leave a symlink where agentpool writes.
+  const writable = [o.root, ...git.writable, ...settings.write.map(home), files.events, cache];
   // /tmp is the agent's own (empty): what it reads there is bound back, read-only — its project and
   // repository, HOME (its secrets hidden below), agentpool itself (the hook script, a CLI installed beside it).
   const readable = [files.dir, ...(o.project ? [o.project.path] : []), ...git.readable, o.home, AGENTPOOL_DIR];
@@ -86,7 +88,8 @@ export async function sandboxLayout(o: LayoutInput): Promise<SandboxLayout> {
 
 /** Where the sandbox's proxy writes the connections it refused, for the attempt's record. */
 export function deniedLog(stateDir: string, session: string): string {
-  return join(sessionFiles(stateDir, session).dir, 'net', 'denied.log');
+  // In the session's folder, which its agent reads and cannot write (not net/, nor any folder it can).
+  return join(sessionFiles(stateDir, session).dir, 'denied.log');
 }
 
 /** The port the proxy listens on inside a sandbox (HTTPS_PROXY); the next free one if an allowed address has it. */

@@ -59,4 +59,12 @@ describe('Claude Code transcripts', () => {
     const mine: PriceTable = { ...SHIPPED_PRICES, models: [{ model: 'claude-next-*', input: 1, output: 1, cacheWrite5m: 1, cacheWrite1h: 1, cacheRead: 1 }, ...SHIPPED_PRICES.models] };
     expect(priceUsage('x', [{ model: 'claude-next-9', tokens: { input: 1_000_000, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 } }], mine).cost).toBe(1);
   });
+
+  it('takes a model named __proto__ as one more name: nothing of it reaches other objects', () => {
+    const tokens = { input: 1, output: 2, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+    const u = priceUsage('claude transcript', [{ model: '__proto__', tokens }, { model: 'constructor', tokens }], SHIPPED_PRICES);
+    expect(Object.keys(u.byModel).sort()).toEqual(['__proto__', 'constructor']);
+    expect(u.tokens).toMatchObject({ input: 2, output: 4 });
+    expect(({} as Record<string, unknown>).input).toBeUndefined();
+  });
 });

@@ -116,6 +116,9 @@ describe('the sandbox (bubblewrap)', () => {
       attempt('set core.hooksPath', 'git config core.hooksPath /tmp'),
       attempt('move main', 'git update-ref refs/heads/main HEAD'),
       attempt('plant a package in the npm cache in HOME', `mkdir -p '${home}/.npm/_npx/planted'`),
+      // Its own session's relay folder: the sockets are made outside, and agentpool writes beside them.
+      attempt('plant a symlink among its relay sockets', `for d in '${state}'/sessions/*/net; do [ -d "$d" ] && ln -s '${home}/.bashrc' "$d/planted"; done`),
+      attempt('write its sandbox log', `for f in '${state}'/sessions/*/denied.log; do [ -f "$f" ] && echo x >> "$f"; done`),
     ];
     await dropTask(project, 'hostile.md', script(ways));
     await dropTask(project, 'good.md', script([
@@ -123,6 +126,8 @@ describe('the sandbox (bubblewrap)', () => {
       `${connect(allowed)} && echo "allowed address: ok"`,
       // Its package managers' caches are its attempt's own (HOME is read-only to it).
       `case "$npm_config_cache" in '${state}/sessions/'*/cache/npm) mkdir -p "$npm_config_cache/_cacache" && echo "npm cache: ok";; esac`,
+      // What the hostile task could not write is there to read (its refusals are not for want of a target).
+      `ls -d '${state}'/sessions/*/net >/dev/null && cat '${state}'/sessions/*/denied.log >/dev/null && echo "its relay folder and sandbox log: readable"`,
       'echo left > uncommitted.txt',
     ]));
     await waitFor(() => existsSync(join(project, '.agent-queue', 'done', 'hostile.md')) && existsSync(join(project, '.agent-queue', 'done', 'good.md')), {
@@ -146,7 +151,7 @@ describe('the sandbox (bubblewrap)', () => {
 
     const good = await record(project, 'done', 'good.md');
     expect(good.sandboxed).toBe(true);
-    expect((await readFile(join(good.git!.worktree, 'results.txt'), 'utf8')).trim().split('\n')).toEqual(['commit: ok', 'allowed address: ok', 'npm cache: ok']);
+    expect((await readFile(join(good.git!.worktree, 'results.txt'), 'utf8')).trim().split('\n')).toEqual(['commit: ok', 'allowed address: ok', 'npm cache: ok', 'its relay folder and sandbox log: readable']);
     // Its own commit, then agentpool's commit of what it left: agentpool's git ran no planted hook.
     expect(good.git!.commits.map((c) => c.subject)).toEqual(['change', expect.any(String)]);
     expect(good.git!.autoCommit).not.toBeNull();
