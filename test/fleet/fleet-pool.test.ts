@@ -99,8 +99,12 @@ describe('fleet mode', () => {
       await web;
     }
     // Each controller's status file carries the fleet as it last read it (what top shows).
-    // (Read every 5 s: the first read, as it started, may have seen fewer controllers up.)
-    await waitFor(async () => JSON.parse(await readFile(join(f.door.dir, 'state', 'status.json'), 'utf8')).fleet?.up === 3, { timeoutMs: 15_000, what: 'the fleet in the front door\'s status file' });
+    // (Read every 5 s: a read as it started may have seen fewer controllers up, one while the last tasks ran
+    // their jobs still active.)
+    await waitFor(async () => {
+      const fleet = JSON.parse(await readFile(join(f.door.dir, 'state', 'status.json'), 'utf8')).fleet;
+      return fleet?.up === 3 && fleet.queues?.[0]?.active === 0;
+    }, { timeoutMs: 15_000, what: 'the fleet, its jobs ended, in the front door\'s status file' });
     const door2 = JSON.parse(await readFile(join(f.door.dir, 'state', 'status.json'), 'utf8')).fleet;
     expect(door2).toMatchObject({ up: 3, gone: 0, jobsHeld: 0, queues: [{ queue: 'agentpool-quick', active: 0, failed: 0, pausedUntil: null }] });
     // A host's metrics have the fleet.
