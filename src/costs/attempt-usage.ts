@@ -13,10 +13,19 @@ export function priceTable(d: DesiredState): PriceTable {
   return own.length ? { ...SHIPPED_PRICES, date: d.costs.pricesDate ?? SHIPPED_PRICES.date, models: [...own, ...SHIPPED_PRICES.models] } : SHIPPED_PRICES;
 }
 
+interface Reader {
+  source: string;
+  /** The whole session's messages in `window`, or null when its file cannot be read. */
+  read: (path: string, window: { from: number; to: number }) => Promise<MessageUsage[] | null>;
+  /** For a file read as it grows (LiveUsage): its line fold, and the files of a session (its own first). */
+  follow?: { fold: LineFold<unknown>; files: (path: string) => Promise<string[]> };
+}
+
 /** Where each driver's CLI writes its usage, and how it is read (docs/costs.md). */
-const READERS: Partial<Record<AgentProfile['driver'], { source: string; read: (path: string, window: { from: number; to: number }) => Promise<MessageUsage[] | null> }>> = {
-  'claude-hooks': { source: 'claude transcript', read: claudeUsage },
-  'codex-hooks': { source: 'codex rollout', read: fromText(codexMessages) },
+const READERS: Partial<Record<AgentProfile['driver'], Reader>> = {
+  'claude-hooks': { source: 'claude transcript', read: claudeUsage, follow: { fold: CLAUDE as LineFold<unknown>, files: async (p) => [p, ...(await subagentFiles(p))] } },
+  'codex-hooks': { source: 'codex rollout', read: fromText(codexMessages), follow: { fold: CODEX as LineFold<unknown>, files: async (p) => [p] } },
+  // Older versions write the record as one JSON document: read whole.
   'gemini-hooks': { source: 'gemini session', read: fromText(geminiMessages) },
 };
 
@@ -66,18 +75,17 @@ export class LiveUsage {
 
   async read(now: number, table: PriceTable): Promise<AttemptUsage | UnknownUsage> {
     const path = this.a.transcriptPath;
-    const fold = this.profile.driver === 'claude-hooks' ? CLAUDE : this.profile.driver === 'codex-hooks' ? CODEX : null;
-    if (!fold || !path) return attemptUsage(this.profile, this.a, now, table);
-    const files = this.profile.driver === 'claude-hooks' ? [path, ...(await subagentFiles(path))] : [path];
+    const reader = READERS[this.profile.driver];
+    if (!reader?.follow || !path) return attemptUsage(this.profile, this.a, now, table);
     const messages: MessageUsage[] = [];
-    for (const [i, file] of files.entries()) {
+    for (const [i, file] of (await reader.follow.files(path)).entries()) {
       let f = this.followers.get(file);
-      if (!f) this.followers.set(file, (f = new FileFollower<unknown>(file, fold as LineFold<unknown>, { from: windowStart(this.a), to: Infinity })));
+      if (!f) this.followers.set(file, (f = new FileFollower(file, reader.follow.fold, { from: windowStart(this.a), to: Infinity })));
       const got = await f.read();
       // The session's own file unreadable is unknown usage; a subagent's, none yet.
       if (!got && i === 0) return { unknown: `${path} cannot be read` };
       for (const m of got ?? []) messages.push(m);
     }
-    return priceUsage(this.profile.driver === 'claude-hooks' ? 'claude transcript' : 'codex rollout', messages, table);
+    return priceUsage(reader.source, messages, table);
   }
 }

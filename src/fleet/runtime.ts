@@ -6,7 +6,7 @@ import type { FleetSummary } from '../status/status-file.js';
 import { FrontDoor } from './front-door.js';
 import { FleetHost, queuesOf } from './host.js';
 import { checkoutsDir, fleetDesired } from './overlay.js';
-import { queueName } from './job.js';
+import { viewedQueues } from './view.js';
 
 /** How often a host looks for ended tasks and free slots, and a front door for ended jobs. */
 const HOST_TICK_MS = 100;
@@ -92,7 +92,7 @@ export class FleetRuntime {
     if (!d.fleet) return;
     const jobs = this.host?.leases.leases().length ?? 0;
     await this.engine.publish({ host: d.fleet.host, role: d.fleet.role, at: Date.now(), queues: this.host ? queuesOf(d) : [], slots: this.slots(), jobs }, STATUS_TTL_MS);
-    const view = await this.engine.view([...new Set([d.pool.agent, ...(d.fleet.agents ?? [])])].map(queueName));
+    const view = await this.engine.view(viewedQueues(d));
     this.last = {
       at: Date.now(), up: view.hosts.filter((h) => h.status).length, gone: view.hosts.filter((h) => !h.status).length, jobsHeld: jobs,
       queues: view.queues.map((q) => ({ queue: q.queue, waiting: q.waiting, active: q.active, failed: q.failed, pausedUntil: q.pausedUntil })),

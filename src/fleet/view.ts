@@ -2,6 +2,11 @@ import type { DesiredState } from '../config/types.js';
 import type { FleetView } from './engine.js';
 import { queueName } from './job.js';
 
+/** The queues a controller shows of the fleet: its pool's agent's, and those of the agents it takes. */
+export function viewedQueues(d: DesiredState): string[] {
+  return [...new Set([d.pool.agent, ...(d.fleet?.agents ?? [])])].map(queueName);
+}
+
 /**
  * The fleet as its Redis has it (`status --fleet`, the dashboard's fleet page): every controller from the
  * status each publishes, and the queues this host's config names. Fails with what to check when Redis does
@@ -15,7 +20,7 @@ export async function readFleetView(d: DesiredState, answerMs: number): Promise<
   let timer: NodeJS.Timeout | undefined;
   try {
     const view = await Promise.race([
-      engine.view([...new Set([d.pool.agent, ...(d.fleet.agents ?? [])])].map(queueName)),
+      engine.view(viewedQueues(d)),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`the fleet's Redis (${where}) does not answer: is it running? (agentpool doctor checks it)`)), answerMs);
       }),

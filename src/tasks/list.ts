@@ -64,6 +64,11 @@ export async function listTasks(projects: readonly ProjectSpec[], states: readon
   return rows.sort((a, b) => a.project.localeCompare(b.project) || TASK_STATES.indexOf(a.state) - TASK_STATES.indexOf(b.state) || a.arrivedAt - b.arrivedAt || a.name.localeCompare(b.name));
 }
 
+/** Project `project`'s task `name`, wherever it is in its queue folders (the dashboard names tasks so), or undefined. */
+export async function findRow(projects: readonly ProjectSpec[], project: unknown, name: unknown): Promise<TaskRow | undefined> {
+  return (await listTasks(projects.filter((p) => p.name === project))).find((t) => t.name === name);
+}
+
 /** How many task files listTasks reads at once. */
 const READ_AT_ONCE = 32;
 

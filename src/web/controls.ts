@@ -4,7 +4,7 @@ import type { DesiredState } from '../config/types.js';
 import { isPoolName } from '../config/pool.js';
 import { sendRequest, type ControlKind } from '../controls/requests.js';
 import { addTask, AddRefused, taskOfText } from '../tasks/add-task.js';
-import { listTasks } from '../tasks/list.js';
+import { findRow } from '../tasks/list.js';
 import { cookieOf, type Logins } from './login.js';
 import type { Screens } from './screens.js';
 
@@ -34,7 +34,7 @@ export function controlRoutes(app: Hono, config: () => DesiredState, logins: Log
     const kind = String(body.kind ?? '');
     let target: string;
     if (TASK_CONTROLS.has(kind)) {
-      const row = (await listTasks(d.projects)).find((t) => t.project === body.project && t.name === body.name);
+      const row = await findRow(d.projects, body.project, body.name);
       if (!row) return c.json({ ok: false, message: `no task ${body.project}/${body.name}` }, 404);
       target = row.path;
     } else if (SESSION_CONTROLS.has(kind)) {

@@ -22,13 +22,13 @@ export const taskKey = (t: Pick<TaskRow, 'project' | 'name'>): string => `${t.pr
 const sessionKey = (s: unknown): string => (s as { session: string }).session;
 
 /** The view as keyed JSON, for comparing the next one with. */
-interface Keyed {
+export interface Keyed {
   head: string;
   sessions: Map<string, string>;
   tasks: Map<string, string>;
 }
 
-function keyed(v: PoolView): Keyed {
+export function keyed(v: PoolView): Keyed {
   return {
     head: JSON.stringify([v.controller, v.pool, v.problems]),
     sessions: new Map(v.sessions.map((s) => [sessionKey(s), JSON.stringify(s)])),

@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import type { DesiredState } from '../config/types.js';
 import { AGENTPOOL_DIR } from '../agents/launch.js';
-import { listTasks } from '../tasks/list.js';
+import { findRow } from '../tasks/list.js';
 import { fleetPage, loginPage, page, queuePage, screenPage, taskPage, timelinePage } from './page.js';
 import { cookieOf, loginToken, Logins } from './login.js';
 import { Gate } from './gate.js';
@@ -105,7 +105,7 @@ export async function webApp(config: () => DesiredState, gate: Gate, feed: PoolF
     const d = config();
     const project = c.req.query('project');
     const name = c.req.query('name');
-    const row = (await listTasks(d.projects)).find((t) => t.project === project && t.name === name);
+    const row = await findRow(d.projects, project, name);
     if (!row) return c.json({ error: `no task ${project}/${name}` }, 404);
     const facts = row.state === 'done' || row.state === 'failed' ? await readResult(row.path) : row.state === 'active' ? (await readActive(row.path))?.sidecar ?? null : null;
     const text = await readFile(row.path, 'utf8').then((t) => t.slice(0, 1_048_576), () => null);

@@ -37,15 +37,11 @@ afterEach(async () => {
 
 describe('the dashboard in a browser', () => {
   it('shows every session, and a task as it runs and ends without a reload; HTML in a task name is text and runs nothing', async () => {
-    const exe = await findExecutable('chromium', process.env.PATH ?? '');
-    if (!exe) throw new Error('chromium is not installed: npm test installs it as root (apt-get install chromium); install it to run this test');
+    const exe = await chromiumPath();
     env = await quickPoolEnv(2, 1_500);
     const c = env.startController();
     await waitFor(() => c.lines.filter((l) => l.to === 'idle').length >= 2, { timeoutMs: 20_000, what: 'two sessions' });
-    const port = await freePort();
-    web = execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'web', '--config', env.configFile, '--listen', `127.0.0.1:${port}`], { reject: false });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => fetch(`${base}/api/pool`).then((r) => r.ok, () => false), { timeoutMs: 15_000, what: 'the dashboard serving' });
+    const base = await startWeb(env);
 
     // As root (a container), Chromium's own sandbox needs namespaces it may not get: it runs without it here.
     browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox'] });
@@ -101,8 +97,7 @@ describe('the dashboard in a browser', () => {
   }, 90_000);
 
   it('shows a task\'s page: its text, its attempts, and its branch\'s diff, where HTML in a changed line is text', async () => {
-    const exe = await findExecutable('chromium', process.env.PATH ?? '');
-    if (!exe) throw new Error('chromium is not installed: npm test installs it as root (apt-get install chromium); install it to run this test');
+    const exe = await chromiumPath();
     env = await quickPoolEnv(1, 100, { agents: { quick: { env: { FAKE_AGENT_EDIT: '1', FAKE_AGENT_COMMIT: '1' } } } });
     const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: env!.project });
     await writeFile(join(env.project, '.gitignore'), '.agent-queue/\n');
@@ -116,10 +111,7 @@ describe('the dashboard in a browser', () => {
     await dropTask(env.project, 'change.md', `${line}\nfile: app.txt\n`);
     await waitFor(async () => (await readdir(join(env!.project, '.agent-queue', 'done')).catch(() => [] as string[])).includes('change.md'), { timeoutMs: 20_000, what: 'change.md done' });
     expect(c.lines.filter((l) => l.msg === 'task done')).toHaveLength(1);
-    const port = await freePort();
-    web = execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'web', '--config', env.configFile, '--listen', `127.0.0.1:${port}`], { reject: false });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => fetch(`${base}/api/pool`).then((r) => r.ok, () => false), { timeoutMs: 15_000, what: 'the dashboard serving' });
+    const base = await startWeb(env);
 
     browser = await chromium.launch({ executablePath: exe, args: ['--no-sandbox'] });
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -146,17 +138,13 @@ describe('the dashboard in a browser', () => {
   }, 90_000);
 
   it('cancels a queued task from the page once logged in with the token, through the controller; without the login a control is refused', async () => {
-    const exe = await findExecutable('chromium', process.env.PATH ?? '');
-    if (!exe) throw new Error('chromium is not installed: npm test installs it as root (apt-get install chromium); install it to run this test');
+    const exe = await chromiumPath();
     env = await quickPoolEnv(1, 30_000);
     const c = env.startController();
     await dropTask(env.project, 'busy.md', 'Takes the only session.\n');
     await c.waitForLine((l) => l.msg === 'submitted task', 'the only session busy', 20_000);
     await dropTask(env.project, 'queued.md', 'Waits for a session.\n');
-    const port = await freePort();
-    web = execa('node', [join(REPO_ROOT, 'bin/agentpool.js'), 'web', '--config', env.configFile, '--listen', `127.0.0.1:${port}`], { reject: false });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => fetch(`${base}/api/pool`).then((r) => r.ok, () => false), { timeoutMs: 15_000, what: 'the dashboard serving' });
+    const base = await startWeb(env);
     // Without a login: refused.
     const refused = await fetch(`${base}/api/control`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'cancel', project: 'project', name: 'queued.md' }) });
     expect(refused.status).toBe(403);

@@ -6,10 +6,6 @@ const tiles = new Map();
 const rows = new Map();
 let skew = 0;
 
-function stateOf(t) {
-  return t.state === 'active' && t.step ? `active/${t.step}` : t.state;
-}
-
 function tileOf(s) {
   let tile = tiles.get(s.session);
   if (!tile) {

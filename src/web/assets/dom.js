@@ -15,6 +15,20 @@ function ago(ms) {
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h`;
 }
 
+/** Where a task stands, as the pages show it: its folder, and in active/ its step. */
+function stateOf(t) {
+  return t.state === 'active' && t.step ? `active/${t.step}` : t.state;
+}
+
+/** A table's body as rows of text cells: each row `[attributes, cells]`. */
+function fillRows(table, rows) {
+  document.querySelector(`${table} tbody`).replaceChildren(...rows.map(([attrs, cells]) => {
+    const row = el('tr', attrs);
+    for (const c of cells) row.append(el('td', {}, c));
+    return row;
+  }));
+}
+
 /** This page's login: its CSRF value (null when not logged in), whether typing is allowed, whether there is a fleet. */
 let login = { csrf: null, input: false, fleet: false };
 const loginReady = fetch('/api/session').then((r) => (r.ok ? r.json() : login), () => login).then((s) => {

@@ -2,14 +2,6 @@
 // their sessions, and the shared queues by state and priority. Text only.
 'use strict';
 
-function fill(id, rows) {
-  document.querySelector(`#${id} tbody`).replaceChildren(...rows.map(([attrs, cells]) => {
-    const row = el('tr', attrs);
-    for (const c of cells) row.append(el('td', {}, c));
-    return row;
-  }));
-}
-
 async function refresh() {
   const r = await (await fetch('/api/fleet')).json();
   if (r.error) {
@@ -18,13 +10,13 @@ async function refresh() {
   }
   const v = r.view;
   document.getElementById('summary').textContent = `fleet on ${r.where}: ${v.hosts.filter((h) => h.status).length} controllers up, ${v.hosts.filter((h) => !h.status).length} gone`;
-  fill('hosts', v.hosts.map((h) => {
+  fillRows('#hosts', v.hosts.map((h) => {
     const s = h.status;
     const busy = s ? s.slots.filter((x) => x.task !== null).length : 0;
     return [{ 'data-host': h.host }, [h.host, s ? s.role : 'gone', ago(r.at - h.lastSeen), s ? `${busy}/${s.slots.length}` : '', s ? s.jobs : '', s ? s.queues.join(', ') : '']];
   }));
-  fill('fleet-sessions', v.hosts.flatMap((h) => (h.status ? h.status.slots : []).map((x) => [{ 'data-host': h.host, 'data-session': x.session }, [h.host, x.session, x.state, x.task || '']])));
-  fill('queues', v.queues.map((q) => [{ 'data-queue': q.queue }, [q.queue, q.waiting, Object.entries(q.byPriority).map(([p, n]) => `${p} ${n}`).join(', '), q.active, q.delayed, q.completed, q.failed, q.pausedUntil ? `paused until ${new Date(q.pausedUntil).toLocaleTimeString()}` : '']]));
+  fillRows('#fleet-sessions', v.hosts.flatMap((h) => (h.status ? h.status.slots : []).map((x) => [{ 'data-host': h.host, 'data-session': x.session }, [h.host, x.session, x.state, x.task || '']])));
+  fillRows('#queues', v.queues.map((q) => [{ 'data-queue': q.queue }, [q.queue, q.waiting, Object.entries(q.byPriority).map(([p, n]) => `${p} ${n}`).join(', '), q.active, q.delayed, q.completed, q.failed, q.pausedUntil ? `paused until ${new Date(q.pausedUntil).toLocaleTimeString()}` : '']]));
 }
 
 refresh();

@@ -6,14 +6,6 @@
 const when = (at) => new Date(at).toISOString().replace('T', ' ').slice(0, 19);
 const money = (cost) => (cost === null || cost === undefined ? '' : `$${cost.toFixed(4)}`);
 
-function rows(selector, list, cells) {
-  document.querySelector(`${selector} tbody`).replaceChildren(...list.map((x) => {
-    const row = el('tr', {});
-    for (const v of cells(x)) row.append(el('td', {}, v));
-    return row;
-  }));
-}
-
 async function start() {
   const q = new URLSearchParams(location.search);
   const r = await fetch(`/api/task?project=${encodeURIComponent(q.get('project') || '')}&name=${encodeURIComponent(q.get('name') || '')}`);
@@ -25,7 +17,7 @@ async function start() {
   const t = view.task;
   document.title = `agentpool: ${t.name}`;
   document.getElementById('name').textContent = t.name;
-  document.getElementById('summary').textContent = `${t.project} · ${t.state === 'active' && t.step ? `active/${t.step}` : t.state} · priority ${t.priority ?? '-'} · ${t.attempts} attempt(s)${t.reason ? ` · ${t.reason}` : ''}`;
+  document.getElementById('summary').textContent = `${t.project} · ${stateOf(t)} · priority ${t.priority ?? '-'} · ${t.attempts} attempt(s)${t.reason ? ` · ${t.reason}` : ''}`;
   document.getElementById('text').textContent = view.text ?? '(the file is gone)';
   await loginReady;
   const controls = document.getElementById('controls');
@@ -35,8 +27,8 @@ async function start() {
   document.getElementById('cost').textContent = !u ? '' : u.attempts === 0
     ? `usage unknown: ${u.unknown} attempt(s) whose usage could not be read`
     : `cost ${u.cost === null ? 'unknown (a model without a price)' : money(u.cost)} · ${u.tokens.input + u.tokens.cacheWrite5m + u.tokens.cacheWrite1h + u.tokens.cacheRead} tokens in, ${u.tokens.output} out${u.unknown ? ` · ${u.unknown} attempt(s) whose usage could not be read` : ''}`;
-  rows('#attempts', view.history, (h) => [h.attempt, h.session ?? '', h.outcome, h.reason, h.usage && !h.usage.unknown ? money(h.usage.cost) : '', when(h.at)]);
-  rows('#transitions', view.transitions, (x) => [when(x.at), x.session ?? '', x.from, x.to, x.event, x.reason ?? '']);
+  fillRows('#attempts', view.history.map((h) => [{}, [h.attempt, h.session ?? '', h.outcome, h.reason, h.usage && !h.usage.unknown ? money(h.usage.cost) : '', when(h.at)]]));
+  fillRows('#transitions', view.transitions.map((x) => [{}, [when(x.at), x.session ?? '', x.from, x.to, x.event, x.reason ?? '']]));
   if (view.logs.length) {
     document.getElementById('logs-section').hidden = false;
     document.getElementById('logs').replaceChildren(...view.logs.flatMap((l) => [el('h3', {}, `attempt ${l.attempt} in ${l.session ?? '?'} (${l.outcome})`), el('pre', { class: 'log' }, l.text)]));
