@@ -237,10 +237,16 @@ export class FleetHost {
     const dirs = this.queueOf(lease);
     for (const dir of [dirs.active, dirs.inbox]) {
       const path = join(dir, localName(lease));
-      if (this.cancelled.has(path) || !(await exists(path))) continue;
-      this.cancelled.add(path);
-      this.replies.add(await this.o.cancel(path));
+      if (await exists(path)) await this.askStop(path);
     }
+  }
+
+  /** Asks the controller, once per task file, to cancel it; true when asked now. */
+  private async askStop(path: string): Promise<boolean> {
+    if (this.cancelled.has(path)) return false;
+    this.cancelled.add(path);
+    this.replies.add(await this.o.cancel(path));
+    return true;
   }
 
   /** Tasks of the clones that no held job names (their lock was lost, or never written): asked to stop. */
@@ -252,10 +258,8 @@ export class FleetHost {
       for (const dir of [dirs.inbox, dirs.active]) {
         for (const name of await readdir(dir).catch(() => [] as string[])) {
           const path = join(dir, name);
-          if (!name.endsWith('.md') || name.startsWith('.') || ours.has(name) || this.cancelled.has(path)) continue;
-          this.cancelled.add(path);
-          this.replies.add(await this.o.cancel(path));
-          this.o.log.warn({ task: path }, 'stopping a task whose fleet job this host no longer holds');
+          if (!name.endsWith('.md') || name.startsWith('.') || ours.has(name)) continue;
+          if (await this.askStop(path)) this.o.log.warn({ task: path }, 'stopping a task whose fleet job this host no longer holds');
         }
       }
     }

@@ -81,11 +81,11 @@ export async function observe(
   const agentMissing = await agentProgramProblem(profileOf(d, d.pool.agent));
   const sandboxProblem = wantsSandbox(d) ? await sandboxProblemHere(now) : null;
   const spend = hasDayBudget(d) ? await daySpend(d.controller.stateDir, d.budgets.timeZone, now) : undefined;
-  const overCap = await capsPassed(d, views, queues, now);
+  const capped = await capsPassed(d, views, queues, now);
   const budget = budgetWarnings(d, spend);
   return {
     now, backend: listing, sessions, queues, deps, agents, problems, requests, cordoned, unprepared,
-    ...(spend ? { spend } : {}), ...(budget.length ? { budget } : {}), ...(overCap.size ? { overCap } : {}),
+    ...(spend ? { spend } : {}), ...(budget.length ? { budget } : {}), ...(capped.size ? { overCap: capped } : {}),
     ...(agentMissing ? { agentMissing } : {}), ...(sandboxProblem ? { sandboxProblem } : {}),
   };
 }
